@@ -1,0 +1,169 @@
+#pragma once
+// The parsed scenario: plain data, exactly as ../shared/docs/SCENARIO-FORMAT.md describes it.
+// The loader (loader.h) fills it after validating every key, type, range and reference; the
+// kernel layers consume it and never see TOML. Indices replace names once resolved.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scenario {
+
+/// A position in the scenario file, 1-based; line 0 means "unknown".
+struct SourceLoc {
+    int line = 0;
+    int column = 0;
+};
+
+enum class IdleMode { poll, halt };
+
+struct Machine {
+    int cpus = 0;
+    bool pcid = true;
+    bool pti = false;
+    bool serialize = false;
+    bool fred = false;
+    IdleMode idle = IdleMode::poll;
+    std::int64_t timeslice = 0; ///< 0 = no tick
+    bool wakeup_preempt = false;
+    std::vector<int> offline;   ///< sorted, unique
+    bool nohz_full = false;
+    std::optional<std::int64_t> max_cycles;
+    double ghz = 3.0;
+    std::uint64_t seed = 0;
+    int jitter = 0;                              ///< percent, 0..100
+    std::map<std::string, std::int64_t> costs;   ///< validated cost-model overrides
+    std::map<std::string, SourceLoc> cost_locs;  ///< where each override was written
+
+    bool is_online(int cpu) const;
+};
+
+/// The membarrier registrations a process can hold from time 0 (`register` key).
+enum class Registration { private_expedited, private_expedited_sync_core, private_expedited_rseq,
+                          global_expedited };
+
+struct Process {
+    std::string name;
+    std::vector<Registration> registrations;
+    SourceLoc loc;
+};
+
+/// The result of a system call as written in a scenario: a value or an errno name.
+struct ResultValue {
+    bool is_errno = false;
+    std::int64_t value = 0;   ///< the non-negative result when !is_errno
+    std::string errno_name;   ///< "EPERM", ... when is_errno
+    bool operator==(const ResultValue&) const = default;
+};
+
+enum class Op {
+    user,       ///< user N
+    syscall,    ///< syscall N
+    sleep,      ///< sleep N
+    wait,       ///< wait EVENT
+    signal,     ///< signal EVENT
+    yield,      ///< yield
+    migrate,    ///< migrate CPU
+    membarrier, ///< membarrier CMD [flags=F] [cpu=N] [expect=R]
+    flush_tlb,  ///< flush_tlb [PROCESS] [pages=N] [freed_tables]
+    exec,       ///< exec
+    exit,       ///< exit
+    work,       ///< work N (kthreads)
+    use_mm,     ///< use_mm PROCESS (kthreads)
+    unuse_mm,   ///< unuse_mm (kthreads)
+    text_poke,  ///< text_poke (kthreads)
+    efi_call,   ///< efi_call (kthreads)
+    repeat,     ///< repeat N ... end; the enclosed steps are in `body`
+};
+
+struct Step {
+    Op op = Op::user;
+    std::int64_t n = 0;         ///< cycles (user, syscall, sleep, work), CPU (migrate), count (repeat)
+    int event = -1;             ///< index into Scenario::events (wait, signal)
+    int process = -1;           ///< index into Scenario::processes (use_mm, kthread flush_tlb)
+    // membarrier
+    std::int64_t cmd = 0;       ///< the integer passed to the system call
+    std::string cmd_name;       ///< lower-case name as written, or the integer as written
+    std::int64_t flags = 0;
+    std::int64_t cpu_id = 0;    ///< the `cpu=` argument; 0 when not given (the kernel's default arg)
+    std::optional<ResultValue> expect;
+    // flush_tlb
+    std::int64_t pages = 0;     ///< 0 = full flush
+    bool freed_tables = false;
+    std::string label;          ///< "" when none
+    std::vector<Step> body;     ///< repeat body
+    std::string path;           ///< e.g. "thread[0].program[3]" for run-time messages
+    SourceLoc loc;
+};
+
+struct Thread {
+    std::string name;
+    bool kthread = false;
+    int process = -1; ///< index into processes; -1 for kthreads
+    int cpu = 0;
+    std::int64_t start = 0;
+    std::vector<Step> program;
+    SourceLoc loc;
+};
+
+enum class InjectEvent { interrupt, flush_tlb };
+
+struct Inject {
+    std::int64_t at = 0;
+    int cpu = 0;
+    InjectEvent event = InjectEvent::interrupt;
+    int process = -1; ///< flush_tlb only
+    std::int64_t pages = 0;
+    bool freed_tables = false;
+    std::string path; ///< "inject[2]"
+    SourceLoc loc;
+};
+
+/// A value a knob may take; the policy layer checks the type against the knob's declaration.
+struct KnobValue {
+    enum class Kind { boolean, integer, string } kind = Kind::boolean;
+    bool b = false;
+    std::int64_t i = 0;
+    std::string s;
+    SourceLoc loc;
+};
+
+struct PolicyDef {
+    std::string name;
+    std::string base;
+    std::vector<std::pair<std::string, KnobValue>> knobs; ///< in file order
+    SourceLoc loc;
+};
+
+struct ExpectedCounter {
+    std::string name;
+    std::int64_t value = 0;
+    SourceLoc loc;
+};
+
+struct Expectation {
+    std::vector<std::string> policies;
+    std::vector<ExpectedCounter> counters;
+    std::optional<std::vector<std::string>> violations; ///< exact set when present
+    std::vector<std::pair<std::string, ResultValue>> results; ///< label -> result
+    std::string path; ///< "expect[1]"
+    SourceLoc loc;
+};
+
+struct Scenario {
+    std::string file;   ///< path as given on the command line
+    std::string name;   ///< `name`, or the file stem
+    std::string description;
+    std::vector<std::string> policies{"v5.10"};
+    Machine machine;
+    std::vector<Process> processes;
+    std::vector<Thread> threads; ///< [[thread]] entries first, then [[kthread]], each in file order
+    std::vector<std::string> events; ///< every EVENT named by wait/signal, in order of first mention
+    std::vector<Inject> injects;
+    std::vector<PolicyDef> policy_defs;
+    std::vector<Expectation> expectations;
+};
+
+} // namespace scenario

@@ -1,0 +1,54 @@
+#pragma once
+// The one counter registry. Every counter is declared once, with its description, before the run;
+// the hot path increments by CounterId (an index), never by name. Each counter exists in total
+// and per CPU (`cpuN.<name>`); a counter that never fired reads 0.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sim {
+
+struct CounterId {
+    std::uint32_t index = 0;
+};
+
+struct CounterDecl {
+    std::string name;
+    std::string description;
+};
+
+class CounterRegistry {
+public:
+    /// Declares a counter. Names are unique; declaring one twice is an internal error.
+    CounterId declare(std::string name, std::string description);
+    /// Sizes the per-CPU storage and zeroes every value.
+    void reset(int cpus);
+
+    void add(CounterId id, int cpu, std::int64_t n = 1);
+
+    std::int64_t total(CounterId id) const { return totals_[id.index]; }
+    std::int64_t on_cpu(CounterId id, int cpu) const;
+
+    std::optional<CounterId> find(std::string_view name) const;
+    /// Value by full name: "ser.total" or "cpu3.ser.total". Empty when no such counter (or CPU).
+    std::optional<std::int64_t> value(std::string_view full_name) const;
+    /// Whether `full_name` names a counter, with or without a `cpuN.` prefix (N not checked).
+    bool is_name(std::string_view full_name) const;
+
+    const std::vector<CounterDecl>& declared() const { return decls_; }
+    int cpus() const { return cpus_; }
+
+private:
+    std::vector<CounterDecl> decls_;
+    std::vector<std::int64_t> totals_;
+    std::vector<std::int64_t> per_cpu_; // [cpu * decls_.size() + index]
+    int cpus_ = 0;
+};
+
+/// Splits "cpu3.ser.total" into (3, "ser.total"); (-1, name) without a prefix.
+std::pair<int, std::string_view> split_cpu_prefix(std::string_view full_name);
+
+} // namespace sim

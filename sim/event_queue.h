@@ -1,0 +1,54 @@
+#pragma once
+// The event queue and its total order (DESIGN.md, Engine).
+//
+// Events are ordered by (time, class, cpu, sender, insertion sequence). At equal time:
+//   1. interrupt arrivals   -- they only mark the interrupt pending; by target CPU, then sender
+//                              CPU (a device, sender -1, sorts before every CPU);
+//   2. CPU resumptions      -- by ascending CPU id;
+//   3. timer expiries       -- by CPU id;
+//   4. the end-of-run check.
+// The insertion sequence breaks the remaining ties FIFO, so the order is total and a run is a
+// pure function of its inputs.
+
+#include "sim/cycles.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace sim {
+
+enum class EventClass : std::uint8_t {
+    interrupt_arrival = 0,
+    cpu_resume = 1,
+    timer_expiry = 2,
+    end_of_run = 3,
+};
+
+struct Event {
+    Cycles time;
+    EventClass cls = EventClass::cpu_resume;
+    std::int32_t cpu = 0;    ///< the CPU the event happens on
+    std::int32_t sender = 0; ///< interrupts: the sending CPU, -1 for a device or timer
+    std::uint64_t seq = 0;   ///< assigned by the queue
+    std::uint32_t kind = 0;  ///< meaning depends on the class (interrupt vector, timer kind)
+    std::uint64_t data = 0;  ///< payload (resume token, task id, ...)
+};
+
+/// True when `a` must run before `b`.
+bool runs_before(const Event& a, const Event& b);
+
+class EventQueue {
+public:
+    void push(Event e);
+    /// Removes and returns the first event. Precondition: !empty().
+    Event pop();
+    const Event& top() const { return heap_.front(); }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+
+private:
+    std::vector<Event> heap_; // binary min-heap under runs_before
+    std::uint64_t next_seq_ = 0;
+};
+
+} // namespace sim

@@ -1,0 +1,108 @@
+#pragma once
+// The engine's view of one CPU: which fiber (kernel stack) it runs, its interrupt flag and
+// pending interrupts, and the ways its code lets simulated time pass. It knows nothing about x86
+// or Linux: the layer above installs an InterruptHandler that decides what taking an interrupt
+// means, and it runs on the interrupted fiber, like a handler on the interrupted task's stack.
+
+#include "sim/cycles.h"
+#include "sim/rng.h"
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+namespace sim {
+
+class Fiber;
+class Processor;
+class Simulation;
+
+struct InterruptRequest {
+    std::uint32_t vector = 0; ///< meaning defined by the layer above
+    std::int32_t sender = -1; ///< sending CPU, -1 for a device or timer
+    std::uint64_t data = 0;
+    Cycles raised_at;
+};
+
+class InterruptHandler {
+public:
+    virtual ~InterruptHandler() = default;
+    /// Called on `cpu`'s current fiber at a step boundary with interrupts enabled and at least one
+    /// pending; must consume the pending requests it handles.
+    virtual void take_interrupts(Processor& cpu) = 0;
+};
+
+class Processor {
+public:
+    enum class State : std::uint8_t {
+        running,       ///< its fiber is executing now
+        advancing,     ///< inside advance(): resumes at the step's end
+        interruptible, ///< inside advance_interruptible(): an interrupt may cut the step short
+        blocked,       ///< inside block(): resumes only by wake() (or an interrupt if asked)
+        idle_no_fiber, ///< nothing to run (before start)
+    };
+
+    Processor(Simulation& sim, int id, std::uint64_t root_seed, int jitter_percent);
+
+    int id() const { return id_; }
+    Simulation& sim() { return sim_; }
+    State state() const { return state_; }
+
+    // --- interrupt flag -------------------------------------------------------------------
+    bool irqs_enabled() const { return irqs_enabled_; }
+    void set_irqs_enabled(bool on) { irqs_enabled_ = on; }
+    std::deque<InterruptRequest>& pending() { return pending_; }
+    /// Takes pending interrupts now if enabled (a step boundary). Called on this CPU's fiber.
+    void take_interrupts();
+    /// Marks an interrupt pending; cuts an interruptible step short or wakes a block() that asked.
+    void raise(const InterruptRequest& request);
+
+    // --- time passing, called on this CPU's current fiber ------------------------------------
+    /// The cost after jitter; draw it once per step so the record and the delay agree.
+    Cycles jittered(Cycles cost);
+    /// Lets exactly `d` cycles pass; interrupts arriving meanwhile wait for the boundary at its end.
+    void advance(Cycles d);
+    /// Lets `d` cycles pass, taking interrupts as they arrive (the rest of the step continues
+    /// after the handler). A step ending at t completes before an interrupt pending at t is taken.
+    void advance_interruptible(Cycles d);
+    /// Suspends until wake(), or until an interrupt arrives when `wake_on_interrupt`.
+    void block(bool wake_on_interrupt);
+    /// Makes a blocked processor resume now (from anywhere). No effect unless blocked.
+    void wake();
+
+    // --- fibers ---------------------------------------------------------------------------
+    Fiber* current_fiber() const { return fiber_; }
+    /// Binds a fiber without running it (start of the run). The hub resumes it at `at`.
+    void start(Fiber* fiber, Cycles at);
+    /// From the running fiber: `next` runs on this CPU from now on. The caller then either
+    /// yields (it stays suspended until another switch picks it) or finishes.
+    void switch_fiber(Fiber* next);
+    bool switch_pending() const { return switch_pending_; }
+    void clear_switch_pending() { switch_pending_ = false; }
+
+    /// Engine half of a state dump (the layer above adds its own).
+    std::string describe() const;
+
+    // Hub side.
+    std::uint64_t resume_token() const { return token_; }
+    void set_running() { state_ = State::running; }
+
+private:
+    void schedule_resume(Cycles at);
+    void suspend(State s);
+
+    Simulation& sim_;
+    int id_;
+    Rng rng_;
+    int jitter_percent_;
+    State state_ = State::idle_no_fiber;
+    bool irqs_enabled_ = true;
+    bool wake_on_interrupt_ = false;
+    bool switch_pending_ = false;
+    std::uint64_t token_ = 0; ///< a resumption event is valid only with the current token
+    Cycles step_end_;
+    std::deque<InterruptRequest> pending_;
+    Fiber* fiber_ = nullptr;
+};
+
+} // namespace sim

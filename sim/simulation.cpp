@@ -1,0 +1,96 @@
+#include "sim/simulation.h"
+
+#include "sim/panic.h"
+
+#include <fmt/format.h>
+
+namespace sim {
+
+Simulation::Simulation(const SimConfig& config) : config_(config) {
+    SIM_ASSERT(config.cpus >= 1, "a simulation needs a CPU, got {}", config.cpus);
+    processors_.reserve(static_cast<std::size_t>(config.cpus));
+    for (int i = 0; i < config.cpus; ++i) {
+        processors_.push_back(
+            std::make_unique<Processor>(*this, i, config.seed, config.jitter_percent));
+    }
+    if (config.max_cycles) {
+        schedule({.time = *config.max_cycles, .cls = EventClass::end_of_run, .cpu = 0});
+    }
+}
+
+Simulation::~Simulation() = default;
+
+void Simulation::schedule(const Event& e) {
+    SIM_ASSERT(e.time >= now_, "event scheduled in the past: {} < {}", e.time.count(),
+               now_.count());
+    queue_.push(e);
+}
+
+void Simulation::send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
+                                std::uint64_t data) {
+    schedule({.time = at, .cls = EventClass::interrupt_arrival, .cpu = target, .sender = sender,
+              .kind = vector, .data = data});
+}
+
+void Simulation::arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data) {
+    schedule({.time = at, .cls = EventClass::timer_expiry, .cpu = cpu, .sender = -1,
+              .kind = vector, .data = data});
+}
+
+std::string Simulation::dump_state() const {
+    std::string s = fmt::format("state at t={} after {} events:\n", now_.count(), events_);
+    for (const auto& p : processors_) {
+        s += "  " + p->describe() + "\n";
+    }
+    if (dumper_) {
+        s += dumper_();
+    }
+    return s;
+}
+
+void Simulation::resume(Processor& p) {
+    // A fiber that switches CPUs' tasks (switch_to) names its successor; run it at once, at the
+    // same simulated time, until some fiber waits for time to pass.
+    do {
+        p.clear_switch_pending();
+        p.set_running();
+        Fiber* f = p.current_fiber();
+        SIM_ASSERT(f != nullptr, "cpu{} resumed without a fiber", p.id());
+        f->resume();
+    } while (p.switch_pending());
+}
+
+RunStatus Simulation::run() {
+    SIM_ASSERT(handler_ != nullptr, "no interrupt handler installed");
+    PanicContext context([this] { return dump_state(); });
+    while (!finished_) {
+        if (queue_.empty()) {
+            return RunStatus::out_of_events;
+        }
+        const Event e = queue_.pop();
+        now_ = e.time;
+        ++events_;
+        switch (e.cls) {
+        case EventClass::cpu_resume: {
+            Processor& p = cpu(e.cpu);
+            if (e.data == p.resume_token()) {
+                resume(p);
+            }
+            break;
+        }
+        case EventClass::interrupt_arrival:
+        case EventClass::timer_expiry:
+            cpu(e.cpu).raise({.vector = e.kind, .sender = e.sender, .data = e.data,
+                              .raised_at = e.time});
+            break;
+        case EventClass::end_of_run:
+            return RunStatus::max_cycles;
+        }
+        if (events_ - progress_mark_ > config_.watchdog_events) {
+            return RunStatus::no_progress;
+        }
+    }
+    return RunStatus::finished;
+}
+
+} // namespace sim

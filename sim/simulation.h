@@ -1,0 +1,92 @@
+#pragma once
+// The engine: simulated time, the event queue, the processors, the fiber pool, the counter
+// registry and the record sequence. Simulation::run is the hub: it pops events in their total
+// order and resumes fibers; fibers always yield back here. There is no global simulation: every
+// model object is handed the Simulation it belongs to.
+
+#include "sim/counters.h"
+#include "sim/cycles.h"
+#include "sim/event_queue.h"
+#include "sim/fiber.h"
+#include "sim/processor.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+struct SimConfig {
+    int cpus = 1;
+    std::uint64_t seed = 0;
+    int jitter_percent = 0;
+    std::optional<Cycles> max_cycles;
+    /// The watchdog ends the run when this many events pass without note_progress().
+    std::uint64_t watchdog_events = 50'000'000;
+};
+
+enum class RunStatus {
+    finished,       ///< the layer above called finish()
+    out_of_events,  ///< nothing left to happen but not finished: the layer above says why
+    max_cycles,     ///< reached SimConfig::max_cycles
+    no_progress,    ///< the watchdog fired
+};
+
+class Simulation {
+public:
+    explicit Simulation(const SimConfig& config);
+    ~Simulation();
+    Simulation(const Simulation&) = delete;
+    Simulation& operator=(const Simulation&) = delete;
+
+    Cycles now() const { return now_; }
+    const SimConfig& config() const { return config_; }
+    int cpus() const { return static_cast<int>(processors_.size()); }
+    Processor& cpu(int id) { return *processors_[static_cast<std::size_t>(id)]; }
+
+    CounterRegistry& counters() { return counters_; }
+    FiberPool& fiber_pool() { return pool_; }
+
+    void set_interrupt_handler(InterruptHandler* h) { handler_ = h; }
+    InterruptHandler& interrupt_handler() { return *handler_; }
+    /// The layer above's half of a state dump (every CPU's kernel view).
+    void set_state_dumper(std::function<std::string()> f) { dumper_ = std::move(f); }
+    std::string dump_state() const;
+
+    void schedule(const Event& e);
+    /// Marks an interrupt pending on `target` at `at` (class: interrupt arrival).
+    void send_interrupt(int target, int sender, Cycles at, std::uint32_t vector, std::uint64_t data);
+    /// A timer that raises interrupt `vector` on `cpu` at `at` (class: timer expiry).
+    void arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data);
+
+    /// Runs until finish(), max_cycles, the watchdog, or no event is left.
+    RunStatus run();
+    void finish() { finished_ = true; }
+    /// Tells the watchdog the model made progress (a program step completed).
+    void note_progress() { progress_mark_ = events_; }
+
+    /// The next global record sequence number: "before/after" everywhere is (time, sequence).
+    std::uint64_t next_record_seq() { return record_seq_++; }
+    std::uint64_t events_processed() const { return events_; }
+
+private:
+    void resume(Processor& p);
+
+    SimConfig config_;
+    Cycles now_;
+    EventQueue queue_;
+    FiberPool pool_;
+    CounterRegistry counters_;
+    std::vector<std::unique_ptr<Processor>> processors_;
+    InterruptHandler* handler_ = nullptr;
+    std::function<std::string()> dumper_;
+    bool finished_ = false;
+    std::uint64_t events_ = 0;
+    std::uint64_t progress_mark_ = 0;
+    std::uint64_t record_seq_ = 0;
+};
+
+} // namespace sim
