@@ -30,6 +30,12 @@ public:
     /// Called on `cpu`'s current fiber at a step boundary with interrupts enabled and at least one
     /// pending; must consume the pending requests it handles.
     virtual void take_interrupts(Processor& cpu) = 0;
+    /// Whether a timer armed earlier still stands when it expires (a cancelled timer raises
+    /// nothing). Timers cannot be removed from the queue, so the owner keeps a token instead.
+    virtual bool timer_valid(int cpu, std::uint32_t vector, std::uint64_t data) {
+        (void)cpu, (void)vector, (void)data;
+        return true;
+    }
 };
 
 class Processor {

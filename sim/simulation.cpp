@@ -78,8 +78,12 @@ RunStatus Simulation::run() {
             }
             break;
         }
-        case EventClass::interrupt_arrival:
         case EventClass::timer_expiry:
+            if (!handler_->timer_valid(e.cpu, e.kind, e.data)) {
+                break;
+            }
+            [[fallthrough]];
+        case EventClass::interrupt_arrival:
             cpu(e.cpu).raise({.vector = e.kind, .sender = e.sender, .data = e.data,
                               .raised_at = e.time});
             break;

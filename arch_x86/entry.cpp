@@ -1,0 +1,177 @@
+#include "arch_x86/entry.h"
+
+#include "arch_x86/machine.h"
+#include "arch_x86/smp.h"
+#include "sim/panic.h"
+
+namespace arch_x86 {
+
+using kernel::Cost;
+using kernel::Fn;
+using kernel::Record;
+using kernel::RecordKind;
+using kernel::ReturnInsn;
+
+namespace {
+
+// PTI's CR3 switches (SWITCH_TO_KERNEL_CR3 / SWITCH_TO_USER_CR3 in entry_64.S): the kernel half
+// is written without flushing when PCID is on; the user half flushes only when the user PCID was
+// marked in user_pcid_flush_mask. Without PCID every CR3 write flushes.
+void pti_switch_cr3(Machine& m, int c, bool to_user) {
+    X86Cpu& x = m.cpu(c);
+    bool flush = !m.config.pcid;
+    std::int64_t pcid = m.config.pcid ? x.tlb.loaded_mm_asid + 1 : 0;
+    if (to_user && m.config.pcid) {
+        const auto bit = static_cast<std::uint16_t>(1U << x.tlb.loaded_mm_asid);
+        if (x.tlb.user_pcid_flush_mask & bit) {
+            flush = true;
+            x.tlb.user_pcid_flush_mask = static_cast<std::uint16_t>(x.tlb.user_pcid_flush_mask & ~bit);
+        }
+        pcid |= 1 << 11; // X86_CR3_PTI_PCID_USER_BIT
+    }
+    sim::Cycles d = m.draw(c, Cost::pti_cr3);
+    if (flush) {
+        d += m.draw(c, Cost::tlb_refill);
+    }
+    m.emit(c, {.kind = RecordKind::cr3_write,
+               .flag = flush,
+               .mm = x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->id : -1,
+               .value = pcid,
+               .cost = d});
+    m.sim.cpu(c).advance(d);
+}
+
+void enter_from_user(Machine& m, int c, kernel::EntryKind kind) {
+    X86Cpu& x = m.cpu(c);
+    SIM_ASSERT(x.mode == Mode::user, "cpu{} enters the kernel from kernel mode", c);
+    x.mode = Mode::kernel;
+    x.current->in_user = false;
+    m.emit(c, {.kind = RecordKind::kernel_entry,
+               .detail = static_cast<std::uint8_t>(kind),
+               .mm = x.current->mm != nullptr ? x.current->mm->id : -1});
+    if (m.config.pti) {
+        pti_switch_cr3(m, c, /*to_user=*/false);
+    }
+}
+
+ReturnInsn under_fred(const Machine& m, ReturnInsn insn, bool to_user) {
+    if (!m.config.fred || insn != ReturnInsn::iret) {
+        return insn;
+    }
+    return to_user ? ReturnInsn::eretu : ReturnInsn::erets;
+}
+
+sim::Cycles return_cost(Machine& m, int c, ReturnInsn insn) {
+    switch (insn) {
+    case ReturnInsn::sysret:
+        return m.draw(c, Cost::sysret);
+    case ReturnInsn::iret:
+        return m.draw(c, Cost::iret);
+    case ReturnInsn::eretu:
+    case ReturnInsn::erets:
+        return m.draw(c, Cost::fred_return);
+    }
+    return sim::Cycles{};
+}
+
+} // namespace
+
+void syscall_entry(Machine& m, int c) {
+    enter_from_user(m, c, kernel::EntryKind::syscall);
+    m.step(c, Cost::syscall_entry);
+}
+
+void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
+    // exit_to_user_mode_loop(): with IRQs off, check the work flags; for NEED_RESCHED enable
+    // IRQs and schedule(), then check again.
+    for (;;) {
+        const int c = t->cpu;
+        m.local_irq_disable(c);
+        if (!m.rq(c).need_resched) {
+            break;
+        }
+        m.local_irq_enable(c);
+        m.sched->schedule(c);
+    }
+    const int c = t->cpu;
+    SIM_ASSERT(m.current(c) == t, "cpu{} returns to user for {} but current is {}", c, t->name,
+               m.current(c) != nullptr ? m.current(c)->name : "-");
+    if (m.config.pti) {
+        pti_switch_cr3(m, c, /*to_user=*/true);
+    }
+    const ReturnInsn actual = under_fred(m, insn, /*to_user=*/true);
+    const sim::Cycles d = return_cost(m, c, actual);
+    m.sim.cpu(c).advance(d);
+    X86Cpu& x = m.cpu(c);
+    x.mode = Mode::user;
+    t->in_user = true;
+    m.emit(c, {.kind = RecordKind::return_to_user,
+               .detail = static_cast<std::uint8_t>(actual),
+               .mm = t->mm != nullptr ? t->mm->id : -1,
+               .cost = d});
+    // IRQs are on in user mode; a pending interrupt is taken after the first user instruction.
+    m.local_irq_enable(c);
+}
+
+void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
+    X86Cpu& x = m.cpu(c);
+    kernel::Task* t = x.current;
+    const bool from_user = x.mode == Mode::user;
+    m.local_irq_disable(c);
+    if (from_user) {
+        enter_from_user(m, c, kernel::EntryKind::interrupt);
+    }
+    ++x.hardirq_depth;
+    {
+        Fn fn = Fn::common_interrupt;
+        switch (req.vector) {
+        case CALL_FUNCTION_VECTOR:
+            fn = Fn::sysvec_call_function;
+            break;
+        case RESCHEDULE_VECTOR:
+            fn = Fn::sysvec_reschedule_ipi;
+            break;
+        case HRTIMER_VECTOR:
+        case FLUSH_KTHREAD_VECTOR:
+            fn = Fn::hrtimer_interrupt;
+            break;
+        case TICK_VECTOR:
+            fn = Fn::sysvec_apic_timer_interrupt;
+            break;
+        default:
+            break;
+        }
+        KFrame frame(m, c, fn);
+        m.step(c, Cost::interrupt_entry);
+        switch (req.vector) {
+        case CALL_FUNCTION_VECTOR:
+            flush_smp_call_function_queue(m, c, req.sender);
+            break;
+        case RESCHEDULE_VECTOR:
+            // scheduler_ipi(): TIF_NEED_RESCHED was set by the sender; nothing else to do.
+            m.emit(c, {.kind = RecordKind::ipi_handler,
+                       .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
+                       .other = req.sender});
+            m.step(c, Cost::resched_ipi_handler);
+            break;
+        default:
+            m.sched->timer_interrupt(c, req.vector, req.data);
+            break;
+        }
+    }
+    --x.hardirq_depth;
+    if (from_user) {
+        // irqentry_exit_to_user_mode: may reschedule; this task resumes here later by IRET.
+        KFrame frame(m, c, Fn::irqentry_exit);
+        exit_to_user_mode(m, t, ReturnInsn::iret);
+        return;
+    }
+    // Back to the interrupted kernel context: IRET (ERETS under FRED), no preemption.
+    const ReturnInsn insn = under_fred(m, ReturnInsn::iret, /*to_user=*/false);
+    const sim::Cycles d = return_cost(m, c, insn);
+    m.sim.cpu(c).advance(d);
+    m.emit(c, {.kind = RecordKind::irq_return, .detail = static_cast<std::uint8_t>(insn), .cost = d});
+    m.sim.cpu(c).set_irqs_enabled(true); // the caller's loop takes the next pending interrupt
+}
+
+} // namespace arch_x86

@@ -1,0 +1,29 @@
+#pragma once
+// Kernel entry and exit (arch/x86/entry/entry_64.S, kernel/entry/common.c, v5.10.13):
+// system call entry, interrupt delivery, the exit-to-user-mode work loop and the return
+// instruction (SYSRET, IRET, or ERETU/ERETS under FRED), with PTI's CR3 switches.
+
+#include "kernel/record.h"
+#include "sim/processor.h"
+
+namespace kernel {
+struct Task;
+}
+
+namespace arch_x86 {
+
+class Machine;
+
+/// entry_SYSCALL_64: user -> kernel by `syscall`. IRQs stay enabled in the handler.
+void syscall_entry(Machine& m, int cpu);
+
+/// exit_to_user_mode: the work loop (need_resched -> schedule(), possibly several times), then
+/// the return instruction. `t` is current; it may come back on another CPU only if it migrated.
+/// `insn` is SYSRET for a system call, IRET for an interrupt, exception, exec or ret_from_fork
+/// (ERETU under FRED).
+void exit_to_user_mode(Machine& m, kernel::Task* t, kernel::ReturnInsn insn);
+
+/// Delivers one interrupt on `cpu` (called by Machine::take_interrupts at a step boundary).
+void handle_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req);
+
+} // namespace arch_x86

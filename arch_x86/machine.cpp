@@ -1,0 +1,131 @@
+#include "arch_x86/machine.h"
+
+#include "arch_x86/entry.h"
+#include "arch_x86/smp.h"
+#include "sim/panic.h"
+
+#include <fmt/format.h>
+
+namespace arch_x86 {
+
+using kernel::Record;
+using kernel::RecordKind;
+
+Machine::Machine(sim::Simulation& s, kernel::KernelState& k, kernel::Trace& t,
+                 const policy::Knobs& kn, const kernel::CostModel& c, const scenario::Machine& cfg)
+    : sim(s), ks(k), trace(t), knobs(kn), costs(c), config(cfg) {
+    cpus.resize(static_cast<std::size_t>(s.cpus()));
+    for (int i = 0; i < s.cpus(); ++i) {
+        cpus[static_cast<std::size_t>(i)].id = i;
+    }
+    s.set_interrupt_handler(this);
+}
+
+void Machine::emit(int c, Record r) {
+    X86Cpu& x = cpu(c);
+    r.seq = sim.next_record_seq();
+    r.time = sim.now();
+    r.cpu = c;
+    if (x.current != nullptr) {
+        r.task = x.current->id;
+        if (!x.current->callstack.empty()) {
+            r.site = static_cast<kernel::Fn>(x.current->callstack.back());
+        }
+        r.path = trace.intern_path(x.current->callstack);
+    }
+    trace.emit(r);
+}
+
+sim::Cycles Machine::draw(int c, kernel::Cost cost) {
+    return sim.cpu(c).jittered(sim::Cycles{costs[cost]});
+}
+
+void Machine::step(int c, kernel::Cost cost) { sim.cpu(c).advance(draw(c, cost)); }
+
+void Machine::smp_mb(int c) {
+    const sim::Cycles d = draw(c, kernel::Cost::smp_mb);
+    emit(c, {.kind = RecordKind::smp_mb, .cost = d});
+    sim.cpu(c).advance(d);
+}
+
+void Machine::atomic(int c, kernel::AtomicOp op, const kernel::Mm* mm, std::int64_t value) {
+    const sim::Cycles d = draw(c, kernel::Cost::atomic);
+    emit(c, {.kind = RecordKind::atomic,
+             .detail = static_cast<std::uint8_t>(op),
+             .mm = mm != nullptr ? mm->id : -1,
+             .value = value,
+             .cost = d});
+    sim.cpu(c).advance(d);
+}
+
+void Machine::local_irq_disable(int c) { sim.cpu(c).set_irqs_enabled(false); }
+
+void Machine::local_irq_enable(int c) {
+    sim.cpu(c).set_irqs_enabled(true);
+    sim.cpu(c).take_interrupts();
+}
+
+void Machine::take_interrupts(sim::Processor& p) {
+    const int c = p.id();
+    const sim::InterruptRequest req = p.pending().front();
+    p.pending().pop_front();
+    handle_interrupt(*this, c, req);
+}
+
+bool Machine::timer_valid(int c, std::uint32_t vector, std::uint64_t data) {
+    if (vector != TICK_VECTOR) {
+        return true;
+    }
+    const X86Cpu& x = cpu(c);
+    return x.tick_armed && data == x.tick_token;
+}
+
+void Machine::arm_tick(int c) {
+    X86Cpu& x = cpu(c);
+    if (config.timeslice <= 0 || x.tick_armed) {
+        return;
+    }
+    // The tick runs at multiples of the timeslice while the CPU runs a task (NO_HZ idle: an idle
+    // CPU has no tick).
+    const std::int64_t now = sim.now().count();
+    const std::int64_t next = (now / config.timeslice + 1) * config.timeslice;
+    x.tick_armed = true;
+    sim.arm_timer(c, sim::Cycles{next}, TICK_VECTOR, ++x.tick_token);
+}
+
+void Machine::stop_tick(int c) {
+    X86Cpu& x = cpu(c);
+    x.tick_armed = false;
+    ++x.tick_token;
+}
+
+std::string Machine::dump() const {
+    std::string s;
+    for (const auto& x : cpus) {
+        const auto& r = ks.rqs[static_cast<std::size_t>(x.id)];
+        s += fmt::format("  cpu{}: {} mode, current {}, rq->curr {}, loaded_mm {}{}, asid {}, "
+                         "{} runnable, need_resched {}\n",
+                         x.id, x.mode == Mode::user ? "user" : "kernel",
+                         x.current != nullptr ? x.current->name : "-",
+                         r.curr != nullptr ? r.curr->name : "-",
+                         x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->name : "-",
+                         x.tlb.is_lazy ? " (lazy)" : "", x.tlb.loaded_mm_asid, r.runnable.size(),
+                         r.need_resched);
+    }
+    for (const auto& t : ks.tasks) {
+        if (t->state == kernel::TaskState::interruptible) {
+            s += fmt::format("  task {} blocked on cpu{}\n", t->name, t->cpu);
+        }
+    }
+    return s;
+}
+
+KFrame::KFrame(Machine& m, int cpu, kernel::Fn fn) : task_(m.current(cpu)) {
+    SIM_ASSERT(task_ != nullptr, "kernel function {} entered on cpu{} with no current task",
+               kernel::fn_name(fn), cpu);
+    task_->callstack.push_back(static_cast<kernel::SiteId>(fn));
+}
+
+KFrame::~KFrame() { task_->callstack.pop_back(); }
+
+} // namespace arch_x86

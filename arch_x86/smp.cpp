@@ -1,0 +1,189 @@
+#include "arch_x86/smp.h"
+
+#include "arch_x86/machine.h"
+#include "arch_x86/tlb.h"
+#include "sim/panic.h"
+
+#include <array>
+
+namespace arch_x86 {
+
+using kernel::Cost;
+using kernel::Fn;
+using kernel::RecordKind;
+
+namespace {
+
+int new_call(Machine& m, const SmpCall& request) {
+    for (std::size_t i = 0; i < m.smp_calls.size(); ++i) {
+        if (!m.smp_calls[i].active) {
+            m.smp_calls[i] = request;
+            m.smp_calls[i].active = true;
+            return static_cast<int>(i);
+        }
+    }
+    m.smp_calls.push_back(request);
+    m.smp_calls.back().active = true;
+    return static_cast<int>(m.smp_calls.size() - 1);
+}
+
+} // namespace
+
+void run_csd_func(Machine& m, int cpu, SmpCall& call) {
+    if (call.func == CsdFunc::flush_tlb_func_remote) {
+        flush_tlb_func_remote(m, cpu, call.flush);
+        return;
+    }
+    const auto& h = m.csd_handlers[static_cast<std::size_t>(call.func)];
+    SIM_ASSERT(static_cast<bool>(h), "no handler installed for csd function {}",
+               static_cast<int>(call.func));
+    h(m, cpu, call);
+}
+
+namespace {
+
+/// Queues call `id` on `target`; returns whether its queue was empty (then it needs a kick).
+bool queue_csd(Machine& m, int cpu, int target, int id) {
+    m.atomic(cpu, kernel::AtomicOp::llist_add);
+    X86Cpu& t = m.cpu(target);
+    const bool was_empty = t.call_single_queue.empty();
+    t.call_single_queue.push_back(id);
+    ++m.smp_calls[static_cast<std::size_t>(id)].acks_pending;
+    return was_empty;
+}
+
+void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
+    const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
+    m.emit(cpu, {.kind = RecordKind::ipi_send,
+                 .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
+                 .other = target,
+                 .cost = d});
+    m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
+                         CALL_FUNCTION_VECTOR, static_cast<std::uint64_t>(id));
+    m.sim.cpu(cpu).advance(d);
+}
+
+/// send_call_function_single_ipi() (kernel/sched/core.c): set_nr_if_polling() wakes a polling
+/// idle CPU without an IPI; it runs the queue from do_idle with IRQs off, and returns by no IRET.
+void send_call_function_single_ipi(Machine& m, int cpu, int target, int id) {
+    if (m.cpu(target).polling) {
+        m.atomic(cpu, kernel::AtomicOp::set_nr_if_polling);
+        m.rq(target).need_resched = true;
+        m.sim.cpu(target).wake();
+        return;
+    }
+    send_call_function_ipi(m, cpu, target, id);
+}
+
+} // namespace
+
+void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request,
+                            bool wait, const CallCondition& cond) {
+    KFrame frame(m, cpu, Fn::smp_call_function_many);
+    request.sender = cpu;
+    request.acks_pending = 0;
+    request.wait = wait;
+    std::vector<int> candidates;
+    mask.for_each([&](int target) {
+        if (target != cpu && m.rq(target).online) {
+            candidates.push_back(target);
+        }
+    });
+    if (candidates.empty()) {
+        return;
+    }
+    const int id = new_call(m, request);
+    if (candidates.size() == 1) {
+        // The fast path: smp_call_function_single() for the only other CPU.
+        const int target = candidates.front();
+        if (!cond || cond(target)) {
+            if (queue_csd(m, cpu, target, id)) {
+                send_call_function_single_ipi(m, cpu, target, id);
+            }
+        }
+    } else {
+        // Queue a call_single_data on every target (llist_add, a cmpxchg); only the targets
+        // whose queue was empty get an IPI, and always a real one.
+        std::vector<int> ipi_targets;
+        for (int target : candidates) {
+            if ((!cond || cond(target)) && queue_csd(m, cpu, target, id)) {
+                ipi_targets.push_back(target);
+            }
+        }
+        for (int target : ipi_targets) {
+            send_call_function_ipi(m, cpu, target, id);
+        }
+    }
+    SmpCall& call = m.smp_calls[static_cast<std::size_t>(id)];
+    if (call.acks_pending == 0) {
+        call.active = false;
+        return;
+    }
+    if (wait) {
+        // csd_lock_wait() on each: the sender spins; model it as an engine wait that the last
+        // ack ends. Interrupts are taken meanwhile when enabled.
+        while (m.smp_calls[static_cast<std::size_t>(id)].acks_pending > 0) {
+            m.sim.cpu(cpu).block(/*wake_on_interrupt=*/true);
+        }
+        m.smp_calls[static_cast<std::size_t>(id)].active = false;
+    }
+}
+
+void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request,
+                      bool wait, const CallCondition& cond) {
+    KFrame frame(m, cpu, Fn::on_each_cpu_mask);
+    smp_call_function_many(m, cpu, mask, request, wait, cond);
+    if (mask.test(cpu) && (!cond || cond(cpu))) {
+        request.sender = cpu;
+        const bool was_enabled = !m.irqs_disabled(cpu);
+        m.local_irq_disable(cpu);
+        run_csd_func(m, cpu, request);
+        if (was_enabled) {
+            m.local_irq_enable(cpu);
+        }
+    }
+}
+
+void smp_send_reschedule(Machine& m, int cpu, int target) {
+    const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
+    m.emit(cpu, {.kind = RecordKind::ipi_send,
+                 .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
+                 .other = target,
+                 .cost = d});
+    m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
+                         RESCHEDULE_VECTOR, 0);
+    m.sim.cpu(cpu).advance(d);
+}
+
+void flush_smp_call_function_queue(Machine& m, int cpu, int sender) {
+    KFrame frame(m, cpu, Fn::flush_smp_call_function_queue);
+    X86Cpu& x = m.cpu(cpu);
+    SIM_ASSERT(!x.call_single_queue.empty(), "cpu{} got a CALL_FUNCTION IPI with an empty queue",
+               cpu);
+    const auto first = static_cast<std::size_t>(x.call_single_queue.front());
+    if (sender >= 0) { // by interrupt; sender -1: from the idle loop, no IPI
+        m.emit(cpu, {.kind = RecordKind::ipi_handler,
+                     .detail = static_cast<std::uint8_t>(m.smp_calls[first].kind),
+                     .other = sender});
+    }
+    while (!x.call_single_queue.empty()) {
+        const auto id = static_cast<std::size_t>(x.call_single_queue.front());
+        x.call_single_queue.pop_front();
+        run_csd_func(m, cpu, m.smp_calls[id]);
+        // csd_unlock(): the release store the sender waits for.
+        m.step(cpu, Cost::csd_ack);
+        SmpCall& call = m.smp_calls[id];
+        m.emit(cpu, {.kind = RecordKind::ipi_ack,
+                     .detail = static_cast<std::uint8_t>(call.kind),
+                     .other = call.sender});
+        if (--call.acks_pending == 0) {
+            if (call.wait) {
+                m.sim.cpu(call.sender).wake();
+            } else {
+                call.active = false;
+            }
+        }
+    }
+}
+
+} // namespace arch_x86

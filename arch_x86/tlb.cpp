@@ -1,0 +1,278 @@
+#include "arch_x86/tlb.h"
+
+#include "arch_x86/machine.h"
+#include "arch_x86/smp.h"
+#include "arch_x86/sync_core.h"
+#include "sim/panic.h"
+
+namespace arch_x86 {
+
+using kernel::AtomicOp;
+using kernel::Cost;
+using kernel::Fn;
+using kernel::Mm;
+using kernel::RecordKind;
+
+namespace {
+
+/// choose_new_asid(): reuse the slot that holds `next` (flush only if stale), otherwise take the
+/// next slot round robin (1..5, then 0) and flush it. Without PCID: ASID 0, always flush.
+void choose_new_asid(Machine& m, int cpu, Mm* next, std::uint64_t next_tlb_gen,
+                     std::uint16_t* new_asid, bool* need_flush) {
+    m.step(cpu, Cost::choose_new_asid);
+    CpuTlbState& tlb = m.cpu(cpu).tlb;
+    if (!m.config.pcid) {
+        *new_asid = 0;
+        *need_flush = true;
+        return;
+    }
+    for (std::uint16_t asid = 0; asid < TLB_NR_DYN_ASIDS; ++asid) {
+        if (tlb.ctxs[asid].ctx_id != next->ctx_id) {
+            continue;
+        }
+        *new_asid = asid;
+        *need_flush = tlb.ctxs[asid].tlb_gen < next_tlb_gen;
+        return;
+    }
+    *new_asid = tlb.next_asid++;
+    if (*new_asid >= TLB_NR_DYN_ASIDS) {
+        *new_asid = 0;
+        tlb.next_asid = 1;
+    }
+    *need_flush = true;
+}
+
+/// invalidate_user_asid(): with PTI and PCID, the user half of this ASID must be flushed at the
+/// next return to user (SWITCH_TO_USER_CR3 then writes it without NOFLUSH).
+void invalidate_user_asid(Machine& m, int cpu, std::uint16_t asid) {
+    if (!m.config.pti || !m.config.pcid) {
+        return;
+    }
+    CpuTlbState& tlb = m.cpu(cpu).tlb;
+    tlb.user_pcid_flush_mask = static_cast<std::uint16_t>(tlb.user_pcid_flush_mask | (1U << (asid + 1)));
+}
+
+/// write_cr3(): the one place CR3 changes. Serializing and a full barrier, flush or not.
+void write_cr3(Machine& m, int cpu, Mm* mm, std::uint16_t asid, bool flush) {
+    X86Cpu& x = m.cpu(cpu);
+    const bool flushes = flush || !m.config.pcid; // without PCID every write flushes
+    sim::Cycles d = m.draw(cpu, Cost::cr3_write);
+    if (flushes) {
+        d += m.draw(cpu, Cost::tlb_refill);
+    }
+    x.cr3_mm = mm;
+    x.cr3_pcid = m.config.pcid ? static_cast<std::uint16_t>(asid + 1) : 0;
+    m.emit(cpu, {.kind = RecordKind::cr3_write,
+                 .flag = flushes,
+                 .mm = mm->id,
+                 .value = x.cr3_pcid,
+                 .cost = d});
+    m.sim.cpu(cpu).advance(d);
+}
+
+/// load_new_mm_cr3(pgd, asid, need_flush): build_cr3 (flushing) or build_cr3_noflush.
+void load_new_mm_cr3(Machine& m, int cpu, Mm* next, std::uint16_t asid, bool need_flush) {
+    if (need_flush) {
+        invalidate_user_asid(m, cpu, asid);
+    }
+    write_cr3(m, cpu, next, asid, need_flush);
+}
+
+/// flush_tlb_func_common(f, local): catch this CPU's ASID up to the mm's generation.
+void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool local) {
+    KFrame frame(m, cpu, Fn::flush_tlb_func_common);
+    m.step(cpu, Cost::flush_tlb_func);
+    CpuTlbState& tlb = m.cpu(cpu).tlb;
+    Mm* loaded_mm = tlb.loaded_mm;
+    const std::uint16_t asid = tlb.loaded_mm_asid;
+    const std::uint64_t mm_tlb_gen = loaded_mm->tlb_gen;
+    const std::uint64_t local_tlb_gen = tlb.ctxs[asid].tlb_gen;
+    if (loaded_mm->is_init_mm()) {
+        return;
+    }
+    if (tlb.is_lazy) {
+        // "We're in lazy mode ... just switch to init_mm": the unlazy.
+        m.emit(cpu, {.kind = RecordKind::unlazy, .mm = loaded_mm->id});
+        switch_mm_irqs_off(m, cpu, nullptr, m.ks.init_mm, nullptr);
+        return;
+    }
+    if (local_tlb_gen == mm_tlb_gen) {
+        return; // already caught up (e.g. a concurrent flush did it)
+    }
+    SIM_ASSERT(local_tlb_gen < mm_tlb_gen, "cpu{}: local tlb_gen {} ahead of mm {} gen {}", cpu,
+               local_tlb_gen, loaded_mm->name, mm_tlb_gen);
+    const bool partial =
+        !f.full && f.new_tlb_gen == local_tlb_gen + 1 && f.new_tlb_gen == mm_tlb_gen;
+    m.emit(cpu, {.kind = RecordKind::tlb_flush,
+                 .detail = static_cast<std::uint8_t>(partial ? kernel::FlushKind::partial
+                                                             : kernel::FlushKind::full),
+                 .flag = !local,
+                 .mm = loaded_mm->id,
+                 .value = static_cast<std::int64_t>(mm_tlb_gen)});
+    if (partial) {
+        for (std::int64_t page = 0; page < f.pages; ++page) {
+            // flush_tlb_one_user(): INVLPG; under PTI the user half is marked for flushing.
+            const sim::Cycles d = m.draw(cpu, Cost::invlpg);
+            m.emit(cpu, {.kind = RecordKind::invlpg, .mm = loaded_mm->id, .value = page, .cost = d});
+            m.sim.cpu(cpu).advance(d);
+            invalidate_user_asid(m, cpu, asid);
+        }
+    } else {
+        // flush_tlb_local() -> native_flush_tlb_local(): rewrite CR3 with its own value, which
+        // has no NOFLUSH bit, so the current PCID is flushed.
+        invalidate_user_asid(m, cpu, asid);
+        write_cr3(m, cpu, loaded_mm, asid, /*flush=*/true);
+    }
+    tlb.ctxs[asid].tlb_gen = mm_tlb_gen;
+}
+
+} // namespace
+
+void initialize_tlbstate_and_flush(Machine& m, int cpu) {
+    X86Cpu& x = m.cpu(cpu);
+    x.tlb = CpuTlbState{};
+    x.tlb.loaded_mm = m.ks.init_mm;
+    x.tlb.loaded_mm_asid = 0;
+    x.tlb.next_asid = 1;
+    x.tlb.ctxs[0] = {m.ks.init_mm->ctx_id, m.ks.init_mm->tlb_gen};
+    x.cr3_mm = m.ks.init_mm;
+    x.cr3_pcid = m.config.pcid ? 1 : 0;
+}
+
+void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* tsk) {
+    (void)prev; // a hint only: cpu_tlbstate.loaded_mm is the truth
+    KFrame frame(m, cpu, Fn::switch_mm_irqs_off);
+    SIM_ASSERT(m.irqs_disabled(cpu), "switch_mm_irqs_off on cpu{} with IRQs on", cpu);
+    X86Cpu& x = m.cpu(cpu);
+    Mm* real_prev = x.tlb.loaded_mm;
+    const std::uint16_t prev_asid = x.tlb.loaded_mm_asid;
+    const bool was_lazy = x.tlb.is_lazy;
+    m.step(cpu, Cost::switch_mm_check);
+    x.tlb.is_lazy = false;
+
+    std::uint16_t new_asid = 0;
+    bool need_flush = false;
+    std::uint64_t next_tlb_gen = 0;
+    if (real_prev == next) {
+        SIM_ASSERT(x.tlb.ctxs[prev_asid].ctx_id == next->ctx_id,
+                   "cpu{}: loaded ASID {} does not hold {}", cpu, prev_asid, next->name);
+        SIM_ASSERT(next->is_init_mm() || next->cpumask.test(cpu),
+                   "cpu{} has {} loaded but is not in its mm_cpumask", cpu, next->name);
+        if (!was_lazy) {
+            return; // a switch between threads of one process: no barrier, no CR3
+        }
+        // "The barrier synchronizes with the tlb_gen increment in the TLB shootdown code."
+        m.smp_mb(cpu);
+        next_tlb_gen = next->tlb_gen;
+        if (x.tlb.ctxs[prev_asid].tlb_gen == next_tlb_gen) {
+            // Reactivating the lazily loaded mm with an up-to-date TLB: no CR3 write. RFC v2 1/2
+            // adds the membarrier core sync here (the knob decides whether and under which guard).
+            switch_mm_lazy_sync_core(m, cpu, next);
+            return;
+        }
+        // The TLB went stale while lazy (a flush skipped this CPU): flush on the same ASID.
+        new_asid = prev_asid;
+        need_flush = true;
+    } else {
+        // cond_ibpb(tsk): an IBPB write is policy-dependent and not modelled as [SER].
+        (void)tsk;
+        if (!real_prev->is_init_mm()) {
+            // Stop remote flushes for the previous mm.
+            real_prev->cpumask.clear(cpu);
+            m.atomic(cpu, AtomicOp::cpumask_clear_cpu, real_prev);
+        }
+        if (!next->is_init_mm()) {
+            // Start remote flushes, and only then read tlb_gen.
+            next->cpumask.set(cpu);
+            m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
+        }
+        next_tlb_gen = next->tlb_gen;
+        choose_new_asid(m, cpu, next, next_tlb_gen, &new_asid, &need_flush);
+        x.tlb.loaded_mm_switching = true; // LOADED_MM_SWITCHING, for nmi_uaccess_okay()
+    }
+    if (need_flush) {
+        x.tlb.ctxs[new_asid] = {next->ctx_id, next_tlb_gen};
+    }
+    load_new_mm_cr3(m, cpu, next, new_asid, need_flush);
+    x.tlb.loaded_mm_switching = false;
+    x.tlb.loaded_mm = next;
+    x.tlb.loaded_mm_asid = new_asid;
+}
+
+void switch_mm(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* tsk) {
+    const bool was_enabled = !m.irqs_disabled(cpu);
+    m.local_irq_disable(cpu);
+    switch_mm_irqs_off(m, cpu, prev, next, tsk);
+    if (was_enabled) {
+        m.local_irq_enable(cpu);
+    }
+}
+
+void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
+    (void)mm;
+    X86Cpu& x = m.cpu(cpu);
+    if (x.tlb.loaded_mm->is_init_mm()) {
+        return;
+    }
+    if (!x.tlb.is_lazy) {
+        x.tlb.is_lazy = true;
+        m.emit(cpu, {.kind = RecordKind::enter_lazy, .mm = x.tlb.loaded_mm->id});
+    }
+}
+
+void leave_mm(Machine& m, int cpu) {
+    KFrame frame(m, cpu, Fn::leave_mm);
+    X86Cpu& x = m.cpu(cpu);
+    if (x.tlb.loaded_mm->is_init_mm()) {
+        return;
+    }
+    SIM_ASSERT(x.tlb.is_lazy, "leave_mm on cpu{} while not lazy", cpu);
+    m.emit(cpu, {.kind = RecordKind::unlazy, .mm = x.tlb.loaded_mm->id});
+    switch_mm(m, cpu, nullptr, m.ks.init_mm, nullptr);
+}
+
+void flush_tlb_func_remote(Machine& m, int cpu, const FlushTlbInfo& f) {
+    KFrame frame(m, cpu, Fn::flush_tlb_func_remote);
+    if (f.mm != nullptr && f.mm != m.cpu(cpu).tlb.loaded_mm) {
+        return; // this CPU already left that mm
+    }
+    flush_tlb_func_common(m, cpu, f, /*local=*/false);
+}
+
+void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool freed_tables) {
+    KFrame frame(m, cpu, Fn::flush_tlb_mm_range);
+    m.step(cpu, Cost::flush_tlb_setup);
+    FlushTlbInfo info;
+    info.mm = mm;
+    info.full = pages <= 0 || pages > tlb_single_page_flush_ceiling;
+    info.pages = info.full ? 0 : pages;
+    info.freed_tables = freed_tables;
+    info.initiating_cpu = cpu;
+    // inc_mm_tlb_gen(): atomic64_inc_return, "also a barrier that synchronizes with switch_mm()".
+    info.new_tlb_gen = ++mm->tlb_gen;
+    m.atomic(cpu, AtomicOp::inc_mm_tlb_gen, mm, static_cast<std::int64_t>(info.new_tlb_gen));
+    if (mm == m.cpu(cpu).tlb.loaded_mm) {
+        // flush_tlb_func_local(), with IRQs off.
+        m.local_irq_disable(cpu);
+        flush_tlb_func_common(m, cpu, info, /*local=*/true);
+        m.local_irq_enable(cpu);
+    }
+    if (mm->cpumask.any_but(cpu)) {
+        // native_flush_tlb_others(): with freed_tables every CPU in the mask (lazy ones too) by
+        // smp_call_function_many; otherwise on_each_cpu_cond_mask(tlb_is_not_lazy, ...), which
+        // skips lazy CPUs and also runs the function locally when this CPU is in the mask.
+        KFrame others(m, cpu, Fn::native_flush_tlb_others);
+        SmpCall request;
+        request.func = CsdFunc::flush_tlb_func_remote;
+        request.kind = kernel::IpiKind::tlb;
+        request.flush = info;
+        if (freed_tables) {
+            smp_call_function_many(m, cpu, mm->cpumask, request, /*wait=*/true);
+        } else {
+            on_each_cpu_mask(m, cpu, mm->cpumask, request, /*wait=*/true,
+                             [&m](int c) { return !m.cpu(c).tlb.is_lazy; }); // tlb_is_not_lazy
+        }
+    }
+}
+
+} // namespace arch_x86

@@ -1,0 +1,35 @@
+#pragma once
+// arch/x86/mm/tlb.c (v5.10.13): switching address spaces, lazy TLB mode, ASIDs and TLB shootdown.
+
+#include "arch_x86/x86_cpu.h"
+
+#include <cstdint>
+
+namespace kernel {
+struct Mm;
+struct Task;
+} // namespace kernel
+
+namespace arch_x86 {
+
+class Machine;
+
+/// initialize_tlbstate_and_flush(): the boot state, init_mm in ASID slot 0 (no record: time 0).
+void initialize_tlbstate_and_flush(Machine& m, int cpu);
+
+/// switch_mm_irqs_off(prev, next, tsk): every branch of kernel-spec §3.1. `prev` is only a hint
+/// (the kernel trusts cpu_tlbstate.loaded_mm); called with IRQs off.
+void switch_mm_irqs_off(Machine& m, int cpu, kernel::Mm* prev, kernel::Mm* next, kernel::Task* tsk);
+/// switch_mm(): local_irq_save + switch_mm_irqs_off + local_irq_restore.
+void switch_mm(Machine& m, int cpu, kernel::Mm* prev, kernel::Mm* next, kernel::Task* tsk);
+/// enter_lazy_tlb(): is_lazy = true unless init_mm is loaded. No CR3 write, no barrier.
+void enter_lazy_tlb(Machine& m, int cpu, kernel::Mm* mm);
+/// leave_mm(): switch a lazy CPU to init_mm.
+void leave_mm(Machine& m, int cpu);
+
+/// flush_tlb_mm_range(mm, ...): `pages` 0 (or above the 33-page ceiling) is a full flush.
+void flush_tlb_mm_range(Machine& m, int cpu, kernel::Mm* mm, std::int64_t pages, bool freed_tables);
+/// The IPI handler (and on_each_cpu_cond_mask's local call).
+void flush_tlb_func_remote(Machine& m, int cpu, const FlushTlbInfo& f);
+
+} // namespace arch_x86

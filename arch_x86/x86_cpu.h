@@ -1,0 +1,96 @@
+#pragma once
+// Per-CPU x86 state: privilege mode, CR3, cpu_tlbstate (arch/x86/include/asm/tlbflush.h, v5.10.13)
+// and the CPU's call_single_queue (kernel/smp.c).
+
+#include "kernel/record.h"
+
+#include <array>
+#include <cstdint>
+#include <deque>
+
+namespace kernel {
+struct Mm;
+struct Task;
+} // namespace kernel
+
+namespace arch_x86 {
+
+/// TLB_NR_DYN_ASIDS: the dynamic ASID slots used with PCID.
+inline constexpr int TLB_NR_DYN_ASIDS = 6;
+/// tlb_single_page_flush_ceiling: above this many pages a range flush becomes a full flush.
+inline constexpr std::int64_t tlb_single_page_flush_ceiling = 33;
+
+enum class Mode : std::uint8_t { user, kernel };
+
+/// Interrupt vectors of the simulated machine.
+enum Vector : std::uint32_t {
+    CALL_FUNCTION_VECTOR = 0, ///< smp_call_function IPIs (membarrier, TLB shootdown)
+    RESCHEDULE_VECTOR = 1,    ///< smp_send_reschedule
+    HRTIMER_VECTOR = 2,       ///< hrtimer expiry: sleep wakeups and thread creation
+    TICK_VECTOR = 3,          ///< the periodic scheduler tick
+    DEVICE_VECTOR = 4,        ///< an [[inject]] interrupt
+    FLUSH_KTHREAD_VECTOR = 5, ///< timer that creates an [[inject]] flush_tlb kernel thread
+};
+
+struct TlbContext {
+    std::uint64_t ctx_id = 0;  ///< which mm owns the slot's TLB entries; 0 = empty
+    std::uint64_t tlb_gen = 0; ///< generation of that mm the slot is caught up to
+};
+
+struct CpuTlbState {
+    kernel::Mm* loaded_mm = nullptr;
+    bool loaded_mm_switching = false; ///< LOADED_MM_SWITCHING during a switch between mms
+    std::uint16_t loaded_mm_asid = 0;
+    std::uint16_t next_asid = 1;
+    bool is_lazy = false;
+    std::array<TlbContext, TLB_NR_DYN_ASIDS> ctxs{};
+    std::uint16_t user_pcid_flush_mask = 0; ///< PTI: user PCIDs to flush on the next exit
+};
+
+/// The functions smp_call_function can run on a target.
+enum class CsdFunc : std::uint8_t {
+    flush_tlb_func_remote,
+    ipi_mb,
+    ipi_sync_core,
+    ipi_rseq,
+    ipi_sync_rq_state,
+};
+
+/// struct flush_tlb_info (arch/x86/include/asm/tlbflush.h).
+struct FlushTlbInfo {
+    kernel::Mm* mm = nullptr;
+    bool full = true;          ///< end == TLB_FLUSH_ALL
+    std::int64_t pages = 0;    ///< pages in [start, end) when not full
+    bool freed_tables = false;
+    std::uint64_t new_tlb_gen = 0;
+    int initiating_cpu = 0;
+};
+
+/// One smp_call_function_many() in flight: what to run and how many targets still owe an ack.
+struct SmpCall {
+    int sender = 0;
+    int acks_pending = 0;
+    CsdFunc func = CsdFunc::ipi_mb;
+    kernel::IpiKind kind = kernel::IpiKind::membarrier;
+    FlushTlbInfo flush;
+    kernel::Mm* mm = nullptr; ///< ipi_sync_rq_state's argument
+    bool wait = true;         ///< the sender waits for every ack
+    bool active = false;
+};
+
+struct X86Cpu {
+    int id = 0;
+    Mode mode = Mode::kernel;
+    kernel::Task* current = nullptr; ///< per-CPU current_task, changed only in __switch_to
+    kernel::Task* switch_prev = nullptr; ///< what switch_to() returns on the next task's stack
+    bool polling = false;            ///< the idle task polls (TIF_POLLING_NRFLAG): no IPI needed
+    CpuTlbState tlb;
+    kernel::Mm* cr3_mm = nullptr;    ///< whose page tables CR3 points at
+    std::uint16_t cr3_pcid = 0;
+    std::deque<int> call_single_queue; ///< SmpCall indices
+    int hardirq_depth = 0;           ///< in_irq()
+    std::uint64_t tick_token = 0;    ///< the armed tick is valid only with this token
+    bool tick_armed = false;
+};
+
+} // namespace arch_x86

@@ -1,0 +1,182 @@
+#pragma once
+// Records: what every modelled kernel step that matters leaves behind (DESIGN.md, Observables).
+// Counters, the checker and every report are derived from these and from nothing else.
+
+#include "sim/cycles.h"
+
+#include <cstdint>
+#include <string_view>
+
+namespace kernel {
+
+// The kernel functions tlbsim models, named as in the kernel. A record's `site` is the innermost
+// of these running when it was emitted; inline helpers (sync_core_before_usermode, mmdrop, ...)
+// have no entry of their own and count as part of their caller.
+#define TLBSIM_KERNEL_FUNCTIONS(X)                                                                 \
+    X(none)                                                                                        \
+    X(do_idle)                                                                                     \
+    X(ret_from_fork)                                                                               \
+    X(schedule_tail)                                                                               \
+    X(__schedule)                                                                                  \
+    X(context_switch)                                                                              \
+    X(finish_task_switch)                                                                          \
+    X(try_to_wake_up)                                                                              \
+    X(wake_up_new_task)                                                                            \
+    X(scheduler_tick)                                                                              \
+    X(do_sched_yield)                                                                              \
+    X(sched_setaffinity)                                                                           \
+    X(do_nanosleep)                                                                                \
+    X(futex_wait)                                                                                  \
+    X(futex_wake)                                                                                  \
+    X(do_syscall_64)                                                                               \
+    X(exit_to_user_mode)                                                                           \
+    X(irqentry_exit)                                                                               \
+    X(common_interrupt)                                                                            \
+    X(hrtimer_interrupt)                                                                           \
+    X(sysvec_apic_timer_interrupt)                                                                 \
+    X(sysvec_reschedule_ipi)                                                                       \
+    X(sysvec_call_function)                                                                        \
+    X(flush_smp_call_function_queue)                                                               \
+    X(smp_call_function_many)                                                                      \
+    X(on_each_cpu_mask)                                                                            \
+    X(switch_mm_irqs_off)                                                                          \
+    X(switch_mm)                                                                                   \
+    X(leave_mm)                                                                                    \
+    X(flush_tlb_mm_range)                                                                          \
+    X(flush_tlb_func_common)                                                                       \
+    X(flush_tlb_func_remote)                                                                       \
+    X(native_flush_tlb_others)                                                                     \
+    X(do_exit)                                                                                     \
+    X(exit_mm)                                                                                     \
+    X(mmput)                                                                                       \
+    X(exit_mmap)                                                                                   \
+    X(tlb_finish_mmu)                                                                              \
+    X(__mmdrop)                                                                                    \
+    X(do_task_dead)                                                                                \
+    X(do_execve)                                                                                   \
+    X(de_thread)                                                                                   \
+    X(exec_mmap)                                                                                   \
+    X(kthread)                                                                                     \
+    X(kthread_use_mm)                                                                              \
+    X(kthread_unuse_mm)                                                                            \
+    X(__text_poke)                                                                                 \
+    X(use_temporary_mm)                                                                            \
+    X(unuse_temporary_mm)                                                                          \
+    X(efi_call_virt)                                                                               \
+    X(efi_switch_mm)                                                                               \
+    X(sys_membarrier)                                                                              \
+    X(membarrier_private_expedited)                                                                \
+    X(membarrier_global_expedited)                                                                 \
+    X(membarrier_register_private_expedited)                                               \
+    X(membarrier_register_global_expedited)                                                        \
+    X(sync_runqueues_membarrier_state)                                                             \
+    X(synchronize_rcu)                                                                             \
+    X(ipi_mb)                                                                                      \
+    X(ipi_sync_core)                                                                               \
+    X(ipi_rseq)                                                                                    \
+    X(ipi_sync_rq_state)
+
+enum class Fn : std::uint16_t {
+#define TLBSIM_X(name) name,
+    TLBSIM_KERNEL_FUNCTIONS(TLBSIM_X)
+#undef TLBSIM_X
+        count_
+};
+std::string_view fn_name(Fn f);
+
+/// The LOCK-prefixed read-modify-writes tlbsim models ([FB] on x86).
+#define TLBSIM_ATOMIC_OPS(X)                                                                       \
+    X(rq_lock)             /* raw_spin_lock of rq->lock */                                         \
+    X(pi_lock)             /* raw_spin_lock_irqsave(&p->pi_lock) in try_to_wake_up */              \
+    X(task_lock)           /* spin_lock(&p->alloc_lock) */                                         \
+    X(mmap_read_lock)      /* down_read(&mm->mmap_lock) */                                         \
+    X(mmap_read_unlock)    /* up_read: a locked add too */                                         \
+    X(mmgrab)              /* atomic_inc(&mm->mm_count) */                                         \
+    X(mmdrop)              /* atomic_dec_and_test(&mm->mm_count) */                                \
+    X(mmget)               /* atomic_inc(&mm->mm_users) */                                         \
+    X(mmput)               /* atomic_dec_and_test(&mm->mm_users) */                                \
+    X(cpumask_set_cpu)     /* set_bit in mm_cpumask */                                             \
+    X(cpumask_clear_cpu)   /* clear_bit in mm_cpumask */                                           \
+    X(inc_mm_tlb_gen)      /* atomic64_inc_return(&mm->context.tlb_gen) */                         \
+    X(llist_add)           /* cmpxchg onto a CPU's call_single_queue */                            \
+    X(membarrier_state_or) /* atomic_or(&mm->membarrier_state) */                                  \
+    X(mutex_lock)          /* a mutex fast path (cmpxchg) */                                       \
+    X(clear_tsk_need_resched) /* clear_bit of TIF_NEED_RESCHED in __schedule */                    \
+    X(set_tsk_need_resched)   /* set_bit in resched_curr on the local CPU */                       \
+    X(set_nr_and_not_polling) /* cmpxchg loop in resched_curr for a remote CPU */                  \
+    X(set_nr_if_polling)      /* cmpxchg loop: wake a polling idle CPU without an IPI */           \
+    X(siglock)                /* spin_lock_irq(&sighand->siglock) */                               \
+    X(set_tsk_thread_flag)    /* set_bit of a TIF flag */                                          \
+    X(clear_thread_flag)      /* clear_bit of a TIF flag */                                        \
+    X(put_task_stack)         /* refcount_dec_and_test of the dead task's stack */                 \
+    X(put_task_struct)        /* refcount_dec_and_test(&prev->rcu_users) */                        \
+    X(ptl_lock)               /* the PTE spinlock taken by get_locked_pte */
+
+enum class AtomicOp : std::uint8_t {
+#define TLBSIM_X(name) name,
+    TLBSIM_ATOMIC_OPS(TLBSIM_X)
+#undef TLBSIM_X
+        count_
+};
+std::string_view atomic_op_name(AtomicOp op);
+
+enum class EntryKind : std::uint8_t { syscall, interrupt };
+/// The instruction that returned to a less privileged or interrupted context.
+enum class ReturnInsn : std::uint8_t { sysret, iret, eretu, erets };
+enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };
+enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
+enum class FlushKind : std::uint8_t { partial, full };
+
+std::string_view return_insn_name(ReturnInsn r);
+std::string_view ipi_kind_name(IpiKind k);
+
+enum class RecordKind : std::uint8_t {
+    kernel_entry,     ///< detail: EntryKind; user -> kernel: user code of `mm` stops here
+    return_to_user,   ///< detail: ReturnInsn; user code of `mm` runs from this instant (one
+                      ///< instruction at least) until the next kernel_entry on this CPU
+    irq_return,       ///< detail: ReturnInsn (iret or erets); an interrupt returning to kernel mode
+    rq_curr_store,    ///< RCU_INIT_POINTER(rq->curr, next): other = next task (task = prev,
+                      ///< still current), mm = next->mm (-1 if NULL), value = prev->mm (-1)
+    task_mm_store,    ///< tsk->mm of the running task changes: mm = new (-1), value = old (-1)
+    context_switch,   ///< prev (other) -> next (task) completed switch_to
+    cr3_write,        ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
+    invlpg,           ///< one INVLPG; mm; value: page index
+    sync_core,        ///< detail: SyncCoreMethod
+    smp_mb,           ///< an explicit smp_mb()
+    atomic,           ///< detail: AtomicOp; mm where it concerns one; value: new count/generation
+    enter_lazy,       ///< cpu_tlbstate.is_lazy set; mm = loaded mm
+    unlazy,           ///< a lazy CPU switched to init_mm (by its own flush or an IPI); mm = old
+    tlb_flush,        ///< detail: FlushKind; flag: remote (in an IPI handler); mm; value: gen
+    ipi_send,         ///< detail: IpiKind; other: target CPU
+    ipi_handler,      ///< detail: IpiKind; other: sender CPU
+    ipi_ack,          ///< detail: IpiKind; other: sender CPU
+    membarrier_read,  ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
+    mm_free,          ///< __mmdrop freed mm
+    membarrier_return,///< sys_membarrier returns: value = cmd as passed, other = result (or -errno)
+    rcu_sync,         ///< a synchronize_rcu() grace period was waited for
+    count_
+};
+std::string_view record_kind_name(RecordKind k);
+
+struct Record {
+    std::uint64_t seq = 0;
+    sim::Cycles time{};
+    std::int32_t cpu = -1;
+    RecordKind kind = RecordKind::smp_mb;
+    Fn site = Fn::none;
+    std::uint8_t detail = 0;
+    bool flag = false;
+    std::int32_t task = -1;  ///< the task whose kernel stack emitted it (current)
+    std::int32_t mm = -1;
+    std::int32_t other = -1;
+    std::int64_t value = 0;
+    sim::Cycles cost{};      ///< cycles the event itself took (serializing instructions, barriers)
+    std::uint32_t path = 0;  ///< interned call path (Trace::call_path)
+};
+
+/// Whether the record is a serializing event ([SER]) / a full barrier ([FB]). With FRED the
+/// returns are ERETU/ERETS, which are neither.
+bool is_serializing(const Record& r);
+bool is_full_barrier(const Record& r);
+
+} // namespace kernel

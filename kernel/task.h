@@ -1,0 +1,69 @@
+#pragma once
+// struct task_struct, the fields tlbsim models (include/linux/sched.h, v5.10.13), plus where the
+// task is in its scenario program.
+
+#include "scenario/scenario.h"
+#include "sim/fiber.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kernel {
+
+struct Mm;
+
+enum class TaskState : std::uint8_t {
+    new_task,      ///< created, never ran
+    running,       ///< TASK_RUNNING: on a runqueue or on a CPU
+    interruptible, ///< TASK_INTERRUPTIBLE: blocked (sleep, wait)
+    dead,          ///< TASK_DEAD: exited, its last schedule done or in progress
+};
+
+/// How a task blocked in the kernel will get back to user mode.
+enum class ReturnPath : std::uint8_t {
+    sysret,       ///< from a system call: SYSRET (not serializing)
+    iret,         ///< from an interrupt or exception, or after exec: IRET (ERETU with FRED)
+    ret_from_fork ///< a new thread's first return: IRET through ret_from_fork
+};
+
+/// One level of the program being executed: a step list and where we are in it.
+struct ProgramFrame {
+    const std::vector<scenario::Step>* steps = nullptr;
+    std::size_t index = 0;
+    std::int64_t remaining = 0; ///< iterations left of a repeat body (1 for the top level)
+};
+
+/// A kernel function on the task's kernel stack, for call paths in records (`explain`).
+using SiteId = std::uint16_t;
+
+struct Task {
+    int id = 0;            ///< index in KernelState::tasks
+    std::string name;
+    bool kthread = false;  ///< PF_KTHREAD
+    bool idle = false;     ///< the CPU's idle task (swapper/N)
+    int thread = -1;       ///< scenario thread index, -1 for idle and helper kthreads
+
+    Mm* mm = nullptr;        ///< NULL for kernel threads (outside kthread_use_mm)
+    Mm* active_mm = nullptr; ///< the mm whose page tables it runs on (borrowed by kthreads)
+    Mm* process_mm = nullptr;///< for user threads: the mm it was created with (survives exit_mm)
+    TaskState state = TaskState::new_task;
+    int cpu = 0;             ///< the runqueue it is on (task_cpu)
+    bool on_cpu = false;     ///< p->on_cpu
+    bool on_rq = false;      ///< p->on_rq: queued (curr or in the run list)
+    int migrate_to = -1;     ///< sched_setaffinity target, applied when it next leaves its CPU
+    bool exiting = false;    ///< a fatal signal (exec's de_thread) is pending
+    bool in_user = false;    ///< executing user code (for the narrative and the checker)
+
+    // Program interpretation.
+    std::vector<ProgramFrame> program;
+    const scenario::Step* current_step = nullptr;
+
+    // Kernel stack and call path.
+    std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
+    std::unique_ptr<sim::Fiber> fiber;
+    std::vector<SiteId> callstack;
+};
+
+} // namespace kernel

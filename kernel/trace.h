@@ -1,0 +1,52 @@
+#pragma once
+// The record stream. Kernel code emits records here; observers (counters, the checker, reports)
+// receive each one in emission order, which is (time, sequence) order.
+
+#include "kernel/record.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kernel {
+
+struct KernelState;
+
+class RecordObserver {
+public:
+    virtual ~RecordObserver() = default;
+    /// Called once before the first record: the objects records refer to by id.
+    virtual void on_start(const KernelState& ks, const class Trace& trace) {
+        (void)ks, (void)trace;
+    }
+    virtual void on_record(const Record& r) = 0;
+};
+
+class Trace {
+public:
+    void add_observer(RecordObserver* o) { observers_.push_back(o); }
+    void start(const KernelState& ks) {
+        for (auto* o : observers_) {
+            o->on_start(ks, *this);
+        }
+    }
+    /// Delivers `r` (already numbered and timed) to every observer.
+    void emit(const Record& r) {
+        for (auto* o : observers_) {
+            o->on_record(r);
+        }
+    }
+
+    /// Interns a call path (outermost first) and returns its id; 0 is the empty path.
+    std::uint32_t intern_path(const std::vector<std::uint16_t>& frames);
+    const std::vector<std::uint16_t>& path(std::uint32_t id) const { return paths_[id]; }
+    /// "sync_core <- finish_task_switch <- __schedule <- futex_wait" style, innermost first.
+    std::string format_path(std::uint32_t id) const;
+
+private:
+    std::vector<RecordObserver*> observers_;
+    std::vector<std::vector<std::uint16_t>> paths_{{}};
+    std::map<std::vector<std::uint16_t>, std::uint32_t> path_ids_;
+};
+
+} // namespace kernel

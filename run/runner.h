@@ -1,0 +1,51 @@
+#pragma once
+// Builds one simulated machine from a parsed scenario and a policy, runs it, and returns what a
+// report needs. Everything a run produces comes from its records (counters) or its end state.
+
+#include "kernel/trace.h"
+#include "policy/knobs.h"
+#include "scenario/scenario.h"
+#include "sim/counters.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace run {
+
+struct RunOptions {
+    std::optional<std::uint64_t> seed;   ///< overrides [machine] seed
+    std::optional<int> jitter;           ///< overrides [machine] jitter
+    /// Extra observers of the record stream (narrative, trace writers), in order.
+    std::vector<kernel::RecordObserver*> observers;
+};
+
+struct RunResult {
+    std::string scenario;
+    std::string policy;
+    std::uint64_t seed = 0;
+    int jitter = 0;
+    /// Empty when the run completed (every thread exited, or max_cycles); otherwise one line:
+    /// a deadlock, a step the scenario cannot do, or the watchdog (with a state dump after it).
+    std::string error;
+    bool reached_max_cycles = false;
+    sim::CounterRegistry counters;
+    std::map<std::string, scenario::ResultValue> results; ///< labelled membarrier steps
+    std::vector<std::string> step_expect_failures;         ///< `expect=` on steps
+    std::vector<std::string> violations;                   ///< properties violated (the checker)
+    std::int64_t cycles = 0;                               ///< simulated time at the end
+    std::uint64_t events = 0;                              ///< engine events processed
+    double wall_seconds = 0;
+    std::vector<std::string> task_names;                   ///< by task id, for reports
+    std::vector<std::string> mm_names;                     ///< by mm id
+};
+
+/// The knobs of `name`: a preset, or a [[policy]] of the scenario (resolved through its bases).
+std::optional<policy::Knobs> resolve_policy(const scenario::Scenario& sc, const std::string& name);
+
+RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_name,
+                       const RunOptions& options);
+
+} // namespace run

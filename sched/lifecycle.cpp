@@ -1,0 +1,159 @@
+#include "sched/lifecycle.h"
+
+#include "arch_x86/tlb.h"
+#include "sched/scheduler.h"
+#include "sim/panic.h"
+
+namespace sched {
+
+using arch_x86::KFrame;
+using kernel::AtomicOp;
+using kernel::Cost;
+using kernel::Fn;
+using kernel::Mm;
+using kernel::RecordKind;
+using kernel::Task;
+using kernel::TaskState;
+
+namespace {
+
+void store_task_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
+    const int old = t.mm != nullptr ? t.mm->id : -1;
+    t.mm = mm;
+    s.m.emit(cpu, {.kind = RecordKind::task_mm_store, .mm = mm != nullptr ? mm->id : -1,
+                   .value = old});
+}
+
+} // namespace
+
+void exit_mm(Scheduler& s, int cpu, Task& t) {
+    KFrame frame(s.m, cpu, Fn::exit_mm);
+    Mm* mm = t.mm;
+    if (mm == nullptr) {
+        return;
+    }
+    // mmap_read_lock -> mmgrab -> task_lock -> mm = NULL -> mmap_read_unlock -> enter_lazy_tlb
+    // -> task_unlock -> mmput (docs/kernel-notes.md §5.1).
+    s.m.atomic(cpu, AtomicOp::mmap_read_lock, mm);
+    s.mmgrab(cpu, mm);
+    s.m.atomic(cpu, AtomicOp::task_lock);
+    store_task_mm(s, cpu, t, nullptr);
+    s.m.atomic(cpu, AtomicOp::mmap_read_unlock, mm);
+    arch_x86::enter_lazy_tlb(s.m, cpu, mm);
+    s.m.step(cpu, Cost::exit_mm);
+    mmput(s, cpu, mm);
+}
+
+void mmput(Scheduler& s, int cpu, Mm* mm) {
+    KFrame frame(s.m, cpu, Fn::mmput);
+    --mm->mm_users;
+    s.m.atomic(cpu, AtomicOp::mmput, mm, mm->mm_users);
+    if (mm->mm_users > 0) {
+        return;
+    }
+    // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm
+    // with freed_tables: the exiting CPU (lazy on mm) switches to init_mm, and every other CPU
+    // still lazily on it gets the IPI and does the same.
+    {
+        KFrame mmap_frame(s.m, cpu, Fn::exit_mmap);
+        s.m.step(cpu, Cost::exit_mmap);
+        KFrame finish(s.m, cpu, Fn::tlb_finish_mmu);
+        arch_x86::flush_tlb_mm_range(s.m, cpu, mm, /*pages=*/0, /*freed_tables=*/true);
+        mm->torn_down = true;
+    }
+    s.mmdrop(cpu, mm); // the reference all mm_users held together
+}
+
+void do_exit(Scheduler& s, Task& t) {
+    const int cpu = t.cpu;
+    {
+        KFrame frame(s.m, cpu, Fn::do_exit);
+        if (t.kthread && t.mm != nullptr) {
+            s.fail_run(cpu, "kthread " + t.name + " exits while still using the mm of " +
+                                t.mm->name + " (add unuse_mm)");
+        }
+        exit_mm(s, cpu, t);
+    }
+    --s.m.ks.live_tasks;
+    // do_task_dead(): set_special_state(TASK_DEAD) under pi_lock, then the last __schedule.
+    KFrame frame(s.m, cpu, Fn::do_task_dead);
+    s.m.atomic(cpu, AtomicOp::pi_lock);
+    t.state = TaskState::dead;
+    t.on_rq = false;
+    const bool returned = s.__schedule(cpu, /*preempt=*/false);
+    SIM_ASSERT(!returned, "dead task {} was scheduled again", t.name);
+}
+
+void kthread_use_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
+    KFrame frame(s.m, cpu, Fn::kthread_use_mm);
+    s.m.atomic(cpu, AtomicOp::task_lock);
+    s.m.local_irq_disable(cpu); // "Hold off tlb flush IPIs while switching mm's"
+    Mm* active_mm = t.active_mm;
+    if (active_mm != mm) {
+        s.mmgrab(cpu, mm);
+        t.active_mm = mm;
+    }
+    store_task_mm(s, cpu, t, mm);
+    arch_x86::switch_mm_irqs_off(s.m, cpu, active_mm, mm, &t);
+    s.m.local_irq_enable(cpu);
+    s.m.step(cpu, Cost::kthread_mm); // task_unlock and bookkeeping
+    if (active_mm != mm) {
+        s.mmdrop(cpu, active_mm);
+    }
+}
+
+void kthread_unuse_mm(Scheduler& s, int cpu, Task& t) {
+    KFrame frame(s.m, cpu, Fn::kthread_unuse_mm);
+    Mm* mm = t.mm;
+    s.m.atomic(cpu, AtomicOp::task_lock);
+    s.m.local_irq_disable(cpu);
+    store_task_mm(s, cpu, t, nullptr);
+    arch_x86::enter_lazy_tlb(s.m, cpu, mm); // active_mm stays mm
+    s.m.local_irq_enable(cpu);
+    s.m.step(cpu, Cost::kthread_mm);
+}
+
+void text_poke(Scheduler& s, int cpu, Task& t) {
+    KFrame frame(s.m, cpu, Fn::__text_poke);
+    Mm* poking_mm = s.m.ks.poking_mm;
+    s.m.atomic(cpu, AtomicOp::ptl_lock); // get_locked_pte()
+    s.m.local_irq_disable(cpu);
+    Mm* prev = nullptr;
+    {
+        // use_temporary_mm(): a lazy CPU first leaves its mm for init_mm.
+        KFrame use(s.m, cpu, Fn::use_temporary_mm);
+        if (s.m.cpu(cpu).tlb.is_lazy) {
+            arch_x86::leave_mm(s.m, cpu);
+        }
+        prev = s.m.cpu(cpu).tlb.loaded_mm;
+        arch_x86::switch_mm_irqs_off(s.m, cpu, nullptr, poking_mm, &t);
+    }
+    s.m.step(cpu, Cost::text_poke);
+    {
+        KFrame unuse(s.m, cpu, Fn::unuse_temporary_mm);
+        arch_x86::switch_mm_irqs_off(s.m, cpu, nullptr, prev, &t);
+    }
+    // The poking mm is no longer loaded anywhere: this only bumps its tlb_gen.
+    arch_x86::flush_tlb_mm_range(s.m, cpu, poking_mm, /*pages=*/1, /*freed_tables=*/false);
+    s.m.local_irq_enable(cpu);
+}
+
+void efi_call(Scheduler& s, int cpu, Task& t) {
+    KFrame frame(s.m, cpu, Fn::efi_call_virt);
+    Mm* efi_mm = s.m.ks.efi_mm;
+    Mm* prev_mm = t.active_mm;
+    {
+        KFrame sw(s.m, cpu, Fn::efi_switch_mm);
+        t.active_mm = efi_mm;
+        arch_x86::switch_mm(s.m, cpu, prev_mm, efi_mm, nullptr);
+    }
+    s.m.step(cpu, Cost::efi_runtime_call);
+    {
+        // Back to the borrowed mm, non-lazily (kernel-spec P3d).
+        KFrame sw(s.m, cpu, Fn::efi_switch_mm);
+        t.active_mm = prev_mm;
+        arch_x86::switch_mm(s.m, cpu, efi_mm, prev_mm, nullptr);
+    }
+}
+
+} // namespace sched

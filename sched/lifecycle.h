@@ -1,0 +1,26 @@
+#pragma once
+// Process and address-space lifetime (v5.10.13): do_exit/exit_mm/mmput/exit_mmap
+// (kernel/exit.c, kernel/fork.c, mm/mmap.c), kthread_use_mm/kthread_unuse_mm (kernel/kthread.c),
+// __text_poke (arch/x86/kernel/alternative.c) and EFI runtime calls
+// (arch/x86/platform/efi/efi_64.c).
+
+namespace kernel {
+struct Mm;
+struct Task;
+} // namespace kernel
+
+namespace sched {
+
+class Scheduler;
+
+/// do_exit(): exit_mm, then do_task_dead. Returns when the task is gone (its fiber must end).
+void do_exit(Scheduler& s, kernel::Task& t);
+void exit_mm(Scheduler& s, int cpu, kernel::Task& t);
+void mmput(Scheduler& s, int cpu, kernel::Mm* mm);
+
+void kthread_use_mm(Scheduler& s, int cpu, kernel::Task& t, kernel::Mm* mm);
+void kthread_unuse_mm(Scheduler& s, int cpu, kernel::Task& t);
+void text_poke(Scheduler& s, int cpu, kernel::Task& t);
+void efi_call(Scheduler& s, int cpu, kernel::Task& t);
+
+} // namespace sched

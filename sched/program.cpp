@@ -1,0 +1,309 @@
+#include "sched/program.h"
+
+#include "arch_x86/entry.h"
+#include "arch_x86/smp.h"
+#include "arch_x86/tlb.h"
+#include "sched/lifecycle.h"
+#include "sched/scheduler.h"
+#include "sim/fiber.h"
+#include "sim/panic.h"
+
+#include <fmt/format.h>
+
+namespace sched {
+
+using arch_x86::KFrame;
+using kernel::AtomicOp;
+using kernel::Cost;
+using kernel::Fn;
+using kernel::ReturnInsn;
+using kernel::Task;
+using kernel::TaskState;
+using scenario::Op;
+using scenario::Step;
+
+namespace {
+
+/// Errno names for results (include/uapi/asm-generic/errno-base.h).
+std::string errno_name(std::int64_t e) {
+    switch (e) {
+    case 1:
+        return "EPERM";
+    case 12:
+        return "ENOMEM";
+    case 22:
+        return "EINVAL";
+    case 38:
+        return "ENOSYS";
+    default:
+        return fmt::format("E{}", e);
+    }
+}
+
+class TaskBody : public sim::FiberBody {
+public:
+    TaskBody(Scheduler& s, Task& t) : s_(s), t_(t) {}
+    void run() override;
+
+private:
+    void do_idle();
+    void schedule_tail();
+    void run_program();
+    const Step* next_step();
+    void user_step(const Step& st);
+    void kthread_step(const Step& st);
+    /// The part of a step shared by user threads (inside a system call) and kthreads.
+    void common_kernel_step(const Step& st);
+    void block_on_latch(int event);
+    void record_result(const Step& st, std::int64_t result);
+    kernel::Mm* live_mm(const Step& st);
+    int cpu() const { return t_.cpu; }
+
+    Scheduler& s_;
+    Task& t_;
+};
+
+void TaskBody::run() {
+    if (t_.idle) {
+        do_idle();
+        return;
+    }
+    schedule_tail();
+    run_program();
+}
+
+void TaskBody::do_idle() {
+    KFrame frame(s_.m, cpu(), Fn::do_idle);
+    for (;;) {
+        const int c = cpu();
+        arch_x86::X86Cpu& x = s_.m.cpu(c);
+        while (!s_.m.rq(c).need_resched) {
+            // poll: TIF_POLLING_NRFLAG set, so wakers skip the IPI; halt: HLT until an interrupt.
+            x.polling = s_.m.config.idle == scenario::IdleMode::poll;
+            s_.m.sim.cpu(c).block(/*wake_on_interrupt=*/true);
+            x.polling = false;
+        }
+        if (s_.m.config.idle == scenario::IdleMode::poll) {
+            s_.m.step(c, Cost::idle_poll_exit);
+        }
+        // flush_smp_call_function_from_idle(): calls queued without an IPI run here, IRQs off.
+        if (!x.call_single_queue.empty()) {
+            s_.m.local_irq_disable(c);
+            arch_x86::flush_smp_call_function_queue(s_.m, c, -1);
+            s_.m.local_irq_enable(c);
+        }
+        s_.__schedule(c, /*preempt=*/false); // schedule_idle()
+    }
+}
+
+void TaskBody::schedule_tail() {
+    // ret_from_fork -> schedule_tail(prev): finish the switch that brought us here, then
+    // calculate_sigpending() (siglock, set and clear TIF_SIGPENDING).
+    const int c = cpu();
+    Task* prev = s_.m.cpu(c).switch_prev;
+    KFrame frame(s_.m, c, Fn::schedule_tail);
+    s_.finish_task_switch_public(c, prev);
+    s_.m.atomic(cpu(), AtomicOp::siglock);
+    s_.m.atomic(cpu(), AtomicOp::set_tsk_thread_flag);
+    s_.m.atomic(cpu(), AtomicOp::clear_thread_flag);
+}
+
+const Step* TaskBody::next_step() {
+    while (!t_.program.empty()) {
+        kernel::ProgramFrame& f = t_.program.back();
+        if (f.index < f.steps->size()) {
+            const Step& st = (*f.steps)[f.index++];
+            if (st.op == Op::repeat) {
+                if (st.n > 0 && !st.body.empty()) {
+                    t_.program.push_back({&st.body, 0, st.n});
+                }
+                continue;
+            }
+            return &st;
+        }
+        if (--f.remaining > 0) {
+            f.index = 0;
+            continue;
+        }
+        t_.program.pop_back();
+    }
+    return nullptr;
+}
+
+void TaskBody::run_program() {
+    if (!t_.kthread) {
+        // ret_from_fork returns to user mode by IRET (ERETU under FRED).
+        KFrame frame(s_.m, cpu(), Fn::ret_from_fork);
+        arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::iret);
+    }
+    while (const Step* st = next_step()) {
+        t_.current_step = st;
+        if (st->op == Op::exit) {
+            break;
+        }
+        if (t_.kthread) {
+            KFrame frame(s_.m, cpu(), Fn::kthread);
+            kthread_step(*st);
+        } else {
+            user_step(*st);
+        }
+        s_.m.sim.note_progress();
+    }
+    // The explicit or implicit exit: a system call for user threads (exit_group).
+    if (!t_.kthread) {
+        arch_x86::syscall_entry(s_.m, cpu());
+    }
+    do_exit(s_, t_);
+}
+
+void TaskBody::user_step(const Step& st) {
+    if (st.op == Op::user) {
+        s_.m.sim.cpu(cpu()).advance_interruptible(
+            s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
+        return;
+    }
+    arch_x86::syscall_entry(s_.m, cpu());
+    {
+        KFrame frame(s_.m, cpu(), Fn::do_syscall_64);
+        switch (st.op) {
+        case Op::syscall:
+            s_.m.sim.cpu(cpu()).advance_interruptible(
+                s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
+            break;
+        case Op::membarrier: {
+            const std::int64_t r = s_.syscalls->membarrier(cpu(), st.cmd, st.flags, st.cpu_id);
+            record_result(st, r);
+            break;
+        }
+        case Op::flush_tlb:
+            arch_x86::flush_tlb_mm_range(s_.m, cpu(), t_.mm, st.pages, st.freed_tables);
+            break;
+        case Op::exec:
+            s_.fail_run(cpu(), fmt::format("{}: exec is not modelled yet", st.path));
+        default:
+            common_kernel_step(st);
+            break;
+        }
+    }
+    KFrame exit_frame(s_.m, cpu(), Fn::exit_to_user_mode);
+    arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::sysret);
+}
+
+void TaskBody::kthread_step(const Step& st) {
+    switch (st.op) {
+    case Op::work:
+        s_.m.sim.cpu(cpu()).advance_interruptible(
+            s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
+        break;
+    case Op::use_mm:
+        kthread_use_mm(s_, cpu(), t_, live_mm(st));
+        break;
+    case Op::unuse_mm:
+        if (t_.mm == nullptr) {
+            s_.fail_run(cpu(), fmt::format("{}: unuse_mm without use_mm", st.path));
+        }
+        kthread_unuse_mm(s_, cpu(), t_);
+        break;
+    case Op::flush_tlb:
+        arch_x86::flush_tlb_mm_range(s_.m, cpu(), live_mm(st), st.pages, st.freed_tables);
+        break;
+    case Op::text_poke:
+        text_poke(s_, cpu(), t_);
+        break;
+    case Op::efi_call:
+        efi_call(s_, cpu(), t_);
+        break;
+    default:
+        common_kernel_step(st);
+        break;
+    }
+    // Kernel threads act on need_resched at the end of each step.
+    if (s_.m.rq(cpu()).need_resched) {
+        s_.schedule(cpu());
+    }
+}
+
+void TaskBody::common_kernel_step(const Step& st) {
+    switch (st.op) {
+    case Op::sleep: {
+        KFrame frame(s_.m, cpu(), Fn::do_nanosleep);
+        t_.state = TaskState::interruptible;
+        const std::uint64_t data =
+            (static_cast<std::uint64_t>(TimerKind::sleep_wakeup) << 32) | static_cast<std::uint32_t>(t_.id);
+        s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR, data);
+        s_.schedule(cpu());
+        break;
+    }
+    case Op::wait: {
+        KFrame frame(s_.m, cpu(), Fn::futex_wait);
+        block_on_latch(st.event);
+        break;
+    }
+    case Op::signal: {
+        KFrame frame(s_.m, cpu(), Fn::futex_wake);
+        kernel::EventLatch& latch = s_.m.ks.events[static_cast<std::size_t>(st.event)];
+        latch.signalled = true;
+        std::vector<Task*> waiters;
+        waiters.swap(latch.waiters);
+        for (Task* w : waiters) {
+            s_.try_to_wake_up(cpu(), w);
+        }
+        break;
+    }
+    case Op::yield:
+        s_.do_sched_yield(cpu());
+        break;
+    case Op::migrate:
+        s_.sched_setaffinity(cpu(), &t_, static_cast<int>(st.n));
+        break;
+    default:
+        SIM_ASSERT(false, "step {} reached the wrong interpreter", st.path);
+    }
+}
+
+void TaskBody::block_on_latch(int event) {
+    kernel::EventLatch& latch = s_.m.ks.events[static_cast<std::size_t>(event)];
+    if (latch.signalled) {
+        return; // a latch: once signalled the wait returns at once
+    }
+    t_.state = TaskState::interruptible;
+    latch.waiters.push_back(&t_);
+    s_.schedule(cpu());
+}
+
+void TaskBody::record_result(const Step& st, std::int64_t result) {
+    scenario::ResultValue actual;
+    if (result < 0) {
+        actual.is_errno = true;
+        actual.errno_name = errno_name(-result);
+    } else {
+        actual.value = result;
+    }
+    if (!st.label.empty()) {
+        s_.label_results[st.label] = actual;
+    }
+    if (st.expect && !(*st.expect == actual)) {
+        s_.step_expect_failures.push_back(
+            fmt::format("{}: membarrier {} returned {}, expected {}", st.path, st.cmd_name,
+                        actual.is_errno ? actual.errno_name : std::to_string(actual.value),
+                        st.expect->is_errno ? st.expect->errno_name
+                                            : std::to_string(st.expect->value)));
+    }
+}
+
+kernel::Mm* TaskBody::live_mm(const Step& st) {
+    kernel::Mm* mm = s_.m.ks.process_mm[static_cast<std::size_t>(st.process)];
+    if (mm->torn_down) {
+        s_.fail_run(cpu(), fmt::format("{}: process {} has no live thread", st.path, mm->name));
+    }
+    return mm;
+}
+
+} // namespace
+
+std::unique_ptr<sim::Fiber> make_task_fiber(Scheduler& s, Task& t) {
+    t.body = std::make_unique<TaskBody>(s, t);
+    return std::make_unique<sim::Fiber>(s.m.sim.fiber_pool(), *t.body);
+}
+
+} // namespace sched

@@ -1,0 +1,360 @@
+#include "sched/scheduler.h"
+
+#include "arch_x86/entry.h"
+#include "arch_x86/smp.h"
+#include "arch_x86/sync_core.h"
+#include "arch_x86/tlb.h"
+#include "sched/program.h"
+#include "sim/panic.h"
+
+#include <algorithm>
+
+namespace sched {
+
+using arch_x86::KFrame;
+using kernel::AtomicOp;
+using kernel::Cost;
+using kernel::Fn;
+using kernel::Mm;
+using kernel::RecordKind;
+using kernel::Task;
+using kernel::TaskState;
+
+namespace {
+int mm_id(const Mm* mm) { return mm != nullptr ? mm->id : -1; }
+} // namespace
+
+Scheduler::Scheduler(arch_x86::Machine& machine) : m(machine) { m.sched = this; }
+
+void Scheduler::boot() {
+    for (int c = 0; c < m.sim.cpus(); ++c) {
+        kernel::Rq& rq = m.rq(c);
+        arch_x86::initialize_tlbstate_and_flush(m, c);
+        Task* idle = rq.idle;
+        idle->state = TaskState::running;
+        idle->on_cpu = true;
+        idle->on_rq = true;
+        idle->active_mm = m.ks.init_mm;
+        ++m.ks.init_mm->mm_count; // the idle task's reference to init_mm
+        rq.curr = idle;
+        m.cpu(c).current = idle;
+        m.cpu(c).mode = arch_x86::Mode::kernel;
+        create_fiber(*idle);
+        // Each idle CPU schedules at time 0 without an interrupt if it has work.
+        rq.need_resched = !rq.runnable.empty();
+        m.sim.cpu(c).start(idle->fiber.get(), sim::Cycles{0});
+    }
+}
+
+void Scheduler::create_fiber(Task& t) {
+    if (!t.fiber) {
+        t.fiber = make_task_fiber(*this, t);
+    }
+}
+
+void Scheduler::fail_run(int cpu, const std::string& message) {
+    if (run_error.empty()) {
+        run_error = message;
+    }
+    m.sim.finish();
+    for (;;) {
+        m.sim.cpu(cpu).block(/*wake_on_interrupt=*/false);
+    }
+}
+
+void Scheduler::schedule(int cpu) {
+    // schedule(): __schedule until need_resched is clear (sched_submit_work is not modelled).
+    Task* self = m.current(cpu);
+    do {
+        if (!__schedule(self->cpu, /*preempt=*/false)) {
+            return;
+        }
+    } while (m.rq(self->cpu).need_resched);
+}
+
+void Scheduler::enqueue(Task* p, int cpu) {
+    p->cpu = cpu;
+    p->on_rq = true;
+    m.rq(cpu).runnable.push_back(p);
+}
+
+bool Scheduler::__schedule(int cpu, bool preempt) {
+    KFrame frame(m, cpu, Fn::__schedule);
+    kernel::Rq& rq = m.rq(cpu);
+    Task* prev = rq.curr;
+    // S0: local_irq_disable(); rcu_note_context_switch().
+    m.local_irq_disable(cpu);
+    m.step(cpu, Cost::schedule_entry);
+    // S1: rq_lock(rq); smp_mb__after_spinlock() is nothing on x86: the lock is the barrier
+    // between the outgoing task's user accesses and the rq->curr store.
+    m.atomic(cpu, AtomicOp::rq_lock);
+    // S2: deactivate a blocking (or migrating) prev, then pick the next task: FIFO, a runnable
+    // prev going to the tail behind anything else runnable.
+    if ((!preempt && prev->state != TaskState::running) || prev->migrate_to >= 0) {
+        prev->on_rq = false;
+    }
+    const bool prev_stays = !prev->idle && prev->on_rq;
+    Task* next = prev_stays ? prev : rq.idle;
+    if (!rq.runnable.empty()) {
+        if (prev_stays) {
+            rq.runnable.push_back(prev);
+        }
+        next = rq.runnable.front();
+        rq.runnable.pop_front();
+    }
+    m.step(cpu, Cost::pick_next_task);
+    m.atomic(cpu, AtomicOp::clear_tsk_need_resched);
+    rq.need_resched = false;
+    if (next == prev) {
+        // rq_unlock_irq(): no switch, no barrier after.
+        m.local_irq_enable(cpu);
+        return true;
+    }
+    // S3: RCU_INIT_POINTER(rq->curr, next): a plain store, no barrier.
+    rq.curr = next;
+    m.emit(cpu, {.kind = RecordKind::rq_curr_store,
+                 .mm = mm_id(next->mm),
+                 .other = next->id,
+                 .value = mm_id(prev->mm)});
+    m.step(cpu, Cost::rq_curr_store);
+    bool prev_gone = false;
+    int resumed_cpu = cpu;
+    context_switch(cpu, prev, next, &prev_gone, &resumed_cpu);
+    return !prev_gone;
+}
+
+void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone, int* resumed_cpu) {
+    KFrame frame(m, cpu, Fn::context_switch);
+    // S4: prepare_task_switch(): perf, rseq_preempt, notifiers, next->on_cpu = 1.
+    m.step(cpu, Cost::prepare_task_switch);
+    next->on_cpu = true;
+    // S5: the mm cases (kernel-spec §2.2).
+    kernel::Rq& rq = m.rq(cpu);
+    if (next->mm == nullptr) {
+        // to kernel: borrow prev's active_mm lazily.
+        arch_x86::enter_lazy_tlb(m, cpu, prev->active_mm);
+        next->active_mm = prev->active_mm;
+        if (prev->mm != nullptr) {
+            mmgrab(cpu, prev->active_mm); // user -> kernel: a new lazy reference
+        } else {
+            prev->active_mm = nullptr; // kernel -> kernel: the reference moves to next
+        }
+    } else {
+        // to user: membarrier_switch_mm(), then switch_mm_irqs_off().
+        if (prev->active_mm != next->mm &&
+            rq.membarrier_state != next->mm->membarrier_state) {
+            rq.membarrier_state = next->mm->membarrier_state;
+        }
+        arch_x86::switch_mm_irqs_off(m, cpu, prev->active_mm, next->mm, next);
+        if (prev->mm == nullptr) {
+            // kernel -> user: finish_task_switch drops the borrowed mm.
+            rq.prev_mm = prev->active_mm;
+            prev->active_mm = nullptr;
+        }
+    }
+    m.step(cpu, Cost::context_switch_mm);
+    // S6: switch_to().
+    Task* last = switch_to(cpu, prev, next);
+    if (last == nullptr) {
+        *prev_gone = true;
+        return;
+    }
+    // Now on prev's stack again, maybe much later and (after a migration) on another CPU.
+    *resumed_cpu = prev->cpu;
+    finish_task_switch(prev->cpu, last);
+}
+
+Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
+    m.step(cpu, Cost::switch_to);
+    m.emit(cpu, {.kind = RecordKind::context_switch, .other = next->id});
+    // __switch_to: this_cpu_write(current_task, next).
+    m.cpu(cpu).current = next;
+    m.cpu(cpu).switch_prev = prev;
+    create_fiber(*next);
+    m.sim.cpu(cpu).switch_fiber(next->fiber.get());
+    if (prev->state == TaskState::dead) {
+        return nullptr; // never scheduled again: unwind and let the fiber finish
+    }
+    prev->fiber->yield();
+    return m.cpu(prev->cpu).switch_prev;
+}
+
+void Scheduler::finish_task_switch(int cpu, Task* prev) {
+    KFrame frame(m, cpu, Fn::finish_task_switch);
+    kernel::Rq& rq = m.rq(cpu);
+    Mm* mm = rq.prev_mm;
+    rq.prev_mm = nullptr;
+    const TaskState prev_state = prev->state;
+    // finish_task(): smp_store_release(&prev->on_cpu, 0); finish_lock_switch(): rq unlock and
+    // IRQs on. What follows runs with IRQs enabled.
+    prev->on_cpu = false;
+    m.step(cpu, Cost::finish_task_switch);
+    if (prev->migrate_to >= 0) {
+        attach_migrated(cpu, prev);
+    }
+    m.local_irq_enable(cpu);
+    if (mm != nullptr) {
+        if (m.knobs.lazy_sync_core == policy::LazySyncCore::finish_task_switch) {
+            arch_x86::membarrier_mm_sync_core_before_usermode(m, cpu, mm);
+        }
+        mmdrop(cpu, mm);
+    }
+    if (prev_state == TaskState::dead) {
+        // put_task_stack() and put_task_struct_rcu_user(): the dead task's last references.
+        m.atomic(cpu, AtomicOp::put_task_stack);
+        m.atomic(cpu, AtomicOp::put_task_struct);
+        prev->fiber.reset();
+        if (m.ks.live_tasks == 0) {
+            m.sim.finish(); // every thread has exited: the run ends after this last switch
+        }
+    }
+    Task* curr = m.current(cpu);
+    if (curr->idle) {
+        m.stop_tick(cpu);
+    } else {
+        m.arm_tick(cpu);
+    }
+}
+
+void Scheduler::attach_migrated(int cpu, Task* p) {
+    // The migration (move_queued_task) done once p is off its old CPU: lock the target rq and
+    // queue p there.
+    const int target = p->migrate_to;
+    p->migrate_to = -1;
+    m.step(cpu, Cost::migrate);
+    m.atomic(cpu, AtomicOp::rq_lock);
+    enqueue(p, target);
+    check_preempt_curr(cpu, target);
+}
+
+void Scheduler::mmgrab(int cpu, Mm* mm) {
+    ++mm->mm_count;
+    m.atomic(cpu, AtomicOp::mmgrab, mm, mm->mm_count);
+}
+
+void Scheduler::mmdrop(int cpu, Mm* mm) {
+    --mm->mm_count;
+    m.atomic(cpu, AtomicOp::mmdrop, mm, mm->mm_count);
+    if (mm->mm_count == 0) {
+        KFrame frame(m, cpu, Fn::__mmdrop);
+        mm->freed = true;
+        m.emit(cpu, {.kind = RecordKind::mm_free, .mm = mm->id});
+    }
+}
+
+void Scheduler::check_preempt_curr(int cpu, int target) {
+    kernel::Rq& rq = m.rq(target);
+    if (rq.curr->idle || m.config.wakeup_preempt) {
+        resched_curr(cpu, target);
+    }
+}
+
+void Scheduler::resched_curr(int cpu, int target) {
+    kernel::Rq& rq = m.rq(target);
+    if (rq.need_resched) {
+        return;
+    }
+    if (target == cpu) {
+        m.atomic(cpu, AtomicOp::set_tsk_need_resched);
+        rq.need_resched = true;
+        return;
+    }
+    // set_nr_and_not_polling(): a polling idle CPU notices the flag without an IPI.
+    m.atomic(cpu, AtomicOp::set_nr_and_not_polling);
+    rq.need_resched = true;
+    if (m.cpu(target).polling) {
+        m.sim.cpu(target).wake();
+    } else {
+        arch_x86::smp_send_reschedule(m, cpu, target);
+    }
+}
+
+void Scheduler::try_to_wake_up(int cpu, Task* p) {
+    KFrame frame(m, cpu, Fn::try_to_wake_up);
+    m.atomic(cpu, AtomicOp::pi_lock);
+    if (p->state != TaskState::interruptible) {
+        return;
+    }
+    m.step(cpu, Cost::try_to_wake_up);
+    if (p->on_rq) {
+        // ttwu_runnable(): still queued (it has not finished blocking): just make it running.
+        m.atomic(cpu, AtomicOp::rq_lock);
+        p->state = TaskState::running;
+        return;
+    }
+    // ttwu_queue(): same LLC, so the waker locks the target rq directly.
+    const int target = p->cpu;
+    m.atomic(cpu, AtomicOp::rq_lock);
+    p->state = TaskState::running;
+    enqueue(p, target);
+    check_preempt_curr(cpu, target);
+}
+
+void Scheduler::wake_up_new_task(int cpu, Task* p) {
+    KFrame frame(m, cpu, Fn::wake_up_new_task);
+    m.atomic(cpu, AtomicOp::pi_lock);
+    m.atomic(cpu, AtomicOp::rq_lock);
+    m.step(cpu, Cost::try_to_wake_up);
+    p->state = TaskState::running;
+    if (p->mm != nullptr) {
+        ++p->mm->mm_users; // copy_process took its mm_users reference (off-model)
+    }
+    enqueue(p, cpu);
+    check_preempt_curr(cpu, cpu);
+}
+
+void Scheduler::do_sched_yield(int cpu) {
+    KFrame frame(m, cpu, Fn::do_sched_yield);
+    // this_rq_lock_irq(), yield_task(), unlock, then schedule(): the rq lock is taken twice.
+    m.local_irq_disable(cpu);
+    m.atomic(cpu, AtomicOp::rq_lock);
+    m.local_irq_enable(cpu);
+    schedule(cpu);
+}
+
+void Scheduler::sched_setaffinity(int cpu, Task* t, int target) {
+    KFrame frame(m, cpu, Fn::sched_setaffinity);
+    if (target == cpu) {
+        return;
+    }
+    t->migrate_to = target;
+    __schedule(cpu, /*preempt=*/false);
+}
+
+void Scheduler::scheduler_tick(int cpu) {
+    KFrame frame(m, cpu, Fn::scheduler_tick);
+    m.atomic(cpu, AtomicOp::rq_lock);
+    m.step(cpu, Cost::scheduler_tick);
+    kernel::Rq& rq = m.rq(cpu);
+    if (!rq.curr->idle && !rq.runnable.empty()) {
+        resched_curr(cpu, cpu);
+    }
+}
+
+void Scheduler::timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t data) {
+    switch (vector) {
+    case arch_x86::HRTIMER_VECTOR: {
+        m.step(cpu, Cost::hrtimer_handler);
+        const auto kind = static_cast<TimerKind>(data >> 32);
+        Task* p = m.ks.tasks[static_cast<std::size_t>(data & 0xffffffffU)].get();
+        if (kind == TimerKind::sleep_wakeup) {
+            try_to_wake_up(cpu, p);
+        } else {
+            wake_up_new_task(cpu, p);
+        }
+        break;
+    }
+    case arch_x86::TICK_VECTOR:
+        m.cpu(cpu).tick_armed = false;
+        scheduler_tick(cpu);
+        m.arm_tick(cpu);
+        break;
+    case arch_x86::DEVICE_VECTOR:
+        m.step(cpu, Cost::device_irq_handler);
+        break;
+    default:
+        SIM_ASSERT(false, "unexpected interrupt vector {} on cpu{}", vector, cpu);
+    }
+}
+
+} // namespace sched

@@ -1,0 +1,79 @@
+#pragma once
+// kernel/sched/core.c (v5.10.13) with the scheduling model of SCENARIO-FORMAT.md: one FIFO run
+// list per CPU, no load balancing, need_resched acted on only on the way to user mode (and by
+// kernel threads at the end of a step). Tasks run their programs on their own fibers; switch_to
+// is a fiber switch, so `current` changes exactly where __switch_to changes it.
+
+#include "arch_x86/machine.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sched {
+
+/// The system calls implemented above this layer (membarrier/).
+class SyscallHooks {
+public:
+    virtual ~SyscallHooks() = default;
+    /// sys_membarrier(cmd, flags, cpu_id) on `cpu` for current; returns the value or -errno.
+    virtual std::int64_t membarrier(int cpu, std::int64_t cmd, std::int64_t flags,
+                                    std::int64_t cpu_id) = 0;
+};
+
+/// Timer payloads (HRTIMER_VECTOR): what expires.
+enum class TimerKind : std::uint32_t { sleep_wakeup = 0, task_creation = 1 };
+
+class Scheduler : public arch_x86::SchedulerHooks {
+public:
+    explicit Scheduler(arch_x86::Machine& m);
+
+    arch_x86::Machine& m;
+    SyscallHooks* syscalls = nullptr;
+    /// Set when the scenario asks for something impossible at run time (e.g. use_mm of a dead
+    /// process); the run stops and reports it.
+    std::string run_error;
+    /// Results of labelled membarrier steps, and `expect=` mismatches of unlabelled ones.
+    std::map<std::string, scenario::ResultValue> label_results;
+    std::vector<std::string> step_expect_failures;
+
+    // arch_x86::SchedulerHooks
+    void schedule(int cpu) override;
+    void timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t data) override;
+
+    /// Boot: every CPU in its idle task on init_mm; tasks with start 0 queued in file order.
+    void boot();
+
+    /// __schedule(): returns false when prev was dead and is gone (its fiber must now finish).
+    bool __schedule(int cpu, bool preempt);
+    void try_to_wake_up(int cpu, kernel::Task* p);
+    void wake_up_new_task(int cpu, kernel::Task* p);
+    void resched_curr(int cpu, int target);
+    void do_sched_yield(int cpu);
+    /// sched_setaffinity to a single CPU: the task moves at its next schedule.
+    void sched_setaffinity(int cpu, kernel::Task* t, int target);
+
+    /// Gives `t` a kernel stack (fiber) running its program; idle tasks run do_idle.
+    void create_fiber(kernel::Task& t);
+    /// Stops the run with a scenario error (one line) and parks the calling fiber.
+    [[noreturn]] void fail_run(int cpu, const std::string& message);
+
+    /// finish_task_switch() for schedule_tail() (a new task's first run).
+    void finish_task_switch_public(int cpu, kernel::Task* prev) { finish_task_switch(cpu, prev); }
+
+    void mmgrab(int cpu, kernel::Mm* mm);
+    void mmdrop(int cpu, kernel::Mm* mm);
+
+private:
+    void context_switch(int cpu, kernel::Task* prev, kernel::Task* next, bool* prev_gone,
+                        int* resumed_cpu);
+    kernel::Task* switch_to(int cpu, kernel::Task* prev, kernel::Task* next);
+    void finish_task_switch(int cpu, kernel::Task* prev);
+    void attach_migrated(int cpu, kernel::Task* p);
+    void enqueue(kernel::Task* p, int cpu);
+    void check_preempt_curr(int cpu, int target);
+    void scheduler_tick(int cpu);
+};
+
+} // namespace sched
