@@ -129,6 +129,22 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
     }
 }
 
+void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, bool wait) {
+    if (target == cpu) {
+        request.sender = cpu;
+        const bool was_enabled = !m.irqs_disabled(cpu);
+        m.local_irq_disable(cpu);
+        run_csd_func(m, cpu, request);
+        if (was_enabled) {
+            m.local_irq_enable(cpu);
+        }
+        return;
+    }
+    kernel::CpuMask mask(m.sim.cpus());
+    mask.set(target);
+    smp_call_function_many(m, cpu, mask, request, wait);
+}
+
 void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request,
                       bool wait, const CallCondition& cond) {
     KFrame frame(m, cpu, Fn::on_each_cpu_mask);

@@ -32,6 +32,10 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
 void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request, bool wait,
                       const CallCondition& cond = {});
 
+/// smp_call_function_single(): on `target` by IPI (none to a polling idle CPU), or locally with
+/// IRQs off when `target` is the caller's CPU.
+void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, bool wait);
+
 /// smp_send_reschedule: a RESCHEDULE IPI to `target`.
 void smp_send_reschedule(Machine& m, int cpu, int target);
 

@@ -1,27 +1,301 @@
 #include "membarrier/membarrier.h"
 
 #include "arch_x86/machine.h"
+#include "arch_x86/smp.h"
+#include "arch_x86/sync_core.h"
 
 namespace membarrier {
 
+using arch_x86::CsdFunc;
 using arch_x86::KFrame;
+using arch_x86::SmpCall;
+using kernel::Cost;
 using kernel::Fn;
+using kernel::Mm;
 using kernel::RecordKind;
 
-Membarrier::Membarrier(sched::Scheduler& s) : s_(s) { s.syscalls = this; }
+namespace {
+
+constexpr std::int64_t errno_EPERM = 1;
+constexpr std::int64_t errno_EINVAL = 22;
+
+/// MEMBARRIER_CMD_BITMASK in v5.10.13: bits 0..6. The RSEQ sub-mask is defined but never used,
+/// so QUERY does not advertise the RSEQ commands (they work all the same).
+constexpr std::int64_t MEMBARRIER_CMD_BITMASK = 0x7f;
+
+void ipi_mb(arch_x86::Machine& m, int cpu, SmpCall&) {
+    KFrame frame(m, cpu, Fn::ipi_mb);
+    m.smp_mb(cpu);
+}
+
+void ipi_sync_core(arch_x86::Machine& m, int cpu, SmpCall&) {
+    // The explicit barrier: a sync_core deferred past the caller's exit barrier would be useless.
+    KFrame frame(m, cpu, Fn::ipi_sync_core);
+    m.smp_mb(cpu);
+    arch_x86::sync_core_before_usermode(m, cpu);
+}
+
+void ipi_rseq(arch_x86::Machine& m, int cpu, SmpCall&) {
+    // smp_mb(), then rseq_preempt(current): a plain __set_bit of the preempt event (the TIF flag
+    // RMW only for a task that registered rseq, which tlbsim does not model).
+    KFrame frame(m, cpu, Fn::ipi_rseq);
+    m.smp_mb(cpu);
+}
+
+void ipi_sync_rq_state(arch_x86::Machine& m, int cpu, SmpCall& call) {
+    KFrame frame(m, cpu, Fn::ipi_sync_rq_state);
+    if (m.current(cpu)->mm != call.mm) {
+        return;
+    }
+    m.rq(cpu).membarrier_state = call.mm->membarrier_state;
+    m.smp_mb(cpu);
+}
+
+SmpCall call_of(CsdFunc f, kernel::IpiKind kind, Mm* mm = nullptr) {
+    SmpCall c;
+    c.func = f;
+    c.kind = kind;
+    c.mm = mm;
+    return c;
+}
+
+} // namespace
+
+Membarrier::Membarrier(sched::Scheduler& s) : s_(s) {
+    s.syscalls = this;
+    auto& h = s.m.csd_handlers;
+    h[static_cast<std::size_t>(CsdFunc::ipi_mb)] = ipi_mb;
+    h[static_cast<std::size_t>(CsdFunc::ipi_sync_core)] = ipi_sync_core;
+    h[static_cast<std::size_t>(CsdFunc::ipi_rseq)] = ipi_rseq;
+    h[static_cast<std::size_t>(CsdFunc::ipi_sync_rq_state)] = ipi_sync_rq_state;
+}
+
+int Membarrier::num_online_cpus() const {
+    int n = 0;
+    for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+        n += s_.m.rq(c).online ? 1 : 0;
+    }
+    return n;
+}
 
 std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flags,
                                     std::int64_t cpu_id) {
-    (void)flags;
-    (void)cpu_id;
     KFrame frame(s_.m, cpu, Fn::sys_membarrier);
-    s_.m.step(cpu, kernel::Cost::membarrier_entry);
-    // The commands arrive with the seed-comparison issue; until then every call is EINVAL.
-    const std::int64_t result = -22;
+    s_.m.step(cpu, Cost::membarrier_entry);
+    // SYSCALL_DEFINE3(membarrier, int, cmd, unsigned int, flags, int, cpu_id): the C types
+    // truncate whatever the scenario passed.
+    const auto result = dispatch(cpu, static_cast<std::int32_t>(cmd),
+                                 static_cast<std::uint32_t>(flags), static_cast<std::int32_t>(cpu_id));
     s_.m.emit(cpu, {.kind = RecordKind::membarrier_return,
-                    .other = static_cast<std::int32_t>(result),
-                    .value = cmd});
+                        .other = static_cast<std::int32_t>(result),
+                        .value = cmd});
     return result;
+}
+
+std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags,
+                                  std::int32_t cpu_id) {
+    // Flags first: only PRIVATE_EXPEDITED_RSEQ takes one (MEMBARRIER_CMD_FLAG_CPU).
+    if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) {
+        if (flags & ~MEMBARRIER_CMD_FLAG_CPU) {
+            return -errno_EINVAL;
+        }
+    } else if (flags != 0) {
+        return -errno_EINVAL;
+    }
+    if (!(flags & MEMBARRIER_CMD_FLAG_CPU)) {
+        cpu_id = -1;
+    }
+    switch (cmd) {
+    case MEMBARRIER_CMD_QUERY: {
+        std::int64_t mask = MEMBARRIER_CMD_BITMASK;
+        if (s_.m.config.nohz_full) {
+            mask &= ~std::int64_t{MEMBARRIER_CMD_GLOBAL};
+        }
+        return mask;
+    }
+    case MEMBARRIER_CMD_GLOBAL:
+        // MEMBARRIER_CMD_GLOBAL is not compatible with nohz_full.
+        if (s_.m.config.nohz_full) {
+            return -errno_EINVAL;
+        }
+        if (num_online_cpus() > 1) {
+            s_.rcu.synchronize_rcu(cpu);
+        }
+        return 0;
+    case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+        return global_expedited(cpu);
+    case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+        return register_global_expedited(cpu);
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+        return private_expedited(cpu, 0, cpu_id);
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+        return register_private_expedited(cpu, 0);
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
+        return private_expedited(cpu, MEMBARRIER_FLAG_SYNC_CORE, cpu_id);
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+        return register_private_expedited(cpu, MEMBARRIER_FLAG_SYNC_CORE);
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ:
+        return private_expedited(cpu, MEMBARRIER_FLAG_RSEQ, cpu_id);
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ:
+        return register_private_expedited(cpu, MEMBARRIER_FLAG_RSEQ);
+    default:
+        return -errno_EINVAL;
+    }
+}
+
+std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_id) {
+    KFrame frame(s_.m, cpu, Fn::membarrier_private_expedited);
+    Mm* mm = s_.m.current(cpu)->mm;
+    CsdFunc ipi_func = CsdFunc::ipi_mb;
+    if (flags == MEMBARRIER_FLAG_SYNC_CORE) {
+        if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY)) {
+            return -errno_EPERM;
+        }
+        ipi_func = CsdFunc::ipi_sync_core;
+    } else if (flags == MEMBARRIER_FLAG_RSEQ) {
+        if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY)) {
+            return -errno_EPERM;
+        }
+        ipi_func = CsdFunc::ipi_rseq;
+    } else if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY)) {
+        return -errno_EPERM;
+    }
+    // Only the caller exists: no barrier needed (not for SYNC_CORE since the December 2020 fix).
+    if (flags != MEMBARRIER_FLAG_SYNC_CORE && (mm->mm_users == 1 || num_online_cpus() == 1)) {
+        return 0;
+    }
+    // "a": the entry barrier. System call entry is not a full barrier.
+    s_.m.smp_mb(cpu);
+    kernel::CpuMask tmpmask(s_.m.sim.cpus());
+    auto read_curr = [&](int c) {
+        // rcu_dereference(cpu_rq(c)->curr), each read at its own time.
+        const kernel::Task* p = s_.m.rq(c).curr;
+        s_.m.emit(cpu, {.kind = RecordKind::membarrier_read,
+                        .mm = p->mm != nullptr ? p->mm->id : -1,
+                        .other = c,
+                        .value = p->id});
+        s_.m.step(cpu, Cost::membarrier_read_curr);
+        return p->mm == mm;
+    };
+    const SmpCall call = call_of(ipi_func, kernel::IpiKind::membarrier);
+    if (cpu_id >= 0) {
+        if (cpu_id < s_.m.sim.cpus() && s_.m.rq(cpu_id).online && read_curr(cpu_id)) {
+            arch_x86::smp_call_function_single(s_.m, cpu, cpu_id, call, /*wait=*/true);
+        }
+    } else {
+        for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+            if (s_.m.rq(c).online && read_curr(c)) {
+                tmpmask.set(c); // includes the caller's own CPU
+            }
+        }
+        if (flags != MEMBARRIER_FLAG_SYNC_CORE) {
+            // The caller's CPU is skipped: its own barriers suffice.
+            arch_x86::smp_call_function_many(s_.m, cpu, tmpmask, call, /*wait=*/true);
+        } else {
+            // SYNC_CORE also runs the handler on the caller's CPU (e45cdc71, in v5.10 final).
+            arch_x86::on_each_cpu_mask(s_.m, cpu, tmpmask, call, /*wait=*/true);
+        }
+    }
+    // "c": the exit barrier. System call exit is not a full barrier either.
+    s_.m.smp_mb(cpu);
+    return 0;
+}
+
+std::int64_t Membarrier::global_expedited(int cpu) {
+    KFrame frame(s_.m, cpu, Fn::membarrier_global_expedited);
+    if (num_online_cpus() == 1) {
+        return 0;
+    }
+    s_.m.smp_mb(cpu);
+    kernel::CpuMask tmpmask(s_.m.sim.cpus());
+    for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+        if (c == cpu || !s_.m.rq(c).online) {
+            continue;
+        }
+        s_.m.step(cpu, Cost::membarrier_read_curr);
+        if (!(s_.m.rq(c).membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+            continue;
+        }
+        const kernel::Task* p = s_.m.rq(c).curr;
+        s_.m.emit(cpu, {.kind = RecordKind::membarrier_read,
+                        .mm = p->mm != nullptr ? p->mm->id : -1,
+                        .other = c,
+                        .value = p->id});
+        // v5.10: skip kernel threads (PF_KTHREAD), even one using an mm.
+        if (p->kthread) {
+            continue;
+        }
+        tmpmask.set(c);
+    }
+    arch_x86::smp_call_function_many(s_.m, cpu, tmpmask,
+                                     call_of(CsdFunc::ipi_mb, kernel::IpiKind::membarrier),
+                                     /*wait=*/true);
+    s_.m.smp_mb(cpu);
+    return 0;
+}
+
+void Membarrier::atomic_or(int cpu, Mm* mm, std::uint32_t bits) {
+    mm->membarrier_state |= bits;
+    s_.m.atomic(cpu, kernel::AtomicOp::membarrier_state_or, mm, mm->membarrier_state);
+}
+
+void Membarrier::sync_runqueues_membarrier_state(int cpu, Mm* mm) {
+    KFrame frame(s_.m, cpu, Fn::sync_runqueues_membarrier_state);
+    const std::uint32_t state = mm->membarrier_state;
+    if (mm->mm_users == 1 || num_online_cpus() == 1) {
+        s_.m.rq(cpu).membarrier_state = state;
+        s_.m.smp_mb(cpu);
+        return;
+    }
+    // Every scheduler pass that might have read the old state has finished after this; all
+    // later switches into mm see the new bits.
+    s_.rcu.synchronize_rcu(cpu);
+    kernel::CpuMask tmpmask(s_.m.sim.cpus());
+    for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+        s_.m.step(cpu, Cost::membarrier_read_curr);
+        if (s_.m.rq(c).online && s_.m.rq(c).curr->mm == mm) {
+            tmpmask.set(c);
+        }
+    }
+    // v5.10.13: smp_call_function_many() skips the caller's CPU, so its rq->membarrier_state is
+    // not refreshed (fixed by ce29ddc47b91 with on_each_cpu_mask).
+    arch_x86::smp_call_function_many(
+        s_.m, cpu, tmpmask, call_of(CsdFunc::ipi_sync_rq_state, kernel::IpiKind::sync_rq_state, mm),
+        /*wait=*/true);
+}
+
+std::int64_t Membarrier::register_global_expedited(int cpu) {
+    KFrame frame(s_.m, cpu, Fn::membarrier_register_global_expedited);
+    Mm* mm = s_.m.current(cpu)->mm;
+    if (mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY) {
+        return 0;
+    }
+    atomic_or(cpu, mm, kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED);
+    sync_runqueues_membarrier_state(cpu, mm);
+    atomic_or(cpu, mm, kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY);
+    return 0;
+}
+
+std::int64_t Membarrier::register_private_expedited(int cpu, int flags) {
+    KFrame frame(s_.m, cpu, Fn::membarrier_register_private_expedited);
+    Mm* mm = s_.m.current(cpu)->mm;
+    std::uint32_t ready = kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY;
+    std::uint32_t set = kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED;
+    if (flags == MEMBARRIER_FLAG_SYNC_CORE) {
+        ready = kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY;
+        set |= kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE;
+    } else if (flags == MEMBARRIER_FLAG_RSEQ) {
+        ready = kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY;
+        set |= kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ;
+    }
+    // Registering again is a no-op (this also covers CLONE_VM siblings).
+    if ((mm->membarrier_state & ready) == ready) {
+        return 0;
+    }
+    atomic_or(cpu, mm, set);
+    sync_runqueues_membarrier_state(cpu, mm);
+    atomic_or(cpu, mm, ready);
+    return 0;
 }
 
 } // namespace membarrier

@@ -1,9 +1,33 @@
 #pragma once
-// kernel/sched/membarrier.c (v5.10.13): the membarrier() system call.
+// kernel/sched/membarrier.c (v5.10.13): the membarrier() system call -- argument checks in the
+// kernel's order, the registrations with their rq->membarrier_state refresh and RCU grace period,
+// the expedited commands with their per-CPU reads of rq->curr, IPIs and barriers, and the IPI
+// handlers (ipi_mb, ipi_sync_core, ipi_rseq, ipi_sync_rq_state).
 
 #include "sched/scheduler.h"
 
+#include <cstdint>
+
 namespace membarrier {
+
+/// enum membarrier_cmd (include/uapi/linux/membarrier.h).
+enum Cmd : std::int32_t {
+    MEMBARRIER_CMD_QUERY = 0,
+    MEMBARRIER_CMD_GLOBAL = 1 << 0,
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED = 1 << 1,
+    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED = 1 << 3,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 1 << 4,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 1 << 5,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 1 << 6,
+    MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ = 1 << 7,
+    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ = 1 << 8,
+    MEMBARRIER_CMD_GET_REGISTRATIONS = 1 << 9,
+};
+inline constexpr std::uint32_t MEMBARRIER_CMD_FLAG_CPU = 1U << 0;
+
+/// MEMBARRIER_FLAG_SYNC_CORE / MEMBARRIER_FLAG_RSEQ (kernel/sched/membarrier.c).
+enum Flag : int { MEMBARRIER_FLAG_SYNC_CORE = 1 << 0, MEMBARRIER_FLAG_RSEQ = 1 << 1 };
 
 class Membarrier : public sched::SyscallHooks {
 public:
@@ -12,6 +36,15 @@ public:
                             std::int64_t cpu_id) override;
 
 private:
+    std::int64_t dispatch(int cpu, std::int32_t cmd, std::uint32_t flags, std::int32_t cpu_id);
+    std::int64_t private_expedited(int cpu, int flags, std::int32_t cpu_id);
+    std::int64_t global_expedited(int cpu);
+    std::int64_t register_private_expedited(int cpu, int flags);
+    std::int64_t register_global_expedited(int cpu);
+    void sync_runqueues_membarrier_state(int cpu, kernel::Mm* mm);
+    void atomic_or(int cpu, kernel::Mm* mm, std::uint32_t bits);
+    int num_online_cpus() const;
+
     sched::Scheduler& s_;
 };
 

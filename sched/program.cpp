@@ -5,6 +5,7 @@
 #include "arch_x86/tlb.h"
 #include "sched/lifecycle.h"
 #include "sched/scheduler.h"
+#include "scenario/errno_names.h"
 #include "sim/fiber.h"
 #include "sim/panic.h"
 
@@ -23,22 +24,6 @@ using scenario::Op;
 using scenario::Step;
 
 namespace {
-
-/// Errno names for results (include/uapi/asm-generic/errno-base.h).
-std::string errno_name(std::int64_t e) {
-    switch (e) {
-    case 1:
-        return "EPERM";
-    case 12:
-        return "ENOMEM";
-    case 22:
-        return "EINVAL";
-    case 38:
-        return "ENOSYS";
-    default:
-        return fmt::format("E{}", e);
-    }
-}
 
 class TaskBody : public sim::FiberBody {
 public:
@@ -275,7 +260,7 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
     scenario::ResultValue actual;
     if (result < 0) {
         actual.is_errno = true;
-        actual.errno_name = errno_name(-result);
+        actual.errno_name = std::string(scenario::errno_name(static_cast<int>(-result)));
     } else {
         actual.value = result;
     }

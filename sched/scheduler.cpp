@@ -85,6 +85,7 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     // S0: local_irq_disable(); rcu_note_context_switch().
     m.local_irq_disable(cpu);
     m.step(cpu, Cost::schedule_entry);
+    rcu.note_context_switch(cpu);
     // S1: rq_lock(rq); smp_mb__after_spinlock() is nothing on x86: the lock is the barrier
     // between the outgoing task's user accesses and the rq->curr store.
     m.atomic(cpu, AtomicOp::rq_lock);
@@ -336,6 +337,10 @@ void Scheduler::timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t dat
     case arch_x86::HRTIMER_VECTOR: {
         m.step(cpu, Cost::hrtimer_handler);
         const auto kind = static_cast<TimerKind>(data >> 32);
+        if (kind == TimerKind::rcu_scan) {
+            rcu.scan(cpu, data);
+            break;
+        }
         Task* p = m.ks.tasks[static_cast<std::size_t>(data & 0xffffffffU)].get();
         if (kind == TimerKind::sleep_wakeup) {
             try_to_wake_up(cpu, p);

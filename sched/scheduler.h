@@ -5,6 +5,7 @@
 // is a fiber switch, so `current` changes exactly where __switch_to changes it.
 
 #include "arch_x86/machine.h"
+#include "sched/rcu.h"
 
 #include <cstdint>
 #include <map>
@@ -23,7 +24,7 @@ public:
 };
 
 /// Timer payloads (HRTIMER_VECTOR): what expires.
-enum class TimerKind : std::uint32_t { sleep_wakeup = 0, task_creation = 1 };
+enum class TimerKind : std::uint32_t { sleep_wakeup = 0, task_creation = 1, rcu_scan = 2 };
 
 class Scheduler : public arch_x86::SchedulerHooks {
 public:
@@ -31,6 +32,7 @@ public:
 
     arch_x86::Machine& m;
     SyscallHooks* syscalls = nullptr;
+    Rcu rcu{*this};
     /// Set when the scenario asks for something impossible at run time (e.g. use_mm of a dead
     /// process); the run stops and reports it.
     std::string run_error;

@@ -1,1 +1,855 @@
-// placeholder until the loader lands
+// Tests of the strict scenario loader (../shared/docs/SCENARIO-FORMAT.md).
+
+#include "scenario/loader.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace scenario;
+
+namespace {
+
+Catalog test_catalog() {
+    static const std::vector<std::string> counters = {
+        "ser.total",
+        "ser.redundant",
+        "ser.sync_core",
+        "ser.sync_core@finish_task_switch",
+        "cpu0.ser.sync_core@finish_task_switch",
+        "cpu1.ser.sync_core@finish_task_switch",
+        "ipi.sent",
+    };
+    Catalog c;
+    c.is_counter = [](std::string_view name) {
+        return std::find(counters.begin(), counters.end(), name) != counters.end();
+    };
+    c.cost_names = {"syscall_entry", "sysret", "iret", "ipi_send"};
+    c.preset_names = {"v5.10", "rfc-v2", "rfc-v2-intended"};
+    c.check_knob = [](std::string_view knob, const KnobValue& v) -> std::string {
+        if (knob == "sync_core_in_switch_mm") {
+            return v.kind == KnobValue::Kind::boolean ? "" : "expected a boolean";
+        }
+        if (knob == "ipi_delay") {
+            return v.kind == KnobValue::Kind::integer ? "" : "expected an integer";
+        }
+        return "unknown knob \"" + std::string(knob) + "\"";
+    };
+    return c;
+}
+
+Scenario load(std::string_view text) {
+    return load_string(text, "seed.toml", test_catalog());
+}
+
+/// The one-line message of the error `text` must produce.
+std::string error_of(std::string_view text) {
+    try {
+        load(text);
+    } catch (const ScenarioError& e) {
+        return e.what();
+    }
+    FAIL("the scenario loaded without an error:\n" << text);
+    return "";
+}
+
+const char* const kExample = R"(name = "unlazy-via-shootdown"
+description = """
+A CPU running a SYNC_CORE-registered thread goes idle (lazy on its mm), a
+TLB shootdown that frees page tables unlazies it, and it switches back."""
+policies = ["v5.10", "rfc-v2", "rfc-v2-intended"]
+
+[machine]
+cpus = 2
+
+[[process]]
+name = "jit"
+register = ["private_expedited_sync_core"]
+
+[[thread]]
+name = "a"
+process = "jit"
+cpu = 0
+program = ["user 1000", "wait go", "user 1000"]
+
+[[thread]]
+name = "b"
+process = "jit"
+cpu = 1
+program = ["user 3000", "flush_tlb pages=1 freed_tables", "signal go", "user 4000"]
+
+[[expect]]
+policy = "v5.10"
+counters = { "cpu0.ser.sync_core@finish_task_switch" = 1, "ser.redundant" = 1 }
+violations = []
+
+[[expect]]
+policy = ["rfc-v2", "rfc-v2-intended"]
+counters = { "ser.sync_core" = 0, "ser.redundant" = 0 }
+violations = []
+)";
+
+// Lines 1-6; tests append from line 7.
+const std::string kBase = R"([machine]
+cpus = 2
+
+[[process]]
+name = "p"
+
+)";
+
+/// A [[thread]] of process "p" on CPU 0 whose table starts on line 7; `program` is on line 11.
+std::string thread_with(std::string_view program) {
+    return kBase +
+           "[[thread]]\nname = \"t\"\nprocess = \"p\"\ncpu = 0\nprogram = " + std::string(program) +
+           "\n";
+}
+
+/// `seed.toml:LINE:COL: rest` on one line, LINE and COL decimal numbers.
+bool is_one_line_error(std::string_view msg) {
+    const std::string_view prefix = "seed.toml:";
+    if (msg.substr(0, prefix.size()) != prefix || msg.find('\n') != std::string_view::npos) {
+        return false;
+    }
+    std::size_t i = prefix.size();
+    for (int field = 0; field < 2; ++field) {
+        const std::size_t start = i;
+        while (i < msg.size() && msg[i] >= '0' && msg[i] <= '9') {
+            ++i;
+        }
+        if (i == start || i >= msg.size() || msg[i] != ':') {
+            return false;
+        }
+        ++i;
+    }
+    return msg.substr(i, 1) == " " && msg.size() > i + 1;
+}
+
+const char* const kMachineKeys = "cpus, pcid, pti, serialize, fred, idle, timeslice, "
+                                 "wakeup_preempt, offline, nohz_full, max_cycles, ghz, seed, "
+                                 "jitter, costs";
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Accepted scenarios
+
+SCENARIO("the example of SCENARIO-FORMAT.md loads") {
+    const Scenario s = load(kExample);
+    CHECK(s.file == "seed.toml");
+    CHECK(s.name == "unlazy-via-shootdown");
+    CHECK(s.description.rfind("A CPU running a SYNC_CORE-registered thread", 0) == 0);
+    CHECK(s.policies == std::vector<std::string>{"v5.10", "rfc-v2", "rfc-v2-intended"});
+    CHECK(s.machine.cpus == 2);
+    REQUIRE(s.processes.size() == 1);
+    CHECK(s.processes[0].name == "jit");
+    CHECK(s.processes[0].registrations ==
+          std::vector<Registration>{Registration::private_expedited_sync_core});
+    CHECK(s.processes[0].loc.line == 10);
+    REQUIRE(s.threads.size() == 2);
+    const Thread& a = s.threads[0];
+    CHECK(a.name == "a");
+    CHECK(!a.kthread);
+    CHECK(a.process == 0);
+    CHECK(a.cpu == 0);
+    CHECK(a.loc.line == 14);
+    REQUIRE(a.program.size() == 3);
+    CHECK(a.program[0].op == Op::user);
+    CHECK(a.program[0].n == 1000);
+    CHECK(a.program[0].path == "thread[0].program[0]");
+    CHECK(a.program[0].loc.line == 18);
+    CHECK(a.program[0].loc.column == 13);
+    CHECK(a.program[1].op == Op::wait);
+    CHECK(a.program[1].event == 0);
+    CHECK(a.program[1].loc.column == 26);
+    const Thread& b = s.threads[1];
+    CHECK(b.cpu == 1);
+    REQUIRE(b.program.size() == 4);
+    CHECK(b.program[1].op == Op::flush_tlb);
+    CHECK(b.program[1].pages == 1);
+    CHECK(b.program[1].freed_tables);
+    CHECK(b.program[1].process == -1);
+    CHECK(b.program[2].op == Op::signal);
+    CHECK(b.program[2].event == 0);
+    CHECK(s.events == std::vector<std::string>{"go"});
+    REQUIRE(s.expectations.size() == 2);
+    const Expectation& e0 = s.expectations[0];
+    CHECK(e0.path == "expect[0]");
+    CHECK(e0.policies == std::vector<std::string>{"v5.10"});
+    REQUIRE(e0.counters.size() == 2);
+    CHECK(e0.counters[0].name == "cpu0.ser.sync_core@finish_task_switch");
+    CHECK(e0.counters[0].value == 1);
+    CHECK(e0.counters[1].name == "ser.redundant");
+    REQUIRE(e0.violations.has_value());
+    CHECK(e0.violations->empty());
+    CHECK(s.expectations[1].policies == std::vector<std::string>{"rfc-v2", "rfc-v2-intended"});
+    CHECK(s.expectations[1].counters[0].name == "ser.sync_core");
+}
+
+SCENARIO("defaults are applied") {
+    const Scenario s = load_string("[machine]\ncpus = 1\n", "some/dir/seed.toml", test_catalog());
+    CHECK(s.name == "seed");
+    CHECK(s.description.empty());
+    CHECK(s.policies == std::vector<std::string>{"v5.10"});
+    const Machine& m = s.machine;
+    CHECK(m.cpus == 1);
+    CHECK(m.pcid);
+    CHECK_FALSE(m.pti);
+    CHECK_FALSE(m.serialize);
+    CHECK_FALSE(m.fred);
+    CHECK(m.idle == IdleMode::poll);
+    CHECK(m.timeslice == 0);
+    CHECK_FALSE(m.wakeup_preempt);
+    CHECK(m.offline.empty());
+    CHECK_FALSE(m.nohz_full);
+    CHECK_FALSE(m.max_cycles.has_value());
+    CHECK(m.ghz == 3.0);
+    CHECK(m.seed == 0);
+    CHECK(m.jitter == 0);
+    CHECK(m.costs.empty());
+    CHECK(s.processes.empty());
+    CHECK(s.threads.empty());
+    CHECK(s.injects.empty());
+    CHECK(s.policy_defs.empty());
+    CHECK(s.expectations.empty());
+    CHECK(m.is_online(0));
+    CHECK_FALSE(m.is_online(1));
+    CHECK_FALSE(m.is_online(-1));
+
+    const Scenario t = load(thread_with("[\"exit\"]"));
+    CHECK(t.threads[0].start == 0);
+    CHECK(t.processes[0].registrations.empty());
+}
+
+SCENARIO("every machine key is read") {
+    const Scenario s = load(R"([machine]
+cpus = 4
+pcid = false
+pti = true
+serialize = true
+fred = true
+idle = "halt"
+timeslice = 100000
+wakeup_preempt = true
+offline = [3, 1]
+nohz_full = true
+max_cycles = 5000000
+ghz = 2
+seed = 9223372036854775807
+jitter = 100
+[machine.costs]
+iret = 70
+ipi_send = 0
+)");
+    const Machine& m = s.machine;
+    CHECK(m.cpus == 4);
+    CHECK_FALSE(m.pcid);
+    CHECK(m.pti);
+    CHECK(m.serialize);
+    CHECK(m.fred);
+    CHECK(m.idle == IdleMode::halt);
+    CHECK(m.timeslice == 100000);
+    CHECK(m.wakeup_preempt);
+    CHECK(m.offline == std::vector<int>{1, 3});
+    CHECK(m.nohz_full);
+    CHECK(m.max_cycles == 5000000);
+    CHECK(m.ghz == 2.0);
+    CHECK(m.seed == 9223372036854775807ULL);
+    CHECK(m.jitter == 100);
+    CHECK(m.costs == std::map<std::string, std::int64_t>{{"iret", 70}, {"ipi_send", 0}});
+    CHECK(m.cost_locs.at("iret").line == 17);
+    CHECK(m.cost_locs.at("iret").column == 8);
+    CHECK(m.cost_locs.at("ipi_send").line == 18);
+    CHECK(m.is_online(0));
+    CHECK_FALSE(m.is_online(1));
+    CHECK(m.is_online(2));
+    CHECK_FALSE(m.is_online(3));
+    CHECK(load("[machine]\ncpus = 1\nghz = 2.5\n").machine.ghz == 2.5);
+}
+
+SCENARIO("user and kernel thread steps are parsed") {
+    const Scenario s = load(kBase + R"([[kthread]]
+name = "k"
+cpu = 1
+start = 50
+program = ["work 10", "use_mm p", "unuse_mm", "flush_tlb p pages=3", "text_poke", "efi_call",
+           "sleep 0", "wait e", "yield", "migrate 0", "exit"]
+
+[[thread]]
+name = "t"
+process = "p"
+cpu = 0
+program = [
+  "signal z",
+  "repeat 3",
+  "  membarrier register_private_expedited",
+  "  repeat 2",
+  "    membarrier private_expedited flags=cpu cpu=-1",
+  "  end",
+  "end",
+  "membarrier -1 flags=0x2 expect=EINVAL label=m1",
+  "membarrier 3 expect=0 label=m2",
+  "flush_tlb freed_tables=false",
+  "signal e",
+  "exec",
+  "syscall 0",
+]
+)");
+    REQUIRE(s.threads.size() == 2);
+    // [[thread]] entries come first even when a [[kthread]] is written before them.
+    const Thread& t = s.threads[0];
+    const Thread& k = s.threads[1];
+    CHECK(t.name == "t");
+    CHECK(k.name == "k");
+    CHECK(k.kthread);
+    CHECK(k.process == -1);
+    CHECK(k.cpu == 1);
+    CHECK(k.start == 50);
+    REQUIRE(k.program.size() == 11);
+    CHECK(k.program[0].op == Op::work);
+    CHECK(k.program[0].n == 10);
+    CHECK(k.program[0].path == "kthread[0].program[0]");
+    CHECK(k.program[1].op == Op::use_mm);
+    CHECK(k.program[1].process == 0);
+    CHECK(k.program[2].op == Op::unuse_mm);
+    CHECK(k.program[3].op == Op::flush_tlb);
+    CHECK(k.program[3].process == 0);
+    CHECK(k.program[3].pages == 3);
+    CHECK_FALSE(k.program[3].freed_tables);
+    CHECK(k.program[4].op == Op::text_poke);
+    CHECK(k.program[5].op == Op::efi_call);
+    CHECK(k.program[6].op == Op::sleep);
+    CHECK(k.program[6].n == 0);
+    CHECK(k.program[7].op == Op::wait);
+    CHECK(k.program[8].op == Op::yield);
+    CHECK(k.program[9].op == Op::migrate);
+    CHECK(k.program[9].n == 0);
+    CHECK(k.program[10].op == Op::exit);
+    // Events are numbered in order of first mention in the file: the kthread is written first.
+    CHECK(s.events == std::vector<std::string>{"e", "z"});
+
+    REQUIRE(t.program.size() == 8);
+    CHECK(t.program[0].op == Op::signal);
+    CHECK(t.program[0].event == 1);
+    CHECK(t.program[7].op == Op::syscall);
+    const Step& rep = t.program[1];
+    CHECK(rep.op == Op::repeat);
+    CHECK(rep.n == 3);
+    CHECK(rep.path == "thread[0].program[1]");
+    REQUIRE(rep.body.size() == 2);
+    CHECK(rep.body[0].op == Op::membarrier);
+    CHECK(rep.body[0].cmd == 16);
+    CHECK(rep.body[0].cmd_name == "register_private_expedited");
+    CHECK(rep.body[0].path == "thread[0].program[2]");
+    CHECK(rep.body[0].loc.column == 6);
+    const Step& inner = rep.body[1];
+    CHECK(inner.op == Op::repeat);
+    CHECK(inner.n == 2);
+    REQUIRE(inner.body.size() == 1);
+    CHECK(inner.body[0].cmd == 8);
+    CHECK(inner.body[0].flags == 1);
+    CHECK(inner.body[0].cpu_id == -1);
+    CHECK_FALSE(inner.body[0].expect.has_value());
+    const Step& m1 = t.program[2];
+    CHECK(m1.cmd == -1);
+    CHECK(m1.cmd_name == "-1");
+    CHECK(m1.flags == 2);
+    CHECK(m1.cpu_id == 0);
+    CHECK(m1.label == "m1");
+    REQUIRE(m1.expect.has_value());
+    CHECK(*m1.expect == ResultValue{true, 0, "EINVAL"});
+    const Step& m2 = t.program[3];
+    CHECK(m2.cmd == 3);
+    CHECK(*m2.expect == ResultValue{false, 0, ""});
+    CHECK(t.program[4].op == Op::flush_tlb);
+    CHECK_FALSE(t.program[4].freed_tables);
+    CHECK(t.program[5].op == Op::signal);
+    CHECK(t.program[5].event == 0);
+    CHECK(t.program[6].op == Op::exec);
+}
+
+SCENARIO("injects, policies and expectations are parsed") {
+    const Scenario s = load("policies = [\"mine\", \"v5.10\"]\n" + kBase + R"([[thread]]
+name = "t"
+process = "p"
+cpu = 1
+program = ["membarrier private_expedited label=mb expect=EPERM"]
+
+[[inject]]
+at = 100
+cpu = 0
+event = "interrupt"
+
+[[inject]]
+at = 0
+cpu = 1
+event = "flush_tlb"
+process = "p"
+pages = 4
+freed_tables = true
+
+[[policy]]
+name = "base2"
+base = "rfc-v2"
+knobs = { sync_core_in_switch_mm = true, ipi_delay = 7 }
+
+[[policy]]
+name = "mine"
+base = "base2"
+
+[[expect]]
+policy = ["mine"]
+results = { mb = "EPERM" }
+violations = ["G-MB", "G-SC-SELF"]
+)");
+    CHECK(s.policies == std::vector<std::string>{"mine", "v5.10"});
+    REQUIRE(s.injects.size() == 2);
+    CHECK(s.injects[0].at == 100);
+    CHECK(s.injects[0].cpu == 0);
+    CHECK(s.injects[0].event == InjectEvent::interrupt);
+    CHECK(s.injects[0].path == "inject[0]");
+    CHECK(s.injects[1].event == InjectEvent::flush_tlb);
+    CHECK(s.injects[1].process == 0);
+    CHECK(s.injects[1].pages == 4);
+    CHECK(s.injects[1].freed_tables);
+    REQUIRE(s.policy_defs.size() == 2);
+    CHECK(s.policy_defs[0].name == "base2");
+    CHECK(s.policy_defs[0].base == "rfc-v2");
+    REQUIRE(s.policy_defs[0].knobs.size() == 2);
+    CHECK(s.policy_defs[0].knobs[0].first == "sync_core_in_switch_mm");
+    CHECK(s.policy_defs[0].knobs[0].second.kind == KnobValue::Kind::boolean);
+    CHECK(s.policy_defs[0].knobs[0].second.b);
+    CHECK(s.policy_defs[0].knobs[1].first == "ipi_delay");
+    CHECK(s.policy_defs[0].knobs[1].second.i == 7);
+    CHECK(s.policy_defs[1].base == "base2");
+    REQUIRE(s.expectations.size() == 1);
+    CHECK(s.expectations[0].policies == std::vector<std::string>{"mine"});
+    REQUIRE(s.expectations[0].results.size() == 1);
+    CHECK(s.expectations[0].results[0].first == "mb");
+    CHECK(s.expectations[0].results[0].second == ResultValue{true, 0, "EPERM"});
+    CHECK(s.expectations[0].violations == std::vector<std::string>{"G-MB", "G-SC-SELF"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: exact one-line messages
+
+SCENARIO("unknown keys list every expected key") {
+    CHECK(error_of("[machine]\ncpus = 2\npcid = true\ncpu_count = 4\n") ==
+          std::string("seed.toml:4:1: machine.cpu_count: unknown key (expected one of: ") +
+              kMachineKeys + ")");
+    CHECK(error_of("[machine]\ncpuss = 2\n") ==
+          std::string("seed.toml:2:1: machine.cpuss: unknown key (did you mean \"cpus\"? expected "
+                      "one of: ") +
+              kMachineKeys + ")");
+    CHECK(error_of("[machine]\ncpus = 1\n[[threads]]\n") ==
+          "seed.toml:3:3: threads: unknown key (did you mean \"thread\"? expected one of: name, "
+          "description, policies, machine, process, thread, kthread, inject, policy, expect)");
+    CHECK(error_of(kBase + "[[kthread]]\nname = \"k\"\nprocess = \"p\"\n") ==
+          "seed.toml:9:1: kthread[0].process: not allowed in a [[kthread]] (kernel threads have no "
+          "mm of their own; use \"use_mm PROCESS\" in the program)");
+    CHECK(
+        error_of("[machine]\ncpus = 1\n[machine.costs]\nirte = 1\n") ==
+        "seed.toml:4:1: machine.costs.irte: unknown cost (did you mean \"iret\"? expected one of: "
+        "syscall_entry, sysret, iret, ipi_send)");
+}
+
+SCENARIO("bad types are reported at the value") {
+    CHECK(error_of("[machine]\ncpus = \"2\"\n") ==
+          "seed.toml:2:8: machine.cpus: expected an integer, got a string");
+    CHECK(error_of("[machine]\ncpus = 2\npcid = 1\n") ==
+          "seed.toml:3:8: machine.pcid: expected a boolean (true or false), got an integer");
+    CHECK(error_of("machine = [1]\n") == "seed.toml:1:11: machine: expected a table, got an array");
+    CHECK(error_of("[machine]\ncpus = 1\n[thread]\nname = \"x\"\n") ==
+          "seed.toml:3:1: thread: expected an array of tables, got a table (write [[thread]], not "
+          "[thread])");
+    CHECK(error_of("process = [1]\n[machine]\ncpus = 1\n") ==
+          "seed.toml:1:12: process[0]: expected a table, got an integer");
+    CHECK(error_of(thread_with("[\"user 1\", 2]")) ==
+          "seed.toml:11:22: thread[0].program[1]: expected a step string, got an integer");
+}
+
+SCENARIO("values out of range are rejected") {
+    CHECK(error_of("[machine]\ncpus = 0\n") ==
+          "seed.toml:2:8: machine.cpus: must be between 1 and 4096 (got 0)");
+    CHECK(error_of("[machine]\ncpus = 4097\n") ==
+          "seed.toml:2:8: machine.cpus: must be between 1 and 4096 (got 4097)");
+    CHECK(error_of("[machine]\ncpus = 1\njitter = 101\n") ==
+          "seed.toml:3:10: machine.jitter: must be between 0 and 100 (got 101)");
+    CHECK(error_of("[machine]\ncpus = 1\ntimeslice = -1\n") ==
+          "seed.toml:3:13: machine.timeslice: must be >= 0 (got -1)");
+    CHECK(error_of("[machine]\ncpus = 1\nmax_cycles = 0\n") ==
+          "seed.toml:3:14: machine.max_cycles: must be >= 1 (got 0)");
+    CHECK(error_of("[machine]\ncpus = 1\nseed = -5\n") ==
+          "seed.toml:3:8: machine.seed: must be >= 0 (got -5)");
+    CHECK(error_of("[machine]\ncpus = 1\nghz = 0.0\n") ==
+          "seed.toml:3:7: machine.ghz: must be a finite number > 0 (got 0)");
+    CHECK(error_of("[machine]\ncpus = 1\nghz = inf\n") ==
+          "seed.toml:3:7: machine.ghz: must be a finite number > 0 (got inf)");
+    CHECK(error_of("[machine]\ncpus = 1\nidle = \"hlt\"\n") ==
+          "seed.toml:3:8: machine.idle: expected \"poll\" or \"halt\", got \"hlt\" (did you mean "
+          "\"halt\"?)");
+    CHECK(
+        error_of("[machine]\ncpus = 2\noffline = [0, 2]\n") ==
+        "seed.toml:3:15: machine.offline[1]: CPU 2 does not exist (the machine has 2 CPUs: 0..1)");
+    CHECK(error_of("[machine]\ncpus = 2\noffline = [1, 1]\n") ==
+          "seed.toml:3:15: machine.offline[1]: CPU 1 is listed twice");
+    CHECK(error_of("[machine]\ncpus = 2\noffline = [1, 0]\n") ==
+          "seed.toml:3:11: machine.offline: every CPU is offline (at least one must be online)");
+    CHECK(error_of("[machine]\ncpus = 1\n[machine.costs]\niret = -1\n") ==
+          "seed.toml:4:8: machine.costs.iret: must be >= 0 (got -1)");
+    CHECK(error_of(kBase + "[[thread]]\nname = \"t\"\nprocess = \"p\"\ncpu = 0\nstart = -1\n") ==
+          "seed.toml:11:9: thread[0].start: must be >= 0 (got -1)");
+    CHECK(error_of(thread_with("[\"user 0\"]")) ==
+          "seed.toml:11:18: thread[0].program[0]: N must be >= 1 (got 0)");
+    CHECK(error_of(thread_with("[\"repeat 0\", \"end\"]")) ==
+          "seed.toml:11:20: thread[0].program[0]: N must be >= 1 (got 0)");
+    CHECK(error_of(thread_with("[\"user 99999999999999999999\"]")) ==
+          "seed.toml:11:18: thread[0].program[0]: N 99999999999999999999 is out of range (64-bit "
+          "integers only)");
+    CHECK(error_of(thread_with("[\"sleep x\"]")) ==
+          "seed.toml:11:19: thread[0].program[0]: N must be an integer, got \"x\"");
+}
+
+SCENARIO("the examples of the Errors section are reproduced") {
+    CHECK(error_of(thread_with("[\"user 10\",\n  \"usr 5\"]")) ==
+          "seed.toml:12:4: thread[0].program[1]: unknown operation \"usr\" (did you mean "
+          "\"user\"?)");
+    CHECK(error_of(kBase + "[[thread]]\nname = \"t\"\ncpu = 0\nprocess = \"q\"\nprogram = []\n") ==
+          "seed.toml:10:11: thread[0].process: no process named \"q\"");
+}
+
+SCENARIO("step errors") {
+    GIVEN("a kthread-only operation in a user thread and the reverse") {
+        CHECK(error_of(thread_with("[\"user 1\", \"use_mm p\"]")) ==
+              "seed.toml:11:23: thread[0].program[1]: use_mm is only for [[kthread]]");
+        CHECK(error_of(kBase +
+                       "[[kthread]]\nname = \"k\"\ncpu = 0\nprogram = [\"membarrier query\"]\n") ==
+              "seed.toml:10:13: kthread[0].program[0]: membarrier is only for [[thread]]");
+    }
+    GIVEN("a bad process reference in a step") {
+        CHECK(error_of(kBase + "[[kthread]]\nname = \"k\"\ncpu = 0\nprogram = [\"use_mm pp\"]\n") ==
+              "seed.toml:10:20: kthread[0].program[0]: no process named \"pp\" (did you mean "
+              "\"p\"?)");
+        CHECK(error_of(kBase +
+                       "[[kthread]]\nname = \"k\"\ncpu = 0\nprogram = [\"flush_tlb pages=1\"]\n") ==
+              "seed.toml:10:13: kthread[0].program[0]: missing argument (usage: flush_tlb PROCESS "
+              "[pages=N] [freed_tables])");
+    }
+    GIVEN("wrong arguments and options") {
+        CHECK(error_of(thread_with("[\"user\"]")) ==
+              "seed.toml:11:13: thread[0].program[0]: missing argument (usage: user N)");
+        CHECK(error_of(thread_with("[\"user 1 2\"]")) ==
+              "seed.toml:11:20: thread[0].program[0]: unexpected argument \"2\" (usage: user N)");
+        CHECK(error_of(thread_with("[\"flush_tlb p\"]")) ==
+              "seed.toml:11:23: thread[0].program[0]: flush_tlb takes no arguments, got \"p\" "
+              "(usage: flush_tlb [pages=N] [freed_tables]; a [[thread]] flushes its own mm)");
+        CHECK(error_of(thread_with("[\"flush_tlb freed_table\"]")) ==
+              "seed.toml:11:23: thread[0].program[0]: unexpected argument \"freed_table\" (did you "
+              "mean \"freed_tables\"?) (usage: flush_tlb [pages=N] [freed_tables]; a [[thread]] "
+              "flushes its own mm)");
+        CHECK(error_of(thread_with("[\"flush_tlb page=1\"]")) ==
+              "seed.toml:11:23: thread[0].program[0]: unknown option \"page\" (did you mean "
+              "\"pages\"? expected one of: pages, freed_tables, label)");
+        CHECK(error_of(thread_with("[\"user 5 pages=1\"]")) ==
+              "seed.toml:11:20: thread[0].program[0]: option \"pages\" is not valid for user "
+              "(valid: label)");
+        CHECK(error_of(thread_with("[\"flush_tlb pages\"]")) ==
+              "seed.toml:11:23: thread[0].program[0]: option \"pages\" needs a value (pages=...)");
+        CHECK(error_of(thread_with("[\"flush_tlb pages=1 pages=2\"]")) ==
+              "seed.toml:11:31: thread[0].program[0]: option \"pages\" given twice");
+        CHECK(error_of(thread_with("[\"flush_tlb freed_tables=yes\"]")) ==
+              "seed.toml:11:36: thread[0].program[0]: freed_tables must be true or false, got "
+              "\"yes\"");
+        CHECK(error_of(thread_with("[\"membarrier flags=1 query\"]")) ==
+              "seed.toml:11:32: thread[0].program[0]: unexpected argument \"query\" after options "
+              "(usage: membarrier CMD [flags=F] [cpu=N] [expect=R])");
+        CHECK(error_of(thread_with("[\"end label=x\"]")) ==
+              "seed.toml:11:17: thread[0].program[0]: end takes no options, got \"label=x\"");
+        CHECK(error_of(thread_with("[\"   \"]")) ==
+              "seed.toml:11:12: thread[0].program[0]: empty step (expected an operation such as "
+              "\"user 1000\")");
+    }
+    GIVEN("membarrier arguments") {
+        CHECK(error_of(thread_with("[\"membarrier private_expedite\"]")) ==
+              "seed.toml:11:24: thread[0].program[0]: unknown membarrier command "
+              "\"private_expedite\" (did you mean \"private_expedited\"? expected one of: query, "
+              "global, global_expedited, register_global_expedited, private_expedited, "
+              "register_private_expedited, private_expedited_sync_core, "
+              "register_private_expedited_sync_core, private_expedited_rseq, "
+              "register_private_expedited_rseq, get_registrations)");
+        CHECK(error_of(thread_with("[\"membarrier query flags=cpus\"]")) ==
+              "seed.toml:11:36: thread[0].program[0]: flags must be an integer or \"cpu\", got "
+              "\"cpus\" (did you mean \"cpu\"?)");
+        CHECK(error_of(thread_with("[\"membarrier query expect=-22\"]")) ==
+              "seed.toml:11:37: thread[0].program[0]: expect must be a non-negative integer or an "
+              "errno name, got -22 (did you mean \"EINVAL\"?)");
+        CHECK(error_of(thread_with("[\"membarrier query expect=EPRM\"]")) ==
+              "seed.toml:11:37: thread[0].program[0]: expect must be a non-negative integer or an "
+              "errno name, got \"EPRM\" (did you mean \"EPERM\"?)");
+    }
+    GIVEN("an offline or missing CPU") {
+        const std::string offline =
+            "[machine]\ncpus = 2\noffline = [1]\n[[process]]\nname = \"p\"\n\n";
+        CHECK(error_of(offline +
+                       "[[thread]]\nname = \"t\"\nprocess = \"p\"\ncpu = 1\nprogram = []\n") ==
+              "seed.toml:10:7: thread[0].cpu: CPU 1 is offline");
+        CHECK(error_of(offline + "[[thread]]\nname = \"t\"\nprocess = \"p\"\ncpu = 0\nprogram = "
+                                 "[\"migrate 1\"]\n") ==
+              "seed.toml:11:21: thread[0].program[0]: CPU 1 is offline");
+        CHECK(error_of(offline + "[[inject]]\nat = 5\ncpu = 1\nevent = \"interrupt\"\n") ==
+              "seed.toml:9:7: inject[0].cpu: CPU 1 is offline");
+        CHECK(error_of(kBase + "[[kthread]]\nname = \"k\"\ncpu = 2\nprogram = []\n") ==
+              "seed.toml:9:7: kthread[0].cpu: CPU 2 does not exist (the machine has 2 CPUs: 0..1)");
+    }
+}
+
+SCENARIO("names, injects and duplicates") {
+    CHECK(error_of(kBase + "[[process]]\nname = \"p\"\n") ==
+          "seed.toml:8:8: process[1].name: duplicate process name \"p\" (first defined at "
+          "process[0], line 4)");
+    CHECK(error_of(kBase + "[[kthread]]\nname = \"t\"\ncpu = 0\nprogram = []\n[[thread]]\nname = "
+                           "\"t\"\nprocess = \"p\"\ncpu = 0\nprogram = []\n") ==
+          "seed.toml:12:8: thread[0].name: duplicate thread name \"t\" (also used by kthread[0])");
+    CHECK(error_of(kBase + "[[inject]]\nat = 1\ncpu = 0\nevent = \"flush_tlb\"\n") ==
+          "seed.toml:7:1: inject[0].process: required key is missing (required for event = "
+          "\"flush_tlb\")");
+    CHECK(error_of(kBase + "[[inject]]\nat = 1\ncpu = 0\nevent = \"interrupt\"\npages = 1\n") ==
+          "seed.toml:11:1: inject[0].pages: only for event = \"flush_tlb\"");
+    CHECK(error_of(kBase + "[[inject]]\nat = -1\ncpu = 0\nevent = \"interrupt\"\n") ==
+          "seed.toml:8:6: inject[0].at: must be >= 0 (got -1)");
+    CHECK(error_of(kBase + "[[inject]]\nat = 1\ncpu = 0\nevent = \"irq\"\n") ==
+          "seed.toml:10:9: inject[0].event: expected \"interrupt\" or \"flush_tlb\", got \"irq\"");
+    CHECK(error_of(kBase + "register = [\"register_private_expedited\"]\n") ==
+          "seed.toml:7:13: process[0].register[0]: unknown registration "
+          "\"register_private_expedited\" (did you mean \"private_expedited\"? expected one of: "
+          "private_expedited, private_expedited_sync_core, private_expedited_rseq, "
+          "global_expedited)");
+}
+
+SCENARIO("events that are waited for must be signalled") {
+    CHECK(error_of(thread_with("[\"signal og\", \"wait go\"]")) ==
+          "seed.toml:11:31: thread[0].program[1]: event \"go\" is waited for but never signalled "
+          "(did you mean \"og\"?)");
+    CHECK(error_of(thread_with("[\"repeat 2\", \"wait x\", \"end\"]")) ==
+          "seed.toml:11:30: thread[0].program[1]: event \"x\" is waited for but never signalled");
+}
+
+SCENARIO("labels") {
+    CHECK(
+        error_of(thread_with("[\"membarrier query label=a\",\n  \"membarrier query label=a\"]")) ==
+        "seed.toml:12:27: thread[0].program[1]: duplicate label \"a\" (first used at "
+        "thread[0].program[0], line 11)");
+    CHECK(error_of(thread_with("[\"repeat 2\", \"membarrier query label=a\", \"end\"]")) ==
+          "seed.toml:11:42: thread[0].program[1]: labels are not allowed inside repeat");
+    CHECK(error_of(thread_with("[\"user 1 label=1a\"]")) ==
+          "seed.toml:11:26: thread[0].program[0]: invalid label \"1a\" (a label is "
+          "[A-Za-z_][A-Za-z0-9_.-]*)");
+}
+
+SCENARIO("repeat and end must match") {
+    CHECK(error_of(thread_with("[\"user 1\", \"end\"]")) ==
+          "seed.toml:11:23: thread[0].program[1]: \"end\" without a matching \"repeat\"");
+    CHECK(error_of(thread_with("[\"repeat 2\", \"repeat 3\", \"user 1\", \"end\"]")) ==
+          "seed.toml:11:13: thread[0].program[0]: \"repeat\" without a matching \"end\"");
+    std::string deep = "[";
+    for (int i = 0; i < 100000; ++i) {
+        deep += "\"repeat 1\",";
+    }
+    deep += "]";
+    CHECK(
+        error_of(thread_with(deep)) ==
+        "seed.toml:11:717: thread[0].program[64]: repeat nested too deeply (more than 64 levels)");
+}
+
+SCENARIO("policies") {
+    const std::string pre = "[machine]\ncpus = 1\n\n";
+    GIVEN("a [[policy]] that shadows a preset") {
+        CHECK(
+            error_of(pre + "[[policy]]\nname = \"v5.10\"\nbase = \"rfc-v2\"\n") ==
+            "seed.toml:5:8: policy[0].name: \"v5.10\" is a preset; a [[policy]] may not shadow it "
+            "(choose another name)");
+    }
+    GIVEN("a base defined later in the file") {
+        CHECK(
+            error_of(pre +
+                     "[[policy]]\nname = \"a\"\nbase = \"b\"\n\n[[policy]]\nname = \"b\"\nbase = "
+                     "\"v5.10\"\n") ==
+            "seed.toml:6:8: policy[0].base: policy \"b\" is defined later in the file (policy[1], "
+            "line 8); a base must be a preset or a policy defined earlier");
+        CHECK(
+            error_of(pre + "[[policy]]\nname = \"a\"\nbase = \"rfc-v3\"\n") ==
+            "seed.toml:6:8: policy[0].base: unknown policy \"rfc-v3\" (did you mean \"rfc-v2\"?)");
+        CHECK(error_of(pre + "[[policy]]\nname = \"a\"\n") ==
+              "seed.toml:4:1: policy[0].base: required key is missing");
+    }
+    GIVEN("bad knobs") {
+        CHECK(error_of(
+                  pre +
+                  "[[policy]]\nname = \"a\"\nbase = \"v5.10\"\nknobs = { ipi_delay = true }\n") ==
+              "seed.toml:7:23: policy[0].knobs.ipi_delay: expected an integer");
+        CHECK(error_of(
+                  pre +
+                  "[[policy]]\nname = \"a\"\nbase = \"v5.10\"\n[policy.knobs]\nsome_knob = 1\n") ==
+              "seed.toml:8:1: policy[0].knobs.some_knob: unknown knob \"some_knob\"");
+        CHECK(error_of(pre + "[[policy]]\nname = \"a\"\nbase = \"v5.10\"\nknobs = { x = 1.5 }\n") ==
+              "seed.toml:7:15: policy[0].knobs.x: expected a boolean, integer or string, got a "
+              "float");
+    }
+    GIVEN("unknown policies in policies and [[expect]]") {
+        CHECK(
+            error_of(pre + "[[expect]]\npolicy = [\"v5.10\", \"rfc-v2-intented\"]\n") ==
+            "seed.toml:5:20: expect[0].policy[1]: unknown policy \"rfc-v2-intented\" (did you mean "
+            "\"rfc-v2-intended\"?)");
+        CHECK(error_of(pre + "[[expect]]\npolicy = \"mine\"\n") ==
+              "seed.toml:5:10: expect[0].policy: unknown policy \"mine\"");
+        CHECK(error_of("policies = [\"v5.10\", \"v5.1\"]\n" + pre) ==
+              "seed.toml:1:22: policies[1]: unknown policy \"v5.1\" (did you mean \"v5.10\"?)");
+        // A [[policy]] written after [[expect]] may still be named there.
+        CHECK(load(pre +
+                   "[[expect]]\npolicy = \"mine\"\n[[policy]]\nname = \"mine\"\nbase = \"v5.10\"\n")
+                  .expectations[0]
+                  .policies == std::vector<std::string>{"mine"});
+    }
+}
+
+SCENARIO("expectations") {
+    const std::string pre = "[machine]\ncpus = 1\n\n[[expect]]\npolicy = \"v5.10\"\n";
+    CHECK(error_of(pre + "counters = { \"ser.totl\" = 1 }\n") ==
+          "seed.toml:6:14: expect[0].counters.\"ser.totl\": unknown counter (did you mean "
+          "\"ser.total\"?)");
+    CHECK(error_of(pre + "counters = { \"nothing.like.it\" = 1 }\n") ==
+          "seed.toml:6:14: expect[0].counters.\"nothing.like.it\": unknown counter");
+    CHECK(error_of(pre + "counters = { ser.total = 1 }\n") ==
+          "seed.toml:6:14: expect[0].counters.ser: expected an integer, got a table (quote dotted "
+          "counter names: \"ser.total\" = 1)");
+    CHECK(error_of(pre + "violations = [\"G-SC\", \"G-SX\"]\n") ==
+          "seed.toml:6:23: expect[0].violations[1]: unknown property \"G-SX\" (did you mean "
+          "\"G-SC\"? expected one of: G-MB, G-SC, G-SC-SELF, G-TLB, G-REF)");
+    CHECK(
+        error_of(pre + "result = {}\n") ==
+        "seed.toml:6:1: expect[0].result: unknown key (did you mean \"results\"? expected one of: "
+        "policy, counters, violations, results)");
+    CHECK(error_of(pre + "results = { lbl = 0 }\n") ==
+          "seed.toml:6:13: expect[0].results.lbl: no step is labelled \"lbl\"");
+    CHECK(
+        error_of(
+            "[machine]\ncpus = 1\n[[process]]\nname = \"p\"\n[[thread]]\nname = \"t\"\nprocess = "
+            "\"p\"\ncpu = 0\nprogram = [\"user 5 label=u\"]\n[[expect]]\npolicy = "
+            "\"v5.10\"\nresults = { u = \"EPERM\" }\n") ==
+        "seed.toml:12:13: expect[0].results.u: label \"u\" is not on a membarrier step (it labels "
+        "thread[0].program[0])");
+    CHECK(error_of(
+              "[machine]\ncpus = 1\n[[process]]\nname = \"p\"\n[[thread]]\nname = \"t\"\nprocess = "
+              "\"p\"\ncpu = 0\nprogram = [\"membarrier query label=u\"]\n[[expect]]\npolicy = "
+              "\"v5.10\"\nresults = { u = \"EPRM\" }\n") ==
+          "seed.toml:12:17: expect[0].results.u: unknown errno name \"EPRM\" (did you mean "
+          "\"EPERM\"?)");
+    CHECK(error_of("[machine]\ncpus = 1\n\n[[expect]]\ncounters = {}\n") ==
+          "seed.toml:4:1: expect[0].policy: required key is missing");
+}
+
+SCENARIO("syntax errors, missing sections and unreadable files") {
+    CHECK(error_of("[machine]\ncpus = = 2\n") ==
+          "seed.toml:2:8: syntax: Error while parsing value: could not determine value type");
+    CHECK(error_of("") == "seed.toml:1:1: machine: required table [machine] is missing");
+    CHECK(error_of("[machine]\n") == "seed.toml:1:1: machine.cpus: required key is missing");
+    CHECK(error_of(kBase + "[[thread]]\nname = \"t\"\ncpu = 0\nprogram = []\n") ==
+          "seed.toml:7:1: thread[0].process: required key is missing");
+    try {
+        load_file("/nonexistent/dir/x.toml", test_catalog());
+        FAIL("no error");
+    } catch (const ScenarioError& e) {
+        CHECK(std::string(e.what()) ==
+              "/nonexistent/dir/x.toml:0:0: file: cannot read (No such file or directory)");
+    }
+}
+
+SCENARIO("load_file reads a file") {
+    const std::string path = "loader_test_tmp.toml";
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << kExample;
+    }
+    const Scenario s = load_file(path, test_catalog());
+    std::remove(path.c_str());
+    CHECK(s.file == path);
+    CHECK(s.name == "unlazy-via-shootdown");
+    CHECK(s.threads.size() == 2);
+}
+
+SCENARIO("the column points at the offending word only in plain single-line basic strings") {
+    WHEN("the string is a plain basic string") {
+        CHECK(error_of(thread_with("[\"user 1 label=x frob=1\"]")) ==
+              "seed.toml:11:28: thread[0].program[0]: unknown option \"frob\" (expected one of: "
+              "label)");
+    }
+    WHEN("an escape sequence precedes the word") {
+        CHECK(error_of(thread_with("[\"user\\t1 frob=1\"]")) ==
+              "seed.toml:11:12: thread[0].program[0]: unknown option \"frob\" (expected one of: "
+              "label)");
+    }
+    WHEN("an escape sequence follows the word") {
+        CHECK(error_of(thread_with("[\"user 1 frob=1\\t\"]")) ==
+              "seed.toml:11:20: thread[0].program[0]: unknown option \"frob\" (expected one of: "
+              "label)");
+    }
+    WHEN("the string is a literal string") {
+        CHECK(error_of(thread_with("['user 1 frob=1']")) ==
+              "seed.toml:11:12: thread[0].program[0]: unknown option \"frob\" (expected one of: "
+              "label)");
+    }
+    WHEN("the string is a multi-line basic string") {
+        CHECK(error_of(thread_with("[\"\"\"user 1 frob=1\"\"\"]")) ==
+              "seed.toml:11:12: thread[0].program[0]: unknown option \"frob\" (expected one of: "
+              "label)");
+    }
+    WHEN("non-ASCII text precedes the word, columns count code points") {
+        const std::string text = kBase +
+                                 "[[thread]]\nname = \"t\"\nprocess = \"p\"\ncpu = 0\n"
+                                 "program = [\"signal \xC3\xA9t\xC3\xA9\", \"user 1 frob=1\"]\n";
+        CHECK(error_of(text) == "seed.toml:11:34: thread[0].program[1]: unknown option \"frob\" "
+                                "(expected one of: label)");
+    }
+}
+
+SCENARIO("malformed input never crashes and always gives one line") {
+    auto check = [&](const std::string& text) {
+        try {
+            load(text);
+        } catch (const ScenarioError& e) {
+            INFO(text);
+            CHECK(is_one_line_error(e.what()));
+        }
+    };
+    GIVEN("hand-picked bad inputs") {
+        check("\xff\xfe garbage");
+        check("a = " + std::string(300, '[') + std::string(300, ']'));
+        check("[machine]\ncpus = 1\n[[process]]\nname = \"\\n\\u0001\"\n[[process]]\nname = "
+              "\"\\n\\u0001\"\n");
+        check("[machine]\ncpus = 1\nname = 5\n");
+        check("[[machine]]\ncpus = 1\n");
+        check("[machine]\ncpus = 1\n[[expect]]\npolicy = []\n");
+        check("[machine]\ncpus = 1\n[[expect]]\npolicy = [[1]]\n");
+        check("[machine]\ncpus = 1\n[[thread]]\nprogram = {}\n");
+        check("[machine]\ncpus = 1\n[[inject]]\nat = 1\ncpu = 0\nevent = \"flush_tlb\"\n");
+        check(std::string("[machine]\ncpus = 1\0\n", 20));
+        CHECK_THROWS_AS(load("[machine]\ncpus = 1\n[[process]]\nname = \"\"\n"), ScenarioError);
+    }
+    GIVEN("every single-character deletion and substitution of the example") {
+        const std::string base = kExample;
+        for (std::size_t i = 0; i < base.size(); ++i) {
+            std::string del = base;
+            del.erase(i, 1);
+            check(del);
+            for (const char c : {'"', '[', '=', '0', 'x', '\n', ' ', '\\', '{'}) {
+                std::string sub = base;
+                sub[i] = c;
+                check(sub);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+#include "sched/rcu.h"
+
+#include "arch_x86/machine.h"
+#include "sched/scheduler.h"
+
+namespace sched {
+
+using arch_x86::KFrame;
+using kernel::Cost;
+using kernel::Fn;
+using kernel::TaskState;
+
+namespace {
+std::uint64_t timer_data(std::size_t gp) {
+    return (static_cast<std::uint64_t>(TimerKind::rcu_scan) << 32) | static_cast<std::uint32_t>(gp);
+}
+} // namespace
+
+void Rcu::report(GracePeriod& gp, int cpu) {
+    if (gp.pending[static_cast<std::size_t>(cpu)]) {
+        gp.pending[static_cast<std::size_t>(cpu)] = false;
+        --gp.remaining;
+    }
+}
+
+void Rcu::synchronize_rcu(int cpu) {
+    KFrame frame(s_.m, cpu, Fn::synchronize_rcu);
+    kernel::Task* self = s_.m.current(cpu);
+    std::size_t index = gps_.size();
+    for (std::size_t i = 0; i < gps_.size(); ++i) {
+        if (gps_[i].done) {
+            index = i;
+            break;
+        }
+    }
+    if (index == gps_.size()) {
+        gps_.emplace_back();
+    }
+    GracePeriod& gp = gps_[index];
+    gp = GracePeriod{};
+    gp.waiter = self;
+    gp.pending.assign(static_cast<std::size_t>(s_.m.sim.cpus()), false);
+    for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+        if (s_.m.rq(c).online) {
+            gp.pending[static_cast<std::size_t>(c)] = true;
+            ++gp.remaining;
+        }
+    }
+    // wait_rcu_gp(): sleep until the grace period's end wakes us.
+    self->state = TaskState::interruptible;
+    s_.m.sim.arm_timer(cpu, s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period]},
+                       arch_x86::HRTIMER_VECTOR, timer_data(index));
+    s_.schedule(cpu);
+    s_.m.emit(self->cpu, {.kind = kernel::RecordKind::rcu_sync});
+}
+
+void Rcu::note_context_switch(int cpu) {
+    for (auto& gp : gps_) {
+        if (!gp.done) {
+            report(gp, cpu);
+        }
+    }
+}
+
+void Rcu::scan(int cpu, std::uint64_t data) {
+    GracePeriod& gp = gps_[static_cast<std::size_t>(data & 0xffffffffU)];
+    // force_quiescent_state(): a CPU that is idle or in user mode is in an extended quiescent
+    // state; one running kernel code must still pass through a context switch.
+    for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+        const auto& x = s_.m.cpu(c);
+        const bool idle = s_.m.rq(c).curr->idle;
+        if (gp.pending[static_cast<std::size_t>(c)] && (idle || x.mode == arch_x86::Mode::user)) {
+            report(gp, c);
+        }
+    }
+    if (gp.remaining > 0) {
+        s_.m.sim.arm_timer(cpu, s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period] / 10},
+                           arch_x86::HRTIMER_VECTOR, data);
+        return;
+    }
+    gp.done = true;
+    s_.try_to_wake_up(cpu, gp.waiter);
+}
+
+} // namespace sched
