@@ -32,10 +32,10 @@ int cmd_index(std::int64_t cmd) {
 
 } // namespace
 
-CountingObserver::CountingObserver(sim::CounterRegistry& registry, const Counters& ids, int cpus)
-    : reg_(registry), ids_(ids), cpus_(static_cast<std::size_t>(cpus)) {}
+CounterClassifier::CounterClassifier(const Counters& ids, int cpus)
+    : ids_(ids), cpus_(static_cast<std::size_t>(cpus)) {}
 
-bool CountingObserver::is_redundant(const kernel::Record& r, const CpuState& st) const {
+bool CounterClassifier::is_redundant(const kernel::Record& r, const CpuState& st) const {
     // Only the scheduler-path sites; syncs in IPI handlers are never redundant.
     const std::string_view site = kernel::fn_name(r.site);
     if (site != "finish_task_switch" && site != "switch_mm_irqs_off") {
@@ -48,62 +48,57 @@ bool CountingObserver::is_redundant(const kernel::Record& r, const CpuState& st)
            !(st.have_user && st.last_user >= st.last_ser);
 }
 
-void CountingObserver::count_serializing(const kernel::Record& r) {
-    const int c = r.cpu;
-    reg_.add(ids_.ser_total, c);
-    reg_.add(ids_.fb_total, c);
-    reg_.add(ids_.cycles_ser, c, r.cost.count());
-    reg_.add(ids_.cycles_fb, c, r.cost.count());
-    switch (r.kind) {
-    case RecordKind::cr3_write:
-        reg_.add(ids_.ser_cr3, c);
-        reg_.add(ids_.cr3_write, c);
-        reg_.add(r.flag ? ids_.cr3_write_flush : ids_.cr3_write_noflush, c);
-        break;
-    case RecordKind::invlpg:
-        reg_.add(ids_.ser_invlpg, c);
-        break;
-    case RecordKind::sync_core: {
-        reg_.add(ids_.ser_sync_core, c);
-        const int site = site_index(r.site);
-        if (site >= 0) {
-            reg_.add(ids_.ser_sync_core_at[static_cast<std::size_t>(site)], c);
-            reg_.add(ids_.cycles_sync_core_at[static_cast<std::size_t>(site)], c, r.cost.count());
-        }
-        if (is_redundant(r, cpus_[static_cast<std::size_t>(c)])) {
-            reg_.add(ids_.ser_redundant, c);
-        }
-        break;
-    }
-    default: // IRET, to user or kernel
-        reg_.add(ids_.ser_iret, c);
-        break;
-    }
-}
-
-void CountingObserver::on_record(const kernel::Record& r) {
-    const int c = r.cpu;
-    CpuState& st = cpus_[static_cast<std::size_t>(c)];
+void CounterClassifier::classify_impl(const kernel::Record& r,
+                                      const std::function<void(sim::CounterId, std::int64_t)>& add) {
+    CpuState& st = cpus_[static_cast<std::size_t>(r.cpu)];
     if (kernel::is_serializing(r)) {
-        count_serializing(r);
+        add(ids_.ser_total, 1);
+        add(ids_.fb_total, 1);
+        add(ids_.cycles_ser, r.cost.count());
+        add(ids_.cycles_fb, r.cost.count());
+        switch (r.kind) {
+        case RecordKind::cr3_write:
+            add(ids_.ser_cr3, 1);
+            add(ids_.cr3_write, 1);
+            add(r.flag ? ids_.cr3_write_flush : ids_.cr3_write_noflush, 1);
+            break;
+        case RecordKind::invlpg:
+            add(ids_.ser_invlpg, 1);
+            break;
+        case RecordKind::sync_core: {
+            add(ids_.ser_sync_core, 1);
+            const int site = site_index(r.site);
+            if (site >= 0) {
+                add(ids_.ser_sync_core_at[static_cast<std::size_t>(site)], 1);
+                add(ids_.cycles_sync_core_at[static_cast<std::size_t>(site)], r.cost.count());
+            }
+            if (is_redundant(r, st)) {
+                add(ids_.ser_redundant, 1);
+            }
+            break;
+        }
+        default: // IRET, to user or to kernel
+            add(ids_.ser_iret, 1);
+            break;
+        }
         st.last_ser = r.seq;
         st.have_ser = true;
     }
     switch (r.kind) {
     case RecordKind::smp_mb:
-        reg_.add(ids_.fb_smp_mb, c);
-        reg_.add(ids_.fb_total, c);
-        reg_.add(ids_.cycles_fb, c, r.cost.count());
+        add(ids_.fb_smp_mb, 1);
+        add(ids_.fb_total, 1);
+        add(ids_.cycles_fb, r.cost.count());
         break;
     case RecordKind::atomic: {
-        reg_.add(ids_.fb_atomic, c);
-        reg_.add(ids_.fb_total, c);
-        reg_.add(ids_.cycles_fb, c, r.cost.count());
+        add(ids_.fb_atomic, 1);
+        add(ids_.fb_total, 1);
+        add(ids_.cycles_fb, r.cost.count());
         const auto op = static_cast<kernel::AtomicOp>(r.detail);
         if (op == kernel::AtomicOp::mmgrab) {
-            reg_.add(ids_.mm_grab, c);
+            add(ids_.mm_grab, 1);
         } else if (op == kernel::AtomicOp::mmdrop) {
-            reg_.add(ids_.mm_drop, c);
+            add(ids_.mm_drop, 1);
         }
         break;
     }
@@ -118,52 +113,51 @@ void CountingObserver::on_record(const kernel::Record& r) {
         }
         break;
     case RecordKind::context_switch:
-        reg_.add(ids_.ctxsw_total, c);
+        add(ids_.ctxsw_total, 1);
         break;
-    case RecordKind::ipi_send: {
-        reg_.add(ids_.ipi_sent, c);
+    case RecordKind::ipi_send:
+        add(ids_.ipi_sent, 1);
         switch (static_cast<kernel::IpiKind>(r.detail)) {
         case kernel::IpiKind::membarrier:
-            reg_.add(ids_.ipi_membarrier, c);
+            add(ids_.ipi_membarrier, 1);
             break;
         case kernel::IpiKind::tlb:
-            reg_.add(ids_.ipi_tlb, c);
+            add(ids_.ipi_tlb, 1);
             break;
         case kernel::IpiKind::resched:
-            reg_.add(ids_.ipi_resched, c);
+            add(ids_.ipi_resched, 1);
             break;
         case kernel::IpiKind::sync_rq_state:
-            reg_.add(ids_.ipi_sync_rq_state, c);
+            add(ids_.ipi_sync_rq_state, 1);
             break;
         }
         break;
-    }
     case RecordKind::ipi_handler:
-        reg_.add(ids_.ipi_received, c);
+        add(ids_.ipi_received, 1);
         break;
     case RecordKind::tlb_flush:
-        reg_.add(r.flag ? ids_.tlb_flush_remote : ids_.tlb_flush_local, c);
+        add(r.flag ? ids_.tlb_flush_remote : ids_.tlb_flush_local, 1);
         break;
     case RecordKind::unlazy:
-        reg_.add(ids_.tlb_unlazy, c);
+        add(ids_.tlb_unlazy, 1);
         break;
     case RecordKind::membarrier_return: {
-        reg_.add(ids_.membarrier_calls, c);
+        add(ids_.membarrier_calls, 1);
         const int i = cmd_index(r.value);
-        reg_.add(i >= 0 ? ids_.membarrier_calls_cmd[static_cast<std::size_t>(i)]
-                        : ids_.membarrier_calls_invalid,
-                 c);
+        add(i >= 0 ? ids_.membarrier_calls_cmd[static_cast<std::size_t>(i)]
+                   : ids_.membarrier_calls_invalid,
+            1);
         if (r.other == -22) {
-            reg_.add(ids_.membarrier_errors[0], c);
+            add(ids_.membarrier_errors[0], 1);
         } else if (r.other == -1) {
-            reg_.add(ids_.membarrier_errors[1], c);
+            add(ids_.membarrier_errors[1], 1);
         } else if (r.other == -12) {
-            reg_.add(ids_.membarrier_errors[2], c);
+            add(ids_.membarrier_errors[2], 1);
         }
         break;
     }
     case RecordKind::rcu_sync:
-        reg_.add(ids_.rcu_sync, c);
+        add(ids_.rcu_sync, 1);
         break;
     default:
         break;

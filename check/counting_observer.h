@@ -5,16 +5,25 @@
 #include "kernel/trace.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace check {
 
-class CountingObserver : public kernel::RecordObserver {
+/// Which counters a record increments, and by how much. Stateful (the redundancy rule keeps
+/// per-CPU state), so feed it every record in order. Used by counting and by `explain`.
+class CounterClassifier {
 public:
-    CountingObserver(sim::CounterRegistry& registry, const Counters& ids, int cpus);
-    void on_record(const kernel::Record& r) override;
+    CounterClassifier(const Counters& ids, int cpus);
+    /// Calls add(id, amount) for every counter `r` increments (on r.cpu).
+    template <class Add>
+    void classify(const kernel::Record& r, Add&& add) {
+        classify_impl(r, [&](sim::CounterId id, std::int64_t n) { add(id, n); });
+    }
 
 private:
+    void classify_impl(const kernel::Record& r,
+                       const std::function<void(sim::CounterId, std::int64_t)>& add);
     /// Per-CPU state of the redundancy rule (DESIGN.md, Observables).
     struct CpuState {
         std::uint64_t visible_mm_change = 0; ///< seq of the last store that changed the visible mm
@@ -23,12 +32,24 @@ private:
         bool have_ser = false;
         bool have_user = false;
     };
-    void count_serializing(const kernel::Record& r);
     bool is_redundant(const kernel::Record& r, const CpuState& st) const;
 
-    sim::CounterRegistry& reg_;
     const Counters& ids_;
     std::vector<CpuState> cpus_;
+};
+
+/// Derives every counter of the registry from the record stream.
+class CountingObserver : public kernel::RecordObserver {
+public:
+    CountingObserver(sim::CounterRegistry& registry, const Counters& ids, int cpus)
+        : reg_(registry), classifier_(ids, cpus) {}
+    void on_record(const kernel::Record& r) override {
+        classifier_.classify(r, [&](sim::CounterId id, std::int64_t n) { reg_.add(id, r.cpu, n); });
+    }
+
+private:
+    sim::CounterRegistry& reg_;
+    CounterClassifier classifier_;
 };
 
 } // namespace check

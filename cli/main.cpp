@@ -4,6 +4,7 @@
 #include "check/counter_catalog.h"
 #include "cli/catalog.h"
 #include "cli/expectations.h"
+#include "cli/explain.h"
 #include "cli/narrative.h"
 #include "cli/report_table.h"
 #include "kernel/cost_model.h"
@@ -36,7 +37,9 @@ commands:
   run FILE...        run scenarios (files or directories) under policies; print counters
   counters           list every counter with its description
   costs              list every cost-model entry, its default and its source
-  policies           list policy presets and knobs
+  explain FILE --policy P COUNTER
+                     the records behind one counter, with their call paths
+  policies           list policy presets and knobs (--diff A B: how two differ)
 
   tlbsim COMMAND --help    options of one command
   tlbsim --version
@@ -108,12 +111,91 @@ int cmd_costs(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+int cmd_explain(const std::vector<std::string>& args) {
+    po::options_description desc("tlbsim explain FILE --policy P COUNTER");
+    desc.add_options()("help,h", "this help")                                       //
+        ("policy,p", po::value<std::string>(), "the policy (default: the scenario's first)") //
+        ("seed", po::value<std::uint64_t>(), "root seed")                              //
+        ("jitter", po::value<int>(), "percent jitter 0..100")                          //
+        ("args", po::value<std::vector<std::string>>(), "FILE COUNTER");
+    po::positional_options_description pos;
+    pos.add("args", -1);
+    const auto vm = parse(desc, pos, args);
+    if (vm.count("help")) {
+        std::cout << desc;
+        return exit_ok;
+    }
+    const auto positional =
+        vm.count("args") ? vm["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    if (positional.size() != 2) {
+        throw UsageError("explain: expected FILE and COUNTER");
+    }
+    const std::string& file = positional[0];
+    const std::string& counter = positional[1];
+    const scenario::Scenario sc = cli::load_scenario(file);
+    if (!check::counter_catalog().is_name(counter)) {
+        throw UsageError(fmt::format("explain: unknown counter \"{}\" (tlbsim counters lists them)", counter));
+    }
+    const std::string policy = vm.count("policy") ? vm["policy"].as<std::string>() : sc.policies.front();
+    if (!run::resolve_policy(sc, policy)) {
+        throw UsageError(fmt::format("{}: unknown policy \"{}\"", file, policy));
+    }
+    if (const auto cpu = sim::split_cpu_prefix(counter).first; cpu >= sc.machine.cpus) {
+        throw UsageError(fmt::format("explain: {} names cpu{}, but the machine has {} CPUs", counter, cpu, sc.machine.cpus));
+    }
+    run::RunOptions options;
+    if (vm.count("seed")) {
+        options.seed = vm["seed"].as<std::uint64_t>();
+    }
+    if (vm.count("jitter")) {
+        options.jitter = vm["jitter"].as<int>();
+    }
+    cli::ExplainObserver explain(counter, sc.machine.cpus, sc.machine.ghz);
+    options.observers.push_back(&explain);
+    const run::RunResult r = run::run_scenario(sc, policy, options);
+    if (!r.error.empty()) {
+        fmt::print(stderr, "{}: {}: {}\n", file, policy, r.error);
+        return exit_usage;
+    }
+    fmt::print("{} = {} in {} under {} ({} record{})\n", counter, r.counters.value(counter).value_or(0), sc.name, policy,
+               explain.lines().size(), explain.lines().size() == 1 ? "" : "s");
+    for (const auto& line : explain.lines()) {
+        fmt::print("  {}\n", line);
+    }
+    return exit_ok;
+}
+
 int cmd_policies(const std::vector<std::string>& args) {
-    po::options_description desc("tlbsim policies");
-    desc.add_options()("help,h", "this help");
+    po::options_description desc("tlbsim policies [--diff A B]");
+    desc.add_options()("help,h", "this help")("diff", po::value<std::vector<std::string>>()->multitoken(),
+                                              "show the knobs on which presets A and B differ");
     const auto vm = parse(desc, {}, args);
     if (vm.count("help")) {
         std::cout << desc;
+        return exit_ok;
+    }
+    if (vm.count("diff")) {
+        const auto names = vm["diff"].as<std::vector<std::string>>();
+        if (names.size() != 2) {
+            throw UsageError("policies --diff takes two preset names");
+        }
+        const auto* a = policy::find_preset(names[0]);
+        const auto* b = policy::find_preset(names[1]);
+        if (a == nullptr || b == nullptr) {
+            throw UsageError(fmt::format("policies --diff: unknown preset \"{}\"", a == nullptr ? names[0] : names[1]));
+        }
+        int differences = 0;
+        for (const auto& k : policy::knob_table()) {
+            const auto va = policy::knob_value(a->knobs, k.name);
+            const auto vb = policy::knob_value(b->knobs, k.name);
+            if (va != vb) {
+                fmt::print("{}: {} -> {}\n  {}\n", k.name, va, vb, k.description);
+                ++differences;
+            }
+        }
+        if (differences == 0) {
+            fmt::print("{} and {} set every knob alike\n", a->name, b->name);
+        }
         return exit_ok;
     }
     fmt::print("presets:\n");
@@ -226,6 +308,9 @@ int main(int argc, char** argv) {
         }
         if (cmd == "costs") {
             return cmd_costs(args);
+        }
+        if (cmd == "explain") {
+            return cmd_explain(args);
         }
         if (cmd == "policies") {
             return cmd_policies(args);

@@ -2,6 +2,7 @@
 // `-v`: one line per record, in the spirit of ftrace output (time, CPU, task, event, details,
 // and the modelled call path).
 
+#include "cli/record_text.h"
 #include "kernel/trace.h"
 
 #include <cstdio>
@@ -11,17 +12,16 @@ namespace cli {
 class Narrative : public kernel::RecordObserver {
 public:
     Narrative(std::FILE* out, double ghz) : out_(out), ghz_(ghz) {}
-    void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override;
+    void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override {
+        text_.attach(ks);
+        trace_ = &trace;
+    }
     void on_record(const kernel::Record& r) override;
 
 private:
-    std::string describe(const kernel::Record& r) const;
-    std::string mm_name(int id) const;
-    std::string task_name(int id) const;
-
     std::FILE* out_;
     double ghz_;
-    const kernel::KernelState* ks_ = nullptr;
+    RecordText text_;
     const kernel::Trace* trace_ = nullptr;
 };
 

@@ -18,7 +18,7 @@ std::string Trace::format_path(std::uint32_t id) const {
     const auto& frames = paths_[id];
     for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
         if (!s.empty()) {
-            s += " <- ";
+            s += " ← ";
         }
         s += fn_name(static_cast<Fn>(*it));
     }

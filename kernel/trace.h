@@ -40,7 +40,7 @@ public:
     /// Interns a call path (outermost first) and returns its id; 0 is the empty path.
     std::uint32_t intern_path(const std::vector<std::uint16_t>& frames);
     const std::vector<std::uint16_t>& path(std::uint32_t id) const { return paths_[id]; }
-    /// "sync_core <- finish_task_switch <- __schedule <- futex_wait" style, innermost first.
+    /// "finish_task_switch ← __schedule ← futex_wait" style, innermost first.
     std::string format_path(std::uint32_t id) const;
 
 private:

@@ -1,0 +1,60 @@
+#include "cli/explain.h"
+
+#include "sim/panic.h"
+
+#include <fmt/format.h>
+
+namespace cli {
+
+using kernel::RecordKind;
+
+std::string record_head(const kernel::Record& r) {
+    switch (r.kind) {
+    case RecordKind::sync_core:
+        return "sync_core";
+    case RecordKind::cr3_write:
+        return "write_cr3";
+    case RecordKind::invlpg:
+        return "invlpg";
+    case RecordKind::return_to_user:
+    case RecordKind::irq_return:
+        return std::string(kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)));
+    case RecordKind::smp_mb:
+        return "smp_mb";
+    case RecordKind::atomic:
+        return std::string(kernel::atomic_op_name(static_cast<kernel::AtomicOp>(r.detail)));
+    default:
+        return std::string(kernel::record_kind_name(r.kind));
+    }
+}
+
+ExplainObserver::ExplainObserver(const std::string& counter, int cpus, double ghz)
+    : ids_(check::declare_counters(registry_)), classifier_(ids_, cpus), ghz_(ghz) {
+    const auto [cpu, name] = sim::split_cpu_prefix(counter);
+    const auto id = registry_.find(name);
+    SIM_ASSERT(id.has_value(), "explain: unknown counter {}", counter);
+    target_ = *id;
+    cpu_ = cpu;
+}
+
+void ExplainObserver::on_start(const kernel::KernelState& ks, const kernel::Trace& trace) {
+    text_.attach(ks);
+    trace_ = &trace;
+}
+
+void ExplainObserver::on_record(const kernel::Record& r) {
+    classifier_.classify(r, [&](sim::CounterId id, std::int64_t n) {
+        if (id.index != target_.index || (cpu_ >= 0 && r.cpu != cpu_)) {
+            return;
+        }
+        total_ += n;
+        const std::string path = trace_->format_path(r.path);
+        const double us = static_cast<double>(r.time.count()) / (ghz_ * 1000.0);
+        lines_.push_back(fmt::format("t={} ({:.3f}us) cpu{} {}: {}{}\n    {}{}{}", r.time.count(),
+                                     us, r.cpu, text_.task_name(r.task), text_.describe(r),
+                                     n != 1 ? fmt::format(" [+{}]", n) : "", record_head(r),
+                                     path.empty() ? "" : " ← ", path));
+    });
+}
+
+} // namespace cli

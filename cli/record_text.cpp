@@ -1,0 +1,89 @@
+#include "cli/record_text.h"
+
+#include <fmt/format.h>
+
+namespace cli {
+
+using kernel::RecordKind;
+
+std::string RecordText::mm_name(int id) const {
+    if (id < 0) {
+        return "NULL";
+    }
+    return ks_->mms[static_cast<std::size_t>(id)]->name;
+}
+
+std::string RecordText::task_name(int id) const {
+    if (id < 0) {
+        return "-";
+    }
+    return ks_->tasks[static_cast<std::size_t>(id)]->name;
+}
+
+std::string RecordText::describe(const kernel::Record& r) const {
+    switch (r.kind) {
+    case RecordKind::kernel_entry:
+        return fmt::format("enter kernel by {}",
+                           r.detail == 0 ? "syscall" : "interrupt");
+    case RecordKind::return_to_user:
+        return fmt::format("return to user by {} (mm {})",
+                           kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
+                           mm_name(r.mm));
+    case RecordKind::irq_return:
+        return fmt::format("return from interrupt to kernel by {}",
+                           kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)));
+    case RecordKind::rq_curr_store:
+        return fmt::format("rq->curr = {} (mm {} -> {})", task_name(r.other),
+                           mm_name(static_cast<int>(r.value)), mm_name(r.mm));
+    case RecordKind::task_mm_store:
+        return fmt::format("tsk->mm = {} (was {})", mm_name(r.mm), mm_name(static_cast<int>(r.value)));
+    case RecordKind::context_switch:
+        return fmt::format("switch_to {}", task_name(r.other));
+    case RecordKind::cr3_write:
+        return fmt::format("CR3 write mm {} pcid {} {}", mm_name(r.mm), r.value,
+                           r.flag ? "flush" : "noflush");
+    case RecordKind::invlpg:
+        return fmt::format("INVLPG mm {} page {}", mm_name(r.mm), r.value);
+    case RecordKind::sync_core:
+        return fmt::format("sync_core by {}", r.detail == 0 ? "IRET-to-self" : "SERIALIZE");
+    case RecordKind::smp_mb:
+        return "smp_mb";
+    case RecordKind::atomic:
+    {
+        const auto op = static_cast<kernel::AtomicOp>(r.detail);
+        const bool counts = op == kernel::AtomicOp::mmgrab || op == kernel::AtomicOp::mmdrop ||
+                            op == kernel::AtomicOp::mmput || op == kernel::AtomicOp::inc_mm_tlb_gen;
+        if (r.mm < 0) {
+            return fmt::format("locked {}", kernel::atomic_op_name(op));
+        }
+        return counts ? fmt::format("locked {} (mm {}, now {})", kernel::atomic_op_name(op), mm_name(r.mm), r.value)
+                      : fmt::format("locked {} (mm {})", kernel::atomic_op_name(op), mm_name(r.mm));
+    }
+    case RecordKind::enter_lazy:
+        return fmt::format("lazy on mm {}", mm_name(r.mm));
+    case RecordKind::unlazy:
+        return fmt::format("unlazy: leave mm {} for init_mm", mm_name(r.mm));
+    case RecordKind::tlb_flush:
+        return fmt::format("{} {} TLB flush of mm {} to gen {}", r.flag ? "remote" : "local",
+                           r.detail == 0 ? "partial" : "full", mm_name(r.mm), r.value);
+    case RecordKind::ipi_send:
+        return fmt::format("send {} IPI to cpu{}", kernel::ipi_kind_name(static_cast<kernel::IpiKind>(r.detail)), r.other);
+    case RecordKind::ipi_handler:
+        return fmt::format("{} IPI from cpu{}", kernel::ipi_kind_name(static_cast<kernel::IpiKind>(r.detail)), r.other);
+    case RecordKind::ipi_ack:
+        return fmt::format("ack {} call to cpu{}", kernel::ipi_kind_name(static_cast<kernel::IpiKind>(r.detail)), r.other);
+    case RecordKind::membarrier_read:
+        return fmt::format("read rq(cpu{})->curr = {} (mm {})", r.other, task_name(static_cast<int>(r.value)), mm_name(r.mm));
+    case RecordKind::mm_free:
+        return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
+    case RecordKind::membarrier_return:
+        return fmt::format("membarrier(cmd {}) returns {}", r.value, r.other);
+    case RecordKind::rcu_sync:
+        return "synchronize_rcu grace period";
+    case RecordKind::count_:
+        break;
+    }
+    return std::string(kernel::record_kind_name(r.kind));
+}
+
+} // namespace cli
