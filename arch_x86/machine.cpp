@@ -42,9 +42,12 @@ sim::Cycles Machine::draw(int c, kernel::Cost cost) {
 
 void Machine::step(int c, kernel::Cost cost) { sim.cpu(c).advance(draw(c, cost)); }
 
-void Machine::smp_mb(int c) {
+void Machine::smp_mb(int c, const kernel::Record* then) {
     const sim::Cycles d = draw(c, kernel::Cost::smp_mb);
     emit(c, {.kind = RecordKind::smp_mb, .cost = d});
+    if (then != nullptr) {
+        emit(c, *then);
+    }
     sim.cpu(c).advance(d);
 }
 

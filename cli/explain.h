@@ -3,7 +3,7 @@
 // (e.g. "sync_core ← finish_task_switch ← context_switch ← __schedule ← futex_wait").
 
 #include "check/counting_observer.h"
-#include "cli/record_text.h"
+#include "kernel/record_text.h"
 #include "kernel/trace.h"
 
 #include <string>
@@ -28,7 +28,7 @@ private:
     sim::CounterId target_{};
     int cpu_ = -1;
     double ghz_;
-    RecordText text_;
+    kernel::RecordText text_;
     const kernel::Trace* trace_ = nullptr;
     std::vector<std::string> lines_;
     std::int64_t total_ = 0;

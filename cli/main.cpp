@@ -275,6 +275,13 @@ int cmd_run(const std::vector<std::string>& args) {
                 status = std::max(status, exit_usage);
                 continue;
             }
+            for (const auto& v : r.violation_reports) {
+                fmt::print("  violation ({}): {} on cpu{} at t={} by {}\n    call: {} (t_a={}, t_b={}, t_r={})\n",
+                           r.policy, v.property, v.cpu, v.time, v.task, v.call, v.t_a, v.t_b, v.t_r);
+                for (const auto& line : v.chain) {
+                    fmt::print("      {}\n", line);
+                }
+            }
             for (const auto& f : cli::check_expectations(sc, r)) {
                 fmt::print("  expectation failed ({}): {}\n", r.policy, f);
                 status = std::max(status, exit_expectation);

@@ -2,7 +2,7 @@
 // `-v`: one line per record, in the spirit of ftrace output (time, CPU, task, event, details,
 // and the modelled call path).
 
-#include "cli/record_text.h"
+#include "kernel/record_text.h"
 #include "kernel/trace.h"
 
 #include <cstdio>
@@ -21,7 +21,7 @@ public:
 private:
     std::FILE* out_;
     double ghz_;
-    RecordText text_;
+    kernel::RecordText text_;
     const kernel::Trace* trace_ = nullptr;
 };
 

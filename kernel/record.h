@@ -126,6 +126,14 @@ enum class ReturnInsn : std::uint8_t { sysret, iret, eretu, erets };
 enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };
 enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
 enum class FlushKind : std::uint8_t { partial, full };
+/// What a membarrier call promises (DESIGN.md, Properties).
+enum class BarrierCall : std::uint8_t {
+    private_expedited,    ///< G-MB for its mm
+    sync_core,            ///< G-MB, G-SC and G-SC-SELF for its mm
+    rseq,                 ///< G-MB for its mm
+    global_expedited,     ///< G-MB for each mm registered before t_a
+    global,               ///< G-MB for every mm (an RCU grace period)
+};
 
 std::string_view return_insn_name(ReturnInsn r);
 std::string_view ipi_kind_name(IpiKind k);
@@ -154,6 +162,11 @@ enum class RecordKind : std::uint8_t {
     mm_free,          ///< __mmdrop freed mm
     membarrier_return,///< sys_membarrier returns: value = cmd as passed, other = result (or -errno)
     rcu_sync,         ///< a synchronize_rcu() grace period was waited for
+    barrier_call_start, ///< a membarrier call's entry barrier t_a has executed: it now owes the
+                        ///< guarantee. detail: BarrierCall; mm: the mm covered (one record per
+                        ///< mm for the global commands); other: cpu_id with FLAG_CPU, else -1;
+                        ///< value: call id (task: the caller t0)
+    barrier_call_end,   ///< the call's exit barrier t_b has executed. value: call id
     count_
 };
 std::string_view record_kind_name(RecordKind k);

@@ -164,7 +164,17 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     if (flags != MEMBARRIER_FLAG_SYNC_CORE && (mm->mm_users == 1 || num_online_cpus() == 1)) {
         return 0;
     }
-    // "a": the entry barrier. System call entry is not a full barrier.
+    // "a": the entry barrier. System call entry is not a full barrier. The call owes its
+    // guarantee from this barrier on (t_a: its marker comes first, the barrier counts).
+    const std::int64_t call_id = next_call_id_++;
+    const auto kind = flags == MEMBARRIER_FLAG_SYNC_CORE ? kernel::BarrierCall::sync_core
+                      : flags == MEMBARRIER_FLAG_RSEQ    ? kernel::BarrierCall::rseq
+                                                         : kernel::BarrierCall::private_expedited;
+    s_.m.emit(cpu, {.kind = RecordKind::barrier_call_start,
+                    .detail = static_cast<std::uint8_t>(kind),
+                    .mm = mm->id,
+                    .other = cpu_id,
+                    .value = call_id});
     s_.m.smp_mb(cpu);
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
     auto read_curr = [&](int c) {
@@ -197,7 +207,8 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
         }
     }
     // "c": the exit barrier. System call exit is not a full barrier either.
-    s_.m.smp_mb(cpu);
+    const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
+    s_.m.smp_mb(cpu, &end);
     return 0;
 }
 
@@ -205,6 +216,18 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     KFrame frame(s_.m, cpu, Fn::membarrier_global_expedited);
     if (num_online_cpus() == 1) {
         return 0;
+    }
+    // The guarantee covers every mm whose registration completed before this entry barrier.
+    const std::int64_t call_id = next_call_id_++;
+    for (const auto& mm : s_.m.ks.mms) {
+        if (mm->kind == kernel::MmKind::user && !mm->freed &&
+            (mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY)) {
+            s_.m.emit(cpu, {.kind = RecordKind::barrier_call_start,
+                            .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited),
+                            .mm = mm->id,
+                            .other = -1,
+                            .value = call_id});
+        }
     }
     s_.m.smp_mb(cpu);
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
@@ -230,7 +253,8 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     arch_x86::smp_call_function_many(s_.m, cpu, tmpmask,
                                      call_of(CsdFunc::ipi_mb, kernel::IpiKind::membarrier),
                                      /*wait=*/true);
-    s_.m.smp_mb(cpu);
+    const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
+    s_.m.smp_mb(cpu, &end);
     return 0;
 }
 

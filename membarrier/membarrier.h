@@ -46,6 +46,7 @@ private:
     int num_online_cpus() const;
 
     sched::Scheduler& s_;
+    std::int64_t next_call_id_ = 0;
 };
 
 } // namespace membarrier

@@ -3,6 +3,7 @@
 #include "arch_x86/machine.h"
 #include "check/counter_catalog.h"
 #include "check/counting_observer.h"
+#include "check/guarantee_checker.h"
 #include "kernel/cost_model.h"
 #include "kernel/kernel_state.h"
 #include "membarrier/membarrier.h"
@@ -176,6 +177,8 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
     w.sim.counters().reset(sc.machine.cpus);
     check::CountingObserver counting(w.sim.counters(), ids, sc.machine.cpus);
     w.trace.add_observer(&counting);
+    check::GuaranteeChecker checker(sc.machine.cpus);
+    w.trace.add_observer(&checker);
     for (auto* o : options.observers) {
         w.trace.add_observer(o);
     }
@@ -222,6 +225,18 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
         result.error = "no progress: the watchdog stopped the run\n" + w.sim.dump_state();
     }
     result.reached_max_cycles = status == sim::RunStatus::max_cycles;
+    for (std::size_t p = 0; p < check::property_names.size(); ++p) {
+        std::int64_t total = 0;
+        for (int c = 0; c < sc.machine.cpus; ++c) {
+            const std::int64_t n = checker.count(static_cast<int>(p), c);
+            w.sim.counters().add(ids.violation[p], c, n);
+            total += n;
+        }
+        if (total > 0) {
+            result.violations.emplace_back(check::property_names[p]);
+        }
+    }
+    result.violation_reports = checker.violations();
     result.counters = w.sim.counters();
     result.results = scheduler.label_results;
     result.step_expect_failures = scheduler.step_expect_failures;

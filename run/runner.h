@@ -2,6 +2,7 @@
 // Builds one simulated machine from a parsed scenario and a policy, runs it, and returns what a
 // report needs. Everything a run produces comes from its records (counters) or its end state.
 
+#include "check/guarantee_checker.h"
 #include "kernel/trace.h"
 #include "policy/knobs.h"
 #include "scenario/scenario.h"
@@ -35,6 +36,7 @@ struct RunResult {
     std::map<std::string, scenario::ResultValue> results; ///< labelled membarrier steps
     std::vector<std::string> step_expect_failures;         ///< `expect=` on steps
     std::vector<std::string> violations;                   ///< properties violated (the checker)
+    std::vector<check::Violation> violation_reports;       ///< the first ones, explained
     std::int64_t cycles = 0;                               ///< simulated time at the end
     std::uint64_t events = 0;                              ///< engine events processed
     double wall_seconds = 0;

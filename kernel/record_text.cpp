@@ -1,10 +1,9 @@
-#include "cli/record_text.h"
+#include "kernel/record_text.h"
 
 #include <fmt/format.h>
 
-namespace cli {
+namespace kernel {
 
-using kernel::RecordKind;
 
 std::string RecordText::mm_name(int id) const {
     if (id < 0) {
@@ -20,18 +19,18 @@ std::string RecordText::task_name(int id) const {
     return ks_->tasks[static_cast<std::size_t>(id)]->name;
 }
 
-std::string RecordText::describe(const kernel::Record& r) const {
+std::string RecordText::describe(const Record& r) const {
     switch (r.kind) {
     case RecordKind::kernel_entry:
         return fmt::format("enter kernel by {}",
                            r.detail == 0 ? "syscall" : "interrupt");
     case RecordKind::return_to_user:
         return fmt::format("return to user by {} (mm {})",
-                           kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
+                           return_insn_name(static_cast<ReturnInsn>(r.detail)),
                            mm_name(r.mm));
     case RecordKind::irq_return:
         return fmt::format("return from interrupt to kernel by {}",
-                           kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)));
+                           return_insn_name(static_cast<ReturnInsn>(r.detail)));
     case RecordKind::rq_curr_store:
         return fmt::format("rq->curr = {} (mm {} -> {})", task_name(r.other),
                            mm_name(static_cast<int>(r.value)), mm_name(r.mm));
@@ -50,14 +49,14 @@ std::string RecordText::describe(const kernel::Record& r) const {
         return "smp_mb";
     case RecordKind::atomic:
     {
-        const auto op = static_cast<kernel::AtomicOp>(r.detail);
-        const bool counts = op == kernel::AtomicOp::mmgrab || op == kernel::AtomicOp::mmdrop ||
-                            op == kernel::AtomicOp::mmput || op == kernel::AtomicOp::inc_mm_tlb_gen;
+        const auto op = static_cast<AtomicOp>(r.detail);
+        const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||
+                            op == AtomicOp::mmput || op == AtomicOp::inc_mm_tlb_gen;
         if (r.mm < 0) {
-            return fmt::format("locked {}", kernel::atomic_op_name(op));
+            return fmt::format("locked {}", atomic_op_name(op));
         }
-        return counts ? fmt::format("locked {} (mm {}, now {})", kernel::atomic_op_name(op), mm_name(r.mm), r.value)
-                      : fmt::format("locked {} (mm {})", kernel::atomic_op_name(op), mm_name(r.mm));
+        return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm), r.value)
+                      : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
     }
     case RecordKind::enter_lazy:
         return fmt::format("lazy on mm {}", mm_name(r.mm));
@@ -67,11 +66,11 @@ std::string RecordText::describe(const kernel::Record& r) const {
         return fmt::format("{} {} TLB flush of mm {} to gen {}", r.flag ? "remote" : "local",
                            r.detail == 0 ? "partial" : "full", mm_name(r.mm), r.value);
     case RecordKind::ipi_send:
-        return fmt::format("send {} IPI to cpu{}", kernel::ipi_kind_name(static_cast<kernel::IpiKind>(r.detail)), r.other);
+        return fmt::format("send {} IPI to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
     case RecordKind::ipi_handler:
-        return fmt::format("{} IPI from cpu{}", kernel::ipi_kind_name(static_cast<kernel::IpiKind>(r.detail)), r.other);
+        return fmt::format("{} IPI from cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
     case RecordKind::ipi_ack:
-        return fmt::format("ack {} call to cpu{}", kernel::ipi_kind_name(static_cast<kernel::IpiKind>(r.detail)), r.other);
+        return fmt::format("ack {} call to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
     case RecordKind::membarrier_read:
         return fmt::format("read rq(cpu{})->curr = {} (mm {})", r.other, task_name(static_cast<int>(r.value)), mm_name(r.mm));
     case RecordKind::mm_free:
@@ -80,10 +79,15 @@ std::string RecordText::describe(const kernel::Record& r) const {
         return fmt::format("membarrier(cmd {}) returns {}", r.value, r.other);
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";
+    case RecordKind::barrier_call_start:
+        return fmt::format("membarrier entry barrier done (t_a): owes its guarantee to mm {}",
+                           mm_name(r.mm));
+    case RecordKind::barrier_call_end:
+        return "membarrier exit barrier done (t_b)";
     case RecordKind::count_:
         break;
     }
-    return std::string(kernel::record_kind_name(r.kind));
+    return std::string(record_kind_name(r.kind));
 }
 
-} // namespace cli
+} // namespace kernel

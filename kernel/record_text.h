@@ -6,18 +6,18 @@
 
 #include <string>
 
-namespace cli {
+namespace kernel {
 
 class RecordText {
 public:
-    void attach(const kernel::KernelState& ks) { ks_ = &ks; }
+    void attach(const KernelState& ks) { ks_ = &ks; }
     /// "CR3 write mm jit pcid 2 flush", "sync_core by IRET-to-self", ...
-    std::string describe(const kernel::Record& r) const;
+    std::string describe(const Record& r) const;
     std::string mm_name(int id) const;
     std::string task_name(int id) const;
 
 private:
-    const kernel::KernelState* ks_ = nullptr;
+    const KernelState* ks_ = nullptr;
 };
 
-} // namespace cli
+} // namespace kernel

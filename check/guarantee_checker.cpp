@@ -1,0 +1,339 @@
+#include "check/guarantee_checker.h"
+
+#include "kernel/kernel_state.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace check {
+
+using kernel::Record;
+using kernel::RecordKind;
+
+namespace {
+
+constexpr int G_MB = 0;
+constexpr int G_SC = 1;
+constexpr int G_SC_SELF = 2;
+constexpr const char* property_name[] = {"G-MB", "G-SC", "G-SC-SELF", "G-TLB", "G-REF"};
+constexpr std::size_t history = 48;
+
+/// Records worth showing in an explanation (barriers from locks are summarised, not listed).
+bool explains(const Record& r) {
+    switch (r.kind) {
+    case RecordKind::kernel_entry:
+    case RecordKind::return_to_user:
+    case RecordKind::irq_return:
+    case RecordKind::rq_curr_store:
+    case RecordKind::task_mm_store:
+    case RecordKind::cr3_write:
+    case RecordKind::sync_core:
+    case RecordKind::smp_mb:
+    case RecordKind::enter_lazy:
+    case RecordKind::unlazy:
+    case RecordKind::ipi_handler:
+    case RecordKind::invlpg:
+        return true;
+    case RecordKind::atomic:
+        return static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::mmdrop;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+GuaranteeChecker::GuaranteeChecker(int cpus)
+    : cpus_(cpus), cpu_(static_cast<std::size_t>(cpus)),
+      counts_(static_cast<std::size_t>(cpus), std::array<std::int64_t, 5>{}) {}
+
+void GuaranteeChecker::on_start(const kernel::KernelState& ks, const kernel::Trace& trace) {
+    (void)trace;
+    ks_ = &ks;
+    text_.attach(ks);
+}
+
+std::int64_t GuaranteeChecker::count(int property, int cpu) const {
+    return counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
+}
+
+std::string GuaranteeChecker::command_name(const Call& k) const {
+    switch (k.kind) {
+    case kernel::BarrierCall::private_expedited:
+        return "private_expedited";
+    case kernel::BarrierCall::sync_core:
+        return "private_expedited_sync_core";
+    case kernel::BarrierCall::rseq:
+        return "private_expedited_rseq";
+    case kernel::BarrierCall::global_expedited:
+        return "global_expedited";
+    case kernel::BarrierCall::global:
+        return "global";
+    }
+    return "?";
+}
+
+std::string GuaranteeChecker::call_name(const Call& k) const {
+    return fmt::format("membarrier({}) by {} on cpu{} for mm {}", command_name(k),
+                       text_.task_name(k.t0), k.c0, text_.mm_name(k.mm));
+}
+
+void GuaranteeChecker::on_record(const Record& r) {
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    if (explains(r)) {
+        st.recent.push_back(r);
+        if (st.recent.size() > history) {
+            st.recent.pop_front();
+        }
+    }
+    if (kernel::is_full_barrier(r)) {
+        st.last_fb = r.seq;
+        // An [FB] after an interval that needed one before t_b satisfies it.
+        for (auto& k : calls_) {
+            auto& need = k.need_b[static_cast<std::size_t>(r.cpu)];
+            if (!k.ended && need == NeedB::pending_fb) {
+                need = NeedB::none;
+            }
+        }
+    }
+    if (kernel::is_serializing(r)) {
+        st.last_ser = r.seq;
+        for (auto& k : calls_) {
+            k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
+        }
+    }
+    switch (r.kind) {
+    case RecordKind::barrier_call_start:
+        start_call(r);
+        break;
+    case RecordKind::barrier_call_end:
+        end_call(r);
+        break;
+    case RecordKind::membarrier_read:
+        for (auto& k : calls_) {
+            if (!k.ended && k.t0 == r.task) {
+                k.reads.push_back({r.other, r.time.count(), static_cast<int>(r.value), r.mm});
+            }
+        }
+        break;
+    case RecordKind::return_to_user:
+        on_user_start(r);
+        break;
+    case RecordKind::kernel_entry:
+        on_user_end(r);
+        break;
+    default:
+        break;
+    }
+    if (kernel::is_full_barrier(r) || r.kind == RecordKind::return_to_user) {
+        retire_finished_calls();
+    }
+}
+
+void GuaranteeChecker::start_call(const Record& r) {
+    Call k;
+    k.id = r.value;
+    k.kind = static_cast<kernel::BarrierCall>(r.detail);
+    k.mm = r.mm;
+    k.t0 = r.task;
+    k.c0 = r.cpu;
+    k.cpu_filter = r.other;
+    k.a = r.seq;
+    k.t_a = r.time.count();
+    k.need_b.assign(static_cast<std::size_t>(cpus_), NeedB::none);
+    k.reported.assign(static_cast<std::size_t>(cpus_), 0);
+    k.sc_pending.assign(static_cast<std::size_t>(cpus_), 0);
+    for (int c = 0; c < cpus_; ++c) {
+        if (!covers(k, c)) {
+            continue;
+        }
+        const CpuState& st = cpu_[static_cast<std::size_t>(c)];
+        // User code of mm running before t_a must be followed by an [FB] on its CPU by t_b.
+        if (st.user.active && st.user.mm == k.mm && st.user.task != k.t0) {
+            k.need_b[static_cast<std::size_t>(c)] = NeedB::open;
+        } else if (st.last_user.active && st.last_user.mm == k.mm && st.last_user.task != k.t0 &&
+                   st.last_user_end > st.last_fb) {
+            k.need_b[static_cast<std::size_t>(c)] = NeedB::pending_fb;
+        }
+    }
+    calls_.push_back(std::move(k));
+}
+
+void GuaranteeChecker::end_call(const Record& r) {
+    for (auto& k : calls_) {
+        if (k.id != r.value || k.ended) {
+            continue;
+        }
+        k.ended = true;
+        k.b = r.seq;
+        k.t_b = r.time.count();
+        for (int c = 0; c < cpus_; ++c) {
+            const NeedB need = k.need_b[static_cast<std::size_t>(c)];
+            if (need == NeedB::none) {
+                continue;
+            }
+            const CpuState& st = cpu_[static_cast<std::size_t>(c)];
+            const UserInterval& u = need == NeedB::open ? st.user : st.last_user;
+            violate(k, G_MB, c, u.start_time, u.task,
+                    need == NeedB::open
+                        ? fmt::format("{} was still running user code of mm {} at t_b={}, with no "
+                                      "full barrier on cpu{} since t_a={}",
+                                      text_.task_name(u.task), text_.mm_name(k.mm), k.t_b, c, k.t_a)
+                        : fmt::format("no full barrier on cpu{} between {}'s last user "
+                                      "instruction and t_b={}",
+                                      c, text_.task_name(u.task), k.t_b));
+            k.need_b[static_cast<std::size_t>(c)] = NeedB::none;
+        }
+    }
+}
+
+void GuaranteeChecker::on_user_start(const Record& r) {
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    st.user = {true, r.seq, r.time.count(), r.task, r.mm};
+    for (auto& k : calls_) {
+        if (k.t0 == r.task) {
+            if (k.ended && !k.returned) {
+                caller_returns(k, r);
+            }
+            continue;
+        }
+        if (r.mm != k.mm || !covers(k, r.cpu)) {
+            continue;
+        }
+        const bool fb_since_a = st.last_fb >= k.a; // "A": an [FB] in [t_a, x]
+        if (!k.ended) {
+            if (!fb_since_a) {
+                k.need_b[static_cast<std::size_t>(r.cpu)] = NeedB::open;
+            }
+        } else if (!fb_since_a) {
+            violate(k, G_MB, r.cpu, r.time.count(), r.task,
+                    fmt::format("{} returned to user mode of mm {} with no full barrier on cpu{} "
+                                "since t_a={}",
+                                text_.task_name(r.task), text_.mm_name(k.mm), r.cpu, k.t_a));
+        }
+        if (k.returned && sync_core(k) && k.sc_pending[static_cast<std::size_t>(r.cpu)]) {
+            violate(k, G_SC, r.cpu, r.time.count(), r.task,
+                    fmt::format("{} returned to user mode by {} at t={} with no serializing "
+                                "instruction on cpu{} since t_a={}",
+                                text_.task_name(r.task),
+                                kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
+                                r.time.count(), r.cpu, k.t_a));
+            k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
+        }
+    }
+}
+
+void GuaranteeChecker::on_user_end(const Record& r) {
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    if (!st.user.active) {
+        return;
+    }
+    st.last_user = st.user;
+    st.last_user_end = r.seq;
+    st.user.active = false;
+    for (auto& k : calls_) {
+        auto& need = k.need_b[static_cast<std::size_t>(r.cpu)];
+        if (!k.ended && need == NeedB::open) {
+            need = NeedB::pending_fb;
+        }
+    }
+}
+
+void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
+    k.returned = true;
+    k.r = r.seq;
+    k.t_r = r.time.count();
+    if (!sync_core(k)) {
+        return;
+    }
+    // G-SC-SELF: the caller's own first instruction after the call.
+    if (cpu_[static_cast<std::size_t>(r.cpu)].last_ser < k.a) {
+        violate(k, G_SC_SELF, r.cpu, r.time.count(), r.task,
+                fmt::format("the caller {} returned by {} with no serializing instruction on "
+                            "cpu{} since t_a={}",
+                            text_.task_name(r.task),
+                            kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
+                            r.cpu, k.t_a));
+    }
+    // G-SC: every other CPU's first instruction of mm at or after t_r.
+    for (int c = 0; c < cpus_; ++c) {
+        if (!covers(k, c)) {
+            continue;
+        }
+        const CpuState& st = cpu_[static_cast<std::size_t>(c)];
+        if (st.last_ser >= k.a) {
+            continue; // whatever runs next is preceded by that [SER]
+        }
+        if (st.user.active && st.user.mm == k.mm && st.user.task != k.t0) {
+            violate(k, G_SC, c, k.t_r, st.user.task,
+                    fmt::format("{} was running user code of mm {} at t_r={} with no serializing "
+                                "instruction on cpu{} since t_a={}",
+                                text_.task_name(st.user.task), text_.mm_name(k.mm), k.t_r, c, k.t_a));
+            continue;
+        }
+        k.sc_pending[static_cast<std::size_t>(c)] = 1;
+    }
+}
+
+void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time, int task,
+                               const std::string& why) {
+    auto& reported = k.reported[static_cast<std::size_t>(cpu)];
+    if (reported & (1U << property)) {
+        return;
+    }
+    reported = static_cast<std::uint8_t>(reported | (1U << property));
+    ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
+    if (violations_.size() >= max_reports) {
+        return;
+    }
+    Violation v;
+    v.property = property_name[property];
+    v.cpu = cpu;
+    v.time = time;
+    v.task = text_.task_name(task);
+    v.call = call_name(k);
+    v.t_a = k.t_a;
+    v.t_b = k.t_b;
+    v.t_r = k.t_r;
+    for (const auto& rd : k.reads) {
+        if (rd.cpu != cpu) {
+            continue;
+        }
+        v.chain.push_back(fmt::format(
+            "cpu{}: rq->curr was {} (mm {}) when the caller read it at t={}, so {}", cpu,
+            text_.task_name(rd.task), text_.mm_name(rd.mm), rd.time,
+            rd.mm == k.mm ? "it was sent the IPI" : "no IPI"));
+    }
+    for (const auto& rec : cpu_[static_cast<std::size_t>(cpu)].recent) {
+        if (rec.seq < k.a) {
+            continue;
+        }
+        v.chain.push_back(fmt::format("cpu{} t={} {}: {}", cpu, rec.time.count(),
+                                      text_.task_name(rec.task), text_.describe(rec)));
+    }
+    v.chain.push_back(why);
+    violations_.push_back(std::move(v));
+}
+
+void GuaranteeChecker::retire_finished_calls() {
+    // A call is done once its caller has returned, every CPU has had an [FB] after t_a (every
+    // later user interval then satisfies G-MB) and no G-SC obligation is pending.
+    std::erase_if(calls_, [&](const Call& k) {
+        if (!k.returned) {
+            return false;
+        }
+        for (int c = 0; c < cpus_; ++c) {
+            if (!covers(k, c)) {
+                continue;
+            }
+            if (cpu_[static_cast<std::size_t>(c)].last_fb < k.a ||
+                k.sc_pending[static_cast<std::size_t>(c)]) {
+                return false;
+            }
+        }
+        return true;
+    });
+}
+
+} // namespace check

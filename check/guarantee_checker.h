@@ -1,0 +1,113 @@
+#pragma once
+// The membarrier guarantees as streaming observers of the records (DESIGN.md, Properties):
+//   G-MB       memory ordering of every other thread's user accesses around the call
+//   G-SC       core serialization of every other thread of the mm before it runs user code again
+//   G-SC-SELF  core serialization of the caller before it returns to user mode
+// Only calls that executed their entry barrier owe anything (barrier_call_start records).
+// Positions are (time, sequence): a user instruction sits strictly between the records that
+// start and end its user-mode interval. Memory is per CPU plus per open call; a call is retired
+// once every CPU has had a full barrier (and, for SYNC_CORE, a serializing event) after its t_a.
+
+#include "kernel/record_text.h"
+#include "kernel/trace.h"
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace check {
+
+struct Violation {
+    std::string property; ///< "G-MB", "G-SC", "G-SC-SELF"
+    int cpu = -1;         ///< where the violating user instruction ran
+    std::int64_t time = 0;
+    std::string task;     ///< whose instruction
+    std::string call;     ///< "membarrier(private_expedited_sync_core) by t1 on cpu0"
+    std::int64_t t_a = -1, t_b = -1, t_r = -1;
+    std::vector<std::string> chain; ///< the records that explain it, oldest first
+};
+
+class GuaranteeChecker : public kernel::RecordObserver {
+public:
+    explicit GuaranteeChecker(int cpus);
+    void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override;
+    void on_record(const kernel::Record& r) override;
+
+    /// Reported violations (the first `max_reports` in full).
+    const std::vector<Violation>& violations() const { return violations_; }
+    /// Per property (index into check::property_names), per CPU.
+    std::int64_t count(int property, int cpu) const;
+    std::size_t open_calls() const { return calls_.size(); }
+
+    static constexpr std::size_t max_reports = 64;
+
+private:
+    /// What a CPU's user interval still needs for one call's G-MB.
+    enum class NeedB : std::uint8_t { none, open, pending_fb };
+
+    struct UserInterval {
+        bool active = false;
+        std::uint64_t start_seq = 0;
+        std::int64_t start_time = 0;
+        int task = -1;
+        int mm = -1;
+    };
+
+    struct CpuState {
+        std::uint64_t last_fb = 0; ///< seq of the last [FB] (0: none)
+        std::uint64_t last_ser = 0;
+        UserInterval user;      ///< the open one
+        UserInterval last_user; ///< the last closed one
+        std::uint64_t last_user_end = 0;
+        std::deque<kernel::Record> recent; ///< bounded history for explanations
+    };
+
+    struct Read {
+        int cpu;
+        std::int64_t time;
+        int task;
+        int mm;
+    };
+
+    struct Call {
+        std::int64_t id = 0;
+        kernel::BarrierCall kind{};
+        int mm = -1;
+        int t0 = -1;
+        int c0 = -1;
+        int cpu_filter = -1;
+        std::uint64_t a = 0, b = 0, r = 0;
+        std::int64_t t_a = 0, t_b = -1, t_r = -1;
+        bool ended = false;
+        bool returned = false;
+        std::vector<NeedB> need_b;
+        std::vector<std::uint8_t> reported; ///< bit per property, per CPU
+        std::vector<std::uint8_t> sc_pending;
+        std::vector<Read> reads;
+    };
+
+    bool covers(const Call& k, int cpu) const { return k.cpu_filter < 0 || k.cpu_filter == cpu; }
+    bool sync_core(const Call& k) const { return k.kind == kernel::BarrierCall::sync_core; }
+    void start_call(const kernel::Record& r);
+    void end_call(const kernel::Record& r);
+    void on_user_start(const kernel::Record& r);
+    void on_user_end(const kernel::Record& r);
+    void caller_returns(Call& k, const kernel::Record& r);
+    void violate(Call& k, int property, int cpu, std::int64_t time, int task,
+                 const std::string& why);
+    void retire_finished_calls();
+    std::string call_name(const Call& k) const;
+    std::string command_name(const Call& k) const;
+
+    int cpus_;
+    std::vector<CpuState> cpu_;
+    std::vector<Call> calls_;
+    std::vector<Violation> violations_;
+    std::vector<std::array<std::int64_t, 5>> counts_; ///< per CPU
+    kernel::RecordText text_;
+    const kernel::KernelState* ks_ = nullptr;
+};
+
+} // namespace check
