@@ -142,6 +142,7 @@ void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
             break;
         }
         KFrame frame(m, c, fn);
+        m.emit(c, {.kind = RecordKind::irq_enter, .value = req.vector});
         m.step(c, Cost::interrupt_entry);
         switch (req.vector) {
         case CALL_FUNCTION_VECTOR:
@@ -158,6 +159,7 @@ void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
             m.sched->timer_interrupt(c, req.vector, req.data);
             break;
         }
+        m.emit(c, {.kind = RecordKind::irq_exit, .value = req.vector});
     }
     --x.hardirq_depth;
     if (from_user) {

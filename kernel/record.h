@@ -162,6 +162,8 @@ enum class RecordKind : std::uint8_t {
     mm_free,          ///< __mmdrop freed mm
     membarrier_return,///< sys_membarrier returns: value = cmd as passed, other = result (or -errno)
     rcu_sync,         ///< a synchronize_rcu() grace period was waited for
+    irq_enter,        ///< an interrupt handler starts (site: the handler); value: vector
+    irq_exit,         ///< ... and ends (before its exit work and return instruction)
     barrier_call_start, ///< a membarrier call's entry barrier t_a has executed: it now owes the
                         ///< guarantee. detail: BarrierCall; mm: the mm covered (one record per
                         ///< mm for the global commands); other: cpu_id with FLAG_CPU, else -1;

@@ -79,6 +79,10 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("membarrier(cmd {}) returns {}", r.value, r.other);
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";
+    case RecordKind::irq_enter:
+        return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), r.value);
+    case RecordKind::irq_exit:
+        return fmt::format("interrupt handler {} done", fn_name(r.site));
     case RecordKind::barrier_call_start:
         return fmt::format("membarrier entry barrier done (t_a): owes its guarantee to mm {}",
                            mm_name(r.mm));
