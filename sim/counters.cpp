@@ -8,6 +8,7 @@ namespace sim {
 
 CounterId CounterRegistry::declare(std::string name, std::string description) {
     SIM_ASSERT(!find(name), "counter declared twice: {}", name);
+    SIM_ASSERT(per_cpu_.empty(), "counter {} declared after reset()", name);
     decls_.push_back({std::move(name), std::move(description)});
     totals_.push_back(0);
     return CounterId{static_cast<std::uint32_t>(decls_.size() - 1)};

@@ -1,6 +1,7 @@
 #include "sim/event_queue.h"
 
-#include <algorithm>
+#include "sim/panic.h"
+
 #include <tuple>
 
 namespace sim {
@@ -11,20 +12,71 @@ bool runs_before(const Event& a, const Event& b) {
 }
 
 namespace {
-// std::push_heap builds a max-heap; invert the order to keep the earliest event on top.
-bool heap_less(const Event& a, const Event& b) { return runs_before(b, a); }
+constexpr std::uint64_t seq_bits = 36;
+constexpr std::uint64_t cpu_bits = 13;
+constexpr std::uint64_t seq_mask = (std::uint64_t{1} << seq_bits) - 1;
+constexpr std::uint64_t cpu_mask = (std::uint64_t{1} << cpu_bits) - 1;
 } // namespace
 
-void EventQueue::push(Event e) {
-    e.seq = next_seq_++;
-    heap_.push_back(e);
-    std::push_heap(heap_.begin(), heap_.end(), heap_less);
+void EventQueue::push(const Event& e) {
+    SIM_ASSERT(e.cpu >= 0 && e.cpu <= max_cpus && e.sender >= -1 && e.sender < max_cpus,
+               "event cpu {} / sender {} out of range", e.cpu, e.sender);
+    const std::uint64_t seq = next_seq_++;
+    SIM_ASSERT(seq <= seq_mask, "event sequence overflow");
+    const std::uint64_t key = (static_cast<std::uint64_t>(e.cls) << (64 - 2)) |
+                              (static_cast<std::uint64_t>(e.cpu) << (seq_bits + cpu_bits)) |
+                              (static_cast<std::uint64_t>(e.sender + 1) << seq_bits) | seq;
+    // Sift up.
+    std::size_t i = heap_.size();
+    heap_.push_back({e.time.count(), key, e.data, e.kind});
+    const Node n = heap_[i];
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / 2;
+        if (!before(n, heap_[parent])) {
+            break;
+        }
+        heap_[i] = heap_[parent];
+        i = parent;
+    }
+    heap_[i] = n;
 }
 
 Event EventQueue::pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), heap_less);
-    Event e = heap_.back();
+    const Node top = heap_.front();
+    const Node last = heap_.back();
     heap_.pop_back();
+    const std::size_t n = heap_.size();
+    if (n > 0) {
+        // Sift the last node down from the root.
+        std::size_t i = 0;
+        for (;;) {
+            std::size_t child = 2 * i + 1;
+            if (child >= n) {
+                break;
+            }
+            if (child + 1 < n && before(heap_[child + 1], heap_[child])) {
+                ++child;
+            }
+            if (!before(heap_[child], last)) {
+                break;
+            }
+            heap_[i] = heap_[child];
+            i = child;
+        }
+        heap_[i] = last;
+    }
+    return decode(top);
+}
+
+Event EventQueue::decode(const Node& n) {
+    Event e;
+    e.time = Cycles{n.time};
+    e.cls = static_cast<EventClass>(n.key >> (64 - 2));
+    e.cpu = static_cast<std::int32_t>((n.key >> (seq_bits + cpu_bits)) & cpu_mask);
+    e.sender = static_cast<std::int32_t>((n.key >> seq_bits) & cpu_mask) - 1;
+    e.seq = n.key & seq_mask;
+    e.kind = n.kind;
+    e.data = n.data;
     return e;
 }
 

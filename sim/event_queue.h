@@ -9,6 +9,9 @@
 //   4. the end-of-run check.
 // The insertion sequence breaks the remaining ties FIFO, so the order is total and a run is a
 // pure function of its inputs.
+//
+// Internally the order is one 128-bit key (time, then class|cpu|sender|sequence packed into 64
+// bits), so the heap compares two integers and moves 32-byte nodes.
 
 #include "sim/cycles.h"
 
@@ -25,9 +28,9 @@ enum class EventClass : std::uint8_t {
 };
 
 struct Event {
-    Cycles time;
+    Cycles time{};
     EventClass cls = EventClass::cpu_resume;
-    std::int32_t cpu = 0;    ///< the CPU the event happens on
+    std::int32_t cpu = 0;    ///< the CPU the event happens on (0..4095)
     std::int32_t sender = 0; ///< interrupts: the sending CPU, -1 for a device or timer
     std::uint64_t seq = 0;   ///< assigned by the queue
     std::uint32_t kind = 0;  ///< meaning depends on the class (interrupt vector, timer kind)
@@ -39,15 +42,29 @@ bool runs_before(const Event& a, const Event& b);
 
 class EventQueue {
 public:
-    void push(Event e);
+    void push(const Event& e);
     /// Removes and returns the first event. Precondition: !empty().
     Event pop();
-    const Event& top() const { return heap_.front(); }
+    /// The first event, without removing it. Precondition: !empty().
+    Event top() const { return decode(heap_.front()); }
     bool empty() const { return heap_.empty(); }
     std::size_t size() const { return heap_.size(); }
 
+    /// The largest CPU id the packed key can hold (13 bits).
+    static constexpr int max_cpus = 8191;
+
 private:
-    std::vector<Event> heap_; // binary min-heap under runs_before
+    struct Node {
+        std::int64_t time;
+        std::uint64_t key; ///< class:2 | cpu:13 | sender+1:13 | sequence:36
+        std::uint64_t data;
+        std::uint32_t kind;
+    };
+    static Event decode(const Node& n);
+    static bool before(const Node& a, const Node& b) {
+        return a.time < b.time || (a.time == b.time && a.key < b.key);
+    }
+    std::vector<Node> heap_; // binary min-heap under before()
     std::uint64_t next_seq_ = 0;
 };
 
