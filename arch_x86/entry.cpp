@@ -87,6 +87,11 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
     for (;;) {
         const int c = t->cpu;
         m.local_irq_disable(c);
+        if (t->exiting) {
+            // TIF_SIGPENDING with SIGKILL: get_signal() -> do_group_exit() -> do_exit().
+            m.local_irq_enable(c);
+            m.sched->handle_fatal_signal(t);
+        }
         if (!m.rq(c).need_resched) {
             break;
         }

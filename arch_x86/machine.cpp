@@ -76,6 +76,9 @@ void Machine::take_interrupts(sim::Processor& p) {
 }
 
 bool Machine::timer_valid(int c, std::uint32_t vector, std::uint64_t data) {
+    if (vector == HRTIMER_VECTOR) {
+        return sched->timer_valid(c, data);
+    }
     if (vector != TICK_VECTOR) {
         return true;
     }

@@ -33,6 +33,11 @@ public:
     virtual void schedule(int cpu) = 0;
     /// A timer or device interrupt's handler body (HRTIMER, TICK, DEVICE, FLUSH_KTHREAD vectors).
     virtual void timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t data) = 0;
+    /// exit_to_user_mode_loop's signal work: a task with a fatal signal pending (exec's
+    /// de_thread killed it) exits here, in the kernel, and never returns.
+    virtual void handle_fatal_signal(kernel::Task* t) = 0;
+    /// Whether an HRTIMER_VECTOR timer still stands (a cancelled hrtimer raises nothing).
+    virtual bool timer_valid(int cpu, std::uint64_t data) const = 0;
 };
 
 class Machine : public sim::InterruptHandler {

@@ -110,7 +110,8 @@ std::string_view fn_name(Fn f);
     X(clear_thread_flag)      /* clear_bit of a TIF flag */                                        \
     X(put_task_stack)         /* refcount_dec_and_test of the dead task's stack */                 \
     X(put_task_struct)        /* refcount_dec_and_test(&prev->rcu_users) */                        \
-    X(ptl_lock)               /* the PTE spinlock taken by get_locked_pte */
+    X(ptl_lock)               /* the PTE spinlock taken by get_locked_pte */                       \
+    X(exec_update_lock)       /* down_write_killable(&signal->exec_update_lock) */
 
 enum class AtomicOp : std::uint8_t {
 #define TLBSIM_X(name) name,

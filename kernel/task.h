@@ -54,6 +54,10 @@ struct Task {
     bool on_rq = false;      ///< p->on_rq: queued (curr or in the run list)
     int migrate_to = -1;     ///< sched_setaffinity target, applied when it next leaves its CPU
     bool exiting = false;    ///< a fatal signal (exec's de_thread) is pending
+    bool dies_in_place = false; ///< exits deep in a kernel path: its stack is parked, not unwound
+    Task* exec_waiter = nullptr; ///< de_thread's caller, woken when the last killed sibling exits
+    int notify_count = 0;
+    std::uint32_t sleep_token = 0; ///< the armed sleep timer stands only with this token        ///< signal->notify_count: siblings de_thread still waits for
     bool in_user = false;    ///< executing user code (for the narrative and the checker)
 
     // Program interpretation.

@@ -129,10 +129,8 @@ Task& add_thread(World& w, const std::string& name, bool kthread, Mm* mm, int cp
         }
     } else {
         // Created at `start` by a timer interrupt on its CPU.
-        const std::uint64_t data =
-            (static_cast<std::uint64_t>(sched::TimerKind::task_creation) << 32) |
-            static_cast<std::uint32_t>(t.id);
-        w.sim.arm_timer(cpu, sim::Cycles{start}, arch_x86::HRTIMER_VECTOR, data);
+        w.sim.arm_timer(cpu, sim::Cycles{start}, arch_x86::HRTIMER_VECTOR,
+                        sched::timer_data(sched::TimerKind::task_creation, t.id));
     }
     return t;
 }

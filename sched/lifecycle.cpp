@@ -1,8 +1,11 @@
 #include "sched/lifecycle.h"
 
+#include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
+
+#include <vector>
 
 namespace sched {
 
@@ -75,6 +78,10 @@ void do_exit(Scheduler& s, Task& t) {
         exit_mm(s, cpu, t);
     }
     --s.m.ks.live_tasks;
+    // exit_notify() -> release_task() -> __exit_signal(): a de_thread() waiting for this sibling.
+    if (Task* waiter = t.exec_waiter; waiter != nullptr && --waiter->notify_count == 0) {
+        s.try_to_wake_up(cpu, waiter);
+    }
     // do_task_dead(): set_special_state(TASK_DEAD) under pi_lock, then the last __schedule.
     KFrame frame(s.m, cpu, Fn::do_task_dead);
     s.m.atomic(cpu, AtomicOp::pi_lock);
@@ -82,6 +89,83 @@ void do_exit(Scheduler& s, Task& t) {
     t.on_rq = false;
     const bool returned = s.__schedule(cpu, /*preempt=*/false);
     SIM_ASSERT(!returned, "dead task {} was scheduled again", t.name);
+}
+
+namespace {
+
+/// de_thread(): SIGKILL every other thread of the process and wait until they have exited.
+void de_thread(Scheduler& s, Task& t) {
+    const int cpu = t.cpu;
+    KFrame frame(s.m, cpu, Fn::de_thread);
+    std::vector<Task*> siblings;
+    for (const auto& u : s.m.ks.tasks) {
+        if (u.get() != &t && !u->kthread && u->process_mm == t.process_mm &&
+            u->state != TaskState::dead && u->state != TaskState::new_task) {
+            siblings.push_back(u.get());
+        }
+    }
+    if (siblings.empty()) {
+        return;
+    }
+    s.m.atomic(cpu, AtomicOp::siglock);
+    t.notify_count = static_cast<int>(siblings.size());
+    for (Task* u : siblings) {
+        // zap_other_threads(): SIGKILL, then signal_wake_up(): TIF_SIGPENDING, and wake it if it
+        // sleeps, else kick_process() -- a reschedule IPI if it runs on another CPU.
+        u->exiting = true;
+        u->exec_waiter = &t;
+        s.m.atomic(cpu, AtomicOp::set_tsk_thread_flag);
+        if (u->state == TaskState::interruptible) {
+            s.try_to_wake_up(cpu, u);
+        } else if (u->on_cpu && u->cpu != cpu) {
+            s.m.rq(u->cpu).need_resched = true;
+            arch_x86::smp_send_reschedule(s.m, cpu, u->cpu);
+        }
+    }
+    siblings.clear();
+    // Wait (TASK_KILLABLE) until the last of them passes __exit_signal().
+    while (t.notify_count > 0) {
+        t.state = TaskState::interruptible;
+        s.schedule(t.cpu);
+    }
+}
+
+/// exec_mmap(): switch to the new mm (IRQs back on before activate_mm on x86) and drop the old.
+void exec_mmap(Scheduler& s, Task& t, Mm* mm) {
+    const int cpu = t.cpu;
+    KFrame frame(s.m, cpu, Fn::exec_mmap);
+    Mm* old_mm = t.mm;
+    s.m.atomic(cpu, AtomicOp::exec_update_lock);
+    s.m.atomic(cpu, AtomicOp::mmap_read_lock, old_mm);
+    s.m.atomic(cpu, AtomicOp::task_lock);
+    // membarrier_exec_mmap(): smp_mb(), then the new mm and this CPU's rq start unregistered.
+    s.m.smp_mb(cpu);
+    mm->membarrier_state = 0;
+    s.m.rq(cpu).membarrier_state = 0;
+    s.m.local_irq_disable(cpu);
+    Mm* active_mm = t.active_mm;
+    t.active_mm = mm;
+    store_task_mm(s, cpu, t, mm);
+    s.m.local_irq_enable(cpu);
+    // activate_mm() -> switch_mm(active_mm, mm, NULL): a new ctx_id, so a fresh ASID and a flush.
+    arch_x86::switch_mm(s.m, cpu, active_mm, mm, nullptr);
+    s.m.atomic(cpu, AtomicOp::mmap_read_unlock, old_mm);
+    mmput(s, cpu, old_mm);
+}
+
+} // namespace
+
+void do_execve(Scheduler& s, Task& t) {
+    KFrame frame(s.m, t.cpu, Fn::do_execve);
+    s.m.step(t.cpu, Cost::exec);
+    de_thread(s, t);
+    Mm* old_mm = t.mm;
+    Mm& mm = s.m.ks.new_mm(old_mm->name, kernel::MmKind::user, old_mm->process);
+    mm.generation = old_mm->generation + 1;
+    mm.mm_users = 1;
+    exec_mmap(s, t, &mm);
+    t.process_mm = &mm;
+    s.m.ks.process_mm[static_cast<std::size_t>(mm.process)] = &mm;
 }
 
 void kthread_use_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {

@@ -18,6 +18,11 @@ void do_exit(Scheduler& s, kernel::Task& t);
 void exit_mm(Scheduler& s, int cpu, kernel::Task& t);
 void mmput(Scheduler& s, int cpu, kernel::Mm* mm);
 
+/// execve() from a system call (fs/exec.c): de_thread() kills the siblings and waits for them,
+/// exec_mmap() installs a fresh mm with no registrations, and the old mm is torn down as by a
+/// last exit. The caller returns to user mode by IRET (the SYSRET checks fail after exec).
+void do_execve(Scheduler& s, kernel::Task& t);
+
 void kthread_use_mm(Scheduler& s, int cpu, kernel::Task& t, kernel::Mm* mm);
 void kthread_unuse_mm(Scheduler& s, int cpu, kernel::Task& t);
 void text_poke(Scheduler& s, int cpu, kernel::Task& t);

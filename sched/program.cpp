@@ -164,14 +164,16 @@ void TaskBody::user_step(const Step& st) {
             arch_x86::flush_tlb_mm_range(s_.m, cpu(), t_.mm, st.pages, st.freed_tables);
             break;
         case Op::exec:
-            s_.fail_run(cpu(), fmt::format("{}: exec is not modelled yet", st.path));
+            do_execve(s_, t_);
+            break;
         default:
             common_kernel_step(st);
             break;
         }
     }
     KFrame exit_frame(s_.m, cpu(), Fn::exit_to_user_mode);
-    arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::sysret);
+    // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
+    arch_x86::exit_to_user_mode(s_.m, &t_, st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
 }
 
 void TaskBody::kthread_step(const Step& st) {
@@ -213,10 +215,10 @@ void TaskBody::common_kernel_step(const Step& st) {
     case Op::sleep: {
         KFrame frame(s_.m, cpu(), Fn::do_nanosleep);
         t_.state = TaskState::interruptible;
-        const std::uint64_t data =
-            (static_cast<std::uint64_t>(TimerKind::sleep_wakeup) << 32) | static_cast<std::uint32_t>(t_.id);
-        s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR, data);
+        s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR,
+                           timer_data(TimerKind::sleep_wakeup, t_.id, ++t_.sleep_token));
         s_.schedule(cpu());
+        ++t_.sleep_token; // hrtimer_cancel(): an early wakeup leaves no timer behind
         break;
     }
     case Op::wait: {

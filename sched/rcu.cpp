@@ -11,9 +11,7 @@ using kernel::Fn;
 using kernel::TaskState;
 
 namespace {
-std::uint64_t timer_data(std::size_t gp) {
-    return (static_cast<std::uint64_t>(TimerKind::rcu_scan) << 32) | static_cast<std::uint32_t>(gp);
-}
+std::uint64_t scan_timer(std::size_t gp) { return timer_data(TimerKind::rcu_scan, static_cast<int>(gp)); }
 } // namespace
 
 void Rcu::report(GracePeriod& gp, int cpu) {
@@ -49,7 +47,7 @@ void Rcu::synchronize_rcu(int cpu) {
     // wait_rcu_gp(): sleep until the grace period's end wakes us.
     self->state = TaskState::interruptible;
     s_.m.sim.arm_timer(cpu, s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period]},
-                       arch_x86::HRTIMER_VECTOR, timer_data(index));
+                       arch_x86::HRTIMER_VECTOR, scan_timer(index));
     s_.schedule(cpu);
     s_.m.emit(self->cpu, {.kind = kernel::RecordKind::rcu_sync});
 }
@@ -63,7 +61,7 @@ void Rcu::note_context_switch(int cpu) {
 }
 
 void Rcu::scan(int cpu, std::uint64_t data) {
-    GracePeriod& gp = gps_[static_cast<std::size_t>(data & 0xffffffffU)];
+    GracePeriod& gp = gps_[static_cast<std::size_t>(timer_index(data))];
     // force_quiescent_state(): a CPU that is idle or in user mode is in an extended quiescent
     // state; one running kernel code must still pass through a context switch.
     for (int c = 0; c < s_.m.sim.cpus(); ++c) {

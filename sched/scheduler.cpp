@@ -4,6 +4,7 @@
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
 #include "arch_x86/tlb.h"
+#include "sched/lifecycle.h"
 #include "sched/program.h"
 #include "sim/panic.h"
 
@@ -174,6 +175,12 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
     create_fiber(*next);
     m.sim.cpu(cpu).switch_fiber(next->fiber.get());
     if (prev->state == TaskState::dead) {
+        if (prev->dies_in_place) {
+            // Killed deep in a kernel path: park the stack for good (released without
+            // unwinding when the task is reaped).
+            prev->fiber->yield();
+            SIM_ASSERT(false, "dead task {} resumed", prev->name);
+        }
         return nullptr; // never scheduled again: unwind and let the fiber finish
     }
     prev->fiber->yield();
@@ -332,16 +339,31 @@ void Scheduler::scheduler_tick(int cpu) {
     }
 }
 
+bool Scheduler::timer_valid(int cpu, std::uint64_t data) const {
+    (void)cpu;
+    if (timer_kind(data) != TimerKind::sleep_wakeup) {
+        return true;
+    }
+    const Task* p = m.ks.tasks[static_cast<std::size_t>(timer_index(data))].get();
+    return (p->sleep_token & 0xffffffU) == timer_token(data);
+}
+
+void Scheduler::handle_fatal_signal(Task* t) {
+    t->dies_in_place = true;
+    do_exit(*this, *t);
+    SIM_ASSERT(false, "killed task {} survived do_exit", t->name);
+}
+
 void Scheduler::timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t data) {
     switch (vector) {
     case arch_x86::HRTIMER_VECTOR: {
         m.step(cpu, Cost::hrtimer_handler);
-        const auto kind = static_cast<TimerKind>(data >> 32);
+        const TimerKind kind = timer_kind(data);
         if (kind == TimerKind::rcu_scan) {
             rcu.scan(cpu, data);
             break;
         }
-        Task* p = m.ks.tasks[static_cast<std::size_t>(data & 0xffffffffU)].get();
+        Task* p = m.ks.tasks[static_cast<std::size_t>(timer_index(data))].get();
         if (kind == TimerKind::sleep_wakeup) {
             try_to_wake_up(cpu, p);
         } else {
