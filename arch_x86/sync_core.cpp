@@ -24,12 +24,16 @@ void sync_core_before_usermode(Machine& m, int cpu) {
     if (m.config.pti) {
         return;
     }
+    // Before a493d1ca: "Return from interrupt and NMI is done through iret".
+    if (m.knobs.sync_core_skips_in_irq && m.cpu(cpu).hardirq_depth > 0) {
+        return;
+    }
     sync_core(m, cpu);
 }
 
 void membarrier_mm_sync_core_before_usermode(Machine& m, int cpu, kernel::Mm* mm) {
     const kernel::Task* current = m.current(cpu);
-    if (current->mm != mm) {
+    if (m.knobs.sync_core_checks_current_mm && current->mm != mm) {
         return;
     }
     if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)) {

@@ -162,7 +162,9 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
             return; // a switch between threads of one process: no barrier, no CR3
         }
         // "The barrier synchronizes with the tlb_gen increment in the TLB shootdown code."
-        m.smp_mb(cpu);
+        if (m.knobs.lazy_switch_mb) {
+            m.smp_mb(cpu);
+        }
         next_tlb_gen = next->tlb_gen;
         if (x.tlb.ctxs[prev_asid].tlb_gen == next_tlb_gen) {
             // Reactivating the lazily loaded mm with an up-to-date TLB: no CR3 write. RFC v2 1/2
@@ -176,15 +178,24 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
     } else {
         // cond_ibpb(tsk): an IBPB write is policy-dependent and not modelled as [SER].
         (void)tsk;
-        if (!real_prev->is_init_mm()) {
-            // Stop remote flushes for the previous mm.
-            real_prev->cpumask.clear(cpu);
-            m.atomic(cpu, AtomicOp::cpumask_clear_cpu, real_prev);
-        }
-        if (!next->is_init_mm()) {
-            // Start remote flushes, and only then read tlb_gen.
+        if (m.knobs.cpumask_update == policy::CpumaskUpdate::clear_and_set) {
+            if (!real_prev->is_init_mm()) {
+                // Stop remote flushes for the previous mm.
+                real_prev->cpumask.clear(cpu);
+                m.atomic(cpu, AtomicOp::cpumask_clear_cpu, real_prev);
+            }
+            if (!next->is_init_mm()) {
+                // Start remote flushes, and only then read tlb_gen.
+                next->cpumask.set(cpu);
+                m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
+            }
+        } else if (!next->is_init_mm() && !next->cpumask.test(cpu)) {
+            // v6.14+: the bit of the mm left lingers (the next flush IPI clears it); set the new
+            // one's only if clear, else an explicit smp_mb() orders the tlb_gen read (83b0177a6c48).
             next->cpumask.set(cpu);
             m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
+        } else {
+            m.smp_mb(cpu);
         }
         next_tlb_gen = next->tlb_gen;
         choose_new_asid(m, cpu, next, next_tlb_gen, &new_asid, &need_flush);
@@ -214,6 +225,16 @@ void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
     if (x.tlb.loaded_mm->is_init_mm()) {
         return;
     }
+    if (m.knobs.enter_lazy_tlb == policy::EnterLazyTlb::eager_with_pcid && m.config.pcid) {
+        // v4.14..v4.19: with PCID, lazy mode is not worth it: switch to init_mm at once.
+        const bool was_enabled = !m.irqs_disabled(cpu);
+        m.local_irq_disable(cpu);
+        switch_mm_irqs_off(m, cpu, nullptr, m.ks.init_mm, nullptr);
+        if (was_enabled) {
+            m.local_irq_enable(cpu);
+        }
+        return;
+    }
     if (!x.tlb.is_lazy) {
         x.tlb.is_lazy = true;
         m.emit(cpu, {.kind = RecordKind::enter_lazy, .mm = x.tlb.loaded_mm->id});
@@ -234,7 +255,13 @@ void leave_mm(Machine& m, int cpu) {
 void flush_tlb_func_remote(Machine& m, int cpu, const FlushTlbInfo& f) {
     KFrame frame(m, cpu, Fn::flush_tlb_func_remote);
     if (f.mm != nullptr && f.mm != m.cpu(cpu).tlb.loaded_mm) {
-        return; // this CPU already left that mm
+        // This CPU already left that mm. With the lazy mm_cpumask (v6.14+) its bit lingered:
+        // clear it now.
+        if (m.knobs.cpumask_update == policy::CpumaskUpdate::lazy && f.mm->cpumask.test(cpu)) {
+            f.mm->cpumask.clear(cpu);
+            m.atomic(cpu, AtomicOp::cpumask_clear_cpu, f.mm);
+        }
+        return;
     }
     flush_tlb_func_common(m, cpu, f, /*local=*/false);
 }
@@ -266,8 +293,14 @@ void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool fr
         request.func = CsdFunc::flush_tlb_func_remote;
         request.kind = kernel::IpiKind::tlb;
         request.flush = info;
-        if (freed_tables) {
+        if (freed_tables || m.knobs.lazy_flush_ipi == policy::LazyFlushIpi::always) {
             smp_call_function_many(m, cpu, mm->cpumask, request, /*wait=*/true);
+        } else if (m.knobs.cpumask_update == policy::CpumaskUpdate::lazy) {
+            // should_flush_tlb(): not lazy, and the mm is loaded there (or being switched to).
+            on_each_cpu_mask(m, cpu, mm->cpumask, request, /*wait=*/true, [&m, mm](int c) {
+                const auto& t = m.cpu(c).tlb;
+                return !t.is_lazy && (t.loaded_mm == mm || t.loaded_mm_switching);
+            });
         } else {
             on_each_cpu_mask(m, cpu, mm->cpumask, request, /*wait=*/true,
                              [&m](int c) { return !m.cpu(c).tlb.is_lazy; }); // tlb_is_not_lazy

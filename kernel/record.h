@@ -101,6 +101,7 @@ std::string_view fn_name(Fn f);
     X(llist_add)           /* cmpxchg onto a CPU's call_single_queue */                            \
     X(membarrier_state_or) /* atomic_or(&mm->membarrier_state) */                                  \
     X(mutex_lock)          /* a mutex fast path (cmpxchg) */                                       \
+    X(mutex_unlock)        /* its release (cmpxchg, LOCK-prefixed too) */                                       \
     X(clear_tsk_need_resched) /* clear_bit of TIF_NEED_RESCHED in __schedule */                    \
     X(set_tsk_need_resched)   /* set_bit in resched_curr on the local CPU */                       \
     X(set_nr_and_not_polling) /* cmpxchg loop in resched_curr for a remote CPU */                  \

@@ -151,7 +151,9 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
         if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY)) {
             return -errno_EPERM;
         }
-        ipi_func = CsdFunc::ipi_sync_core;
+        ipi_func = s_.m.knobs.sync_core_ipi == policy::SyncCoreIpi::mb_and_sync_core
+                       ? CsdFunc::ipi_sync_core
+                       : CsdFunc::ipi_mb; // before 758c9373: the IPI's IRET was trusted
     } else if (flags == MEMBARRIER_FLAG_RSEQ) {
         if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY)) {
             return -errno_EPERM;
@@ -161,8 +163,22 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
         return -errno_EPERM;
     }
     // Only the caller exists: no barrier needed (not for SYNC_CORE since the December 2020 fix).
-    if (flags != MEMBARRIER_FLAG_SYNC_CORE && (mm->mm_users == 1 || num_online_cpus() == 1)) {
-        return 0;
+    switch (s_.m.knobs.expedited_shortcut) {
+    case policy::ExpeditedShortcut::online_cpus_only:
+        if (num_online_cpus() == 1) {
+            return 0;
+        }
+        break;
+    case policy::ExpeditedShortcut::not_sync_core:
+        if (flags != MEMBARRIER_FLAG_SYNC_CORE && (mm->mm_users == 1 || num_online_cpus() == 1)) {
+            return 0;
+        }
+        break;
+    case policy::ExpeditedShortcut::all_commands:
+        if (mm->mm_users == 1 || num_online_cpus() == 1) {
+            return 0;
+        }
+        break;
     }
     // "a": the entry barrier. System call entry is not a full barrier. The call owes its
     // guarantee from this barrier on (t_a: its marker comes first, the barrier counts).
@@ -176,6 +192,7 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
                     .other = cpu_id,
                     .value = call_id});
     s_.m.smp_mb(cpu);
+    ipi_mutex_lock(cpu);
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
     auto read_curr = [&](int c) {
         // rcu_dereference(cpu_rq(c)->curr), each read at its own time.
@@ -198,18 +215,32 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
                 tmpmask.set(c); // includes the caller's own CPU
             }
         }
-        if (flags != MEMBARRIER_FLAG_SYNC_CORE) {
-            // The caller's CPU is skipped: its own barriers suffice.
+        if (flags != MEMBARRIER_FLAG_SYNC_CORE || !s_.m.knobs.sync_core_on_caller_cpu) {
+            // The caller's CPU is skipped: its own barriers suffice (for SYNC_CORE only before
+            // e45cdc71).
             arch_x86::smp_call_function_many(s_.m, cpu, tmpmask, call, /*wait=*/true);
         } else {
             // SYNC_CORE also runs the handler on the caller's CPU (e45cdc71, in v5.10 final).
             arch_x86::on_each_cpu_mask(s_.m, cpu, tmpmask, call, /*wait=*/true);
         }
     }
+    ipi_mutex_unlock(cpu);
     // "c": the exit barrier. System call exit is not a full barrier either.
     const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
     s_.m.smp_mb(cpu, &end);
     return 0;
+}
+
+void Membarrier::ipi_mutex_lock(int cpu) {
+    if (s_.m.knobs.membarrier_ipi_mutex) {
+        s_.m.atomic(cpu, kernel::AtomicOp::mutex_lock); // SERIALIZE_IPI(): mutex fast path
+    }
+}
+
+void Membarrier::ipi_mutex_unlock(int cpu) {
+    if (s_.m.knobs.membarrier_ipi_mutex) {
+        s_.m.atomic(cpu, kernel::AtomicOp::mutex_unlock);
+    }
 }
 
 std::int64_t Membarrier::global_expedited(int cpu) {
@@ -230,6 +261,7 @@ std::int64_t Membarrier::global_expedited(int cpu) {
         }
     }
     s_.m.smp_mb(cpu);
+    ipi_mutex_lock(cpu);
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
     for (int c = 0; c < s_.m.sim.cpus(); ++c) {
         if (c == cpu || !s_.m.rq(c).online) {
@@ -244,8 +276,9 @@ std::int64_t Membarrier::global_expedited(int cpu) {
                         .mm = p->mm != nullptr ? p->mm->id : -1,
                         .other = c,
                         .value = p->id});
-        // v5.10: skip kernel threads (PF_KTHREAD), even one using an mm.
-        if (p->kthread) {
+        // v5.10: skip kernel threads (PF_KTHREAD), even one using an mm; v5.11+: skip !p->mm.
+        if (s_.m.knobs.global_expedited_skip == policy::GlobalExpeditedSkip::pf_kthread ? p->kthread
+                                                                                      : p->mm == nullptr) {
             continue;
         }
         tmpmask.set(c);
@@ -253,6 +286,7 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     arch_x86::smp_call_function_many(s_.m, cpu, tmpmask,
                                      call_of(CsdFunc::ipi_mb, kernel::IpiKind::membarrier),
                                      /*wait=*/true);
+    ipi_mutex_unlock(cpu);
     const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
     s_.m.smp_mb(cpu, &end);
     return 0;
@@ -283,9 +317,12 @@ void Membarrier::sync_runqueues_membarrier_state(int cpu, Mm* mm) {
     }
     // v5.10.13: smp_call_function_many() skips the caller's CPU, so its rq->membarrier_state is
     // not refreshed (fixed by ce29ddc47b91 with on_each_cpu_mask).
-    arch_x86::smp_call_function_many(
-        s_.m, cpu, tmpmask, call_of(CsdFunc::ipi_sync_rq_state, kernel::IpiKind::sync_rq_state, mm),
-        /*wait=*/true);
+    const SmpCall call = call_of(CsdFunc::ipi_sync_rq_state, kernel::IpiKind::sync_rq_state, mm);
+    if (s_.m.knobs.sync_rq_state_on_caller_cpu) {
+        arch_x86::on_each_cpu_mask(s_.m, cpu, tmpmask, call, /*wait=*/true);
+    } else {
+        arch_x86::smp_call_function_many(s_.m, cpu, tmpmask, call, /*wait=*/true);
+    }
 }
 
 std::int64_t Membarrier::register_global_expedited(int cpu) {

@@ -44,6 +44,8 @@ private:
     void sync_runqueues_membarrier_state(int cpu, kernel::Mm* mm);
     void atomic_or(int cpu, kernel::Mm* mm, std::uint32_t bits);
     int num_online_cpus() const;
+    void ipi_mutex_lock(int cpu);
+    void ipi_mutex_unlock(int cpu);
 
     sched::Scheduler& s_;
     std::int64_t next_call_id_ = 0;

@@ -2,28 +2,125 @@
 
 namespace policy {
 
+namespace {
+
+/// A boolean knob bound to one member.
+KnobInfo boolean(std::string_view name, bool Knobs::*member, std::string_view description,
+                 std::string_view kernels) {
+    return {name,
+            KnobType::boolean,
+            {},
+            description,
+            kernels,
+            kernels,
+            [member](const Knobs& k) { return std::string(k.*member ? "true" : "false"); },
+            [member](Knobs& k, const KnobSetting& s) { k.*member = s.b; }};
+}
+
+/// An enumeration knob bound to one member; `values` name the enumerators in order.
+template <class E>
+KnobInfo enumeration(std::string_view name, E Knobs::*member, std::vector<std::string_view> values,
+                     std::string_view description, std::string_view kernels) {
+    auto names = values;
+    return {name,
+            KnobType::enumeration,
+            std::move(values),
+            description,
+            kernels,
+            kernels,
+            [member, names](const Knobs& k) {
+                return std::string(names[static_cast<std::size_t>(k.*member)]);
+            },
+            [member, names](Knobs& k, const KnobSetting& s) {
+                for (std::size_t i = 0; i < names.size(); ++i) {
+                    if (names[i] == s.s) {
+                        k.*member = static_cast<E>(i);
+                    }
+                }
+            }};
+}
+
+} // namespace
+
 const std::vector<KnobInfo>& knob_table() {
     static const std::vector<KnobInfo> table = {
-        {"lazy_sync_core", KnobType::enumeration,
-         {"finish_task_switch", "switch_mm_current_mm_guard", "switch_mm_next_registration"},
-         "where the SYNC_CORE membarrier's core sync happens on a kernel->user switch back into "
-         "the lazily loaded mm, and under which guard",
-         "kernel/sched/core.c finish_task_switch (v4.16..mainline); RFC v2 1/2 (2020-12-04); "
-         "PATCH 2/8 (2021-06-15)"},
+        enumeration("lazy_sync_core", &Knobs::lazy_sync_core,
+                    {"finish_task_switch", "switch_mm_current_mm_guard", "switch_mm_next_registration"},
+                    "where a kernel->user switch back into the lazily loaded mm core-serializes for "
+                    "SYNC_CORE, and under which guard",
+                    "finish_task_switch: v4.16..mainline (kernel/sched/core.c); "
+                    "switch_mm_current_mm_guard: RFC v2 1/2 as posted (2020-12-04); "
+                    "switch_mm_next_registration: RFC v2 as intended, PATCH 2/8 (2021-06-15), 02/23 (2022-01-08)"),
+        boolean("sync_core_checks_current_mm", &Knobs::sync_core_checks_current_mm,
+                "membarrier_mm_sync_core_before_usermode() returns unless current->mm is the mm it "
+                "is given; without it, the lazy mm's registration alone decides (over-syncing)",
+                "true: v5.4+ (2840cf02fae6); false: v4.16..v5.3"),
+        boolean("sync_core_skips_in_irq", &Knobs::sync_core_skips_in_irq,
+                "sync_core_before_usermode() returns early in_irq(), trusting the interrupt's IRET",
+                "true: v4.16..v5.9 (removed by a493d1ca, v5.10)"),
+        boolean("lazy_switch_mb", &Knobs::lazy_switch_mb,
+                "switch_mm_irqs_off's lazy same-mm branch executes smp_mb() before reading tlb_gen",
+                "true: v4.20+ (arch/x86/mm/tlb.c); false: the negative control neg-no-post-switch-fb"),
+        boolean("finish_task_switch_mmdrop_barrier", &Knobs::finish_task_switch_mmdrop_barrier,
+                "finish_task_switch drops the borrowed mm with a locked atomic_dec_and_test (a full "
+                "barrier) rather than a plain, barrier-free release",
+                "true: every kernel (mmdrop, or mmdrop_lazy_tlb_sched with REFCOUNT or smp_mb); "
+                "false: the negative control neg-no-post-switch-fb"),
+        boolean("membarrier_finish_switch_mm", &Knobs::membarrier_finish_switch_mm,
+                "after a to-user switch_mm (and in kthread_use_mm), smp_mb() if the rq's membarrier "
+                "state has a private or global expedited registration",
+                "true: Lutomirski 'membarrier cleanups' 4/8 (2021-06-15, unmerged)"),
+        enumeration("enter_lazy_tlb", &Knobs::enter_lazy_tlb, {"lazy", "eager_with_pcid"},
+                    "what entering lazy TLB mode does",
+                    "lazy: v4.20+ (145f573b89a6); eager_with_pcid: v4.14..v4.19 with PCID (switch to "
+                    "init_mm, a CR3 write)"),
+        enumeration("lazy_flush_ipi", &Knobs::lazy_flush_ipi, {"freed_tables", "always"},
+                    "which lazy CPUs in mm_cpumask a TLB shootdown sends its IPI",
+                    "freed_tables: v4.20+ (native_flush_tlb_others / tlb_is_not_lazy); always: v4.14..v4.19"),
+        enumeration("cpumask_update", &Knobs::cpumask_update, {"clear_and_set", "lazy"},
+                    "how switch_mm_irqs_off maintains mm_cpumask on a switch between mms",
+                    "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, with the 83b0177a6c48 smp_mb)"),
+        enumeration("sync_core_ipi", &Knobs::sync_core_ipi, {"mb_and_sync_core", "mb_only"},
+                    "the SYNC_CORE IPI handler",
+                    "mb_and_sync_core: v5.10+ (758c9373); mb_only: v4.16..v5.9, trusting IRET"),
+        boolean("sync_core_on_caller_cpu", &Knobs::sync_core_on_caller_cpu,
+                "PRIVATE_EXPEDITED_SYNC_CORE also runs its handler on the caller's CPU (on_each_cpu_mask)",
+                "true: v5.10+ (e45cdc71); false: v4.16..v5.9"),
+        enumeration("expedited_shortcut", &Knobs::expedited_shortcut,
+                    {"online_cpus_only", "not_sync_core", "all_commands"},
+                    "when PRIVATE_EXPEDITED* returns at once without any barrier",
+                    "online_cpus_only: v4.16; not_sync_core: v5.10+ (e45cdc71); all_commands: v5.4..v5.9"),
+        enumeration("global_expedited_skip", &Knobs::global_expedited_skip, {"pf_kthread", "no_mm"},
+                    "which CPUs with the GLOBAL_EXPEDITED rq bit GLOBAL_EXPEDITED still skips",
+                    "pf_kthread: v5.4..v5.10; no_mm: v5.11+ (618758ed3a4f)"),
+        boolean("sync_rq_state_on_caller_cpu", &Knobs::sync_rq_state_on_caller_cpu,
+                "registration refreshes rq->membarrier_state on the caller's CPU too (on_each_cpu_mask)",
+                "true: v5.12+ (ce29ddc47b91); false: v5.4..v5.11 (5.10.13 lacks the fix)"),
+        boolean("membarrier_ipi_mutex", &Knobs::membarrier_ipi_mutex,
+                "IPI-sending membarrier commands take membarrier_ipi_mutex",
+                "true: v6.8+ (944d5fe50f3f, CVE-2024-26602)"),
+        boolean("membarrier_update_current_mm", &Knobs::membarrier_update_current_mm,
+                "kthread_use_mm, kthread_unuse_mm and exit_mm keep rq->membarrier_state in step",
+                "true: v5.11+ (618758ed3a4f, 5bc78502322a)"),
+        boolean("kthread_use_mm_always_grab", &Knobs::kthread_use_mm_always_grab,
+                "kthread_use_mm always takes a new reference and drops the old active_mm "
+                "(mmdrop_lazy_tlb: a full barrier after the tsk->mm store), even for the same mm",
+                "true: v6.4+ (6cad87b0d216); before: only when the mm differs"),
+        enumeration("membarrier_api", &Knobs::membarrier_api, {"v4.16", "v5.10", "mainline"},
+                    "the membarrier() command set, QUERY mask and argument checks",
+                    "v4.16: no RSEQ, no FLAG_CPU; v5.10: QUERY 0x7f (RSEQ works but is not advertised); "
+                    "mainline: QUERY 0x3ff with GET_REGISTRATIONS (v6.3+)"),
     };
     return table;
 }
 
-std::string_view to_string(LazySyncCore v) {
-    switch (v) {
-    case LazySyncCore::finish_task_switch:
-        return "finish_task_switch";
-    case LazySyncCore::switch_mm_current_mm_guard:
-        return "switch_mm_current_mm_guard";
-    case LazySyncCore::switch_mm_next_registration:
-        return "switch_mm_next_registration";
+const KnobInfo* find_knob(std::string_view name) {
+    for (const auto& k : knob_table()) {
+        if (k.name == name) {
+            return &k;
+        }
     }
-    return "?";
+    return nullptr;
 }
 
 } // namespace policy

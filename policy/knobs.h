@@ -1,9 +1,11 @@
 #pragma once
 // A policy is plain data: the knobs the kernel layers read. Kernel code tests knobs, never preset
-// names (policy/presets.h). Each knob's documentation (name, type, values per kernel, source)
-// lives in knob_table() so `tlbsim policies` and docs are generated from one place.
+// names (policy/presets.h). Every knob is described once, in knob_table(): its name, type and
+// values, what it changes, which kernels have which value, and the source -- `tlbsim policies`
+// and the docs are generated from that table.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,33 +15,105 @@ namespace policy {
 /// Where the "membarrier sync_core on a kernel->user switch back into the lazily borrowed mm"
 /// happens, and with which guard.
 enum class LazySyncCore : std::uint8_t {
-    /// finish_task_switch(): membarrier_mm_sync_core_before_usermode(rq->prev_mm), guarded by
-    /// current->mm == prev_mm (current is next there) and the SYNC_CORE bit (v4.20..mainline).
+    /// finish_task_switch(): membarrier_mm_sync_core_before_usermode(rq->prev_mm) (v4.16..mainline).
     finish_task_switch,
     /// switch_mm_irqs_off(), lazy generation-equal branch, through
-    /// membarrier_mm_sync_core_before_usermode(next): guarded by current->mm == next, where
-    /// current is still the previous task (RFC v2 1/2 as posted).
+    /// membarrier_mm_sync_core_before_usermode(next), whose current->mm test runs while current is
+    /// still the previous task (RFC v2 1/2 as posted).
     switch_mm_current_mm_guard,
     /// switch_mm_irqs_off(), same branch, guarded by next->membarrier_state's SYNC_CORE bit
     /// (RFC v2 as intended; Lutomirski June 2021 / January 2022).
     switch_mm_next_registration,
 };
 
+/// What enter_lazy_tlb() does.
+enum class EnterLazyTlb : std::uint8_t {
+    lazy,            ///< set is_lazy, keep the mm loaded (v4.20+, "always lazy")
+    eager_with_pcid, ///< with PCID, switch to init_mm at once (v4.14..v4.19)
+};
+
+/// Which CPUs in mm_cpumask a TLB shootdown IPIs.
+enum class LazyFlushIpi : std::uint8_t {
+    freed_tables, ///< lazy CPUs only when page tables are freed (v4.20+)
+    always,       ///< lazy CPUs too, always (v4.14..v4.19: they then switch to init_mm)
+};
+
+/// What the SYNC_CORE IPI handler does.
+enum class SyncCoreIpi : std::uint8_t {
+    mb_and_sync_core, ///< ipi_sync_core: smp_mb(); sync_core_before_usermode() (758c9373, v5.10)
+    mb_only,          ///< ipi_mb, trusting the IPI's IRET (v4.16..v5.9)
+};
+
+/// When PRIVATE_EXPEDITED* returns at once without any barrier.
+enum class ExpeditedShortcut : std::uint8_t {
+    online_cpus_only, ///< only with one CPU online (v4.16)
+    not_sync_core,    ///< mm_users == 1 or one CPU, except SYNC_CORE (e45cdc71, v5.10+)
+    all_commands,     ///< mm_users == 1 or one CPU, SYNC_CORE too (v5.4..v5.9)
+};
+
+/// Which CPUs GLOBAL_EXPEDITED skips among those with the rq state bit.
+enum class GlobalExpeditedSkip : std::uint8_t {
+    pf_kthread, ///< rq->curr has PF_KTHREAD, even one using an mm (v5.10)
+    no_mm,      ///< rq->curr->mm == NULL, so kthread_use_mm users get IPIs (618758ed, v5.11+)
+};
+
+/// How switch_mm_irqs_off maintains mm_cpumask on a switch between different mms.
+enum class CpumaskUpdate : std::uint8_t {
+    clear_and_set, ///< clear the bit of the mm left, set the new one's (v4.19..v6.13)
+    lazy,          ///< set the new one's only if clear (else smp_mb), never clear (209954cbc7d0, v6.14+)
+};
+
+/// The membarrier system call's version: command set, QUERY mask and errno quirks.
+enum class MembarrierApi : std::uint8_t { v4_16, v5_10, mainline };
+
 struct Knobs {
+    // Core serialization on the scheduler path.
     LazySyncCore lazy_sync_core = LazySyncCore::finish_task_switch;
+    bool sync_core_checks_current_mm = true;
+    bool sync_core_skips_in_irq = false;
+    // Full barriers on the scheduler path.
+    bool lazy_switch_mb = true;
+    bool finish_task_switch_mmdrop_barrier = true;
+    bool membarrier_finish_switch_mm = false;
+    // Lazy TLB and shootdown.
+    EnterLazyTlb enter_lazy_tlb = EnterLazyTlb::lazy;
+    LazyFlushIpi lazy_flush_ipi = LazyFlushIpi::freed_tables;
+    CpumaskUpdate cpumask_update = CpumaskUpdate::clear_and_set;
+    // membarrier().
+    SyncCoreIpi sync_core_ipi = SyncCoreIpi::mb_and_sync_core;
+    bool sync_core_on_caller_cpu = true;
+    ExpeditedShortcut expedited_shortcut = ExpeditedShortcut::not_sync_core;
+    GlobalExpeditedSkip global_expedited_skip = GlobalExpeditedSkip::pf_kthread;
+    bool sync_rq_state_on_caller_cpu = false;
+    bool membarrier_ipi_mutex = false;
+    bool membarrier_update_current_mm = false;
+    bool kthread_use_mm_always_grab = false;
+    MembarrierApi membarrier_api = MembarrierApi::v5_10;
 };
 
 enum class KnobType : std::uint8_t { boolean, integer, enumeration };
 
+/// A knob value as written in a scenario: bool, integer or string (enumerations).
+struct KnobSetting {
+    std::string name;
+    enum class Kind { boolean, integer, string } kind = Kind::boolean;
+    bool b = false;
+    std::int64_t i = 0;
+    std::string s;
+};
+
 struct KnobInfo {
     std::string_view name;
     KnobType type;
-    std::vector<std::string_view> values; ///< for enumerations
-    std::string_view description;
-    std::string_view source;
+    std::vector<std::string_view> values; ///< for enumerations, in declaration order
+    std::string_view description;         ///< what it changes
+    std::string_view kernels;             ///< which kernels have which value, and the source
+    std::string_view source;              ///< the same text (kept for listings that name it so)
+    std::function<std::string(const Knobs&)> get;
+    std::function<void(Knobs&, const KnobSetting&)> set; ///< on a checked setting
 };
 
 const std::vector<KnobInfo>& knob_table();
-std::string_view to_string(LazySyncCore v);
+const KnobInfo* find_knob(std::string_view name);
 
 } // namespace policy

@@ -4,18 +4,96 @@
 
 namespace policy {
 
+namespace {
+
+Knobs v5_10() { return Knobs{}; }
+
+Knobs mainline() {
+    Knobs k;
+    k.cpumask_update = CpumaskUpdate::lazy;
+    k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
+    k.sync_rq_state_on_caller_cpu = true;
+    k.membarrier_ipi_mutex = true;
+    k.membarrier_update_current_mm = true;
+    k.kthread_use_mm_always_grab = true;
+    k.membarrier_api = MembarrierApi::mainline;
+    return k;
+}
+
+} // namespace
+
 const std::vector<Preset>& presets() {
-    static const std::vector<Preset> table = {
-        {"v5.10", "v5.10.13 (with the December 2020 membarrier fixes): the seed's baseline",
-         Knobs{.lazy_sync_core = LazySyncCore::finish_task_switch}},
-        {"rfc-v2",
-         "RFC v2 1/2 as posted (2020-12-04): sync moved into switch_mm_irqs_off's lazy, "
-         "generation-equal branch behind the current->mm guard, removed from finish_task_switch",
-         Knobs{.lazy_sync_core = LazySyncCore::switch_mm_current_mm_guard}},
-        {"rfc-v2-intended",
-         "RFC v2 1/2 as intended: the same site, guarded by the next mm's SYNC_CORE registration",
-         Knobs{.lazy_sync_core = LazySyncCore::switch_mm_next_registration}},
-    };
+    static const std::vector<Preset> table = [] {
+        std::vector<Preset> p;
+        {
+            Knobs k;
+            k.sync_core_checks_current_mm = false;
+            k.sync_core_skips_in_irq = true;
+            k.enter_lazy_tlb = EnterLazyTlb::eager_with_pcid;
+            k.lazy_flush_ipi = LazyFlushIpi::always;
+            k.sync_core_ipi = SyncCoreIpi::mb_only;
+            k.sync_core_on_caller_cpu = false;
+            k.expedited_shortcut = ExpeditedShortcut::online_cpus_only;
+            k.membarrier_api = MembarrierApi::v4_16;
+            p.push_back({"v4.16", "P1",
+                         "the first SYNC_CORE design (2018), PCID present: IPI handler trusts IRET, "
+                         "caller not synced, eager lazy-TLB exit with PCID",
+                         k});
+        }
+        p.push_back({"v5.10", "P2",
+                     "v5.10.13 with the December 2020 membarrier fixes: the seed's baseline", v5_10()});
+        {
+            Knobs k = v5_10();
+            k.lazy_sync_core = LazySyncCore::switch_mm_current_mm_guard;
+            p.push_back({"rfc-v2", "N1 on P2",
+                         "RFC v2 1/2 as posted: sync moved into switch_mm_irqs_off's lazy, "
+                         "generation-equal branch behind the current->mm guard (current is still "
+                         "the previous task there), removed from finish_task_switch",
+                         k});
+        }
+        {
+            Knobs k = v5_10();
+            k.lazy_sync_core = LazySyncCore::switch_mm_next_registration;
+            p.push_back({"rfc-v2-intended", "P3 on P2",
+                         "the same move, guarded by the next mm's SYNC_CORE registration", k});
+        }
+        {
+            Knobs k = v5_10();
+            k.lazy_sync_core = LazySyncCore::switch_mm_next_registration;
+            k.membarrier_finish_switch_mm = true;
+            k.membarrier_update_current_mm = true;
+            k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
+            p.push_back({"luto-2021", "P4",
+                         "Lutomirski's June 2021 'membarrier cleanups' on v5.13: registration-"
+                         "guarded sync in switch_mm_irqs_off, explicit post-switch barrier",
+                         k});
+        }
+        p.push_back({"mainline", "P5",
+                     "mainline of 2026 on Intel-like x86: no INVLPGB, no mm_cid barrier; lazy "
+                     "mm_cpumask, membarrier hooks in kthread_use_mm and exit_mm",
+                     mainline()});
+        {
+            Knobs k = mainline();
+            k.lazy_switch_mb = false;
+            k.finish_task_switch_mmdrop_barrier = false;
+            p.push_back({"neg-no-post-switch-fb", "N2 (a) on P5",
+                         "negative control: no full barrier after the rq->curr store on a "
+                         "kernel->user switch (no lazy smp_mb, a barrier-free lazy mm drop)",
+                         k});
+        }
+        {
+            Knobs k = mainline();
+            k.sync_core_ipi = SyncCoreIpi::mb_only;
+            k.sync_core_on_caller_cpu = false;
+            k.expedited_shortcut = ExpeditedShortcut::all_commands;
+            k.sync_core_skips_in_irq = true;
+            p.push_back({"neg-ipi-trusts-iret", "N3 on P5",
+                         "negative control: the pre-December-2020 SYNC_CORE handling (mb-only IPI, "
+                         "caller not synced, mm_users == 1 shortcut, in_irq skip)",
+                         k});
+        }
+        return p;
+    }();
     return table;
 }
 
@@ -28,17 +106,6 @@ const Preset* find_preset(std::string_view name) {
     return nullptr;
 }
 
-namespace {
-const KnobInfo* find_knob(std::string_view name) {
-    for (const auto& k : knob_table()) {
-        if (k.name == name) {
-            return &k;
-        }
-    }
-    return nullptr;
-}
-} // namespace
-
 std::string check_knob(const KnobSetting& setting) {
     const KnobInfo* k = find_knob(setting.name);
     if (k == nullptr) {
@@ -48,43 +115,32 @@ std::string check_knob(const KnobSetting& setting) {
         }
         return "unknown knob (expected one of: " + names + ")";
     }
-    switch (k->type) {
-    case KnobType::boolean:
-        return setting.kind == KnobSetting::Kind::boolean ? "" : "expected a boolean";
-    case KnobType::integer:
+    if (k->type == KnobType::boolean) {
+        return setting.kind == KnobSetting::Kind::boolean ? "" : "expected true or false";
+    }
+    if (k->type == KnobType::integer) {
         return setting.kind == KnobSetting::Kind::integer ? "" : "expected an integer";
-    case KnobType::enumeration: {
-        std::string values;
-        for (auto v : k->values) {
-            if (setting.kind == KnobSetting::Kind::string && v == setting.s) {
-                return "";
-            }
-            values += (values.empty() ? "" : ", ") + std::string(v);
+    }
+    std::string values;
+    for (auto v : k->values) {
+        if (setting.kind == KnobSetting::Kind::string && v == setting.s) {
+            return "";
         }
-        return "expected one of: " + values;
+        values += (values.empty() ? "" : ", ") + std::string(v);
     }
-    }
-    return "invalid knob";
+    return "expected one of: " + values;
 }
 
 void apply_knob(Knobs& knobs, const KnobSetting& setting) {
-    if (setting.name == "lazy_sync_core") {
-        for (auto v : {LazySyncCore::finish_task_switch, LazySyncCore::switch_mm_current_mm_guard,
-                       LazySyncCore::switch_mm_next_registration}) {
-            if (to_string(v) == setting.s) {
-                knobs.lazy_sync_core = v;
-                return;
-            }
-        }
-    }
-    SIM_ASSERT(false, "apply_knob: unchecked setting {}", setting.name);
+    const KnobInfo* k = find_knob(setting.name);
+    SIM_ASSERT(k != nullptr && check_knob(setting).empty(), "apply_knob: unchecked setting {}",
+               setting.name);
+    k->set(knobs, setting);
 }
 
 std::string knob_value(const Knobs& knobs, std::string_view knob) {
-    if (knob == "lazy_sync_core") {
-        return std::string(to_string(knobs.lazy_sync_core));
-    }
-    return "?";
+    const KnobInfo* k = find_knob(knob);
+    return k != nullptr ? k->get(knobs) : "?";
 }
 
 } // namespace policy

@@ -1,10 +1,9 @@
 #pragma once
-// Named presets (DESIGN.md, Policies) and user-defined policies ([[policy]] in a scenario).
+// Named presets (DESIGN.md, Policies): each is a set of knob values with the kernel it models.
 // Preset names appear here and in reports only; kernel code reads knobs.
 
 #include "policy/knobs.h"
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +12,7 @@ namespace policy {
 
 struct Preset {
     std::string_view name;
+    std::string_view history; ///< policy-history.md §4 label
     std::string_view models;
     Knobs knobs;
 };
@@ -20,16 +20,8 @@ struct Preset {
 const std::vector<Preset>& presets();
 const Preset* find_preset(std::string_view name);
 
-/// A knob value as written in a scenario: bool, integer or string (enumerations).
-struct KnobSetting {
-    std::string name;
-    enum class Kind { boolean, integer, string } kind = Kind::boolean;
-    bool b = false;
-    std::int64_t i = 0;
-    std::string s;
-};
-
-/// Checks a setting against the knob table: "" when valid, else the message.
+/// Checks a setting against the knob table: "" when valid, else the message (messages about an
+/// unknown knob start with "unknown").
 std::string check_knob(const KnobSetting& setting);
 /// Applies a (checked) setting.
 void apply_knob(Knobs& knobs, const KnobSetting& setting);

@@ -41,6 +41,9 @@ void exit_mm(Scheduler& s, int cpu, Task& t) {
     s.mmgrab(cpu, mm);
     s.m.atomic(cpu, AtomicOp::task_lock);
     store_task_mm(s, cpu, t, nullptr);
+    if (s.m.knobs.membarrier_update_current_mm) {
+        s.m.rq(cpu).membarrier_state = 0;
+    }
     s.m.atomic(cpu, AtomicOp::mmap_read_unlock, mm);
     arch_x86::enter_lazy_tlb(s.m, cpu, mm);
     s.m.step(cpu, Cost::exit_mm);
@@ -173,15 +176,22 @@ void kthread_use_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
     s.m.atomic(cpu, AtomicOp::task_lock);
     s.m.local_irq_disable(cpu); // "Hold off tlb flush IPIs while switching mm's"
     Mm* active_mm = t.active_mm;
-    if (active_mm != mm) {
+    const bool grab = active_mm != mm || s.m.knobs.kthread_use_mm_always_grab;
+    if (grab) {
         s.mmgrab(cpu, mm);
         t.active_mm = mm;
     }
     store_task_mm(s, cpu, t, mm);
+    if (s.m.knobs.membarrier_update_current_mm) {
+        s.m.rq(cpu).membarrier_state = mm->membarrier_state; // membarrier_update_current_mm()
+    }
     arch_x86::switch_mm_irqs_off(s.m, cpu, active_mm, mm, &t);
+    s.membarrier_finish_switch_mm(cpu);
     s.m.local_irq_enable(cpu);
     s.m.step(cpu, Cost::kthread_mm); // task_unlock and bookkeeping
-    if (active_mm != mm) {
+    if (grab) {
+        // mmdrop (mmdrop_lazy_tlb in v6.4+): "a full memory barrier for membarrier ... is
+        // implicitly provided" after the tsk->mm store.
         s.mmdrop(cpu, active_mm);
     }
 }
@@ -192,6 +202,9 @@ void kthread_unuse_mm(Scheduler& s, int cpu, Task& t) {
     s.m.atomic(cpu, AtomicOp::task_lock);
     s.m.local_irq_disable(cpu);
     store_task_mm(s, cpu, t, nullptr);
+    if (s.m.knobs.membarrier_update_current_mm) {
+        s.m.rq(cpu).membarrier_state = 0;
+    }
     arch_x86::enter_lazy_tlb(s.m, cpu, mm); // active_mm stays mm
     s.m.local_irq_enable(cpu);
     s.m.step(cpu, Cost::kthread_mm);

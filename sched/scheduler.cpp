@@ -148,6 +148,7 @@ void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone,
             rq.membarrier_state = next->mm->membarrier_state;
         }
         arch_x86::switch_mm_irqs_off(m, cpu, prev->active_mm, next->mm, next);
+        membarrier_finish_switch_mm(cpu);
         if (prev->mm == nullptr) {
             // kernel -> user: finish_task_switch drops the borrowed mm.
             rq.prev_mm = prev->active_mm;
@@ -205,7 +206,11 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
         if (m.knobs.lazy_sync_core == policy::LazySyncCore::finish_task_switch) {
             arch_x86::membarrier_mm_sync_core_before_usermode(m, cpu, mm);
         }
-        mmdrop(cpu, mm);
+        if (m.knobs.finish_task_switch_mmdrop_barrier) {
+            mmdrop(cpu, mm);
+        } else {
+            --mm->mm_count; // a barrier-free lazy release (the negative control)
+        }
     }
     if (prev_state == TaskState::dead) {
         // put_task_stack() and put_task_struct_rcu_user(): the dead task's last references.
@@ -233,6 +238,15 @@ void Scheduler::attach_migrated(int cpu, Task* p) {
     m.atomic(cpu, AtomicOp::rq_lock);
     enqueue(p, target);
     check_preempt_curr(cpu, target);
+}
+
+void Scheduler::membarrier_finish_switch_mm(int cpu) {
+    // Lutomirski 2021, 4/8: make the post-switch barrier explicit instead of relying on mmdrop.
+    constexpr std::uint32_t expedited =
+        kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED | kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED;
+    if (m.knobs.membarrier_finish_switch_mm && (m.rq(cpu).membarrier_state & expedited)) {
+        m.smp_mb(cpu);
+    }
 }
 
 void Scheduler::mmgrab(int cpu, Mm* mm) {

@@ -78,6 +78,8 @@ public:
     void finish_task_switch_public(int cpu, kernel::Task* prev) { finish_task_switch(cpu, prev); }
 
     void mmgrab(int cpu, kernel::Mm* mm);
+    /// membarrier_finish_switch_mm() (a knob: luto-2021 only).
+    void membarrier_finish_switch_mm(int cpu);
     void mmdrop(int cpu, kernel::Mm* mm);
 
 private:
