@@ -63,6 +63,7 @@ const std::vector<Preset>& presets() {
             k.membarrier_finish_switch_mm = true;
             k.membarrier_update_current_mm = true;
             k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
+            k.sync_rq_state_on_caller_cpu = true; // v5.13 has ce29ddc47b91
             p.push_back({"luto-2021", "P4",
                          "Lutomirski's June 2021 'membarrier cleanups' on v5.13: registration-"
                          "guarded sync in switch_mm_irqs_off, explicit post-switch barrier",
