@@ -113,7 +113,10 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
     m.emit(c, {.kind = RecordKind::return_to_user,
                .detail = static_cast<std::uint8_t>(actual),
                .mm = t->mm != nullptr ? t->mm->id : -1,
-               .cost = d});
+               .cost = d,
+               .gen = x.tlb.loaded_mm == t->mm
+                          ? static_cast<std::int64_t>(x.tlb.ctxs[x.tlb.loaded_mm_asid].tlb_gen)
+                          : -1});
     // IRQs are on in user mode; a pending interrupt is taken after the first user instruction.
     m.local_irq_enable(c);
 }

@@ -66,7 +66,8 @@ void write_cr3(Machine& m, int cpu, Mm* mm, std::uint16_t asid, bool flush) {
                  .flag = flushes,
                  .mm = mm->id,
                  .value = x.cr3_pcid,
-                 .cost = d});
+                 .cost = d,
+                 .gen = static_cast<std::int64_t>(x.tlb.ctxs[asid].tlb_gen)});
     m.sim.cpu(cpu).advance(d);
 }
 
@@ -108,7 +109,8 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
                                                              : kernel::FlushKind::full),
                  .flag = !local,
                  .mm = loaded_mm->id,
-                 .value = static_cast<std::int64_t>(mm_tlb_gen)});
+                 .value = static_cast<std::int64_t>(mm_tlb_gen),
+                 .gen = static_cast<std::int64_t>(mm_tlb_gen)});
     if (partial) {
         for (std::int64_t page = 0; page < f.pages; ++page) {
             // flush_tlb_one_user(): INVLPG; under PTI the user half is marked for flushing.
@@ -121,6 +123,7 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
         // flush_tlb_local() -> native_flush_tlb_local(): rewrite CR3 with its own value, which
         // has no NOFLUSH bit, so the current PCID is flushed.
         invalidate_user_asid(m, cpu, asid);
+        tlb.ctxs[asid].tlb_gen = mm_tlb_gen; // the rewrite catches up to the latest generation
         write_cr3(m, cpu, loaded_mm, asid, /*flush=*/true);
     }
     tlb.ctxs[asid].tlb_gen = mm_tlb_gen;
@@ -306,6 +309,10 @@ void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool fr
                              [&m](int c) { return !m.cpu(c).tlb.is_lazy; }); // tlb_is_not_lazy
         }
     }
+    m.emit(cpu, {.kind = RecordKind::flush_done,
+                 .flag = freed_tables,
+                 .mm = mm->id,
+                 .gen = static_cast<std::int64_t>(info.new_tlb_gen)});
 }
 
 } // namespace arch_x86

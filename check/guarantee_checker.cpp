@@ -103,6 +103,8 @@ void GuaranteeChecker::on_record(const Record& r) {
             k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
         }
     }
+    check_tlb(r);
+    check_ref(r);
     switch (r.kind) {
     case RecordKind::barrier_call_start:
         start_call(r);
@@ -314,6 +316,126 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
     }
     v.chain.push_back(why);
     violations_.push_back(std::move(v));
+}
+
+GuaranteeChecker::MmState& GuaranteeChecker::mm_state(int mm) {
+    if (static_cast<std::size_t>(mm) >= mms_.size()) {
+        mms_.resize(static_cast<std::size_t>(mm) + 1);
+    }
+    MmState& s = mms_[static_cast<std::size_t>(mm)];
+    if (s.tlb_reported.empty()) {
+        s.tlb_reported.assign(static_cast<std::size_t>(cpus_), 0);
+    }
+    return s;
+}
+
+void GuaranteeChecker::report(int property, int cpu, std::int64_t time, int task, std::string what,
+                              std::vector<std::string> chain) {
+    ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
+    if (violations_.size() >= max_reports) {
+        return;
+    }
+    Violation v;
+    v.property = property_name[property];
+    v.cpu = cpu;
+    v.time = time;
+    v.task = text_.task_name(task);
+    v.call = std::move(what);
+    v.chain = std::move(chain);
+    violations_.push_back(std::move(v));
+}
+
+void GuaranteeChecker::check_tlb(const Record& r) {
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    switch (r.kind) {
+    case RecordKind::cr3_write:
+        st.loaded_mm = r.mm;
+        st.ctx_gen = r.gen;
+        break;
+    case RecordKind::tlb_flush:
+        st.ctx_gen = r.gen;
+        break;
+    case RecordKind::return_to_user: {
+        if (r.mm < 0) {
+            break;
+        }
+        MmState& ms = mm_state(r.mm);
+        if (r.gen >= 0 && r.gen < ms.flushed_gen && !ms.tlb_reported[static_cast<std::size_t>(r.cpu)]) {
+            ms.tlb_reported[static_cast<std::size_t>(r.cpu)] = 1;
+            report(3, r.cpu, r.time.count(), r.task,
+                   fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
+                               text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
+                   {fmt::format("cpu{} returned to user mode of mm {} at t={} on a TLB context of "
+                                "generation {}, older than the completed flush",
+                                r.cpu, text_.mm_name(r.mm), r.time.count(), r.gen)});
+        }
+        break;
+    }
+    case RecordKind::flush_done: {
+        MmState& ms = mm_state(r.mm);
+        ms.flushed_gen = std::max(ms.flushed_gen, r.gen);
+        ms.flush_time = r.time.count();
+        std::fill(ms.tlb_reported.begin(), ms.tlb_reported.end(), 0);
+        for (int c = 0; c < cpus_; ++c) {
+            const CpuState& cs = cpu_[static_cast<std::size_t>(c)];
+            const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen;
+            const bool running = cs.user.active && cs.user.mm == r.mm;
+            if (stale && (running || r.flag)) {
+                ms.tlb_reported[static_cast<std::size_t>(c)] = 1;
+                report(3, c, r.time.count(), running ? cs.user.task : -1,
+                       fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",
+                                   text_.mm_name(r.mm), r.gen, r.flag ? " (page tables freed)" : "",
+                                   r.cpu),
+                       {fmt::format("when it returned at t={}, cpu{} still had mm {} loaded on a "
+                                    "TLB context of generation {}{}",
+                                    r.time.count(), c, text_.mm_name(r.mm), cs.ctx_gen,
+                                    running ? ", running its user code" : "")});
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void GuaranteeChecker::check_ref(const Record& r) {
+    if (r.kind == RecordKind::mm_free) {
+        MmState& ms = mm_state(r.mm);
+        ms.freed = true;
+        if (r.value > 0 && !ms.ref_reported) {
+            ms.ref_reported = true;
+            report(4, r.cpu, r.time.count(), r.task, fmt::format("mm {}", text_.mm_name(r.mm)),
+                   {fmt::format("__mmdrop freed mm {} at t={} while {} task(s) or CPU(s) still "
+                                "used it",
+                                text_.mm_name(r.mm), r.time.count(), r.value)});
+        }
+        return;
+    }
+    const bool uses = r.kind == RecordKind::cr3_write || r.kind == RecordKind::return_to_user ||
+                      r.kind == RecordKind::rq_curr_store || r.kind == RecordKind::task_mm_store;
+    if (!uses || r.mm < 0) {
+        return;
+    }
+    MmState& ms = mm_state(r.mm);
+    if (ms.freed && !ms.ref_reported) {
+        ms.ref_reported = true;
+        report(4, r.cpu, r.time.count(), r.task, fmt::format("mm {}", text_.mm_name(r.mm)),
+               {fmt::format("cpu{} used mm {} after it was freed: {}", r.cpu, text_.mm_name(r.mm),
+                            text_.describe(r))});
+    }
+}
+
+void GuaranteeChecker::report_reference_leak(int mm, std::int64_t count, std::int64_t holders) {
+    MmState& ms = mm_state(mm);
+    if (ms.ref_reported) {
+        return;
+    }
+    ms.ref_reported = true;
+    report(4, 0, -1, -1, fmt::format("mm {}", text_.mm_name(mm)),
+           {fmt::format("at the end of the run mm {} has mm_count {} but {} holder(s) (tasks, "
+                        "lazy CPUs, its users)",
+                        text_.mm_name(mm), count, holders)});
 }
 
 void GuaranteeChecker::retire_finished_calls() {

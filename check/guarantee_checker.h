@@ -3,6 +3,8 @@
 //   G-MB       memory ordering of every other thread's user accesses around the call
 //   G-SC       core serialization of every other thread of the mm before it runs user code again
 //   G-SC-SELF  core serialization of the caller before it returns to user mode
+//   G-TLB      no user code of an mm on a TLB context older than a completed flush of it
+//   G-REF      no use of an mm after its last reference is dropped, no leaked reference
 // Only calls that executed their entry barrier owe anything (barrier_call_start records).
 // Positions are (time, sequence): a user instruction sits strictly between the records that
 // start and end its user-mode interval. Memory is per CPU plus per open call; a call is retired
@@ -40,6 +42,9 @@ public:
     /// Per property (index into check::property_names), per CPU.
     std::int64_t count(int property, int cpu) const;
     std::size_t open_calls() const { return calls_.size(); }
+    /// End-of-run reference accounting (G-REF), computed by whoever holds the kernel state:
+    /// `mm` has `count` references but `holders` tasks and CPUs hold one.
+    void report_reference_leak(int mm, std::int64_t count, std::int64_t holders);
 
     static constexpr std::size_t max_reports = 64;
 
@@ -56,6 +61,8 @@ private:
     };
 
     struct CpuState {
+        int loaded_mm = -1;        ///< whose page tables CR3 holds
+        std::int64_t ctx_gen = -1; ///< the loaded ASID's TLB generation
         std::uint64_t last_fb = 0; ///< seq of the last [FB] (0: none)
         std::uint64_t last_ser = 0;
         UserInterval user;      ///< the open one
@@ -101,8 +108,22 @@ private:
     std::string call_name(const Call& k) const;
     std::string command_name(const Call& k) const;
 
+    struct MmState {
+        bool freed = false;
+        bool ref_reported = false;
+        std::int64_t flushed_gen = -1; ///< the latest completed flush_tlb_mm_range
+        std::int64_t flush_time = 0;
+        std::vector<std::uint8_t> tlb_reported; ///< per CPU, for the latest flush
+    };
+    MmState& mm_state(int mm);
+    void check_tlb(const kernel::Record& r);
+    void check_ref(const kernel::Record& r);
+    void report(int property, int cpu, std::int64_t time, int task, std::string what,
+                std::vector<std::string> chain);
+
     int cpus_;
     std::vector<CpuState> cpu_;
+    std::vector<MmState> mms_;
     std::vector<Call> calls_;
     std::vector<Violation> violations_;
     std::vector<std::array<std::int64_t, 5>> counts_; ///< per CPU

@@ -57,7 +57,7 @@ std::string_view record_kind_name(RecordKind k) {
                  "cr3_write",    "invlpg",         "sync_core",     "smp_mb",
                  "atomic",       "enter_lazy",     "unlazy",        "tlb_flush",
                  "ipi_send",     "ipi_handler",    "ipi_ack",       "membarrier_read",
-                 "mm_free", "membarrier_return", "rcu_sync", "irq_enter", "irq_exit",
+                 "mm_free", "membarrier_return", "rcu_sync", "flush_done", "irq_enter", "irq_exit",
                  "barrier_call_start", "barrier_call_end"};
     return names[static_cast<std::size_t>(k)];
 }

@@ -161,9 +161,11 @@ enum class RecordKind : std::uint8_t {
     ipi_handler,      ///< detail: IpiKind; other: sender CPU
     ipi_ack,          ///< detail: IpiKind; other: sender CPU
     membarrier_read,  ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
-    mm_free,          ///< __mmdrop freed mm
+    mm_free,          ///< __mmdrop freed mm; value = tasks and CPUs still using it (0 when sound)
     membarrier_return,///< sys_membarrier returns: value = cmd as passed, other = result (or -errno)
     rcu_sync,         ///< a synchronize_rcu() grace period was waited for
+    flush_done,       ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
+                      ///< flag = freed_tables
     irq_enter,        ///< an interrupt handler starts (site: the handler); value: vector
     irq_exit,         ///< ... and ends (before its exit work and return instruction)
     barrier_call_start, ///< a membarrier call's entry barrier t_a has executed: it now owes the
@@ -188,6 +190,8 @@ struct Record {
     std::int32_t other = -1;
     std::int64_t value = 0;
     sim::Cycles cost{};      ///< cycles the event itself took (serializing instructions, barriers)
+    std::int64_t gen = -1;   ///< TLB context generation: of the loaded ASID after a CR3 write, a
+                             ///< flush or at a return to user; of the mm for flush_done
     std::uint32_t path = 0;  ///< interned call path (Trace::call_path)
 };
 

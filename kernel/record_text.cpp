@@ -79,6 +79,9 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("membarrier(cmd {}) returns {}", r.value, r.other);
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";
+    case RecordKind::flush_done:
+        return fmt::format("flush_tlb_mm_range of mm {} done: generation {}{}", mm_name(r.mm), r.gen,
+                           r.flag ? ", page tables freed" : "");
     case RecordKind::irq_enter:
         return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), r.value);
     case RecordKind::irq_exit:

@@ -159,7 +159,7 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
     result.policy = policy_name;
     result.seed = options.seed.value_or(sc.machine.seed);
     result.jitter = options.jitter.value_or(sc.machine.jitter);
-    const auto knobs = resolve_policy(sc, policy_name);
+    const auto knobs = options.knobs ? options.knobs : resolve_policy(sc, policy_name);
     SIM_ASSERT(knobs.has_value(), "policy {} was not validated", policy_name);
 
     sim::SimConfig cfg;
@@ -223,6 +223,23 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
         result.error = "no progress: the watchdog stopped the run\n" + w.sim.dump_state();
     }
     result.reached_max_cycles = status == sim::RunStatus::max_cycles;
+    if (status == sim::RunStatus::finished) {
+        // G-REF at the end: every remaining mm_count reference is held by the mm's users (one
+        // for all of them) or by a task borrowing it as active_mm (kernel threads, idle tasks,
+        // a task that exited its mm).
+        for (const auto& mm : w.ks.mms) {
+            if (mm->kind != kernel::MmKind::user || mm->freed) {
+                continue;
+            }
+            std::int64_t holders = mm->mm_users > 0 ? 1 : 0;
+            for (const auto& t : w.ks.tasks) {
+                holders += t->active_mm == mm.get() && (t->kthread || t->mm == nullptr) ? 1 : 0;
+            }
+            if (holders != mm->mm_count) {
+                checker.report_reference_leak(mm->id, mm->mm_count, holders);
+            }
+        }
+    }
     for (std::size_t p = 0; p < check::property_names.size(); ++p) {
         std::int64_t total = 0;
         for (int c = 0; c < sc.machine.cpus; ++c) {

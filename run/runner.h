@@ -21,6 +21,9 @@ struct RunOptions {
     std::optional<int> jitter;           ///< overrides [machine] jitter
     /// Extra observers of the record stream (narrative, trace writers), in order.
     std::vector<kernel::RecordObserver*> observers;
+    /// Run with these knobs instead of the named policy's (bisection); the name is kept for
+    /// reports.
+    std::optional<policy::Knobs> knobs;
 };
 
 struct RunResult {

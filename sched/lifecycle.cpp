@@ -52,9 +52,10 @@ void exit_mm(Scheduler& s, int cpu, Task& t) {
 
 void mmput(Scheduler& s, int cpu, Mm* mm) {
     KFrame frame(s.m, cpu, Fn::mmput);
-    --mm->mm_users;
-    s.m.atomic(cpu, AtomicOp::mmput, mm, mm->mm_users);
-    if (mm->mm_users > 0) {
+    // atomic_dec_and_test(): the value this CPU's decrement produced decides, not a later read.
+    const std::int64_t users = --mm->mm_users;
+    s.m.atomic(cpu, AtomicOp::mmput, mm, users);
+    if (users > 0) {
         return;
     }
     // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm

@@ -250,17 +250,26 @@ void Scheduler::membarrier_finish_switch_mm(int cpu) {
 }
 
 void Scheduler::mmgrab(int cpu, Mm* mm) {
-    ++mm->mm_count;
-    m.atomic(cpu, AtomicOp::mmgrab, mm, mm->mm_count);
+    const std::int64_t count = ++mm->mm_count;
+    m.atomic(cpu, AtomicOp::mmgrab, mm, count);
 }
 
 void Scheduler::mmdrop(int cpu, Mm* mm) {
-    --mm->mm_count;
-    m.atomic(cpu, AtomicOp::mmdrop, mm, mm->mm_count);
-    if (mm->mm_count == 0) {
+    // atomic_dec_and_test(): the value this CPU's decrement produced decides.
+    const std::int64_t count = --mm->mm_count;
+    m.atomic(cpu, AtomicOp::mmdrop, mm, count);
+    if (count == 0) {
         KFrame frame(m, cpu, Fn::__mmdrop);
         mm->freed = true;
-        m.emit(cpu, {.kind = RecordKind::mm_free, .mm = mm->id});
+        // Anyone still using it makes this a use-after-free (G-REF): count them for the checker.
+        std::int64_t users = 0;
+        for (const auto& t : m.ks.tasks) {
+            users += t->state != TaskState::dead && (t->mm == mm || t->active_mm == mm) ? 1 : 0;
+        }
+        for (const auto& x : m.cpus) {
+            users += x.tlb.loaded_mm == mm ? 1 : 0;
+        }
+        m.emit(cpu, {.kind = RecordKind::mm_free, .mm = mm->id, .value = users});
     }
 }
 
