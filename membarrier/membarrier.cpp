@@ -19,9 +19,12 @@ namespace {
 constexpr std::int64_t errno_EPERM = 1;
 constexpr std::int64_t errno_EINVAL = 22;
 
-/// MEMBARRIER_CMD_BITMASK in v5.10.13: bits 0..6. The RSEQ sub-mask is defined but never used,
-/// so QUERY does not advertise the RSEQ commands (they work all the same).
-constexpr std::int64_t MEMBARRIER_CMD_BITMASK = 0x7f;
+/// MEMBARRIER_CMD_BITMASK: bits 0..6 in v4.16 and v5.10.13 (whose RSEQ sub-mask is defined but
+/// never used, so QUERY does not advertise the RSEQ commands although they work); bits 0..9 in
+/// mainline (the RSEQ pair since the 2022 fix, GET_REGISTRATIONS since v6.3).
+std::int64_t cmd_bitmask(policy::MembarrierApi api) {
+    return api == policy::MembarrierApi::mainline ? 0x3ff : 0x7f;
+}
 
 void ipi_mb(arch_x86::Machine& m, int cpu, SmpCall&) {
     KFrame frame(m, cpu, Fn::ipi_mb);
@@ -94,6 +97,17 @@ std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flag
 
 std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags,
                                   std::int32_t cpu_id) {
+    const policy::MembarrierApi api = s_.m.knobs.membarrier_api;
+    // v4.16's system call has no cpu_id and no flag at all, and no RSEQ or GET_REGISTRATIONS.
+    if (api == policy::MembarrierApi::v4_16) {
+        if (flags != 0) {
+            return -errno_EINVAL;
+        }
+        if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ ||
+            cmd == MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) {
+            return -errno_EINVAL;
+        }
+    }
     // Flags first: only PRIVATE_EXPEDITED_RSEQ takes one (MEMBARRIER_CMD_FLAG_CPU).
     if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) {
         if (flags & ~MEMBARRIER_CMD_FLAG_CPU) {
@@ -107,7 +121,7 @@ std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags
     }
     switch (cmd) {
     case MEMBARRIER_CMD_QUERY: {
-        std::int64_t mask = MEMBARRIER_CMD_BITMASK;
+        std::int64_t mask = cmd_bitmask(api);
         if (s_.m.config.nohz_full) {
             mask &= ~std::int64_t{MEMBARRIER_CMD_GLOBAL};
         }
@@ -138,6 +152,11 @@ std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags
         return private_expedited(cpu, MEMBARRIER_FLAG_RSEQ, cpu_id);
     case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ:
         return register_private_expedited(cpu, MEMBARRIER_FLAG_RSEQ);
+    case MEMBARRIER_CMD_GET_REGISTRATIONS:
+        if (api != policy::MembarrierApi::mainline) {
+            return -errno_EINVAL;
+        }
+        return get_registrations(cpu);
     default:
         return -errno_EINVAL;
     }
@@ -290,6 +309,28 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
     s_.m.smp_mb(cpu, &end);
     return 0;
+}
+
+std::int64_t Membarrier::get_registrations(int cpu) {
+    // Each REGISTER_* command is reported when either of its two state bits is set, so a
+    // SYNC_CORE registration also reports REGISTER_PRIVATE_EXPEDITED (its bit 1).
+    const std::uint32_t state = s_.m.current(cpu)->mm->membarrier_state;
+    std::int64_t mask = 0;
+    if (state & (kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY | kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED)) {
+        mask |= MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+    }
+    if (state & (kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY | kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+        mask |= MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+    }
+    if (state & (kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY |
+                 kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)) {
+        mask |= MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE;
+    }
+    if (state & (kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY |
+                 kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ)) {
+        mask |= MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ;
+    }
+    return mask;
 }
 
 void Membarrier::atomic_or(int cpu, Mm* mm, std::uint32_t bits) {

@@ -41,6 +41,7 @@ private:
     std::int64_t global_expedited(int cpu);
     std::int64_t register_private_expedited(int cpu, int flags);
     std::int64_t register_global_expedited(int cpu);
+    std::int64_t get_registrations(int cpu);
     void sync_runqueues_membarrier_state(int cpu, kernel::Mm* mm);
     void atomic_or(int cpu, kernel::Mm* mm, std::uint32_t bits);
     int num_online_cpus() const;
