@@ -1,0 +1,184 @@
+// The guarantee checker on hand-made record streams: each property is shown to hold and to fail,
+// independently of the kernel model that normally produces the records.
+
+#include "check/guarantee_checker.h"
+#include "kernel/kernel_state.h"
+
+#include <catch2/catch.hpp>
+
+namespace {
+
+using kernel::Record;
+using kernel::RecordKind;
+
+constexpr int G_MB = 0, G_SC = 1, G_SC_SELF = 2, G_TLB = 3, G_REF = 4;
+
+struct Stream {
+    Stream() : checker(2) {
+        ks.rqs.resize(2);
+        ks.new_mm("init_mm", kernel::MmKind::init_mm, -1);
+        ks.new_mm("jit", kernel::MmKind::user, 0);
+        ks.new_task("t0", false);
+        ks.new_task("t1", false);
+        checker.on_start(ks, trace);
+    }
+    void emit(std::int64_t time, int cpu, RecordKind kind, int task, int mm = -1,
+              std::int64_t value = 0, std::uint8_t detail = 0, std::int64_t gen = -1,
+              bool flag = false) {
+        Record r;
+        r.seq = ++seq;
+        r.time = sim::Cycles{time};
+        r.cpu = cpu;
+        r.kind = kind;
+        r.task = task;
+        r.mm = mm;
+        r.value = value;
+        r.detail = detail;
+        r.gen = gen;
+        r.flag = flag;
+        checker.on_record(r);
+    }
+    std::int64_t count(int property) { return checker.count(property, 0) + checker.count(property, 1); }
+
+    kernel::KernelState ks;
+    kernel::Trace trace;
+    check::GuaranteeChecker checker;
+    std::uint64_t seq = 0;
+};
+
+constexpr int jit = 1;
+constexpr auto sysret = static_cast<std::uint8_t>(kernel::ReturnInsn::sysret);
+constexpr auto iret = static_cast<std::uint8_t>(kernel::ReturnInsn::iret);
+constexpr auto sync_core = static_cast<std::uint8_t>(kernel::BarrierCall::sync_core);
+
+/// t0 on cpu0 makes a SYNC_CORE call: t_a at 100, t_b at 200, returns (SYSRET) at 300.
+void sync_core_call(Stream& s, bool ser_on_caller) {
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    if (ser_on_caller) {
+        s.emit(150, 0, RecordKind::sync_core, 0);
+    }
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+    s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+}
+
+} // namespace
+
+TEST_CASE("G-SC: a sibling's first user instruction after t_r needs a [SER] since t_a", "[check]") {
+    SECTION("a SYSRET return with nothing serializing since t_a violates") {
+        Stream s;
+        sync_core_call(s, true);
+        s.emit(350, 1, RecordKind::smp_mb, 1); // a full barrier (G-MB holds), not serializing
+        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.count(G_MB) == 0);
+        CHECK(s.count(G_SC) == 1);
+        CHECK(s.checker.count(G_SC, 1) == 1);
+        REQUIRE(s.checker.violations().size() == 1);
+        CHECK(s.checker.violations()[0].property == "G-SC");
+        CHECK(s.checker.violations()[0].t_a == 100);
+        CHECK(s.checker.violations()[0].t_r == 300);
+    }
+    SECTION("a CR3 write on that CPU after t_a satisfies it") {
+        Stream s;
+        sync_core_call(s, true);
+        s.emit(350, 1, RecordKind::cr3_write, 1, jit);
+        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.count(G_SC) == 0);
+    }
+    SECTION("an IRET return is itself the [SER]") {
+        Stream s;
+        sync_core_call(s, true);
+        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, iret);
+        CHECK(s.count(G_SC) == 0);
+    }
+    SECTION("a [SER] before t_a does not count") {
+        Stream s;
+        s.emit(50, 1, RecordKind::cr3_write, 1, jit);
+        sync_core_call(s, true);
+        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.count(G_SC) == 1);
+    }
+}
+
+TEST_CASE("G-SC-SELF: the caller's own return needs a [SER] since t_a", "[check]") {
+    Stream with;
+    sync_core_call(with, true);
+    CHECK(with.count(G_SC_SELF) == 0);
+    Stream without;
+    sync_core_call(without, false);
+    CHECK(without.count(G_SC_SELF) == 1);
+}
+
+TEST_CASE("G-MB: user code running across the whole call needs a barrier", "[check]") {
+    SECTION("continuous user code from before t_a to after t_b violates") {
+        Stream s;
+        s.emit(10, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        sync_core_call(s, true);
+        CHECK(s.count(G_MB) == 1);
+    }
+    SECTION("an IPI's barrier in between splits it") {
+        Stream s;
+        s.emit(10, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+        s.emit(100, 0, RecordKind::smp_mb, 0);
+        s.emit(150, 1, RecordKind::kernel_entry, 1, jit);
+        s.emit(160, 1, RecordKind::smp_mb, 1);
+        s.emit(170, 1, RecordKind::return_to_user, 1, jit, 0, iret);
+        s.emit(200, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+        s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        CHECK(s.count(G_MB) == 0);
+    }
+    SECTION("another mm's user code owes nothing") {
+        Stream s;
+        s.emit(10, 1, RecordKind::return_to_user, 1, 0, 0, sysret);
+        sync_core_call(s, true);
+        CHECK(s.count(G_MB) == 0);
+    }
+}
+
+TEST_CASE("G-TLB: no user code on a context older than a completed flush", "[check]") {
+    SECTION("a return to user on a stale context after the flush violates") {
+        Stream s;
+        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, /*gen=*/0);
+        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, /*gen=*/1);
+        s.emit(30, 1, RecordKind::return_to_user, 1, jit, 0, sysret, /*gen=*/0);
+        CHECK(s.count(G_TLB) == 1);
+    }
+    SECTION("a freed-tables flush may not leave the mm loaded on a stale context") {
+        Stream s;
+        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
+        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, /*freed=*/true);
+        CHECK(s.count(G_TLB) == 1);
+    }
+    SECTION("caught up contexts are fine") {
+        Stream s;
+        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
+        s.emit(15, 1, RecordKind::tlb_flush, 1, jit, 1, 0, 1);
+        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, true);
+        s.emit(30, 1, RecordKind::return_to_user, 1, jit, 0, sysret, 1);
+        CHECK(s.count(G_TLB) == 0);
+    }
+}
+
+TEST_CASE("G-REF: no use of a freed mm, no leaked reference", "[check]") {
+    SECTION("freeing an mm still in use") {
+        Stream s;
+        s.emit(10, 0, RecordKind::mm_free, 0, jit, /*users=*/1);
+        CHECK(s.count(G_REF) == 1);
+    }
+    SECTION("loading it after the free, reported once per mm") {
+        Stream s;
+        s.emit(10, 0, RecordKind::mm_free, 0, jit, 0);
+        CHECK(s.count(G_REF) == 0);
+        s.emit(20, 1, RecordKind::cr3_write, 1, jit);
+        s.emit(30, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.count(G_REF) == 1);
+    }
+    SECTION("end-of-run accounting") {
+        Stream s;
+        s.checker.report_reference_leak(jit, 2, 1);
+        CHECK(s.count(G_REF) == 1);
+    }
+}
