@@ -133,7 +133,21 @@ std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags
             return -errno_EINVAL;
         }
         if (num_online_cpus() > 1) {
+            // The guarantee (for every process) spans the grace period: t_a its start, t_b its
+            // end; each CPU's quiescent state comes with a full barrier.
+            const std::int64_t call_id = next_call_id_++;
+            for (const auto& mm : s_.m.ks.mms) {
+                if (mm->kind == kernel::MmKind::user && !mm->freed && !mm->torn_down) {
+                    s_.m.emit(cpu, {.kind = RecordKind::barrier_call_start,
+                                    .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global),
+                                    .mm = mm->id,
+                                    .other = -1,
+                                    .value = call_id});
+                }
+            }
             s_.rcu.synchronize_rcu(cpu);
+            s_.m.emit(s_.m.current(cpu) != nullptr ? cpu : cpu,
+                      {.kind = RecordKind::barrier_call_end, .value = call_id});
         }
         return 0;
     case MEMBARRIER_CMD_GLOBAL_EXPEDITED:

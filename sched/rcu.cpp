@@ -62,13 +62,18 @@ void Rcu::note_context_switch(int cpu) {
 
 void Rcu::scan(int cpu, std::uint64_t data) {
     GracePeriod& gp = gps_[static_cast<std::size_t>(timer_index(data))];
-    // force_quiescent_state(): a CPU that is idle or in user mode is in an extended quiescent
-    // state; one running kernel code must still pass through a context switch.
+    // force_quiescent_state(): an idle CPU is in an extended quiescent state (dynticks idle). A
+    // CPU running a task (in user mode too: without nohz_full that is no extended quiescent
+    // state) must pass through the scheduler; RCU makes it do so with resched_cpu(), a
+    // reschedule IPI, and its __schedule reports the quiescent state after a full barrier.
     for (int c = 0; c < s_.m.sim.cpus(); ++c) {
-        const auto& x = s_.m.cpu(c);
-        const bool idle = s_.m.rq(c).curr->idle;
-        if (gp.pending[static_cast<std::size_t>(c)] && (idle || x.mode == arch_x86::Mode::user)) {
+        if (!gp.pending[static_cast<std::size_t>(c)]) {
+            continue;
+        }
+        if (s_.m.rq(c).curr->idle) {
             report(gp, c);
+        } else if (c != cpu) {
+            s_.resched_curr(cpu, c);
         }
     }
     if (gp.remaining > 0) {

@@ -1,9 +1,10 @@
 #pragma once
 // synchronize_rcu(), reduced to what membarrier needs (kernel/rcu/tree.c, as a model): a grace
 // period ends when every online CPU has passed a quiescent state after it started -- a context
-// switch (rcu_note_context_switch in __schedule), or being idle or in user mode when the
-// grace-period machinery looks (an extended quiescent state) -- and not before the
-// `rcu_grace_period` cost has elapsed. The machinery itself (rcu_gp_kthread, softirqs) is not a
+// switch (rcu_note_context_switch in __schedule, right before the rq lock's full barrier), or
+// being idle when the grace-period machinery looks (an extended quiescent state); a CPU still
+// running a task is sent a reschedule IPI (resched_cpu) -- and not before the `rcu_grace_period`
+// cost has elapsed. The machinery itself (rcu_gp_kthread, softirqs) is not a
 // task here: its scans are timer interrupts on the waiter's CPU, and its end wakes the waiter
 // from that interrupt.
 
