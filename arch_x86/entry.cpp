@@ -22,7 +22,8 @@ void pti_switch_cr3(Machine& m, int c, bool to_user) {
     bool flush = !m.config.pcid;
     std::int64_t pcid = m.config.pcid ? x.tlb.loaded_mm_asid + 1 : 0;
     if (to_user && m.config.pcid) {
-        const auto bit = static_cast<std::uint16_t>(1U << x.tlb.loaded_mm_asid);
+        // The same bit invalidate_user_asid() sets: kern_pcid(asid) = asid + 1.
+        const auto bit = static_cast<std::uint16_t>(1U << (x.tlb.loaded_mm_asid + 1));
         if (x.tlb.user_pcid_flush_mask & bit) {
             flush = true;
             x.tlb.user_pcid_flush_mask = static_cast<std::uint16_t>(x.tlb.user_pcid_flush_mask & ~bit);
