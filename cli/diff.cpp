@@ -1,0 +1,285 @@
+#include "cli/diff.h"
+
+#include "check/counter_catalog.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace cli {
+
+std::pair<int, int> diff_rank(std::string_view n) {
+    if (n == "ser.redundant") {
+        return {0, 0};
+    }
+    if (n == redundant_cycles_row) {
+        return {0, 1};
+    }
+    if (n.starts_with("ser.sync_core@")) {
+        return {1, 0};
+    }
+    if (n.starts_with("cycles.sync_core@")) {
+        return {1, 1};
+    }
+    if (n == "ser.sync_core") {
+        return {1, 2};
+    }
+    if (n == "ser.total") {
+        return {1, 3};
+    }
+    if (n.starts_with("ser.")) {
+        return {1, 4};
+    }
+    if (n == "cycles.ser") {
+        return {1, 5};
+    }
+    if (n.starts_with("fb.")) {
+        return {2, 0};
+    }
+    if (n == "cycles.fb") {
+        return {2, 1};
+    }
+    return {3, 0};
+}
+
+namespace {
+
+std::string error_of(const DiffPair& p) {
+    if (!p.a->error.empty()) {
+        return fmt::format("error under {}: {}", p.a->policy, p.a->error);
+    }
+    if (!p.b->error.empty()) {
+        return fmt::format("error under {}: {}", p.b->policy, p.b->error);
+    }
+    return {};
+}
+
+std::string signed_num(std::int64_t v) { return v > 0 ? fmt::format("+{}", v) : fmt::format("{}", v); }
+
+std::string label(const std::string& name) {
+    return name == redundant_cycles_row ? "cycles of ser.redundant (derived)" : name;
+}
+
+std::int64_t total_of(const run::RunResult& r, std::string_view name) {
+    return r.counters.value(name).value_or(0);
+}
+
+std::int64_t violations_of(const run::RunResult& r) {
+    std::int64_t n = 0;
+    for (const auto& p : check::property_names) {
+        n += total_of(r, fmt::format("violation.{}", p));
+    }
+    return n;
+}
+
+} // namespace
+
+std::vector<CounterDelta> counter_deltas(const DiffPair& p, bool per_cpu) {
+    std::vector<std::string> names;
+    for (const auto& d : p.a->counters.declared()) {
+        names.push_back(d.name);
+    }
+    names.emplace_back(redundant_cycles_row);
+    std::stable_sort(names.begin(), names.end(), [](const std::string& x, const std::string& y) {
+        return diff_rank(x) < diff_rank(y);
+    });
+    std::vector<CounterDelta> out;
+    const int cpus = std::min(p.a->counters.cpus(), p.b->counters.cpus());
+    for (const auto& n : names) {
+        CounterDelta d{n, 0, 0};
+        if (n == redundant_cycles_row) {
+            d.a = p.redundant_cycles_a;
+            d.b = p.redundant_cycles_b;
+        } else {
+            d.a = total_of(*p.a, n);
+            d.b = total_of(*p.b, n);
+        }
+        if (d.a != d.b) {
+            out.push_back(d);
+        }
+        if (!per_cpu || n == redundant_cycles_row) {
+            continue;
+        }
+        for (int c = 0; c < cpus; ++c) {
+            const std::string full = fmt::format("cpu{}.{}", c, n);
+            CounterDelta dc{full, total_of(*p.a, full), total_of(*p.b, full)};
+            if (dc.a != dc.b) {
+                out.push_back(dc);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<Verdict> verdicts(const run::RunResult& a, const run::RunResult& b) {
+    std::vector<Verdict> out;
+    for (const auto& p : check::property_names) {
+        const std::string prop(p);
+        const auto has = [&](const run::RunResult& r) {
+            return std::find(r.violations.begin(), r.violations.end(), prop) != r.violations.end();
+        };
+        out.push_back({prop, has(a), has(b)});
+    }
+    return out;
+}
+
+std::string format_diff(const DiffPair& p, bool per_cpu) {
+    std::string out = fmt::format("scenario {} ({}): {} -> {}\n", p.a->scenario, p.file,
+                                  p.a->policy, p.b->policy);
+    if (const auto err = error_of(p); !err.empty()) {
+        return out + fmt::format("  {}\n", err.substr(0, err.find('\n')));
+    }
+    const auto rows = counter_deltas(p, per_cpu);
+    if (rows.empty()) {
+        out += "  no counter differs\n";
+    } else {
+        std::size_t w0 = std::string("counter").size();
+        std::size_t wa = p.a->policy.size();
+        std::size_t wb = p.b->policy.size();
+        std::size_t wd = std::string("delta").size();
+        for (const auto& r : rows) {
+            w0 = std::max(w0, label(r.name).size());
+            wa = std::max(wa, std::to_string(r.a).size());
+            wb = std::max(wb, std::to_string(r.b).size());
+            wd = std::max(wd, signed_num(r.delta()).size());
+        }
+        out += fmt::format("  {:<{}}  {:>{}}  {:>{}}  {:>{}}\n", "counter", w0, p.a->policy, wa,
+                           p.b->policy, wb, "delta", wd);
+        for (const auto& r : rows) {
+            out += fmt::format("  {:<{}}  {:>{}}  {:>{}}  {:>{}}\n", label(r.name), w0, r.a, wa,
+                               r.b, wb, signed_num(r.delta()), wd);
+        }
+    }
+    bool changed = false;
+    for (const auto& v : verdicts(*p.a, *p.b)) {
+        if (v.violated_a != v.violated_b) {
+            changed = true;
+            out += fmt::format("  {}: {} under {}, {} under {}\n", v.property,
+                               v.violated_a ? "violated" : "holds", p.a->policy,
+                               v.violated_b ? "violated" : "holds", p.b->policy);
+        }
+    }
+    if (!changed) {
+        std::string same;
+        for (const auto& prop : p.a->violations) {
+            same += (same.empty() ? "" : ", ") + prop;
+        }
+        out += same.empty() ? "  verdicts: no change (no property violated under either)\n"
+                            : fmt::format("  verdicts: no change ({} violated under both)\n", same);
+    }
+    return out;
+}
+
+std::string format_diff_summary(const std::vector<DiffPair>& pairs, const std::string& a,
+                                const std::string& b) {
+    std::int64_t red_a = 0, red_b = 0, rc_a = 0, rc_b = 0, cs_a = 0, cs_b = 0, v_a = 0, v_b = 0;
+    std::size_t ok = 0, differing = 0, errors = 0;
+    std::vector<std::string> changes;
+    for (const auto& p : pairs) {
+        if (!error_of(p).empty()) {
+            ++errors;
+            continue;
+        }
+        ++ok;
+        red_a += total_of(*p.a, "ser.redundant");
+        red_b += total_of(*p.b, "ser.redundant");
+        rc_a += p.redundant_cycles_a;
+        rc_b += p.redundant_cycles_b;
+        cs_a += total_of(*p.a, "cycles.ser");
+        cs_b += total_of(*p.b, "cycles.ser");
+        v_a += violations_of(*p.a);
+        v_b += violations_of(*p.b);
+        if (!counter_deltas(p, false).empty()) {
+            ++differing;
+        }
+        for (const auto& v : verdicts(*p.a, *p.b)) {
+            if (v.violated_a != v.violated_b) {
+                changes.push_back(fmt::format("{}: {}: {} under {}, {} under {}", p.a->scenario,
+                                              v.property, v.violated_a ? "violated" : "holds", a,
+                                              v.violated_b ? "violated" : "holds", b));
+            }
+        }
+    }
+    std::string out = fmt::format("summary: {} scenario{}, {} -> {}", ok, ok == 1 ? "" : "s", a, b);
+    if (errors > 0) {
+        out += fmt::format(" ({} not compared: scenario errors)", errors);
+    }
+    out += "\n";
+    const auto row = [&](const std::string& name, std::int64_t x, std::int64_t y) {
+        out += fmt::format("  {:<36} {:>10} -> {:<10} ({})\n", name, x, y, signed_num(y - x));
+    };
+    row("ser.redundant", red_a, red_b);
+    row("cycles of ser.redundant (derived)", rc_a, rc_b);
+    row("cycles.ser", cs_a, cs_b);
+    row("violations (all properties)", v_a, v_b);
+    out += fmt::format("  scenarios whose counters differ: {} of {}\n", differing, ok);
+    if (changes.empty()) {
+        out += "  verdict changes: none\n";
+    } else {
+        out += fmt::format("  verdict changes: {}\n", changes.size());
+        for (const auto& c : changes) {
+            out += "    " + c + "\n";
+        }
+    }
+    return out;
+}
+
+Json diff_json(const std::vector<DiffPair>& pairs,
+               const std::vector<std::pair<std::size_t, std::size_t>>& run_index,
+               const std::string& a, const std::string& b, bool per_cpu) {
+    Json scenarios = Json::array();
+    std::int64_t red_a = 0, red_b = 0, rc_a = 0, rc_b = 0, cs_a = 0, cs_b = 0, v_a = 0, v_b = 0;
+    std::size_t differing = 0, changes = 0, compared = 0;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const auto& p = pairs[i];
+        Json s;
+        s["scenario"] = p.a->scenario;
+        s["file"] = p.file;
+        s["runs"] = {run_index[i].first, run_index[i].second};
+        const auto err = error_of(p);
+        s["error"] = err.empty() ? Json(nullptr) : Json(err);
+        Json counters = Json::array();
+        Json verdict_rows = Json::array();
+        if (err.empty()) {
+            ++compared;
+            const auto rows = counter_deltas(p, per_cpu);
+            differing += !counter_deltas(p, false).empty();
+            for (const auto& r : rows) {
+                counters.push_back({{"name", r.name}, {"a", r.a}, {"b", r.b}, {"delta", r.delta()}});
+            }
+            for (const auto& v : verdicts(*p.a, *p.b)) {
+                changes += v.violated_a != v.violated_b;
+                verdict_rows.push_back({{"property", v.property},
+                                        {"a", v.violated_a ? "violated" : "holds"},
+                                        {"b", v.violated_b ? "violated" : "holds"},
+                                        {"changed", v.violated_a != v.violated_b}});
+            }
+            red_a += total_of(*p.a, "ser.redundant");
+            red_b += total_of(*p.b, "ser.redundant");
+            rc_a += p.redundant_cycles_a;
+            rc_b += p.redundant_cycles_b;
+            cs_a += total_of(*p.a, "cycles.ser");
+            cs_b += total_of(*p.b, "cycles.ser");
+            v_a += violations_of(*p.a);
+            v_b += violations_of(*p.b);
+        }
+        s["counters"] = std::move(counters);
+        s["verdicts"] = std::move(verdict_rows);
+        scenarios.push_back(std::move(s));
+    }
+    const auto total = [](const char* name, std::int64_t x, std::int64_t y) {
+        return Json{{"name", name}, {"a", x}, {"b", y}, {"delta", y - x}};
+    };
+    Json summary;
+    summary["scenarios"] = compared;
+    summary["errors"] = pairs.size() - compared;
+    summary["differing"] = differing;
+    summary["verdict_changes"] = changes;
+    summary["totals"] = Json::array({total("ser.redundant", red_a, red_b),
+                                     total("derived.redundant_cycles", rc_a, rc_b),
+                                     total("cycles.ser", cs_a, cs_b),
+                                     total("violations", v_a, v_b)});
+    return Json{{"policies", {a, b}}, {"scenarios", std::move(scenarios)}, {"summary", std::move(summary)}};
+}
+
+} // namespace cli

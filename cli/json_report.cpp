@@ -1,0 +1,105 @@
+#include "cli/json_report.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#ifndef TLBSIM_VERSION
+#define TLBSIM_VERSION "unknown"
+#endif
+
+namespace cli {
+
+Json result_value_json(const scenario::ResultValue& v) {
+    if (v.is_errno) {
+        return v.errno_name;
+    }
+    return v.value;
+}
+
+Json run_json(const run::RunResult& r, const RunInfo& info) {
+    Json j;
+    j["scenario"] = r.scenario;
+    j["file"] = info.file;
+    j["policy"] = r.policy;
+    j["seed"] = r.seed;
+    j["jitter"] = r.jitter;
+    j["ghz"] = info.ghz;
+    j["cpus"] = r.counters.cpus();
+    j["error"] = r.error.empty() ? Json(nullptr) : Json(r.error);
+    j["reached_max_cycles"] = r.reached_max_cycles;
+    j["cycles"] = r.cycles;
+    j["events"] = r.events;
+    j["wall_seconds"] = r.wall_seconds;
+
+    Json totals = Json::object();
+    Json per_cpu = Json::array();
+    const auto& decls = r.counters.declared();
+    for (const auto& d : decls) {
+        totals[d.name] = r.counters.value(d.name).value_or(0);
+    }
+    for (int c = 0; c < r.counters.cpus(); ++c) {
+        Json cpu = Json::object();
+        for (const auto& d : decls) {
+            cpu[d.name] = r.counters.value(fmt::format("cpu{}.{}", c, d.name)).value_or(0);
+        }
+        per_cpu.push_back(std::move(cpu));
+    }
+    j["counters"] = {{"totals", std::move(totals)}, {"per_cpu", std::move(per_cpu)}};
+    j["derived"] = {{"redundant_cycles", info.redundant_cycles}};
+
+    j["violated"] = r.violations;
+    Json violations = Json::array();
+    for (const auto& v : r.violation_reports) {
+        violations.push_back({{"property", v.property},
+                              {"cpu", v.cpu},
+                              {"time", v.time},
+                              {"task", v.task},
+                              {"call", v.call},
+                              {"t_a", v.t_a},
+                              {"t_b", v.t_b},
+                              {"t_r", v.t_r},
+                              {"chain", v.chain}});
+    }
+    j["violations"] = std::move(violations);
+
+    Json results = Json::object();
+    for (const auto& [label, value] : r.results) {
+        results[label] = result_value_json(value);
+    }
+    j["results"] = std::move(results);
+    j["expectation_failures"] =
+        info.expectation_failures ? Json(*info.expectation_failures) : Json(nullptr);
+    return j;
+}
+
+Json json_document(std::string_view command) {
+    Json doc;
+    doc["schema"] = json_schema_version;
+    doc["generator"] = {{"name", "tlbsim"}, {"version", TLBSIM_VERSION}};
+    doc["command"] = command;
+    doc["runs"] = Json::array();
+    doc["errors"] = Json::array();
+    return doc;
+}
+
+Json error_json(const std::string& file, const std::string& message) {
+    return {{"file", file}, {"message", message}};
+}
+
+void write_json_file(const std::string& path, const Json& doc) {
+    std::ofstream os(path, std::ios::binary);
+    if (!os) {
+        throw std::runtime_error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
+    }
+    os << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    os.flush();
+    if (!os) {
+        throw std::runtime_error(fmt::format("{}: write failed", path));
+    }
+}
+
+} // namespace cli

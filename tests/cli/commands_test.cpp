@@ -1,0 +1,135 @@
+// The other commands: diff's order and plain verdicts, policies --markdown generated from the
+// policy tables, -v, usage errors and exit codes.
+
+#include "support.h"
+
+#include "policy/knobs.h"
+#include "policy/presets.h"
+
+using namespace clitest;
+
+namespace {
+
+std::size_t line_of(const std::vector<std::string>& ls, const std::string& prefix) {
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+        if (ls[i].rfind(prefix, 0) == 0) {
+            return i;
+        }
+    }
+    FAIL("no line starts with \"" << prefix << "\"");
+    return 0;
+}
+
+} // namespace
+
+TEST_CASE("diff: redundant first, then by site, then barriers, then the rest", "[cli][diff]") {
+    TempDir dir;
+    const std::string busy = dir.write("busy.toml", busy_scenario);
+    const std::string viol = dir.write("v.toml", violation_scenario);
+    const Cmd c = tlbsim({"diff", busy, viol, "--policy", "v5.10", "--policy", "rfc-v2"});
+    INFO(c.out << c.err);
+    REQUIRE(c.code == cli::exit_ok);
+    const auto ls = lines(c.out);
+    const std::size_t head = line_of(ls, "scenario busy");
+    std::vector<std::string> rows;
+    for (std::size_t i = head + 2; i < ls.size() && ls[i].rfind("  ", 0) == 0 &&
+                                   ls[i].find("verdicts") == std::string::npos;
+         ++i) {
+        rows.push_back(ls[i].substr(2, ls[i].find(' ', 2) - 2));
+    }
+    REQUIRE(rows.size() >= 6);
+    CHECK(rows[0] == "ser.redundant");
+    CHECK(rows[1] == "cycles"); // "cycles of ser.redundant (derived)"
+    CHECK(rows[2] == "ser.sync_core@finish_task_switch");
+    const auto pos = [&](const std::string& n) {
+        return std::find(rows.begin(), rows.end(), n) - rows.begin();
+    };
+    CHECK(pos("ser.total") < pos("fb.total"));
+    CHECK(pos("fb.total") < pos("cycles.fb"));
+    // Values and delta.
+    const std::string red = ls[head + 2];
+    CHECK(red.find(" 1 ") != std::string::npos);
+    CHECK(red.substr(red.size() - 2) == "-1");
+    // The verdict change in plain words, and the summary.
+    CHECK(c.out.find("  G-SC: holds under v5.10, violated under rfc-v2\n") != std::string::npos);
+    CHECK(c.out.find("summary: 2 scenarios, v5.10 -> rfc-v2") != std::string::npos);
+    CHECK(c.out.find("mb-lazy: G-SC: holds under v5.10, violated under rfc-v2") != std::string::npos);
+}
+
+TEST_CASE("diff: usage", "[cli][diff]") {
+    TempDir dir;
+    const std::string busy = dir.write("busy.toml", busy_scenario);
+    CHECK(tlbsim({"diff", busy, "--policy", "v5.10"}).code == cli::exit_usage);
+    CHECK(tlbsim({"diff", busy, "--policy", "v5.10", "--policy", "nope"}).code == cli::exit_usage);
+    CHECK(tlbsim({"diff", "--policy", "v5.10", "--policy", "rfc-v2"}).code == cli::exit_usage);
+    const std::string dead = dir.write("d.toml", deadlock_scenario);
+    const Cmd c = tlbsim({"diff", dead, "--policy", "v5.10", "--policy", "rfc-v2"});
+    CHECK(c.code == cli::exit_usage);
+    CHECK(c.out.find("error under v5.10: deadlock") != std::string::npos);
+}
+
+TEST_CASE("policies --markdown is generated from the preset and knob tables", "[cli][docs]") {
+    const Cmd c = tlbsim({"policies", "--markdown"});
+    REQUIRE(c.code == cli::exit_ok);
+    for (const auto& p : policy::presets()) {
+        INFO(p.name);
+        CHECK(c.out.find("| `" + std::string(p.name) + "` |") != std::string::npos);
+    }
+    for (const auto& k : policy::knob_table()) {
+        INFO(k.name);
+        CHECK(c.out.find("| `" + std::string(k.name) + "` |") != std::string::npos);
+    }
+    // Every table row has as many cells as its header.
+    std::size_t header_cells = 0;
+    for (const auto& l : lines(c.out)) {
+        if (l.empty() || l[0] != '|') {
+            header_cells = 0;
+            continue;
+        }
+        std::size_t cells = 0;
+        for (std::size_t i = 1; i < l.size(); ++i) {
+            cells += l[i] == '|' && l[i - 1] != '\\';
+        }
+        if (header_cells == 0) {
+            header_cells = cells;
+        }
+        CHECK(cells == header_cells);
+    }
+    CHECK(tlbsim({"counters", "--markdown"}).code == cli::exit_ok);
+    CHECK(tlbsim({"costs", "--markdown"}).code == cli::exit_ok);
+}
+
+TEST_CASE("run -v narrates every record", "[cli][run]") {
+    TempDir dir;
+    const std::string file = dir.write("v.toml", violation_scenario);
+    const Cmd c = tlbsim({"run", file, "--policy", "v5.10", "-v"});
+    INFO(c.err);
+    REQUIRE(c.code == cli::exit_ok);
+    CHECK(c.out.find("-- mb-lazy under v5.10") != std::string::npos);
+    CHECK(c.out.find("return to user by IRET (mm jit)") != std::string::npos);
+    CHECK(c.out.find("sync_core by IRET-to-self  [finish_task_switch") != std::string::npos);
+}
+
+TEST_CASE("exit codes of the command line", "[cli]") {
+    TempDir dir;
+    CHECK(tlbsim({}).code == cli::exit_usage);
+    CHECK(tlbsim({"--help"}).code == cli::exit_ok);
+    CHECK(tlbsim({"--version"}).code == cli::exit_ok);
+    CHECK(tlbsim({"frobnicate"}).code == cli::exit_usage);
+    CHECK(tlbsim({"run", "--no-such-option"}).code == cli::exit_usage);
+    const std::string bad = dir.write("bad.toml", "[machine]\ncpus = 0\n");
+    const Cmd c = tlbsim({"run", bad});
+    CHECK(c.code == cli::exit_usage);
+    CHECK(lines(c.err).size() == 1); // one line: file:line:col: path: message
+    CHECK(c.err.rfind(bad + ":", 0) == 0);
+    // An expectation that fails under run exits 1.
+    const std::string wrong = dir.write(
+        "w.toml", std::string(violation_scenario) +
+                      "\n[[expect]]\npolicy = \"v5.10\"\ncounters = { \"ser.total\" = 1 }\n");
+    CHECK(tlbsim({"run", wrong}).code == cli::exit_expectation);
+    // explain still works.
+    const std::string v = dir.write("v.toml", violation_scenario);
+    const Cmd e = tlbsim({"explain", v, "--policy", "v5.10", "ser.sync_core"});
+    CHECK(e.code == cli::exit_ok);
+    CHECK(e.out.find("ser.sync_core = ") == 0);
+}
