@@ -18,10 +18,12 @@
 #include "cli/timeline.h"
 #include "kernel/cost_model.h"
 #include "policy/presets.h"
+#include "run/bisect.h"
 #include "run/runner.h"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -268,14 +270,50 @@ void policies_markdown(const Io& io) {
 }
 
 int cmd_policies(const std::vector<std::string>& args, const Io& io) {
-    po::options_description desc("tlbsim policies [--diff A B] [--markdown]");
+    po::options_description desc("tlbsim policies [--diff A B] [--bisect A B FILE] [--markdown]");
     desc.add_options()("help,h", "this help")                                                //
         ("diff", po::value<std::vector<std::string>>()->multitoken(),
          "show the knobs on which presets A and B differ")                                   //
+        ("bisect", po::value<std::vector<std::string>>()->multitoken(),
+         "A B FILE: the smallest set of knobs that, moved from A's values to B's, flips "
+         "FILE's verdict")                                                                    //
         ("markdown", "print the presets, the knobs and their values per preset as Markdown");
     const auto vm = parse(desc, {}, args);
     if (vm.count("help")) {
         fmt::print(io.out, "{}", help_text(desc));
+        return exit_ok;
+    }
+    if (vm.count("bisect")) {
+        const auto words = vm["bisect"].as<std::vector<std::string>>();
+        if (words.size() != 3) {
+            throw UsageError("policies --bisect takes A B FILE");
+        }
+        const scenario::Scenario sc = cli::load_scenario(words[2]);
+        for (int i = 0; i < 2; ++i) {
+            if (!run::resolve_policy(sc, words[static_cast<std::size_t>(i)])) {
+                throw UsageError(fmt::format("{}: unknown policy \"{}\"", words[2],
+                                             words[static_cast<std::size_t>(i)]));
+            }
+        }
+        const run::BisectResult b = run::bisect(sc, words[0], words[1]);
+        auto show = [](const std::vector<std::string>& v) {
+            return v.empty() ? std::string("holds") : fmt::format("violates {}", fmt::join(v, ", "));
+        };
+        fmt::print(io.out, "{} under {}: {}\n{} under {}: {}\n", sc.name, words[0], show(b.verdict_a),
+                   sc.name, words[1], show(b.verdict_b));
+        fmt::print(io.out, "knobs that differ: {}\n", fmt::join(b.differing, ", "));
+        if (!b.flips) {
+            fmt::print(io.out, "the verdict is the same: nothing to bisect\n");
+        } else if (b.culprit.empty()) {
+            fmt::print(io.out, "no subset of the knobs reproduces {}'s verdict from {} within {} runs\n",
+                       words[1], words[0], b.runs);
+        } else {
+            fmt::print(io.out, "smallest flipping set ({} runs): {}\n", b.runs, fmt::join(b.culprit, ", "));
+            for (const auto& k : b.culprit) {
+                const auto* info = policy::find_knob(k);
+                fmt::print(io.out, "  {}: {}\n", k, info->description);
+            }
+        }
         return exit_ok;
     }
     if (vm.count("diff")) {
