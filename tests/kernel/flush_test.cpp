@@ -1,0 +1,251 @@
+// flush_tlb_mm_range and the shootdown (arch/x86/mm/tlb.c and kernel/smp.c, v5.10.13;
+// docs/kernel-notes.md §3.4-§3.6, §4.1-§4.3): local partial and full flushes, remote targets,
+// lazy CPUs skipped or unlazied, and the single-target fast path that sends no IPI to a polling
+// idle CPU.
+
+#include "kernel/support.h"
+
+#include <string>
+
+namespace {
+
+struct Counters {
+    const run::RunResult& r;
+    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
+};
+
+} // namespace
+
+SCENARIO("local flushes: INVLPG per page up to the 33-page ceiling, else one CR3", "[flush]") {
+    GIVEN("one thread flushing its own mm with several ranges on a one-CPU machine") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 1
+max_cycles = 100000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 100", "flush_tlb pages=3", "flush_tlb pages=33", "flush_tlb pages=34",
+           "flush_tlb", "flush_tlb pages=1 freed_tables", "user 1000000"]
+)");
+        const Counters c{r};
+        THEN("partial flushes are INVLPGs, full ones a single flushing CR3 write") {
+            // Each flush bumps tlb_gen by one (inc_mm_tlb_gen) and finds ctxs[1].tlb_gen one
+            // behind, so flush_tlb_func_common may flush partially when the range is not ALL:
+            //   pages=3  -> 3 INVLPG;  pages=33 -> 33 INVLPG (33 is not > the ceiling);
+            //   pages=34 -> over the ceiling: end = TLB_FLUSH_ALL, one CR3 rewrite (flush);
+            //   pages=0  -> TLB_FLUSH_ALL: one CR3 (flush);
+            //   pages=1 freed_tables -> 1 INVLPG (freed_tables only matters for remote CPUs,
+            //   and there are none).
+            CHECK(c("ser.invlpg") == 3 + 33 + 1);
+            // The boot switch idle->a (fresh ASID: flush) and the two full flushes.
+            CHECK(c("ser.cr3") == 3);
+            CHECK(c("cr3.write.flush") == 3);
+            CHECK(c("cr3.write.noflush") == 0);
+            CHECK(c("tlb.flush.local") == 5);
+            CHECK(c("tlb.flush.remote") == 0);
+            CHECK(c("ipi.sent") == 0);
+            // a's ret_from_fork; each flush_tlb returns by SYSRET.
+            CHECK(c("ser.iret") == 1);
+            // The boot switch's 7 (rq_lock, clear_tsk_need_resched, cpumask_set_cpu,
+            // mmdrop(init_mm), siglock, set_tsk_thread_flag, clear_thread_flag) and one
+            // inc_mm_tlb_gen (atomic64_inc_return) per flush. flush_tlb_mm_range has no smp_mb.
+            CHECK(c("fb.atomic") == 7 + 5);
+            CHECK(c("fb.smp_mb") == 0);
+            CHECK(c("ser.total") == 37 + 3 + 1);
+        }
+    }
+}
+
+SCENARIO("remote flushes skip lazy CPUs unless page tables were freed", "[flush][lazy]") {
+    GIVEN("cpu0 flushing p while cpu1 idles lazily on p and cpu2 runs p in user mode") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 3
+max_cycles = 60000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 5000", "flush_tlb pages=1", "user 5000", "flush_tlb pages=1 freed_tables",
+           "user 1000000", "signal done"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 100", "wait done"]
+
+[[thread]]
+name = "c"
+process = "p"
+cpu = 2
+program = ["user 1000000"]
+)");
+        const Counters c{r};
+        THEN("the first flush IPIs only cpu2, the freed_tables flush both, unlazying cpu1") {
+            // Flush 1 (freed_tables = false): on_each_cpu_cond_mask over mm_cpumask = {0,1,2}
+            // with tlb_is_not_lazy: cpu1 is lazy and skipped, cpu2 gets a real IPI (two
+            // candidates, so not the single-target path). Flush 2 (freed_tables):
+            // smp_call_function_many to {1,2}: two IPIs, cpu1 included although lazy.
+            CHECK(c("ipi.tlb") == 1 + 2);
+            CHECK(c("cpu0.ipi.sent") == 3);
+            CHECK(c("cpu1.ipi.received") == 1);
+            CHECK(c("cpu2.ipi.received") == 2);
+            // cpu0: one INVLPG per flush locally.
+            CHECK(c("cpu0.ser.invlpg") == 2);
+            CHECK(c("cpu0.tlb.flush.local") == 2);
+            // cpu2 runs p: both handlers do a partial flush (1 page, generation one behind):
+            // one INVLPG each, then IRET back to user mode.
+            CHECK(c("cpu2.tlb.flush.remote") == 2);
+            CHECK(c("cpu2.ser.invlpg") == 2);
+            CHECK(c("cpu2.ser.iret") == 1 + 2); // ret_from_fork + two IPI returns
+            // cpu1's handler finds is_lazy: switch_mm_irqs_off(NULL, &init_mm): cpumask_clear_cpu
+            // and a CR3 write to init_mm (slot 0, current: NOFLUSH); counted as tlb.unlazy, not
+            // as a flush. Then IRET to the idle loop (kernel mode).
+            CHECK(c("cpu1.tlb.unlazy") == 1);
+            CHECK(c("cpu1.tlb.flush.remote") == 0);
+            CHECK(c("cpu1.ser.cr3") == 2); // boot idle->b (flush) + unlazy (noflush)
+            CHECK(c("cpu1.cr3.write.noflush") == 1);
+            CHECK(c("cpu1.ser.iret") == 1 + 1); // ret_from_fork + IRET to kernel
+            // cpu0 atomics: boot 7; two inc_mm_tlb_gen; one llist_add for flush 1 (cpu2 only),
+            // two for flush 2. No set_nr_if_polling: multi-target calls send real IPIs.
+            CHECK(c("cpu0.fb.atomic") == 7 + 2 + 1 + 2);
+            // cpu1 atomics: boot 7; b's wait (rq_lock, clear_tsk_need_resched, mmgrab(p));
+            // the unlazy's cpumask_clear_cpu.
+            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 1);
+            CHECK(c("ipi.received") == c("ipi.sent"));
+        }
+    }
+}
+
+SCENARIO("a single-target flush to a polling idle CPU sends no IPI", "[flush][idle]") {
+    const std::string scenario = R"(
+[machine]
+cpus = 2
+max_cycles = 40000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 5000", "flush_tlb pages=1 freed_tables", "user 1000000", "signal done"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 100", "wait done"]
+)";
+    GIVEN("idle = \"poll\" (the default)") {
+        const auto r = test::run(scenario);
+        const Counters c{r};
+        THEN("set_nr_if_polling replaces the IPI and the flush runs from the idle loop") {
+            // One other CPU in the mask: smp_call_function_many's fast path, i.e.
+            // smp_call_function_single: llist_add, then set_nr_if_polling on cpu1's idle task.
+            CHECK(c("ipi.sent") == 0);
+            CHECK(c("ipi.received") == 0);
+            // cpu1 runs flush_tlb_func_remote from do_idle (flush_smp_call_function_from_idle):
+            // unlazy (cpumask_clear_cpu, CR3 to init_mm), and no IRET: its only IRET is b's
+            // ret_from_fork.
+            CHECK(c("cpu1.tlb.unlazy") == 1);
+            CHECK(c("cpu1.ser.cr3") == 2);
+            CHECK(c("cpu1.ser.iret") == 1);
+            // The idle loop then calls schedule_idle(): __schedule with no switch, rq_lock and
+            // clear_tsk_need_resched. cpu1: boot 7 + wait 3 + cpumask_clear_cpu 1 + 2.
+            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 1 + 2);
+            // cpu0: boot 7 + inc_mm_tlb_gen + llist_add + set_nr_if_polling.
+            CHECK(c("cpu0.fb.atomic") == 7 + 3);
+            CHECK(c("cpu0.ser.invlpg") == 1);
+        }
+    }
+    GIVEN("idle = \"halt\"") {
+        std::string halt = scenario;
+        halt.replace(halt.find("cpus = 2"), 8, "cpus = 2\nidle = \"halt\"");
+        const auto r = test::run(halt);
+        const Counters c{r};
+        THEN("a real CALL_FUNCTION IPI, its handler, and an IRET back to the idle loop") {
+            CHECK(c("ipi.sent") == 1);
+            CHECK(c("ipi.tlb") == 1);
+            CHECK(c("cpu1.ipi.received") == 1);
+            CHECK(c("cpu1.tlb.unlazy") == 1);
+            CHECK(c("cpu1.ser.cr3") == 2);
+            // ret_from_fork + the IPI's return to kernel mode.
+            CHECK(c("cpu1.ser.iret") == 2);
+            // No schedule_idle pass: the handler set no need_resched. cpu1: 7 + 3 + 1.
+            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 1);
+            // cpu0: boot 7 + inc_mm_tlb_gen + llist_add (the IPI replaces set_nr_if_polling).
+            CHECK(c("cpu0.fb.atomic") == 7 + 2);
+        }
+    }
+}
+
+SCENARIO("a kernel thread's flush of a process it does not run", "[flush][inject]") {
+    GIVEN("an injected flush_tlb on an idle CPU while two CPUs run the process") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 3
+max_cycles = 40000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000000"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 1000000"]
+
+[[inject]]
+at = 10000
+cpu = 2
+event = "flush_tlb"
+process = "p"
+pages = 2
+)");
+        const Counters c{r};
+        THEN("no local flush, an IPI to each CPU running p, two INVLPGs there") {
+            // The kthread is created by a timer interrupt on cpu2 (wake_up_new_task: pi_lock,
+            // rq_lock, set_tsk_need_resched; IRET to the idle loop), runs on init_mm, so
+            // mm != loaded_mm: no local flush; mm_cpumask(p) = {0,1}: two real IPIs.
+            CHECK(c("cpu2.tlb.flush.local") == 0);
+            CHECK(c("cpu2.ipi.tlb") == 2);
+            CHECK(c("cpu2.ser.iret") == 1);
+            CHECK(c("cpu2.ser.cr3") == 0);
+            CHECK(c("cpu0.tlb.flush.remote") == 1);
+            CHECK(c("cpu1.tlb.flush.remote") == 1);
+            CHECK(c("cpu0.ser.invlpg") == 2);
+            CHECK(c("cpu1.ser.invlpg") == 2);
+            // ret_from_fork + the IPI's IRET back to user mode.
+            CHECK(c("cpu0.ser.iret") == 2);
+            CHECK(c("cpu1.ser.iret") == 2);
+            // cpu2: wake_up_new_task 3; idle->kflush: rq_lock, clear_tsk_need_resched (kernel
+            // to kernel, no mm atomics); schedule_tail 3; inc_mm_tlb_gen and two llist_add;
+            // exit: do_task_dead's pi_lock, rq_lock, clear_tsk_need_resched; finish_task_switch
+            // of the dead task: put_task_stack, put_task_struct.
+            CHECK(c("cpu2.fb.atomic") == 3 + 2 + 3 + 3 + 3 + 2);
+            // kflush->idle is kernel->kernel: no mm_count change on cpu2.
+            CHECK(c("cpu2.mm.grab") == 0);
+            CHECK(c("cpu2.mm.drop") == 0);
+            CHECK(c("ctxsw.total") == 1 + 1 + 2);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+// Address-space lifetime and borrowing (v5.10.13; docs/kernel-notes.md §5 exit_mm, §3.8
+// exit_mmap, §6 kthread_use_mm/kthread_unuse_mm, §8 text_poke, §9 EFI).
+
+#include "kernel/support.h"
+
+#include <string>
+
+namespace {
+
+struct Counters {
+    const run::RunResult& r;
+    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
+};
+
+// cpu0 runs a thread of p for the whole run (so p stays live); cpu1 runs kernel thread k.
+std::string kthread_scenario(const std::string& k_program, const std::string& a_program) {
+    return R"(
+[machine]
+cpus = 2
+max_cycles = 60000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = [)" +
+           a_program + R"(]
+
+[[kthread]]
+name = "k"
+cpu = 1
+program = [)" +
+           k_program + "]\n";
+}
+
+// What k's first run costs on cpu1 before its first step: idle->k is kernel->kernel (no mm
+// atomics: the lazy init_mm reference moves from idle to k): __schedule's rq_lock and
+// clear_tsk_need_resched; schedule_tail's calculate_sigpending: siglock, set_tsk_thread_flag,
+// clear_thread_flag.
+constexpr std::int64_t kthread_start_atomics = 2 + 3;
+
+} // namespace
+
+SCENARIO("process exit: exit_mm, and the last mmput's exit_mmap unlazies every CPU",
+         "[lifecycle][exit]") {
+    GIVEN("three threads of p on three CPUs; the one on cpu0 exits last") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 3
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 20000"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 1000"]
+
+[[thread]]
+name = "c"
+process = "p"
+cpu = 2
+program = ["user 2000"]
+)");
+        const Counters c{r};
+        THEN("the exiting CPU unlazies locally and the two lazy idle CPUs by IPI") {
+            CHECK_FALSE(r.reached_max_cycles);
+            // b and c exit first: exit_mm leaves cpu1 and cpu2 lazy on p (enter_lazy_tlb),
+            // mmput is not the last. a's mmput is: exit_mmap's flush_tlb_mm_range(freed_tables)
+            // finds p loaded and lazy on cpu0: local unlazy (cpumask_clear_cpu, CR3 to
+            // init_mm); mm_cpumask(p) still holds {1,2}: two real IPIs (two targets), each
+            // handler unlazies, then IRET to the idle loop.
+            CHECK(c("tlb.unlazy") == 3);
+            CHECK(c("cpu0.tlb.unlazy") == 1);
+            CHECK(c("cpu1.tlb.unlazy") == 1);
+            CHECK(c("cpu2.tlb.unlazy") == 1);
+            CHECK(c("ipi.tlb") == 2);
+            CHECK(c("cpu0.ipi.sent") == 2);
+            // The unlazy is not a flush (it is counted only as tlb.unlazy).
+            CHECK(c("tlb.flush.local") == 0);
+            CHECK(c("tlb.flush.remote") == 0);
+            // Per CPU: the boot switch (flush) and the unlazy (init_mm's slot 0 is current:
+            // NOFLUSH).
+            for (int cpu = 0; cpu < 3; ++cpu) {
+                const std::string p = "cpu" + std::to_string(cpu) + ".";
+                CHECK(c(p + "ser.cr3") == 2);
+                CHECK(c(p + "cr3.write.flush") == 1);
+                CHECK(c(p + "cr3.write.noflush") == 1);
+            }
+            // ret_from_fork on each CPU, plus the IPI returns on cpu1 and cpu2.
+            CHECK(c("cpu0.ser.iret") == 1);
+            CHECK(c("cpu1.ser.iret") == 2);
+            CHECK(c("cpu2.ser.iret") == 2);
+            // mm_count: each exit_mm's mmgrab (3, the lazy reference the dead task hands to the
+            // idle task: dead->idle is kernel->kernel, so no mmdrop there); the boot switches'
+            // mmdrop(init_mm) (3) and __mmput's mmdrop(p) (1). p keeps mm_count 3, held by the
+            // three idle tasks' active_mm until their next switch.
+            CHECK(c("mm.grab") == 3);
+            CHECK(c("mm.drop") == 3 + 1);
+            // cpu0: boot 7; exit_mm: mmap_read_lock, mmgrab, task_lock, mmap_read_unlock (4);
+            // mmput (1); exit_mmap: inc_mm_tlb_gen, the unlazy's cpumask_clear_cpu, two
+            // llist_add (4); __mmput's mmdrop (1); do_task_dead: pi_lock, rq_lock,
+            // clear_tsk_need_resched (3); the idle task's finish_task_switch of the dead a:
+            // put_task_stack, put_task_struct (2).
+            CHECK(c("cpu0.fb.atomic") == 7 + 4 + 1 + 4 + 1 + 3 + 2);
+            // cpu1: boot 7; exit_mm 4; mmput 1; do_task_dead 3; put_task_* 2; the IPI
+            // handler's cpumask_clear_cpu 1.
+            CHECK(c("cpu1.fb.atomic") == 7 + 4 + 1 + 3 + 2 + 1);
+            CHECK(c("cpu2.fb.atomic") == 7 + 4 + 1 + 3 + 2 + 1);
+            // exit_mm has no explicit smp_mb in v5.10, nor does anything else here.
+            CHECK(c("fb.smp_mb") == 0);
+            CHECK(c("ctxsw.total") == 6);
+        }
+    }
+}
+
+SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
+    GIVEN("a kernel thread that adopts p, drops it (lazy) and adopts it again") {
+        const auto r = test::run(kthread_scenario(
+            R"("use_mm p", "work 100", "unuse_mm", "use_mm p", "unuse_mm", "work 1000000")",
+            R"("user 1000000")"));
+        const Counters c{r};
+        THEN("the first use switches mm; the second only executes the lazy path's smp_mb") {
+            // use_mm #1: active_mm is init_mm != p: mmgrab(p); tsk->mm = p; switch_mm_irqs_off
+            // different-mm branch: cpumask_set_cpu(p) (no clear: init_mm), fresh slot: CR3
+            // flush; then mmdrop(init_mm).
+            // unuse_mm: task_lock; tsk->mm = NULL; enter_lazy_tlb (no record counted).
+            // use_mm #2: active_mm is already p: no mmgrab/mmdrop; switch_mm same-mm branch,
+            // was_lazy: smp_mb, ctxs[1].tlb_gen == tlb_gen: return without CR3.
+            CHECK(c("cpu1.ser.cr3") == 1);
+            CHECK(c("cpu1.cr3.write.flush") == 1);
+            CHECK(c("cpu1.fb.smp_mb") == 1);
+            CHECK(c("cpu1.mm.grab") == 1);
+            CHECK(c("cpu1.mm.drop") == 1);
+            // k: start 5; use_mm #1: task_lock, mmgrab, cpumask_set_cpu, mmdrop (4); each of
+            // the two unuse_mm and the second use_mm: task_lock (3).
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 3);
+            CHECK(c("cpu1.ser.iret") == 0);
+            CHECK(c("cpu1.ser.total") == 1);
+            CHECK(c("cpu1.fb.total") == 1 + 1 + 12); // CR3 + smp_mb + atomics
+        }
+    }
+    GIVEN("a kernel thread lazily on p while a flush skips it, then using p again") {
+        const auto r = test::run(kthread_scenario(
+            R"("use_mm p", "unuse_mm", "sleep 20000", "use_mm p", "unuse_mm", "work 1000000")",
+            R"("user 5000", "flush_tlb pages=1", "user 1000000")"));
+        const Counters c{r};
+        THEN("the second use_mm executes smp_mb and a flushing CR3 on the same ASID") {
+            // a's flush (t ~ 8000) finds cpu1 lazy on p (k sleeps; idle borrowed k's p): no IPI.
+            CHECK(c("ipi.sent") == 0);
+            // cpu1: use_mm #1 (flush); use_mm #2 finds ctxs[1].tlb_gen 0 < 1: smp_mb, then
+            // need_flush with new_asid = prev_asid: a second flushing CR3.
+            CHECK(c("cpu1.ser.cr3") == 2);
+            CHECK(c("cpu1.cr3.write.flush") == 2);
+            CHECK(c("cpu1.fb.smp_mb") == 1);
+            // The hrtimer that ends k's sleep interrupts the idle loop: IRET to kernel.
+            CHECK(c("cpu1.ser.iret") == 1);
+            // k->idle and idle->k are kernel->kernel: no mm atomics. Atomics: start 5;
+            // use_mm #1 4; unuse_mm 1; sleep: rq_lock, clear_tsk_need_resched (2); wakeup:
+            // pi_lock, rq_lock, set_tsk_need_resched (3); idle->k: rq_lock,
+            // clear_tsk_need_resched (2); use_mm #2 and unuse_mm: task_lock each (2).
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 2 + 3 + 2 + 2);
+            CHECK(c("cpu1.ctxsw.total") == 3);
+        }
+    }
+}
+
+SCENARIO("efi_call and text_poke switch to their own mms and back", "[lifecycle][efi][text_poke]") {
+    GIVEN("a kernel thread lazily on p making an EFI call and then patching text") {
+        const auto r = test::run(
+            kthread_scenario(R"("use_mm p", "unuse_mm", "efi_call", "text_poke", "work 1000000")",
+                             R"("user 1000000")"));
+        const Counters c{r};
+        THEN("each bracket is two different-mm switches; the trailing poking_mm flush is only a "
+             "generation bump") {
+            // use_mm: CR3 flush (slot 1 for p).
+            // efi_switch_mm(efi_mm): cpumask_clear_cpu(p), cpumask_set_cpu(efi_mm), fresh slot
+            //   2: CR3 flush; efi_switch_mm(p): clear(efi_mm), set(p), slot 1 current: NOFLUSH.
+            //   The CPU is now on p, not lazy (was_lazy was cleared by the first switch).
+            // __text_poke: ptl_lock; not lazy, so no leave_mm; use_temporary_mm(poking_mm):
+            //   clear(p), set(poking_mm), fresh slot 3: CR3 flush; unuse_temporary_mm:
+            //   clear(poking_mm), set(p), NOFLUSH; flush_tlb_mm_range(poking_mm, 1 page):
+            //   inc_mm_tlb_gen only (poking_mm is not loaded, its cpumask is empty).
+            CHECK(c("cpu1.ser.cr3") == 1 + 2 + 2);
+            CHECK(c("cpu1.cr3.write.flush") == 3);
+            CHECK(c("cpu1.cr3.write.noflush") == 2);
+            CHECK(c("cpu1.ser.invlpg") == 0);
+            CHECK(c("ipi.sent") == 0);
+            CHECK(c("tlb.unlazy") == 0);
+            CHECK(c("cpu1.fb.smp_mb") == 0);
+            // start 5; use_mm 4; unuse_mm 1; EFI: 2 + 2 cpumask ops; text_poke: ptl_lock,
+            // 2 + 2 cpumask ops, inc_mm_tlb_gen.
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 4 + 1 + 4 + 1);
+            // Neither EFI nor text_poke touches mm_count in v5.10.
+            CHECK(c("cpu1.mm.grab") == 1);
+            CHECK(c("cpu1.mm.drop") == 1);
+        }
+    }
+    GIVEN("a kernel thread lazily on p patching text twice") {
+        const auto r = test::run(
+            kthread_scenario(R"("use_mm p", "unuse_mm", "text_poke", "text_poke", "work 1000000")",
+                             R"("user 1000000")"));
+        const Counters c{r};
+        THEN("use_temporary_mm first leaves the lazy mm; the second poke flushes poking_mm's "
+             "stale slot again") {
+            // text_poke #1: is_lazy, so leave_mm: an unlazy (cpumask_clear_cpu(p), CR3 to
+            // init_mm, NOFLUSH); init_mm -> poking_mm: set(poking_mm), fresh slot 2, flush;
+            // back to init_mm: clear(poking_mm), NOFLUSH; inc_mm_tlb_gen(poking_mm) -> 1.
+            // text_poke #2: not lazy, on init_mm: set, poking_mm's slot has tlb_gen 0 < 1:
+            // flush; clear, NOFLUSH; inc_mm_tlb_gen -> 2.
+            CHECK(c("cpu1.tlb.unlazy") == 1);
+            CHECK(c("cpu1.ser.cr3") == 1 + 3 + 2);
+            CHECK(c("cpu1.cr3.write.flush") == 1 + 1 + 1);
+            CHECK(c("cpu1.cr3.write.noflush") == 2 + 1);
+            // start 5; use_mm 4; unuse_mm 1; poke #1: ptl_lock, leave_mm's cpumask_clear_cpu,
+            // set, clear, inc_mm_tlb_gen (5); poke #2: ptl_lock, set, clear, inc_mm_tlb_gen (4).
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 5 + 4);
+        }
+    }
+}

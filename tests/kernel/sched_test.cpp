@@ -1,0 +1,250 @@
+// The scheduling model of SCENARIO-FORMAT.md on the v5.10.13 scheduler paths
+// (docs/kernel-notes.md §1.7 try_to_wake_up, §1.9 scheduler_tick, §1.10 resched_curr,
+// §1.11 sched_yield): tick preemption, wakeup preemption, migration, timer wakeups and thread
+// creation, and which return instruction each resumption uses.
+
+#include "kernel/support.h"
+
+#include <string>
+
+namespace {
+
+struct Counters {
+    const run::RunResult& r;
+    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
+};
+
+// The boot switch idle->T into a user thread on a fresh CPU: __schedule's rq_lock and
+// clear_tsk_need_resched, switch_mm's cpumask_set_cpu, and in schedule_tail: finish_task_switch's
+// mmdrop(init_mm) then calculate_sigpending's siglock, set_tsk_thread_flag, clear_thread_flag.
+constexpr std::int64_t boot_switch_atomics = 7;
+
+const char* const wakeup_scenario = R"(
+[machine]
+cpus = 2
+max_cycles = 40000
+wakeup_preempt = true
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "c"
+process = "p"
+cpu = 0
+program = ["wait go", "user 1000000"]
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000000"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 5000", "signal go", "user 1000000"]
+)";
+
+} // namespace
+
+SCENARIO("the scheduler tick preempts a thread, which later resumes by IRET", "[sched][tick]") {
+    GIVEN("two threads of one process on one CPU with a 30000-cycle timeslice") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 1
+timeslice = 30000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 40000"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 0
+program = ["user 1000"]
+)");
+        const Counters c{r};
+        THEN("one tick, one preemption, and three IRETs") {
+            // The tick at t = 30000 interrupts a in user mode; scheduler_tick (rq_lock) sees b
+            // runnable and calls resched_curr locally (set_tsk_need_resched). On irqentry_exit
+            // a schedules (rq_lock, clear_tsk_need_resched) and switches to b (same mm, not
+            // lazy: nothing in switch_mm). b runs, exits, and its dead->a switch is d1 (b's
+            // exit_mm left the CPU lazy on p): smp_mb, no CR3. a resumes through the interrupt
+            // exit: IRET. The next tick (60000) is never reached.
+            CHECK(c("ctxsw.total") == 4); // idle->a, a->b, b->a, a->idle
+            // a's and b's ret_from_fork, and a's resumption after the preemption.
+            CHECK(c("ser.iret") == 3);
+            CHECK(c("fb.smp_mb") == 1);
+            // idle->a (flush) and a's exit_mmap unlazy to init_mm (NOFLUSH).
+            CHECK(c("ser.cr3") == 2);
+            CHECK(c("cr3.write.flush") == 1);
+            CHECK(c("cr3.write.noflush") == 1);
+            CHECK(c("ser.total") == 5);
+            // mmgrab in each exit_mm (a, b); mmdrop of init_mm at boot, of p when b's lazy
+            // reference is dropped by finish_task_switch (b dead -> a, kernel->user), and
+            // __mmput's at a's exit.
+            CHECK(c("mm.grab") == 2);
+            CHECK(c("mm.drop") == 3);
+            // a ran 40000 user cycles from its first return (t = 2605) plus the time b held
+            // the CPU; the second tick at 60000 never fired.
+            CHECK(r.cycles > 2605 + 40000);
+            CHECK(r.cycles < 60000);
+        }
+    }
+}
+
+SCENARIO("wakeup_preempt: a remote wakeup preempts a busy CPU through a reschedule IPI",
+         "[sched][wakeup_preempt]") {
+    GIVEN("wakeup_preempt = true") {
+        const auto r = test::run(wakeup_scenario);
+        const Counters c{r};
+        THEN("b's wakeup of c sends one RESCHEDULE IPI and c preempts a") {
+            // cpu1 (b): try_to_wake_up: pi_lock, rq_lock of cpu0's rq; check_preempt_curr with
+            // wakeup_preempt: resched_curr on a remote CPU: set_nr_and_not_polling, and cpu0
+            // runs a (not polling): smp_send_reschedule.
+            CHECK(c("ipi.resched") == 1);
+            CHECK(c("ipi.sent") == 1);
+            CHECK(c("cpu0.ipi.received") == 1);
+            CHECK(c("cpu1.fb.atomic") == boot_switch_atomics + 3);
+            // cpu0: idle->c (boot), c->a (c waits), a->c (preempted on the interrupt's exit).
+            CHECK(c("cpu0.ctxsw.total") == 3);
+            // cpu0 IRETs: c's and a's ret_from_fork. The IPI's return is not executed: a is
+            // switched out at irqentry_exit, and c resumes from its wait by SYSRET.
+            CHECK(c("cpu0.ser.iret") == 2);
+            // c <-> a are same-mm switches: the only CR3 is the boot switch.
+            CHECK(c("cpu0.ser.cr3") == 1);
+            // cpu0: boot 7; c's wait: rq_lock, clear_tsk_need_resched; a's schedule_tail 3;
+            // the preemption: rq_lock, clear_tsk_need_resched.
+            CHECK(c("cpu0.fb.atomic") == boot_switch_atomics + 2 + 3 + 2);
+        }
+    }
+    GIVEN("wakeup_preempt = false") {
+        std::string s = wakeup_scenario;
+        s.replace(s.find("wakeup_preempt = true"), 21, "wakeup_preempt = false");
+        const auto r = test::run(s);
+        const Counters c{r};
+        THEN("the wakeup only queues c behind a: no IPI, no preemption") {
+            CHECK(c("ipi.sent") == 0);
+            // try_to_wake_up: pi_lock, rq_lock; check_preempt_curr does nothing.
+            CHECK(c("cpu1.fb.atomic") == boot_switch_atomics + 2);
+            CHECK(c("cpu0.ctxsw.total") == 2); // idle->c, c->a
+            CHECK(c("cpu0.fb.atomic") == boot_switch_atomics + 2 + 3);
+        }
+    }
+}
+
+SCENARIO("migrate: the thread resumes on the other CPU by SYSRET", "[sched][migrate]") {
+    GIVEN("a thread moving itself from cpu0 to cpu1") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 2
+max_cycles = 40000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000", "migrate 1", "user 1000000"]
+)");
+        const Counters c{r};
+        THEN("cpu0 goes idle lazily on p, cpu1 loads p and returns to user without IRET") {
+            // cpu0: idle->a (boot), a->idle (user->kernel: enter_lazy_tlb, mmgrab(p)).
+            CHECK(c("cpu0.ctxsw.total") == 2);
+            CHECK(c("cpu0.mm.grab") == 1);
+            // The move happens in finish_task_switch on cpu0 once a is off the CPU: the target
+            // rq's lock, then check_preempt_curr finds cpu1 idle: resched_curr remote,
+            // set_nr_and_not_polling; cpu1 polls: no IPI.
+            CHECK(c("ipi.sent") == 0);
+            // cpu0: boot 7; __schedule: rq_lock, clear_tsk_need_resched; mmgrab; the move:
+            // rq_lock, set_nr_and_not_polling.
+            CHECK(c("cpu0.fb.atomic") == boot_switch_atomics + 2 + 1 + 2);
+            // cpu1: idle->a: rq_lock, clear_tsk_need_resched, cpumask_set_cpu(p); a resumes
+            // inside its sched_setaffinity call: finish_task_switch's mmdrop(init_mm) (no
+            // schedule_tail: a is not new).
+            CHECK(c("cpu1.fb.atomic") == 4);
+            CHECK(c("cpu1.ctxsw.total") == 1);
+            // cpu1's CR3: p in cpu1's fresh slot 1: flush.
+            CHECK(c("cpu1.ser.cr3") == 1);
+            CHECK(c("cpu1.cr3.write.flush") == 1);
+            // The system call returns by SYSRET on cpu1: no IRET there. cpu0's only IRET is
+            // a's ret_from_fork.
+            CHECK(c("cpu1.ser.iret") == 0);
+            CHECK(c("cpu0.ser.iret") == 1);
+        }
+    }
+}
+
+SCENARIO("sleep: a timer interrupt on the CPU wakes the thread", "[sched][sleep]") {
+    GIVEN("a thread sleeping 10000 cycles on an otherwise idle CPU") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 1
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 100", "sleep 10000"]
+)");
+        const Counters c{r};
+        THEN("the hrtimer interrupt's IRET to the idle loop, then a SYSRET") {
+            // ret_from_fork, and the hrtimer interrupt returning to the idle loop (kernel
+            // mode). a's return from the sleep is a SYSRET; then it exits.
+            CHECK(c("ser.iret") == 2);
+            // Switches idle->a, a->idle (sleep), idle->a (d1: smp_mb), a->idle (exit).
+            CHECK(c("ctxsw.total") == 4);
+            CHECK(c("fb.smp_mb") == 1);
+            // a first returns to user at 2605, blocks after `user 100` and the syscall entry,
+            // and sleeps 10000 cycles from the block.
+            CHECK(r.cycles > 2605 + 100 + 10000);
+        }
+    }
+}
+
+SCENARIO("a thread created later by a timer interrupt first returns by IRET", "[sched][start]") {
+    GIVEN("a thread with start = 5000") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 1
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+start = 5000
+program = ["user 1000"]
+)");
+        const Counters c{r};
+        THEN("wake_up_new_task in the timer interrupt, then ret_from_fork's IRET") {
+            // The timer interrupt hits the idle loop at 5000: wake_up_new_task (pi_lock,
+            // rq_lock, resched_curr: set_tsk_need_resched), IRET to kernel; idle->a; a's first
+            // return is ret_from_fork's IRET.
+            CHECK(c("ser.iret") == 2);
+            CHECK(c("ctxsw.total") == 2); // idle->a, a->idle at exit
+            // idle->a (flush) and the exit_mmap unlazy (NOFLUSH).
+            CHECK(c("ser.cr3") == 2);
+            // wake_up_new_task 3; boot-like switch 7; exit: exit_mm 4, mmput, inc_mm_tlb_gen,
+            // unlazy cpumask_clear_cpu, __mmput's mmdrop, do_task_dead 3, put_task_* 2.
+            CHECK(c("fb.atomic") == 3 + boot_switch_atomics + 4 + 1 + 1 + 1 + 1 + 3 + 2);
+            // Nothing happens before the creation.
+            CHECK(r.cycles > 5000 + 1000);
+        }
+    }
+}
