@@ -1,0 +1,308 @@
+// Each knob's effect in isolation: the v5.10 preset against v5.10 with that one knob moved,
+// on a scenario where the knob's kernel path runs. The knob table documents what each changes.
+
+#include "kernel/support.h"
+
+#include <fmt/format.h>
+
+namespace {
+
+/// Runs `toml` under v5.10 and under v5.10 with `knob = value` (a [[policy]] named "k").
+std::pair<run::RunResult, run::RunResult> compare(const std::string& toml, const std::string& knob,
+                                                  const std::string& value) {
+    const std::string with_policy =
+        toml + fmt::format("\n[[policy]]\nname = \"k\"\nbase = \"v5.10\"\nknobs = {{ {} = {} }}\n",
+                           knob, value);
+    const auto sc = test::load(with_policy);
+    return {test::run(sc, "v5.10"), test::run(sc, "k")};
+}
+
+// cpu1 idles lazily on jit (SYNC_CORE) while t1 on cpu0 calls membarrier, then t2 comes back.
+const char* const lazy_return = R"(
+[machine]
+cpus = 2
+[[process]]
+name = "jit"
+register = ["private_expedited_sync_core", "private_expedited"]
+[[thread]]
+name = "t1"
+process = "jit"
+cpu = 0
+program = ["user 5000", "membarrier private_expedited_sync_core", "signal go", "user 2000"]
+[[thread]]
+name = "t2"
+process = "jit"
+cpu = 1
+program = ["user 1000", "wait go", "user 1000"]
+)";
+
+// t2 runs user code on cpu1 throughout t1's SYNC_CORE call: it gets the IPI.
+const char* const remote_ipi = R"(
+[machine]
+cpus = 2
+[[process]]
+name = "jit"
+register = ["private_expedited_sync_core", "private_expedited"]
+[[thread]]
+name = "t1"
+process = "jit"
+cpu = 0
+program = ["user 5000", "membarrier private_expedited_sync_core", "membarrier private_expedited", "user 2000"]
+[[thread]]
+name = "t2"
+process = "jit"
+cpu = 1
+program = ["user 20000"]
+)";
+
+std::int64_t c(const run::RunResult& r, const std::string& name) { return test::counter(r, name); }
+
+} // namespace
+
+TEST_CASE("lazy_sync_core moves the d1 core sync", "[knobs]") {
+    auto [base, k] = compare(lazy_return, "lazy_sync_core", "\"switch_mm_next_registration\"");
+    CHECK(c(base, "cpu1.ser.sync_core@finish_task_switch") == 1);
+    CHECK(c(k, "cpu1.ser.sync_core@finish_task_switch") == 0);
+    CHECK(c(k, "cpu1.ser.sync_core@switch_mm_irqs_off") == 1);
+}
+
+TEST_CASE("sync_core_checks_current_mm: without it the lazy mm's registration alone decides",
+          "[knobs]") {
+    // cpu0 runs t of jit (registered), goes idle (lazy on jit), then runs u of another process:
+    // rq->prev_mm is jit but current->mm is other.
+    const char* toml = R"(
+[machine]
+cpus = 1
+[[process]]
+name = "jit"
+register = ["private_expedited_sync_core"]
+[[process]]
+name = "other"
+[[thread]]
+name = "t"
+process = "jit"
+cpu = 0
+program = ["user 100", "sleep 20000", "user 100"]
+[[thread]]
+name = "u"
+process = "other"
+cpu = 0
+start = 8000
+program = ["user 100"]
+)";
+    auto [base, k] = compare(toml, "sync_core_checks_current_mm", "false");
+    // With the test, a switch into a different mm than the lazy one never syncs (CR3 did).
+    CHECK(c(k, "ser.sync_core@finish_task_switch") > c(base, "ser.sync_core@finish_task_switch"));
+}
+
+TEST_CASE("sync_core_skips_in_irq: the IPI handler's sync is skipped in hardirq", "[knobs]") {
+    auto [base, k] = compare(remote_ipi, "sync_core_skips_in_irq", "true");
+    CHECK(c(base, "cpu1.ser.sync_core@ipi_sync_core") == 1);
+    CHECK(c(k, "cpu1.ser.sync_core@ipi_sync_core") == 0);
+    // The caller's local run is not in hardirq: it still syncs.
+    CHECK(c(k, "cpu0.ser.sync_core@ipi_sync_core") == 1);
+}
+
+TEST_CASE("lazy_switch_mb removes the d1 smp_mb", "[knobs]") {
+    auto [base, k] = compare(lazy_return, "lazy_switch_mb", "false");
+    CHECK(c(k, "cpu1.fb.smp_mb") == c(base, "cpu1.fb.smp_mb") - 1);
+}
+
+TEST_CASE("finish_task_switch_mmdrop_barrier makes the lazy drop barrier-free", "[knobs]") {
+    auto [base, k] = compare(lazy_return, "finish_task_switch_mmdrop_barrier", "false");
+    CHECK(c(k, "mm.drop") < c(base, "mm.drop"));
+    CHECK(c(k, "fb.atomic") < c(base, "fb.atomic"));
+}
+
+TEST_CASE("membarrier_finish_switch_mm adds a barrier after to-user switches", "[knobs]") {
+    auto [base, k] = compare(lazy_return, "membarrier_finish_switch_mm", "true");
+    CHECK(c(k, "fb.smp_mb") > c(base, "fb.smp_mb"));
+}
+
+TEST_CASE("enter_lazy_tlb eager_with_pcid leaves the mm at once", "[knobs]") {
+    auto [base, k] = compare(lazy_return, "enter_lazy_tlb", "\"eager_with_pcid\"");
+    CHECK(c(k, "cpu1.ser.cr3") > c(base, "cpu1.ser.cr3"));
+}
+
+TEST_CASE("lazy_flush_ipi always: lazy CPUs get every shootdown", "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 3
+[[process]]
+name = "p"
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000", "wait go", "user 100"]
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 1000", "wait go", "user 100"]
+[[thread]]
+name = "c"
+process = "p"
+cpu = 2
+program = ["user 5000", "flush_tlb pages=1", "signal go", "user 100"]
+)";
+    auto [base, k] = compare(toml, "lazy_flush_ipi", "\"always\"");
+    // cpu0 and cpu1 are idle and lazy: v5.10 skips them; with "always" both are IPI'd and unlazy.
+    CHECK(c(k, "ipi.tlb") == c(base, "ipi.tlb") + 2);
+    CHECK(c(k, "tlb.unlazy") == c(base, "tlb.unlazy") + 2);
+}
+
+TEST_CASE("cpumask_update lazy: the bit of the mm left lingers", "[knobs]") {
+    auto [base, k] = compare(lazy_return, "cpumask_update", "\"lazy\"");
+    CHECK(c(k, "fb.atomic") < c(base, "fb.atomic"));
+}
+
+TEST_CASE("sync_core_ipi mb_only trusts the IPI's IRET", "[knobs]") {
+    auto [base, k] = compare(remote_ipi, "sync_core_ipi", "\"mb_only\"");
+    CHECK(c(base, "cpu1.ser.sync_core@ipi_sync_core") == 1);
+    CHECK(c(k, "ser.sync_core@ipi_sync_core") == 0);
+}
+
+TEST_CASE("sync_core_on_caller_cpu: the local run", "[knobs]") {
+    auto [base, k] = compare(remote_ipi, "sync_core_on_caller_cpu", "false");
+    CHECK(c(base, "cpu0.ser.sync_core@ipi_sync_core") == 1);
+    CHECK(c(k, "cpu0.ser.sync_core@ipi_sync_core") == 0);
+    CHECK(k.violations == std::vector<std::string>{"G-SC-SELF"});
+}
+
+TEST_CASE("expedited_shortcut decides when a lone caller skips the barriers", "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 2
+[[process]]
+name = "solo"
+register = ["private_expedited_sync_core", "private_expedited"]
+[[thread]]
+name = "t"
+process = "solo"
+cpu = 0
+program = ["membarrier private_expedited", "membarrier private_expedited_sync_core"]
+)";
+    auto [base, online] = compare(toml, "expedited_shortcut", "\"online_cpus_only\"");
+    auto [base2, all] = compare(toml, "expedited_shortcut", "\"all_commands\"");
+    // v5.10: PRIVATE_EXPEDITED with mm_users == 1 returns at once; SYNC_CORE has its 2 barriers.
+    CHECK(c(base, "fb.smp_mb") == 2 + 1); // entry, handler (local ipi_sync_core), exit
+    CHECK(c(online, "fb.smp_mb") == 2 + 2 + 1);
+    CHECK(c(all, "fb.smp_mb") == 0);
+}
+
+TEST_CASE("global_expedited_skip and membarrier_update_current_mm: a kthread using the mm",
+          "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 2
+[[process]]
+name = "reg"
+register = ["global_expedited"]
+[[process]]
+name = "caller"
+[[kthread]]
+name = "k"
+cpu = 1
+program = ["use_mm reg", "work 20000", "unuse_mm"]
+[[thread]]
+name = "r"
+process = "reg"
+cpu = 0
+start = 100000
+program = ["user 10"]
+[[thread]]
+name = "g"
+process = "caller"
+cpu = 0
+program = ["user 5000", "membarrier global_expedited"]
+)";
+    const std::string both =
+        std::string(toml) +
+        "\n[[policy]]\nname = \"both\"\nbase = \"v5.10\"\nknobs = { global_expedited_skip = "
+        "\"no_mm\", membarrier_update_current_mm = true }\n";
+    const auto sc = test::load(both);
+    const auto base = test::run(sc, "v5.10");
+    const auto k = test::run(sc, "both");
+    // v5.10: rq(1)->membarrier_state was never set (no switch into reg) and kthreads are skipped.
+    CHECK(c(base, "ipi.membarrier") == 0);
+    // v5.11+: kthread_use_mm updates the rq state and !p->mm is the only skip: an IPI.
+    CHECK(c(k, "ipi.membarrier") == 1);
+}
+
+TEST_CASE("sync_rq_state_on_caller_cpu fixes the registration race", "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 3
+[[process]]
+name = "reg"
+[[process]]
+name = "other"
+[[thread]]
+name = "r1"
+process = "reg"
+cpu = 1
+program = ["user 1000", "membarrier register_global_expedited", "user 40000000"]
+[[thread]]
+name = "r2"
+process = "reg"
+cpu = 2
+program = ["user 30000000"]
+[[thread]]
+name = "g"
+process = "other"
+cpu = 0
+program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
+)";
+    auto [base, k] = compare(toml, "sync_rq_state_on_caller_cpu", "true");
+    CHECK(base.violations == std::vector<std::string>{"G-MB"});
+    CHECK(k.violations.empty());
+}
+
+TEST_CASE("membarrier_ipi_mutex takes and releases a mutex", "[knobs]") {
+    auto [base, k] = compare(remote_ipi, "membarrier_ipi_mutex", "true");
+    CHECK(c(k, "cpu0.fb.atomic") == c(base, "cpu0.fb.atomic") + 2 * 2); // two calls, lock+unlock
+}
+
+TEST_CASE("kthread_use_mm_always_grab takes a reference even for the borrowed mm", "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 1
+[[process]]
+name = "p"
+[[thread]]
+name = "t"
+process = "p"
+cpu = 0
+program = ["user 100", "wait go", "user 100"]
+[[kthread]]
+name = "k"
+cpu = 0
+program = ["use_mm p", "work 100", "unuse_mm", "signal go"]
+)";
+    auto [base, k] = compare(toml, "kthread_use_mm_always_grab", "true");
+    CHECK(c(k, "mm.grab") == c(base, "mm.grab") + 1);
+    CHECK(c(k, "mm.drop") == c(base, "mm.drop") + 1);
+}
+
+TEST_CASE("membarrier_api changes the QUERY mask", "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 1
+[[process]]
+name = "p"
+[[thread]]
+name = "t"
+process = "p"
+cpu = 0
+program = ["membarrier query label=q"]
+)";
+    auto [base, k] = compare(toml, "membarrier_api", "\"mainline\"");
+    CHECK(base.results.at("q").value == 0x7f);
+    CHECK(k.results.at("q").value == 0x3ff);
+}
+
+TEST_CASE("every knob is exercised above", "[knobs]") {
+    // A new knob needs its own test case here.
+    CHECK(policy::knob_table().size() == 18);
+}
