@@ -105,6 +105,7 @@ void GuaranteeChecker::on_record(const Record& r) {
     }
     check_tlb(r);
     check_ref(r);
+    check_mechanisms(r);
     switch (r.kind) {
     case RecordKind::barrier_call_start:
         start_call(r);
@@ -423,6 +424,58 @@ void GuaranteeChecker::check_ref(const Record& r) {
         report(4, r.cpu, r.time.count(), r.task, fmt::format("mm {}", text_.mm_name(r.mm)),
                {fmt::format("cpu{} used mm {} after it was freed: {}", r.cpu, text_.mm_name(r.mm),
                             text_.describe(r))});
+    }
+}
+
+void GuaranteeChecker::warn(std::string text) {
+    ++warning_count_;
+    if (warnings_.size() < max_reports) {
+        warnings_.push_back(std::move(text));
+    }
+}
+
+void GuaranteeChecker::check_mechanisms(const Record& r) {
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    if (kernel::is_full_barrier(r)) {
+        st.k2_need_fb = false;
+    }
+    if (kernel::is_serializing(r)) {
+        st.k2_need_ser = false;
+    }
+    switch (r.kind) {
+    case RecordKind::rq_curr_store:
+    case RecordKind::task_mm_store: {
+        if (r.mm == st.visible_mm) {
+            break; // K5: a same-mm switch needs nothing
+        }
+        // K3: a full barrier after the last user access of the mm left, before this store.
+        if (st.last_user.active && st.last_user.mm == st.visible_mm && st.last_user_end > st.last_fb) {
+            warn(fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from {} to {} "
+                             "with no full barrier since {}'s last user instruction",
+                             r.cpu, r.time.count(), text_.mm_name(st.visible_mm),
+                             text_.mm_name(r.mm), text_.task_name(st.last_user.task)));
+        }
+        st.visible_mm = r.mm;
+        st.k2_need_fb = r.mm >= 0;
+        st.k2_need_ser = r.mm >= 0 && r.detail != 0;
+        st.k2_store = r.seq;
+        st.k2_time = r.time.count();
+        break;
+    }
+    case RecordKind::return_to_user:
+        // K2: after a change to mm M, an [FB] (and, for SYNC_CORE, a [SER]) before its user code.
+        if (r.mm >= 0 && r.mm == st.visible_mm && (st.k2_need_fb || st.k2_need_ser)) {
+            warn(fmt::format("K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} since "
+                             "the membarrier-visible mm became {} at t={}",
+                             r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
+                             st.k2_need_fb ? "full barrier" : "serializing instruction",
+                             text_.mm_name(r.mm), st.k2_time));
+        }
+        st.k2_need_fb = false;
+        st.k2_need_ser = false;
+        break;
+    default:
+        break;
     }
 }
 

@@ -37,6 +37,10 @@ public:
     void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override;
     void on_record(const kernel::Record& r) override;
 
+    /// Mechanism warnings K1-K3 (kernel-spec §6.5): the first `max_reports` in full.
+    const std::vector<std::string>& warnings() const { return warnings_; }
+    std::int64_t warning_count() const { return warning_count_; }
+
     /// Reported violations (the first `max_reports` in full).
     const std::vector<Violation>& violations() const { return violations_; }
     /// Per property (index into check::property_names), per CPU.
@@ -69,6 +73,12 @@ private:
         UserInterval last_user; ///< the last closed one
         std::uint64_t last_user_end = 0;
         std::deque<kernel::Record> recent; ///< bounded history for explanations
+        // K2/K3: the membarrier-visible mm (rq->curr->mm, or tsk->mm via kthread_use_mm).
+        int visible_mm = -1;
+        bool k2_need_fb = false;  ///< visible mm changed; no [FB] since
+        bool k2_need_ser = false; ///< ... to a SYNC_CORE mm; no [SER] since
+        std::uint64_t k2_store = 0;
+        std::int64_t k2_time = 0;
     };
 
     struct Read {
@@ -126,6 +136,10 @@ private:
     std::vector<MmState> mms_;
     std::vector<Call> calls_;
     std::vector<Violation> violations_;
+    std::vector<std::string> warnings_;
+    std::int64_t warning_count_ = 0;
+    void warn(std::string text);
+    void check_mechanisms(const kernel::Record& r);
     std::vector<std::array<std::int64_t, 5>> counts_; ///< per CPU
     kernel::RecordText text_;
     const kernel::KernelState* ks_ = nullptr;

@@ -538,6 +538,13 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
                     fmt::print(io.out, "      {}\n", line);
                 }
             }
+            for (const auto& w : r.warnings) {
+                fmt::print(io.out, "  warning ({}): {}\n", r.policy, w);
+            }
+            if (r.warning_count > static_cast<std::int64_t>(r.warnings.size())) {
+                fmt::print(io.out, "  ({} more warnings)\n",
+                           r.warning_count - static_cast<std::int64_t>(r.warnings.size()));
+            }
             const auto failures = check_expectations(sc, r);
             for (const auto& f : failures) {
                 fmt::print(io.out, "  expectation failed ({}): {}\n", r.policy, f);

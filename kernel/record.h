@@ -147,7 +147,8 @@ enum class RecordKind : std::uint8_t {
     irq_return,       ///< detail: ReturnInsn (iret or erets); an interrupt returning to kernel mode
     rq_curr_store,    ///< RCU_INIT_POINTER(rq->curr, next): other = next task (task = prev,
                       ///< still current), mm = next->mm (-1 if NULL), value = prev->mm (-1)
-    task_mm_store,    ///< tsk->mm of the running task changes: mm = new (-1), value = old (-1)
+    task_mm_store,    ///< tsk->mm of the running task changes: mm = new (-1), value = old (-1);
+                      ///< detail (also on rq_curr_store): 1 when the new mm is SYNC_CORE-registered
     context_switch,   ///< prev (other) -> next (task) completed switch_to
     cr3_write,        ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
     invlpg,           ///< one INVLPG; mm; value: page index

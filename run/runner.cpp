@@ -252,6 +252,8 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
         }
     }
     result.violation_reports = checker.violations();
+    result.warnings = checker.warnings();
+    result.warning_count = checker.warning_count();
     result.counters = w.sim.counters();
     result.results = scheduler.label_results;
     result.step_expect_failures = scheduler.step_expect_failures;

@@ -23,7 +23,11 @@ namespace {
 void store_task_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
     const int old = t.mm != nullptr ? t.mm->id : -1;
     t.mm = mm;
-    s.m.emit(cpu, {.kind = RecordKind::task_mm_store, .mm = mm != nullptr ? mm->id : -1,
+    s.m.emit(cpu, {.kind = RecordKind::task_mm_store,
+                   .detail = static_cast<std::uint8_t>(
+                       mm != nullptr &&
+                       (mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
+                   .mm = mm != nullptr ? mm->id : -1,
                    .value = old});
 }
 

@@ -115,6 +115,9 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     // S3: RCU_INIT_POINTER(rq->curr, next): a plain store, no barrier.
     rq.curr = next;
     m.emit(cpu, {.kind = RecordKind::rq_curr_store,
+                 .detail = static_cast<std::uint8_t>(
+                     next->mm != nullptr &&
+                     (next->mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
                  .mm = mm_id(next->mm),
                  .other = next->id,
                  .value = mm_id(prev->mm)});
