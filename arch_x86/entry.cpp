@@ -26,7 +26,8 @@ void pti_switch_cr3(Machine& m, int c, bool to_user) {
         const auto bit = static_cast<std::uint16_t>(1U << (x.tlb.loaded_mm_asid + 1));
         if (x.tlb.user_pcid_flush_mask & bit) {
             flush = true;
-            x.tlb.user_pcid_flush_mask = static_cast<std::uint16_t>(x.tlb.user_pcid_flush_mask & ~bit);
+            x.tlb.user_pcid_flush_mask =
+                static_cast<std::uint16_t>(x.tlb.user_pcid_flush_mask & ~bit);
         }
         pcid |= 1 << 11; // X86_CR3_PTI_PCID_USER_BIT
     }
@@ -181,7 +182,8 @@ void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
     const ReturnInsn insn = under_fred(m, ReturnInsn::iret, /*to_user=*/false);
     const sim::Cycles d = return_cost(m, c, insn);
     m.sim.cpu(c).advance(d);
-    m.emit(c, {.kind = RecordKind::irq_return, .detail = static_cast<std::uint8_t>(insn), .cost = d});
+    m.emit(c,
+           {.kind = RecordKind::irq_return, .detail = static_cast<std::uint8_t>(insn), .cost = d});
     m.sim.cpu(c).set_irqs_enabled(true); // the caller's loop takes the next pending interrupt
 }
 

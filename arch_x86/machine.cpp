@@ -40,7 +40,9 @@ sim::Cycles Machine::draw(int c, kernel::Cost cost) {
     return sim.cpu(c).jittered(sim::Cycles{costs[cost]});
 }
 
-void Machine::step(int c, kernel::Cost cost) { sim.cpu(c).advance(draw(c, cost)); }
+void Machine::step(int c, kernel::Cost cost) {
+    sim.cpu(c).advance(draw(c, cost));
+}
 
 void Machine::smp_mb(int c, const kernel::Record* then) {
     const sim::Cycles d = draw(c, kernel::Cost::smp_mb);
@@ -61,7 +63,9 @@ void Machine::atomic(int c, kernel::AtomicOp op, const kernel::Mm* mm, std::int6
     sim.cpu(c).advance(d);
 }
 
-void Machine::local_irq_disable(int c) { sim.cpu(c).set_irqs_enabled(false); }
+void Machine::local_irq_disable(int c) {
+    sim.cpu(c).set_irqs_enabled(false);
+}
 
 void Machine::local_irq_enable(int c) {
     sim.cpu(c).set_irqs_enabled(true);
@@ -132,6 +136,8 @@ KFrame::KFrame(Machine& m, int cpu, kernel::Fn fn) : task_(m.current(cpu)) {
     task_->callstack.push_back(static_cast<kernel::SiteId>(fn));
 }
 
-KFrame::~KFrame() { task_->callstack.pop_back(); }
+KFrame::~KFrame() {
+    task_->callstack.pop_back();
+}
 
 } // namespace arch_x86

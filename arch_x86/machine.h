@@ -72,7 +72,8 @@ public:
     /// smp_mb(); `then`, if given, is emitted right after the barrier's record at the same
     /// instant (e.g. membarrier's t_b marker, which must follow the barrier it names).
     void smp_mb(int cpu, const kernel::Record* then = nullptr);
-    void atomic(int cpu, kernel::AtomicOp op, const kernel::Mm* mm = nullptr, std::int64_t value = 0);
+    void atomic(int cpu, kernel::AtomicOp op, const kernel::Mm* mm = nullptr,
+                std::int64_t value = 0);
 
     // IRQ flag (local_irq_disable / local_irq_enable, which takes pending interrupts).
     void local_irq_disable(int cpu);

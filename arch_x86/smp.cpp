@@ -54,10 +54,11 @@ bool queue_csd(Machine& m, int cpu, int target, int id) {
 
 void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
-    m.emit(cpu, {.kind = RecordKind::ipi_send,
-                 .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
-                 .other = target,
-                 .cost = d});
+    m.emit(cpu,
+           {.kind = RecordKind::ipi_send,
+            .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
+            .other = target,
+            .cost = d});
     m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
                          CALL_FUNCTION_VECTOR, static_cast<std::uint64_t>(id));
     m.sim.cpu(cpu).advance(d);
@@ -145,8 +146,8 @@ void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, 
     smp_call_function_many(m, cpu, mask, request, wait);
 }
 
-void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request,
-                      bool wait, const CallCondition& cond) {
+void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request, bool wait,
+                      const CallCondition& cond) {
     KFrame frame(m, cpu, Fn::on_each_cpu_mask);
     smp_call_function_many(m, cpu, mask, request, wait, cond);
     if (mask.test(cpu) && (!cond || cond(cpu))) {

@@ -10,12 +10,12 @@ using kernel::RecordKind;
 void sync_core(Machine& m, int cpu) {
     // One [SER] event whichever instruction does it: never also counted as an IRET.
     const bool serialize = m.config.serialize;
-    const sim::Cycles d =
-        m.draw(cpu, serialize ? Cost::sync_core_serialize : Cost::sync_core_iret);
-    m.emit(cpu, {.kind = RecordKind::sync_core,
-                 .detail = static_cast<std::uint8_t>(serialize ? kernel::SyncCoreMethod::serialize
-                                                               : kernel::SyncCoreMethod::iret_to_self),
-                 .cost = d});
+    const sim::Cycles d = m.draw(cpu, serialize ? Cost::sync_core_serialize : Cost::sync_core_iret);
+    m.emit(cpu,
+           {.kind = RecordKind::sync_core,
+            .detail = static_cast<std::uint8_t>(serialize ? kernel::SyncCoreMethod::serialize
+                                                          : kernel::SyncCoreMethod::iret_to_self),
+            .cost = d});
     m.sim.cpu(cpu).advance(d);
 }
 

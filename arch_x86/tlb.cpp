@@ -49,7 +49,8 @@ void invalidate_user_asid(Machine& m, int cpu, std::uint16_t asid) {
         return;
     }
     CpuTlbState& tlb = m.cpu(cpu).tlb;
-    tlb.user_pcid_flush_mask = static_cast<std::uint16_t>(tlb.user_pcid_flush_mask | (1U << (asid + 1)));
+    tlb.user_pcid_flush_mask =
+        static_cast<std::uint16_t>(tlb.user_pcid_flush_mask | (1U << (asid + 1)));
 }
 
 /// write_cr3(): the one place CR3 changes. Serializing and a full barrier, flush or not.
@@ -115,7 +116,8 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
         for (std::int64_t page = 0; page < f.pages; ++page) {
             // flush_tlb_one_user(): INVLPG; under PTI the user half is marked for flushing.
             const sim::Cycles d = m.draw(cpu, Cost::invlpg);
-            m.emit(cpu, {.kind = RecordKind::invlpg, .mm = loaded_mm->id, .value = page, .cost = d});
+            m.emit(cpu,
+                   {.kind = RecordKind::invlpg, .mm = loaded_mm->id, .value = page, .cost = d});
             m.sim.cpu(cpu).advance(d);
             invalidate_user_asid(m, cpu, asid);
         }
@@ -194,7 +196,8 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
             }
         } else if (!next->is_init_mm() && !next->cpumask.test(cpu)) {
             // v6.14+: the bit of the mm left lingers (the next flush IPI clears it); set the new
-            // one's only if clear, else an explicit smp_mb() orders the tlb_gen read (83b0177a6c48).
+            // one's only if clear, else an explicit smp_mb() orders the tlb_gen read
+            // (83b0177a6c48).
             next->cpumask.set(cpu);
             m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
         } else {

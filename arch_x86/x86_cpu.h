@@ -59,8 +59,8 @@ enum class CsdFunc : std::uint8_t {
 /// struct flush_tlb_info (arch/x86/include/asm/tlbflush.h).
 struct FlushTlbInfo {
     kernel::Mm* mm = nullptr;
-    bool full = true;          ///< end == TLB_FLUSH_ALL
-    std::int64_t pages = 0;    ///< pages in [start, end) when not full
+    bool full = true;       ///< end == TLB_FLUSH_ALL
+    std::int64_t pages = 0; ///< pages in [start, end) when not full
     bool freed_tables = false;
     std::uint64_t new_tlb_gen = 0;
     int initiating_cpu = 0;
@@ -81,15 +81,15 @@ struct SmpCall {
 struct X86Cpu {
     int id = 0;
     Mode mode = Mode::kernel;
-    kernel::Task* current = nullptr; ///< per-CPU current_task, changed only in __switch_to
+    kernel::Task* current = nullptr;     ///< per-CPU current_task, changed only in __switch_to
     kernel::Task* switch_prev = nullptr; ///< what switch_to() returns on the next task's stack
-    bool polling = false;            ///< the idle task polls (TIF_POLLING_NRFLAG): no IPI needed
+    bool polling = false; ///< the idle task polls (TIF_POLLING_NRFLAG): no IPI needed
     CpuTlbState tlb;
-    kernel::Mm* cr3_mm = nullptr;    ///< whose page tables CR3 points at
+    kernel::Mm* cr3_mm = nullptr; ///< whose page tables CR3 points at
     std::uint16_t cr3_pcid = 0;
     std::deque<int> call_single_queue; ///< SmpCall indices
-    int hardirq_depth = 0;           ///< in_irq()
-    std::uint64_t tick_token = 0;    ///< the armed tick is valid only with this token
+    int hardirq_depth = 0;             ///< in_irq()
+    std::uint64_t tick_token = 0;      ///< the armed tick is valid only with this token
     bool tick_armed = false;
 };
 

@@ -6,52 +6,70 @@ namespace check {
 
 Counters declare_counters(sim::CounterRegistry& r) {
     Counters c{};
-    c.ser_total = r.declare("ser.total", "serializing events: ser.cr3 + ser.invlpg + ser.iret + ser.sync_core");
+    c.ser_total = r.declare("ser.total",
+                            "serializing events: ser.cr3 + ser.invlpg + ser.iret + ser.sync_core");
     c.ser_cr3 = r.declare("ser.cr3", "CR3 writes (every one serializes, flush or not)");
     c.ser_invlpg = r.declare("ser.invlpg", "INVLPG instructions (one per page of a partial flush)");
-    c.ser_iret = r.declare("ser.iret", "IRETs to user or kernel mode (not IRET-to-self in sync_core; none with FRED)");
-    c.ser_sync_core = r.declare("ser.sync_core", "explicit sync_core(), by SERIALIZE or IRET-to-self");
-    c.ser_redundant = r.declare(
-        "ser.redundant",
-        "scheduler-path sync_core (finish_task_switch, switch_mm_irqs_off) after another [SER] on the "
-        "CPU since its membarrier-visible mm last changed, with no user code in between");
+    c.ser_iret = r.declare(
+        "ser.iret", "IRETs to user or kernel mode (not IRET-to-self in sync_core; none with FRED)");
+    c.ser_sync_core =
+        r.declare("ser.sync_core", "explicit sync_core(), by SERIALIZE or IRET-to-self");
+    c.ser_redundant =
+        r.declare("ser.redundant",
+                  "scheduler-path sync_core (finish_task_switch, switch_mm_irqs_off) after another "
+                  "[SER] on the "
+                  "CPU since its membarrier-visible mm last changed, with no user code in between");
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
-        c.ser_sync_core_at[i] = r.declare(fmt::format("ser.sync_core@{}", sync_core_sites[i]),
-                                          fmt::format("sync_core executed by {}", sync_core_sites[i]));
+        c.ser_sync_core_at[i] =
+            r.declare(fmt::format("ser.sync_core@{}", sync_core_sites[i]),
+                      fmt::format("sync_core executed by {}", sync_core_sites[i]));
     }
     c.fb_total = r.declare("fb.total", "full barriers: ser.total + fb.smp_mb + fb.atomic");
     c.fb_smp_mb = r.declare("fb.smp_mb", "explicit smp_mb()");
-    c.fb_atomic = r.declare("fb.atomic", "LOCK-prefixed read-modify-writes (locks, atomics, cpumask bits)");
+    c.fb_atomic =
+        r.declare("fb.atomic", "LOCK-prefixed read-modify-writes (locks, atomics, cpumask bits)");
     c.cycles_ser = r.declare("cycles.ser", "simulated cycles spent in serializing instructions");
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
-        c.cycles_sync_core_at[i] = r.declare(fmt::format("cycles.sync_core@{}", sync_core_sites[i]),
-                                             fmt::format("cycles of sync_core executed by {}", sync_core_sites[i]));
+        c.cycles_sync_core_at[i] =
+            r.declare(fmt::format("cycles.sync_core@{}", sync_core_sites[i]),
+                      fmt::format("cycles of sync_core executed by {}", sync_core_sites[i]));
     }
-    c.cycles_fb = r.declare("cycles.fb", "simulated cycles spent in full barriers (serializing ones included)");
-    c.cr3_write = r.declare("cr3.write", "CR3 writes after time 0 (switches, unlazy, full flushes, PTI); = ser.cr3");
-    c.cr3_write_flush = r.declare("cr3.write.flush", "CR3 writes that flush the PCID (every write without PCID)");
+    c.cycles_fb = r.declare("cycles.fb",
+                            "simulated cycles spent in full barriers (serializing ones included)");
+    c.cr3_write = r.declare(
+        "cr3.write", "CR3 writes after time 0 (switches, unlazy, full flushes, PTI); = ser.cr3");
+    c.cr3_write_flush =
+        r.declare("cr3.write.flush", "CR3 writes that flush the PCID (every write without PCID)");
     c.cr3_write_noflush = r.declare("cr3.write.noflush", "CR3 writes with the NOFLUSH bit");
-    c.ipi_sent = r.declare("ipi.sent", "IPIs sent, one per target whose handler runs by interrupt (sender's CPU)");
-    c.ipi_membarrier = r.declare("ipi.membarrier", "membarrier IPIs sent (ipi_mb, ipi_sync_core, ipi_rseq)");
+    c.ipi_sent = r.declare(
+        "ipi.sent", "IPIs sent, one per target whose handler runs by interrupt (sender's CPU)");
+    c.ipi_membarrier =
+        r.declare("ipi.membarrier", "membarrier IPIs sent (ipi_mb, ipi_sync_core, ipi_rseq)");
     c.ipi_tlb = r.declare("ipi.tlb", "TLB shootdown IPIs sent");
     c.ipi_resched = r.declare("ipi.resched", "reschedule IPIs sent");
-    c.ipi_sync_rq_state = r.declare("ipi.sync_rq_state", "membarrier registration IPIs sent (ipi_sync_rq_state)");
+    c.ipi_sync_rq_state =
+        r.declare("ipi.sync_rq_state", "membarrier registration IPIs sent (ipi_sync_rq_state)");
     c.ipi_received = r.declare("ipi.received", "IPI handlers run (receiver's CPU)");
-    c.tlb_flush_local = r.declare("tlb.flush.local", "TLB flushes done by the initiator on its own CPU");
+    c.tlb_flush_local =
+        r.declare("tlb.flush.local", "TLB flushes done by the initiator on its own CPU");
     c.tlb_flush_remote = r.declare("tlb.flush.remote", "TLB flushes done in IPI handlers");
-    c.tlb_unlazy = r.declare("tlb.unlazy", "lazy CPUs switched to init_mm (by their own flush or an IPI)");
+    c.tlb_unlazy =
+        r.declare("tlb.unlazy", "lazy CPUs switched to init_mm (by their own flush or an IPI)");
     c.ctxsw_total = r.declare("ctxsw.total", "context switches with prev != next, idle included");
     c.mm_grab = r.declare("mm.grab", "mmgrab (mm_count increments), every mm");
     c.mm_drop = r.declare("mm.drop", "mmdrop (mm_count decrements), every mm");
     c.membarrier_calls = r.declare("membarrier.calls", "membarrier() system calls");
     for (std::size_t i = 0; i < membarrier_cmd_names.size(); ++i) {
-        c.membarrier_calls_cmd[i] = r.declare(fmt::format("membarrier.calls.{}", membarrier_cmd_names[i]),
-                                              fmt::format("membarrier({}) calls", membarrier_cmd_names[i]));
+        c.membarrier_calls_cmd[i] =
+            r.declare(fmt::format("membarrier.calls.{}", membarrier_cmd_names[i]),
+                      fmt::format("membarrier({}) calls", membarrier_cmd_names[i]));
     }
-    c.membarrier_calls_invalid = r.declare("membarrier.calls.invalid", "membarrier() calls with a command that names none");
+    c.membarrier_calls_invalid =
+        r.declare("membarrier.calls.invalid", "membarrier() calls with a command that names none");
     for (std::size_t i = 0; i < membarrier_errno_names.size(); ++i) {
-        c.membarrier_errors[i] = r.declare(fmt::format("membarrier.errors.{}", membarrier_errno_names[i]),
-                                           fmt::format("membarrier() calls failing with {}", membarrier_errno_names[i]));
+        c.membarrier_errors[i] =
+            r.declare(fmt::format("membarrier.errors.{}", membarrier_errno_names[i]),
+                      fmt::format("membarrier() calls failing with {}", membarrier_errno_names[i]));
     }
     c.rcu_sync = r.declare("rcu.sync", "RCU grace periods waited for (synchronize_rcu)");
     for (std::size_t i = 0; i < property_names.size(); ++i) {

@@ -48,8 +48,8 @@ bool CounterClassifier::is_redundant(const kernel::Record& r, const CpuState& st
            !(st.have_user && st.last_user >= st.last_ser);
 }
 
-void CounterClassifier::classify_impl(const kernel::Record& r,
-                                      const std::function<void(sim::CounterId, std::int64_t)>& add) {
+void CounterClassifier::classify_impl(
+    const kernel::Record& r, const std::function<void(sim::CounterId, std::int64_t)>& add) {
     CpuState& st = cpus_[static_cast<std::size_t>(r.cpu)];
     if (kernel::is_serializing(r)) {
         add(ids_.ser_total, 1);

@@ -272,7 +272,8 @@ void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
             violate(k, G_SC, c, k.t_r, st.user.task,
                     fmt::format("{} was running user code of mm {} at t_r={} with no serializing "
                                 "instruction on cpu{} since t_a={}",
-                                text_.task_name(st.user.task), text_.mm_name(k.mm), k.t_r, c, k.t_a));
+                                text_.task_name(st.user.task), text_.mm_name(k.mm), k.t_r, c,
+                                k.t_a));
             continue;
         }
         k.sc_pending[static_cast<std::size_t>(c)] = 1;
@@ -303,10 +304,10 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
         if (rd.cpu != cpu) {
             continue;
         }
-        v.chain.push_back(fmt::format(
-            "cpu{}: rq->curr was {} (mm {}) when the caller read it at t={}, so {}", cpu,
-            text_.task_name(rd.task), text_.mm_name(rd.mm), rd.time,
-            rd.mm == k.mm ? "it was sent the IPI" : "no IPI"));
+        v.chain.push_back(
+            fmt::format("cpu{}: rq->curr was {} (mm {}) when the caller read it at t={}, so {}",
+                        cpu, text_.task_name(rd.task), text_.mm_name(rd.mm), rd.time,
+                        rd.mm == k.mm ? "it was sent the IPI" : "no IPI"));
     }
     for (const auto& rec : cpu_[static_cast<std::size_t>(cpu)].recent) {
         if (rec.seq < k.a) {
@@ -361,7 +362,8 @@ void GuaranteeChecker::check_tlb(const Record& r) {
             break;
         }
         MmState& ms = mm_state(r.mm);
-        if (r.gen >= 0 && r.gen < ms.flushed_gen && !ms.tlb_reported[static_cast<std::size_t>(r.cpu)]) {
+        if (r.gen >= 0 && r.gen < ms.flushed_gen &&
+            !ms.tlb_reported[static_cast<std::size_t>(r.cpu)]) {
             ms.tlb_reported[static_cast<std::size_t>(r.cpu)] = 1;
             report(3, r.cpu, r.time.count(), r.task,
                    fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
@@ -449,7 +451,8 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
             break; // K5: a same-mm switch needs nothing
         }
         // K3: a full barrier after the last user access of the mm left, before this store.
-        if (st.last_user.active && st.last_user.mm == st.visible_mm && st.last_user_end > st.last_fb) {
+        if (st.last_user.active && st.last_user.mm == st.visible_mm &&
+            st.last_user_end > st.last_fb) {
             warn(fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from {} to {} "
                              "with no full barrier since {}'s last user instruction",
                              r.cpu, r.time.count(), text_.mm_name(st.visible_mm),
@@ -465,11 +468,12 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
     case RecordKind::return_to_user:
         // K2: after a change to mm M, an [FB] (and, for SYNC_CORE, a [SER]) before its user code.
         if (r.mm >= 0 && r.mm == st.visible_mm && (st.k2_need_fb || st.k2_need_ser)) {
-            warn(fmt::format("K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} since "
-                             "the membarrier-visible mm became {} at t={}",
-                             r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
-                             st.k2_need_fb ? "full barrier" : "serializing instruction",
-                             text_.mm_name(r.mm), st.k2_time));
+            warn(fmt::format(
+                "K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} since "
+                "the membarrier-visible mm became {} at t={}",
+                r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
+                st.k2_need_fb ? "full barrier" : "serializing instruction", text_.mm_name(r.mm),
+                st.k2_time));
         }
         st.k2_need_fb = false;
         st.k2_need_ser = false;

@@ -25,8 +25,8 @@ struct Violation {
     std::string property; ///< "G-MB", "G-SC", "G-SC-SELF"
     int cpu = -1;         ///< where the violating user instruction ran
     std::int64_t time = 0;
-    std::string task;     ///< whose instruction
-    std::string call;     ///< "membarrier(private_expedited_sync_core) by t1 on cpu0"
+    std::string task; ///< whose instruction
+    std::string call; ///< "membarrier(private_expedited_sync_core) by t1 on cpu0"
     std::int64_t t_a = -1, t_b = -1, t_r = -1;
     std::vector<std::string> chain; ///< the records that explain it, oldest first
 };

@@ -130,15 +130,10 @@ void write_chrome_trace(const Timeline& tl, std::ostream& os) {
         const auto& e = tl.tracks[static_cast<std::size_t>(ref.cpu)][ref.index];
         os << ",\n" << compact(event_json(e, ref.cpu, tl.ghz));
     }
-    Json other{{"generator", "tlbsim"},
-               {"scenario", tl.scenario},
-               {"file", tl.file},
-               {"policy", tl.policy},
-               {"seed", tl.seed},
-               {"jitter", tl.jitter},
-               {"ghz", tl.ghz},
-               {"cycles", tl.end},
-               {"violations", tl.violations.size()}};
+    Json other{
+        {"generator", "tlbsim"}, {"scenario", tl.scenario}, {"file", tl.file},
+        {"policy", tl.policy},   {"seed", tl.seed},         {"jitter", tl.jitter},
+        {"ghz", tl.ghz},         {"cycles", tl.end},        {"violations", tl.violations.size()}};
     os << "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":" << compact(other) << "}\n";
 }
 

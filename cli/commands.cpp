@@ -127,8 +127,8 @@ std::optional<std::string> string_opt(const po::variables_map& vm, const char* k
 
 /// --seed and --jitter, shared by run, diff and explain.
 void add_seed_options(po::options_description& desc) {
-    desc.add_options()                                                                   //
-        ("seed", po::value<std::uint64_t>(), "root seed (overrides [machine] seed)")     //
+    desc.add_options()                                                               //
+        ("seed", po::value<std::uint64_t>(), "root seed (overrides [machine] seed)") //
         ("jitter", po::value<int>(), "percent jitter 0..100 (overrides [machine] jitter)");
 }
 
@@ -158,7 +158,9 @@ void check_policies(const scenario::Scenario& sc, const std::string& file,
     }
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+    return s.substr(0, s.find('\n'));
+}
 
 // counters, costs, policies, explain -------------------------------------------------------------
 
@@ -240,8 +242,9 @@ void policies_markdown(const Io& io) {
     for (const auto& p : policy::presets()) {
         fmt::print(io.out, "| `{}` | {} | {} |\n", p.name, md_cell(p.history), md_cell(p.models));
     }
-    fmt::print(io.out, "\n### Knobs\n\n| knob | type | values | description | kernels and sources |\n"
-                       "|---|---|---|---|---|\n");
+    fmt::print(io.out,
+               "\n### Knobs\n\n| knob | type | values | description | kernels and sources |\n"
+               "|---|---|---|---|---|\n");
     for (const auto& k : policy::knob_table()) {
         std::string values;
         for (const auto& v : k.values) {
@@ -271,12 +274,12 @@ void policies_markdown(const Io& io) {
 
 int cmd_policies(const std::vector<std::string>& args, const Io& io) {
     po::options_description desc("tlbsim policies [--diff A B] [--bisect A B FILE] [--markdown]");
-    desc.add_options()("help,h", "this help")                                                //
+    desc.add_options()("help,h", "this help") //
         ("diff", po::value<std::vector<std::string>>()->multitoken(),
-         "show the knobs on which presets A and B differ")                                   //
+         "show the knobs on which presets A and B differ") //
         ("bisect", po::value<std::vector<std::string>>()->multitoken(),
          "A B FILE: the smallest set of knobs that, moved from A's values to B's, flips "
-         "FILE's verdict")                                                                    //
+         "FILE's verdict") //
         ("markdown", "print the presets, the knobs and their values per preset as Markdown");
     const auto vm = parse(desc, {}, args);
     if (vm.count("help")) {
@@ -297,18 +300,21 @@ int cmd_policies(const std::vector<std::string>& args, const Io& io) {
         }
         const run::BisectResult b = run::bisect(sc, words[0], words[1]);
         auto show = [](const std::vector<std::string>& v) {
-            return v.empty() ? std::string("holds") : fmt::format("violates {}", fmt::join(v, ", "));
+            return v.empty() ? std::string("holds")
+                             : fmt::format("violates {}", fmt::join(v, ", "));
         };
-        fmt::print(io.out, "{} under {}: {}\n{} under {}: {}\n", sc.name, words[0], show(b.verdict_a),
-                   sc.name, words[1], show(b.verdict_b));
+        fmt::print(io.out, "{} under {}: {}\n{} under {}: {}\n", sc.name, words[0],
+                   show(b.verdict_a), sc.name, words[1], show(b.verdict_b));
         fmt::print(io.out, "knobs that differ: {}\n", fmt::join(b.differing, ", "));
         if (!b.flips) {
             fmt::print(io.out, "the verdict is the same: nothing to bisect\n");
         } else if (b.culprit.empty()) {
-            fmt::print(io.out, "no subset of the knobs reproduces {}'s verdict from {} within {} runs\n",
+            fmt::print(io.out,
+                       "no subset of the knobs reproduces {}'s verdict from {} within {} runs\n",
                        words[1], words[0], b.runs);
         } else {
-            fmt::print(io.out, "smallest flipping set ({} runs): {}\n", b.runs, fmt::join(b.culprit, ", "));
+            fmt::print(io.out, "smallest flipping set ({} runs): {}\n", b.runs,
+                       fmt::join(b.culprit, ", "));
             for (const auto& k : b.culprit) {
                 const auto* info = policy::find_knob(k);
                 fmt::print(io.out, "  {}: {}\n", k, info->description);
@@ -421,14 +427,14 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
          "policy to run (repeatable); default: the scenario's `policies`");
     add_seed_options(desc);
     desc.add_options()                                                                        //
-        ("per-cpu", "also show cpuN.* counters")                                               //
-        ("verbose,v", "print every record as it happens (time, CPU, task, event, call path)")  //
-        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)")    //
+        ("per-cpu", "also show cpuN.* counters")                                              //
+        ("verbose,v", "print every record as it happens (time, CPU, task, event, call path)") //
+        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)")   //
         ("trace", po::value<std::string>(),
          "write a Chrome trace-event file (ui.perfetto.dev); with several runs, one file per "
-         "run: OUT-<scenario>-<policy>.EXT")                                                   //
+         "run: OUT-<scenario>-<policy>.EXT") //
         ("svg", po::value<std::string>(),
-         "write an SVG timeline; with several runs, one file per run as for --trace")          //
+         "write an SVG timeline; with several runs, one file per run as for --trace") //
         ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
     po::positional_options_description pos;
     pos.add("file", -1);
@@ -525,8 +531,8 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
             }
             for (const auto& v : r.violation_reports) {
                 if (v.time < 0) { // found at the end of the run (a reference leak)
-                    fmt::print(io.out, "  violation ({}): {} at the end of the run: {}\n",
-                               r.policy, v.property, v.call);
+                    fmt::print(io.out, "  violation ({}): {} at the end of the run: {}\n", r.policy,
+                               v.property, v.call);
                 } else {
                     fmt::print(io.out,
                                "  violation ({}): {} on cpu{} at t={} by {}\n    call: {} (t_a={}, "
@@ -570,9 +576,10 @@ int cmd_diff(const std::vector<std::string>& args, const Io& io) {
         ("policy,p", po::value<std::vector<std::string>>(),
          "the two policies to compare, A then B (give --policy twice)");
     add_seed_options(desc);
-    desc.add_options()                                                                      //
-        ("per-cpu", "also show the cpuN.* counters that differ")                             //
-        ("json", po::value<std::string>(), "write the runs and the diff as JSON (docs/json-schema.md)") //
+    desc.add_options()                                           //
+        ("per-cpu", "also show the cpuN.* counters that differ") //
+        ("json", po::value<std::string>(),
+         "write the runs and the diff as JSON (docs/json-schema.md)") //
         ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
     po::positional_options_description pos;
     pos.add("file", -1);
@@ -615,8 +622,8 @@ int cmd_diff(const std::vector<std::string>& args, const Io& io) {
             results.push_back(std::make_unique<run::RunResult>(
                 run::run_scenario(l.sc, policies[static_cast<std::size_t>(k)], o)));
             cycles[k] = redundancy.cycles();
-            doc["runs"].push_back(run_json(*results.back(),
-                                           RunInfo{l.file, l.sc.machine.ghz, std::nullopt, cycles[k]}));
+            doc["runs"].push_back(run_json(
+                *results.back(), RunInfo{l.file, l.sc.machine.ghz, std::nullopt, cycles[k]}));
         }
         DiffPair p;
         p.file = l.file;
@@ -662,9 +669,11 @@ std::vector<std::string> check_policies_of(const scenario::Scenario& sc) {
 
 int cmd_check(const std::vector<std::string>& args, const Io& io) {
     po::options_description desc("tlbsim check FILE_OR_DIR... [--junit OUT] [--json OUT]");
-    desc.add_options()("help,h", "this help")                                                //
-        ("junit", po::value<std::string>(), "write JUnit XML (one testcase per scenario x policy)") //
-        ("json", po::value<std::string>(), "write the runs and the verdicts as JSON (docs/json-schema.md)") //
+    desc.add_options()("help,h", "this help") //
+        ("junit", po::value<std::string>(),
+         "write JUnit XML (one testcase per scenario x policy)") //
+        ("json", po::value<std::string>(),
+         "write the runs and the verdicts as JSON (docs/json-schema.md)") //
         ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
     po::positional_options_description pos;
     pos.add("file", -1);
@@ -735,8 +744,8 @@ int cmd_check(const std::vector<std::string>& args, const Io& io) {
                     jc.failures = check_expectations(*sc, r);
                 }
                 c["run"] = doc["runs"].size();
-                doc["runs"].push_back(run_json(
-                    r, RunInfo{file, sc->machine.ghz, jc.failures, redundancy.cycles()}));
+                doc["runs"].push_back(
+                    run_json(r, RunInfo{file, sc->machine.ghz, jc.failures, redundancy.cycles()}));
             }
             if (!jc.error.empty()) {
                 fmt::print(io.out, "ERROR {} {}: {}\n", sc->name, policy, first_line(jc.error));

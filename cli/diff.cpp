@@ -54,7 +54,9 @@ std::string error_of(const DiffPair& p) {
     return {};
 }
 
-std::string signed_num(std::int64_t v) { return v > 0 ? fmt::format("+{}", v) : fmt::format("{}", v); }
+std::string signed_num(std::int64_t v) {
+    return v > 0 ? fmt::format("+{}", v) : fmt::format("{}", v);
+}
 
 std::string label(const std::string& name) {
     return name == redundant_cycles_row ? "cycles of ser.redundant (derived)" : name;
@@ -245,7 +247,8 @@ Json diff_json(const std::vector<DiffPair>& pairs,
             const auto rows = counter_deltas(p, per_cpu);
             differing += !counter_deltas(p, false).empty();
             for (const auto& r : rows) {
-                counters.push_back({{"name", r.name}, {"a", r.a}, {"b", r.b}, {"delta", r.delta()}});
+                counters.push_back(
+                    {{"name", r.name}, {"a", r.a}, {"b", r.b}, {"delta", r.delta()}});
             }
             for (const auto& v : verdicts(*p.a, *p.b)) {
                 changes += v.violated_a != v.violated_b;
@@ -275,11 +278,11 @@ Json diff_json(const std::vector<DiffPair>& pairs,
     summary["errors"] = pairs.size() - compared;
     summary["differing"] = differing;
     summary["verdict_changes"] = changes;
-    summary["totals"] = Json::array({total("ser.redundant", red_a, red_b),
-                                     total("derived.redundant_cycles", rc_a, rc_b),
-                                     total("cycles.ser", cs_a, cs_b),
-                                     total("violations", v_a, v_b)});
-    return Json{{"policies", {a, b}}, {"scenarios", std::move(scenarios)}, {"summary", std::move(summary)}};
+    summary["totals"] = Json::array(
+        {total("ser.redundant", red_a, red_b), total("derived.redundant_cycles", rc_a, rc_b),
+         total("cycles.ser", cs_a, cs_b), total("violations", v_a, v_b)});
+    return Json{
+        {"policies", {a, b}}, {"scenarios", std::move(scenarios)}, {"summary", std::move(summary)}};
 }
 
 } // namespace cli

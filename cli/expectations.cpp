@@ -30,8 +30,8 @@ std::vector<std::string> check_expectations(const scenario::Scenario& sc,
         for (const auto& c : e.counters) {
             const auto actual = result.counters.value(c.name);
             if (!actual) {
-                failures.push_back(fmt::format("{}: counter {}: no such counter on this machine",
-                                               e.path, c.name));
+                failures.push_back(
+                    fmt::format("{}: counter {}: no such counter on this machine", e.path, c.name));
             } else if (*actual != c.value) {
                 failures.push_back(fmt::format("{}: counter {}: expected {}, actual {}", e.path,
                                                c.name, c.value, *actual));

@@ -80,9 +80,8 @@ std::string junit_xml(const std::vector<JunitCase>& cases) {
         }
         out += fmt::format("  <testsuite name=\"{}\" id=\"{}\" tests=\"{}\" failures=\"{}\" "
                            "errors=\"{}\" skipped=\"0\" time=\"{:.6f}\" file=\"{}\">\n",
-                           xml_escape(suite.name), s, suite.cases.size(),
-                           count(suite.cases, false), count(suite.cases, true), seconds,
-                           xml_escape(suite.file));
+                           xml_escape(suite.name), s, suite.cases.size(), count(suite.cases, false),
+                           count(suite.cases, true), seconds, xml_escape(suite.file));
         for (const auto* c : suite.cases) {
             out += fmt::format("    <testcase name=\"{}\" classname=\"tlbsim.{}\" file=\"{}\" "
                                "time=\"{:.6f}\"",
@@ -94,9 +93,9 @@ std::string junit_xml(const std::vector<JunitCase>& cases) {
             }
             out += ">\n";
             if (!c->error.empty()) {
-                out += fmt::format("      <error message=\"{}\" type=\"scenario-error\">{}</error>\n",
-                                   xml_escape(c->error.substr(0, c->error.find('\n'))),
-                                   xml_escape(c->error));
+                out += fmt::format(
+                    "      <error message=\"{}\" type=\"scenario-error\">{}</error>\n",
+                    xml_escape(c->error.substr(0, c->error.find('\n'))), xml_escape(c->error));
             } else {
                 std::string text;
                 for (const auto& f : c->failures) {

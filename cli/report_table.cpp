@@ -35,8 +35,9 @@ std::string format_table(const std::vector<run::RunResult>& runs, bool per_cpu) 
     for (const auto& d : decls) {
         names.push_back(d.name);
     }
-    std::stable_sort(names.begin(), names.end(),
-                     [](const std::string& a, const std::string& b) { return row_rank(a) < row_rank(b); });
+    std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return row_rank(a) < row_rank(b);
+    });
     std::vector<std::string> rows;
     for (const auto& n : names) {
         rows.push_back(n);
@@ -79,7 +80,8 @@ std::string format_table(const std::vector<run::RunResult>& runs, bool per_cpu) 
     out += "\n";
     for (std::size_t i = 0; i < shown.size(); ++i) {
         const auto& v = values[i];
-        const bool differs = std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) != v.end();
+        const bool differs =
+            std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) != v.end();
         out += fmt::format("{} {:<{}}", differs ? "*" : " ", shown[i], w0);
         for (std::size_t p = 0; p < runs.size(); ++p) {
             out += fmt::format("  {:>{}}", v[p], widths[p]);

@@ -21,7 +21,7 @@ constexpr double right = 30;
 constexpr double plot = width - left - right;
 constexpr double top = 64;
 constexpr double lane = 60;
-constexpr double band_y = 18;  // level-0 band, relative to the lane top
+constexpr double band_y = 18; // level-0 band, relative to the lane top
 constexpr double band_h = 24;
 constexpr double inner_y = 22; // deeper levels
 constexpr double inner_h = 16;
@@ -60,7 +60,9 @@ const char* ipi_colour(const std::string& kind) {
     return "#455a64";
 }
 
-std::string num(double v) { return fmt::format("{:.2f}", v); }
+std::string num(double v) {
+    return fmt::format("{:.2f}", v);
+}
 
 /// A nice tick step (1, 2 or 5 times a power of ten) for about `n` ticks over `span`.
 double tick_step(double span, int n) {
@@ -96,13 +98,12 @@ std::string ser_marker(SerKind k, bool redundant, double x, double y, const std:
         return fmt::format("<path d=\"M{} {} l5 5 l-5 5 l-5 -5 z\" fill=\"#6a1b9a\">{}</path>\n",
                            num(x), num(y - 5), title);
     case SerKind::sync_core:
-        return redundant
-                   ? fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5.5\" fill=\"#ff6f00\" "
-                                 "stroke=\"#b71c1c\" stroke-width=\"1.5\">{}</circle>\n",
-                                 num(x), num(y), title)
-                   : fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"#212121\">{}"
-                                 "</circle>\n",
-                                 num(x), num(y), title);
+        return redundant ? fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"5.5\" fill=\"#ff6f00\" "
+                                       "stroke=\"#b71c1c\" stroke-width=\"1.5\">{}</circle>\n",
+                                       num(x), num(y), title)
+                         : fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"#212121\">{}"
+                                       "</circle>\n",
+                                       num(x), num(y), title);
     case SerKind::invlpg:
         return fmt::format("<rect x=\"{}\" y=\"{}\" width=\"8\" height=\"8\" fill=\"#2e7d32\">{}"
                            "</rect>\n",
@@ -134,10 +135,10 @@ std::string render_svg(const Timeline& tl) {
                               v.task, v.cpu, tl.us(v.time), v.time)
                 : fmt::format("{} violated: {} (found at the end of the run)", v.property, v.call));
         if (i < 4) {
-            notes.push_back(v.t_a < 0 && v.t_b < 0 && v.t_r < 0
-                                ? "    " + v.call
-                                : fmt::format("    {} (t_a={}, t_b={}, t_r={})", v.call, v.t_a,
-                                              v.t_b, v.t_r));
+            notes.push_back(
+                v.t_a < 0 && v.t_b < 0 && v.t_r < 0
+                    ? "    " + v.call
+                    : fmt::format("    {} (t_a={}, t_b={}, t_r={})", v.call, v.t_a, v.t_b, v.t_r));
             for (const auto& line : v.chain) {
                 notes.push_back("    " + line);
             }
@@ -170,10 +171,9 @@ std::string render_svg(const Timeline& tl) {
                      "GHz · {} cycles ({:.3f} µs) · {} IPI{} · {}</text>\n",
                      num(left - 60), xml_escape(tl.file), tl.seed, tl.jitter, tl.ghz, tl.end,
                      tl.us(tl.end), tl.flows.size(), tl.flows.size() == 1 ? "" : "s",
-                     tl.violations.empty()
-                         ? std::string("no violation")
-                         : fmt::format("{} violation{}", tl.violations.size(),
-                                       tl.violations.size() == 1 ? "" : "s"));
+                     tl.violations.empty() ? std::string("no violation")
+                                           : fmt::format("{} violation{}", tl.violations.size(),
+                                                         tl.violations.size() == 1 ? "" : "s"));
 
     // Grid and axis.
     const double step = tick_step(end_us, 10);
@@ -214,10 +214,10 @@ std::string render_svg(const Timeline& tl) {
             const std::string tip =
                 fmt::format("{} [{}] {:.3f}–{:.3f} µs (cycles {}–{})", sl.name, sl.cat,
                             tl.us(sl.begin), tl.us(sl.end), sl.begin, sl.end);
-            s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
-                             "stroke=\"#9e9e9e\" stroke-width=\"0.5\"><title>{}</title></rect>\n",
-                             num(x1), num(ry), num(w), num(rh), slice_fill(sl.cat),
-                             xml_escape(tip));
+            s +=
+                fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
+                            "stroke=\"#9e9e9e\" stroke-width=\"0.5\"><title>{}</title></rect>\n",
+                            num(x1), num(ry), num(w), num(rh), slice_fill(sl.cat), xml_escape(tip));
             if (w >= 6.2 * static_cast<double>(sl.name.size()) + 6) {
                 s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#212121\">{}"
                                  "</text>\n",
@@ -249,9 +249,10 @@ std::string render_svg(const Timeline& tl) {
                                      num(x + 8), num(y + marker_y + 3));
                 }
             } else if (e.cat == "fb") {
-                s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
-                                 "stroke=\"#757575\" stroke-width=\"1\"><title>{3}</title></line>\n",
-                                 num(x), num(y + fb_y), num(y + fb_y + 6), xml_escape(tip));
+                s +=
+                    fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
+                                "stroke=\"#757575\" stroke-width=\"1\"><title>{3}</title></line>\n",
+                                num(x), num(y + fb_y), num(y + fb_y + 6), xml_escape(tip));
             }
         }
         s += "</g>\n";
@@ -305,9 +306,10 @@ std::string render_svg(const Timeline& tl) {
     double lx = left - 60;
     const double ly = legend_y;
     const auto swatch = [&](const char* fill, const char* text) {
-        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"11\" fill=\"{}\" "
-                         "stroke=\"#9e9e9e\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-                         num(lx), num(ly), fill, num(lx + 20), num(ly + 10), text);
+        s += fmt::format(
+            "<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"11\" fill=\"{}\" "
+            "stroke=\"#9e9e9e\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
+            num(lx), num(ly), fill, num(lx + 20), num(ly + 10), text);
         lx += 28 + 6.3 * static_cast<double>(std::strlen(text));
     };
     swatch("#66bb6a", "user");
@@ -335,17 +337,17 @@ std::string render_svg(const Timeline& tl) {
                      "<text x=\"{3}\" y=\"{4}\">other full barrier</text>\n",
                      num(lx + 4), num(my - 5), num(my + 5), num(lx + 10), num(my + 4));
     lx += 130;
-    s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"1.6\" "
-                     "marker-end=\"url(#arrow-tlb)\"/><text x=\"{}\" y=\"{}\">IPI (send → handler)"
-                     "</text>\n",
-                     num(lx), num(my), num(lx + 26), num(my), ipi_colour("tlb"), num(lx + 32),
-                     num(my + 4));
+    s += fmt::format(
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"1.6\" "
+        "marker-end=\"url(#arrow-tlb)\"/><text x=\"{}\" y=\"{}\">IPI (send → handler)"
+        "</text>\n",
+        num(lx), num(my), num(lx + 26), num(my), ipi_colour("tlb"), num(lx + 32), num(my + 4));
 
     for (std::size_t i = 0; i < notes.size(); ++i) {
-        s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" xml:space=\"preserve\">{}</text>\n",
-                         num(left - 60), num(notes_y + 16.0 * static_cast<double>(i)),
-                         notes[i].starts_with("    ") ? "#424242" : "#d50000",
-                         xml_escape(notes[i]));
+        s +=
+            fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" xml:space=\"preserve\">{}</text>\n",
+                        num(left - 60), num(notes_y + 16.0 * static_cast<double>(i)),
+                        notes[i].starts_with("    ") ? "#424242" : "#d50000", xml_escape(notes[i]));
     }
     s += "</svg>\n";
     return s;

@@ -55,7 +55,8 @@ std::vector<Slice> track_slices(const std::vector<TrackEvent>& track) {
     for (const auto& e : track) {
         if (e.type == TrackEvent::Type::begin) {
             open.push_back(out.size());
-            out.push_back({e.time, e.time, static_cast<int>(open.size()) - 1, e.name, e.cat, e.args});
+            out.push_back(
+                {e.time, e.time, static_cast<int>(open.size()) - 1, e.name, e.cat, e.args});
         } else if (e.type == TrackEvent::Type::end) {
             if (open.empty()) {
                 throw std::logic_error("timeline: an end event without a begin");
@@ -264,9 +265,7 @@ private:
         return id >= 0 && static_cast<std::size_t>(id) < rec_.tasks_.size() &&
                rec_.tasks_[static_cast<std::size_t>(id)].idle;
     }
-    const TimelineRecorder::PathInfo& path(const Stored& s) const {
-        return rec_.paths_[s.r.path];
-    }
+    const TimelineRecorder::PathInfo& path(const Stored& s) const { return rec_.paths_[s.r.path]; }
     bool in_schedule(const Stored& s) const {
         return s.r.kind == RecordKind::context_switch || path(s).in_schedule;
     }
@@ -365,7 +364,7 @@ private:
         const auto& f = tl_.flows[static_cast<std::size_t>(it->second)];
         TrackEvent e;
         e.type = s.r.kind == RecordKind::ipi_send ? TrackEvent::Type::flow_start
-                                                   : TrackEvent::Type::flow_end;
+                                                  : TrackEvent::Type::flow_end;
         e.time = s.r.time.count();
         e.name = "IPI " + f.kind;
         e.cat = "ipi";
@@ -452,7 +451,8 @@ private:
             // A violation sits after every record at its time (the violating instruction runs
             // right after the return to user mode that records it).
             while (next_violation < viols.size() &&
-                   tl_.violation_time(tl_.violations[static_cast<std::size_t>(viols[next_violation])]) < t) {
+                   tl_.violation_time(
+                       tl_.violations[static_cast<std::size_t>(viols[next_violation])]) < t) {
                 violation(viols[next_violation++]);
             }
             track_lazy(cpu, s);
@@ -473,8 +473,7 @@ private:
             case RecordKind::kernel_entry:
                 end_to(0, t);
                 mode = Mode::kernel;
-                open_kernel(t, cur,
-                            Json{{"entry", r.detail == 0 ? "syscall" : "interrupt"}});
+                open_kernel(t, cur, Json{{"entry", r.detail == 0 ? "syscall" : "interrupt"}});
                 break;
             case RecordKind::return_to_user:
                 instant(s); // the return instruction runs in the kernel
@@ -482,8 +481,8 @@ private:
                 mode = Mode::user;
                 begin(t, task_name(cur), "user",
                       Json{{"task", task_name(cur)},
-                           {"return", kernel::return_insn_name(
-                                          static_cast<kernel::ReturnInsn>(r.detail))}});
+                           {"return",
+                            kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail))}});
                 continue;
             case RecordKind::irq_enter:
                 while (top_is("polled")) {

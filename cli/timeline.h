@@ -58,7 +58,7 @@ struct Timeline {
     double ghz = 3.0;
     std::uint64_t seed = 0;
     int jitter = 0;
-    std::int64_t end = 0; ///< cycles: the end of the run
+    std::int64_t end = 0;                        ///< cycles: the end of the run
     std::vector<std::vector<TrackEvent>> tracks; ///< one per CPU, in drawing order
 
     struct Flow {
@@ -83,7 +83,9 @@ struct Timeline {
     int cpus() const { return static_cast<int>(tracks.size()); }
     /// Where a violation is drawn: its time, or the end of the run for one found there (time -1,
     /// e.g. a reference leak).
-    std::int64_t violation_time(const check::Violation& v) const { return v.time >= 0 ? v.time : end; }
+    std::int64_t violation_time(const check::Violation& v) const {
+        return v.time >= 0 ? v.time : end;
+    }
     /// Simulated time in microseconds (cycles / (ghz * 1000)).
     double us(std::int64_t cycles) const { return static_cast<double>(cycles) / (ghz * 1000.0); }
 };
@@ -136,10 +138,10 @@ private:
     RedundancyObserver redundancy_;
     const kernel::KernelState* ks_ = nullptr;
     const kernel::Trace* trace_ = nullptr;
-    std::vector<int> idle_task_;     ///< per CPU
-    std::vector<TaskInfo> tasks_;    ///< by task id
-    std::vector<std::string> mms_;   ///< by mm id
-    std::vector<PathInfo> paths_;    ///< by path id
+    std::vector<int> idle_task_;   ///< per CPU
+    std::vector<TaskInfo> tasks_;  ///< by task id
+    std::vector<std::string> mms_; ///< by mm id
+    std::vector<PathInfo> paths_;  ///< by path id
     std::vector<Stored> records_;
 
     friend class TimelineBuilder;

@@ -22,18 +22,18 @@ enum MembarrierState : std::uint32_t {
 };
 
 enum class MmKind : std::uint8_t {
-    init_mm,    ///< the kernel's own mm: ctx_id 1, never receives mm-targeted flush IPIs
-    user,       ///< a process's address space
-    efi_mm,     ///< arch/x86/platform/efi: used by efi_switch_mm around EFI runtime calls
-    poking_mm,  ///< arch/x86/kernel/alternative.c: text_poke's temporary mm
+    init_mm,   ///< the kernel's own mm: ctx_id 1, never receives mm-targeted flush IPIs
+    user,      ///< a process's address space
+    efi_mm,    ///< arch/x86/platform/efi: used by efi_switch_mm around EFI runtime calls
+    poking_mm, ///< arch/x86/kernel/alternative.c: text_poke's temporary mm
 };
 
 struct Mm {
-    int id = 0;           ///< index in KernelState::mms
-    std::string name;     ///< process name, or "init_mm", "efi_mm", "poking_mm"
+    int id = 0;       ///< index in KernelState::mms
+    std::string name; ///< process name, or "init_mm", "efi_mm", "poking_mm"
     MmKind kind = MmKind::user;
-    int process = -1;     ///< scenario process index for user mms
-    int generation = 0;   ///< 0 for the process's first mm, +1 per exec
+    int process = -1;   ///< scenario process index for user mms
+    int generation = 0; ///< 0 for the process's first mm, +1 per exec
 
     std::int64_t mm_users = 0; ///< threads plus mmget holders
     std::int64_t mm_count = 0; ///< references to the struct (all mm_users count as one)
@@ -41,8 +41,8 @@ struct Mm {
     std::uint64_t ctx_id = 0;  ///< context.ctx_id: unique, never reused; init_mm has 1
     std::uint64_t tlb_gen = 0; ///< context.tlb_gen: page-table generation
     std::uint32_t membarrier_state = 0;
-    bool freed = false;        ///< __mmdrop ran: any later use is a G-REF violation
-    bool torn_down = false;    ///< exit_mmap ran (last mmput)
+    bool freed = false;     ///< __mmdrop ran: any later use is a G-REF violation
+    bool torn_down = false; ///< exit_mmap ran (last mmput)
 
     bool is_init_mm() const { return kind == MmKind::init_mm; }
 };

@@ -53,12 +53,32 @@ std::string_view ipi_kind_name(IpiKind k) {
 
 std::string_view record_kind_name(RecordKind k) {
     static constexpr std::array<std::string_view, static_cast<std::size_t>(RecordKind::count_)>
-        names = {"kernel_entry", "return_to_user", "irq_return", "rq_curr_store",  "task_mm_store", "context_switch",
-                 "cr3_write",    "invlpg",         "sync_core",     "smp_mb",
-                 "atomic",       "enter_lazy",     "unlazy",        "tlb_flush",
-                 "ipi_send",     "ipi_handler",    "ipi_ack",       "membarrier_read",
-                 "mm_free", "membarrier_return", "rcu_sync", "flush_done", "irq_enter", "irq_exit",
-                 "barrier_call_start", "barrier_call_end"};
+        names = {"kernel_entry",
+                 "return_to_user",
+                 "irq_return",
+                 "rq_curr_store",
+                 "task_mm_store",
+                 "context_switch",
+                 "cr3_write",
+                 "invlpg",
+                 "sync_core",
+                 "smp_mb",
+                 "atomic",
+                 "enter_lazy",
+                 "unlazy",
+                 "tlb_flush",
+                 "ipi_send",
+                 "ipi_handler",
+                 "ipi_ack",
+                 "membarrier_read",
+                 "mm_free",
+                 "membarrier_return",
+                 "rcu_sync",
+                 "flush_done",
+                 "irq_enter",
+                 "irq_exit",
+                 "barrier_call_start",
+                 "barrier_call_end"};
     return names[static_cast<std::size_t>(k)];
 }
 

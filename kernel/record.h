@@ -67,7 +67,7 @@ namespace kernel {
     X(sys_membarrier)                                                                              \
     X(membarrier_private_expedited)                                                                \
     X(membarrier_global_expedited)                                                                 \
-    X(membarrier_register_private_expedited)                                               \
+    X(membarrier_register_private_expedited)                                                       \
     X(membarrier_register_global_expedited)                                                        \
     X(sync_runqueues_membarrier_state)                                                             \
     X(synchronize_rcu)                                                                             \
@@ -86,22 +86,22 @@ std::string_view fn_name(Fn f);
 
 /// The LOCK-prefixed read-modify-writes tlbsim models ([FB] on x86).
 #define TLBSIM_ATOMIC_OPS(X)                                                                       \
-    X(rq_lock)             /* raw_spin_lock of rq->lock */                                         \
-    X(pi_lock)             /* raw_spin_lock_irqsave(&p->pi_lock) in try_to_wake_up */              \
-    X(task_lock)           /* spin_lock(&p->alloc_lock) */                                         \
-    X(mmap_read_lock)      /* down_read(&mm->mmap_lock) */                                         \
-    X(mmap_read_unlock)    /* up_read: a locked add too */                                         \
-    X(mmgrab)              /* atomic_inc(&mm->mm_count) */                                         \
-    X(mmdrop)              /* atomic_dec_and_test(&mm->mm_count) */                                \
-    X(mmget)               /* atomic_inc(&mm->mm_users) */                                         \
-    X(mmput)               /* atomic_dec_and_test(&mm->mm_users) */                                \
-    X(cpumask_set_cpu)     /* set_bit in mm_cpumask */                                             \
-    X(cpumask_clear_cpu)   /* clear_bit in mm_cpumask */                                           \
-    X(inc_mm_tlb_gen)      /* atomic64_inc_return(&mm->context.tlb_gen) */                         \
-    X(llist_add)           /* cmpxchg onto a CPU's call_single_queue */                            \
-    X(membarrier_state_or) /* atomic_or(&mm->membarrier_state) */                                  \
-    X(mutex_lock)          /* a mutex fast path (cmpxchg) */                                       \
-    X(mutex_unlock)        /* its release (cmpxchg, LOCK-prefixed too) */                                       \
+    X(rq_lock)                /* raw_spin_lock of rq->lock */                                      \
+    X(pi_lock)                /* raw_spin_lock_irqsave(&p->pi_lock) in try_to_wake_up */           \
+    X(task_lock)              /* spin_lock(&p->alloc_lock) */                                      \
+    X(mmap_read_lock)         /* down_read(&mm->mmap_lock) */                                      \
+    X(mmap_read_unlock)       /* up_read: a locked add too */                                      \
+    X(mmgrab)                 /* atomic_inc(&mm->mm_count) */                                      \
+    X(mmdrop)                 /* atomic_dec_and_test(&mm->mm_count) */                             \
+    X(mmget)                  /* atomic_inc(&mm->mm_users) */                                      \
+    X(mmput)                  /* atomic_dec_and_test(&mm->mm_users) */                             \
+    X(cpumask_set_cpu)        /* set_bit in mm_cpumask */                                          \
+    X(cpumask_clear_cpu)      /* clear_bit in mm_cpumask */                                        \
+    X(inc_mm_tlb_gen)         /* atomic64_inc_return(&mm->context.tlb_gen) */                      \
+    X(llist_add)              /* cmpxchg onto a CPU's call_single_queue */                         \
+    X(membarrier_state_or)    /* atomic_or(&mm->membarrier_state) */                               \
+    X(mutex_lock)             /* a mutex fast path (cmpxchg) */                                    \
+    X(mutex_unlock)           /* its release (cmpxchg, LOCK-prefixed too) */                       \
     X(clear_tsk_need_resched) /* clear_bit of TIF_NEED_RESCHED in __schedule */                    \
     X(set_tsk_need_resched)   /* set_bit in resched_curr on the local CPU */                       \
     X(set_nr_and_not_polling) /* cmpxchg loop in resched_curr for a remote CPU */                  \
@@ -130,45 +130,46 @@ enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
 enum class FlushKind : std::uint8_t { partial, full };
 /// What a membarrier call promises (DESIGN.md, Properties).
 enum class BarrierCall : std::uint8_t {
-    private_expedited,    ///< G-MB for its mm
-    sync_core,            ///< G-MB, G-SC and G-SC-SELF for its mm
-    rseq,                 ///< G-MB for its mm
-    global_expedited,     ///< G-MB for each mm registered before t_a
-    global,               ///< G-MB for every mm (an RCU grace period)
+    private_expedited, ///< G-MB for its mm
+    sync_core,         ///< G-MB, G-SC and G-SC-SELF for its mm
+    rseq,              ///< G-MB for its mm
+    global_expedited,  ///< G-MB for each mm registered before t_a
+    global,            ///< G-MB for every mm (an RCU grace period)
 };
 
 std::string_view return_insn_name(ReturnInsn r);
 std::string_view ipi_kind_name(IpiKind k);
 
 enum class RecordKind : std::uint8_t {
-    kernel_entry,     ///< detail: EntryKind; user -> kernel: user code of `mm` stops here
-    return_to_user,   ///< detail: ReturnInsn; user code of `mm` runs from this instant (one
-                      ///< instruction at least) until the next kernel_entry on this CPU
-    irq_return,       ///< detail: ReturnInsn (iret or erets); an interrupt returning to kernel mode
-    rq_curr_store,    ///< RCU_INIT_POINTER(rq->curr, next): other = next task (task = prev,
-                      ///< still current), mm = next->mm (-1 if NULL), value = prev->mm (-1)
-    task_mm_store,    ///< tsk->mm of the running task changes: mm = new (-1), value = old (-1);
-                      ///< detail (also on rq_curr_store): 1 when the new mm is SYNC_CORE-registered
-    context_switch,   ///< prev (other) -> next (task) completed switch_to
-    cr3_write,        ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
-    invlpg,           ///< one INVLPG; mm; value: page index
-    sync_core,        ///< detail: SyncCoreMethod
-    smp_mb,           ///< an explicit smp_mb()
-    atomic,           ///< detail: AtomicOp; mm where it concerns one; value: new count/generation
-    enter_lazy,       ///< cpu_tlbstate.is_lazy set; mm = loaded mm
-    unlazy,           ///< a lazy CPU switched to init_mm (by its own flush or an IPI); mm = old
-    tlb_flush,        ///< detail: FlushKind; flag: remote (in an IPI handler); mm; value: gen
-    ipi_send,         ///< detail: IpiKind; other: target CPU
-    ipi_handler,      ///< detail: IpiKind; other: sender CPU
-    ipi_ack,          ///< detail: IpiKind; other: sender CPU
-    membarrier_read,  ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
-    mm_free,          ///< __mmdrop freed mm; value = tasks and CPUs still using it (0 when sound)
-    membarrier_return,///< sys_membarrier returns: value = cmd as passed, other = result (or -errno)
-    rcu_sync,         ///< a synchronize_rcu() grace period was waited for
-    flush_done,       ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
-                      ///< flag = freed_tables
-    irq_enter,        ///< an interrupt handler starts (site: the handler); value: vector
-    irq_exit,         ///< ... and ends (before its exit work and return instruction)
+    kernel_entry,    ///< detail: EntryKind; user -> kernel: user code of `mm` stops here
+    return_to_user,  ///< detail: ReturnInsn; user code of `mm` runs from this instant (one
+                     ///< instruction at least) until the next kernel_entry on this CPU
+    irq_return,      ///< detail: ReturnInsn (iret or erets); an interrupt returning to kernel mode
+    rq_curr_store,   ///< RCU_INIT_POINTER(rq->curr, next): other = next task (task = prev,
+                     ///< still current), mm = next->mm (-1 if NULL), value = prev->mm (-1)
+    task_mm_store,   ///< tsk->mm of the running task changes: mm = new (-1), value = old (-1);
+                     ///< detail (also on rq_curr_store): 1 when the new mm is SYNC_CORE-registered
+    context_switch,  ///< prev (other) -> next (task) completed switch_to
+    cr3_write,       ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
+    invlpg,          ///< one INVLPG; mm; value: page index
+    sync_core,       ///< detail: SyncCoreMethod
+    smp_mb,          ///< an explicit smp_mb()
+    atomic,          ///< detail: AtomicOp; mm where it concerns one; value: new count/generation
+    enter_lazy,      ///< cpu_tlbstate.is_lazy set; mm = loaded mm
+    unlazy,          ///< a lazy CPU switched to init_mm (by its own flush or an IPI); mm = old
+    tlb_flush,       ///< detail: FlushKind; flag: remote (in an IPI handler); mm; value: gen
+    ipi_send,        ///< detail: IpiKind; other: target CPU
+    ipi_handler,     ///< detail: IpiKind; other: sender CPU
+    ipi_ack,         ///< detail: IpiKind; other: sender CPU
+    membarrier_read, ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
+    mm_free,         ///< __mmdrop freed mm; value = tasks and CPUs still using it (0 when sound)
+    membarrier_return,  ///< sys_membarrier returns: value = cmd as passed, other = result (or
+                        ///< -errno)
+    rcu_sync,           ///< a synchronize_rcu() grace period was waited for
+    flush_done,         ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
+                        ///< flag = freed_tables
+    irq_enter,          ///< an interrupt handler starts (site: the handler); value: vector
+    irq_exit,           ///< ... and ends (before its exit work and return instruction)
     barrier_call_start, ///< a membarrier call's entry barrier t_a has executed: it now owes the
                         ///< guarantee. detail: BarrierCall; mm: the mm covered (one record per
                         ///< mm for the global commands); other: cpu_id with FLAG_CPU, else -1;
@@ -186,14 +187,14 @@ struct Record {
     Fn site = Fn::none;
     std::uint8_t detail = 0;
     bool flag = false;
-    std::int32_t task = -1;  ///< the task whose kernel stack emitted it (current)
+    std::int32_t task = -1; ///< the task whose kernel stack emitted it (current)
     std::int32_t mm = -1;
     std::int32_t other = -1;
     std::int64_t value = 0;
-    sim::Cycles cost{};      ///< cycles the event itself took (serializing instructions, barriers)
-    std::int64_t gen = -1;   ///< TLB context generation: of the loaded ASID after a CR3 write, a
-                             ///< flush or at a return to user; of the mm for flush_done
-    std::uint32_t path = 0;  ///< interned call path (Trace::call_path)
+    sim::Cycles cost{};     ///< cycles the event itself took (serializing instructions, barriers)
+    std::int64_t gen = -1;  ///< TLB context generation: of the loaded ASID after a CR3 write, a
+                            ///< flush or at a return to user; of the mm for flush_done
+    std::uint32_t path = 0; ///< interned call path (Trace::call_path)
 };
 
 /// Whether the record is a serializing event ([SER]) / a full barrier ([FB]). With FRED the

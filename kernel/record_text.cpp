@@ -4,7 +4,6 @@
 
 namespace kernel {
 
-
 std::string RecordText::mm_name(int id) const {
     if (id < 0) {
         return "NULL";
@@ -22,12 +21,10 @@ std::string RecordText::task_name(int id) const {
 std::string RecordText::describe(const Record& r) const {
     switch (r.kind) {
     case RecordKind::kernel_entry:
-        return fmt::format("enter kernel by {}",
-                           r.detail == 0 ? "syscall" : "interrupt");
+        return fmt::format("enter kernel by {}", r.detail == 0 ? "syscall" : "interrupt");
     case RecordKind::return_to_user:
         return fmt::format("return to user by {} (mm {})",
-                           return_insn_name(static_cast<ReturnInsn>(r.detail)),
-                           mm_name(r.mm));
+                           return_insn_name(static_cast<ReturnInsn>(r.detail)), mm_name(r.mm));
     case RecordKind::irq_return:
         return fmt::format("return from interrupt to kernel by {}",
                            return_insn_name(static_cast<ReturnInsn>(r.detail)));
@@ -35,7 +32,8 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("rq->curr = {} (mm {} -> {})", task_name(r.other),
                            mm_name(static_cast<int>(r.value)), mm_name(r.mm));
     case RecordKind::task_mm_store:
-        return fmt::format("tsk->mm = {} (was {})", mm_name(r.mm), mm_name(static_cast<int>(r.value)));
+        return fmt::format("tsk->mm = {} (was {})", mm_name(r.mm),
+                           mm_name(static_cast<int>(r.value)));
     case RecordKind::context_switch:
         return fmt::format("switch_to {}", task_name(r.other));
     case RecordKind::cr3_write:
@@ -47,15 +45,15 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("sync_core by {}", r.detail == 0 ? "IRET-to-self" : "SERIALIZE");
     case RecordKind::smp_mb:
         return "smp_mb";
-    case RecordKind::atomic:
-    {
+    case RecordKind::atomic: {
         const auto op = static_cast<AtomicOp>(r.detail);
         const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||
                             op == AtomicOp::mmput || op == AtomicOp::inc_mm_tlb_gen;
         if (r.mm < 0) {
             return fmt::format("locked {}", atomic_op_name(op));
         }
-        return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm), r.value)
+        return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm),
+                                    r.value)
                       : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
     }
     case RecordKind::enter_lazy:
@@ -66,13 +64,17 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("{} {} TLB flush of mm {} to gen {}", r.flag ? "remote" : "local",
                            r.detail == 0 ? "partial" : "full", mm_name(r.mm), r.value);
     case RecordKind::ipi_send:
-        return fmt::format("send {} IPI to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
+        return fmt::format("send {} IPI to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)),
+                           r.other);
     case RecordKind::ipi_handler:
-        return fmt::format("{} IPI from cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
+        return fmt::format("{} IPI from cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)),
+                           r.other);
     case RecordKind::ipi_ack:
-        return fmt::format("ack {} call to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
+        return fmt::format("ack {} call to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)),
+                           r.other);
     case RecordKind::membarrier_read:
-        return fmt::format("read rq(cpu{})->curr = {} (mm {})", r.other, task_name(static_cast<int>(r.value)), mm_name(r.mm));
+        return fmt::format("read rq(cpu{})->curr = {} (mm {})", r.other,
+                           task_name(static_cast<int>(r.value)), mm_name(r.mm));
     case RecordKind::mm_free:
         return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
     case RecordKind::membarrier_return:
@@ -80,8 +82,8 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";
     case RecordKind::flush_done:
-        return fmt::format("flush_tlb_mm_range of mm {} done: generation {}{}", mm_name(r.mm), r.gen,
-                           r.flag ? ", page tables freed" : "");
+        return fmt::format("flush_tlb_mm_range of mm {} done: generation {}{}", mm_name(r.mm),
+                           r.gen, r.flag ? ", page tables freed" : "");
     case RecordKind::irq_enter:
         return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), r.value);
     case RecordKind::irq_exit:

@@ -39,26 +39,27 @@ struct ProgramFrame {
 using SiteId = std::uint16_t;
 
 struct Task {
-    int id = 0;            ///< index in KernelState::tasks
+    int id = 0; ///< index in KernelState::tasks
     std::string name;
-    bool kthread = false;  ///< PF_KTHREAD
-    bool idle = false;     ///< the CPU's idle task (swapper/N)
-    int thread = -1;       ///< scenario thread index, -1 for idle and helper kthreads
+    bool kthread = false; ///< PF_KTHREAD
+    bool idle = false;    ///< the CPU's idle task (swapper/N)
+    int thread = -1;      ///< scenario thread index, -1 for idle and helper kthreads
 
-    Mm* mm = nullptr;        ///< NULL for kernel threads (outside kthread_use_mm)
-    Mm* active_mm = nullptr; ///< the mm whose page tables it runs on (borrowed by kthreads)
-    Mm* process_mm = nullptr;///< for user threads: the mm it was created with (survives exit_mm)
+    Mm* mm = nullptr;         ///< NULL for kernel threads (outside kthread_use_mm)
+    Mm* active_mm = nullptr;  ///< the mm whose page tables it runs on (borrowed by kthreads)
+    Mm* process_mm = nullptr; ///< for user threads: the mm it was created with (survives exit_mm)
     TaskState state = TaskState::new_task;
-    int cpu = 0;             ///< the runqueue it is on (task_cpu)
-    bool on_cpu = false;     ///< p->on_cpu
-    bool on_rq = false;      ///< p->on_rq: queued (curr or in the run list)
-    int migrate_to = -1;     ///< sched_setaffinity target, applied when it next leaves its CPU
-    bool exiting = false;    ///< a fatal signal (exec's de_thread) is pending
-    bool dies_in_place = false; ///< exits deep in a kernel path: its stack is parked, not unwound
+    int cpu = 0;                 ///< the runqueue it is on (task_cpu)
+    bool on_cpu = false;         ///< p->on_cpu
+    bool on_rq = false;          ///< p->on_rq: queued (curr or in the run list)
+    int migrate_to = -1;         ///< sched_setaffinity target, applied when it next leaves its CPU
+    bool exiting = false;        ///< a fatal signal (exec's de_thread) is pending
+    bool dies_in_place = false;  ///< exits deep in a kernel path: its stack is parked, not unwound
     Task* exec_waiter = nullptr; ///< de_thread's caller, woken when the last killed sibling exits
     int notify_count = 0;
-    std::uint32_t sleep_token = 0; ///< the armed sleep timer stands only with this token        ///< signal->notify_count: siblings de_thread still waits for
-    bool in_user = false;    ///< executing user code (for the narrative and the checker)
+    std::uint32_t sleep_token = 0; ///< the armed sleep timer stands only with this token ///<
+                                   ///< signal->notify_count: siblings de_thread still waits for
+    bool in_user = false; ///< executing user code (for the narrative and the checker)
 
     // Program interpretation.
     std::vector<ProgramFrame> program;

@@ -87,11 +87,12 @@ std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flag
     s_.m.step(cpu, Cost::membarrier_entry);
     // SYSCALL_DEFINE3(membarrier, int, cmd, unsigned int, flags, int, cpu_id): the C types
     // truncate whatever the scenario passed.
-    const auto result = dispatch(cpu, static_cast<std::int32_t>(cmd),
-                                 static_cast<std::uint32_t>(flags), static_cast<std::int32_t>(cpu_id));
+    const auto result =
+        dispatch(cpu, static_cast<std::int32_t>(cmd), static_cast<std::uint32_t>(flags),
+                 static_cast<std::int32_t>(cpu_id));
     s_.m.emit(cpu, {.kind = RecordKind::membarrier_return,
-                        .other = static_cast<std::int32_t>(result),
-                        .value = cmd});
+                    .other = static_cast<std::int32_t>(result),
+                    .value = cmd});
     return result;
 }
 
@@ -138,16 +139,16 @@ std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags
             const std::int64_t call_id = next_call_id_++;
             for (const auto& mm : s_.m.ks.mms) {
                 if (mm->kind == kernel::MmKind::user && !mm->freed && !mm->torn_down) {
-                    s_.m.emit(cpu, {.kind = RecordKind::barrier_call_start,
-                                    .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global),
-                                    .mm = mm->id,
-                                    .other = -1,
-                                    .value = call_id});
+                    s_.m.emit(cpu,
+                              {.kind = RecordKind::barrier_call_start,
+                               .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global),
+                               .mm = mm->id,
+                               .other = -1,
+                               .value = call_id});
                 }
             }
             s_.rcu.synchronize_rcu(cpu);
-            s_.m.emit(s_.m.current(cpu) != nullptr ? cpu : cpu,
-                      {.kind = RecordKind::barrier_call_end, .value = call_id});
+            s_.m.emit(cpu, {.kind = RecordKind::barrier_call_end, .value = call_id});
         }
         return 0;
     case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
@@ -286,11 +287,12 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     for (const auto& mm : s_.m.ks.mms) {
         if (mm->kind == kernel::MmKind::user && !mm->freed &&
             (mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY)) {
-            s_.m.emit(cpu, {.kind = RecordKind::barrier_call_start,
-                            .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited),
-                            .mm = mm->id,
-                            .other = -1,
-                            .value = call_id});
+            s_.m.emit(cpu,
+                      {.kind = RecordKind::barrier_call_start,
+                       .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited),
+                       .mm = mm->id,
+                       .other = -1,
+                       .value = call_id});
         }
     }
     s_.m.smp_mb(cpu);
@@ -310,8 +312,9 @@ std::int64_t Membarrier::global_expedited(int cpu) {
                         .other = c,
                         .value = p->id});
         // v5.10: skip kernel threads (PF_KTHREAD), even one using an mm; v5.11+: skip !p->mm.
-        if (s_.m.knobs.global_expedited_skip == policy::GlobalExpeditedSkip::pf_kthread ? p->kthread
-                                                                                      : p->mm == nullptr) {
+        if (s_.m.knobs.global_expedited_skip == policy::GlobalExpeditedSkip::pf_kthread
+                ? p->kthread
+                : p->mm == nullptr) {
             continue;
         }
         tmpmask.set(c);
@@ -330,10 +333,12 @@ std::int64_t Membarrier::get_registrations(int cpu) {
     // SYNC_CORE registration also reports REGISTER_PRIVATE_EXPEDITED (its bit 1).
     const std::uint32_t state = s_.m.current(cpu)->mm->membarrier_state;
     std::int64_t mask = 0;
-    if (state & (kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY | kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED)) {
+    if (state & (kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY |
+                 kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED)) {
         mask |= MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
     }
-    if (state & (kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY | kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+    if (state & (kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY |
+                 kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
         mask |= MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
     }
     if (state & (kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY |

@@ -44,13 +44,15 @@ KnobInfo enumeration(std::string_view name, E Knobs::*member, std::vector<std::s
 
 const std::vector<KnobInfo>& knob_table() {
     static const std::vector<KnobInfo> table = {
-        enumeration("lazy_sync_core", &Knobs::lazy_sync_core,
-                    {"finish_task_switch", "switch_mm_current_mm_guard", "switch_mm_next_registration"},
-                    "where a kernel->user switch back into the lazily loaded mm core-serializes for "
-                    "SYNC_CORE, and under which guard",
-                    "finish_task_switch: v4.16..mainline (kernel/sched/core.c); "
-                    "switch_mm_current_mm_guard: RFC v2 1/2 as posted (2020-12-04); "
-                    "switch_mm_next_registration: RFC v2 as intended, PATCH 2/8 (2021-06-15), 02/23 (2022-01-08)"),
+        enumeration(
+            "lazy_sync_core", &Knobs::lazy_sync_core,
+            {"finish_task_switch", "switch_mm_current_mm_guard", "switch_mm_next_registration"},
+            "where a kernel->user switch back into the lazily loaded mm core-serializes for "
+            "SYNC_CORE, and under which guard",
+            "finish_task_switch: v4.16..mainline (kernel/sched/core.c); "
+            "switch_mm_current_mm_guard: RFC v2 1/2 as posted (2020-12-04); "
+            "switch_mm_next_registration: RFC v2 as intended, PATCH 2/8 (2021-06-15), 02/23 "
+            "(2022-01-08)"),
         boolean("sync_core_checks_current_mm", &Knobs::sync_core_checks_current_mm,
                 "membarrier_mm_sync_core_before_usermode() returns unless current->mm is the mm it "
                 "is given; without it, the lazy mm's registration alone decides (over-syncing)",
@@ -58,43 +60,52 @@ const std::vector<KnobInfo>& knob_table() {
         boolean("sync_core_skips_in_irq", &Knobs::sync_core_skips_in_irq,
                 "sync_core_before_usermode() returns early in_irq(), trusting the interrupt's IRET",
                 "true: v4.16..v5.9 (removed by a493d1ca, v5.10)"),
-        boolean("lazy_switch_mb", &Knobs::lazy_switch_mb,
-                "switch_mm_irqs_off's lazy same-mm branch executes smp_mb() before reading tlb_gen",
-                "true: v4.20+ (arch/x86/mm/tlb.c); false: the negative control neg-no-post-switch-fb"),
-        boolean("finish_task_switch_mmdrop_barrier", &Knobs::finish_task_switch_mmdrop_barrier,
-                "finish_task_switch drops the borrowed mm with a locked atomic_dec_and_test (a full "
-                "barrier) rather than a plain, barrier-free release",
-                "true: every kernel (mmdrop, or mmdrop_lazy_tlb_sched with REFCOUNT or smp_mb); "
-                "false: the negative control neg-no-post-switch-fb"),
-        boolean("membarrier_finish_switch_mm", &Knobs::membarrier_finish_switch_mm,
-                "after a to-user switch_mm (and in kthread_use_mm), smp_mb() if the rq's membarrier "
-                "state has a private or global expedited registration",
-                "true: Lutomirski 'membarrier cleanups' 4/8 (2021-06-15, unmerged)"),
-        enumeration("enter_lazy_tlb", &Knobs::enter_lazy_tlb, {"lazy", "eager_with_pcid"},
-                    "what entering lazy TLB mode does",
-                    "lazy: v4.20+ (145f573b89a6); eager_with_pcid: v4.14..v4.19 with PCID (switch to "
-                    "init_mm, a CR3 write)"),
+        boolean(
+            "lazy_switch_mb", &Knobs::lazy_switch_mb,
+            "switch_mm_irqs_off's lazy same-mm branch executes smp_mb() before reading tlb_gen",
+            "true: v4.20+ (arch/x86/mm/tlb.c); false: the negative control neg-no-post-switch-fb"),
+        boolean(
+            "finish_task_switch_mmdrop_barrier", &Knobs::finish_task_switch_mmdrop_barrier,
+            "finish_task_switch drops the borrowed mm with a locked atomic_dec_and_test (a full "
+            "barrier) rather than a plain, barrier-free release",
+            "true: every kernel (mmdrop, or mmdrop_lazy_tlb_sched with REFCOUNT or smp_mb); "
+            "false: the negative control neg-no-post-switch-fb"),
+        boolean(
+            "membarrier_finish_switch_mm", &Knobs::membarrier_finish_switch_mm,
+            "after a to-user switch_mm (and in kthread_use_mm), smp_mb() if the rq's membarrier "
+            "state has a private or global expedited registration",
+            "true: Lutomirski 'membarrier cleanups' 4/8 (2021-06-15, unmerged)"),
+        enumeration(
+            "enter_lazy_tlb", &Knobs::enter_lazy_tlb, {"lazy", "eager_with_pcid"},
+            "what entering lazy TLB mode does",
+            "lazy: v4.20+ (145f573b89a6); eager_with_pcid: v4.14..v4.19 with PCID (switch to "
+            "init_mm, a CR3 write)"),
         enumeration("lazy_flush_ipi", &Knobs::lazy_flush_ipi, {"freed_tables", "always"},
                     "which lazy CPUs in mm_cpumask a TLB shootdown sends its IPI",
-                    "freed_tables: v4.20+ (native_flush_tlb_others / tlb_is_not_lazy); always: v4.14..v4.19"),
+                    "freed_tables: v4.20+ (native_flush_tlb_others / tlb_is_not_lazy); always: "
+                    "v4.14..v4.19"),
         enumeration("cpumask_update", &Knobs::cpumask_update, {"clear_and_set", "lazy"},
                     "how switch_mm_irqs_off maintains mm_cpumask on a switch between mms",
-                    "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, with the 83b0177a6c48 smp_mb)"),
+                    "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, with the "
+                    "83b0177a6c48 smp_mb)"),
         enumeration("sync_core_ipi", &Knobs::sync_core_ipi, {"mb_and_sync_core", "mb_only"},
                     "the SYNC_CORE IPI handler",
                     "mb_and_sync_core: v5.10+ (758c9373); mb_only: v4.16..v5.9, trusting IRET"),
         boolean("sync_core_on_caller_cpu", &Knobs::sync_core_on_caller_cpu,
-                "PRIVATE_EXPEDITED_SYNC_CORE also runs its handler on the caller's CPU (on_each_cpu_mask)",
+                "PRIVATE_EXPEDITED_SYNC_CORE also runs its handler on the caller's CPU "
+                "(on_each_cpu_mask)",
                 "true: v5.10+ (e45cdc71); false: v4.16..v5.9"),
-        enumeration("expedited_shortcut", &Knobs::expedited_shortcut,
-                    {"online_cpus_only", "not_sync_core", "all_commands"},
-                    "when PRIVATE_EXPEDITED* returns at once without any barrier",
-                    "online_cpus_only: v4.16; not_sync_core: v5.10+ (e45cdc71); all_commands: v5.4..v5.9"),
+        enumeration(
+            "expedited_shortcut", &Knobs::expedited_shortcut,
+            {"online_cpus_only", "not_sync_core", "all_commands"},
+            "when PRIVATE_EXPEDITED* returns at once without any barrier",
+            "online_cpus_only: v4.16; not_sync_core: v5.10+ (e45cdc71); all_commands: v5.4..v5.9"),
         enumeration("global_expedited_skip", &Knobs::global_expedited_skip, {"pf_kthread", "no_mm"},
                     "which CPUs with the GLOBAL_EXPEDITED rq bit GLOBAL_EXPEDITED still skips",
                     "pf_kthread: v5.4..v5.10; no_mm: v5.11+ (618758ed3a4f)"),
         boolean("sync_rq_state_on_caller_cpu", &Knobs::sync_rq_state_on_caller_cpu,
-                "registration refreshes rq->membarrier_state on the caller's CPU too (on_each_cpu_mask)",
+                "registration refreshes rq->membarrier_state on the caller's CPU too "
+                "(on_each_cpu_mask)",
                 "true: v5.12+ (ce29ddc47b91); false: v5.4..v5.11 (5.10.13 lacks the fix)"),
         boolean("membarrier_ipi_mutex", &Knobs::membarrier_ipi_mutex,
                 "IPI-sending membarrier commands take membarrier_ipi_mutex",
@@ -106,10 +117,11 @@ const std::vector<KnobInfo>& knob_table() {
                 "kthread_use_mm always takes a new reference and drops the old active_mm "
                 "(mmdrop_lazy_tlb: a full barrier after the tsk->mm store), even for the same mm",
                 "true: v6.4+ (6cad87b0d216); before: only when the mm differs"),
-        enumeration("membarrier_api", &Knobs::membarrier_api, {"v4.16", "v5.10", "mainline"},
-                    "the membarrier() command set, QUERY mask and argument checks",
-                    "v4.16: no RSEQ, no FLAG_CPU; v5.10: QUERY 0x7f (RSEQ works but is not advertised); "
-                    "mainline: QUERY 0x3ff with GET_REGISTRATIONS (v6.3+)"),
+        enumeration(
+            "membarrier_api", &Knobs::membarrier_api, {"v4.16", "v5.10", "mainline"},
+            "the membarrier() command set, QUERY mask and argument checks",
+            "v4.16: no RSEQ, no FLAG_CPU; v5.10: QUERY 0x7f (RSEQ works but is not advertised); "
+            "mainline: QUERY 0x3ff with GET_REGISTRATIONS (v6.3+)"),
     };
     return table;
 }

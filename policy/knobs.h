@@ -15,7 +15,8 @@ namespace policy {
 /// Where the "membarrier sync_core on a kernel->user switch back into the lazily borrowed mm"
 /// happens, and with which guard.
 enum class LazySyncCore : std::uint8_t {
-    /// finish_task_switch(): membarrier_mm_sync_core_before_usermode(rq->prev_mm) (v4.16..mainline).
+    /// finish_task_switch(): membarrier_mm_sync_core_before_usermode(rq->prev_mm)
+    /// (v4.16..mainline).
     finish_task_switch,
     /// switch_mm_irqs_off(), lazy generation-equal branch, through
     /// membarrier_mm_sync_core_before_usermode(next), whose current->mm test runs while current is
@@ -60,7 +61,7 @@ enum class GlobalExpeditedSkip : std::uint8_t {
 /// How switch_mm_irqs_off maintains mm_cpumask on a switch between different mms.
 enum class CpumaskUpdate : std::uint8_t {
     clear_and_set, ///< clear the bit of the mm left, set the new one's (v4.19..v6.13)
-    lazy,          ///< set the new one's only if clear (else smp_mb), never clear (209954cbc7d0, v6.14+)
+    lazy, ///< set the new one's only if clear (else smp_mb), never clear (209954cbc7d0, v6.14+)
 };
 
 /// The membarrier system call's version: command set, QUERY mask and errno quirks.

@@ -6,7 +6,9 @@ namespace policy {
 
 namespace {
 
-Knobs v5_10() { return Knobs{}; }
+Knobs v5_10() {
+    return Knobs{};
+}
 
 Knobs mainline() {
     Knobs k;
@@ -35,13 +37,15 @@ const std::vector<Preset>& presets() {
             k.sync_core_on_caller_cpu = false;
             k.expedited_shortcut = ExpeditedShortcut::online_cpus_only;
             k.membarrier_api = MembarrierApi::v4_16;
-            p.push_back({"v4.16", "P1",
-                         "the first SYNC_CORE design (2018), PCID present: IPI handler trusts IRET, "
-                         "caller not synced, eager lazy-TLB exit with PCID",
-                         k});
+            p.push_back(
+                {"v4.16", "P1",
+                 "the first SYNC_CORE design (2018), PCID present: IPI handler trusts IRET, "
+                 "caller not synced, eager lazy-TLB exit with PCID",
+                 k});
         }
         p.push_back({"v5.10", "P2",
-                     "v5.10.13 with the December 2020 membarrier fixes: the seed's baseline", v5_10()});
+                     "v5.10.13 with the December 2020 membarrier fixes: the seed's baseline",
+                     v5_10()});
         {
             Knobs k = v5_10();
             k.lazy_sync_core = LazySyncCore::switch_mm_current_mm_guard;

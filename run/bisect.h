@@ -11,10 +11,10 @@
 namespace run {
 
 struct BisectResult {
-    std::vector<std::string> differing;  ///< knobs on which A and B differ
-    std::vector<std::string> verdict_a;  ///< properties violated under A
-    std::vector<std::string> verdict_b;  ///< ... under B
-    bool flips = false;                  ///< the verdicts differ at all
+    std::vector<std::string> differing; ///< knobs on which A and B differ
+    std::vector<std::string> verdict_a; ///< properties violated under A
+    std::vector<std::string> verdict_b; ///< ... under B
+    bool flips = false;                 ///< the verdicts differ at all
     /// A smallest set of knobs whose B values, applied to A, give B's verdict (empty if none is
     /// found within the search bound).
     std::vector<std::string> culprit;

@@ -17,8 +17,8 @@
 namespace run {
 
 struct RunOptions {
-    std::optional<std::uint64_t> seed;   ///< overrides [machine] seed
-    std::optional<int> jitter;           ///< overrides [machine] jitter
+    std::optional<std::uint64_t> seed; ///< overrides [machine] seed
+    std::optional<int> jitter;         ///< overrides [machine] jitter
     /// Extra observers of the record stream (narrative, trace writers), in order.
     std::vector<kernel::RecordObserver*> observers;
     /// Run with these knobs instead of the named policy's (bisection); the name is kept for
@@ -37,16 +37,16 @@ struct RunResult {
     bool reached_max_cycles = false;
     sim::CounterRegistry counters;
     std::map<std::string, scenario::ResultValue> results; ///< labelled membarrier steps
-    std::vector<std::string> step_expect_failures;         ///< `expect=` on steps
-    std::vector<std::string> violations;                   ///< properties violated (the checker)
-    std::vector<check::Violation> violation_reports;       ///< the first ones, explained
-    std::vector<std::string> warnings;                     ///< mechanism rules K1-K5 (first ones)
+    std::vector<std::string> step_expect_failures;        ///< `expect=` on steps
+    std::vector<std::string> violations;                  ///< properties violated (the checker)
+    std::vector<check::Violation> violation_reports;      ///< the first ones, explained
+    std::vector<std::string> warnings;                    ///< mechanism rules K1-K5 (first ones)
     std::int64_t warning_count = 0;
-    std::int64_t cycles = 0;                               ///< simulated time at the end
-    std::uint64_t events = 0;                              ///< engine events processed
+    std::int64_t cycles = 0;  ///< simulated time at the end
+    std::uint64_t events = 0; ///< engine events processed
     double wall_seconds = 0;
-    std::vector<std::string> task_names;                   ///< by task id, for reports
-    std::vector<std::string> mm_names;                     ///< by mm id
+    std::vector<std::string> task_names; ///< by task id, for reports
+    std::vector<std::string> mm_names;   ///< by mm id
 };
 
 /// The knobs of `name`: a preset, or a [[policy]] of the scenario (resolved through its bases).

@@ -20,10 +20,11 @@ public:
 /// The names the loader validates against. They are owned by other layers (counter catalogue,
 /// cost model, policy presets and knobs) and handed in, so the loader stays independent of them.
 struct Catalog {
-    std::function<bool(std::string_view)> is_counter;   ///< e.g. "ser.total", "cpu1.fb.total"
-    std::vector<std::string> cost_names;                ///< every [machine.costs] key allowed
-    std::vector<std::string> preset_names;              ///< built-in policy presets
-    /// Returns "" when `value` is valid for `knob`, otherwise the message (unknown knob, wrong type).
+    std::function<bool(std::string_view)> is_counter; ///< e.g. "ser.total", "cpu1.fb.total"
+    std::vector<std::string> cost_names;              ///< every [machine.costs] key allowed
+    std::vector<std::string> preset_names;            ///< built-in policy presets
+    /// Returns "" when `value` is valid for `knob`, otherwise the message (unknown knob, wrong
+    /// type).
     std::function<std::string(std::string_view knob, const KnobValue& value)> check_knob;
 };
 

@@ -28,21 +28,25 @@ struct Machine {
     IdleMode idle = IdleMode::poll;
     std::int64_t timeslice = 0; ///< 0 = no tick
     bool wakeup_preempt = false;
-    std::vector<int> offline;   ///< sorted, unique
+    std::vector<int> offline; ///< sorted, unique
     bool nohz_full = false;
     std::optional<std::int64_t> max_cycles;
     double ghz = 3.0;
     std::uint64_t seed = 0;
-    int jitter = 0;                              ///< percent, 0..100
-    std::map<std::string, std::int64_t> costs;   ///< validated cost-model overrides
-    std::map<std::string, SourceLoc> cost_locs;  ///< where each override was written
+    int jitter = 0;                             ///< percent, 0..100
+    std::map<std::string, std::int64_t> costs;  ///< validated cost-model overrides
+    std::map<std::string, SourceLoc> cost_locs; ///< where each override was written
 
     bool is_online(int cpu) const;
 };
 
 /// The membarrier registrations a process can hold from time 0 (`register` key).
-enum class Registration { private_expedited, private_expedited_sync_core, private_expedited_rseq,
-                          global_expedited };
+enum class Registration {
+    private_expedited,
+    private_expedited_sync_core,
+    private_expedited_rseq,
+    global_expedited
+};
 
 struct Process {
     std::string name;
@@ -53,8 +57,8 @@ struct Process {
 /// The result of a system call as written in a scenario: a value or an errno name.
 struct ResultValue {
     bool is_errno = false;
-    std::int64_t value = 0;   ///< the non-negative result when !is_errno
-    std::string errno_name;   ///< "EPERM", ... when is_errno
+    std::int64_t value = 0; ///< the non-negative result when !is_errno
+    std::string errno_name; ///< "EPERM", ... when is_errno
     bool operator==(const ResultValue&) const = default;
 };
 
@@ -80,21 +84,21 @@ enum class Op {
 
 struct Step {
     Op op = Op::user;
-    std::int64_t n = 0;         ///< cycles (user, syscall, sleep, work), CPU (migrate), count (repeat)
-    int event = -1;             ///< index into Scenario::events (wait, signal)
-    int process = -1;           ///< index into Scenario::processes (use_mm, kthread flush_tlb)
+    std::int64_t n = 0; ///< cycles (user, syscall, sleep, work), CPU (migrate), count (repeat)
+    int event = -1;     ///< index into Scenario::events (wait, signal)
+    int process = -1;   ///< index into Scenario::processes (use_mm, kthread flush_tlb)
     // membarrier
-    std::int64_t cmd = 0;       ///< the integer passed to the system call
-    std::string cmd_name;       ///< lower-case name as written, or the integer as written
+    std::int64_t cmd = 0; ///< the integer passed to the system call
+    std::string cmd_name; ///< lower-case name as written, or the integer as written
     std::int64_t flags = 0;
-    std::int64_t cpu_id = 0;    ///< the `cpu=` argument; 0 when not given (the kernel's default arg)
+    std::int64_t cpu_id = 0; ///< the `cpu=` argument; 0 when not given (the kernel's default arg)
     std::optional<ResultValue> expect;
     // flush_tlb
-    std::int64_t pages = 0;     ///< 0 = full flush
+    std::int64_t pages = 0; ///< 0 = full flush
     bool freed_tables = false;
-    std::string label;          ///< "" when none
-    std::vector<Step> body;     ///< repeat body
-    std::string path;           ///< e.g. "thread[0].program[3]" for run-time messages
+    std::string label;      ///< "" when none
+    std::vector<Step> body; ///< repeat body
+    std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;
 };
 
@@ -146,21 +150,22 @@ struct ExpectedCounter {
 struct Expectation {
     std::vector<std::string> policies;
     std::vector<ExpectedCounter> counters;
-    std::optional<std::vector<std::string>> violations; ///< exact set when present
+    std::optional<std::vector<std::string>> violations;       ///< exact set when present
     std::vector<std::pair<std::string, ResultValue>> results; ///< label -> result
-    std::string path; ///< "expect[1]"
+    std::string path;                                         ///< "expect[1]"
     SourceLoc loc;
 };
 
 struct Scenario {
-    std::string file;   ///< path as given on the command line
-    std::string name;   ///< `name`, or the file stem
+    std::string file; ///< path as given on the command line
+    std::string name; ///< `name`, or the file stem
     std::string description;
     std::vector<std::string> policies{"v5.10"};
     Machine machine;
     std::vector<Process> processes;
     std::vector<Thread> threads; ///< [[thread]] entries first, then [[kthread]], each in file order
-    std::vector<std::string> events; ///< every EVENT named by wait/signal, in order of first mention
+    std::vector<std::string>
+        events; ///< every EVENT named by wait/signal, in order of first mention
     std::vector<Inject> injects;
     std::vector<PolicyDef> policy_defs;
     std::vector<Expectation> expectations;

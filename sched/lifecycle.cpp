@@ -25,8 +25,8 @@ void store_task_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
     t.mm = mm;
     s.m.emit(cpu, {.kind = RecordKind::task_mm_store,
                    .detail = static_cast<std::uint8_t>(
-                       mm != nullptr &&
-                       (mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
+                       mm != nullptr && (mm->membarrier_state &
+                                         kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
                    .mm = mm != nullptr ? mm->id : -1,
                    .value = old});
 }

@@ -3,9 +3,9 @@
 #include "arch_x86/entry.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
+#include "scenario/errno_names.h"
 #include "sched/lifecycle.h"
 #include "sched/scheduler.h"
-#include "scenario/errno_names.h"
 #include "sim/fiber.h"
 #include "sim/panic.h"
 
@@ -143,8 +143,7 @@ void TaskBody::run_program() {
 
 void TaskBody::user_step(const Step& st) {
     if (st.op == Op::user) {
-        s_.m.sim.cpu(cpu()).advance_interruptible(
-            s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
+        s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
         return;
     }
     arch_x86::syscall_entry(s_.m, cpu());
@@ -173,14 +172,14 @@ void TaskBody::user_step(const Step& st) {
     }
     KFrame exit_frame(s_.m, cpu(), Fn::exit_to_user_mode);
     // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
-    arch_x86::exit_to_user_mode(s_.m, &t_, st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
+    arch_x86::exit_to_user_mode(s_.m, &t_,
+                                st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
 }
 
 void TaskBody::kthread_step(const Step& st) {
     switch (st.op) {
     case Op::work:
-        s_.m.sim.cpu(cpu()).advance_interruptible(
-            s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
+        s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
         break;
     case Op::use_mm:
         kthread_use_mm(s_, cpu(), t_, live_mm(st));
@@ -270,11 +269,10 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
         s_.label_results[st.label] = actual;
     }
     if (st.expect && !(*st.expect == actual)) {
-        s_.step_expect_failures.push_back(
-            fmt::format("{}: membarrier {} returned {}, expected {}", st.path, st.cmd_name,
-                        actual.is_errno ? actual.errno_name : std::to_string(actual.value),
-                        st.expect->is_errno ? st.expect->errno_name
-                                            : std::to_string(st.expect->value)));
+        s_.step_expect_failures.push_back(fmt::format(
+            "{}: membarrier {} returned {}, expected {}", st.path, st.cmd_name,
+            actual.is_errno ? actual.errno_name : std::to_string(actual.value),
+            st.expect->is_errno ? st.expect->errno_name : std::to_string(st.expect->value)));
     }
 }
 

@@ -11,7 +11,9 @@ using kernel::Fn;
 using kernel::TaskState;
 
 namespace {
-std::uint64_t scan_timer(std::size_t gp) { return timer_data(TimerKind::rcu_scan, static_cast<int>(gp)); }
+std::uint64_t scan_timer(std::size_t gp) {
+    return timer_data(TimerKind::rcu_scan, static_cast<int>(gp));
+}
 } // namespace
 
 void Rcu::report(GracePeriod& gp, int cpu) {
@@ -77,7 +79,8 @@ void Rcu::scan(int cpu, std::uint64_t data) {
         }
     }
     if (gp.remaining > 0) {
-        s_.m.sim.arm_timer(cpu, s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period] / 10},
+        s_.m.sim.arm_timer(cpu,
+                           s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period] / 10},
                            arch_x86::HRTIMER_VECTOR, data);
         return;
     }

@@ -22,10 +22,14 @@ using kernel::Task;
 using kernel::TaskState;
 
 namespace {
-int mm_id(const Mm* mm) { return mm != nullptr ? mm->id : -1; }
+int mm_id(const Mm* mm) {
+    return mm != nullptr ? mm->id : -1;
+}
 } // namespace
 
-Scheduler::Scheduler(arch_x86::Machine& machine) : m(machine) { m.sched = this; }
+Scheduler::Scheduler(arch_x86::Machine& machine) : m(machine) {
+    m.sched = this;
+}
 
 void Scheduler::boot() {
     for (int c = 0; c < m.sim.cpus(); ++c) {
@@ -116,8 +120,8 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     rq.curr = next;
     m.emit(cpu, {.kind = RecordKind::rq_curr_store,
                  .detail = static_cast<std::uint8_t>(
-                     next->mm != nullptr &&
-                     (next->mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
+                     next->mm != nullptr && (next->mm->membarrier_state &
+                                             kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
                  .mm = mm_id(next->mm),
                  .other = next->id,
                  .value = mm_id(prev->mm)});
@@ -146,8 +150,7 @@ void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone,
         }
     } else {
         // to user: membarrier_switch_mm(), then switch_mm_irqs_off().
-        if (prev->active_mm != next->mm &&
-            rq.membarrier_state != next->mm->membarrier_state) {
+        if (prev->active_mm != next->mm && rq.membarrier_state != next->mm->membarrier_state) {
             rq.membarrier_state = next->mm->membarrier_state;
         }
         arch_x86::switch_mm_irqs_off(m, cpu, prev->active_mm, next->mm, next);

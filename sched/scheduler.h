@@ -29,13 +29,18 @@ enum class TimerKind : std::uint32_t { sleep_wakeup = 0, task_creation = 1, rcu_
 /// HRTIMER_VECTOR payload: kind (8 bits) | token (24 bits) | task or grace-period index (32 bits).
 inline std::uint64_t timer_data(TimerKind kind, int index, std::uint32_t token = 0) {
     return (static_cast<std::uint64_t>(kind) << 56) |
-           (static_cast<std::uint64_t>(token & 0xffffffU) << 32) | static_cast<std::uint32_t>(index);
+           (static_cast<std::uint64_t>(token & 0xffffffU) << 32) |
+           static_cast<std::uint32_t>(index);
 }
-inline TimerKind timer_kind(std::uint64_t data) { return static_cast<TimerKind>(data >> 56); }
+inline TimerKind timer_kind(std::uint64_t data) {
+    return static_cast<TimerKind>(data >> 56);
+}
 inline std::uint32_t timer_token(std::uint64_t data) {
     return static_cast<std::uint32_t>((data >> 32) & 0xffffffU);
 }
-inline int timer_index(std::uint64_t data) { return static_cast<int>(data & 0xffffffffU); }
+inline int timer_index(std::uint64_t data) {
+    return static_cast<int>(data & 0xffffffffU);
+}
 
 class Scheduler : public arch_x86::SchedulerHooks {
 public:

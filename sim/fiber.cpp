@@ -37,7 +37,9 @@ Fiber::Fiber(FiberPool& pool, FiberBody& body) : pool_(pool), body_(body) {
     fctx_ = ctx::make_fcontext(top, pool_.stack_size(), &FiberAccess::trampoline);
 }
 
-Fiber::~Fiber() { pool_.release(stack_); }
+Fiber::~Fiber() {
+    pool_.release(stack_);
+}
 
 void Fiber::resume() {
     SIM_ASSERT(!finished_, "resume of a finished fiber");
@@ -54,7 +56,9 @@ void Fiber::resume() {
 #endif
 }
 
-void Fiber::yield() { switch_to_hub(/*finishing=*/false); }
+void Fiber::yield() {
+    switch_to_hub(/*finishing=*/false);
+}
 
 void Fiber::switch_to_hub(bool finishing) {
 #if defined(TLBSIM_ASAN)

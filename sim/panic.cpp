@@ -25,6 +25,8 @@ PanicContext::PanicContext(std::function<std::string()> dump) : previous_(std::m
     g_dump = std::move(dump);
 }
 
-PanicContext::~PanicContext() { g_dump = std::move(previous_); }
+PanicContext::~PanicContext() {
+    g_dump = std::move(previous_);
+}
 
 } // namespace sim

@@ -1,6 +1,7 @@
 #pragma once
 // Internal invariant failures: our bug, not the user's. They print the condition, the message and
-// the context the simulation registered (time, CPU states) and exit with status 3. User errors never come here.
+// the context the simulation registered (time, CPU states) and exit with status 3. User errors
+// never come here.
 
 #include <fmt/format.h>
 
@@ -30,7 +31,8 @@ private:
 #define SIM_ASSERT(cond, ...)                                                                      \
     do {                                                                                           \
         if (!(cond)) [[unlikely]] {                                                                \
-            ::sim::panic(fmt::format("assertion `{}` failed: {}", #cond, fmt::format(__VA_ARGS__)), \
-                         __FILE__, __LINE__);                                                      \
+            ::sim::panic(                                                                          \
+                fmt::format("assertion `{}` failed: {}", #cond, fmt::format(__VA_ARGS__)),         \
+                __FILE__, __LINE__);                                                               \
         }                                                                                          \
     } while (0)

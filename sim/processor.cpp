@@ -12,13 +12,19 @@ Processor::Processor(Simulation& sim, int id, std::uint64_t root_seed, int jitte
     : sim_(sim), id_(id), rng_(root_seed, static_cast<std::uint64_t>(id)),
       jitter_percent_(jitter_percent) {}
 
-Cycles Processor::jittered(Cycles cost) { return jitter(cost, jitter_percent_, rng_); }
+Cycles Processor::jittered(Cycles cost) {
+    return jitter(cost, jitter_percent_, rng_);
+}
 
 void Processor::schedule_resume(Cycles at) {
     ++token_;
     step_end_ = at;
-    sim_.schedule({.time = at, .cls = EventClass::cpu_resume, .cpu = id_, .sender = id_,
-                   .kind = 0, .data = token_});
+    sim_.schedule({.time = at,
+                   .cls = EventClass::cpu_resume,
+                   .cpu = id_,
+                   .sender = id_,
+                   .kind = 0,
+                   .data = token_});
 }
 
 void Processor::suspend(State s) {
@@ -98,9 +104,9 @@ void Processor::switch_fiber(Fiber* next) {
 std::string Processor::describe() const {
     static constexpr const char* names[] = {"running", "advancing", "interruptible", "blocked",
                                             "idle"};
-    std::string s = fmt::format("cpu{}: engine state {}, irqs {}, {} pending interrupt(s)", id_,
-                                names[static_cast<int>(state_)], irqs_enabled_ ? "on" : "off",
-                                pending_.size());
+    std::string s =
+        fmt::format("cpu{}: engine state {}, irqs {}, {} pending interrupt(s)", id_,
+                    names[static_cast<int>(state_)], irqs_enabled_ ? "on" : "off", pending_.size());
     if (state_ == State::interruptible || state_ == State::advancing) {
         s += fmt::format(", step ends at {}", step_end_.count());
     }

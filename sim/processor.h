@@ -66,7 +66,8 @@ public:
     // --- time passing, called on this CPU's current fiber ------------------------------------
     /// The cost after jitter; draw it once per step so the record and the delay agree.
     Cycles jittered(Cycles cost);
-    /// Lets exactly `d` cycles pass; interrupts arriving meanwhile wait for the boundary at its end.
+    /// Lets exactly `d` cycles pass; interrupts arriving meanwhile wait for the boundary at its
+    /// end.
     void advance(Cycles d);
     /// Lets `d` cycles pass, taking interrupts as they arrive (the rest of the step continues
     /// after the handler). A step ending at t completes before an interrupt pending at t is taken.

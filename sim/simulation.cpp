@@ -28,13 +28,21 @@ void Simulation::schedule(const Event& e) {
 
 void Simulation::send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
                                 std::uint64_t data) {
-    schedule({.time = at, .cls = EventClass::interrupt_arrival, .cpu = target, .sender = sender,
-              .kind = vector, .data = data});
+    schedule({.time = at,
+              .cls = EventClass::interrupt_arrival,
+              .cpu = target,
+              .sender = sender,
+              .kind = vector,
+              .data = data});
 }
 
 void Simulation::arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data) {
-    schedule({.time = at, .cls = EventClass::timer_expiry, .cpu = cpu, .sender = -1,
-              .kind = vector, .data = data});
+    schedule({.time = at,
+              .cls = EventClass::timer_expiry,
+              .cpu = cpu,
+              .sender = -1,
+              .kind = vector,
+              .data = data});
 }
 
 std::string Simulation::dump_state() const {
@@ -84,8 +92,8 @@ RunStatus Simulation::run() {
             }
             [[fallthrough]];
         case EventClass::interrupt_arrival:
-            cpu(e.cpu).raise({.vector = e.kind, .sender = e.sender, .data = e.data,
-                              .raised_at = e.time});
+            cpu(e.cpu).raise(
+                {.vector = e.kind, .sender = e.sender, .data = e.data, .raised_at = e.time});
             break;
         case EventClass::end_of_run:
             return RunStatus::max_cycles;

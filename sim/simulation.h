@@ -29,10 +29,10 @@ struct SimConfig {
 };
 
 enum class RunStatus {
-    finished,       ///< the layer above called finish()
-    out_of_events,  ///< nothing left to happen but not finished: the layer above says why
-    max_cycles,     ///< reached SimConfig::max_cycles
-    no_progress,    ///< the watchdog fired
+    finished,      ///< the layer above called finish()
+    out_of_events, ///< nothing left to happen but not finished: the layer above says why
+    max_cycles,    ///< reached SimConfig::max_cycles
+    no_progress,   ///< the watchdog fired
 };
 
 class Simulation {
@@ -58,7 +58,8 @@ public:
 
     void schedule(const Event& e);
     /// Marks an interrupt pending on `target` at `at` (class: interrupt arrival).
-    void send_interrupt(int target, int sender, Cycles at, std::uint32_t vector, std::uint64_t data);
+    void send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
+                        std::uint64_t data);
     /// A timer that raises interrupt `vector` on `cpu` at `at` (class: timer expiry).
     void arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data);
 

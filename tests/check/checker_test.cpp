@@ -38,7 +38,9 @@ struct Stream {
         r.flag = flag;
         checker.on_record(r);
     }
-    std::int64_t count(int property) { return checker.count(property, 0) + checker.count(property, 1); }
+    std::int64_t count(int property) {
+        return checker.count(property, 0) + checker.count(property, 1);
+    }
 
     kernel::KernelState ks;
     kernel::Trace trace;

@@ -32,8 +32,8 @@ TEST_CASE("diff: redundant first, then by site, then barriers, then the rest", "
     const auto ls = lines(c.out);
     const std::size_t head = line_of(ls, "scenario busy");
     std::vector<std::string> rows;
-    for (std::size_t i = head + 2; i < ls.size() && ls[i].rfind("  ", 0) == 0 &&
-                                   ls[i].find("verdicts") == std::string::npos;
+    for (std::size_t i = head + 2;
+         i < ls.size() && ls[i].rfind("  ", 0) == 0 && ls[i].find("verdicts") == std::string::npos;
          ++i) {
         rows.push_back(ls[i].substr(2, ls[i].find(' ', 2) - 2));
     }
@@ -53,7 +53,8 @@ TEST_CASE("diff: redundant first, then by site, then barriers, then the rest", "
     // The verdict change in plain words, and the summary.
     CHECK(c.out.find("  G-SC: holds under v5.10, violated under rfc-v2\n") != std::string::npos);
     CHECK(c.out.find("summary: 2 scenarios, v5.10 -> rfc-v2") != std::string::npos);
-    CHECK(c.out.find("mb-lazy: G-SC: holds under v5.10, violated under rfc-v2") != std::string::npos);
+    CHECK(c.out.find("mb-lazy: G-SC: holds under v5.10, violated under rfc-v2") !=
+          std::string::npos);
 }
 
 TEST_CASE("diff: usage", "[cli][diff]") {

@@ -206,7 +206,8 @@ TEST_CASE("the schema check fails when a field is missing, mistyped or unknown",
 }
 
 TEST_CASE("docs/json-schema.md documents every field of the schema", "[cli][json][docs]") {
-    const std::string md = read_file((source_dir() / ".." / ".." / "docs" / "json-schema.md").string());
+    const std::string md =
+        read_file((source_dir() / ".." / ".." / "docs" / "json-schema.md").string());
     const Json schema = Json::parse(read_file((source_dir() / "schema.json").string()));
     CHECK(md.find("tlbsim/1") != std::string::npos);
     const auto documented = [&](const std::string& name) {

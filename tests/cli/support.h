@@ -27,7 +27,9 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 /// The folder of this file (tests/cli), from the compiler's path of the source.
-inline fs::path source_dir() { return fs::path(__FILE__).parent_path(); }
+inline fs::path source_dir() {
+    return fs::path(__FILE__).parent_path();
+}
 
 struct TempDir {
     fs::path path;
@@ -157,7 +159,8 @@ private:
         throw std::runtime_error("XML: " + why + " at offset " + std::to_string(i_));
     }
     void ws() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) {
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) {
             ++i_;
         }
     }
@@ -318,7 +321,9 @@ private:
     std::size_t i_ = 0;
 };
 
-inline XmlNode parse_xml(const std::string& text) { return XmlParser(text).parse(); }
+inline XmlNode parse_xml(const std::string& text) {
+    return XmlParser(text).parse();
+}
 
 // JSON Schema (subset) ---------------------------------------------------------------------------
 
@@ -355,7 +360,9 @@ private:
         }
         if (t == "integer") {
             return v.is_number_integer() ||
-                   (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
+                   (v.is_number_float() &&
+                    v.get<double>() ==
+                        static_cast<double>(static_cast<long long>(v.get<double>())));
         }
         throw std::runtime_error("schema: unknown type " + t);
     }
@@ -371,14 +378,19 @@ private:
     void check(const Json& schema, const Json& v, const std::string& path,
                std::vector<std::string>& errors) const {
         static const std::set<std::string> known = {
-            "$schema", "$id", "title", "description", "$comment", "$defs", "type", "const", "enum",
-            "required", "properties", "additionalProperties", "items", "$ref", "allOf", "anyOf",
-            "if", "then", "minimum", "maximum", "exclusiveMinimum", "minItems", "maxItems",
-            "pattern"};
+            "$schema",     "$id",        "title",
+            "description", "$comment",   "$defs",
+            "type",        "const",      "enum",
+            "required",    "properties", "additionalProperties",
+            "items",       "$ref",       "allOf",
+            "anyOf",       "if",         "then",
+            "minimum",     "maximum",    "exclusiveMinimum",
+            "minItems",    "maxItems",   "pattern"};
         for (const auto& [k, unused] : schema.items()) {
             (void)unused;
             if (known.count(k) == 0) {
-                throw std::runtime_error("schema: keyword \"" + k + "\" is not supported by the test validator");
+                throw std::runtime_error("schema: keyword \"" + k +
+                                         "\" is not supported by the test validator");
             }
         }
         if (schema.contains("$ref")) {
@@ -395,7 +407,8 @@ private:
                 }
             }
             if (!ok) {
-                errors.push_back(path + ": expected type " + t.dump() + ", got " + v.dump().substr(0, 60));
+                errors.push_back(path + ": expected type " + t.dump() + ", got " +
+                                 v.dump().substr(0, 60));
                 return;
             }
         }
@@ -419,19 +432,22 @@ private:
             if (schema.contains("maximum") && x > schema["maximum"].get<double>()) {
                 errors.push_back(path + ": above maximum");
             }
-            if (schema.contains("exclusiveMinimum") && x <= schema["exclusiveMinimum"].get<double>()) {
+            if (schema.contains("exclusiveMinimum") &&
+                x <= schema["exclusiveMinimum"].get<double>()) {
                 errors.push_back(path + ": not above exclusiveMinimum");
             }
         }
         if (v.is_string() && schema.contains("pattern") &&
-            !std::regex_search(v.get<std::string>(), std::regex(schema["pattern"].get<std::string>()))) {
+            !std::regex_search(v.get<std::string>(),
+                               std::regex(schema["pattern"].get<std::string>()))) {
             errors.push_back(path + ": does not match " + schema["pattern"].get<std::string>());
         }
         if (v.is_object()) {
             if (schema.contains("required")) {
                 for (const auto& r : schema["required"]) {
                     if (!v.contains(r.get<std::string>())) {
-                        errors.push_back(path + ": missing required \"" + r.get<std::string>() + "\"");
+                        errors.push_back(path + ": missing required \"" + r.get<std::string>() +
+                                         "\"");
                     }
                 }
             }

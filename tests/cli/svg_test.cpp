@@ -9,7 +9,9 @@ using namespace clitest;
 
 namespace {
 
-bool have_rsvg() { return std::system("command -v rsvg-convert >/dev/null 2>&1") == 0; }
+bool have_rsvg() {
+    return std::system("command -v rsvg-convert >/dev/null 2>&1") == 0;
+}
 
 std::string svg_of(const TempDir& dir, const std::string& text, const std::string& policy,
                    const std::string& name) {

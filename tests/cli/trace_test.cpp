@@ -114,7 +114,8 @@ std::vector<std::string> trace_errors(const Json& doc) {
                 err(where + ": flow event without id");
                 continue;
             }
-            const std::string id = e["id"].dump() + "/" + e.value("cat", "") + "/" + e.value("name", "");
+            const std::string id =
+                e["id"].dump() + "/" + e.value("cat", "") + "/" + e.value("name", "");
             auto& f = flows[id];
             if (ph == "s") {
                 ++f.starts;
@@ -219,7 +220,8 @@ TEST_CASE("the trace follows the trace-event rules and matches the run", "[cli][
         for (const auto& e : ser) {
             CHECK(e["s"] == "t");
             CHECK(e["name"].get<std::string>().rfind("[SER] ", 0) == 0);
-            if (e["name"].get<std::string>().find("sync_core @ipi_sync_core") != std::string::npos) {
+            if (e["name"].get<std::string>().find("sync_core @ipi_sync_core") !=
+                std::string::npos) {
                 ++sync_core_at_ipi;
                 CHECK(e["args"]["site"] == "ipi_sync_core");
             }
@@ -299,7 +301,8 @@ TEST_CASE("the violation is marked at the violating CPU and time", "[cli][trace]
 
 TEST_CASE("the trace checker rejects broken traces", "[cli][trace]") {
     const auto t = [](const char* events) {
-        return Json::parse(std::string(R"({"displayTimeUnit":"ns","traceEvents":[)") + events + "]}");
+        return Json::parse(std::string(R"({"displayTimeUnit":"ns","traceEvents":[)") + events +
+                           "]}");
     };
     CHECK(trace_errors(t(R"({"ph":"B","name":"a","pid":0,"tid":0,"ts":1},
                              {"ph":"E","name":"a","pid":0,"tid":0,"ts":2})"))
@@ -327,7 +330,8 @@ TEST_CASE("the trace checker rejects broken traces", "[cli][trace]") {
                .empty());
 }
 
-TEST_CASE("every CPU is in exactly one of user, kernel and idle from 0 to the end", "[cli][trace]") {
+TEST_CASE("every CPU is in exactly one of user, kernel and idle from 0 to the end",
+          "[cli][trace]") {
     TempDir dir;
     const auto [trace, run] = traced_run(dir, busy_scenario, "v5.10");
     std::map<int, std::vector<std::pair<double, double>>> top; // level-0 spans per CPU
@@ -366,8 +370,8 @@ TEST_CASE("several runs write one trace file each; traces are deterministic", "[
     for (int round = 0; round < 2; ++round) {
         const std::string sub = "r" + std::to_string(round);
         std::filesystem::create_directories(dir.path / sub);
-        const Cmd c = tlbsim({"run", file, "--trace", dir.file(sub + "/t.json"), "--svg",
-                              dir.file(sub + "/t.svg")});
+        const Cmd c = tlbsim(
+            {"run", file, "--trace", dir.file(sub + "/t.json"), "--svg", dir.file(sub + "/t.svg")});
         INFO(c.out << c.err);
         REQUIRE(c.code == cli::exit_ok);
         for (const char* p : {"v5.10", "rfc-v2"}) {
@@ -381,7 +385,8 @@ TEST_CASE("several runs write one trace file each; traces are deterministic", "[
         CHECK(read_file(dir.file(std::string("r0/") + name)) ==
               read_file(dir.file(std::string("r1/") + name)));
     }
-    CHECK(cli::per_run_path("out/t.json", "my scenario", "v5.10") == "out/t-my_scenario-v5.10.json");
+    CHECK(cli::per_run_path("out/t.json", "my scenario", "v5.10") ==
+          "out/t-my_scenario-v5.10.json");
 }
 
 TEST_CASE("a violation found at the end of the run is drawn at the end", "[cli][trace][svg]") {

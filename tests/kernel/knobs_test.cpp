@@ -55,7 +55,9 @@ cpu = 1
 program = ["user 20000"]
 )";
 
-std::int64_t c(const run::RunResult& r, const std::string& name) { return test::counter(r, name); }
+std::int64_t c(const run::RunResult& r, const std::string& name) {
+    return test::counter(r, name);
+}
 
 } // namespace
 
