@@ -20,6 +20,7 @@
 #include "policy/presets.h"
 #include "run/bisect.h"
 #include "run/runner.h"
+#include "scenario/keys.h"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -82,6 +83,7 @@ commands:
   policies           list policy presets and knobs (--diff A B: how two differ; --markdown)
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
+  scenario-keys      list every scenario key: type, default, meaning (--markdown)
 
   tlbsim COMMAND --help    options of one command
   tlbsim --version
@@ -189,6 +191,35 @@ int cmd_counters(const std::vector<std::string>& args, const Io& io) {
         fmt::print(io.out, "{:<{}}  {}\n", d.name, w, d.description);
     }
     fmt::print(io.out, "\nEvery counter also exists per CPU as cpuN.<name>.\n");
+    return exit_ok;
+}
+
+int cmd_scenario_keys(const std::vector<std::string>& args, const Io& io) {
+    po::options_description desc("tlbsim scenario-keys [--markdown]");
+    desc.add_options()("help,h", "this help")("markdown", "print Markdown tables");
+    const auto vm = parse(desc, {}, args);
+    if (vm.count("help")) {
+        fmt::print(io.out, "{}", help_text(desc));
+        return exit_ok;
+    }
+    const bool md = vm.count("markdown") > 0;
+    for (const auto& t : scenario::key_tables()) {
+        if (md) {
+            fmt::print(io.out, "### {}\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
+                       t.heading);
+            for (const auto& k : t.keys) {
+                fmt::print(io.out, "| `{}` | {} | {} | {} |\n", k.name, k.type, k.default_value,
+                           k.meaning);
+            }
+            fmt::print(io.out, "\n");
+        } else {
+            fmt::print(io.out, "{}\n", t.heading);
+            for (const auto& k : t.keys) {
+                fmt::print(io.out, "  {:<16} {:<28} default {:<10} {}\n", k.name, k.type,
+                           k.default_value, k.meaning);
+            }
+        }
+    }
     return exit_ok;
 }
 
@@ -828,6 +859,9 @@ int dispatch(std::vector<std::string> args, const Io& io) {
     }
     if (cmd == "costs") {
         return cmd_costs(args, io);
+    }
+    if (cmd == "scenario-keys") {
+        return cmd_scenario_keys(args, io);
     }
     if (cmd == "explain") {
         return cmd_explain(args, io);

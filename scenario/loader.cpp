@@ -2,6 +2,7 @@
 // docs/scenario-loader.md records the decisions taken where the contract is silent.
 
 #include "scenario/loader.h"
+#include "scenario/keys.h"
 
 #include "scenario/errno_names.h"
 #include "scenario/text_util.h"
@@ -646,8 +647,7 @@ Scenario Loader::run() {
     }
 
     const Tbl root = open(doc, "");
-    check_keys(root, {"name", "description", "policies", "machine", "process", "thread", "kthread",
-                      "inject", "policy", "expect"});
+    check_keys(root, key_names(KeyTable::top));
 
     sc_.file = file_;
     presets_.insert(catalog_.preset_names.begin(), catalog_.preset_names.end());
@@ -686,9 +686,7 @@ void Loader::load_machine(const Tbl& root) {
         fail(root.loc, "machine", "required table [machine] is missing");
     }
     const Tbl t = open(get_table(*me->node, "machine"), "machine");
-    check_keys(t,
-               {"cpus", "pcid", "pti", "serialize", "fred", "idle", "timeslice", "wakeup_preempt",
-                "offline", "nohz_full", "max_cycles", "ghz", "seed", "jitter", "costs"});
+    check_keys(t, key_names(KeyTable::machine));
     Machine& m = sc_.machine;
 
     const Entry* cpus = t.find("cpus");
@@ -797,7 +795,7 @@ void Loader::load_processes(const Tbl& root) {
     const std::vector<const toml::table*> tables = get_table_array(*pe->node, "process");
     for (std::size_t i = 0; i < tables.size(); ++i) {
         const Tbl t = open(*tables[i], index_path("process", i));
-        check_keys(t, {"name", "register"});
+        check_keys(t, key_names(KeyTable::process));
         Process p;
         p.loc = t.loc;
         const Entry* name = t.find("name");
@@ -870,7 +868,7 @@ void Loader::load_policy_defs(const Tbl& root) {
     }
     for (std::size_t i = 0; i < tables.size(); ++i) {
         const Tbl t = open(*tables[i], index_path("policy", i));
-        check_keys(t, {"name", "base", "knobs"});
+        check_keys(t, key_names(KeyTable::policy));
         PolicyDef def;
         def.loc = t.loc;
         const Entry* name = t.find("name");
@@ -1020,9 +1018,9 @@ Thread Loader::load_thread(const toml::table& table, const std::string& path, bo
                  "not allowed in a [[kthread]] (kernel threads have no mm of their own; use "
                  "\"use_mm PROCESS\" in the program)");
         }
-        check_keys(t, {"name", "cpu", "start", "program"});
+        check_keys(t, key_names(KeyTable::kthread));
     } else {
-        check_keys(t, {"name", "process", "cpu", "start", "program"});
+        check_keys(t, key_names(KeyTable::thread));
     }
     Thread th;
     th.kthread = kthread;
@@ -1436,7 +1434,7 @@ void Loader::load_injects(const Tbl& root) {
     const std::vector<const toml::table*> tables = get_table_array(*ie->node, "inject");
     for (std::size_t i = 0; i < tables.size(); ++i) {
         const Tbl t = open(*tables[i], index_path("inject", i));
-        check_keys(t, {"at", "cpu", "event", "process", "pages", "freed_tables"});
+        check_keys(t, key_names(KeyTable::inject));
         Inject inj;
         inj.path = t.path;
         inj.loc = t.loc;
@@ -1519,7 +1517,7 @@ void Loader::load_expects(const Tbl& root) {
     const std::vector<const toml::table*> tables = get_table_array(*ee->node, "expect");
     for (std::size_t i = 0; i < tables.size(); ++i) {
         const Tbl t = open(*tables[i], index_path("expect", i));
-        check_keys(t, {"policy", "counters", "violations", "results"});
+        check_keys(t, key_names(KeyTable::expect));
         Expectation ex;
         ex.path = t.path;
         ex.loc = t.loc;
