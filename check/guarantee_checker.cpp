@@ -87,6 +87,18 @@ void GuaranteeChecker::on_record(const Record& r) {
             st.recent.pop_front();
         }
     }
+    if (kernel::is_full_barrier(r) || kernel::is_serializing(r)) {
+        for (auto& k : calls_) {
+            if (!k.ended) {
+                if (kernel::is_full_barrier(r)) {
+                    k.k1_need_fb[static_cast<std::size_t>(r.cpu)] = 0;
+                }
+                if (kernel::is_serializing(r)) {
+                    k.k1_need_ser[static_cast<std::size_t>(r.cpu)] = 0;
+                }
+            }
+        }
+    }
     if (kernel::is_full_barrier(r)) {
         st.last_fb = r.seq;
         // An [FB] after an interval that needed one before t_b satisfies it.
@@ -117,6 +129,15 @@ void GuaranteeChecker::on_record(const Record& r) {
         for (auto& k : calls_) {
             if (!k.ended && k.t0 == r.task) {
                 k.reads.push_back({r.other, r.time.count(), static_cast<int>(r.value), r.mm});
+                // K1: a CPU seen running the mm must run the handler before t_b (the caller's
+                // own CPU only for SYNC_CORE: its own barriers serve plain calls).
+                const bool private_call = k.kind == kernel::BarrierCall::private_expedited ||
+                                          k.kind == kernel::BarrierCall::sync_core ||
+                                          k.kind == kernel::BarrierCall::rseq;
+                if (private_call && r.mm == k.mm && (r.other != k.c0 || sync_core(k))) {
+                    k.k1_need_fb[static_cast<std::size_t>(r.other)] = 1;
+                    k.k1_need_ser[static_cast<std::size_t>(r.other)] = sync_core(k) ? 1 : 0;
+                }
             }
         }
         break;
@@ -147,6 +168,8 @@ void GuaranteeChecker::start_call(const Record& r) {
     k.need_b.assign(static_cast<std::size_t>(cpus_), NeedB::none);
     k.reported.assign(static_cast<std::size_t>(cpus_), 0);
     k.sc_pending.assign(static_cast<std::size_t>(cpus_), 0);
+    k.k1_need_fb.assign(static_cast<std::size_t>(cpus_), 0);
+    k.k1_need_ser.assign(static_cast<std::size_t>(cpus_), 0);
     for (int c = 0; c < cpus_; ++c) {
         if (!covers(k, c)) {
             continue;
@@ -171,6 +194,18 @@ void GuaranteeChecker::end_call(const Record& r) {
         k.ended = true;
         k.b = r.seq;
         k.t_b = r.time.count();
+        for (int c = 0; c < cpus_; ++c) {
+            if (k.k1_need_fb[static_cast<std::size_t>(c)] ||
+                k.k1_need_ser[static_cast<std::size_t>(c)]) {
+                warn(fmt::format("K1 on cpu{}: {} read rq->curr->mm == {} there but no {} ran on "
+                                 "cpu{} before t_b={}",
+                                 c, call_name(k), text_.mm_name(k.mm),
+                                 k.k1_need_fb[static_cast<std::size_t>(c)]
+                                     ? "full barrier"
+                                     : "serializing instruction",
+                                 c, k.t_b));
+            }
+        }
         for (int c = 0; c < cpus_; ++c) {
             const NeedB need = k.need_b[static_cast<std::size_t>(c)];
             if (need == NeedB::none) {

@@ -103,6 +103,9 @@ private:
         std::vector<std::uint8_t> reported; ///< bit per property, per CPU
         std::vector<std::uint8_t> sc_pending;
         std::vector<Read> reads;
+        /// K1: CPUs whose rq->curr->mm was the call's mm when read, still owed the handler's
+        /// [FB] (and [SER] for SYNC_CORE) before t_b.
+        std::vector<std::uint8_t> k1_need_fb, k1_need_ser;
     };
 
     bool covers(const Call& k, int cpu) const { return k.cpu_filter < 0 || k.cpu_filter == cpu; }
