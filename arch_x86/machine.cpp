@@ -72,6 +72,18 @@ void Machine::local_irq_enable(int c) {
     sim.cpu(c).take_interrupts();
 }
 
+bool Machine::local_irq_save(int c) {
+    const bool was_enabled = sim.cpu(c).irqs_enabled();
+    local_irq_disable(c);
+    return was_enabled;
+}
+
+void Machine::local_irq_restore(int c, bool flags) {
+    if (flags) {
+        local_irq_enable(c);
+    }
+}
+
 void Machine::take_interrupts(sim::Processor& p) {
     const int c = p.id();
     const sim::InterruptRequest req = p.pending().front();

@@ -78,6 +78,10 @@ public:
     // IRQ flag (local_irq_disable / local_irq_enable, which takes pending interrupts).
     void local_irq_disable(int cpu);
     void local_irq_enable(int cpu);
+    /// local_irq_save(): disables and returns whether IRQs were on; local_irq_restore() puts that
+    /// back (taking pending interrupts if it re-enables).
+    bool local_irq_save(int cpu);
+    void local_irq_restore(int cpu, bool flags);
     bool irqs_disabled(int cpu) { return !sim.cpu(cpu).irqs_enabled(); }
 
     // sim::InterruptHandler

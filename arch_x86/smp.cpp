@@ -133,12 +133,9 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
 void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, bool wait) {
     if (target == cpu) {
         request.sender = cpu;
-        const bool was_enabled = !m.irqs_disabled(cpu);
-        m.local_irq_disable(cpu);
+        const bool flags = m.local_irq_save(cpu);
         run_csd_func(m, cpu, request);
-        if (was_enabled) {
-            m.local_irq_enable(cpu);
-        }
+        m.local_irq_restore(cpu, flags);
         return;
     }
     kernel::CpuMask mask(m.sim.cpus());
@@ -152,12 +149,9 @@ void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall 
     smp_call_function_many(m, cpu, mask, request, wait, cond);
     if (mask.test(cpu) && (!cond || cond(cpu))) {
         request.sender = cpu;
-        const bool was_enabled = !m.irqs_disabled(cpu);
-        m.local_irq_disable(cpu);
+        const bool flags = m.local_irq_save(cpu);
         run_csd_func(m, cpu, request);
-        if (was_enabled) {
-            m.local_irq_enable(cpu);
-        }
+        m.local_irq_restore(cpu, flags);
     }
 }
 

@@ -217,12 +217,9 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
 }
 
 void switch_mm(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* tsk) {
-    const bool was_enabled = !m.irqs_disabled(cpu);
-    m.local_irq_disable(cpu);
+    const bool flags = m.local_irq_save(cpu);
     switch_mm_irqs_off(m, cpu, prev, next, tsk);
-    if (was_enabled) {
-        m.local_irq_enable(cpu);
-    }
+    m.local_irq_restore(cpu, flags);
 }
 
 void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
@@ -233,12 +230,9 @@ void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
     }
     if (m.knobs.enter_lazy_tlb == policy::EnterLazyTlb::eager_with_pcid && m.config.pcid) {
         // v4.14..v4.19: with PCID, lazy mode is not worth it: switch to init_mm at once.
-        const bool was_enabled = !m.irqs_disabled(cpu);
-        m.local_irq_disable(cpu);
+        const bool flags = m.local_irq_save(cpu);
         switch_mm_irqs_off(m, cpu, nullptr, m.ks.init_mm, nullptr);
-        if (was_enabled) {
-            m.local_irq_enable(cpu);
-        }
+        m.local_irq_restore(cpu, flags);
         return;
     }
     if (!x.tlb.is_lazy) {

@@ -1,5 +1,7 @@
 #include "check/counting_observer.h"
 
+#include "scenario/errno_names.h"
+
 #include <string_view>
 
 namespace check {
@@ -147,12 +149,13 @@ void CounterClassifier::classify_impl(
         add(i >= 0 ? ids_.membarrier_calls_cmd[static_cast<std::size_t>(i)]
                    : ids_.membarrier_calls_invalid,
             1);
-        if (r.other == -22) {
-            add(ids_.membarrier_errors[0], 1);
-        } else if (r.other == -1) {
-            add(ids_.membarrier_errors[1], 1);
-        } else if (r.other == -12) {
-            add(ids_.membarrier_errors[2], 1);
+        if (r.other < 0) {
+            const std::string_view name = scenario::errno_name(-r.other);
+            for (std::size_t e = 0; e < membarrier_errno_names.size(); ++e) {
+                if (membarrier_errno_names[e] == name) {
+                    add(ids_.membarrier_errors[e], 1);
+                }
+            }
         }
         break;
     }

@@ -845,29 +845,17 @@ int dispatch(std::vector<std::string> args, const Io& io) {
     }
     const std::string cmd = args[0];
     args.erase(args.begin());
-    if (cmd == "run") {
-        return cmd_run(args, io);
-    }
-    if (cmd == "diff") {
-        return cmd_diff(args, io);
-    }
-    if (cmd == "check") {
-        return cmd_check(args, io);
-    }
-    if (cmd == "counters") {
-        return cmd_counters(args, io);
-    }
-    if (cmd == "costs") {
-        return cmd_costs(args, io);
-    }
-    if (cmd == "scenario-keys") {
-        return cmd_scenario_keys(args, io);
-    }
-    if (cmd == "explain") {
-        return cmd_explain(args, io);
-    }
-    if (cmd == "policies") {
-        return cmd_policies(args, io);
+    using Command = int (*)(const std::vector<std::string>&, const Io&);
+    static const std::pair<std::string_view, Command> commands[] = {
+        {"run", cmd_run},         {"diff", cmd_diff},
+        {"check", cmd_check},     {"counters", cmd_counters},
+        {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
+        {"explain", cmd_explain}, {"policies", cmd_policies},
+    };
+    for (const auto& [name, command] : commands) {
+        if (cmd == name) {
+            return command(args, io);
+        }
     }
     throw UsageError(fmt::format("unknown command \"{}\" (try tlbsim --help)", cmd));
 }
