@@ -36,6 +36,14 @@ void Machine::emit(int c, Record r) {
     trace.emit(r);
 }
 
+void Machine::set_rq_membarrier_state(int c, const kernel::Mm* mm) {
+    const std::uint32_t state = mm != nullptr ? mm->membarrier_state : 0;
+    rq(c).membarrier_state = state;
+    emit(c, {.kind = RecordKind::rq_membarrier_state,
+             .mm = mm != nullptr ? mm->id : -1,
+             .value = static_cast<std::int64_t>(state)});
+}
+
 sim::Cycles Machine::draw(int c, kernel::Cost cost) {
     return sim.cpu(c).jittered(sim::Cycles{costs[cost]});
 }

@@ -74,6 +74,9 @@ public:
     void smp_mb(int cpu, const kernel::Record* then = nullptr);
     void atomic(int cpu, kernel::AtomicOp op, const kernel::Mm* mm = nullptr,
                 std::int64_t value = 0);
+    /// WRITE_ONCE(rq->membarrier_state, ...) on `cpu`: `mm`'s state, or 0 when `mm` is null.
+    /// Recorded because GLOBAL_EXPEDITED targets CPUs by it (the checker's K4).
+    void set_rq_membarrier_state(int cpu, const kernel::Mm* mm);
 
     // IRQ flag (local_irq_disable / local_irq_enable, which takes pending interrupts).
     void local_irq_disable(int cpu);

@@ -76,6 +76,21 @@ Counters declare_counters(sim::CounterRegistry& r) {
         c.violation[i] = r.declare(fmt::format("violation.{}", property_names[i]),
                                    fmt::format("violations of {}", property_names[i]));
     }
+    constexpr std::array<std::string_view, 5> rules = {
+        "the IPI rule: a CPU read running the mm runs the handler's barrier before t_b",
+        "the switch-in rule: a barrier (and a core sync for SYNC_CORE) between a change of the "
+        "visible mm to M and M's user code",
+        "the switch-out rule: a barrier between the last user access of M and the store that "
+        "leaves it",
+        "the registration rule: after REGISTER_* returns, CPUs running the mm have its bits in "
+        "rq->membarrier_state",
+        "the same-mm exemption: switch_mm_irqs_off's same-mm return only when the visible mm "
+        "did not change"};
+    for (std::size_t i = 0; i < mechanism_names.size(); ++i) {
+        c.warning[i] =
+            r.declare(fmt::format("warning.{}", mechanism_names[i]),
+                      fmt::format("mechanism warnings {}: {}", mechanism_names[i], rules[i]));
+    }
     return c;
 }
 

@@ -30,6 +30,8 @@ inline constexpr std::array<std::string_view, 3> membarrier_errno_names = {"EINV
                                                                            "ENOMEM"};
 inline constexpr std::array<std::string_view, 5> property_names = {"G-MB", "G-SC", "G-SC-SELF",
                                                                    "G-TLB", "G-REF"};
+/// The mechanism rules of kernel-spec §6.5, reported as warnings (`warning.K1` ...).
+inline constexpr std::array<std::string_view, 5> mechanism_names = {"K1", "K2", "K3", "K4", "K5"};
 
 struct Counters {
     sim::CounterId ser_total, ser_cr3, ser_invlpg, ser_iret, ser_sync_core, ser_redundant;
@@ -48,6 +50,7 @@ struct Counters {
     std::array<sim::CounterId, 3> membarrier_errors;
     sim::CounterId rcu_sync;
     std::array<sim::CounterId, 5> violation;
+    std::array<sim::CounterId, 5> warning; ///< mechanism rules K1..K5
 };
 
 /// Declares every counter in `registry` (in report order) and returns their ids.

@@ -1,10 +1,12 @@
 #include "check/guarantee_checker.h"
 
+#include "check/counter_catalog.h"
 #include "kernel/kernel_state.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 
 namespace check {
 
@@ -46,7 +48,8 @@ bool explains(const Record& r) {
 
 GuaranteeChecker::GuaranteeChecker(int cpus)
     : cpus_(cpus), cpu_(static_cast<std::size_t>(cpus)),
-      counts_(static_cast<std::size_t>(cpus), std::array<std::int64_t, 5>{}) {}
+      counts_(static_cast<std::size_t>(cpus), std::array<std::int64_t, 5>{}),
+      warning_counts_(static_cast<std::size_t>(cpus), std::array<std::int64_t, 5>{}) {}
 
 void GuaranteeChecker::on_start(const kernel::KernelState& ks, const kernel::Trace& trace) {
     (void)trace;
@@ -197,7 +200,8 @@ void GuaranteeChecker::end_call(const Record& r) {
         for (int c = 0; c < cpus_; ++c) {
             if (k.k1_need_fb[static_cast<std::size_t>(c)] ||
                 k.k1_need_ser[static_cast<std::size_t>(c)]) {
-                warn(fmt::format("K1 on cpu{}: {} read rq->curr->mm == {} there but no {} ran on "
+                warn(0, c,
+                     fmt::format("K1 on cpu{}: {} read rq->curr->mm == {} there but no {} ran on "
                                  "cpu{} before t_b={}",
                                  c, call_name(k), text_.mm_name(k.mm),
                                  k.k1_need_fb[static_cast<std::size_t>(c)]
@@ -464,8 +468,9 @@ void GuaranteeChecker::check_ref(const Record& r) {
     }
 }
 
-void GuaranteeChecker::warn(std::string text) {
+void GuaranteeChecker::warn(int rule, int cpu, std::string text) {
     ++warning_count_;
+    ++warning_counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(rule)];
     if (warnings_.size() < max_reports) {
         warnings_.push_back(std::move(text));
     }
@@ -482,17 +487,24 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
     switch (r.kind) {
     case RecordKind::rq_curr_store:
     case RecordKind::task_mm_store: {
+        if (r.kind == RecordKind::rq_curr_store) {
+            st.k5_changed = false; // a new switch starts
+        }
         if (r.mm == st.visible_mm) {
             break; // K5: a same-mm switch needs nothing
         }
         // K3: a full barrier after the last user access of the mm left, before this store.
         if (st.last_user.active && st.last_user.mm == st.visible_mm &&
             st.last_user_end > st.last_fb) {
-            warn(fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from {} to {} "
+            warn(2, r.cpu,
+                 fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from {} to {} "
                              "with no full barrier since {}'s last user instruction",
                              r.cpu, r.time.count(), text_.mm_name(st.visible_mm),
                              text_.mm_name(r.mm), text_.task_name(st.last_user.task)));
         }
+        st.k5_changed = true;
+        st.k5_from = st.visible_mm;
+        st.k4_reported = false;
         st.visible_mm = r.mm;
         st.k2_need_fb = r.mm >= 0;
         st.k2_need_ser = r.mm >= 0 && r.detail != 0;
@@ -500,19 +512,105 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
         st.k2_time = r.time.count();
         break;
     }
+    case RecordKind::context_switch:
+        st.k5_changed = false;
+        break;
+    case RecordKind::switch_mm_same:
+        // K5: the same-mm return skips every barrier, which is sound only when rq->curr->mm (or
+        // the kthread's tsk->mm) did not change in this switch.
+        if (st.k5_changed) {
+            warn(4, r.cpu,
+                 fmt::format("K5 on cpu{} at t={}: switch_mm_irqs_off took its same-mm return "
+                             "(mm {} loaded, not lazy: no barrier, no CR3 write) although the "
+                             "membarrier-visible mm changed from {} to {} in this switch",
+                             r.cpu, r.time.count(), text_.mm_name(r.mm), text_.mm_name(st.k5_from),
+                             text_.mm_name(r.mm)));
+        }
+        st.k5_changed = false;
+        break;
     case RecordKind::return_to_user:
         // K2: after a change to mm M, an [FB] (and, for SYNC_CORE, a [SER]) before its user code.
         if (r.mm >= 0 && r.mm == st.visible_mm && (st.k2_need_fb || st.k2_need_ser)) {
-            warn(fmt::format(
-                "K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} since "
-                "the membarrier-visible mm became {} at t={}",
-                r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
-                st.k2_need_fb ? "full barrier" : "serializing instruction", text_.mm_name(r.mm),
-                st.k2_time));
+            warn(1, r.cpu,
+                 fmt::format(
+                     "K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} since "
+                     "the membarrier-visible mm became {} at t={}",
+                     r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
+                     st.k2_need_fb ? "full barrier" : "serializing instruction",
+                     text_.mm_name(r.mm), st.k2_time));
         }
         st.k2_need_fb = false;
         st.k2_need_ser = false;
+        st.k5_changed = false;
         break;
+    default:
+        break;
+    }
+    check_registration(r);
+}
+
+void GuaranteeChecker::check_registration(const Record& r) {
+    // The bits REGISTER_* sets first and sync_runqueues_membarrier_state propagates; the READY
+    // bits follow and are never copied to a runqueue before the return.
+    constexpr std::uint32_t set_bits = kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED |
+                                       kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED |
+                                       kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE |
+                                       kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ;
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    switch (r.kind) {
+    case RecordKind::atomic:
+        if (static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::membarrier_state_or) {
+            mm_state(r.mm).membarrier_state = static_cast<std::uint32_t>(r.value);
+        }
+        break;
+    case RecordKind::rq_membarrier_state:
+        st.rq_state = static_cast<std::uint32_t>(r.value);
+        st.k4_reported = false;
+        break;
+    case RecordKind::membarrier_return: {
+        const auto cmd = static_cast<std::int32_t>(r.value); // as the system call truncates it
+        const bool registers = cmd == 1 << 2 || cmd == 1 << 4 || cmd == 1 << 6 || cmd == 1 << 8;
+        if (!registers || r.other != 0 || r.mm < 0) {
+            break;
+        }
+        const std::string_view name = membarrier_cmd_names
+            [static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(cmd))) + 1];
+        MmState& ms = mm_state(r.mm);
+        ms.registered |= ms.membarrier_state & set_bits;
+        // K4: every CPU running the mm now has the new bits in its runqueue.
+        for (int c = 0; c < cpus_; ++c) {
+            CpuState& cs = cpu_[static_cast<std::size_t>(c)];
+            if (cs.visible_mm != r.mm || (cs.rq_state & ms.registered) == ms.registered) {
+                continue;
+            }
+            cs.k4_reported = true;
+            warn(3, c,
+                 fmt::format("K4 on cpu{}: membarrier({}) by {} on cpu{} registered mm {} at "
+                             "t={}, but rq(cpu{})->membarrier_state = {:#x} lacks {:#x} although "
+                             "rq->curr->mm is {}: sync_runqueues_membarrier_state did not refresh "
+                             "it",
+                             c, name, text_.task_name(r.task), r.cpu, text_.mm_name(r.mm),
+                             r.time.count(), c, cs.rq_state, ms.registered & ~cs.rq_state,
+                             text_.mm_name(r.mm)));
+        }
+        break;
+    }
+    case RecordKind::return_to_user: {
+        // K4: a switch into the mm after its registration read the new state.
+        if (r.mm < 0 || st.k4_reported) {
+            break;
+        }
+        const std::uint32_t registered = mm_state(r.mm).registered;
+        if ((st.rq_state & registered) != registered) {
+            st.k4_reported = true;
+            warn(3, r.cpu,
+                 fmt::format("K4 on cpu{} at t={}: {} returned to user mode of mm {} with "
+                             "rq->membarrier_state = {:#x}, lacking its registered {:#x}",
+                             r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
+                             st.rq_state, registered & ~st.rq_state));
+        }
+        break;
+    }
     default:
         break;
     }

@@ -37,9 +37,13 @@ public:
     void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override;
     void on_record(const kernel::Record& r) override;
 
-    /// Mechanism warnings K1-K3 (kernel-spec §6.5): the first `max_reports` in full.
+    /// Mechanism warnings K1-K5 (kernel-spec §6.5): the first `max_reports` in full.
     const std::vector<std::string>& warnings() const { return warnings_; }
     std::int64_t warning_count() const { return warning_count_; }
+    /// Warnings of rule K(rule+1) on `cpu` (the CPU the rule concerns).
+    std::int64_t warning_count(int rule, int cpu) const {
+        return warning_counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(rule)];
+    }
 
     /// Reported violations (the first `max_reports` in full).
     const std::vector<Violation>& violations() const { return violations_; }
@@ -79,6 +83,12 @@ private:
         bool k2_need_ser = false; ///< ... to a SYNC_CORE mm; no [SER] since
         std::uint64_t k2_store = 0;
         std::int64_t k2_time = 0;
+        // K4: this CPU's rq->membarrier_state, and whether its staleness was already reported.
+        std::uint32_t rq_state = 0;
+        bool k4_reported = false;
+        // K5: the visible mm changed within the switch in progress (from k5_from).
+        bool k5_changed = false;
+        int k5_from = -1;
     };
 
     struct Read {
@@ -127,6 +137,8 @@ private:
         std::int64_t flushed_gen = -1; ///< the latest completed flush_tlb_mm_range
         std::int64_t flush_time = 0;
         std::vector<std::uint8_t> tlb_reported; ///< per CPU, for the latest flush
+        std::uint32_t membarrier_state = 0;     ///< mm->membarrier_state (atomic_or records)
+        std::uint32_t registered = 0; ///< its non-READY bits as of the last REGISTER_* return
     };
     MmState& mm_state(int mm);
     void check_tlb(const kernel::Record& r);
@@ -141,9 +153,11 @@ private:
     std::vector<Violation> violations_;
     std::vector<std::string> warnings_;
     std::int64_t warning_count_ = 0;
-    void warn(std::string text);
+    void warn(int rule, int cpu, std::string text);
     void check_mechanisms(const kernel::Record& r);
-    std::vector<std::array<std::int64_t, 5>> counts_; ///< per CPU
+    void check_registration(const kernel::Record& r);
+    std::vector<std::array<std::int64_t, 5>> counts_;         ///< per CPU
+    std::vector<std::array<std::int64_t, 5>> warning_counts_; ///< per CPU, per rule K1..K5
     kernel::RecordText text_;
     const kernel::KernelState* ks_ = nullptr;
 };

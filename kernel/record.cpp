@@ -78,7 +78,9 @@ std::string_view record_kind_name(RecordKind k) {
                  "irq_enter",
                  "irq_exit",
                  "barrier_call_start",
-                 "barrier_call_end"};
+                 "barrier_call_end",
+                 "rq_membarrier_state",
+                 "switch_mm_same"};
     return names[static_cast<std::size_t>(k)];
 }
 

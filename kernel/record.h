@@ -163,18 +163,22 @@ enum class RecordKind : std::uint8_t {
     ipi_ack,         ///< detail: IpiKind; other: sender CPU
     membarrier_read, ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
     mm_free,         ///< __mmdrop freed mm; value = tasks and CPUs still using it (0 when sound)
-    membarrier_return,  ///< sys_membarrier returns: value = cmd as passed, other = result (or
-                        ///< -errno)
-    rcu_sync,           ///< a synchronize_rcu() grace period was waited for
-    flush_done,         ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
-                        ///< flag = freed_tables
-    irq_enter,          ///< an interrupt handler starts (site: the handler); value: vector
-    irq_exit,           ///< ... and ends (before its exit work and return instruction)
-    barrier_call_start, ///< a membarrier call's entry barrier t_a has executed: it now owes the
-                        ///< guarantee. detail: BarrierCall; mm: the mm covered (one record per
-                        ///< mm for the global commands); other: cpu_id with FLAG_CPU, else -1;
-                        ///< value: call id (task: the caller t0)
-    barrier_call_end,   ///< the call's exit barrier t_b has executed. value: call id
+    membarrier_return,   ///< sys_membarrier returns: value = cmd as passed, other = result (or
+                         ///< -errno)
+    rcu_sync,            ///< a synchronize_rcu() grace period was waited for
+    flush_done,          ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
+                         ///< flag = freed_tables
+    irq_enter,           ///< an interrupt handler starts (site: the handler); value: vector
+    irq_exit,            ///< ... and ends (before its exit work and return instruction)
+    barrier_call_start,  ///< a membarrier call's entry barrier t_a has executed: it now owes the
+                         ///< guarantee. detail: BarrierCall; mm: the mm covered (one record per
+                         ///< mm for the global commands); other: cpu_id with FLAG_CPU, else -1;
+                         ///< value: call id (task: the caller t0)
+    barrier_call_end,    ///< the call's exit barrier t_b has executed. value: call id
+    rq_membarrier_state, ///< this CPU's rq->membarrier_state was written: mm = the mm whose
+                         ///< state it copied (-1 when cleared), value = the new state
+    switch_mm_same,      ///< switch_mm_irqs_off returned early: next is already loaded and the
+                         ///< CPU was not lazy (no barrier, no CR3 write); mm = next
     count_
 };
 std::string_view record_kind_name(RecordKind k);

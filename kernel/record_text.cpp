@@ -93,6 +93,14 @@ std::string RecordText::describe(const Record& r) const {
                            mm_name(r.mm));
     case RecordKind::barrier_call_end:
         return "membarrier exit barrier done (t_b)";
+    case RecordKind::rq_membarrier_state:
+        return r.mm >= 0
+                   ? fmt::format("rq->membarrier_state = {:#x} (mm {}'s)", r.value, mm_name(r.mm))
+                   : fmt::format("rq->membarrier_state = {:#x}", r.value);
+    case RecordKind::switch_mm_same:
+        return fmt::format("switch_mm_irqs_off: mm {} already loaded, not lazy: return (no "
+                           "barrier, no CR3 write)",
+                           mm_name(r.mm));
     case RecordKind::count_:
         break;
     }

@@ -50,7 +50,7 @@ void ipi_sync_rq_state(arch_x86::Machine& m, int cpu, SmpCall& call) {
     if (m.current(cpu)->mm != call.mm) {
         return;
     }
-    m.rq(cpu).membarrier_state = call.mm->membarrier_state;
+    m.set_rq_membarrier_state(cpu, call.mm);
     m.smp_mb(cpu);
 }
 
@@ -90,7 +90,9 @@ std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flag
     const auto result =
         dispatch(cpu, static_cast<std::int32_t>(cmd), static_cast<std::uint32_t>(flags),
                  static_cast<std::int32_t>(cpu_id));
+    const Mm* mm = s_.m.current(cpu)->mm;
     s_.m.emit(cpu, {.kind = RecordKind::membarrier_return,
+                    .mm = mm != nullptr ? mm->id : -1,
                     .other = static_cast<std::int32_t>(result),
                     .value = cmd});
     return result;
@@ -359,9 +361,8 @@ void Membarrier::atomic_or(int cpu, Mm* mm, std::uint32_t bits) {
 
 void Membarrier::sync_runqueues_membarrier_state(int cpu, Mm* mm) {
     KFrame frame(s_.m, cpu, Fn::sync_runqueues_membarrier_state);
-    const std::uint32_t state = mm->membarrier_state;
     if (mm->mm_users == 1 || num_online_cpus() == 1) {
-        s_.m.rq(cpu).membarrier_state = state;
+        s_.m.set_rq_membarrier_state(cpu, mm);
         s_.m.smp_mb(cpu);
         return;
     }

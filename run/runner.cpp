@@ -251,6 +251,11 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
             result.violations.emplace_back(check::property_names[p]);
         }
     }
+    for (std::size_t k = 0; k < check::mechanism_names.size(); ++k) {
+        for (int c = 0; c < sc.machine.cpus; ++c) {
+            w.sim.counters().add(ids.warning[k], c, checker.warning_count(static_cast<int>(k), c));
+        }
+    }
     result.violation_reports = checker.violations();
     result.warnings = checker.warnings();
     result.warning_count = checker.warning_count();

@@ -46,7 +46,7 @@ void exit_mm(Scheduler& s, int cpu, Task& t) {
     s.m.atomic(cpu, AtomicOp::task_lock);
     store_task_mm(s, cpu, t, nullptr);
     if (s.m.knobs.membarrier_update_current_mm) {
-        s.m.rq(cpu).membarrier_state = 0;
+        s.m.set_rq_membarrier_state(cpu, nullptr);
     }
     s.m.atomic(cpu, AtomicOp::mmap_read_unlock, mm);
     arch_x86::enter_lazy_tlb(s.m, cpu, mm);
@@ -149,7 +149,7 @@ void exec_mmap(Scheduler& s, Task& t, Mm* mm) {
     // membarrier_exec_mmap(): smp_mb(), then the new mm and this CPU's rq start unregistered.
     s.m.smp_mb(cpu);
     mm->membarrier_state = 0;
-    s.m.rq(cpu).membarrier_state = 0;
+    s.m.set_rq_membarrier_state(cpu, nullptr);
     s.m.local_irq_disable(cpu);
     Mm* active_mm = t.active_mm;
     t.active_mm = mm;
@@ -188,7 +188,7 @@ void kthread_use_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
     }
     store_task_mm(s, cpu, t, mm);
     if (s.m.knobs.membarrier_update_current_mm) {
-        s.m.rq(cpu).membarrier_state = mm->membarrier_state; // membarrier_update_current_mm()
+        s.m.set_rq_membarrier_state(cpu, mm); // membarrier_update_current_mm()
     }
     arch_x86::switch_mm_irqs_off(s.m, cpu, active_mm, mm, &t);
     s.membarrier_finish_switch_mm(cpu);
@@ -208,7 +208,7 @@ void kthread_unuse_mm(Scheduler& s, int cpu, Task& t) {
     s.m.local_irq_disable(cpu);
     store_task_mm(s, cpu, t, nullptr);
     if (s.m.knobs.membarrier_update_current_mm) {
-        s.m.rq(cpu).membarrier_state = 0;
+        s.m.set_rq_membarrier_state(cpu, nullptr);
     }
     arch_x86::enter_lazy_tlb(s.m, cpu, mm); // active_mm stays mm
     s.m.local_irq_enable(cpu);

@@ -38,6 +38,11 @@ struct Stream {
         r.flag = flag;
         checker.on_record(r);
     }
+    /// For records whose `other` matters.
+    void emit(Record r) {
+        r.seq = ++seq;
+        checker.on_record(r);
+    }
     std::int64_t count(int property) {
         return checker.count(property, 0) + checker.count(property, 1);
     }
@@ -182,5 +187,183 @@ TEST_CASE("G-REF: no use of a freed mm, no leaked reference", "[check]") {
         Stream s;
         s.checker.report_reference_leak(jit, 2, 1);
         CHECK(s.count(G_REF) == 1);
+    }
+}
+
+namespace {
+
+constexpr int K1 = 0, K2 = 1, K3 = 2, K4 = 3, K5 = 4;
+constexpr auto private_expedited =
+    static_cast<std::uint8_t>(kernel::BarrierCall::private_expedited);
+constexpr auto membarrier_state_or =
+    static_cast<std::uint8_t>(kernel::AtomicOp::membarrier_state_or);
+constexpr std::int64_t register_global_expedited = 1 << 2;
+constexpr std::int64_t global_expedited_bit = kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED;
+
+std::int64_t warnings(const Stream& s, int rule) {
+    return s.checker.warning_count(rule, 0) + s.checker.warning_count(rule, 1);
+}
+
+/// RCU_INIT_POINTER(rq(cpu)->curr, next): mm = next->mm, value = prev->mm.
+void switch_rq_curr(Stream& s, std::int64_t time, int cpu, int prev_mm, int next_mm,
+                    bool sync_core_registered = false) {
+    s.emit(time, cpu, RecordKind::rq_curr_store, cpu, next_mm, prev_mm,
+           sync_core_registered ? 1 : 0);
+}
+
+/// sys_membarrier(cmd) by t0 on cpu0 returns `result`.
+void membarrier_return(Stream& s, std::int64_t time, std::int64_t cmd, std::int32_t result) {
+    s.emit({.time = sim::Cycles{time},
+            .cpu = 0,
+            .kind = RecordKind::membarrier_return,
+            .task = 0,
+            .mm = jit,
+            .other = result,
+            .value = cmd});
+}
+
+} // namespace
+
+TEST_CASE("K1: a CPU read running the mm runs the handler's barrier before t_b", "[check]") {
+    auto call = [](bool handler_barrier) {
+        Stream s;
+        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, private_expedited);
+        s.emit(100, 0, RecordKind::smp_mb, 0);
+        // rq(1)->curr->mm == jit
+        s.emit({.time = sim::Cycles{120},
+                .cpu = 0,
+                .kind = RecordKind::membarrier_read,
+                .task = 0,
+                .mm = jit,
+                .other = 1,
+                .value = 1});
+        if (handler_barrier) {
+            s.emit(150, 1, RecordKind::smp_mb, 1);
+        }
+        s.emit(200, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+        return s.checker.warning_count(K1, 1);
+    };
+    CHECK(call(true) == 0);
+    CHECK(call(false) == 1);
+}
+
+TEST_CASE("K2: a barrier between the switch to M and M's user code", "[check]") {
+    SECTION("none: warned") {
+        Stream s;
+        switch_rq_curr(s, 10, 1, -1, jit);
+        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.checker.warning_count(K2, 1) == 1);
+    }
+    SECTION("a full barrier after the store suffices for a plain registration") {
+        Stream s;
+        switch_rq_curr(s, 10, 1, -1, jit);
+        s.emit(15, 1, RecordKind::smp_mb, 1);
+        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(warnings(s, K2) == 0);
+    }
+    SECTION("a barrier before the store does not count") {
+        Stream s;
+        s.emit(5, 1, RecordKind::smp_mb, 1);
+        switch_rq_curr(s, 10, 1, -1, jit);
+        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(warnings(s, K2) == 1);
+    }
+    SECTION("a SYNC_CORE mm also needs a serializing event") {
+        Stream s;
+        switch_rq_curr(s, 10, 1, -1, jit, /*sync_core_registered=*/true);
+        s.emit(15, 1, RecordKind::smp_mb, 1);
+        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(warnings(s, K2) == 1);
+        Stream iret_return;
+        switch_rq_curr(iret_return, 10, 1, -1, jit, true);
+        iret_return.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, iret);
+        CHECK(warnings(iret_return, K2) == 0);
+    }
+}
+
+TEST_CASE("K3: a barrier between M's last user access and the store that leaves it", "[check]") {
+    auto leave = [](bool barrier) {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        s.emit(6, 1, RecordKind::smp_mb, 1);
+        s.emit(10, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(20, 1, RecordKind::kernel_entry, 1, jit);
+        if (barrier) {
+            s.emit(25, 1, RecordKind::atomic, 1, -1, 0, 0); // e.g. the rq lock
+        }
+        switch_rq_curr(s, 30, 1, jit, -1);
+        return warnings(s, K3);
+    };
+    CHECK(leave(true) == 0);
+    CHECK(leave(false) == 1);
+}
+
+TEST_CASE("K4: CPUs running a registered mm carry its bits in rq->membarrier_state", "[check]") {
+    auto registration = [](Stream& s) {
+        switch_rq_curr(s, 5, 0, -1, jit);
+        s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+        s.emit(20, 0, RecordKind::rq_membarrier_state, 0, jit, global_expedited_bit);
+    };
+    SECTION("a sibling CPU not refreshed by the time REGISTER returns") {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        registration(s);
+        membarrier_return(s, 30, register_global_expedited, 0);
+        CHECK(s.checker.warning_count(K4, 0) == 0);
+        CHECK(s.checker.warning_count(K4, 1) == 1);
+        // Once reported, the same stale state is not reported again at each return to user.
+        s.emit(40, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(warnings(s, K4) == 1);
+    }
+    SECTION("refreshed (ipi_sync_rq_state) before the return: fine") {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        registration(s);
+        s.emit(25, 1, RecordKind::rq_membarrier_state, 1, jit, global_expedited_bit);
+        membarrier_return(s, 30, register_global_expedited, 0);
+        s.emit(40, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(warnings(s, K4) == 0);
+    }
+    SECTION("a later switch into the mm that does not copy its state") {
+        Stream s;
+        registration(s);
+        membarrier_return(s, 30, register_global_expedited, 0);
+        switch_rq_curr(s, 40, 1, -1, jit);
+        s.emit(45, 1, RecordKind::smp_mb, 1);
+        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.checker.warning_count(K4, 1) == 1);
+    }
+    SECTION("a failed registration owes nothing") {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        registration(s);
+        membarrier_return(s, 30, register_global_expedited, /*result=*/-22); // -EINVAL
+        CHECK(warnings(s, K4) == 0);
+    }
+}
+
+TEST_CASE("K5: the same-mm return only when the visible mm did not change", "[check]") {
+    SECTION("a thread of the mm after another: the exemption holds") {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        s.emit(6, 1, RecordKind::smp_mb, 1);
+        switch_rq_curr(s, 10, 1, jit, jit);
+        s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
+        CHECK(warnings(s, K5) == 0);
+    }
+    SECTION("a kernel thread to a thread of the mm still loaded and not lazy (efi_call)") {
+        Stream s;
+        switch_rq_curr(s, 10, 1, -1, jit);
+        s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
+        CHECK(s.checker.warning_count(K5, 1) == 1);
+    }
+    SECTION("a change in an earlier switch does not count") {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        s.emit(6, 1, RecordKind::context_switch, 1);
+        switch_rq_curr(s, 10, 1, jit, jit);
+        s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
+        CHECK(warnings(s, K5) == 0);
     }
 }
