@@ -94,8 +94,15 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     // S1: rq_lock(rq); smp_mb__after_spinlock() is nothing on x86: the lock is the barrier
     // between the outgoing task's user accesses and the rq->curr store.
     m.atomic(cpu, AtomicOp::rq_lock);
-    // S2: deactivate a blocking (or migrating) prev, then pick the next task: FIFO, a runnable
-    // prev going to the tail behind anything else runnable.
+    // S2: pick_next_task and clear_tsk_need_resched take their time under the lock; the
+    // decision itself is made at one instant together with the rq->curr store below. tlbsim's
+    // locks do not exclude, so this is what keeps a concurrent try_to_wake_up from falling into
+    // the window: one that came earlier is picked (or finds prev still queued), one that comes
+    // later sees the new rq->curr.
+    m.step(cpu, Cost::pick_next_task);
+    m.atomic(cpu, AtomicOp::clear_tsk_need_resched);
+    // Deactivate a blocking (or migrating) prev, then pick the next task: FIFO, a runnable prev
+    // going to the tail behind anything else runnable.
     if ((!preempt && prev->state != TaskState::running) || prev->migrate_to >= 0) {
         prev->on_rq = false;
     }
@@ -108,8 +115,6 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
         next = rq.runnable.front();
         rq.runnable.pop_front();
     }
-    m.step(cpu, Cost::pick_next_task);
-    m.atomic(cpu, AtomicOp::clear_tsk_need_resched);
     rq.need_resched = false;
     if (next == prev) {
         // rq_unlock_irq(): no switch, no barrier after.

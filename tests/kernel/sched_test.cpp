@@ -248,3 +248,40 @@ program = ["user 1000"]
         }
     }
 }
+
+TEST_CASE("a wakeup while the target CPU is inside __schedule is not lost", "[sched]") {
+    // cpu0: a blocks, the kernel thread patcher runs text_poke and exits. b (cpu1) wakes a at
+    // t=8635 (pi_lock), taking cpu0's rq lock at 8955 -- inside patcher's final __schedule, which
+    // took the lock at 8700 and stores rq->curr = swapper/0 at 9040. tlbsim's locks do not
+    // exclude, so __schedule decides at one instant with its rq->curr store: the wakeup came
+    // first, so a is picked instead of the idle task. (Deciding at the lock lost the wakeup:
+    // check_preempt_curr saw the dying patcher as curr, and the idle task never woke: deadlock.)
+    const auto sc = test::load(R"(
+[machine]
+cpus = 2
+[[process]]
+name = "jit"
+register = ["private_expedited_sync_core"]
+[[thread]]
+name = "a"
+process = "jit"
+cpu = 0
+program = ["user 1000", "wait go", "user 1000"]
+[[thread]]
+name = "b"
+process = "jit"
+cpu = 1
+program = ["user 4000", "membarrier private_expedited_sync_core", "signal go", "user 2000"]
+[[kthread]]
+name = "patcher"
+cpu = 0
+start = 2000
+program = ["text_poke"]
+)");
+    const auto r = test::run(sc, "v5.10");
+    Counters c{r};
+    // cpu0: idle -> a, a -> patcher, patcher -> a (the woken a directly, not the idle task),
+    // a -> idle at its exit.
+    CHECK(c("cpu0.ctxsw.total") == 4);
+    CHECK(r.violations.empty());
+}
