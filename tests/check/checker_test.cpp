@@ -56,6 +56,7 @@ struct Stream {
 constexpr int jit = 1;
 constexpr auto sysret = static_cast<std::uint8_t>(kernel::ReturnInsn::sysret);
 constexpr auto iret = static_cast<std::uint8_t>(kernel::ReturnInsn::iret);
+constexpr auto eretu = static_cast<std::uint8_t>(kernel::ReturnInsn::eretu);
 constexpr auto sync_core = static_cast<std::uint8_t>(kernel::BarrierCall::sync_core);
 
 /// t0 on cpu0 makes a SYNC_CORE call: t_a at 100, t_b at 200, returns (SYSRET) at 300.
@@ -365,5 +366,109 @@ TEST_CASE("K5: the same-mm return only when the visible mm did not change", "[ch
         switch_rq_curr(s, 10, 1, jit, jit);
         s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
         CHECK(warnings(s, K5) == 0);
+    }
+}
+
+// Boundaries: positions are (time, sequence), so an event at the same instant as t_a, t_b or t_r
+// counts on the side its record falls.
+TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
+    constexpr auto plain = private_expedited;
+    auto call_start = [](Stream& s) {
+        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, plain);
+        s.emit(100, 0, RecordKind::smp_mb, 0);
+    };
+    auto call_end = [](Stream& s) {
+        s.emit(200, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+    };
+    SECTION("G-MB, x <= t_a: an [FB] at t_b's instant before the t_b record covers x") {
+        for (const bool before_t_b : {true, false}) {
+            Stream s;
+            s.emit(100, 1, RecordKind::return_to_user, 1, jit, 0, sysret); // x == t_a, before it
+            call_start(s);
+            s.emit(150, 1, RecordKind::kernel_entry, 1, jit);
+            s.emit(200, 0, RecordKind::smp_mb, 0);
+            if (before_t_b) {
+                s.emit(200, 1, RecordKind::smp_mb, 1);
+            }
+            s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+            if (!before_t_b) {
+                s.emit(200, 1, RecordKind::smp_mb, 1); // same instant, after t_b
+            }
+            INFO("[FB] " << (before_t_b ? "before" : "after") << " the t_b record");
+            CHECK(s.count(G_MB) == (before_t_b ? 0 : 1));
+        }
+    }
+    SECTION("G-MB, x >= t_r: an [FB] at t_a's instant after the t_a record covers x") {
+        for (const bool after_t_a : {true, false}) {
+            Stream s;
+            if (!after_t_a) {
+                s.emit(100, 1, RecordKind::smp_mb, 1); // same instant, before t_a
+            }
+            call_start(s);
+            if (after_t_a) {
+                s.emit(100, 1, RecordKind::smp_mb, 1);
+            }
+            call_end(s);
+            s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret); // t_r
+            s.emit(300, 1, RecordKind::return_to_user, 1, jit, 0, sysret); // x == t_r
+            INFO("[FB] " << (after_t_a ? "after" : "before") << " the t_a record");
+            CHECK(s.count(G_MB) == (after_t_a ? 0 : 1));
+        }
+    }
+    SECTION("G-SC, x == t_r: a [SER] at t_a's instant counts only after the t_a record") {
+        for (const bool after_t_a : {true, false}) {
+            Stream s;
+            if (!after_t_a) {
+                s.emit(100, 1, RecordKind::sync_core, 1);
+            }
+            s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+            s.emit(100, 0, RecordKind::smp_mb, 0);
+            if (after_t_a) {
+                s.emit(100, 1, RecordKind::sync_core, 1);
+            }
+            s.emit(150, 0, RecordKind::sync_core, 0);
+            call_end(s);
+            s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret); // t_r
+            s.emit(300, 1, RecordKind::smp_mb, 1);                         // G-MB's [FB]
+            s.emit(300, 1, RecordKind::return_to_user, 1, jit, 0, sysret); // x == t_r
+            INFO("[SER] " << (after_t_a ? "after" : "before") << " the t_a record");
+            CHECK(s.count(G_SC) == (after_t_a ? 0 : 1));
+            CHECK(s.count(G_MB) == 0);
+        }
+    }
+    SECTION("G-SC-SELF: the caller's [SER] at t_a's instant counts only after the t_a record") {
+        for (const bool after_t_a : {true, false}) {
+            Stream s;
+            if (!after_t_a) {
+                s.emit(100, 0, RecordKind::sync_core, 0);
+            }
+            s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+            if (after_t_a) {
+                s.emit(100, 0, RecordKind::sync_core, 0);
+            }
+            s.emit(100, 0, RecordKind::smp_mb, 0);
+            call_end(s);
+            s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+            CHECK(s.count(G_SC_SELF) == (after_t_a ? 0 : 1));
+        }
+    }
+    SECTION("G-SC: a sibling still in user mode at t_r, with no [SER] since t_a, violates at t_r") {
+        Stream s;
+        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+        s.emit(100, 0, RecordKind::smp_mb, 0);
+        // A FRED machine: the IPI's barrier serves G-MB, its ERETU does not serialize.
+        s.emit(150, 1, RecordKind::kernel_entry, 1, jit);
+        s.emit(155, 1, RecordKind::smp_mb, 1);
+        s.emit(160, 1, RecordKind::return_to_user, 1, jit, 0, eretu);
+        s.emit(150, 0, RecordKind::sync_core, 0);
+        call_end(s);
+        s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        CHECK(s.count(G_MB) == 0);
+        CHECK(s.count(G_SC) == 1);
+        REQUIRE(s.checker.violations().size() == 1);
+        CHECK(s.checker.violations()[0].time == 300);
+        CHECK(s.checker.violations()[0].t_r == 300);
     }
 }
