@@ -352,8 +352,12 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
         if (rec.seq < k.a) {
             continue;
         }
-        v.chain.push_back(fmt::format("cpu{} t={} {}: {}", cpu, rec.time.count(),
-                                      text_.task_name(rec.task), text_.describe(rec)));
+        // The site says which branch: an smp_mb in switch_mm_irqs_off is its lazy path.
+        v.chain.push_back(fmt::format("cpu{} t={} {}: {}{}", cpu, rec.time.count(),
+                                      text_.task_name(rec.task), text_.describe(rec),
+                                      rec.site == kernel::Fn::none
+                                          ? std::string()
+                                          : fmt::format(" [{}]", kernel::fn_name(rec.site))));
     }
     v.chain.push_back(why);
     violations_.push_back(std::move(v));
