@@ -16,6 +16,8 @@ constexpr std::uint64_t seq_bits = 36;
 constexpr std::uint64_t cpu_bits = 13;
 constexpr std::uint64_t seq_mask = (std::uint64_t{1} << seq_bits) - 1;
 constexpr std::uint64_t cpu_mask = (std::uint64_t{1} << cpu_bits) - 1;
+/// A 4-ary heap: half the depth of a binary one, and a node's children share two cache lines.
+constexpr std::size_t arity = 4;
 } // namespace
 
 void EventQueue::push(const Event& e) {
@@ -31,7 +33,7 @@ void EventQueue::push(const Event& e) {
     heap_.push_back({e.time.count(), key, e.data, e.kind});
     const Node n = heap_[i];
     while (i > 0) {
-        const std::size_t parent = (i - 1) / 2;
+        const std::size_t parent = (i - 1) / arity;
         if (!before(n, heap_[parent])) {
             break;
         }
@@ -47,15 +49,19 @@ Event EventQueue::pop() {
     heap_.pop_back();
     const std::size_t n = heap_.size();
     if (n > 0) {
-        // Sift the last node down from the root.
+        // Sift the last node down from the root, to the first of the (up to four) children.
         std::size_t i = 0;
         for (;;) {
-            std::size_t child = 2 * i + 1;
-            if (child >= n) {
+            const std::size_t first = arity * i + 1;
+            if (first >= n) {
                 break;
             }
-            if (child + 1 < n && before(heap_[child + 1], heap_[child])) {
-                ++child;
+            std::size_t child = first;
+            const std::size_t end = first + arity < n ? first + arity : n;
+            for (std::size_t c = first + 1; c < end; ++c) {
+                if (before(heap_[c], heap_[child])) {
+                    child = c;
+                }
             }
             if (!before(heap_[child], last)) {
                 break;

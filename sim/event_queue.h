@@ -64,7 +64,7 @@ private:
     static bool before(const Node& a, const Node& b) {
         return a.time < b.time || (a.time == b.time && a.key < b.key);
     }
-    std::vector<Node> heap_; // binary min-heap under before()
+    std::vector<Node> heap_; // 4-ary min-heap under before()
     std::uint64_t next_seq_ = 0;
 };
 

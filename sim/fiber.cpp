@@ -15,17 +15,50 @@ namespace sim {
 
 namespace ctx = boost::context::detail;
 
+/// What a jump carries: who made it (nullptr: the hub) and where it goes.
+struct Transfer {
+    Fiber* from;
+    Fiber* to;
+};
+
 struct FiberAccess {
-    // First entry on the new stack: `t.fctx` is the hub, `t.data` the Fiber.
-    static void trampoline(ctx::transfer_t t) {
-        auto* f = static_cast<Fiber*>(t.data);
-        f->hub_fctx_ = t.fctx;
+    /// On arrival from a jump: the jumper's context is where it resumes later.
+    static void arrived(FiberPool& pool, ctx::transfer_t t) {
+        auto* tr = static_cast<Transfer*>(t.data);
+        if (tr->from != nullptr) {
+            tr->from->fctx_ = t.fctx;
+        } else {
+            pool.hub_fctx_ = t.fctx;
+        }
+    }
+
+    static void finish_switch(FiberPool& pool, const Transfer* tr, void* fake_stack) {
 #if defined(TLBSIM_ASAN)
-        __sanitizer_finish_switch_fiber(nullptr, &f->hub_stack_bottom_, &f->hub_stack_size_);
+        const void* bottom = nullptr;
+        std::size_t size = 0;
+        __sanitizer_finish_switch_fiber(fake_stack, &bottom, &size);
+        if (tr->from == nullptr) {
+            pool.hub_stack_bottom_ = bottom;
+            pool.hub_stack_size_ = size;
+        }
+#else
+        (void)pool;
+        (void)tr;
+        (void)fake_stack;
 #endif
+    }
+
+    // First entry on the new stack.
+    static void trampoline(ctx::transfer_t t) {
+        const auto* tr = static_cast<Transfer*>(t.data);
+        Fiber* f = tr->to;
+        arrived(f->pool_, t);
+        finish_switch(f->pool_, tr, nullptr);
         f->body_.run();
         f->finished_ = true;
-        f->switch_to_hub(/*finishing=*/true);
+        Fiber* next = f->next();
+        SIM_ASSERT(next != f, "a finished fiber was chosen to run again");
+        f->switch_to(next, /*finishing=*/true);
         SIM_ASSERT(false, "a finished fiber was resumed");
     }
 };
@@ -43,36 +76,51 @@ Fiber::~Fiber() {
 
 void Fiber::resume() {
     SIM_ASSERT(!finished_, "resume of a finished fiber");
+    Transfer tr{nullptr, this};
 #if defined(TLBSIM_ASAN)
     void* hub_fake = nullptr;
     __sanitizer_start_switch_fiber(&hub_fake, stack_, pool_.stack_size());
 #endif
-    void* data = started_ ? nullptr : this;
     started_ = true;
-    ctx::transfer_t t = ctx::jump_fcontext(fctx_, data);
-    fctx_ = t.fctx;
+    ctx::transfer_t t = ctx::jump_fcontext(fctx_, &tr);
+    // Back in the hub: some fiber jumped here.
+    FiberAccess::arrived(pool_, t);
 #if defined(TLBSIM_ASAN)
     __sanitizer_finish_switch_fiber(hub_fake, nullptr, nullptr);
 #endif
 }
 
-void Fiber::yield() {
-    switch_to_hub(/*finishing=*/false);
+Fiber* Fiber::next() const {
+    return pool_.dispatcher_ != nullptr ? pool_.dispatcher_(pool_.dispatch_context_) : nullptr;
 }
 
-void Fiber::switch_to_hub(bool finishing) {
+void Fiber::yield() {
+    Fiber* target = next();
+    if (target == this) {
+        return; // the next event is this fiber's own: no switch at all
+    }
+    switch_to(target, /*finishing=*/false);
+}
+
+void Fiber::switch_to(Fiber* target, bool finishing) {
+    SIM_ASSERT(target == nullptr || !target->finished_, "jump to a finished fiber");
+    Transfer tr{this, target};
 #if defined(TLBSIM_ASAN)
-    __sanitizer_start_switch_fiber(finishing ? nullptr : &fake_stack_, hub_stack_bottom_,
-                                   hub_stack_size_);
+    __sanitizer_start_switch_fiber(finishing ? nullptr : &fake_stack_,
+                                   target != nullptr ? target->stack_ : pool_.hub_stack_bottom_,
+                                   target != nullptr ? pool_.stack_size() : pool_.hub_stack_size_);
 #else
     (void)finishing;
 #endif
-    ctx::transfer_t t = ctx::jump_fcontext(hub_fctx_, nullptr);
-    // Resumed by the hub again (possibly a different hub frame).
-    hub_fctx_ = t.fctx;
-#if defined(TLBSIM_ASAN)
-    __sanitizer_finish_switch_fiber(fake_stack_, &hub_stack_bottom_, &hub_stack_size_);
-#endif
+    void* to = pool_.hub_fctx_;
+    if (target != nullptr) {
+        target->started_ = true;
+        to = target->fctx_;
+    }
+    ctx::transfer_t t = ctx::jump_fcontext(to, &tr);
+    // Resumed by some jump (from the hub or from another fiber).
+    FiberAccess::arrived(pool_, t);
+    FiberAccess::finish_switch(pool_, static_cast<Transfer*>(t.data), fake_stack_);
 }
 
 std::size_t FiberPool::default_stack_size() {

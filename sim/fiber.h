@@ -1,7 +1,11 @@
 #pragma once
-// Kernel stacks. A Fiber is a suspended C++ call stack on Boost.Context's fcontext primitives:
-// the engine's hub (Simulation::run) resumes it, and it yields back to the hub -- never to another
-// fiber directly -- so every switch has one well-defined partner and can be annotated for ASan.
+// Kernel stacks. A Fiber is a suspended C++ call stack on Boost.Context's fcontext primitives.
+// The hub (the code that first calls resume(), normally Simulation::run) starts the first fiber;
+// from then on a yielding fiber asks the pool's dispatcher which fiber runs next and jumps there
+// directly -- one switch per event instead of two through the hub, and none at all when it is
+// itself -- and back to the hub only when the dispatcher says the run is over. Without a
+// dispatcher every yield returns to the hub. Every jump carries who made it, so the target can
+// save the jumper's context and ASan can be told about each stack switch.
 //
 // Rules for code that runs on a fiber:
 //  * no exceptions leave a fiber (errors are values or panics); none cross stacks;
@@ -30,9 +34,10 @@ public:
     Fiber(const Fiber&) = delete;
     Fiber& operator=(const Fiber&) = delete;
 
-    /// From the hub: runs the fiber until it yields or finishes.
+    /// From the hub: runs the fiber (and whatever the dispatcher chains after it) until control
+    /// comes back to the hub.
     void resume();
-    /// From inside the fiber: back to the hub.
+    /// From inside the fiber: to whatever the dispatcher names next (the hub without one).
     void yield();
 
     bool finished() const { return finished_; }
@@ -40,19 +45,18 @@ public:
 
 private:
     friend struct FiberAccess;
-    void switch_to_hub(bool finishing);
+    /// Jumps to `target` (nullptr: the hub); returns when some jump comes back here.
+    void switch_to(Fiber* target, bool finishing);
+    /// The dispatcher's choice after this fiber yields or finishes.
+    Fiber* next() const;
 
     FiberPool& pool_;
     FiberBody& body_;
     void* stack_ = nullptr;
-    void* fctx_ = nullptr;     // the fiber's saved context while suspended
-    void* hub_fctx_ = nullptr; // the hub's saved context while the fiber runs
+    void* fctx_ = nullptr; // the fiber's saved context while suspended
     bool started_ = false;
     bool finished_ = false;
-    // ASan bookkeeping (unused without TLBSIM_ASAN).
-    void* fake_stack_ = nullptr;
-    const void* hub_stack_bottom_ = nullptr;
-    std::size_t hub_stack_size_ = 0;
+    void* fake_stack_ = nullptr; // ASan bookkeeping (unused without TLBSIM_ASAN)
 };
 
 /// Fixed-size stacks, reused. Released stacks are kept for the next fiber.
@@ -70,7 +74,22 @@ public:
 
     static std::size_t default_stack_size();
 
+    /// Picks the fiber to run when one yields: nullptr sends control back to the hub.
+    using Dispatcher = Fiber* (*)(void* context);
+    void set_dispatcher(Dispatcher d, void* context) {
+        dispatcher_ = d;
+        dispatch_context_ = context;
+    }
+
 private:
+    friend class Fiber;
+    friend struct FiberAccess;
+    Dispatcher dispatcher_ = nullptr;
+    void* dispatch_context_ = nullptr;
+    void* hub_fctx_ = nullptr; // the hub's saved context while fibers run
+    // ASan: the hub's stack, learnt when the hub first jumps to a fiber.
+    const void* hub_stack_bottom_ = nullptr;
+    std::size_t hub_stack_size_ = 0;
     std::size_t stack_size_;
     std::vector<void*> free_;
     std::vector<void*> all_;

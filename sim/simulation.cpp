@@ -13,6 +13,7 @@ Simulation::Simulation(const SimConfig& config) : config_(config) {
         processors_.push_back(
             std::make_unique<Processor>(*this, i, config.seed, config.jitter_percent));
     }
+    pool_.set_dispatcher(&Simulation::dispatch_thunk, this);
     if (config.max_cycles) {
         schedule({.time = *config.max_cycles, .cls = EventClass::end_of_run, .cpu = 0});
     }
@@ -56,24 +57,28 @@ std::string Simulation::dump_state() const {
     return s;
 }
 
-void Simulation::resume(Processor& p) {
-    // A fiber that switches CPUs' tasks (switch_to) names its successor; run it at once, at the
-    // same simulated time, until some fiber waits for time to pass.
-    do {
-        p.clear_switch_pending();
-        p.set_running();
-        Fiber* f = p.current_fiber();
-        SIM_ASSERT(f != nullptr, "cpu{} resumed without a fiber", p.id());
-        f->resume();
-    } while (p.switch_pending());
-}
-
-RunStatus Simulation::run() {
-    SIM_ASSERT(handler_ != nullptr, "no interrupt handler installed");
-    PanicContext context([this] { return dump_state(); });
-    while (!finished_) {
+Fiber* Simulation::dispatch() {
+    if (running_ != nullptr && running_->switch_pending()) {
+        running_->clear_switch_pending();
+        running_->set_running();
+        Fiber* f = running_->current_fiber();
+        SIM_ASSERT(f != nullptr, "cpu{} switched to no fiber", running_->id());
+        return f;
+    }
+    running_ = nullptr;
+    for (;;) {
+        // After each event (and what it resumed): the watchdog, then finish().
+        if (events_ - progress_mark_ > config_.watchdog_events) {
+            status_ = RunStatus::no_progress;
+            return nullptr;
+        }
+        if (finished_) {
+            status_ = RunStatus::finished;
+            return nullptr;
+        }
         if (queue_.empty()) {
-            return RunStatus::out_of_events;
+            status_ = RunStatus::out_of_events;
+            return nullptr;
         }
         const Event e = queue_.pop();
         now_ = e.time;
@@ -82,7 +87,12 @@ RunStatus Simulation::run() {
         case EventClass::cpu_resume: {
             Processor& p = cpu(e.cpu);
             if (e.data == p.resume_token()) {
-                resume(p);
+                p.clear_switch_pending();
+                p.set_running();
+                Fiber* f = p.current_fiber();
+                SIM_ASSERT(f != nullptr, "cpu{} resumed without a fiber", p.id());
+                running_ = &p;
+                return f;
             }
             break;
         }
@@ -96,13 +106,20 @@ RunStatus Simulation::run() {
                 {.vector = e.kind, .sender = e.sender, .data = e.data, .raised_at = e.time});
             break;
         case EventClass::end_of_run:
-            return RunStatus::max_cycles;
-        }
-        if (events_ - progress_mark_ > config_.watchdog_events) {
-            return RunStatus::no_progress;
+            status_ = RunStatus::max_cycles;
+            return nullptr;
         }
     }
-    return RunStatus::finished;
+}
+
+RunStatus Simulation::run() {
+    SIM_ASSERT(handler_ != nullptr, "no interrupt handler installed");
+    PanicContext context([this] { return dump_state(); });
+    running_ = nullptr;
+    if (Fiber* f = dispatch()) {
+        f->resume(); // fibers hand over to each other; the last one comes back with status_ set
+    }
+    return status_;
 }
 
 } // namespace sim

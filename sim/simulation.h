@@ -1,8 +1,9 @@
 #pragma once
 // The engine: simulated time, the event queue, the processors, the fiber pool, the counter
-// registry and the record sequence. Simulation::run is the hub: it pops events in their total
-// order and resumes fibers; fibers always yield back here. There is no global simulation: every
-// model object is handed the Simulation it belongs to.
+// registry and the record sequence. Events are processed in their total order by dispatch(), which
+// runs on whichever stack asks: Simulation::run (the hub) starts the first fiber, and each fiber
+// that yields calls it to find the next fiber to jump to (fiber.h). There is no global simulation:
+// every model object is handed the Simulation it belongs to.
 
 #include "sim/counters.h"
 #include "sim/cycles.h"
@@ -74,7 +75,11 @@ public:
     std::uint64_t events_processed() const { return events_; }
 
 private:
-    void resume(Processor& p);
+    /// Processes events until one resumes a fiber and returns it (nullptr: the run is over,
+    /// status_ says why). A fiber that switched its CPU's task (switch_to) named a successor,
+    /// which runs at once, at the same simulated time.
+    Fiber* dispatch();
+    static Fiber* dispatch_thunk(void* self) { return static_cast<Simulation*>(self)->dispatch(); }
 
     SimConfig config_;
     Cycles now_;
@@ -85,6 +90,8 @@ private:
     InterruptHandler* handler_ = nullptr;
     std::function<std::string()> dumper_;
     bool finished_ = false;
+    RunStatus status_ = RunStatus::finished;
+    Processor* running_ = nullptr; ///< whose fiber runs now (nullptr: the hub)
     std::uint64_t events_ = 0;
     std::uint64_t progress_mark_ = 0;
     std::uint64_t record_seq_ = 0;
