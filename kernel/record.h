@@ -163,8 +163,8 @@ enum class RecordKind : std::uint8_t {
     ipi_ack,         ///< detail: IpiKind; other: sender CPU
     membarrier_read, ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
     mm_free,         ///< __mmdrop freed mm; value = tasks and CPUs still using it (0 when sound)
-    membarrier_return,   ///< sys_membarrier returns: value = cmd as passed, other = result (or
-                         ///< -errno)
+    membarrier_return,   ///< sys_membarrier returns: value = cmd as the system call's int saw
+                         ///< it, mm = the caller's mm, other = result (or -errno)
     rcu_sync,            ///< a synchronize_rcu() grace period was waited for
     flush_done,          ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
                          ///< flag = freed_tables

@@ -90,11 +90,13 @@ std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flag
     const auto result =
         dispatch(cpu, static_cast<std::int32_t>(cmd), static_cast<std::uint32_t>(flags),
                  static_cast<std::int32_t>(cpu_id));
+    // The record carries cmd as the system call's int saw it, so that membarrier.calls.CMD
+    // counts the command the kernel dispatched (4294967304 is PRIVATE_EXPEDITED, 8).
     const Mm* mm = s_.m.current(cpu)->mm;
     s_.m.emit(cpu, {.kind = RecordKind::membarrier_return,
                     .mm = mm != nullptr ? mm->id : -1,
                     .other = static_cast<std::int32_t>(result),
-                    .value = cmd});
+                    .value = static_cast<std::int32_t>(cmd)});
     return result;
 }
 
