@@ -560,6 +560,9 @@ void GuaranteeChecker::check_registration(const Record& r) {
                                        kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED |
                                        kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE |
                                        kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ;
+    if (!rq_membarrier_state_) {
+        return;
+    }
     CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
     switch (r.kind) {
     case RecordKind::atomic:

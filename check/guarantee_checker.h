@@ -37,6 +37,9 @@ public:
     void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override;
     void on_record(const kernel::Record& r) override;
 
+    /// Whether the kernel has rq->membarrier_state (v5.4+): K4 is about it and off without.
+    void set_rq_membarrier_state(bool on) { rq_membarrier_state_ = on; }
+
     /// Mechanism warnings K1-K5 (kernel-spec §6.5): the first `max_reports` in full.
     const std::vector<std::string>& warnings() const { return warnings_; }
     std::int64_t warning_count() const { return warning_count_; }
@@ -159,6 +162,7 @@ private:
     std::vector<std::array<std::int64_t, 5>> counts_;         ///< per CPU
     std::vector<std::array<std::int64_t, 5>> warning_counts_; ///< per CPU, per rule K1..K5
     kernel::RecordText text_;
+    bool rq_membarrier_state_ = true;
     const kernel::KernelState* ks_ = nullptr;
 };
 

@@ -249,8 +249,13 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
         }
     } else {
         for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+            // Before e45cdc71 the loop skipped raw_smp_processor_id(); since, it reads the
+            // caller's own CPU too (SYNC_CORE runs the handler there).
+            if (c == cpu && !s_.m.knobs.sync_core_on_caller_cpu) {
+                continue;
+            }
             if (s_.m.rq(c).online && read_curr(c)) {
-                tmpmask.set(c); // includes the caller's own CPU
+                tmpmask.set(c);
             }
         }
         if (flags != MEMBARRIER_FLAG_SYNC_CORE || !s_.m.knobs.sync_core_on_caller_cpu) {
@@ -307,7 +312,8 @@ std::int64_t Membarrier::global_expedited(int cpu) {
             continue;
         }
         s_.m.step(cpu, Cost::membarrier_read_curr);
-        if (!(s_.m.rq(c).membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+        if (s_.m.knobs.membarrier_rq_state &&
+            !(s_.m.rq(c).membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
             continue;
         }
         const kernel::Task* p = s_.m.rq(c).curr;
@@ -315,6 +321,14 @@ std::int64_t Membarrier::global_expedited(int cpu) {
                         .mm = p->mm != nullptr ? p->mm->id : -1,
                         .other = c,
                         .value = p->id});
+        if (!s_.m.knobs.membarrier_rq_state) {
+            // v4.16..v5.3: `p && p->mm && (p->mm->membarrier_state & GLOBAL_EXPEDITED)`.
+            if (p->mm != nullptr &&
+                (p->mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+                tmpmask.set(c);
+            }
+            continue;
+        }
         // v5.10: skip kernel threads (PF_KTHREAD), even one using an mm; v5.11+: skip !p->mm.
         if (s_.m.knobs.global_expedited_skip == policy::GlobalExpeditedSkip::pf_kthread
                 ? p->kthread
@@ -395,7 +409,13 @@ std::int64_t Membarrier::register_global_expedited(int cpu) {
         return 0;
     }
     atomic_or(cpu, mm, kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED);
-    sync_runqueues_membarrier_state(cpu, mm);
+    if (s_.m.knobs.membarrier_rq_state) {
+        sync_runqueues_membarrier_state(cpu, mm);
+    } else if (mm->mm_users == 1) {
+        s_.m.smp_mb(cpu); // v4.16: one user, one thread: a barrier after setting the state
+    } else {
+        s_.rcu.synchronize_rcu(cpu); // v4.16: synchronize_sched()
+    }
     atomic_or(cpu, mm, kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY);
     return 0;
 }
@@ -417,7 +437,11 @@ std::int64_t Membarrier::register_private_expedited(int cpu, int flags) {
         return 0;
     }
     atomic_or(cpu, mm, set);
-    sync_runqueues_membarrier_state(cpu, mm);
+    if (s_.m.knobs.membarrier_rq_state) {
+        sync_runqueues_membarrier_state(cpu, mm);
+    } else if (mm->mm_users != 1) {
+        s_.rcu.synchronize_rcu(cpu); // v4.16: synchronize_sched(); one user: nothing at all
+    }
     atomic_or(cpu, mm, ready);
     return 0;
 }

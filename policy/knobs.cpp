@@ -100,6 +100,12 @@ const std::vector<KnobInfo>& knob_table() {
             {"online_cpus_only", "not_sync_core", "all_commands"},
             "when PRIVATE_EXPEDITED* returns at once without any barrier",
             "online_cpus_only: v4.16; not_sync_core: v5.10+ (e45cdc71); all_commands: v5.4..v5.9"),
+        boolean("membarrier_rq_state", &Knobs::membarrier_rq_state,
+                "rq->membarrier_state exists: membarrier_switch_mm and exec keep it, registration "
+                "refreshes it (RCU grace period, then ipi_sync_rq_state) and GLOBAL_EXPEDITED "
+                "targets CPUs by it; without it GLOBAL_EXPEDITED tests p->mm->membarrier_state "
+                "and registration is smp_mb (GLOBAL, one user) or a grace period",
+                "true: v5.4+ (227a4aadc75b); false: v4.16..v5.3"),
         enumeration("global_expedited_skip", &Knobs::global_expedited_skip, {"pf_kthread", "no_mm"},
                     "which CPUs with the GLOBAL_EXPEDITED rq bit GLOBAL_EXPEDITED still skips",
                     "pf_kthread: v5.4..v5.10; no_mm: v5.11+ (618758ed3a4f)"),

@@ -84,6 +84,7 @@ struct Knobs {
     SyncCoreIpi sync_core_ipi = SyncCoreIpi::mb_and_sync_core;
     bool sync_core_on_caller_cpu = true;
     ExpeditedShortcut expedited_shortcut = ExpeditedShortcut::not_sync_core;
+    bool membarrier_rq_state = true;
     GlobalExpeditedSkip global_expedited_skip = GlobalExpeditedSkip::pf_kthread;
     bool sync_rq_state_on_caller_cpu = false;
     bool membarrier_ipi_mutex = false;

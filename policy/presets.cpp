@@ -36,6 +36,7 @@ const std::vector<Preset>& presets() {
             k.sync_core_ipi = SyncCoreIpi::mb_only;
             k.sync_core_on_caller_cpu = false;
             k.expedited_shortcut = ExpeditedShortcut::online_cpus_only;
+            k.membarrier_rq_state = false;
             k.membarrier_api = MembarrierApi::v4_16;
             p.push_back(
                 {"v4.16", "P1",

@@ -176,6 +176,7 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
     check::CountingObserver counting(w.sim.counters(), ids, sc.machine.cpus);
     w.trace.add_observer(&counting);
     check::GuaranteeChecker checker(sc.machine.cpus);
+    checker.set_rq_membarrier_state(knobs->membarrier_rq_state);
     w.trace.add_observer(&checker);
     for (auto* o : options.observers) {
         w.trace.add_observer(o);

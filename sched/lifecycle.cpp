@@ -147,9 +147,14 @@ void exec_mmap(Scheduler& s, Task& t, Mm* mm) {
     s.m.atomic(cpu, AtomicOp::mmap_read_lock, old_mm);
     s.m.atomic(cpu, AtomicOp::task_lock);
     // membarrier_exec_mmap(): smp_mb(), then the new mm and this CPU's rq start unregistered.
-    s.m.smp_mb(cpu);
+    // (Before v5.4, membarrier_execve() only cleared the mm's state: no barrier, no rq.)
+    if (s.m.knobs.membarrier_rq_state) {
+        s.m.smp_mb(cpu);
+    }
     mm->membarrier_state = 0;
-    s.m.set_rq_membarrier_state(cpu, nullptr);
+    if (s.m.knobs.membarrier_rq_state) {
+        s.m.set_rq_membarrier_state(cpu, nullptr);
+    }
     s.m.local_irq_disable(cpu);
     Mm* active_mm = t.active_mm;
     t.active_mm = mm;

@@ -155,7 +155,8 @@ void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone,
         }
     } else {
         // to user: membarrier_switch_mm(), then switch_mm_irqs_off().
-        if (prev->active_mm != next->mm && rq.membarrier_state != next->mm->membarrier_state) {
+        if (m.knobs.membarrier_rq_state && prev->active_mm != next->mm &&
+            rq.membarrier_state != next->mm->membarrier_state) {
             m.set_rq_membarrier_state(cpu, next->mm);
         }
         arch_x86::switch_mm_irqs_off(m, cpu, prev->active_mm, next->mm, next);

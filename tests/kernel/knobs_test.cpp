@@ -261,6 +261,47 @@ program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
     CHECK(k.violations.empty());
 }
 
+TEST_CASE("membarrier_rq_state: v4.16 targets by the mm's state, with no runqueue copy",
+          "[knobs]") {
+    // The registration race of the test above, without rq->membarrier_state: registration is
+    // a grace period with no ipi_sync_rq_state, and g's GLOBAL_EXPEDITED reads each CPU's
+    // rq->curr->mm->membarrier_state, so r1's CPU, which v5.10 skips with its stale runqueue
+    // copy, gets its IPI too.
+    const char* toml = R"(
+[machine]
+cpus = 3
+[[process]]
+name = "reg"
+[[process]]
+name = "other"
+[[thread]]
+name = "r1"
+process = "reg"
+cpu = 1
+program = ["user 1000", "membarrier register_global_expedited", "user 40000000"]
+[[thread]]
+name = "r2"
+process = "reg"
+cpu = 2
+program = ["user 30000000"]
+[[thread]]
+name = "g"
+process = "other"
+cpu = 0
+program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
+)";
+    auto [base, k] = compare(toml, "membarrier_rq_state", "false");
+    CHECK(base.violations == std::vector<std::string>{"G-MB"});
+    CHECK(c(base, "ipi.sync_rq_state") == 1); // r2's CPU; r1's own CPU is skipped
+    CHECK(c(base, "warning.K4") == 1);
+    CHECK(c(base, "cpu0.ipi.membarrier") == 1); // cpu2 only
+    CHECK(k.violations.empty());
+    CHECK(c(k, "ipi.sync_rq_state") == 0);
+    CHECK(c(k, "rcu.sync") == c(base, "rcu.sync")); // the grace period stays
+    CHECK(c(k, "warning.K4") == 0);                  // no runqueue copy to check
+    CHECK(c(k, "cpu0.ipi.membarrier") == 2);         // cpu1 and cpu2
+}
+
 TEST_CASE("membarrier_ipi_mutex takes and releases a mutex", "[knobs]") {
     auto [base, k] = compare(remote_ipi, "membarrier_ipi_mutex", "true");
     CHECK(c(k, "cpu0.fb.atomic") == c(base, "cpu0.fb.atomic") + 2 * 2); // two calls, lock+unlock
@@ -306,5 +347,5 @@ program = ["membarrier query label=q"]
 
 TEST_CASE("every knob is exercised above", "[knobs]") {
     // A new knob needs its own test case here.
-    CHECK(policy::knob_table().size() == 18);
+    CHECK(policy::knob_table().size() == 19);
 }
