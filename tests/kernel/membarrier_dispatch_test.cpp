@@ -132,6 +132,23 @@ const std::vector<Case> kCases = {
     {"membarrier register_private_expedited_rseq", {}, Machine::two, true,
      {{{"EINVAL"}, {"0", 0, 1}, {"0", 0, 1}}}, "register_private_expedited_rseq"},
 
+    // --- registration: v4.16 has no rq->membarrier_state to refresh ---
+    // Two threads: v4.16 `if (!(mm_users == 1 && get_nr_threads(p) == 1)) synchronize_sched()`,
+    // nothing on cpu0; v5.10 sync_runqueues_membarrier_state: a grace period, then
+    // ipi_sync_rq_state to cpu1 only (smp_call_function_many skips cpu0); mainline's
+    // on_each_cpu_mask also runs it on cpu0, whose smp_mb is the call's. The caller sleeps
+    // through the grace period: cpu0 idles lazily on p, and the switch back to t takes the lazy
+    // branch's smp_mb on v5.10 and mainline (v4.16 with PCID left p for init_mm: a CR3 write).
+    {"membarrier register_private_expedited", {}, Machine::two, true,
+     {{{"0", 0, 1, 0, 0}, {"0", 0, 1, 0, 1}, {"0", 0, 1, 0, 2}}}, "register_private_expedited"},
+    // One thread: v4.16 sets the bits and returns (no barrier for the private commands); v5.10+
+    // write this CPU's rq->membarrier_state and smp_mb().
+    {"membarrier register_private_expedited", {}, Machine::two, false,
+     {{{"0", 0, 0, 0, 0}, {"0", 0, 0, 0, 1}, {"0", 0, 0, 0, 1}}}, "register_private_expedited"},
+    // GLOBAL_EXPEDITED, one thread: v4.16's "single mm user" smp_mb(); v5.10+ as above.
+    {"membarrier register_global_expedited", {}, Machine::two, false,
+     all({"0", 0, 0, 0, 1}), "register_global_expedited"},
+
     // --- each command checks its own READY bit ---
     // SYNC_CORE registered, plain PRIVATE_EXPEDITED not: REGISTER_..._SYNC_CORE sets
     // PRIVATE_EXPEDITED but not PRIVATE_EXPEDITED_READY: EPERM.
