@@ -574,6 +574,12 @@ void GuaranteeChecker::check_registration(const Record& r) {
         st.rq_state = static_cast<std::uint32_t>(r.value);
         st.k4_reported = false;
         break;
+    case RecordKind::rq_curr_store:
+        st.switching = true;
+        break;
+    case RecordKind::context_switch:
+        st.switching = false;
+        break;
     case RecordKind::membarrier_return: {
         const auto cmd = static_cast<std::int32_t>(r.value); // as the system call truncates it
         const bool registers = cmd == 1 << 2 || cmd == 1 << 4 || cmd == 1 << 6 || cmd == 1 << 8;
@@ -584,10 +590,13 @@ void GuaranteeChecker::check_registration(const Record& r) {
             [static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(cmd))) + 1];
         MmState& ms = mm_state(r.mm);
         ms.registered |= ms.membarrier_state & set_bits;
-        // K4: every CPU running the mm now has the new bits in its runqueue.
+        // K4: every CPU running the mm now has the new bits in its runqueue. A CPU in the middle
+        // of switching to it is not (yet) running it: its membarrier_switch_mm is still to come,
+        // and the return-to-user half of the rule checks what it does.
         for (int c = 0; c < cpus_; ++c) {
             CpuState& cs = cpu_[static_cast<std::size_t>(c)];
-            if (cs.visible_mm != r.mm || (cs.rq_state & ms.registered) == ms.registered) {
+            if (cs.visible_mm != r.mm || cs.switching || cs.k4_reported ||
+                (cs.rq_state & ms.registered) == ms.registered) {
                 continue;
             }
             cs.k4_reported = true;

@@ -89,6 +89,8 @@ private:
         // K4: this CPU's rq->membarrier_state, and whether its staleness was already reported.
         std::uint32_t rq_state = 0;
         bool k4_reported = false;
+        bool switching = false; ///< between an rq->curr store and its switch_to
+
         // K5: the visible mm changed within the switch in progress (from k5_from).
         bool k5_changed = false;
         int k5_from = -1;

@@ -319,15 +319,19 @@ void Scheduler::try_to_wake_up(int cpu, Task* p) {
         return;
     }
     m.step(cpu, Cost::try_to_wake_up);
+    // The rq lock: of p's rq for ttwu_runnable(), or of the target's for ttwu_queue() (same
+    // LLC: the waker locks it directly). tlbsim's locks do not exclude, so the decision is made
+    // at one instant after it, as __schedule makes its own (the kernel re-checks under the lock).
+    m.atomic(cpu, AtomicOp::rq_lock);
+    if (p->state != TaskState::interruptible) {
+        return; // another waker came first
+    }
     if (p->on_rq) {
         // ttwu_runnable(): still queued (it has not finished blocking): just make it running.
-        m.atomic(cpu, AtomicOp::rq_lock);
         p->state = TaskState::running;
         return;
     }
-    // ttwu_queue(): same LLC, so the waker locks the target rq directly.
     const int target = p->cpu;
-    m.atomic(cpu, AtomicOp::rq_lock);
     p->state = TaskState::running;
     enqueue(p, target);
     check_preempt_curr(cpu, target);

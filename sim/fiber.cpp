@@ -15,16 +15,10 @@ namespace sim {
 
 namespace ctx = boost::context::detail;
 
-/// What a jump carries: who made it (nullptr: the hub) and where it goes.
-struct Transfer {
-    Fiber* from;
-    Fiber* to;
-};
-
 struct FiberAccess {
     /// On arrival from a jump: the jumper's context is where it resumes later.
     static void arrived(FiberPool& pool, ctx::transfer_t t) {
-        auto* tr = static_cast<Transfer*>(t.data);
+        auto* tr = static_cast<FiberPool::Transfer*>(t.data);
         if (tr->from != nullptr) {
             tr->from->fctx_ = t.fctx;
         } else {
@@ -32,7 +26,7 @@ struct FiberAccess {
         }
     }
 
-    static void finish_switch(FiberPool& pool, const Transfer* tr, void* fake_stack) {
+    static void finish_switch(FiberPool& pool, const FiberPool::Transfer* tr, void* fake_stack) {
 #if defined(TLBSIM_ASAN)
         const void* bottom = nullptr;
         std::size_t size = 0;
@@ -50,7 +44,7 @@ struct FiberAccess {
 
     // First entry on the new stack.
     static void trampoline(ctx::transfer_t t) {
-        const auto* tr = static_cast<Transfer*>(t.data);
+        const auto* tr = static_cast<FiberPool::Transfer*>(t.data);
         Fiber* f = tr->to;
         arrived(f->pool_, t);
         finish_switch(f->pool_, tr, nullptr);
@@ -76,13 +70,13 @@ Fiber::~Fiber() {
 
 void Fiber::resume() {
     SIM_ASSERT(!finished_, "resume of a finished fiber");
-    Transfer tr{nullptr, this};
+    pool_.transfer_ = {nullptr, this};
 #if defined(TLBSIM_ASAN)
     void* hub_fake = nullptr;
     __sanitizer_start_switch_fiber(&hub_fake, stack_, pool_.stack_size());
 #endif
     started_ = true;
-    ctx::transfer_t t = ctx::jump_fcontext(fctx_, &tr);
+    ctx::transfer_t t = ctx::jump_fcontext(fctx_, &pool_.transfer_);
     // Back in the hub: some fiber jumped here.
     FiberAccess::arrived(pool_, t);
 #if defined(TLBSIM_ASAN)
@@ -104,7 +98,7 @@ void Fiber::yield() {
 
 void Fiber::switch_to(Fiber* target, bool finishing) {
     SIM_ASSERT(target == nullptr || !target->finished_, "jump to a finished fiber");
-    Transfer tr{this, target};
+    pool_.transfer_ = {this, target};
 #if defined(TLBSIM_ASAN)
     __sanitizer_start_switch_fiber(finishing ? nullptr : &fake_stack_,
                                    target != nullptr ? target->stack_ : pool_.hub_stack_bottom_,
@@ -117,10 +111,10 @@ void Fiber::switch_to(Fiber* target, bool finishing) {
         target->started_ = true;
         to = target->fctx_;
     }
-    ctx::transfer_t t = ctx::jump_fcontext(to, &tr);
+    ctx::transfer_t t = ctx::jump_fcontext(to, &pool_.transfer_);
     // Resumed by some jump (from the hub or from another fiber).
     FiberAccess::arrived(pool_, t);
-    FiberAccess::finish_switch(pool_, static_cast<Transfer*>(t.data), fake_stack_);
+    FiberAccess::finish_switch(pool_, static_cast<FiberPool::Transfer*>(t.data), fake_stack_);
 }
 
 std::size_t FiberPool::default_stack_size() {

@@ -84,6 +84,14 @@ public:
 private:
     friend class Fiber;
     friend struct FiberAccess;
+    /// What a jump carries: who made it (nullptr: the hub) and where it goes. It lives here, not
+    /// on the jumper's stack: a finishing fiber's frames (ASan's fake stack among them) are gone
+    /// by the time the target reads it. One jump is in flight at a time.
+    struct Transfer {
+        Fiber* from;
+        Fiber* to;
+    };
+    Transfer transfer_{};
     Dispatcher dispatcher_ = nullptr;
     void* dispatch_context_ = nullptr;
     void* hub_fctx_ = nullptr; // the hub's saved context while fibers run

@@ -303,12 +303,14 @@ TEST_CASE("K3: a barrier between M's last user access and the store that leaves 
 TEST_CASE("K4: CPUs running a registered mm carry its bits in rq->membarrier_state", "[check]") {
     auto registration = [](Stream& s) {
         switch_rq_curr(s, 5, 0, -1, jit);
+        s.emit(5, 0, RecordKind::context_switch, 0);
         s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
         s.emit(20, 0, RecordKind::rq_membarrier_state, 0, jit, global_expedited_bit);
     };
     SECTION("a sibling CPU not refreshed by the time REGISTER returns") {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
+        s.emit(6, 1, RecordKind::context_switch, 1);
         registration(s);
         membarrier_return(s, 30, register_global_expedited, 0);
         CHECK(s.checker.warning_count(K4, 0) == 0);
@@ -333,6 +335,27 @@ TEST_CASE("K4: CPUs running a registered mm carry its bits in rq->membarrier_sta
         switch_rq_curr(s, 40, 1, -1, jit);
         s.emit(45, 1, RecordKind::smp_mb, 1);
         s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(s.checker.warning_count(K4, 1) == 1);
+    }
+    SECTION("a CPU in the middle of switching to the mm is checked at its return to user") {
+        Stream s;
+        registration(s);
+        switch_rq_curr(s, 25, 1, -1, jit); // rq(1)->curr = a thread of jit; switch_to to come
+        membarrier_return(s, 30, register_global_expedited, 0);
+        CHECK(warnings(s, K4) == 0);
+        s.emit(35, 1, RecordKind::rq_membarrier_state, 1, jit, global_expedited_bit);
+        s.emit(36, 1, RecordKind::context_switch, 1);
+        s.emit(37, 1, RecordKind::smp_mb, 1);
+        s.emit(40, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        CHECK(warnings(s, K4) == 0);
+    }
+    SECTION("the same stale runqueue is reported once, not at every registration") {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, jit);
+        s.emit(6, 1, RecordKind::context_switch, 1);
+        registration(s);
+        membarrier_return(s, 30, register_global_expedited, 0);
+        membarrier_return(s, 40, register_global_expedited, 0); // registering again: a no-op
         CHECK(s.checker.warning_count(K4, 1) == 1);
     }
     SECTION("a failed registration owes nothing") {

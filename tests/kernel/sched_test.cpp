@@ -5,6 +5,8 @@
 
 #include "kernel/support.h"
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace {
@@ -284,4 +286,34 @@ program = ["text_poke"]
     // a -> idle at its exit.
     CHECK(c("cpu0.ctxsw.total") == 4);
     CHECK(r.violations.empty());
+}
+
+TEST_CASE("a wakeup racing the wakee's own __schedule is never lost", "[sched]") {
+    // a blocks in `wait go` on cpu0 while b signals from cpu1 at every instant across a's way
+    // into __schedule. In the kernel the rq lock orders try_to_wake_up and __schedule; tlbsim's
+    // locks do not exclude, so each decides at one instant after its lock: either ttwu finds a
+    // still queued (ttwu_runnable: a keeps running) or a is off the runqueue and ttwu enqueues it.
+    // Deciding before the lock lost the wakeup (a deadlock) for b's user time 1000-1069.
+    for (int y = 1000; y <= 1100; ++y) {
+        const auto sc = test::load(fmt::format(R"(
+[machine]
+cpus = 2
+[[process]]
+name = "p"
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000", "wait go", "user 1000"]
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user {}", "signal go", "user 1000"]
+)",
+                                               y));
+        INFO("b's user time " << y);
+        const auto r = run::run_scenario(sc, "v5.10", {});
+        CHECK(r.error.empty());
+    }
 }
