@@ -3,6 +3,7 @@
 #include "check/counter_catalog.h"
 #include "kernel/cost_model.h"
 #include "policy/presets.h"
+#include "run/runner.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -28,6 +29,10 @@ const scenario::Catalog& scenario_catalog() {
             s.i = value.i;
             s.s = value.s;
             return policy::check_knob(s);
+        };
+        c.check_policy = [](const scenario::Scenario& sc, const std::string& name) {
+            const auto knobs = run::resolve_policy(sc, name);
+            return knobs ? policy::check_combination(*knobs) : std::string();
         };
         return c;
     }();

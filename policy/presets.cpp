@@ -144,6 +144,27 @@ void apply_knob(Knobs& knobs, const KnobSetting& setting) {
     k->set(knobs, setting);
 }
 
+std::string check_combination(const Knobs& knobs) {
+    // These read or write rq->membarrier_state, which exists only with membarrier_rq_state.
+    if (!knobs.membarrier_rq_state) {
+        std::string needs;
+        auto need = [&](bool on, std::string_view name) {
+            if (on) {
+                needs += (needs.empty() ? "" : ", ") + std::string(name);
+            }
+        };
+        need(knobs.membarrier_finish_switch_mm, "membarrier_finish_switch_mm");
+        need(knobs.membarrier_update_current_mm, "membarrier_update_current_mm");
+        need(knobs.sync_rq_state_on_caller_cpu, "sync_rq_state_on_caller_cpu");
+        if (!needs.empty()) {
+            const bool several = needs.find(',') != std::string::npos;
+            return needs + (several ? " need" : " needs") +
+                   " rq->membarrier_state (membarrier_rq_state = true)";
+        }
+    }
+    return "";
+}
+
 std::string knob_value(const Knobs& knobs, std::string_view knob) {
     const KnobInfo* k = find_knob(knob);
     return k != nullptr ? k->get(knobs) : "?";

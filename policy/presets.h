@@ -25,6 +25,9 @@ const Preset* find_preset(std::string_view name);
 std::string check_knob(const KnobSetting& setting);
 /// Applies a (checked) setting.
 void apply_knob(Knobs& knobs, const KnobSetting& setting);
+/// Knobs that model code built on another knob's kernel structure: "" when the combination is
+/// one a kernel could have, else the message naming the knobs.
+std::string check_combination(const Knobs& knobs);
 /// The value of `knob` in `knobs`, as text (for listings and diffs).
 std::string knob_value(const Knobs& knobs, std::string_view knob);
 

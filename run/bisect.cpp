@@ -1,5 +1,6 @@
 #include "run/bisect.h"
 
+#include "policy/presets.h"
 #include "run/runner.h"
 #include "sim/panic.h"
 
@@ -90,6 +91,9 @@ BisectResult bisect(const scenario::Scenario& sc, const std::string& a, const st
                     s.s = value;
                 }
                 info->set(k, s);
+            }
+            if (!policy::check_combination(k).empty()) {
+                return false; // no kernel has this mix (e.g. v4.16 without rq->membarrier_state)
             }
             if (verdict_of(sc, a, k, &result.runs) == result.verdict_b) {
                 for (int i : subset) {

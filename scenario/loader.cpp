@@ -946,8 +946,16 @@ void Loader::load_policy_defs(const Tbl& root) {
                 def.knobs.emplace_back(std::string(k.key), std::move(v));
             }
         }
+        const SourceLoc knobs_loc =
+            t.find("knobs") != nullptr ? node_loc(*t.find("knobs")->node) : def.loc;
         policy_index_.emplace(def.name, static_cast<int>(sc_.policy_defs.size()));
         sc_.policy_defs.push_back(std::move(def));
+        if (catalog_.check_policy) {
+            const std::string msg = catalog_.check_policy(sc_, sc_.policy_defs.back().name);
+            if (!msg.empty()) {
+                fail(knobs_loc, t.child("knobs"), msg);
+            }
+        }
     }
 }
 

@@ -26,6 +26,9 @@ struct Catalog {
     /// Returns "" when `value` is valid for `knob`, otherwise the message (unknown knob, wrong
     /// type).
     std::function<std::string(std::string_view knob, const KnobValue& value)> check_knob;
+    /// Returns "" when the policy `name` (defined in `sc`, with its base resolved) is a knob
+    /// combination a kernel could have, otherwise the message.
+    std::function<std::string(const Scenario& sc, const std::string& name)> check_policy;
 };
 
 /// Loads and validates a scenario file. Throws ScenarioError.

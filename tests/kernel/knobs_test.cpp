@@ -298,8 +298,8 @@ program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
     CHECK(k.violations.empty());
     CHECK(c(k, "ipi.sync_rq_state") == 0);
     CHECK(c(k, "rcu.sync") == c(base, "rcu.sync")); // the grace period stays
-    CHECK(c(k, "warning.K4") == 0);                  // no runqueue copy to check
-    CHECK(c(k, "cpu0.ipi.membarrier") == 2);         // cpu1 and cpu2
+    CHECK(c(k, "warning.K4") == 0);                 // no runqueue copy to check
+    CHECK(c(k, "cpu0.ipi.membarrier") == 2);        // cpu1 and cpu2
 }
 
 TEST_CASE("membarrier_ipi_mutex takes and releases a mutex", "[knobs]") {
@@ -348,4 +348,18 @@ program = ["membarrier query label=q"]
 TEST_CASE("every knob is exercised above", "[knobs]") {
     // A new knob needs its own test case here.
     CHECK(policy::knob_table().size() == 19);
+}
+
+TEST_CASE("knobs built on rq->membarrier_state are refused without it", "[knobs]") {
+    const std::string toml = std::string(lazy_return) +
+                             "\n[[policy]]\nname = \"mix\"\nbase = \"v4.16\"\n"
+                             "knobs = { membarrier_finish_switch_mm = true }\n";
+    try {
+        test::load(toml);
+        FAIL("a policy without rq->membarrier_state but with membarrier_finish_switch_mm loaded");
+    } catch (const scenario::ScenarioError& e) {
+        CHECK(std::string(e.what()) ==
+              "test.toml:21:9: policy[0].knobs: membarrier_finish_switch_mm needs "
+              "rq->membarrier_state (membarrier_rq_state = true)");
+    }
 }

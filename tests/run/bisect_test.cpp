@@ -38,3 +38,27 @@ TEST_CASE("bisect reports an unchanged verdict", "[bisect]") {
     CHECK_FALSE(r.flips);
     CHECK(r.culprit.empty());
 }
+
+TEST_CASE("bisect: v4.16 has no registration race because it has no runqueue copy", "[bisect]") {
+    // v5.10 -> v4.16 moves eight knobs; membarrier_rq_state alone removes the stale
+    // rq->membarrier_state that GLOBAL_EXPEDITED trusted.
+    const auto r = run::bisect(history("registration-race.toml"), "v5.10", "v4.16");
+    CHECK(r.flips);
+    CHECK(r.verdict_a == std::vector<std::string>{"G-MB"});
+    CHECK(r.verdict_b.empty());
+    CHECK(r.culprit == std::vector<std::string>{"membarrier_rq_state"});
+}
+
+TEST_CASE("bisect skips knob mixes no kernel has", "[bisect]") {
+    // From mainline towards v4.16, moving membarrier_rq_state alone would leave mainline's
+    // membarrier_update_current_mm and sync_rq_state_on_caller_cpu without the runqueue copy
+    // they update: such subsets are skipped, not run.
+    const auto r = run::bisect(history("registration-race.toml"), "v4.16", "v5.10");
+    CHECK(r.flips);
+    CHECK(r.culprit == std::vector<std::string>{"membarrier_rq_state"});
+    // kthread-use-mm: mainline fails G-SC, v4.16 G-SC-SELF; the search runs through the mixes
+    // and names a culprit set a kernel could have.
+    const auto mix = run::bisect(history("kthread-use-mm.toml"), "mainline", "v4.16");
+    CHECK(mix.flips);
+    CHECK_FALSE(mix.culprit.empty());
+}
