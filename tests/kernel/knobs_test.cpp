@@ -55,6 +55,32 @@ cpu = 1
 program = ["user 20000"]
 )";
 
+// kernel-spec §9 item 6: r1 registers GLOBAL_EXPEDITED on cpu1 while r2 of its process runs on
+// cpu2; g (another process) calls GLOBAL_EXPEDITED much later.
+const char* const registration_race = R"(
+[machine]
+cpus = 3
+[[process]]
+name = "reg"
+[[process]]
+name = "other"
+[[thread]]
+name = "r1"
+process = "reg"
+cpu = 1
+program = ["user 1000", "membarrier register_global_expedited", "user 40000000"]
+[[thread]]
+name = "r2"
+process = "reg"
+cpu = 2
+program = ["user 30000000"]
+[[thread]]
+name = "g"
+process = "other"
+cpu = 0
+program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
+)";
+
 std::int64_t c(const run::RunResult& r, const std::string& name) {
     return test::counter(r, name);
 }
@@ -233,30 +259,7 @@ program = ["user 5000", "membarrier global_expedited"]
 }
 
 TEST_CASE("sync_rq_state_on_caller_cpu fixes the registration race", "[knobs]") {
-    const char* toml = R"(
-[machine]
-cpus = 3
-[[process]]
-name = "reg"
-[[process]]
-name = "other"
-[[thread]]
-name = "r1"
-process = "reg"
-cpu = 1
-program = ["user 1000", "membarrier register_global_expedited", "user 40000000"]
-[[thread]]
-name = "r2"
-process = "reg"
-cpu = 2
-program = ["user 30000000"]
-[[thread]]
-name = "g"
-process = "other"
-cpu = 0
-program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
-)";
-    auto [base, k] = compare(toml, "sync_rq_state_on_caller_cpu", "true");
+    auto [base, k] = compare(registration_race, "sync_rq_state_on_caller_cpu", "true");
     CHECK(base.violations == std::vector<std::string>{"G-MB"});
     CHECK(k.violations.empty());
 }
@@ -267,30 +270,7 @@ TEST_CASE("membarrier_rq_state: v4.16 targets by the mm's state, with no runqueu
     // a grace period with no ipi_sync_rq_state, and g's GLOBAL_EXPEDITED reads each CPU's
     // rq->curr->mm->membarrier_state, so r1's CPU, which v5.10 skips with its stale runqueue
     // copy, gets its IPI too.
-    const char* toml = R"(
-[machine]
-cpus = 3
-[[process]]
-name = "reg"
-[[process]]
-name = "other"
-[[thread]]
-name = "r1"
-process = "reg"
-cpu = 1
-program = ["user 1000", "membarrier register_global_expedited", "user 40000000"]
-[[thread]]
-name = "r2"
-process = "reg"
-cpu = 2
-program = ["user 30000000"]
-[[thread]]
-name = "g"
-process = "other"
-cpu = 0
-program = ["sleep 20000000", "membarrier global_expedited", "user 1000"]
-)";
-    auto [base, k] = compare(toml, "membarrier_rq_state", "false");
+    auto [base, k] = compare(registration_race, "membarrier_rq_state", "false");
     CHECK(base.violations == std::vector<std::string>{"G-MB"});
     CHECK(c(base, "ipi.sync_rq_state") == 1); // r2's CPU; r1's own CPU is skipped
     CHECK(c(base, "warning.K4") == 1);
