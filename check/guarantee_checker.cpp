@@ -581,13 +581,17 @@ void GuaranteeChecker::check_registration(const Record& r) {
         st.switching = false;
         break;
     case RecordKind::membarrier_return: {
-        const auto cmd = static_cast<std::int32_t>(r.value); // as the system call truncates it
-        const bool registers = cmd == 1 << 2 || cmd == 1 << 4 || cmd == 1 << 6 || cmd == 1 << 8;
-        if (!registers || r.other != 0 || r.mm < 0) {
+        // The command as the system call's int saw it: one bit, 1 << (index - 1) in the names.
+        const auto cmd = static_cast<std::uint32_t>(r.value);
+        if (r.other != 0 || r.mm < 0 || !std::has_single_bit(cmd) ||
+            std::countr_zero(cmd) + 1 >= static_cast<int>(membarrier_cmd_names.size())) {
             break;
         }
-        const std::string_view name = membarrier_cmd_names
-            [static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(cmd))) + 1];
+        const std::string_view name =
+            membarrier_cmd_names[static_cast<std::size_t>(std::countr_zero(cmd)) + 1];
+        if (!name.starts_with("register_")) {
+            break;
+        }
         MmState& ms = mm_state(r.mm);
         ms.registered |= ms.membarrier_state & set_bits;
         // K4: every CPU running the mm now has the new bits in its runqueue. A CPU in the middle

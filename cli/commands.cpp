@@ -166,16 +166,27 @@ std::string first_line(const std::string& s) {
 
 // counters, costs, policies, explain -------------------------------------------------------------
 
-int cmd_counters(const std::vector<std::string>& args, const Io& io) {
-    po::options_description desc("tlbsim counters [--markdown]");
-    desc.add_options()("help,h", "this help")("markdown", "print a Markdown table");
+/// The reference listings (`tlbsim NAME [--markdown]`): whether Markdown was asked for, or
+/// nullopt when --help was printed instead.
+std::optional<bool> listing_options(const char* usage, const std::vector<std::string>& args,
+                                    const Io& io) {
+    po::options_description desc(usage);
+    desc.add_options()("help,h", "this help")("markdown", "print Markdown");
     const auto vm = parse(desc, {}, args);
     if (vm.count("help")) {
         fmt::print(io.out, "{}", help_text(desc));
+        return std::nullopt;
+    }
+    return vm.count("markdown") > 0;
+}
+
+int cmd_counters(const std::vector<std::string>& args, const Io& io) {
+    const auto md = listing_options("tlbsim counters [--markdown]", args, io);
+    if (!md) {
         return exit_ok;
     }
     const auto& decls = check::counter_catalog().declared();
-    if (vm.count("markdown")) {
+    if (*md) {
         fmt::print(io.out, "| counter | counts |\n|---|---|\n");
         for (const auto& d : decls) {
             fmt::print(io.out, "| `{}` | {} |\n", d.name, d.description);
@@ -195,14 +206,11 @@ int cmd_counters(const std::vector<std::string>& args, const Io& io) {
 }
 
 int cmd_scenario_keys(const std::vector<std::string>& args, const Io& io) {
-    po::options_description desc("tlbsim scenario-keys [--markdown]");
-    desc.add_options()("help,h", "this help")("markdown", "print Markdown tables");
-    const auto vm = parse(desc, {}, args);
-    if (vm.count("help")) {
-        fmt::print(io.out, "{}", help_text(desc));
+    const auto markdown = listing_options("tlbsim scenario-keys [--markdown]", args, io);
+    if (!markdown) {
         return exit_ok;
     }
-    const bool md = vm.count("markdown") > 0;
+    const bool md = *markdown;
     for (const auto& t : scenario::key_tables()) {
         if (md) {
             fmt::print(io.out, "### {}\n\n| key | type | default | meaning |\n|---|---|---|---|\n",
@@ -224,14 +232,11 @@ int cmd_scenario_keys(const std::vector<std::string>& args, const Io& io) {
 }
 
 int cmd_costs(const std::vector<std::string>& args, const Io& io) {
-    po::options_description desc("tlbsim costs [--markdown]");
-    desc.add_options()("help,h", "this help")("markdown", "print a Markdown table");
-    const auto vm = parse(desc, {}, args);
-    if (vm.count("help")) {
-        fmt::print(io.out, "{}", help_text(desc));
+    const auto markdown = listing_options("tlbsim costs [--markdown]", args, io);
+    if (!markdown) {
         return exit_ok;
     }
-    const bool md = vm.count("markdown") > 0;
+    const bool md = *markdown;
     if (md) {
         fmt::print(io.out, "| name | default (cycles) | source |\n|---|---|---|\n");
     }
