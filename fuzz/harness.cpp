@@ -31,30 +31,14 @@ bool skip_number_colon(std::string_view s, std::size_t& pos) {
     return true;
 }
 
-/// The brief's rule for bad input: exactly one line, `file:line:column: message`. The loader
-/// turns an unexpected exception into `file:0:0: internal: ...`: that is a bug, not bad input.
-void check_scenario_error(const std::string& msg) {
-    if (msg.find('\n') != std::string::npos) {
-        finding("scenario error of more than one line", msg);
-    }
-    std::string_view rest(msg);
-    std::size_t pos = kInputName.size();
-    if (!rest.starts_with(kInputName) || pos >= rest.size() || rest[pos] != ':' ||
-        !skip_number_colon(rest, ++pos) || !skip_number_colon(rest, pos) ||
-        !rest.substr(pos).starts_with(" ")) {
-        finding("scenario error not of the form file:line:column: message", msg);
-    }
-    if (rest.substr(pos + 1).starts_with("internal:")) {
-        finding("the loader caught an unexpected exception", msg);
-    }
-}
-
 /// The loaded scenario, or nothing when the loader refused it with a well-formed error.
 std::optional<scenario::Scenario> load(std::string_view input) {
     try {
         return scenario::load_string(input, std::string(kInputName), cli::scenario_catalog());
     } catch (const scenario::ScenarioError& e) {
-        check_scenario_error(e.what());
+        if (const std::string bad = scenario_error_finding(e.what()); !bad.empty()) {
+            finding(bad, e.what());
+        }
     } catch (const std::exception& e) {
         finding("an exception other than ScenarioError escaped the loader", e.what());
     } catch (...) {
@@ -100,6 +84,9 @@ run::RunResult run_checked(const scenario::Scenario& sc, const std::string& poli
 /// must give the same result.
 void run_policy(const scenario::Scenario& sc, const std::string& policy, bool twice) {
     const run::RunResult first = run_checked(sc, policy);
+    if (const std::string bad = run_finding(first); !bad.empty()) {
+        finding(bad + " under " + policy, first.internal_error);
+    }
     if (!twice) {
         return;
     }
@@ -111,6 +98,26 @@ void run_policy(const scenario::Scenario& sc, const std::string& policy, bool tw
 }
 
 } // namespace
+
+std::string scenario_error_finding(std::string_view message) {
+    if (message.find('\n') != std::string_view::npos) {
+        return "scenario error of more than one line";
+    }
+    std::size_t pos = kInputName.size();
+    if (!message.starts_with(kInputName) || pos >= message.size() || message[pos] != ':' ||
+        !skip_number_colon(message, ++pos) || !skip_number_colon(message, pos) ||
+        !message.substr(pos).starts_with(" ")) {
+        return "scenario error not of the form file:line:column: message";
+    }
+    if (message.substr(pos + 1).starts_with("internal:")) {
+        return "the loader caught an unexpected exception";
+    }
+    return "";
+}
+
+std::string run_finding(const run::RunResult& result) {
+    return result.internal_error.empty() ? "" : "internal error";
+}
 
 Outcome fuzz_loader(std::string_view input) {
     return load(input) ? Outcome::loaded : Outcome::refused;

@@ -7,6 +7,8 @@
 // refused with a well-formed scenario error, run to a result or a run error). Anything else is a
 // finding and aborts, so libFuzzer saves the input and ctest fails.
 
+#include "run/runner.h"
+
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +41,13 @@ struct Target {
 /// Every target, by name (the names of the libFuzzer binaries and of fuzz/regressions/ folders).
 std::span<const Target> targets();
 const Target* find_target(std::string_view name);
+
+/// The oracles, exposed for their tests. Each returns "" when all is well, otherwise the finding.
+/// A scenario error must be one line `fuzz.toml:LINE:COLUMN: message`, and not the loader's
+/// wrapper for an unexpected exception (`...:0:0: internal: ...`).
+std::string scenario_error_finding(std::string_view message);
+/// A run may end in a run error (deadlock, watchdog); an internal error is a finding.
+std::string run_finding(const run::RunResult& result);
 
 /// Reports a finding on stderr and aborts.
 [[noreturn]] void finding(std::string_view what, const std::string& detail);
