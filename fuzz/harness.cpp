@@ -84,7 +84,7 @@ run::RunResult run_checked(const scenario::Scenario& sc, const std::string& poli
 /// must give the same result.
 void run_policy(const scenario::Scenario& sc, const std::string& policy, bool twice) {
     const run::RunResult first = run_checked(sc, policy);
-    if (const std::string bad = run_finding(first); !bad.empty()) {
+    if (const std::string bad = run_finding(sc, first); !bad.empty()) {
         finding(bad + " under " + policy, first.internal_error);
     }
     if (!twice) {
@@ -115,8 +115,19 @@ std::string scenario_error_finding(std::string_view message) {
     return "";
 }
 
-std::string run_finding(const run::RunResult& result) {
-    return result.internal_error.empty() ? "" : "internal error";
+std::string run_finding(const scenario::Scenario& sc, const run::RunResult& result) {
+    if (!result.internal_error.empty()) {
+        return "internal error";
+    }
+    for (const auto& expectation : sc.expectations) {
+        for (const auto& counter : expectation.counters) {
+            if (!result.counters.value(counter.name)) {
+                return fmt::format("{}: the loader accepted counter \"{}\", the run has none",
+                                   expectation.path, counter.name);
+            }
+        }
+    }
+    return "";
 }
 
 Outcome fuzz_loader(std::string_view input) {

@@ -46,8 +46,9 @@ const Target* find_target(std::string_view name);
 /// A scenario error must be one line `fuzz.toml:LINE:COLUMN: message`, and not the loader's
 /// wrapper for an unexpected exception (`...:0:0: internal: ...`).
 std::string scenario_error_finding(std::string_view message);
-/// A run may end in a run error (deadlock, watchdog); an internal error is a finding.
-std::string run_finding(const run::RunResult& result);
+/// A run may end in a run error (deadlock, watchdog); an internal error is a finding, and so is
+/// a counter named in an [[expect]] that the loader accepted but the run does not have.
+std::string run_finding(const scenario::Scenario& sc, const run::RunResult& result);
 
 /// Reports a finding on stderr and aborts.
 [[noreturn]] void finding(std::string_view what, const std::string& detail);

@@ -90,16 +90,29 @@ TEST_CASE("malformed scenario errors are findings", "[fuzz]") {
 }
 
 TEST_CASE("a run error is not a finding; an internal error is", "[fuzz]") {
-    const run::RunResult deadlock = run::run_scenario(load(kDeadlock), "v5.10", {});
+    const scenario::Scenario deadlocking = load(kDeadlock);
+    const run::RunResult deadlock = run::run_scenario(deadlocking, "v5.10", {});
     REQUIRE(deadlock.error.starts_with("deadlock"));
-    CHECK(fuzz::run_finding(deadlock).empty());
+    CHECK(fuzz::run_finding(deadlocking, deadlock).empty());
 
     cli::FaultInjection fault(3); // panics inside the model at the 3rd record
     run::RunOptions options;
     options.observers.push_back(&fault);
-    const run::RunResult broken = run::run_scenario(load(kTwoThreads), "v5.10", options);
+    const scenario::Scenario sc = load(kTwoThreads);
+    const run::RunResult broken = run::run_scenario(sc, "v5.10", options);
     REQUIRE_FALSE(broken.internal_error.empty());
-    CHECK(fuzz::run_finding(broken) == "internal error");
+    CHECK(fuzz::run_finding(sc, broken) == "internal error");
+}
+
+TEST_CASE("an expected counter the run does not have is a finding", "[fuzz]") {
+    scenario::Scenario sc = load(std::string(kTwoThreads) +
+                                 "[[expect]]\npolicy = \"v5.10\"\n"
+                                 "counters = { \"ser.total\" = 1, \"cpu1.ser.total\" = 0 }\n");
+    const run::RunResult r = run::run_scenario(sc, "v5.10", {});
+    CHECK(fuzz::run_finding(sc, r).empty());
+    sc.expectations[0].counters[1].name = "cpu2.ser.total"; // what the loader must refuse
+    CHECK(fuzz::run_finding(sc, r) ==
+          "expect[0]: the loader accepted counter \"cpu2.ser.total\", the run has none");
 }
 
 TEST_CASE("the budget skips large machines and clips the time", "[fuzz]") {
