@@ -109,9 +109,6 @@ std::string scenario_error_finding(std::string_view message) {
         !message.substr(pos).starts_with(" ")) {
         return "scenario error not of the form file:line:column: message";
     }
-    if (message.substr(pos + 1).starts_with("internal:")) {
-        return "the loader caught an unexpected exception";
-    }
     return "";
 }
 

@@ -43,8 +43,8 @@ std::span<const Target> targets();
 const Target* find_target(std::string_view name);
 
 /// The oracles, exposed for their tests. Each returns "" when all is well, otherwise the finding.
-/// A scenario error must be one line `fuzz.toml:LINE:COLUMN: message`, and not the loader's
-/// wrapper for an unexpected exception (`...:0:0: internal: ...`).
+/// A scenario error must be one line `fuzz.toml:LINE:COLUMN: message`. (Any other exception out
+/// of the loader is a finding too: the loader lets its own bugs escape as internal errors.)
 std::string scenario_error_finding(std::string_view message);
 /// A run may end in a run error (deadlock, watchdog); an internal error is a finding, and so is
 /// a counter named in an [[expect]] that the loader accepted but the run does not have.

@@ -899,6 +899,8 @@ SCENARIO("dotted keys longer than toml++ can parse are refused before parsing") 
               dots + " = 1\n");
         CHECK(load("description = '''\n\"" + dots + "'''\n" + kBase).description == "\"" + dots);
         CHECK(load("description = \"\\\"" + dots + "\"\n" + kBase).description == "\"" + dots);
+    }
+}
 
 SCENARIO("limits: what a scenario may ask of the simulator (docs/limits.md)") {
     // One time or length: 2^50 cycles.
