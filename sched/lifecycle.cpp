@@ -62,6 +62,7 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     if (users > 0) {
         return;
     }
+    mm->users_gone = true; // mmget_not_zero() fails from here on
     // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm
     // with freed_tables: the exiting CPU (lazy on mm) switches to init_mm, and every other CPU
     // still lazily on it gets the IPI and does the same.

@@ -8,6 +8,8 @@
 #include "sched/program.h"
 #include "sim/panic.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace sched {
@@ -274,9 +276,11 @@ void Scheduler::mmdrop(int cpu, Mm* mm) {
         KFrame frame(m, cpu, Fn::__mmdrop);
         mm->freed = true;
         // Anyone still using it makes this a use-after-free (G-REF): count them for the checker.
+        // A thread not created yet is no user: it takes its process's mm when it starts.
         std::int64_t users = 0;
         for (const auto& t : m.ks.tasks) {
-            users += t->state != TaskState::dead && (t->mm == mm || t->active_mm == mm) ? 1 : 0;
+            const bool live = t->state != TaskState::dead && t->state != TaskState::new_task;
+            users += live && (t->mm == mm || t->active_mm == mm) ? 1 : 0;
         }
         for (const auto& x : m.cpus) {
             users += x.tlb.loaded_mm == mm ? 1 : 0;
@@ -342,12 +346,28 @@ void Scheduler::wake_up_new_task(int cpu, Task* p) {
     m.atomic(cpu, AtomicOp::pi_lock);
     m.atomic(cpu, AtomicOp::rq_lock);
     m.step(cpu, Cost::try_to_wake_up);
-    p->state = TaskState::running;
     if (p->mm != nullptr) {
-        ++p->mm->mm_users; // copy_process took its mm_users reference (off-model)
+        copy_mm(cpu, p);
     }
+    p->state = TaskState::running;
     enqueue(p, cpu);
     check_preempt_curr(cpu, cpu);
+}
+
+void Scheduler::copy_mm(int cpu, Task* p) {
+    // The creating thread is off-model: the new one shares its process's mm as it is now (after
+    // an exec, the new one). mmget needs a live user: once the last thread's mmput has taken
+    // mm_users to 0 (users_gone), no thread is left to clone from.
+    Mm* mm = m.ks.process_mm[static_cast<std::size_t>(p->process_mm->process)];
+    if (mm->users_gone) {
+        fail_run(cpu, fmt::format("thread {} starts at t={}, but every thread of process {} has "
+                                  "exited: none is left to create it",
+                                  p->name, m.sim.now().count(), mm->name));
+    }
+    p->mm = mm;
+    p->active_mm = mm;
+    p->process_mm = mm;
+    ++mm->mm_users;
 }
 
 void Scheduler::do_sched_yield(int cpu) {
