@@ -2,6 +2,7 @@
 
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
+#include "kernel/invariants.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
 
@@ -58,6 +59,7 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     KFrame frame(s.m, cpu, Fn::mmput);
     // atomic_dec_and_test(): the value this CPU's decrement produced decides, not a later read.
     const std::int64_t users = --mm->mm_users;
+    kernel::enforce(kernel::Invariant::mm_refcounts, kernel::check_mm_refcounts(*mm));
     s.m.atomic(cpu, AtomicOp::mmput, mm, users);
     if (users > 0) {
         return;
