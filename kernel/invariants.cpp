@@ -65,8 +65,9 @@ const std::array<InvariantInfo, invariant_count>& invariant_table() {
          "mm's mm_cpumask",
          "arch/x86/mm/tlb.c switch_mm_irqs_off(): VM_WARN_ON(ctxs[prev_asid].ctx_id != "
          "next->context.ctx_id), WARN_ON_ONCE(real_prev != &init_mm && !cpumask_test_cpu(cpu, "
-         "mm_cpumask(next))); flush_tlb_func_common(): VM_WARN_ON(ctxs[loaded_mm_asid].ctx_id "
-         "!= loaded_mm->context.ctx_id)",
+         "mm_cpumask(next))) when staying, VM_WARN_ON_ONCE(!cpumask_test_cpu(cpu, "
+         "mm_cpumask(real_prev))) when leaving; flush_tlb_func_common(): "
+         "VM_WARN_ON(ctxs[loaded_mm_asid].ctx_id != loaded_mm->context.ctx_id)",
          "arch_x86: switch_mm_irqs_off (entry and return), flush_tlb_func_common; every CPU at "
          "the end of the run"},
         {Invariant::lazy_mm_referenced, "lazy_mm_referenced",
