@@ -2,6 +2,7 @@
 
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
+#include "kernel/invariants.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
 
@@ -58,10 +59,12 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     KFrame frame(s.m, cpu, Fn::mmput);
     // atomic_dec_and_test(): the value this CPU's decrement produced decides, not a later read.
     const std::int64_t users = --mm->mm_users;
+    kernel::enforce(kernel::Invariant::mm_refcounts, kernel::check_mm_refcounts(*mm));
     s.m.atomic(cpu, AtomicOp::mmput, mm, users);
     if (users > 0) {
         return;
     }
+    mm->users_gone = true; // mmget_not_zero() fails from here on
     // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm
     // with freed_tables: the exiting CPU (lazy on mm) switches to init_mm, and every other CPU
     // still lazily on it gets the IPI and does the same.
