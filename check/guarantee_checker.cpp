@@ -327,10 +327,12 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
     }
     reported = static_cast<std::uint8_t>(reported | (1U << property));
     ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
-    if (violations_.size() >= max_reports) {
+    const Cause cause = cause_of(k, property, cpu);
+    if (!keep_report(property, cause)) {
         return;
     }
     Violation v;
+    v.cause = cause;
     v.property = property_name[property];
     v.cpu = cpu;
     v.time = time;
@@ -360,7 +362,60 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
                                           : fmt::format(" [{}]", kernel::fn_name(rec.site))));
     }
     v.chain.push_back(why);
+    if (cause != Cause::none) {
+        v.chain.push_back(explain_cause(k, cause, cpu));
+    }
     violations_.push_back(std::move(v));
+}
+
+bool GuaranteeChecker::keep_report(int property, Cause cause) {
+    const std::uint32_t bit = 1U << (property * static_cast<int>(cause_names.size()) +
+                                     static_cast<int>(cause));
+    const bool first = (kinds_reported_ & bit) == 0;
+    kinds_reported_ |= bit;
+    return first || violations_.size() < max_reports;
+}
+
+bool GuaranteeChecker::read_saw_mm(const Call& k, int cpu) const {
+    return std::any_of(k.reads.begin(), k.reads.end(),
+                       [&](const Read& rd) { return rd.cpu == cpu && rd.mm == k.mm; });
+}
+
+Cause GuaranteeChecker::cause_of(const Call& k, int property, int cpu) const {
+    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
+    // P8: no IPI (the read missed the mm), then the mm arrived by kthread_use_mm; a G-SC
+    // violation means nothing serialized this CPU since t_a, so that path wrote no CR3.
+    if (property == G_SC && st.use_mm_seq > k.a && st.visible_mm == k.mm &&
+        !read_saw_mm(k, cpu)) {
+        return Cause::kthread_use_mm;
+    }
+    // The registration race: GLOBAL_EXPEDITED skips a CPU whose runqueue lacks the bit (no read
+    // record), and that runqueue has been stale since a registration returned on that CPU.
+    const bool skipped = std::none_of(k.reads.begin(), k.reads.end(),
+                                      [&](const Read& rd) { return rd.cpu == cpu; });
+    if (property == G_MB && k.kind == kernel::BarrierCall::global_expedited &&
+        rq_membarrier_state_ && skipped && st.stale.mm == k.mm &&
+        (st.rq_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) == 0) {
+        return Cause::registration_race;
+    }
+    return Cause::none;
+}
+
+std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu) const {
+    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
+    if (cause == Cause::kthread_use_mm) {
+        return fmt::format("cause: the kthread_use_mm gap (P8): mm {} became cpu{}'s "
+                           "membarrier-visible mm through kthread_use_mm at t={}, after t_a={}, "
+                           "with no CR3 write and no core sync (its lazy, generation-equal "
+                           "path), and the call had not seen mm {} there, so it sent no IPI",
+                           text_.mm_name(k.mm), cpu, st.use_mm_time, k.t_a, text_.mm_name(k.mm));
+    }
+    return fmt::format("cause: the registration race: {}'s membarrier({}) on cpu{} returned at "
+                       "t={} with rq(cpu{})->membarrier_state lacking the registered bits (the "
+                       "refresh skipped the caller's CPU), and at {:#x} it still lacks "
+                       "GLOBAL_EXPEDITED, so this call skipped cpu{}",
+                       text_.task_name(st.stale.task), st.stale.command, cpu, st.stale.time, cpu,
+                       st.rq_state, cpu);
 }
 
 GuaranteeChecker::MmState& GuaranteeChecker::mm_state(int mm) {
@@ -377,7 +432,7 @@ GuaranteeChecker::MmState& GuaranteeChecker::mm_state(int mm) {
 void GuaranteeChecker::report(int property, int cpu, std::int64_t time, int task, std::string what,
                               std::vector<std::string> chain) {
     ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
-    if (violations_.size() >= max_reports) {
+    if (!keep_report(property, Cause::none)) {
         return;
     }
     Violation v;
@@ -508,6 +563,10 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
         }
         st.k5_changed = true;
         st.k5_from = st.visible_mm;
+        const bool by_use_mm =
+            r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm;
+        st.use_mm_seq = by_use_mm ? r.seq : 0;
+        st.use_mm_time = r.time.count();
         st.k4_reported = false;
         st.visible_mm = r.mm;
         st.k2_need_fb = r.mm >= 0;
@@ -573,6 +632,7 @@ void GuaranteeChecker::check_registration(const Record& r) {
     case RecordKind::rq_membarrier_state:
         st.rq_state = static_cast<std::uint32_t>(r.value);
         st.k4_reported = false;
+        st.stale = StaleRegistration{};
         break;
     case RecordKind::rq_curr_store:
         st.switching = true;
@@ -594,6 +654,9 @@ void GuaranteeChecker::check_registration(const Record& r) {
         }
         MmState& ms = mm_state(r.mm);
         ms.registered |= ms.membarrier_state & set_bits;
+        if ((st.rq_state & ms.registered) != ms.registered) {
+            st.stale = {r.mm, r.task, r.time.count(), name};
+        }
         // K4: every CPU running the mm now has the new bits in its runqueue. A CPU in the middle
         // of switching to it is not (yet) running it: its membarrier_switch_mm is still to come,
         // and the return-to-user half of the rule checks what it does.

@@ -20,6 +20,7 @@ struct Stream {
         ks.new_mm("jit", kernel::MmKind::user, 0);
         ks.new_task("t0", false);
         ks.new_task("t1", false);
+        ks.new_task("k", true);
         checker.on_start(ks, trace);
     }
     void emit(std::int64_t time, int cpu, RecordKind kind, int task, int mm = -1,
@@ -494,4 +495,160 @@ TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
         CHECK(s.checker.violations()[0].time == 300);
         CHECK(s.checker.violations()[0].t_r == 300);
     }
+}
+
+namespace {
+
+constexpr int kthread_k = 2;
+constexpr auto global_expedited_call =
+    static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited);
+
+/// The call's read of rq(1)->curr: task `task` with mm `mm`.
+void read_cpu1(Stream& s, std::int64_t time, int task, int mm) {
+    s.emit({.time = sim::Cycles{time},
+            .cpu = 0,
+            .kind = RecordKind::membarrier_read,
+            .task = 0,
+            .mm = mm,
+            .other = 1,
+            .value = task});
+}
+
+/// kthread_use_mm(jit) by k on cpu1: the tsk->mm store, then the lazy path's smp_mb.
+void use_mm_on_cpu1(Stream& s, std::int64_t time) {
+    s.emit({.time = sim::Cycles{time},
+            .cpu = 1,
+            .kind = RecordKind::task_mm_store,
+            .site = kernel::Fn::kthread_use_mm,
+            .detail = 1,
+            .task = kthread_k,
+            .mm = jit,
+            .value = -1});
+    s.emit(time + 1, 1, RecordKind::smp_mb, kthread_k);
+}
+
+/// A SYNC_CORE call by t0 (t_a 100, t_b 200, return 300) that read rq(1)->curr = k without
+/// an mm; then k's switch to t1 of the same mm and t1's SYSRET at 400.
+check::Violation p8_like(bool use_mm_after_t_a) {
+    Stream s;
+    if (!use_mm_after_t_a) {
+        switch_rq_curr(s, 50, 1, -1, jit, true); // a plain switch into jit, before t_a
+        s.emit(51, 1, RecordKind::context_switch, 1);
+    }
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    read_cpu1(s, 110, kthread_k, -1);
+    s.emit(150, 0, RecordKind::sync_core, 0);
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+    s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+    if (use_mm_after_t_a) {
+        use_mm_on_cpu1(s, 350);
+        switch_rq_curr(s, 360, 1, jit, jit, true); // k (mm jit) -> t1: the same mm
+        s.emit(361, 1, RecordKind::context_switch, 1);
+    }
+    s.emit(390, 1, RecordKind::smp_mb, 1); // G-MB holds: only core serialization is missing
+    s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    REQUIRE(s.checker.violations().size() == 1);
+    return s.checker.violations()[0];
+}
+
+/// r1 = t1 registers jit for GLOBAL_EXPEDITED on cpu1 and returns with rq(1)->membarrier_state
+/// still 0 (or refreshed, `refreshed`), runs user code; t0's GLOBAL_EXPEDITED (t_a 100, t_b
+/// 200) does not read cpu1 unless `read`.
+check::Violation global_call_after_registration(bool registered_on_cpu1, bool read) {
+    Stream s;
+    switch_rq_curr(s, 5, 1, -1, jit);
+    s.emit(6, 1, RecordKind::context_switch, 1);
+    s.emit(10, 1, RecordKind::atomic, 1, jit, global_expedited_bit, membarrier_state_or);
+    if (registered_on_cpu1) {
+        s.emit({.time = sim::Cycles{30},
+                .cpu = 1,
+                .kind = RecordKind::membarrier_return,
+                .task = 1,
+                .mm = jit,
+                .other = 0,
+                .value = register_global_expedited});
+    }
+    s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    if (read) {
+        read_cpu1(s, 110, 1, jit); // seen, but (say) no IPI was sent
+    }
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+    REQUIRE(s.checker.violations().size() == 1);
+    CHECK(s.checker.violations()[0].property == "G-MB");
+    return s.checker.violations()[0];
+}
+
+} // namespace
+
+TEST_CASE("causes: the kthread_use_mm gap is recognised by its records", "[check]") {
+    SECTION("the mm arrived by kthread_use_mm after the call missed it: P8") {
+        const check::Violation v = p8_like(true);
+        CHECK(v.property == "G-SC");
+        CHECK(v.cause == check::Cause::kthread_use_mm);
+        CHECK(v.chain.back().rfind("cause: the kthread_use_mm gap (P8): mm jit became cpu1's", 0) ==
+              0);
+    }
+    SECTION("the same G-SC through a plain switch before t_a is not P8") {
+        const check::Violation v = p8_like(false);
+        CHECK(v.property == "G-SC");
+        CHECK(v.cause == check::Cause::none);
+        CHECK(v.chain.back().rfind("cause:", 0) == std::string::npos);
+    }
+}
+
+TEST_CASE("causes: the registration race is recognised by its records", "[check]") {
+    SECTION("skipped for a runqueue left stale by a registration that returned on that CPU") {
+        const check::Violation v = global_call_after_registration(true, false);
+        CHECK(v.cause == check::Cause::registration_race);
+        CHECK(v.chain.back() ==
+              "cause: the registration race: t1's membarrier(register_global_expedited) on cpu1 "
+              "returned at t=30 with rq(cpu1)->membarrier_state lacking the registered bits (the "
+              "refresh skipped the caller's CPU), and at 0x0 it still lacks GLOBAL_EXPEDITED, so "
+              "this call skipped cpu1");
+    }
+    SECTION("a stale runqueue with no registration returning there is something else") {
+        CHECK(global_call_after_registration(false, false).cause == check::Cause::none);
+    }
+    SECTION("a CPU the call did read was not skipped for its runqueue") {
+        CHECK(global_call_after_registration(true, true).cause == check::Cause::none);
+    }
+}
+
+TEST_CASE("reports: past the first 64, the first of each property and cause is kept", "[check]") {
+    Stream s;
+    // 70 SYNC_CORE calls whose caller returns unserialized: 70 G-SC-SELF violations.
+    for (int i = 0; i < 70; ++i) {
+        const std::int64_t t = 1000 * (i + 1);
+        s.emit(t, 0, RecordKind::barrier_call_start, 0, jit, 100 + i, sync_core);
+        s.emit(t, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 100, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 100, 0, RecordKind::barrier_call_end, 0, -1, 100 + i);
+        s.emit(t + 200, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        s.emit(t + 300, 0, RecordKind::kernel_entry, 0, jit);
+        s.emit(t + 310, 1, RecordKind::smp_mb, 1); // cpu1 owes nothing: the call retires
+        s.emit(t + 320, 1, RecordKind::sync_core, 1);
+    }
+    CHECK(s.count(G_SC_SELF) == 70);
+    CHECK(s.checker.violations().size() == 64);
+    // Then user code of jit on cpu1 across a whole call, twice: G-MB, not recognised.
+    for (int i = 0; i < 2; ++i) {
+        const std::int64_t t = 100000 * (i + 1);
+        s.emit(t, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(t + 100, 0, RecordKind::barrier_call_start, 0, jit, 500 + i, private_expedited);
+        s.emit(t + 100, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 200, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 200, 0, RecordKind::barrier_call_end, 0, -1, 500 + i);
+        s.emit(t + 300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        s.emit(t + 400, 1, RecordKind::kernel_entry, 1, jit);
+        s.emit(t + 410, 1, RecordKind::smp_mb, 1);
+        s.emit(t + 420, 0, RecordKind::kernel_entry, 0, jit);
+    }
+    CHECK(s.count(G_MB) == 2);
+    REQUIRE(s.checker.violations().size() == 65);
+    CHECK(s.checker.violations().back().property == "G-MB");
 }
