@@ -156,7 +156,7 @@ void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
         m.step(c, Cost::interrupt_entry);
         switch (req.vector) {
         case CALL_FUNCTION_VECTOR:
-            flush_smp_call_function_queue(m, c, req.sender);
+            flush_smp_call_function_queue(m, c, req.sender, static_cast<kernel::IpiKind>(req.data));
             break;
         case RESCHEDULE_VECTOR:
             // scheduler_ipi(): TIF_NEED_RESCHED was set by the sender; nothing else to do.

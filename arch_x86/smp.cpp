@@ -59,8 +59,10 @@ void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
             .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
             .other = target,
             .cost = d});
+    // The IPI carries only its kind: the handler takes whatever the queue holds when it runs.
     m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
-                         CALL_FUNCTION_VECTOR, static_cast<std::uint64_t>(id));
+                         CALL_FUNCTION_VECTOR,
+                         static_cast<std::uint64_t>(m.smp_calls[static_cast<std::size_t>(id)].kind));
     m.sim.cpu(cpu).advance(d);
 }
 
@@ -166,35 +168,79 @@ void smp_send_reschedule(Machine& m, int cpu, int target) {
     m.sim.cpu(cpu).advance(d);
 }
 
-void flush_smp_call_function_queue(Machine& m, int cpu, int sender) {
-    KFrame frame(m, cpu, Fn::flush_smp_call_function_queue);
-    X86Cpu& x = m.cpu(cpu);
-    SIM_ASSERT(!x.call_single_queue.empty(), "cpu{} got a CALL_FUNCTION IPI with an empty queue",
-               cpu);
-    const auto first = static_cast<std::size_t>(x.call_single_queue.front());
-    if (sender >= 0) { // by interrupt; sender -1: from the idle loop, no IPI
-        m.emit(cpu, {.kind = RecordKind::ipi_handler,
-                     .detail = static_cast<std::uint8_t>(m.smp_calls[first].kind),
-                     .other = sender});
-    }
-    while (!x.call_single_queue.empty()) {
-        const auto id = static_cast<std::size_t>(x.call_single_queue.front());
-        x.call_single_queue.pop_front();
-        run_csd_func(m, cpu, m.smp_calls[id]);
-        // csd_unlock(): the release store the sender waits for.
-        m.step(cpu, Cost::csd_ack);
-        SmpCall& call = m.smp_calls[id];
-        m.emit(cpu, {.kind = RecordKind::ipi_ack,
-                     .detail = static_cast<std::uint8_t>(call.kind),
-                     .other = call.sender});
-        if (--call.acks_pending == 0) {
-            if (call.wait) {
-                m.sim.cpu(call.sender).wake();
-            } else {
-                call.active = false;
-            }
+namespace {
+
+/// csd_unlock(): the release store the sender's csd_lock_wait() waits for.
+void csd_unlock(Machine& m, int cpu, std::size_t id) {
+    m.step(cpu, Cost::csd_ack);
+    SmpCall& call = m.smp_calls[id];
+    m.emit(cpu, {.kind = RecordKind::ipi_ack,
+                 .detail = static_cast<std::uint8_t>(call.kind),
+                 .other = call.sender});
+    if (--call.acks_pending == 0) {
+        if (call.wait) {
+            m.sim.cpu(call.sender).wake();
+        } else {
+            call.active = false;
         }
     }
+}
+
+/// Runs the calls of one pass over the taken list: the synchronous ones (CSD_TYPE_SYNC, the
+/// sender waits) unlock after their function, the asynchronous ones before it.
+void run_taken_calls(Machine& m, int cpu, bool sync_pass) {
+    X86Cpu& x = m.cpu(cpu);
+    for (std::size_t i = 0; i < x.csd_taken.size(); ++i) {
+        const auto id = static_cast<std::size_t>(x.csd_taken[i]);
+        if (m.smp_calls[id].wait != sync_pass) {
+            continue;
+        }
+        if (!sync_pass) {
+            csd_unlock(m, cpu, id);
+        }
+        run_csd_func(m, cpu, m.smp_calls[id]);
+        if (sync_pass) {
+            csd_unlock(m, cpu, id);
+        }
+    }
+}
+
+} // namespace
+
+void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiKind kind) {
+    KFrame frame(m, cpu, Fn::flush_smp_call_function_queue);
+    X86Cpu& x = m.cpu(cpu);
+    if (sender >= 0) { // by interrupt; sender -1: from the idle loop, no IPI
+        m.emit(cpu, {.kind = RecordKind::ipi_handler,
+                     .detail = static_cast<std::uint8_t>(kind),
+                     .other = sender});
+    }
+    // llist_del_all(): the whole queue at once. A sender whose llist_add finds the list empty
+    // from now on raises an IPI of its own, which runs after this one returns. IRQs are off here,
+    // so one flush at a time runs on a CPU.
+    x.csd_taken.assign(x.call_single_queue.begin(), x.call_single_queue.end());
+    x.call_single_queue.clear();
+    if (x.csd_taken.empty()) {
+        // An earlier flush (another IPI's handler, or the polling idle loop) already ran the
+        // calls this IPI was raised for; the kernel returns (entry = NULL).
+        m.emit(cpu, {.kind = RecordKind::ipi_queue_empty,
+                     .detail = static_cast<std::uint8_t>(kind),
+                     .other = sender});
+        return;
+    }
+    // v5.10 flush_smp_call_function_queue(): first every SYNC call, then the others.
+    run_taken_calls(m, cpu, /*sync_pass=*/true);
+    run_taken_calls(m, cpu, /*sync_pass=*/false);
+    x.csd_taken.clear();
+}
+
+void flush_smp_call_function_from_idle(Machine& m, int cpu) {
+    if (m.cpu(cpu).call_single_queue.empty()) { // llist_empty(): nothing queued, no locked op
+        return;
+    }
+    const bool flags = m.local_irq_save(cpu);
+    flush_smp_call_function_queue(m, cpu, /*sender=*/-1, kernel::IpiKind::membarrier);
+    m.local_irq_restore(cpu, flags);
 }
 
 } // namespace arch_x86

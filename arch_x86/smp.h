@@ -39,7 +39,14 @@ void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, 
 /// smp_send_reschedule: a RESCHEDULE IPI to `target`.
 void smp_send_reschedule(Machine& m, int cpu, int target);
 
-/// sysvec_call_function's body: runs and acks every queued call.
-void flush_smp_call_function_queue(Machine& m, int cpu, int sender);
+/// flush_smp_call_function_queue() (kernel/smp.c, v5.10.13), sysvec_call_function's body for an
+/// IPI of `kind` from `sender` (-1: from the idle loop, no IPI): takes the whole queue with
+/// llist_del_all() and runs it, synchronous calls first. An IPI can find the queue empty (an
+/// earlier flush ran the calls it was raised for): it returns, recorded as ipi_queue_empty.
+void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiKind kind);
+
+/// flush_smp_call_function_from_idle() (kernel/smp.c, v5.10.13): do_idle runs what was queued
+/// without an IPI (the CPU was polling), with IRQs off; nothing when the queue is empty.
+void flush_smp_call_function_from_idle(Machine& m, int cpu);
 
 } // namespace arch_x86

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 namespace kernel {
 struct Mm;
@@ -88,6 +89,9 @@ struct X86Cpu {
     kernel::Mm* cr3_mm = nullptr; ///< whose page tables CR3 points at
     std::uint16_t cr3_pcid = 0;
     std::deque<int> call_single_queue; ///< SmpCall indices
+    /// What flush_smp_call_function_queue took with llist_del_all() and is running (a local
+    /// list in the kernel; kept here because the flush spans suspension points).
+    std::vector<int> csd_taken;
     int hardirq_depth = 0;             ///< in_irq()
     std::uint64_t tick_token = 0;      ///< the armed tick is valid only with this token
     bool tick_armed = false;

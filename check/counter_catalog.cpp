@@ -50,6 +50,10 @@ Counters declare_counters(sim::CounterRegistry& r) {
     c.ipi_sync_rq_state =
         r.declare("ipi.sync_rq_state", "membarrier registration IPIs sent (ipi_sync_rq_state)");
     c.ipi_received = r.declare("ipi.received", "IPI handlers run (receiver's CPU)");
+    c.ipi_empty = r.declare("ipi.empty",
+                            "CALL_FUNCTION IPIs whose handler found call_single_queue empty: an "
+                            "earlier flush (another IPI's or the polling idle loop's) had run the "
+                            "calls it was raised for (receiver's CPU; included in ipi.received)");
     c.tlb_flush_local =
         r.declare("tlb.flush.local", "TLB flushes done by the initiator on its own CPU");
     c.tlb_flush_remote = r.declare("tlb.flush.remote", "TLB flushes done in IPI handlers");

@@ -40,7 +40,8 @@ struct Counters {
     sim::CounterId cycles_ser, cycles_fb;
     std::array<sim::CounterId, 3> cycles_sync_core_at;
     sim::CounterId cr3_write, cr3_write_flush, cr3_write_noflush;
-    sim::CounterId ipi_sent, ipi_membarrier, ipi_tlb, ipi_resched, ipi_sync_rq_state, ipi_received;
+    sim::CounterId ipi_sent, ipi_membarrier, ipi_tlb, ipi_resched, ipi_sync_rq_state, ipi_received,
+        ipi_empty;
     sim::CounterId tlb_flush_local, tlb_flush_remote, tlb_unlazy;
     sim::CounterId ctxsw_total;
     sim::CounterId mm_grab, mm_drop;

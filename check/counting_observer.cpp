@@ -137,6 +137,9 @@ void CounterClassifier::classify_impl(
     case RecordKind::ipi_handler:
         add(ids_.ipi_received, 1);
         break;
+    case RecordKind::ipi_queue_empty:
+        add(ids_.ipi_empty, 1);
+        break;
     case RecordKind::tlb_flush:
         add(r.flag ? ids_.tlb_flush_remote : ids_.tlb_flush_local, 1);
         break;

@@ -80,7 +80,8 @@ std::string_view record_kind_name(RecordKind k) {
                  "barrier_call_start",
                  "barrier_call_end",
                  "rq_membarrier_state",
-                 "switch_mm_same"};
+                 "switch_mm_same",
+                 "ipi_queue_empty"};
     return names[static_cast<std::size_t>(k)];
 }
 

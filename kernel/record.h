@@ -179,6 +179,8 @@ enum class RecordKind : std::uint8_t {
                          ///< state it copied (-1 when cleared), value = the new state
     switch_mm_same,      ///< switch_mm_irqs_off returned early: next is already loaded and the
                          ///< CPU was not lazy (no barrier, no CR3 write); mm = next
+    ipi_queue_empty,     ///< a CALL_FUNCTION IPI's flush found call_single_queue empty (an earlier
+                         ///< flush ran its calls): detail: IpiKind as sent; other: sender CPU
     count_
 };
 std::string_view record_kind_name(RecordKind k);

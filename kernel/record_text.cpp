@@ -101,6 +101,9 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("switch_mm_irqs_off: mm {} already loaded, not lazy: return (no "
                            "barrier, no CR3 write)",
                            mm_name(r.mm));
+    case RecordKind::ipi_queue_empty:
+        return fmt::format("{} IPI from cpu{} finds call_single_queue empty: its calls already ran",
+                           ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
     case RecordKind::count_:
         break;
     }

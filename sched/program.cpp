@@ -71,12 +71,8 @@ void TaskBody::do_idle() {
         if (s_.m.config.idle == scenario::IdleMode::poll) {
             s_.m.step(c, Cost::idle_poll_exit);
         }
-        // flush_smp_call_function_from_idle(): calls queued without an IPI run here, IRQs off.
-        if (!x.call_single_queue.empty()) {
-            s_.m.local_irq_disable(c);
-            arch_x86::flush_smp_call_function_queue(s_.m, c, -1);
-            s_.m.local_irq_enable(c);
-        }
+        // Calls queued without an IPI (the CPU was polling) run here, IRQs off.
+        arch_x86::flush_smp_call_function_from_idle(s_.m, c);
         s_.__schedule(c, /*preempt=*/false); // schedule_idle()
     }
 }

@@ -1,0 +1,131 @@
+// The cross-call queue (kernel/smp.c, v5.10.13): llist_add tells the sender whether the target's
+// call_single_queue was empty, and only then does it raise an IPI; a flush takes the whole list
+// with llist_del_all(); an IPI that finds the list empty returns. Every count below is explained
+// from the run's records (tlbsim run FILE -v).
+
+#include "support.h"
+
+#include <fmt/format.h>
+
+namespace {
+
+// a (cpu0) and b (cpu1) each call PRIVATE_EXPEDITED while c runs user code on cpu2, so both
+// calls IPI cpu2. b's user phase moves its call against a's.
+std::string two_senders(int b_user) {
+    return fmt::format(R"(
+name = "two-senders"
+[machine]
+cpus = 3
+[[process]]
+name = "jit"
+register = ["private_expedited"]
+[[thread]]
+name = "a"
+process = "jit"
+cpu = 0
+program = ["user 5000", "membarrier private_expedited", "user 100"]
+[[thread]]
+name = "b"
+process = "jit"
+cpu = 1
+program = ["user {}", "membarrier private_expedited", "user 100"]
+[[thread]]
+name = "c"
+process = "jit"
+cpu = 2
+program = ["user 20000"]
+)",
+                       b_user);
+}
+
+// a (cpu0) frees page tables of app while c (cpu2) and d (cpu3) sleep on "go": both CPUs are
+// polling idle and lazy on app, and a multi-target flush IPIs them (a real IPI even to a polling
+// CPU). s (cpu1, another process) signals "go" after `s_user` cycles of user code.
+std::string idle_flush_races_ipi(int s_user) {
+    return fmt::format(R"(
+name = "idle-flush-races-ipi"
+[machine]
+cpus = 4
+[[process]]
+name = "app"
+[[process]]
+name = "other"
+[[thread]]
+name = "a"
+process = "app"
+cpu = 0
+program = ["user 5000", "flush_tlb pages=1 freed_tables", "user 100"]
+[[thread]]
+name = "c"
+process = "app"
+cpu = 2
+program = ["user 100", "wait go", "user 100"]
+[[thread]]
+name = "d"
+process = "app"
+cpu = 3
+program = ["user 100", "wait go", "user 100"]
+[[thread]]
+name = "s"
+process = "other"
+cpu = 1
+program = ["user {}", "signal go"]
+)",
+                       s_user);
+}
+
+std::int64_t c(const run::RunResult& r, const std::string& name) {
+    return test::counter(r, name);
+}
+
+} // namespace
+
+TEST_CASE("a call queued before the handler takes the list rides on the pending IPI", "[smp]") {
+    // b's llist_add onto cpu2 (t=10635+20) comes before cpu2's handler for a's IPI takes the list
+    // (t=10675): the list was not empty, so b raises no IPI to cpu2; one handler runs both calls
+    // and acks both (t=10745, 10815).
+    const auto r = test::run(two_senders(6650));
+    CHECK(c(r, "cpu2.ipi.received") == 1);
+    CHECK(c(r, "cpu1.ipi.membarrier") == 1); // to cpu0 only
+    CHECK(c(r, "cpu0.ipi.membarrier") == 2); // to cpu1 and cpu2
+    CHECK(c(r, "ipi.empty") == 0);
+    CHECK(c(r, "ipi.received") == c(r, "ipi.sent"));
+}
+
+TEST_CASE("a call queued while the handler runs gets an IPI of its own", "[smp]") {
+    // Two cycles later, b's llist_add (t=10657+20) comes after cpu2's handler took a's call
+    // (t=10675) and before it acks it (t=10745): the list is empty again, so b raises an IPI to
+    // cpu2 (sent t=11127, after the one to cpu0). The first handler runs only what it took; the
+    // second IPI finds b's call (handler t=13027, ack t=13097). Before llist_del_all was modelled
+    // the first handler also ran b's call and b's IPI then found an empty queue (an internal error).
+    const auto r = test::run(two_senders(6652));
+    CHECK(c(r, "cpu2.ipi.received") == 2);
+    CHECK(c(r, "cpu1.ipi.membarrier") == 2); // to cpu0 and cpu2
+    CHECK(c(r, "cpu0.ipi.membarrier") == 2);
+    CHECK(c(r, "ipi.empty") == 0);
+    CHECK(c(r, "ipi.received") == c(r, "ipi.sent"));
+}
+
+TEST_CASE("an IPI whose calls the idle loop already ran finds the queue empty", "[smp]") {
+    // a's freed-tables flush queues flush_tlb_func_remote on cpu2 and cpu3 (t=8625, 8645) and
+    // sends both real IPIs (t=8665, 9115; delivery takes 1,600 cycles). s wakes c and d first
+    // (set_nr_and_not_polling, no IPI): each CPU leaves its polling loop and
+    // flush_smp_call_function_from_idle runs the queued flush (unlazy, CR3 write to init_mm, ack
+    // at t=9985 and 10345). The IPIs are taken later, in finish_task_switch of the switch to c
+    // and d, and find nothing: ipi.empty, one per CPU. They still count as received.
+    const auto r = test::run(idle_flush_races_ipi(6000));
+    CHECK(c(r, "cpu2.ipi.empty") == 1);
+    CHECK(c(r, "cpu3.ipi.empty") == 1);
+    CHECK(c(r, "ipi.empty") == 2);
+    CHECK(c(r, "cpu0.ipi.tlb") == 2);
+    // The other two TLB IPIs: the last thread's exit_mmap (d, on cpu3) reaches cpu0 and cpu2.
+    CHECK(c(r, "ipi.tlb") == 4);
+    CHECK(c(r, "ipi.received") == c(r, "ipi.sent"));
+
+    // With s signalling 1,000 cycles later the IPIs reach the polling CPUs first: their handlers run
+    // the flush, and nothing is left for the idle loop.
+    const auto later = test::run(idle_flush_races_ipi(7000));
+    CHECK(c(later, "ipi.empty") == 0);
+    CHECK(c(later, "ipi.tlb") == 4);
+    CHECK(c(later, "ipi.received") == c(later, "ipi.sent"));
+}
