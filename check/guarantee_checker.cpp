@@ -121,6 +121,7 @@ void GuaranteeChecker::on_record(const Record& r) {
     check_tlb(r);
     check_ref(r);
     check_mechanisms(r);
+    track_causes(r);
     switch (r.kind) {
     case RecordKind::barrier_call_start:
         start_call(r);
@@ -368,56 +369,6 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
     violations_.push_back(std::move(v));
 }
 
-bool GuaranteeChecker::keep_report(int property, Cause cause) {
-    const std::uint32_t bit = 1U << (property * static_cast<int>(cause_names.size()) +
-                                     static_cast<int>(cause));
-    const bool first = (kinds_reported_ & bit) == 0;
-    kinds_reported_ |= bit;
-    return first || violations_.size() < max_reports;
-}
-
-bool GuaranteeChecker::read_saw_mm(const Call& k, int cpu) const {
-    return std::any_of(k.reads.begin(), k.reads.end(),
-                       [&](const Read& rd) { return rd.cpu == cpu && rd.mm == k.mm; });
-}
-
-Cause GuaranteeChecker::cause_of(const Call& k, int property, int cpu) const {
-    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
-    // P8: no IPI (the read missed the mm), then the mm arrived by kthread_use_mm; a G-SC
-    // violation means nothing serialized this CPU since t_a, so that path wrote no CR3.
-    if (property == G_SC && st.use_mm_seq > k.a && st.visible_mm == k.mm &&
-        !read_saw_mm(k, cpu)) {
-        return Cause::kthread_use_mm;
-    }
-    // The registration race: GLOBAL_EXPEDITED skips a CPU whose runqueue lacks the bit (no read
-    // record), and that runqueue has been stale since a registration returned on that CPU.
-    const bool skipped = std::none_of(k.reads.begin(), k.reads.end(),
-                                      [&](const Read& rd) { return rd.cpu == cpu; });
-    if (property == G_MB && k.kind == kernel::BarrierCall::global_expedited &&
-        rq_membarrier_state_ && skipped && st.stale.mm == k.mm &&
-        (st.rq_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) == 0) {
-        return Cause::registration_race;
-    }
-    return Cause::none;
-}
-
-std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu) const {
-    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
-    if (cause == Cause::kthread_use_mm) {
-        return fmt::format("cause: the kthread_use_mm gap (P8): mm {} became cpu{}'s "
-                           "membarrier-visible mm through kthread_use_mm at t={}, after t_a={}, "
-                           "with no CR3 write and no core sync (its lazy, generation-equal "
-                           "path), and the call had not seen mm {} there, so it sent no IPI",
-                           text_.mm_name(k.mm), cpu, st.use_mm_time, k.t_a, text_.mm_name(k.mm));
-    }
-    return fmt::format("cause: the registration race: {}'s membarrier({}) on cpu{} returned at "
-                       "t={} with rq(cpu{})->membarrier_state lacking the registered bits (the "
-                       "refresh skipped the caller's CPU), and at {:#x} it still lacks "
-                       "GLOBAL_EXPEDITED, so this call skipped cpu{}",
-                       text_.task_name(st.stale.task), st.stale.command, cpu, st.stale.time, cpu,
-                       st.rq_state, cpu);
-}
-
 GuaranteeChecker::MmState& GuaranteeChecker::mm_state(int mm) {
     if (static_cast<std::size_t>(mm) >= mms_.size()) {
         mms_.resize(static_cast<std::size_t>(mm) + 1);
@@ -449,8 +400,12 @@ void GuaranteeChecker::check_tlb(const Record& r) {
     CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
     switch (r.kind) {
     case RecordKind::cr3_write:
+        // PTI's switches between the kernel and user PCIDs of the loaded ASID carry no
+        // generation (-1): they keep the ASID's TLB context and so its generation.
+        if (r.gen >= 0 || r.mm != st.loaded_mm) {
+            st.ctx_gen = r.gen;
+        }
         st.loaded_mm = r.mm;
-        st.ctx_gen = r.gen;
         break;
     case RecordKind::tlb_flush:
         st.ctx_gen = r.gen;
@@ -563,10 +518,6 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
         }
         st.k5_changed = true;
         st.k5_from = st.visible_mm;
-        const bool by_use_mm =
-            r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm;
-        st.use_mm_seq = by_use_mm ? r.seq : 0;
-        st.use_mm_time = r.time.count();
         st.k4_reported = false;
         st.visible_mm = r.mm;
         st.k2_need_fb = r.mm >= 0;

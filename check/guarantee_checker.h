@@ -26,16 +26,21 @@ namespace check {
 /// (docs/mechanisms.md, "Causes of violations"). The stress suite tells the presets' known gaps
 /// apart by this, never by the scenario that shows them.
 enum class Cause : std::uint8_t {
-    none,              ///< not recognised
-    kthread_use_mm,    ///< G-SC: the CPU got the call's mm through kthread_use_mm after t_a
-                       ///< (lazy, generation-equal: no CR3 write, no core sync), where the
-                       ///< call's read of rq->curr->mm had not seen it (P8)
-    registration_race, ///< G-MB of GLOBAL_EXPEDITED: the CPU was skipped because its
-                       ///< rq->membarrier_state lacked GLOBAL_EXPEDITED, stale since a REGISTER_*
-                       ///< of its mm returned on that CPU without refreshing it (v5.10)
+    none,           ///< not recognised
+    kthread_use_mm, ///< G-SC: the CPU got the call's mm through kthread_use_mm after t_a (lazy,
+                    ///< generation-equal: no CR3 write, no core sync), where the call's read of
+                    ///< rq->curr->mm had not seen it (P8)
+    // G-MB of GLOBAL_EXPEDITED on a CPU it skipped because its rq->membarrier_state lacked
+    // GLOBAL_EXPEDITED while it ran the registered mm, stale since ...
+    registration_race,     ///< ... a REGISTER_* of the mm returned on that CPU without
+                           ///< refreshing it (v5.10's caller's CPU)
+    registration_lazy_cpu, ///< ... the CPU copied the mm's state before a registration whose
+                           ///< refresh missed it (it was lazily on the mm, not running it)
+    cleared_lazy_cpu,      ///< ... membarrier_update_current_mm(NULL) cleared it while the CPU
+                           ///< stayed lazily on the mm (exit_mm, kthread_unuse_mm)
 };
-inline constexpr std::array<std::string_view, 3> cause_names = {"none", "kthread_use_mm",
-                                                                "registration_race"};
+inline constexpr std::array<std::string_view, 5> cause_names = {
+    "none", "kthread_use_mm", "registration_race", "registration_lazy_cpu", "cleared_lazy_cpu"};
 inline std::string_view cause_name(Cause c) {
     return cause_names[static_cast<std::size_t>(c)];
 }
@@ -90,6 +95,17 @@ private:
         std::string_view command;
     };
 
+    /// The last write of a CPU's rq->membarrier_state: a copy of `mm`'s state, or a clear
+    /// (`cleared`, by membarrier_update_current_mm(NULL) or exec) while the CPU's visible mm was
+    /// or had just been `from_mm`.
+    struct RqWrite {
+        int mm = -1;
+        bool cleared = false;
+        int from_mm = -1;
+        std::int64_t time = 0;
+        kernel::Fn site = kernel::Fn::none;
+    };
+
     /// What a CPU's user interval still needs for one call's G-MB.
     enum class NeedB : std::uint8_t { none, open, pending_fb };
 
@@ -125,11 +141,15 @@ private:
         bool k5_changed = false;
         int k5_from = -1;
 
-        // Causes: the kthread_use_mm store that made visible_mm (0: it came otherwise), and a
-        // REGISTER_* that returned on this CPU leaving rq->membarrier_state stale.
+        // Causes (violation_causes.cpp): the kthread_use_mm store that made visible_mm (0: it
+        // came otherwise), a REGISTER_* that returned on this CPU leaving rq->membarrier_state
+        // stale, and the last write of rq->membarrier_state.
+        int cause_visible_mm = -1; ///< visible_mm as track_causes last saw it
+        int prev_visible_mm = -1;  ///< the visible mm before that
         std::uint64_t use_mm_seq = 0;
         std::int64_t use_mm_time = 0;
         StaleRegistration stale;
+        RqWrite rq_write;
     };
 
     struct Read {
@@ -168,7 +188,9 @@ private:
     void caller_returns(Call& k, const kernel::Record& r);
     void violate(Call& k, int property, int cpu, std::int64_t time, int task,
                  const std::string& why);
+    void track_causes(const kernel::Record& r);
     Cause cause_of(const Call& k, int property, int cpu) const;
+    Cause stale_rq_cause(const Call& k, int cpu) const;
     std::string explain_cause(const Call& k, Cause cause, int cpu) const;
     bool read_saw_mm(const Call& k, int cpu) const;
     /// Whether a violation of `property` with `cause` is kept in full (see violations()).

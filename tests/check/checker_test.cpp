@@ -607,8 +607,8 @@ TEST_CASE("causes: the registration race is recognised by its records", "[check]
         CHECK(v.cause == check::Cause::registration_race);
         CHECK(v.chain.back() ==
               "cause: the registration race: t1's membarrier(register_global_expedited) on cpu1 "
-              "returned at t=30 with rq(cpu1)->membarrier_state lacking the registered bits (the "
-              "refresh skipped the caller's CPU), and at 0x0 it still lacks GLOBAL_EXPEDITED, so "
+              "returned at t=30 without refreshing its own runqueue (the refresh skipped the "
+              "caller's CPU), so rq(cpu1)->membarrier_state = 0x0 lacks GLOBAL_EXPEDITED and "
               "this call skipped cpu1");
     }
     SECTION("a stale runqueue with no registration returning there is something else") {
@@ -651,4 +651,60 @@ TEST_CASE("reports: past the first 64, the first of each property and cause is k
     CHECK(s.count(G_MB) == 2);
     REQUIRE(s.checker.violations().size() == 65);
     CHECK(s.checker.violations().back().property == "G-MB");
+}
+
+namespace {
+
+/// t1 runs jit on cpu1 (its visible mm) with rq(1)->membarrier_state written by `rq_write`
+/// (a copy of jit's unregistered state, or a clear); jit registers GLOBAL_EXPEDITED on cpu0;
+/// t0's GLOBAL_EXPEDITED skips cpu1 (no read) while t1 runs user code of jit.
+check::Violation stale_runqueue(bool cleared_on_exit) {
+    Stream s;
+    switch_rq_curr(s, 5, 1, -1, jit);
+    s.emit(6, 1, RecordKind::context_switch, 1);
+    s.emit(7, 1, RecordKind::rq_membarrier_state, 1, jit, 0); // membarrier_switch_mm: jit's 0
+    if (cleared_on_exit) {
+        // A thread of jit exits on cpu1: tsk->mm = NULL, then membarrier_update_current_mm(NULL);
+        // cpu1 stays lazily on jit, and the switch back into jit does not copy.
+        s.emit(8, 1, RecordKind::task_mm_store, 1, -1, jit);
+        s.emit({.time = sim::Cycles{8},
+                .cpu = 1,
+                .kind = RecordKind::rq_membarrier_state,
+                .site = kernel::Fn::exit_mm,
+                .task = 1,
+                .mm = -1,
+                .value = 0});
+        switch_rq_curr(s, 9, 1, -1, jit);
+        s.emit(9, 1, RecordKind::context_switch, 1);
+    }
+    // Registered before t_a (the refresh did not reach cpu1).
+    s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+    s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+    REQUIRE(s.checker.violations().size() == 1);
+    return s.checker.violations()[0];
+}
+
+} // namespace
+
+TEST_CASE("causes: a runqueue left stale on a lazy CPU, by a registration or a clear", "[check]") {
+    SECTION("copied before a registration whose refresh missed the CPU") {
+        const check::Violation v = stale_runqueue(false);
+        CHECK(v.property == "G-MB");
+        CHECK(v.cause == check::Cause::registration_lazy_cpu);
+        CHECK(v.chain.back().rfind("cause: a registration missed a lazy CPU: cpu1 copied mm "
+                                   "jit's state at t=7",
+                                   0) == 0);
+    }
+    SECTION("cleared by membarrier_update_current_mm(NULL) while the CPU stayed lazy on the mm") {
+        const check::Violation v = stale_runqueue(true);
+        CHECK(v.property == "G-MB");
+        CHECK(v.cause == check::Cause::cleared_lazy_cpu);
+        CHECK(v.chain.back().rfind("cause: a cleared runqueue on a lazy CPU: [exit_mm] cleared "
+                                   "rq(cpu1)->membarrier_state at t=8",
+                                   0) == 0);
+    }
 }

@@ -37,8 +37,7 @@ TEST_CASE("causes: kthread-use-mm.toml fails G-SC through the kthread_use_mm gap
     }
 }
 
-TEST_CASE("causes: registration-race.toml fails G-MB through the registration race",
-          "[causes]") {
+TEST_CASE("causes: registration-race.toml fails G-MB through the registration race", "[causes]") {
     for (const char* policy : {"v5.10", "rfc-v2", "rfc-v2-intended"}) {
         INFO(policy);
         const auto r = run_history("registration-race.toml", policy);
