@@ -406,6 +406,15 @@ void GuaranteeChecker::check_tlb(const Record& r) {
             st.ctx_gen = r.gen;
         }
         st.loaded_mm = r.mm;
+        st.leaving_mm = false;
+        break;
+    case RecordKind::atomic:
+        // switch_mm_irqs_off() clears this CPU from prev's mm_cpumask, then writes CR3 with IRQs
+        // off and no user access in between: the kernel lets flushes skip it from that point.
+        if (static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::cpumask_clear_cpu &&
+            r.mm == st.loaded_mm) {
+            st.leaving_mm = true;
+        }
         break;
     case RecordKind::tlb_flush:
         st.ctx_gen = r.gen;
@@ -434,7 +443,7 @@ void GuaranteeChecker::check_tlb(const Record& r) {
         std::fill(ms.tlb_reported.begin(), ms.tlb_reported.end(), 0);
         for (int c = 0; c < cpus_; ++c) {
             const CpuState& cs = cpu_[static_cast<std::size_t>(c)];
-            const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen;
+            const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen && !cs.leaving_mm;
             const bool running = cs.user.active && cs.user.mm == r.mm;
             if (stale && (running || r.flag)) {
                 ms.tlb_reported[static_cast<std::size_t>(c)] = 1;
@@ -577,7 +586,12 @@ void GuaranteeChecker::check_registration(const Record& r) {
     switch (r.kind) {
     case RecordKind::atomic:
         if (static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::membarrier_state_or) {
-            mm_state(r.mm).membarrier_state = static_cast<std::uint32_t>(r.value);
+            MmState& ms = mm_state(r.mm);
+            const auto state = static_cast<std::uint32_t>(r.value);
+            if ((state & ~ms.membarrier_state) & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) {
+                ms.global_expedited_seq = r.seq;
+            }
+            ms.membarrier_state = state;
         }
         break;
     case RecordKind::rq_membarrier_state:

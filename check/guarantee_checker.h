@@ -99,6 +99,7 @@ private:
     /// (`cleared`, by membarrier_update_current_mm(NULL) or exec) while the CPU's visible mm was
     /// or had just been `from_mm`.
     struct RqWrite {
+        std::uint64_t seq = 0; ///< 0: never written
         int mm = -1;
         bool cleared = false;
         int from_mm = -1;
@@ -120,6 +121,8 @@ private:
     struct CpuState {
         int loaded_mm = -1;        ///< whose page tables CR3 holds
         std::int64_t ctx_gen = -1; ///< the loaded ASID's TLB generation
+        bool leaving_mm = false;   ///< cleared its bit in the loaded mm's mm_cpumask (switching
+                                   ///< away): flushes of that mm no longer include it
         std::uint64_t last_fb = 0; ///< seq of the last [FB] (0: none)
         std::uint64_t last_ser = 0;
         UserInterval user;      ///< the open one
@@ -144,8 +147,9 @@ private:
         // Causes (violation_causes.cpp): the kthread_use_mm store that made visible_mm (0: it
         // came otherwise), a REGISTER_* that returned on this CPU leaving rq->membarrier_state
         // stale, and the last write of rq->membarrier_state.
-        int cause_visible_mm = -1; ///< visible_mm as track_causes last saw it
-        int prev_visible_mm = -1;  ///< the visible mm before that
+        int cause_visible_mm = -1;     ///< visible_mm as track_causes last saw it
+        int prev_visible_mm = -1;      ///< the visible mm before that
+        std::uint64_t visible_seq = 0; ///< when visible_mm last changed
         std::uint64_t use_mm_seq = 0;
         std::int64_t use_mm_time = 0;
         StaleRegistration stale;
@@ -191,6 +195,7 @@ private:
     void track_causes(const kernel::Record& r);
     Cause cause_of(const Call& k, int property, int cpu) const;
     Cause stale_rq_cause(const Call& k, int cpu) const;
+    std::uint64_t global_expedited_seq(int mm) const;
     std::string explain_cause(const Call& k, Cause cause, int cpu) const;
     bool read_saw_mm(const Call& k, int cpu) const;
     /// Whether a violation of `property` with `cause` is kept in full (see violations()).
@@ -208,6 +213,8 @@ private:
         std::vector<std::uint8_t> tlb_reported; ///< per CPU, for the latest flush
         std::uint32_t membarrier_state = 0;     ///< mm->membarrier_state (atomic_or records)
         std::uint32_t registered = 0; ///< its non-READY bits as of the last REGISTER_* return
+        std::uint64_t global_expedited_seq = 0; ///< when GLOBAL_EXPEDITED was set (0: not, or
+                                                ///< from the start)
     };
     MmState& mm_state(int mm);
     void check_tlb(const kernel::Record& r);

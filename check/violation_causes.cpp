@@ -27,12 +27,14 @@ void GuaranteeChecker::track_causes(const Record& r) {
         // check_mechanisms() has just changed the visible mm (an rq->curr or tsk->mm store).
         st.prev_visible_mm = st.cause_visible_mm;
         st.cause_visible_mm = st.visible_mm;
+        st.visible_seq = r.seq;
         const bool by_use_mm =
             r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm;
         st.use_mm_seq = by_use_mm ? r.seq : 0;
         st.use_mm_time = r.time.count();
     }
     if (r.kind == RecordKind::rq_membarrier_state) {
+        st.rq_write.seq = r.seq;
         st.rq_write.mm = r.mm;
         st.rq_write.cleared = r.mm < 0;
         st.rq_write.from_mm = st.visible_mm >= 0 ? st.visible_mm : st.prev_visible_mm;
@@ -80,13 +82,24 @@ Cause GuaranteeChecker::stale_rq_cause(const Call& k, int cpu) const {
     if (st.stale.mm == k.mm) {
         return Cause::registration_race;
     }
-    if (st.rq_write.cleared && st.rq_write.from_mm == k.mm) {
-        return Cause::cleared_lazy_cpu;
+    if (st.rq_write.cleared) {
+        return st.rq_write.from_mm == k.mm ? Cause::cleared_lazy_cpu : Cause::none;
     }
-    if (!st.rq_write.cleared && st.rq_write.mm == k.mm) {
-        return Cause::registration_lazy_cpu; // k.mm registered after this copy
+    // Last written with k.mm's state, or never (the switches into k.mm found it equal), before
+    // k.mm registered for GLOBAL_EXPEDITED, and the CPU switched into k.mm only after that,
+    // without writing it: it was not running k.mm when the refresh looked (it was lazily on it).
+    const std::uint64_t registered = global_expedited_seq(k.mm);
+    if ((st.rq_write.seq == 0 || st.rq_write.mm == k.mm) && st.rq_write.seq < registered &&
+        st.visible_seq > registered) {
+        return Cause::registration_lazy_cpu;
     }
     return Cause::none;
+}
+
+std::uint64_t GuaranteeChecker::global_expedited_seq(int mm) const {
+    return static_cast<std::size_t>(mm) < mms_.size()
+               ? mms_[static_cast<std::size_t>(mm)].global_expedited_seq
+               : 0;
 }
 
 std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu) const {
@@ -109,13 +122,17 @@ std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu)
                            text_.task_name(st.stale.task), st.stale.command, cpu, st.stale.time,
                            skipped);
     case Cause::registration_lazy_cpu:
-        return fmt::format("cause: a registration missed a lazy CPU: cpu{} copied mm {}'s state "
-                           "at t={} [{}], before its registration, whose refresh IPIs went only "
-                           "to CPUs running {}; cpu{} was lazily on it, and switching back into "
-                           "{} from lazy mode skips membarrier_switch_mm (prev->active_mm == "
-                           "next->mm), {}",
-                           cpu, mm, st.rq_write.time, kernel::fn_name(st.rq_write.site), mm, cpu,
-                           mm, skipped);
+        return fmt::format("cause: a registration missed a lazy CPU: cpu{}'s runqueue holds mm "
+                           "{}'s state from before its GLOBAL_EXPEDITED registration ({}), whose "
+                           "refresh IPIs went only to CPUs running {}; cpu{} was lazily on it, "
+                           "and switching back into {} from lazy mode skips membarrier_switch_mm "
+                           "(prev->active_mm == next->mm), {}",
+                           cpu, mm,
+                           st.rq_write.seq == 0
+                               ? std::string("never written since boot")
+                               : fmt::format("copied at t={} [{}]", st.rq_write.time,
+                                             kernel::fn_name(st.rq_write.site)),
+                           mm, cpu, mm, skipped);
     case Cause::cleared_lazy_cpu:
         return fmt::format("cause: a cleared runqueue on a lazy CPU: [{}] cleared "
                            "rq(cpu{})->membarrier_state at t={} while cpu{} stayed lazily on mm "

@@ -161,6 +161,19 @@ TEST_CASE("G-TLB: no user code on a context older than a completed flush", "[che
         s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, /*freed=*/true);
         CHECK(s.count(G_TLB) == 1);
     }
+    SECTION("a CPU between its mm_cpumask clear and its CR3 write is not counted") {
+        // switch_mm_irqs_off(): cpumask_clear_cpu(prev), then load_new_mm_cr3() with IRQs off.
+        Stream s;
+        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
+        s.emit(15, 1, RecordKind::atomic, 1, jit, 0,
+               static_cast<std::uint8_t>(kernel::AtomicOp::cpumask_clear_cpu));
+        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, true);
+        CHECK(s.count(G_TLB) == 0);
+        // ... until it loads the mm again.
+        s.emit(30, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
+        s.emit(40, 0, RecordKind::flush_done, 0, jit, 0, 0, 2, true);
+        CHECK(s.count(G_TLB) == 1);
+    }
     SECTION("caught up contexts are fine") {
         Stream s;
         s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
@@ -655,17 +668,18 @@ TEST_CASE("reports: past the first 64, the first of each property and cause is k
 
 namespace {
 
-/// t1 runs jit on cpu1 (its visible mm) with rq(1)->membarrier_state written by `rq_write`
-/// (a copy of jit's unregistered state, or a clear); jit registers GLOBAL_EXPEDITED on cpu0;
-/// t0's GLOBAL_EXPEDITED skips cpu1 (no read) while t1 runs user code of jit.
+/// cpu1 runs jit and copies its unregistered state into rq(1)->membarrier_state, then leaves it
+/// lazily: the thread blocks, or (`cleared_on_exit`) exits, clearing the runqueue. jit
+/// registers GLOBAL_EXPEDITED on cpu0 (the refresh misses cpu1: it is not running jit); cpu1
+/// switches back into jit without writing its runqueue; t0's GLOBAL_EXPEDITED skips cpu1 (no
+/// read) while t1 runs user code of jit.
 check::Violation stale_runqueue(bool cleared_on_exit) {
     Stream s;
     switch_rq_curr(s, 5, 1, -1, jit);
     s.emit(6, 1, RecordKind::context_switch, 1);
     s.emit(7, 1, RecordKind::rq_membarrier_state, 1, jit, 0); // membarrier_switch_mm: jit's 0
     if (cleared_on_exit) {
-        // A thread of jit exits on cpu1: tsk->mm = NULL, then membarrier_update_current_mm(NULL);
-        // cpu1 stays lazily on jit, and the switch back into jit does not copy.
+        // tsk->mm = NULL, then membarrier_update_current_mm(NULL) in exit_mm.
         s.emit(8, 1, RecordKind::task_mm_store, 1, -1, jit);
         s.emit({.time = sim::Cycles{8},
                 .cpu = 1,
@@ -674,11 +688,12 @@ check::Violation stale_runqueue(bool cleared_on_exit) {
                 .task = 1,
                 .mm = -1,
                 .value = 0});
-        switch_rq_curr(s, 9, 1, -1, jit);
-        s.emit(9, 1, RecordKind::context_switch, 1);
+    } else {
+        switch_rq_curr(s, 8, 1, jit, -1); // to the idle task: lazily on jit
     }
-    // Registered before t_a (the refresh did not reach cpu1).
     s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+    switch_rq_curr(s, 12, 1, -1, jit); // back into jit from lazy mode: no runqueue write
+    s.emit(13, 1, RecordKind::context_switch, 1);
     s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
     s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
     s.emit(100, 0, RecordKind::smp_mb, 0);
@@ -695,8 +710,9 @@ TEST_CASE("causes: a runqueue left stale on a lazy CPU, by a registration or a c
         const check::Violation v = stale_runqueue(false);
         CHECK(v.property == "G-MB");
         CHECK(v.cause == check::Cause::registration_lazy_cpu);
-        CHECK(v.chain.back().rfind("cause: a registration missed a lazy CPU: cpu1 copied mm "
-                                   "jit's state at t=7",
+        CHECK(v.chain.back().rfind("cause: a registration missed a lazy CPU: cpu1's runqueue "
+                                   "holds mm jit's state from before its GLOBAL_EXPEDITED "
+                                   "registration (copied at t=7 [none])",
                                    0) == 0);
     }
     SECTION("cleared by membarrier_update_current_mm(NULL) while the CPU stayed lazy on the mm") {
