@@ -115,9 +115,10 @@ void GuaranteeChecker::on_record(const Record& r) {
     if (kernel::is_serializing(r)) {
         st.last_ser = r.seq;
         for (auto& k : calls_) {
-            k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
+            set_sc_pending(k, r.cpu, false);
         }
     }
+    closed_calls_barrier(r);
     check_tlb(r);
     check_ref(r);
     check_mechanisms(r);
@@ -153,9 +154,6 @@ void GuaranteeChecker::on_record(const Record& r) {
         break;
     default:
         break;
-    }
-    if (kernel::is_full_barrier(r) || r.kind == RecordKind::return_to_user) {
-        retire_finished_calls();
     }
 }
 
@@ -262,9 +260,11 @@ void GuaranteeChecker::on_user_start(const Record& r) {
                                 text_.task_name(r.task),
                                 kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
                                 r.time.count(), r.cpu, k.t_a));
-            k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
+            set_sc_pending(k, r.cpu, false);
         }
     }
+    closed_calls_user_start(r);
+    close_returned_calls();
 }
 
 void GuaranteeChecker::on_user_end(const Record& r) {
@@ -316,7 +316,7 @@ void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
                                 k.t_a));
             continue;
         }
-        k.sc_pending[static_cast<std::size_t>(c)] = 1;
+        set_sc_pending(k, c, true);
     }
 }
 
@@ -674,26 +674,6 @@ void GuaranteeChecker::report_reference_leak(int mm, std::int64_t count, std::in
            {fmt::format("at the end of the run mm {} has mm_count {} but {} holder(s) (tasks, "
                         "lazy CPUs, its users)",
                         text_.mm_name(mm), count, holders)});
-}
-
-void GuaranteeChecker::retire_finished_calls() {
-    // A call is done once its caller has returned, every CPU has had an [FB] after t_a (every
-    // later user interval then satisfies G-MB) and no G-SC obligation is pending.
-    std::erase_if(calls_, [&](const Call& k) {
-        if (!k.returned) {
-            return false;
-        }
-        for (int c = 0; c < cpus_; ++c) {
-            if (!covers(k, c)) {
-                continue;
-            }
-            if (cpu_[static_cast<std::size_t>(c)].last_fb < k.a ||
-                k.sc_pending[static_cast<std::size_t>(c)]) {
-                return false;
-            }
-        }
-        return true;
-    });
 }
 
 } // namespace check

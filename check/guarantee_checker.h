@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,7 +79,7 @@ public:
     const std::vector<Violation>& violations() const { return violations_; }
     /// Per property (index into check::property_names), per CPU.
     std::int64_t count(int property, int cpu) const;
-    std::size_t open_calls() const { return calls_.size(); }
+    std::size_t open_calls() const { return calls_.size() + closed_.size(); }
     /// End-of-run reference accounting (G-REF), computed by whoever holds the kernel state:
     /// `mm` has `count` references but `holders` tasks and CPUs hold one.
     void report_reference_leak(int mm, std::int64_t count, std::int64_t holders);
@@ -129,6 +130,9 @@ private:
         UserInterval last_user; ///< the last closed one
         std::uint64_t last_user_end = 0;
         std::deque<kernel::Record> recent; ///< bounded history for explanations
+        // Closed calls (keys into closed_) that this CPU owes an [FB] since their t_a, or a
+        // [SER] before its next user instruction of their mm (G-SC).
+        std::vector<std::uint64_t> owes_fb, owes_ser;
         // K2/K3: the membarrier-visible mm (rq->curr->mm, or tsk->mm via kthread_use_mm).
         int visible_mm = -1;
         bool k2_need_fb = false;  ///< visible mm changed; no [FB] since
@@ -177,6 +181,10 @@ private:
         std::vector<NeedB> need_b;
         std::vector<std::uint8_t> reported; ///< bit per property, per CPU
         std::vector<std::uint8_t> sc_pending;
+        /// Once closed (closed_calls.cpp): the CPUs that still owe it an [FB] since t_a, and
+        /// those with a G-SC obligation pending.
+        int fb_owed = 0;
+        int sc_owed = 0;
         std::vector<Read> reads;
         /// K1: CPUs whose rq->curr->mm was the call's mm when read, still owed the handler's
         /// [FB] (and [SER] for SYNC_CORE) before t_b.
@@ -201,7 +209,12 @@ private:
     /// Whether a violation of `property` with `cause` is kept in full (see violations()).
     bool keep_report(int property, Cause cause);
     std::uint32_t kinds_reported_ = 0; ///< bit per (property, cause) reported so far
-    void retire_finished_calls();
+    // Closed calls (closed_calls.cpp): the caller has returned; what remains is per CPU.
+    void close_returned_calls();
+    void closed_calls_barrier(const kernel::Record& r);
+    void closed_calls_user_start(const kernel::Record& r);
+    void retire_if_done(std::uint64_t key);
+    static void set_sc_pending(Call& k, int cpu, bool pending);
     std::string call_name(const Call& k) const;
     std::string command_name(const Call& k) const;
 
@@ -225,7 +238,8 @@ private:
     int cpus_;
     std::vector<CpuState> cpu_;
     std::vector<MmState> mms_;
-    std::vector<Call> calls_;
+    std::vector<Call> calls_;              ///< open: the caller has not returned yet
+    std::map<std::uint64_t, Call> closed_; ///< returned, still owed by some CPU; key: a
     std::vector<Violation> violations_;
     std::vector<std::string> warnings_;
     std::int64_t warning_count_ = 0;

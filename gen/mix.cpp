@@ -207,7 +207,10 @@ void MixBuilder::processes(int count) {
 void MixBuilder::add_thread(int process, bool anchor) {
     DraftThread t;
     t.process = process;
-    t.cpu = cpu();
+    // The first threads go round the online CPUs, so that no CPU stays idle for the whole run
+    // (it would hold every membarrier call open in the checker); the rest land anywhere.
+    const std::size_t n = d_.threads.size();
+    t.cpu = n < online_.size() ? online_[(n * 7919) % online_.size()] : cpu();
     ThreadPlan plan;
     plan.index = static_cast<int>(d_.threads.size());
     plan.process = process;

@@ -10,9 +10,10 @@
 
 namespace {
 
+/// Runs scenarios/FOLDER/NAME (FOLDER "history" unless NAME has a folder) under `policy`.
 run::RunResult run_history(const std::string& name, const std::string& policy) {
-    const auto sc =
-        cli::load_scenario(std::string(TLBSIM_SOURCE_DIR) + "/scenarios/history/" + name);
+    const std::string rel = name.find('/') == std::string::npos ? "history/" + name : name;
+    const auto sc = cli::load_scenario(std::string(TLBSIM_SOURCE_DIR) + "/scenarios/" + rel);
     return run::run_scenario(sc, policy, {});
 }
 
@@ -53,4 +54,19 @@ TEST_CASE("causes: violations through other mechanisms have none", "[causes]") {
     const auto r = run_history("caller-cpu.toml", "v4.16");
     CHECK(causes(r, "G-SC") == std::vector{check::Cause::none});
     CHECK(causes(r, "G-SC-SELF") == std::vector{check::Cause::none});
+}
+
+TEST_CASE("causes: the stress suite's findings are recognised on their scenarios", "[causes]") {
+    for (const char* policy : {"v5.10", "rfc-v2-intended", "luto-2021", "mainline"}) {
+        INFO(policy);
+        CHECK(causes(run_history("stress/registration-lazy-cpu.toml", policy), "G-MB") ==
+              std::vector{check::Cause::registration_lazy_cpu});
+    }
+    for (const char* policy : {"luto-2021", "mainline"}) {
+        INFO(policy);
+        CHECK(causes(run_history("stress/cleared-lazy-cpu.toml", policy), "G-MB") ==
+              std::vector{check::Cause::cleared_lazy_cpu});
+    }
+    // v5.10 does not clear the runqueue in exit_mm.
+    CHECK(run_history("stress/cleared-lazy-cpu.toml", "v5.10").violations.empty());
 }
