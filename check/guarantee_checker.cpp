@@ -587,6 +587,7 @@ void GuaranteeChecker::check_registration(const Record& r) {
     case RecordKind::atomic:
         if (static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::membarrier_state_or) {
             MmState& ms = mm_state(r.mm);
+            st.state_or_seq = r.seq;
             const auto state = static_cast<std::uint32_t>(r.value);
             if ((state & ~ms.membarrier_state) & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) {
                 ms.global_expedited_seq = r.seq;
@@ -619,7 +620,10 @@ void GuaranteeChecker::check_registration(const Record& r) {
         }
         MmState& ms = mm_state(r.mm);
         ms.registered |= ms.membarrier_state & set_bits;
-        if ((st.rq_state & ms.registered) != ms.registered) {
+        // A registration that did its work in this call (not one that found the mm registered
+        // and returned at once) and left its own CPU's runqueue without the bits.
+        const bool registered_now = st.state_or_seq > st.last_user_end;
+        if (registered_now && (st.rq_state & ms.registered) != ms.registered) {
             st.stale = {r.mm, r.task, r.time.count(), name};
         }
         // K4: every CPU running the mm now has the new bits in its runqueue. A CPU in the middle

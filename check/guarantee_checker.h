@@ -158,6 +158,7 @@ private:
         std::int64_t use_mm_time = 0;
         StaleRegistration stale;
         RqWrite rq_write;
+        std::uint64_t state_or_seq = 0; ///< this CPU's last atomic_or of an mm's membarrier_state
     };
 
     struct Read {

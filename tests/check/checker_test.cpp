@@ -569,11 +569,17 @@ check::Violation p8_like(bool use_mm_after_t_a) {
 /// r1 = t1 registers jit for GLOBAL_EXPEDITED on cpu1 and returns with rq(1)->membarrier_state
 /// still 0 (or refreshed, `refreshed`), runs user code; t0's GLOBAL_EXPEDITED (t_a 100, t_b
 /// 200) does not read cpu1 unless `read`.
-check::Violation global_call_after_registration(bool registered_on_cpu1, bool read) {
+check::Violation global_call_after_registration(bool registered_on_cpu1, bool read,
+                                                bool already_registered = false) {
     Stream s;
     switch_rq_curr(s, 5, 1, -1, jit);
     s.emit(6, 1, RecordKind::context_switch, 1);
     s.emit(10, 1, RecordKind::atomic, 1, jit, global_expedited_bit, membarrier_state_or);
+    if (already_registered) {
+        // t1 enters REGISTER_GLOBAL_EXPEDITED again: the mm is registered, it returns at once.
+        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(25, 1, RecordKind::kernel_entry, 1, jit);
+    }
     if (registered_on_cpu1) {
         s.emit({.time = sim::Cycles{30},
                 .cpu = 1,
@@ -626,6 +632,9 @@ TEST_CASE("causes: the registration race is recognised by its records", "[check]
     }
     SECTION("a stale runqueue with no registration returning there is something else") {
         CHECK(global_call_after_registration(false, false).cause == check::Cause::none);
+    }
+    SECTION("a REGISTER that found the mm registered and returned at once is not the race") {
+        CHECK(global_call_after_registration(true, false, true).cause == check::Cause::none);
     }
     SECTION("a CPU the call did read was not skipped for its runqueue") {
         CHECK(global_call_after_registration(true, true).cause == check::Cause::none);
