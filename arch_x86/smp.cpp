@@ -60,9 +60,9 @@ void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
             .other = target,
             .cost = d});
     // The IPI carries only its kind: the handler takes whatever the queue holds when it runs.
-    m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
-                         CALL_FUNCTION_VECTOR,
-                         static_cast<std::uint64_t>(m.smp_calls[static_cast<std::size_t>(id)].kind));
+    m.sim.send_interrupt(
+        target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency), CALL_FUNCTION_VECTOR,
+        static_cast<std::uint64_t>(m.smp_calls[static_cast<std::size_t>(id)].kind));
     m.sim.cpu(cpu).advance(d);
 }
 

@@ -1,4 +1,5 @@
 #include "cli/catalog.h"
+#include "cli/output_file.h"
 
 #include "check/counter_catalog.h"
 #include "kernel/cost_model.h"
@@ -60,7 +61,7 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& paths) {
         } else if (fs::exists(p, ec)) {
             files.push_back(p);
         } else {
-            throw std::runtime_error(p + ": no such file or directory");
+            throw UserError(p + ": no such file or directory");
         }
     }
     return files;

@@ -11,7 +11,7 @@ const scenario::Catalog& scenario_catalog();
 scenario::Scenario load_scenario(const std::string& path);
 
 /// Expands files and directories (recursively, sorted) into scenario files (*.toml).
-/// Throws std::runtime_error for a path that does not exist.
+/// Throws UserError for a path that does not exist.
 std::vector<std::string> expand_paths(const std::vector<std::string>& paths);
 
 } // namespace cli

@@ -1,4 +1,5 @@
 #include "cli/chrome_trace.h"
+#include "cli/output_file.h"
 
 #include <fmt/format.h>
 
@@ -138,15 +139,7 @@ void write_chrome_trace(const Timeline& tl, std::ostream& os) {
 }
 
 void write_chrome_trace_file(const Timeline& tl, const std::string& path) {
-    std::ofstream os(path, std::ios::binary);
-    if (!os) {
-        throw std::runtime_error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    }
-    write_chrome_trace(tl, os);
-    os.flush();
-    if (!os) {
-        throw std::runtime_error(fmt::format("{}: write failed", path));
-    }
+    write_output_file(path, [&tl](std::ostream& os) { write_chrome_trace(tl, os); });
 }
 
 } // namespace cli

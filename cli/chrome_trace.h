@@ -27,7 +27,7 @@ double trace_us(std::int64_t cycles, double ghz);
 
 void write_chrome_trace(const Timeline& tl, std::ostream& os);
 
-/// Writes the trace to `path` (throws std::runtime_error when it cannot).
+/// Writes the trace to `path` (throws UserError when it cannot).
 void write_chrome_trace_file(const Timeline& tl, const std::string& path);
 
 } // namespace cli

@@ -9,10 +9,15 @@
 #include "cli/diff.h"
 #include "cli/expectations.h"
 #include "cli/explain.h"
+<<<<<<< HEAD
 #include "cli/gen_command.h"
+=======
+#include "cli/fault_injection.h"
+>>>>>>> main
 #include "cli/json_report.h"
 #include "cli/junit.h"
 #include "cli/narrative.h"
+#include "cli/output_file.h"
 #include "cli/redundancy.h"
 #include "cli/report_table.h"
 #include "cli/svg_timeline.h"
@@ -22,6 +27,7 @@
 #include "run/bisect.h"
 #include "run/runner.h"
 #include "scenario/keys.h"
+#include "sim/panic.h"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -94,8 +100,9 @@ exit codes: 0 ok, 1 an expectation failed, 2 usage or scenario error (including 
 3 internal error
 )";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+/// A bad command line: a user error (exit 2).
+struct UsageError : UserError {
+    using UserError::UserError;
 };
 
 struct Io {
@@ -164,6 +171,22 @@ void check_policies(const scenario::Scenario& sc, const std::string& file,
 
 std::string first_line(const std::string& s) {
     return s.substr(0, s.find('\n'));
+}
+
+/// Prints why a run did not complete, after what the run printed on `out` (-v): an internal error
+/// (exit 3: our bug) or a run error (exit 2: a deadlock, a step the scenario cannot do, the
+/// watchdog). Returns the exit status the run calls for, exit_ok when it completed.
+int report_run_failure(const run::RunResult& r, const std::string& file, const Io& io) {
+    std::fflush(io.out);
+    if (!r.internal_error.empty()) {
+        fmt::print(io.err, "tlbsim: {}: {}: {}\n", file, r.policy, r.internal_error);
+        return exit_internal;
+    }
+    if (!r.error.empty()) {
+        fmt::print(io.err, "{}: {}: {}\n", file, r.policy, r.error);
+        return exit_usage;
+    }
+    return exit_ok;
 }
 
 // counters, costs, policies, explain -------------------------------------------------------------
@@ -436,10 +459,9 @@ int cmd_explain(const std::vector<std::string>& args, const Io& io) {
     run::RunOptions options = seed_options(vm, "explain");
     ExplainObserver explain(counter, sc.machine.cpus, sc.machine.ghz);
     options.observers.push_back(&explain);
-    const run::RunResult r = run::run_scenario(sc, policy, options);
-    if (!r.error.empty()) {
-        fmt::print(io.err, "{}: {}: {}\n", file, policy, r.error);
-        return exit_usage;
+    const run::RunResult r = run_scenario_checked(sc, policy, options);
+    if (const int status = report_run_failure(r, file, io); status != exit_ok) {
+        return status;
     }
     fmt::print(io.out, "{} = {} in {} under {} ({} record{})\n", counter,
                r.counters.value(counter).value_or(0), sc.name, policy, explain.lines().size(),
@@ -538,7 +560,7 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
                 timeline = std::make_unique<TimelineRecorder>(sc.machine.cpus);
                 o.observers.push_back(timeline.get());
             }
-            runs.push_back(run::run_scenario(sc, p, o));
+            runs.push_back(run_scenario_checked(sc, p, o));
             redundant_cycles.push_back(redundancy.cycles());
             if (timeline) {
                 const Timeline tl = timeline->build(runs.back(), l.file, sc.machine.ghz);
@@ -560,9 +582,8 @@ int cmd_run(const std::vector<std::string>& args, const Io& io) {
         for (std::size_t i = 0; i < runs.size(); ++i) {
             const auto& r = runs[i];
             RunInfo info{l.file, sc.machine.ghz, std::nullopt, redundant_cycles[i]};
-            if (!r.error.empty()) {
-                fmt::print(io.err, "{}: {}: {}\n", l.file, r.policy, r.error);
-                status = std::max(status, exit_usage);
+            if (const int failure = report_run_failure(r, l.file, io); failure != exit_ok) {
+                status = std::max(status, failure);
                 info.expectation_failures = std::vector<std::string>{};
                 doc["runs"].push_back(run_json(r, info));
                 continue;
@@ -658,7 +679,7 @@ int cmd_diff(const std::vector<std::string>& args, const Io& io) {
             run::RunOptions o = options;
             o.observers.push_back(&redundancy);
             results.push_back(std::make_unique<run::RunResult>(
-                run::run_scenario(l.sc, policies[static_cast<std::size_t>(k)], o)));
+                run_scenario_checked(l.sc, policies[static_cast<std::size_t>(k)], o)));
             cycles[k] = redundancy.cycles();
             doc["runs"].push_back(run_json(
                 *results.back(), RunInfo{l.file, l.sc.machine.ghz, std::nullopt, cycles[k]}));
@@ -670,10 +691,7 @@ int cmd_diff(const std::vector<std::string>& args, const Io& io) {
         p.redundant_cycles_a = cycles[0];
         p.redundant_cycles_b = cycles[1];
         for (const auto* r : {p.a, p.b}) {
-            if (!r->error.empty()) {
-                fmt::print(io.err, "{}: {}: {}\n", l.file, r->policy, r->error);
-                status = exit_usage;
-            }
+            status = std::max(status, report_run_failure(*r, l.file, io));
         }
         fmt::print(io.out, "{}\n", format_diff(p, per_cpu));
         std::fflush(io.out);
@@ -705,9 +723,137 @@ std::vector<std::string> check_policies_of(const scenario::Scenario& sc) {
     return out.empty() ? sc.policies : out;
 }
 
+/// What `check` has seen so far, for the summary, JUnit and JSON.
+struct CheckTally {
+    Json doc = json_document("check");
+    Json cases = Json::array();
+    std::vector<JunitCase> junit;
+    std::size_t passed = 0;
+    std::size_t failed = 0;
+    std::size_t errors = 0;          ///< scenario and run errors (exit 2)
+    std::size_t internal_errors = 0; ///< tlbsim's own failures (exit 3)
+
+    int status() const {
+        if (internal_errors > 0) {
+            return exit_internal;
+        }
+        if (errors > 0) {
+            return exit_usage;
+        }
+        return failed > 0 ? exit_expectation : exit_ok;
+    }
+};
+
+void check_load_error(const std::string& file, const std::string& message, CheckTally& t,
+                      const Io& io) {
+    fmt::print(io.out, "ERROR {}: {}\n", file, message);
+    ++t.failed;
+    ++t.errors;
+    t.junit.push_back({file, file, "load", 0, {}, message});
+    t.doc["errors"].push_back(error_json(file, message));
+    t.cases.push_back({{"scenario", nullptr},
+                       {"file", file},
+                       {"policy", nullptr},
+                       {"status", "error"},
+                       {"failures", Json::array()},
+                       {"error", message},
+                       {"run", nullptr}});
+}
+
+/// Runs one scenario under one policy and compares; fills the JUnit case and the JSON case.
+void check_run(const scenario::Scenario& sc, const std::string& file, const std::string& policy,
+               const ExpectationRules& rules, JunitCase& jc, Json& c, CheckTally& t) {
+    if (!run::resolve_policy(sc, policy)) {
+        jc.error = fmt::format("unknown policy \"{}\"", policy);
+        return;
+    }
+    RedundancyObserver redundancy(sc.machine.cpus);
+    run::RunOptions o;
+    o.observers.push_back(&redundancy);
+    const run::RunResult r = run_scenario_checked(sc, policy, o);
+    jc.seconds = r.wall_seconds;
+    if (!r.internal_error.empty()) {
+        jc.error = r.internal_error;
+        ++t.internal_errors;
+    } else if (!r.error.empty()) {
+        jc.error = r.error;
+    } else {
+        jc.failures = check_expectations(sc, r, rules);
+    }
+    c["run"] = t.doc["runs"].size();
+    t.doc["runs"].push_back(
+        run_json(r, RunInfo{file, sc.machine.ghz, jc.failures, redundancy.cycles()}));
+}
+
+/// Prints a case's verdict and counts it.
+void check_verdict(const std::string& file, const std::string& name, JunitCase& jc, Json& c,
+                   bool has_expect, CheckTally& t, const Io& io) {
+    if (!jc.error.empty()) {
+        fmt::print(io.out, "ERROR {} {} ({}): {}\n", name, jc.name, file, first_line(jc.error));
+        if (jc.error.find('\n') != std::string::npos) {
+            fmt::print(io.err, "{}: {}: {}\n", file, jc.name, jc.error);
+        }
+        ++t.failed;
+        ++t.errors;
+        c["status"] = "error";
+    } else if (!jc.failures.empty()) {
+        for (const auto& f : jc.failures) {
+            fmt::print(io.out, "FAIL {} {} ({}): {}\n", name, jc.name, file, f);
+        }
+        ++t.failed;
+        c["status"] = "fail";
+    } else {
+        fmt::print(io.out, "PASS {} {}{}\n", name, jc.name,
+                   has_expect ? "" : " (no [[expect]] blocks: no violation, step expect= only)");
+        ++t.passed;
+        c["status"] = "pass";
+    }
+    c["failures"] = jc.failures;
+    c["error"] = jc.error.empty() ? Json(nullptr) : Json(jc.error);
+    if (!c.contains("run")) {
+        c["run"] = nullptr;
+    }
+}
+
+void check_file(const std::string& file, const ExpectationRules& rules, CheckTally& t,
+                const Io& io) {
+    std::optional<scenario::Scenario> sc;
+    try {
+        sc = load_scenario(file);
+    } catch (const scenario::ScenarioError& e) {
+        check_load_error(file, e.what(), t, io);
+        std::fflush(io.out);
+        return;
+    }
+    for (const auto& policy : check_policies_of(*sc)) {
+        JunitCase jc{file, sc->name, policy, 0, {}, {}};
+        Json c;
+        c["scenario"] = sc->name;
+        c["file"] = file;
+        c["policy"] = policy;
+        check_run(*sc, file, policy, rules, jc, c, t);
+        check_verdict(file, sc->name, jc, c, !sc->expectations.empty(), t, io);
+        t.cases.push_back(std::move(c));
+        t.junit.push_back(std::move(jc));
+        std::fflush(io.out);
+    }
+}
+
+const char* const check_help = R"(
+Runs every scenario (directories recursively, sorted) under every policy its [[expect]] blocks
+name (a scenario without [[expect]]: its `policies`), prints PASS or each mismatch, then
+"N passed, N failed". A run fails when an expectation does not hold, and when it violates a
+property although no [[expect]] block for its policy states `violations`: nobody expected it.
+With --strict, a mechanism warning (K1-K5) fails too unless a block for the policy pins its
+warning.Kn counter. Exit 0 all passed, 1 a run failed, 2 a scenario or run error (deadlock),
+3 an internal error.
+)";
+
 int cmd_check(const std::vector<std::string>& args, const Io& io) {
-    po::options_description desc("tlbsim check FILE_OR_DIR... [--junit OUT] [--json OUT]");
-    desc.add_options()("help,h", "this help") //
+    po::options_description desc(
+        "tlbsim check FILE_OR_DIR... [--strict] [--junit OUT] [--json OUT]");
+    desc.add_options()("help,h", "this help")                                               //
+        ("strict", "mechanism warnings fail unless an [[expect]] block pins their counter") //
         ("junit", po::value<std::string>(),
          "write JUnit XML (one testcase per scenario x policy)") //
         ("json", po::value<std::string>(),
@@ -717,12 +863,7 @@ int cmd_check(const std::vector<std::string>& args, const Io& io) {
     pos.add("file", -1);
     const auto vm = parse(desc, pos, args);
     if (vm.count("help")) {
-        fmt::print(io.out, "{}", help_text(desc));
-        fmt::print(io.out, "\nRuns every scenario (directories recursively, sorted) under every "
-                           "policy its [[expect]] blocks name\n(a scenario without [[expect]]: "
-                           "its `policies`), prints PASS or each mismatch, then\n\"N passed, N "
-                           "failed\". Exit 0 all passed, 1 an expectation failed, 2 a scenario "
-                           "error.\n");
+        fmt::print(io.out, "{}{}", help_text(desc), check_help);
         return exit_ok;
     }
     if (!vm.count("file")) {
@@ -734,111 +875,24 @@ int cmd_check(const std::vector<std::string>& args, const Io& io) {
     if (files.empty()) {
         throw UsageError("check: no scenario files (*.toml) found");
     }
-    Json doc = json_document("check");
-    Json cases = Json::array();
-    std::vector<JunitCase> junit;
-    std::size_t passed = 0;
-    std::size_t failed = 0;
-    std::size_t errors = 0;
-    bool any_failure = false;
+    const ExpectationRules rules{.violations_must_be_expected = true,
+                                 .warnings_must_be_expected = vm.count("strict") > 0};
+    CheckTally t;
     for (const auto& file : files) {
-        std::optional<scenario::Scenario> sc;
-        try {
-            sc = load_scenario(file);
-        } catch (const scenario::ScenarioError& e) {
-            fmt::print(io.out, "ERROR {}: {}\n", file, e.what());
-            ++failed;
-            ++errors;
-            junit.push_back({file, file, "load", 0, {}, e.what()});
-            doc["errors"].push_back(error_json(file, e.what()));
-            cases.push_back({{"scenario", nullptr},
-                             {"file", file},
-                             {"policy", nullptr},
-                             {"status", "error"},
-                             {"failures", Json::array()},
-                             {"error", e.what()},
-                             {"run", nullptr}});
-            std::fflush(io.out);
-            continue;
-        }
-        const bool has_expect = !sc->expectations.empty();
-        for (const auto& policy : check_policies_of(*sc)) {
-            JunitCase jc{file, sc->name, policy, 0, {}, {}};
-            Json c;
-            c["scenario"] = sc->name;
-            c["file"] = file;
-            c["policy"] = policy;
-            if (!run::resolve_policy(*sc, policy)) {
-                jc.error = fmt::format("unknown policy \"{}\"", policy);
-            } else {
-                RedundancyObserver redundancy(sc->machine.cpus);
-                run::RunOptions o;
-                o.observers.push_back(&redundancy);
-                const run::RunResult r = run::run_scenario(*sc, policy, o);
-                jc.seconds = r.wall_seconds;
-                if (!r.error.empty()) {
-                    jc.error = r.error;
-                } else {
-                    jc.failures = check_expectations(*sc, r);
-                }
-                c["run"] = doc["runs"].size();
-                doc["runs"].push_back(
-                    run_json(r, RunInfo{file, sc->machine.ghz, jc.failures, redundancy.cycles()}));
-            }
-            if (!jc.error.empty()) {
-                fmt::print(io.out, "ERROR {} {}: {}\n", sc->name, policy, first_line(jc.error));
-                if (jc.error.find('\n') != std::string::npos) {
-                    fmt::print(io.err, "{}: {}: {}\n", file, policy, jc.error);
-                }
-                ++failed;
-                ++errors;
-                c["status"] = "error";
-            } else if (!jc.failures.empty()) {
-                for (const auto& f : jc.failures) {
-                    fmt::print(io.out, "FAIL {} {}: {}\n", sc->name, policy, f);
-                }
-                ++failed;
-                any_failure = true;
-                c["status"] = "fail";
-            } else {
-                fmt::print(io.out, "PASS {} {}{}\n", sc->name, policy,
-                           has_expect ? "" : " (no [[expect]] blocks: run and step expect= only)");
-                ++passed;
-                c["status"] = "pass";
-            }
-            c["failures"] = jc.failures;
-            c["error"] = jc.error.empty() ? Json(nullptr) : Json(jc.error);
-            if (!c.contains("run")) {
-                c["run"] = nullptr;
-            }
-            cases.push_back(std::move(c));
-            junit.push_back(std::move(jc));
-            std::fflush(io.out);
-        }
+        check_file(file, rules, t, io);
     }
-    fmt::print(io.out, "{} passed, {} failed\n", passed, failed);
+    fmt::print(io.out, "{} passed, {} failed\n", t.passed, t.failed);
     if (junit_out) {
-        std::ofstream os(*junit_out, std::ios::binary);
-        if (!os) {
-            throw std::runtime_error(
-                fmt::format("{}: cannot write ({})", *junit_out, std::strerror(errno)));
-        }
-        os << junit_xml(junit);
-        if (!os.flush()) {
-            throw std::runtime_error(fmt::format("{}: write failed", *junit_out));
-        }
+        write_output_file(*junit_out, [&t](std::ostream& os) { os << junit_xml(t.junit); });
     }
     if (json_out) {
-        doc["check"] = {{"passed", passed},
-                        {"failed", failed},
-                        {"errors", errors},
-                        {"cases", std::move(cases)}};
-        write_json_file(*json_out, doc);
+        t.doc["check"] = {{"passed", t.passed},
+                          {"failed", t.failed},
+                          {"errors", t.errors},
+                          {"cases", std::move(t.cases)}};
+        write_json_file(*json_out, t.doc);
     }
-    if (errors > 0) {
-        return exit_usage;
-    }
-    return any_failure ? exit_expectation : exit_ok;
+    return t.status();
 }
 
 int dispatch(std::vector<std::string> args, const Io& io) {
@@ -882,10 +936,14 @@ int run_command_line(const std::vector<std::string>& args, std::FILE* out, std::
         std::fflush(out);
         fmt::print(err, "tlbsim: {}\n", e.what());
         return exit_usage;
-    } catch (const std::runtime_error& e) {
+    } catch (const UserError& e) {
         std::fflush(out);
         fmt::print(err, "tlbsim: {}\n", e.what());
         return exit_usage;
+    } catch (const sim::InternalError& e) {
+        std::fflush(out);
+        fmt::print(err, "tlbsim: {}\n{}", e.headline(), e.dump());
+        return exit_internal;
     } catch (const std::exception& e) {
         std::fflush(out);
         fmt::print(err, "tlbsim: internal error: {}\n", e.what());

@@ -18,13 +18,63 @@ std::string show_set(const std::set<std::string>& s) {
     }
     return out + "]";
 }
+
+bool applies(const scenario::Expectation& e, const std::string& policy) {
+    return std::find(e.policies.begin(), e.policies.end(), policy) != e.policies.end();
+}
+
+/// Violations when no block for the policy states `violations`.
+void check_unexpected_violations(const scenario::Scenario& sc, const run::RunResult& result,
+                                 std::vector<std::string>& failures) {
+    for (const auto& e : sc.expectations) {
+        if (applies(e, result.policy) && e.violations) {
+            return; // stated: compared exactly below
+        }
+    }
+    if (!result.violations.empty()) {
+        const std::set<std::string> actual(result.violations.begin(), result.violations.end());
+        failures.push_back(fmt::format("violations: none expected (no [[expect]] block for {} "
+                                       "states `violations`), actual {}",
+                                       result.policy, show_set(actual)));
+    }
+}
+
+/// Mechanism warnings whose warning.Kn counter no block for the policy pins.
+void check_unexpected_warnings(const scenario::Scenario& sc, const run::RunResult& result,
+                               std::vector<std::string>& failures) {
+    for (const auto& d : result.counters.declared()) {
+        if (!d.name.starts_with("warning.")) {
+            continue;
+        }
+        const std::int64_t n = result.counters.value(d.name).value_or(0);
+        const bool pinned = std::any_of(
+            sc.expectations.begin(), sc.expectations.end(), [&](const scenario::Expectation& e) {
+                return applies(e, result.policy) &&
+                       std::any_of(e.counters.begin(), e.counters.end(),
+                                   [&](const auto& c) { return c.name == d.name; });
+            });
+        if (n > 0 && !pinned) {
+            failures.push_back(fmt::format("{} = {}: a mechanism warning no [[expect]] block for "
+                                           "{} pins (--strict)",
+                                           d.name, n, result.policy));
+        }
+    }
+}
+
 } // namespace
 
 std::vector<std::string> check_expectations(const scenario::Scenario& sc,
-                                            const run::RunResult& result) {
+                                            const run::RunResult& result,
+                                            const ExpectationRules& rules) {
     std::vector<std::string> failures = result.step_expect_failures;
+    if (rules.violations_must_be_expected) {
+        check_unexpected_violations(sc, result, failures);
+    }
+    if (rules.warnings_must_be_expected) {
+        check_unexpected_warnings(sc, result, failures);
+    }
     for (const auto& e : sc.expectations) {
-        if (std::find(e.policies.begin(), e.policies.end(), result.policy) == e.policies.end()) {
+        if (!applies(e, result.policy)) {
             continue;
         }
         for (const auto& c : e.counters) {

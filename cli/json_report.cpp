@@ -1,4 +1,5 @@
 #include "cli/json_report.h"
+#include "cli/output_file.h"
 
 #include <fmt/format.h>
 
@@ -30,6 +31,7 @@ Json run_json(const run::RunResult& r, const RunInfo& info) {
     j["ghz"] = info.ghz;
     j["cpus"] = r.counters.cpus();
     j["error"] = r.error.empty() ? Json(nullptr) : Json(r.error);
+    j["internal_error"] = r.internal_error.empty() ? Json(nullptr) : Json(r.internal_error);
     j["reached_max_cycles"] = r.reached_max_cycles;
     j["cycles"] = r.cycles;
     j["events"] = r.events;
@@ -94,15 +96,9 @@ Json error_json(const std::string& file, const std::string& message) {
 }
 
 void write_json_file(const std::string& path, const Json& doc) {
-    std::ofstream os(path, std::ios::binary);
-    if (!os) {
-        throw std::runtime_error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    }
-    os << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
-    os.flush();
-    if (!os) {
-        throw std::runtime_error(fmt::format("{}: write failed", path));
-    }
+    write_output_file(path, [&doc](std::ostream& os) {
+        os << doc.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+    });
 }
 
 } // namespace cli

@@ -37,7 +37,7 @@ Json json_document(std::string_view command);
 /// {"file": ..., "message": ...} for a scenario that could not be loaded or run at all.
 Json error_json(const std::string& file, const std::string& message);
 
-/// Writes `doc` (pretty-printed) to `path`; throws std::runtime_error when it cannot.
+/// Writes `doc` (pretty-printed) to `path`; throws UserError when it cannot.
 void write_json_file(const std::string& path, const Json& doc);
 
 /// The text of a membarrier result: the value, or the errno name.

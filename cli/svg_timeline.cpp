@@ -1,4 +1,5 @@
 #include "cli/svg_timeline.h"
+#include "cli/output_file.h"
 
 #include "cli/junit.h" // xml_escape
 
@@ -354,15 +355,7 @@ std::string render_svg(const Timeline& tl) {
 }
 
 void write_svg_file(const Timeline& tl, const std::string& path) {
-    std::ofstream os(path, std::ios::binary);
-    if (!os) {
-        throw std::runtime_error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    }
-    os << render_svg(tl);
-    os.flush();
-    if (!os) {
-        throw std::runtime_error(fmt::format("{}: write failed", path));
-    }
+    write_output_file(path, [&tl](std::ostream& os) { os << render_svg(tl); });
 }
 
 } // namespace cli

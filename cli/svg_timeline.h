@@ -14,7 +14,7 @@ namespace cli {
 
 std::string render_svg(const Timeline& tl);
 
-/// Writes the SVG to `path` (throws std::runtime_error when it cannot).
+/// Writes the SVG to `path` (throws UserError when it cannot).
 void write_svg_file(const Timeline& tl, const std::string& path);
 
 } // namespace cli

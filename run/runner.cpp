@@ -149,6 +149,138 @@ std::string deadlock_message(const World& w) {
     return "deadlock: blocked with nothing left that could wake them: " + names;
 }
 
+/// G-REF at the end: every remaining mm_count reference is held by the mm's users (one for all
+/// of them) or by a task borrowing it as active_mm (kernel threads, idle tasks, a task that
+/// exited its mm).
+void check_references_at_end(const World& w, check::GuaranteeChecker& checker) {
+    for (const auto& mm : w.ks.mms) {
+        if (mm->kind != kernel::MmKind::user || mm->freed) {
+            continue;
+        }
+        std::int64_t holders = mm->mm_users > 0 ? 1 : 0;
+        for (const auto& t : w.ks.tasks) {
+            holders += t->active_mm == mm.get() && (t->kthread || t->mm == nullptr) ? 1 : 0;
+        }
+        if (holders != mm->mm_count) {
+            checker.report_reference_leak(mm->id, mm->mm_count, holders);
+        }
+    }
+}
+
+/// Why a run that did not fail internally stopped early, or "" when it completed.
+std::string stop_reason(World& w, const sched::Scheduler& scheduler, sim::RunStatus status) {
+    if (!scheduler.run_error.empty()) {
+        return scheduler.run_error;
+    }
+    if (status == sim::RunStatus::out_of_events) {
+        return deadlock_message(w);
+    }
+    if (status == sim::RunStatus::no_progress) {
+        return "no progress: the watchdog stopped the run\n" + w.sim.dump_state();
+    }
+    return "";
+}
+
+/// The checker's verdicts and warnings into the counters and the result.
+void collect_verdicts(World& w, const check::Counters& ids, const check::GuaranteeChecker& checker,
+                      int cpus, RunResult& result) {
+    for (std::size_t p = 0; p < check::property_names.size(); ++p) {
+        std::int64_t total = 0;
+        for (int c = 0; c < cpus; ++c) {
+            const std::int64_t n = checker.count(static_cast<int>(p), c);
+            w.sim.counters().add(ids.violation[p], c, n);
+            total += n;
+        }
+        if (total > 0) {
+            result.violations.emplace_back(check::property_names[p]);
+        }
+    }
+    for (std::size_t k = 0; k < check::mechanism_names.size(); ++k) {
+        for (int c = 0; c < cpus; ++c) {
+            w.sim.counters().add(ids.warning[k], c, checker.warning_count(static_cast<int>(k), c));
+        }
+    }
+    result.violation_reports = checker.violations();
+    result.warnings = checker.warnings();
+    result.warning_count = checker.warning_count();
+}
+
+/// Runs the simulation. An internal error (our bug) ends it early: what was counted so far is
+/// kept and the error is reported in the result.
+sim::RunStatus run_simulation(World& w, RunResult& result) {
+    try {
+        return w.ks.live_tasks == 0 ? sim::RunStatus::finished : w.sim.run();
+    } catch (const sim::InternalError& e) {
+        result.internal_error = e.headline() + (e.dump().empty() ? "" : "\n" + e.dump());
+        return sim::RunStatus::max_cycles;
+    }
+}
+
+void add_injected(World& w, const scenario::Scenario& sc) {
+    w.synthesized_programs.reserve(sc.injects.size());
+    for (std::size_t i = 0; i < sc.injects.size(); ++i) {
+        const auto& inj = sc.injects[i];
+        if (inj.event == scenario::InjectEvent::interrupt) {
+            w.sim.send_interrupt(inj.cpu, -1, sim::Cycles{inj.at}, arch_x86::DEVICE_VECTOR, 0);
+            continue;
+        }
+        // A short-lived kernel thread created by a timer interrupt, like kswapd's reclaim flush.
+        scenario::Step st;
+        st.op = scenario::Op::flush_tlb;
+        st.process = inj.process;
+        st.pages = inj.pages;
+        st.freed_tables = inj.freed_tables;
+        st.path = inj.path;
+        st.loc = inj.loc;
+        w.synthesized_programs.push_back({st});
+        add_thread(w, fmt::format("kflush/{}", i), /*kthread=*/true, nullptr, inj.cpu,
+                   std::max<std::int64_t>(inj.at, 1), w.synthesized_programs.back(), -1);
+    }
+}
+
+void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knobs,
+               const RunOptions& options, RunResult& result) {
+    w.costs.override_costs(sc.machine.costs);
+    const check::Counters ids = check::declare_counters(w.sim.counters());
+    w.sim.counters().reset(sc.machine.cpus);
+    check::CountingObserver counting(w.sim.counters(), ids, sc.machine.cpus);
+    w.trace.add_observer(&counting);
+    check::GuaranteeChecker checker(sc.machine.cpus);
+    checker.set_rq_membarrier_state(knobs.membarrier_rq_state);
+    w.trace.add_observer(&checker);
+    for (auto* o : options.observers) {
+        w.trace.add_observer(o);
+    }
+
+    build_kernel_state(w, sc);
+    for (std::size_t i = 0; i < sc.threads.size(); ++i) {
+        const auto& th = sc.threads[i];
+        Mm* mm = th.kthread ? nullptr : w.ks.process_mm[static_cast<std::size_t>(th.process)];
+        add_thread(w, th.name, th.kthread, mm, th.cpu, th.start, th.program, static_cast<int>(i));
+    }
+    add_injected(w, sc);
+
+    arch_x86::Machine machine(w.sim, w.ks, w.trace, knobs, w.costs, sc.machine);
+    machine.set_state_dumper_into_sim();
+    sched::Scheduler scheduler(machine);
+    membarrier::Membarrier mb(scheduler);
+    w.trace.start(w.ks);
+    scheduler.boot();
+
+    const sim::RunStatus status = run_simulation(w, result);
+    if (result.internal_error.empty()) {
+        result.error = stop_reason(w, scheduler, status);
+        result.reached_max_cycles = status == sim::RunStatus::max_cycles;
+        if (status == sim::RunStatus::finished) {
+            check_references_at_end(w, checker);
+        }
+    }
+    collect_verdicts(w, ids, checker, sc.machine.cpus, result);
+    result.counters = w.sim.counters();
+    result.results = scheduler.label_results;
+    result.step_expect_failures = scheduler.step_expect_failures;
+}
+
 } // namespace
 
 RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_name,
@@ -170,99 +302,12 @@ RunResult run_scenario(const scenario::Scenario& sc, const std::string& policy_n
         cfg.max_cycles = sim::Cycles{*sc.machine.max_cycles};
     }
     World w(cfg);
-    w.costs.override_costs(sc.machine.costs);
-    const check::Counters ids = check::declare_counters(w.sim.counters());
-    w.sim.counters().reset(sc.machine.cpus);
-    check::CountingObserver counting(w.sim.counters(), ids, sc.machine.cpus);
-    w.trace.add_observer(&counting);
-    check::GuaranteeChecker checker(sc.machine.cpus);
-    checker.set_rq_membarrier_state(knobs->membarrier_rq_state);
-    w.trace.add_observer(&checker);
-    for (auto* o : options.observers) {
-        w.trace.add_observer(o);
+    try {
+        run_world(w, sc, *knobs, options, result);
+    } catch (const sim::InternalError& e) {
+        // Building the machine failed (a panic on the hub's stack, before any fiber ran).
+        result.internal_error = e.headline() + (e.dump().empty() ? "" : "\n" + e.dump());
     }
-
-    build_kernel_state(w, sc);
-    for (std::size_t i = 0; i < sc.threads.size(); ++i) {
-        const auto& th = sc.threads[i];
-        Mm* mm = th.kthread ? nullptr : w.ks.process_mm[static_cast<std::size_t>(th.process)];
-        add_thread(w, th.name, th.kthread, mm, th.cpu, th.start, th.program, static_cast<int>(i));
-    }
-    w.synthesized_programs.reserve(sc.injects.size());
-    for (std::size_t i = 0; i < sc.injects.size(); ++i) {
-        const auto& inj = sc.injects[i];
-        if (inj.event == scenario::InjectEvent::interrupt) {
-            w.sim.send_interrupt(inj.cpu, -1, sim::Cycles{inj.at}, arch_x86::DEVICE_VECTOR, 0);
-            continue;
-        }
-        // A short-lived kernel thread created by a timer interrupt, like kswapd's reclaim flush.
-        scenario::Step st;
-        st.op = scenario::Op::flush_tlb;
-        st.process = inj.process;
-        st.pages = inj.pages;
-        st.freed_tables = inj.freed_tables;
-        st.path = inj.path;
-        st.loc = inj.loc;
-        w.synthesized_programs.push_back({st});
-        add_thread(w, fmt::format("kflush/{}", i), /*kthread=*/true, nullptr, inj.cpu,
-                   std::max<std::int64_t>(inj.at, 1), w.synthesized_programs.back(), -1);
-    }
-
-    arch_x86::Machine machine(w.sim, w.ks, w.trace, *knobs, w.costs, sc.machine);
-    machine.set_state_dumper_into_sim();
-    sched::Scheduler scheduler(machine);
-    membarrier::Membarrier mb(scheduler);
-    w.trace.start(w.ks);
-    scheduler.boot();
-
-    const sim::RunStatus status = w.ks.live_tasks == 0 ? sim::RunStatus::finished : w.sim.run();
-    if (!scheduler.run_error.empty()) {
-        result.error = scheduler.run_error;
-    } else if (status == sim::RunStatus::out_of_events) {
-        result.error = deadlock_message(w);
-    } else if (status == sim::RunStatus::no_progress) {
-        result.error = "no progress: the watchdog stopped the run\n" + w.sim.dump_state();
-    }
-    result.reached_max_cycles = status == sim::RunStatus::max_cycles;
-    if (status == sim::RunStatus::finished) {
-        // G-REF at the end: every remaining mm_count reference is held by the mm's users (one
-        // for all of them) or by a task borrowing it as active_mm (kernel threads, idle tasks,
-        // a task that exited its mm).
-        for (const auto& mm : w.ks.mms) {
-            if (mm->kind != kernel::MmKind::user || mm->freed) {
-                continue;
-            }
-            std::int64_t holders = mm->mm_users > 0 ? 1 : 0;
-            for (const auto& t : w.ks.tasks) {
-                holders += t->active_mm == mm.get() && (t->kthread || t->mm == nullptr) ? 1 : 0;
-            }
-            if (holders != mm->mm_count) {
-                checker.report_reference_leak(mm->id, mm->mm_count, holders);
-            }
-        }
-    }
-    for (std::size_t p = 0; p < check::property_names.size(); ++p) {
-        std::int64_t total = 0;
-        for (int c = 0; c < sc.machine.cpus; ++c) {
-            const std::int64_t n = checker.count(static_cast<int>(p), c);
-            w.sim.counters().add(ids.violation[p], c, n);
-            total += n;
-        }
-        if (total > 0) {
-            result.violations.emplace_back(check::property_names[p]);
-        }
-    }
-    for (std::size_t k = 0; k < check::mechanism_names.size(); ++k) {
-        for (int c = 0; c < sc.machine.cpus; ++c) {
-            w.sim.counters().add(ids.warning[k], c, checker.warning_count(static_cast<int>(k), c));
-        }
-    }
-    result.violation_reports = checker.violations();
-    result.warnings = checker.warnings();
-    result.warning_count = checker.warning_count();
-    result.counters = w.sim.counters();
-    result.results = scheduler.label_results;
-    result.step_expect_failures = scheduler.step_expect_failures;
     result.cycles = w.sim.now().count();
     result.events = w.sim.events_processed();
     for (const auto& t : w.ks.tasks) {

@@ -34,6 +34,9 @@ struct RunResult {
     /// Empty when the run completed (every thread exited, or max_cycles); otherwise one line:
     /// a deadlock, a step the scenario cannot do, or the watchdog (with a state dump after it).
     std::string error;
+    /// Empty unless tlbsim itself failed (an internal error, exit status 3): its headline, a
+    /// newline and the state dump. The counters then hold what the run counted until then.
+    std::string internal_error;
     bool reached_max_cycles = false;
     sim::CounterRegistry counters;
     std::map<std::string, scenario::ResultValue> results; ///< labelled membarrier steps

@@ -2,6 +2,8 @@
 // docs/scenario-loader.md records the decisions taken where the contract is silent.
 
 #include "scenario/loader.h"
+
+#include "scenario/limits.h"
 #include "scenario/keys.h"
 
 #include "scenario/errno_names.h"
@@ -37,8 +39,6 @@ using detail::suggest_and_list;
 constexpr std::size_t kMaxFileSize = 16u * 1024u * 1024u;
 /// `repeat` nesting limit: bodies are nested Steps, and every consumer walks them recursively.
 constexpr std::size_t kMaxRepeatDepth = 64;
-
-constexpr int kMaxCpus = 4096;
 
 SourceLoc to_loc(const toml::source_position& p) {
     return {static_cast<int>(p.line), static_cast<int>(p.column)};
@@ -427,8 +427,15 @@ private:
         }
         const std::string subject =
             what.empty() ? std::string("must be") : fmt::format("{} must be", what);
-        if (hi == std::numeric_limits<std::int64_t>::max()) {
+        // Times and lengths are bounded by tlbsim's limit, not by their meaning: say so apart.
+        const bool unbounded = hi == std::numeric_limits<std::int64_t>::max() || hi == limits::cycles;
+        if (unbounded && v < lo) {
             fail(loc, path, fmt::format("{} >= {} (got {})", subject, lo, v));
+        }
+        if (hi == limits::cycles) {
+            fail(loc, path,
+                 fmt::format("{} at most 2^50 cycles, tlbsim's limit (got {}; docs/limits.md)",
+                             subject, v));
         }
         fail(loc, path, fmt::format("{} between {} and {} (got {})", subject, lo, hi, v));
     }
@@ -659,6 +666,7 @@ Scenario Loader::run() {
     load_injects(root);
     load_policies(root);
     load_expects(root);
+    limits::check_limits(sc_);
     return std::move(sc_);
 }
 
@@ -693,7 +701,8 @@ void Loader::load_machine(const Tbl& root) {
     if (cpus == nullptr) {
         missing(t, "cpus");
     }
-    m.cpus = static_cast<int>(get_int_range(*cpus->node, t.child("cpus"), 1, kMaxCpus));
+    m.cpus = static_cast<int>(get_int_range(*cpus->node, t.child("cpus"), 1, limits::cpus));
+    m.loc = t.loc;
 
     for (const Entry& e : t.entries) {
         const std::string path = t.child(e.key);
@@ -725,9 +734,9 @@ void Loader::load_machine(const Tbl& root) {
                                  did_you_mean(closest(v, {"poll", "halt"}))));
             }
         } else if (e.key == "timeslice") {
-            m.timeslice = get_int_range(n, path, 0);
+            m.timeslice = get_int_range(n, path, 0, limits::cycles);
         } else if (e.key == "max_cycles") {
-            m.max_cycles = get_int_range(n, path, 1);
+            m.max_cycles = get_int_range(n, path, 1, limits::cycles);
         } else if (e.key == "ghz") {
             double v = 0;
             if (const auto* i = n.as_integer()) {
@@ -781,7 +790,7 @@ void Loader::load_machine_costs(const toml::node& n, const std::string& path) {
         if (std::find(names.begin(), names.end(), e.key) == names.end()) {
             fail(e.key_loc, cp, "unknown cost" + suggest_and_list(closest(e.key, names), names));
         }
-        const std::int64_t v = get_int_range(*e.node, cp, 0);
+        const std::int64_t v = get_int_range(*e.node, cp, 0, limits::cycles);
         sc_.machine.costs[std::string(e.key)] = v;
         sc_.machine.cost_locs[std::string(e.key)] = node_loc(*e.node);
     }
@@ -1054,7 +1063,7 @@ Thread Loader::load_thread(const toml::table& table, const std::string& path, bo
     check_cpu(c, node_loc(*cpu->node), t.child("cpu"));
     th.cpu = static_cast<int>(c);
     if (const Entry* start = t.find("start")) {
-        th.start = get_int_range(*start->node, t.child("start"), 0);
+        th.start = get_int_range(*start->node, t.child("start"), 0, limits::cycles);
     }
     const Entry* program = t.find("program");
     if (program == nullptr) {
@@ -1283,6 +1292,9 @@ Loader::ParsedStep Loader::parse_step(const StepSrc& src, bool kthread, bool in_
     switch (info->op) {
     case Op::user:
     case Op::work:
+        st.n = step_int(src, args[0], "N");
+        check_range(st.n, 1, limits::cycles, arg_loc(0), src.path, "N");
+        break;
     case Op::repeat:
         st.n = step_int(src, args[0], "N");
         check_range(st.n, 1, std::numeric_limits<std::int64_t>::max(), arg_loc(0), src.path, "N");
@@ -1290,7 +1302,7 @@ Loader::ParsedStep Loader::parse_step(const StepSrc& src, bool kthread, bool in_
     case Op::syscall:
     case Op::sleep:
         st.n = step_int(src, args[0], "N");
-        check_range(st.n, 0, std::numeric_limits<std::int64_t>::max(), arg_loc(0), src.path, "N");
+        check_range(st.n, 0, limits::cycles, arg_loc(0), src.path, "N");
         break;
     case Op::migrate:
         st.n = step_int(src, args[0], "CPU");
@@ -1450,7 +1462,7 @@ void Loader::load_injects(const Tbl& root) {
         if (at == nullptr) {
             missing(t, "at");
         }
-        inj.at = get_int_range(*at->node, t.child("at"), 0);
+        inj.at = get_int_range(*at->node, t.child("at"), 0, limits::cycles);
         const Entry* cpu = t.find("cpu");
         if (cpu == nullptr) {
             missing(t, "cpu");
@@ -1656,13 +1668,8 @@ Scenario load_checked(std::string_view text, const std::string& file, const Cata
         throw;
     } catch (const std::bad_alloc&) {
         throw fail("file", "out of memory while loading");
-    } catch (const std::exception& e) {
-        std::string msg = e.what();
-        std::replace(msg.begin(), msg.end(), '\n', ' ');
-        throw fail("internal", msg);
-    } catch (...) {
-        throw fail("internal", "unexpected error");
     }
+    // Anything else is a bug of the loader: it propagates as an internal error (exit 3).
 }
 
 } // namespace

@@ -36,6 +36,7 @@ struct Machine {
     int jitter = 0;                             ///< percent, 0..100
     std::map<std::string, std::int64_t> costs;  ///< validated cost-model overrides
     std::map<std::string, SourceLoc> cost_locs; ///< where each override was written
+    SourceLoc loc;                              ///< the [machine] table
 
     bool is_online(int cpu) const;
 };

@@ -5,6 +5,8 @@
 #include <boost/context/detail/fcontext.hpp>
 
 #include <cstdlib>
+#include <exception>
+#include <utility>
 
 #if defined(TLBSIM_ASAN)
 #include <sanitizer/asan_interface.h>
@@ -48,12 +50,21 @@ struct FiberAccess {
         Fiber* f = tr->to;
         arrived(f->pool_, t);
         finish_switch(f->pool_, tr, nullptr);
-        f->body_.run();
-        f->finished_ = true;
-        Fiber* next = f->next();
-        SIM_ASSERT(next != f, "a finished fiber was chosen to run again");
+        Fiber* next = nullptr;
+        try {
+            f->body_.run();
+            f->finished_ = true;
+            next = f->next();
+            SIM_ASSERT(next != f, "a finished fiber was chosen to run again");
+        } catch (...) {
+            // An internal error unwound this fiber's stack to here: end the run at the hub,
+            // which rethrows it. The other fibers stay suspended and are released unwound.
+            f->finished_ = true;
+            f->pool_.failure_ = std::current_exception();
+            next = nullptr;
+        }
         f->switch_to(next, /*finishing=*/true);
-        SIM_ASSERT(false, "a finished fiber was resumed");
+        std::abort(); // a finished fiber is never resumed (switch_to refuses finished targets)
     }
 };
 
@@ -82,6 +93,9 @@ void Fiber::resume() {
 #if defined(TLBSIM_ASAN)
     __sanitizer_finish_switch_fiber(hub_fake, nullptr, nullptr);
 #endif
+    if (pool_.failure_) {
+        std::rethrow_exception(std::exchange(pool_.failure_, nullptr));
+    }
 }
 
 Fiber* Fiber::next() const {

@@ -8,11 +8,13 @@
 // save the jumper's context and ASan can be told about each stack switch.
 //
 // Rules for code that runs on a fiber:
-//  * no exceptions leave a fiber (errors are values or panics); none cross stacks;
+//  * no exception leaves a fiber: errors are values, and a panic (an InternalError) is caught at
+//    the fiber's base, which ends the run; resume() rethrows it on the hub's stack;
 //  * a fiber that is still suspended when its simulation ends is released without unwinding, so
 //    keep state in simulation objects, not in heap-owning locals across a suspension point.
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -35,7 +37,7 @@ public:
     Fiber& operator=(const Fiber&) = delete;
 
     /// From the hub: runs the fiber (and whatever the dispatcher chains after it) until control
-    /// comes back to the hub.
+    /// comes back to the hub. Rethrows an exception that ended a fiber meanwhile.
     void resume();
     /// From inside the fiber: to whatever the dispatcher names next (the hub without one).
     void yield();
@@ -92,6 +94,8 @@ private:
         Fiber* to;
     };
     Transfer transfer_{};
+    /// An exception that ended a fiber (a panic), on its way to the hub.
+    std::exception_ptr failure_;
     Dispatcher dispatcher_ = nullptr;
     void* dispatch_context_ = nullptr;
     void* hub_fctx_ = nullptr; // the hub's saved context while fibers run

@@ -1,24 +1,34 @@
 #include "sim/panic.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace sim {
 
 namespace {
 // The only mutable static in the engine: a panic is reached from deep inside model code, which
 // has no handle to report through. It holds a dump callback, never simulation state.
 thread_local std::function<std::string()> g_dump;
+
+std::string headline_of(const std::string& what, const char* file, int line) {
+    return fmt::format("internal error at {}:{}: {}", file, line, what);
+}
 } // namespace
 
+InternalError::InternalError(const std::string& what, const char* file, int line, std::string dump)
+    : std::logic_error(headline_of(what, file, line)), headline_(headline_of(what, file, line)),
+      dump_(std::move(dump)) {}
+
 void panic(const std::string& what, const char* file, int line) {
-    std::fprintf(stderr, "tlbsim: internal error at %s:%d: %s\n", file, line, what.c_str());
+    // The dump callback may itself fail on a broken state: then the error goes without it.
+    std::string dump;
     if (g_dump) {
-        const std::string dump = g_dump();
-        std::fprintf(stderr, "%s\n", dump.c_str());
+        auto dumper = std::move(g_dump);
+        try {
+            dump = dumper();
+        } catch (const std::exception& e) {
+            dump = fmt::format("(state dump failed: {})", e.what());
+        }
+        g_dump = std::move(dumper);
     }
-    std::fflush(stderr);
-    std::_Exit(3); // DESIGN.md exit codes: 3 = internal error
+    throw InternalError(what, file, line, std::move(dump));
 }
 
 PanicContext::PanicContext(std::function<std::string()> dump) : previous_(std::move(g_dump)) {

@@ -1,19 +1,36 @@
 #pragma once
-// Internal invariant failures: our bug, not the user's. They print the condition, the message and
-// the context the simulation registered (time, CPU states) and exit with status 3. User errors
-// never come here.
+// Internal invariant failures: our bug, not the user's. panic() throws InternalError, carrying
+// the condition, the message and the context the simulation registered (time, CPU states). A
+// panic on a fiber unwinds that fiber's stack to its base and ends the run (fiber.h); the run
+// reports it and the command exits with status 3. User errors never come here.
 
 #include <fmt/format.h>
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace sim {
 
-/// Prints `what` and the registered context dump to stderr, then exits with status 3.
+/// An internal error: what failed, where, and the state dump registered when it failed. A
+/// logic_error, never a runtime_error: the command line maps runtime errors to user errors.
+class InternalError : public std::logic_error {
+public:
+    InternalError(const std::string& what, const char* file, int line, std::string dump);
+    /// "internal error at FILE:LINE: WHAT"
+    const std::string& headline() const { return headline_; }
+    /// The state dump (empty outside a simulation).
+    const std::string& dump() const { return dump_; }
+
+private:
+    std::string headline_;
+    std::string dump_;
+};
+
+/// Throws InternalError for `what`, with the registered context dump.
 [[noreturn]] void panic(const std::string& what, const char* file, int line);
 
-/// While alive, makes panic() also print `dump()`: the simulation registers one that prints the
+/// While alive, makes panic() also capture `dump()`: the simulation registers one that prints the
 /// simulated time and every CPU's state.
 class PanicContext {
 public:

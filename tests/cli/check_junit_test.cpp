@@ -84,7 +84,9 @@ TEST_CASE("check: a failed expectation prints expected and actual and exits 1", 
     INFO(c.out << c.err);
     CHECK(c.code == cli::exit_expectation);
     CHECK(last_line(c.out) == "3 passed, 1 failed");
-    CHECK(c.out.find("FAIL busy v5.10: expect[1]: counter ser.redundant: expected 99, actual 1") !=
+    // FAIL lines name the scenario, the policy and the file.
+    CHECK(c.out.find("FAIL busy v5.10 (" + dir.file("s/wrong.toml") +
+                     "): expect[1]: counter ser.redundant: expected 99, actual 1") !=
           std::string::npos);
     CHECK(c.out.find("PASS busy rfc-v2") != std::string::npos);
     const XmlNode root = parse_xml(read_file(dir.file("j.xml")));
@@ -104,7 +106,8 @@ TEST_CASE("check: a deadlock or a load error is a scenario error, exit 2", "[cli
     INFO(c.out << c.err);
     CHECK(c.code == cli::exit_usage);
     CHECK(last_line(c.out) == "2 passed, 2 failed");
-    CHECK(c.out.find("ERROR deadlock v5.10: deadlock") != std::string::npos);
+    CHECK(c.out.find("ERROR deadlock v5.10 (" + dir.file("s/d.toml") + "): deadlock") !=
+          std::string::npos);
     CHECK(c.out.find("ERROR " + dir.file("s/e.toml") + ": " + dir.file("s/e.toml") +
                      ":2:1: machine.cpu_count: unknown key") != std::string::npos);
     const XmlNode root = parse_xml(read_file(dir.file("j.xml")));

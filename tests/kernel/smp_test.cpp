@@ -97,7 +97,8 @@ TEST_CASE("a call queued while the handler runs gets an IPI of its own", "[smp]"
     // (t=10675) and before it acks it (t=10745): the list is empty again, so b raises an IPI to
     // cpu2 (sent t=11127, after the one to cpu0). The first handler runs only what it took; the
     // second IPI finds b's call (handler t=13027, ack t=13097). Before llist_del_all was modelled
-    // the first handler also ran b's call and b's IPI then found an empty queue (an internal error).
+    // the first handler also ran b's call and b's IPI then found an empty queue (an internal
+    // error).
     const auto r = test::run(two_senders(6652));
     CHECK(c(r, "cpu2.ipi.received") == 2);
     CHECK(c(r, "cpu1.ipi.membarrier") == 2); // to cpu0 and cpu2
@@ -122,8 +123,8 @@ TEST_CASE("an IPI whose calls the idle loop already ran finds the queue empty", 
     CHECK(c(r, "ipi.tlb") == 4);
     CHECK(c(r, "ipi.received") == c(r, "ipi.sent"));
 
-    // With s signalling 1,000 cycles later the IPIs reach the polling CPUs first: their handlers run
-    // the flush, and nothing is left for the idle loop.
+    // With s signalling 1,000 cycles later the IPIs reach the polling CPUs first: their handlers
+    // run the flush, and nothing is left for the idle loop.
     const auto later = test::run(idle_flush_races_ipi(7000));
     CHECK(c(later, "ipi.empty") == 0);
     CHECK(c(later, "ipi.tlb") == 4);

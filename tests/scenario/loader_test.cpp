@@ -1,6 +1,7 @@
 // Tests of the strict scenario loader (../shared/docs/SCENARIO-FORMAT.md).
 
 #include "scenario/loader.h"
+#include "scenario/limits.h"
 
 #include <catch2/catch.hpp>
 
@@ -851,5 +852,65 @@ SCENARIO("malformed input never crashes and always gives one line") {
                 check(sub);
             }
         }
+    }
+}
+
+SCENARIO("limits: what a scenario may ask of the simulator (docs/limits.md)") {
+    // One time or length: 2^50 cycles.
+    CHECK(error_of(thread_with("[\"user 1125899906842625\"]")) ==
+          "seed.toml:11:18: thread[0].program[0]: N must be at most 2^50 cycles, tlbsim's limit "
+          "(got 1125899906842625; docs/limits.md)");
+    CHECK_NOTHROW(load(thread_with("[\"user 1125899906842624\"]")));
+    CHECK(error_of("[machine]\ncpus = 1\nmax_cycles = 1125899906842625\n") ==
+          "seed.toml:3:14: machine.max_cycles: must be at most 2^50 cycles, tlbsim's limit (got "
+          "1125899906842625; docs/limits.md)");
+    // A thread's program after repeat expansion: 2 x 2^49 + 1 cycles.
+    CHECK(error_of(thread_with("[\"repeat 2\", \"user 562949953421312\", \"end\", \"user 1\"]")) ==
+          "seed.toml:7:1: thread[0] (t): its program spans more than 2^50 cycles after repeat "
+          "expansion (set max_cycles for a workload meant to outlast the run; docs/limits.md)");
+    CHECK_NOTHROW(load(thread_with("[\"repeat 2\", \"user 562949953421312\", \"end\"]")));
+    // ... which max_cycles allows (4 x 10^15 cycles, 4 x 10^9 steps): the run stops first.
+    const std::string forever =
+        "[machine]\ncpus = 2\nmax_cycles = 1000000\n\n[[process]]\nname = \"p\"\n" +
+        thread_with("[\"repeat 4000000000\", \"user 1000000\", \"end\"]").substr(kBase.size());
+    CHECK_NOTHROW(load(forever));
+    // Steps after expansion: 10^9, every thread together (two threads of 6 x 10^8).
+    const std::string big = R"([machine]
+cpus = 2
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["repeat 600000000", "user 1", "end"]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["repeat 600000000", "user 1", "end"]
+)";
+    CHECK(error_of(big) == "seed.toml:13:1: b (thread): with it the scenario's programs execute "
+                           "more than 1000000000 steps after repeat expansion (docs/limits.md)");
+    // With max_cycles = 10^8 the two CPUs execute at most 2 x 10^8 steps.
+    CHECK_NOTHROW(
+        load(std::string(big).replace(big.find("cpus = 2"), 8, "cpus = 2\nmax_cycles = 100000000")));
+    // Host memory: 16 KiB per task (two idle tasks here) and 32 KiB per CPU.
+    CHECK(scenario::limits::estimated_memory(load(kBase)) == 2 * (16 + 32) * 1024);
+    // 4,096 CPUs and 1,100,000 threads: 1,104,096 tasks x 16 KiB + 4,096 x 32 KiB > 16 GiB. (No
+    // file under the 16 MiB file limit holds that many threads; a generated Scenario can.)
+    Scenario many = load(kBase);
+    many.machine.cpus = 4096;
+    many.threads.resize(1'100'000);
+    try {
+        scenario::limits::check_limits(many);
+        FAIL("1.1 million threads passed the memory limit");
+    } catch (const ScenarioError& e) {
+        CHECK(std::string(e.what()) == "seed.toml:1:1: machine: 4096 CPUs and 1100000 threads "
+                                       "need about 17379 MiB of host memory; the limit is 16384 "
+                                       "MiB (docs/limits.md)");
     }
 }

@@ -3,6 +3,8 @@
 
 #include "fake_model.h"
 
+#include "sim/panic.h"
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -533,5 +535,47 @@ TEST_CASE("processor: jittered() draws from the CPU's own stream", "[sim][proces
             CHECK(v >= 500);
             CHECK(v <= 1500);
         }
+    }
+}
+
+TEST_CASE("processor: a panic on a fiber unwinds that fiber and ends the run with the error",
+          "[sim][processor][panic]") {
+    FakeModel m(config(2));
+    bool unwound = false;
+    struct Guard {
+        bool& flag;
+        ~Guard() { flag = true; }
+    };
+    bool other_resumed = false;
+    m.start(0, [&] {
+        Guard g{unwound};
+        m.cpu(0).advance(Cycles{10});
+        SIM_ASSERT(m.now() != 10, "forced at t={}", m.now());
+    });
+    m.start(1, [&] {
+        m.cpu(1).advance(Cycles{20}); // still suspended here when cpu0 panics at t=10
+        other_resumed = true;
+    });
+    try {
+        m.sim.run();
+        FAIL("the run did not rethrow the panic");
+    } catch (const sim::InternalError& e) {
+        CHECK(std::string(e.headline()).find("assertion `m.now() != 10` failed: forced at t=10") !=
+              std::string::npos);
+        CHECK(e.dump().find("state at t=10") == 0); // the simulation's dump, taken at the panic
+    }
+    CHECK(unwound);        // the panicking fiber's frames were destroyed
+    CHECK(!other_resumed); // the run ended at the panic
+    CHECK(m.now() == 10);
+}
+
+TEST_CASE("panic outside a simulation throws without a dump", "[sim][panic]") {
+    try {
+        sim::panic("no simulation", "here.cpp", 7);
+        FAIL("panic returned");
+    } catch (const sim::InternalError& e) {
+        CHECK(e.headline() == "internal error at here.cpp:7: no simulation");
+        CHECK(e.dump().empty());
+        CHECK(dynamic_cast<const std::runtime_error*>(&e) == nullptr); // never a user error
     }
 }
