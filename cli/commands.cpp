@@ -9,11 +9,8 @@
 #include "cli/diff.h"
 #include "cli/expectations.h"
 #include "cli/explain.h"
-<<<<<<< HEAD
-#include "cli/gen_command.h"
-=======
 #include "cli/fault_injection.h"
->>>>>>> main
+#include "cli/gen_command.h"
 #include "cli/json_report.h"
 #include "cli/junit.h"
 #include "cli/narrative.h"
