@@ -2,13 +2,13 @@
 
 #include "cli/catalog.h"
 #include "cli/commands.h"
+#include "cli/output_file.h"
 #include "gen/generator.h"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -43,8 +43,8 @@ gen::GenParams params_of(const po::variables_map& vm) {
     const std::string profile = vm["profile"].as<std::string>();
     const auto named = gen::profile_named(profile);
     if (!named) {
-        throw std::runtime_error(fmt::format("gen: unknown profile \"{}\" (expected one of: {})",
-                                             profile, fmt::join(gen::profile_names(), ", ")));
+        throw UserError(fmt::format("gen: unknown profile \"{}\" (expected one of: {})", profile,
+                                    fmt::join(gen::profile_names(), ", ")));
     }
     p.profile = *named;
     p.cpus = vm["cpus"].as<int>();
@@ -55,18 +55,9 @@ gen::GenParams params_of(const po::variables_map& vm) {
     p.efi = vm.count("efi") > 0;
     p.seed = vm["seed"].as<std::uint64_t>();
     if (const std::string why = gen::check_params(p); !why.empty()) {
-        throw std::runtime_error("gen: " + why);
+        throw UserError("gen: " + why);
     }
     return p;
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream f(path, std::ios::binary);
-    f << text;
-    f.close();
-    if (!f) {
-        throw std::runtime_error(fmt::format("gen: cannot write {}", path));
-    }
 }
 
 } // namespace
@@ -94,7 +85,7 @@ int gen_command(const std::vector<std::string>& args, std::FILE* out, std::FILE*
         return exit_internal;
     }
     if (vm.count("output")) {
-        write_file(file, text);
+        write_output_file(file, [&](std::ostream& os) { os << text; });
     } else {
         fmt::print(out, "{}", text);
     }

@@ -7,7 +7,7 @@
 
 namespace cli {
 
-/// Runs `tlbsim gen ARGS...`. Returns the exit code; throws std::runtime_error (or a
+/// Runs `tlbsim gen ARGS...`. Returns the exit code; throws UserError (or a
 /// boost::program_options error) for a usage error.
 int gen_command(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 

@@ -76,6 +76,11 @@ std::string check_params(const GenParams& p) {
                            "a thread",
                            p.processes, p.threads);
     }
+    if (p.profile == Profile::jit && p.processes > 0 && p.processes < 3) {
+        return fmt::format("--processes must be 0 or at least 3 with --profile jit (jit, pe and "
+                           "the mappers; got {})",
+                           p.processes);
+    }
     if (p.kthreads < -1 || p.kthreads > max_threads) {
         return fmt::format("--kthreads must be in 0..{} (got {})", max_threads, p.kthreads);
     }

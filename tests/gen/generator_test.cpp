@@ -190,6 +190,11 @@ TEST_CASE("gen: parameters out of range are usage errors", "[gen]") {
           "--processes (3) must not exceed --threads (2): every process has a thread");
     p = mix(4, 0, 0);
     CHECK(gen::check_params(p) == "--steps must be in 1..1000 (got 0)");
+    p = mix(4, 0);
+    p.profile = gen::Profile::jit;
+    p.processes = 2;
+    CHECK(gen::check_params(p) == "--processes must be 0 or at least 3 with --profile jit (jit, "
+                                  "pe and the mappers; got 2)");
 }
 
 TEST_CASE("tlbsim gen writes the file, validates its options", "[gen][cli]") {
@@ -218,4 +223,7 @@ TEST_CASE("tlbsim gen writes the file, validates its options", "[gen][cli]") {
     CHECK(profile.code == cli::exit_usage);
     CHECK(profile.err == "tlbsim: gen: unknown profile \"jitt\" (expected one of: mix, jit)\n");
     CHECK(tlbsim({"gen", "--help"}).code == cli::exit_ok);
+    const Captured unwritable = tlbsim({"gen", "-o", "/nonexistent-dir/g.toml"});
+    CHECK(unwritable.code == cli::exit_usage);
+    CHECK(unwritable.err.rfind("tlbsim: /nonexistent-dir/g.toml: cannot write", 0) == 0);
 }
