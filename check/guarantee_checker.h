@@ -39,9 +39,15 @@ enum class Cause : std::uint8_t {
                            ///< refresh missed it (it was lazily on the mm, not running it)
     cleared_lazy_cpu,      ///< ... membarrier_update_current_mm(NULL) cleared it while the CPU
                            ///< stayed lazily on the mm (exit_mm, kthread_unuse_mm)
+    use_mm_lazy_cpu,       ///< ... a kernel thread took the mm with kthread_use_mm, which left
+                           ///< the runqueue alone (v5.10), and the CPU stayed on the mm
 };
-inline constexpr std::array<std::string_view, 5> cause_names = {
-    "none", "kthread_use_mm", "registration_race", "registration_lazy_cpu", "cleared_lazy_cpu"};
+inline constexpr std::array<std::string_view, 6> cause_names = {"none",
+                                                                "kthread_use_mm",
+                                                                "registration_race",
+                                                                "registration_lazy_cpu",
+                                                                "cleared_lazy_cpu",
+                                                                "use_mm_lazy_cpu"};
 inline std::string_view cause_name(Cause c) {
     return cause_names[static_cast<std::size_t>(c)];
 }
@@ -156,6 +162,9 @@ private:
         std::uint64_t visible_seq = 0; ///< when visible_mm last changed
         std::uint64_t use_mm_seq = 0;
         std::int64_t use_mm_time = 0;
+        std::uint64_t last_use_mm_seq = 0; ///< this CPU's last kthread_use_mm tsk->mm store ...
+        int last_use_mm = -1;              ///< ... and its mm
+        std::int64_t last_use_mm_time = 0;
         StaleRegistration stale;
         RqWrite rq_write;
         std::uint64_t state_or_seq = 0; ///< this CPU's last atomic_or of an mm's membarrier_state

@@ -33,6 +33,11 @@ void GuaranteeChecker::track_causes(const Record& r) {
         st.use_mm_seq = by_use_mm ? r.seq : 0;
         st.use_mm_time = r.time.count();
     }
+    if (r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm) {
+        st.last_use_mm_seq = r.seq;
+        st.last_use_mm = r.mm;
+        st.last_use_mm_time = r.time.count();
+    }
     if (r.kind == RecordKind::rq_membarrier_state) {
         st.rq_write.seq = r.seq;
         st.rq_write.mm = r.mm;
@@ -84,6 +89,11 @@ Cause GuaranteeChecker::stale_rq_cause(const Call& k, int cpu) const {
     }
     if (st.rq_write.cleared) {
         return st.rq_write.from_mm == k.mm ? Cause::cleared_lazy_cpu : Cause::none;
+    }
+    // A kernel thread took k.mm after the runqueue's last write, which was not k.mm's state:
+    // kthread_use_mm did not copy it, and the CPU has stayed on k.mm since.
+    if (st.last_use_mm == k.mm && st.last_use_mm_seq > st.rq_write.seq && st.rq_write.mm != k.mm) {
+        return Cause::use_mm_lazy_cpu;
     }
     // Last written with k.mm's state, or never (the switches into k.mm found it equal), before
     // k.mm registered for GLOBAL_EXPEDITED, and the CPU switched into k.mm only after that,
@@ -140,6 +150,13 @@ std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu)
                            "(prev->active_mm == next->mm), {}",
                            kernel::fn_name(st.rq_write.site), cpu, st.rq_write.time, cpu, mm, mm,
                            skipped);
+    case Cause::use_mm_lazy_cpu:
+        return fmt::format("cause: kthread_use_mm left the runqueue behind: a kernel thread took "
+                           "mm {} on cpu{} at t={} without writing rq->membarrier_state (no "
+                           "membarrier_update_current_mm), and the CPU has stayed on {} since; "
+                           "switching into {} from there skips membarrier_switch_mm "
+                           "(prev->active_mm == next->mm), {}",
+                           mm, cpu, st.last_use_mm_time, mm, mm, skipped);
     case Cause::none:
         break;
     }

@@ -733,3 +733,34 @@ TEST_CASE("causes: a runqueue left stale on a lazy CPU, by a registration or a c
                                    0) == 0);
     }
 }
+
+TEST_CASE("causes: kthread_use_mm that leaves the runqueue behind", "[check]") {
+    // cpu1's runqueue is never written; k takes jit with kthread_use_mm (no runqueue write, as in
+    // v5.10), lets it go (lazily on jit), and t1 of jit follows without a write either.
+    auto run = [](bool runqueue_copied) {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, -1); // idle -> k
+        use_mm_on_cpu1(s, 10);
+        if (runqueue_copied) { // v5.11+: membarrier_update_current_mm(jit)
+            s.emit(11, 1, RecordKind::rq_membarrier_state, kthread_k, jit, 0);
+        }
+        s.emit(20, 1, RecordKind::task_mm_store, kthread_k, -1, jit); // kthread_unuse_mm
+        s.emit(25, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+        switch_rq_curr(s, 30, 1, -1, jit); // k -> t1: no write
+        s.emit(31, 1, RecordKind::context_switch, 1);
+        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
+        s.emit(100, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+        REQUIRE(s.checker.violations().size() == 1);
+        return s.checker.violations()[0];
+    };
+    const check::Violation v = run(false);
+    CHECK(v.cause == check::Cause::use_mm_lazy_cpu);
+    CHECK(v.chain.back().rfind("cause: kthread_use_mm left the runqueue behind: a kernel thread "
+                               "took mm jit on cpu1 at t=10",
+                               0) == 0);
+    // When kthread_use_mm copied jit's state, the registration after it is what missed cpu1.
+    CHECK(run(true).cause == check::Cause::registration_lazy_cpu);
+}

@@ -69,4 +69,8 @@ TEST_CASE("causes: the stress suite's findings are recognised on their scenarios
     }
     // v5.10 does not clear the runqueue in exit_mm.
     CHECK(run_history("stress/cleared-lazy-cpu.toml", "v5.10").violations.empty());
+    CHECK(causes(run_history("stress/use-mm-lazy-cpu.toml", "v5.10"), "G-MB") ==
+          std::vector{check::Cause::use_mm_lazy_cpu});
+    CHECK(causes(run_history("stress/use-mm-lazy-cpu.toml", "mainline"), "G-MB") ==
+          std::vector{check::Cause::cleared_lazy_cpu});
 }
