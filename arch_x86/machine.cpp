@@ -171,7 +171,8 @@ std::string Machine::dump() const {
         s += mm_line(*mm);
     }
     for (const auto& t : ks.tasks) {
-        if (t->state == kernel::TaskState::interruptible) {
+        if (t->state == kernel::TaskState::interruptible ||
+            t->state == kernel::TaskState::uninterruptible) {
             s += fmt::format("  task {} blocked on cpu{}\n", t->name, t->cpu);
         }
     }

@@ -336,7 +336,11 @@ void Scheduler::resched_curr(int cpu, int target) {
 void Scheduler::try_to_wake_up(int cpu, Task* p) {
     KFrame frame(m, cpu, Fn::try_to_wake_up);
     m.atomic(cpu, AtomicOp::pi_lock);
-    if (p->state != TaskState::interruptible) {
+    // wake_up_process() wakes TASK_NORMAL: interruptible and uninterruptible sleepers alike.
+    const auto blocked = [](const Task* t) {
+        return t->state == TaskState::interruptible || t->state == TaskState::uninterruptible;
+    };
+    if (!blocked(p)) {
         return;
     }
     m.step(cpu, Cost::try_to_wake_up);
@@ -344,7 +348,7 @@ void Scheduler::try_to_wake_up(int cpu, Task* p) {
     // LLC: the waker locks it directly). tlbsim's locks do not exclude, so the decision is made
     // at one instant after it, as __schedule makes its own (the kernel re-checks under the lock).
     m.atomic(cpu, AtomicOp::rq_lock);
-    if (p->state != TaskState::interruptible) {
+    if (!blocked(p)) {
         return; // another waker came first
     }
     if (p->on_rq) {
