@@ -2,6 +2,7 @@
 
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
+#include "kernel/invariants.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
 
@@ -58,10 +59,12 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     KFrame frame(s.m, cpu, Fn::mmput);
     // atomic_dec_and_test(): the value this CPU's decrement produced decides, not a later read.
     const std::int64_t users = --mm->mm_users;
+    kernel::enforce(kernel::Invariant::mm_refcounts, kernel::check_mm_refcounts(*mm));
     s.m.atomic(cpu, AtomicOp::mmput, mm, users);
     if (users > 0) {
         return;
     }
+    mm->users_gone = true; // mmget_not_zero() fails from here on
     // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm
     // with freed_tables: the exiting CPU (lazy on mm) switches to init_mm, and every other CPU
     // still lazily on it gets the IPI and does the same.
@@ -87,6 +90,7 @@ void do_exit(Scheduler& s, Task& t) {
     }
     --s.m.ks.live_tasks;
     // exit_notify() -> release_task() -> __exit_signal(): a de_thread() waiting for this sibling.
+    t.released = true;
     if (Task* waiter = t.exec_waiter; waiter != nullptr && --waiter->notify_count == 0) {
         s.try_to_wake_up(cpu, waiter);
     }
@@ -101,27 +105,38 @@ void do_exit(Scheduler& s, Task& t) {
 
 namespace {
 
+/// The other threads of t's process still in its thread group.
+std::vector<Task*> other_threads(Scheduler& s, const Task& t) {
+    std::vector<Task*> out;
+    for (const auto& u : s.m.ks.tasks) {
+        if (u.get() != &t && !u->kthread && u->process_mm == t.process_mm && !u->released &&
+            u->state != TaskState::dead && u->state != TaskState::new_task) {
+            out.push_back(u.get());
+        }
+    }
+    return out;
+}
+
 /// de_thread(): SIGKILL every other thread of the process and wait until they have exited.
 void de_thread(Scheduler& s, Task& t) {
     const int cpu = t.cpu;
     KFrame frame(s.m, cpu, Fn::de_thread);
-    std::vector<Task*> siblings;
-    for (const auto& u : s.m.ks.tasks) {
-        if (u.get() != &t && !u->kthread && u->process_mm == t.process_mm &&
-            u->state != TaskState::dead && u->state != TaskState::new_task) {
-            siblings.push_back(u.get());
-        }
+    if (other_threads(s, t).empty()) {
+        return; // thread_group_empty(), checked before the lock
     }
-    if (siblings.empty()) {
-        return;
-    }
+    // spin_lock_irq(&sighand->siglock). zap_other_threads() counts and signals the others under
+    // it, and a sibling leaves the group (__exit_signal) under it too, so the count is exact:
+    // tlbsim's locks do not exclude, so everything the lock protects happens at one instant.
     s.m.atomic(cpu, AtomicOp::siglock);
+    std::vector<Task*> siblings = other_threads(s, t);
     t.notify_count = static_cast<int>(siblings.size());
     for (Task* u : siblings) {
-        // zap_other_threads(): SIGKILL, then signal_wake_up(): TIF_SIGPENDING, and wake it if it
-        // sleeps, else kick_process() -- a reschedule IPI if it runs on another CPU.
         u->exiting = true;
         u->exec_waiter = &t;
+    }
+    for (Task* u : siblings) {
+        // signal_wake_up(): TIF_SIGPENDING, and wake it if it sleeps interruptibly, else
+        // kick_process() -- a reschedule IPI if it runs on another CPU.
         s.m.atomic(cpu, AtomicOp::set_tsk_thread_flag);
         if (u->state == TaskState::interruptible) {
             s.try_to_wake_up(cpu, u);
