@@ -27,39 +27,80 @@ void GuaranteeChecker::set_sc_pending(Call& k, int cpu, bool pending) {
     }
 }
 
-void GuaranteeChecker::close_returned_calls() {
-    for (auto it = calls_.begin(); it != calls_.end();) {
-        if (!it->returned) {
-            ++it;
-            continue;
-        }
-        Call k = std::move(*it);
-        it = calls_.erase(it);
-        // What was only needed while the call was in progress.
-        k.need_b = {};
-        k.k1_need_fb = {};
-        k.k1_need_ser = {};
-        k.fb_owed = 0;
-        k.sc_owed = 0;
-        for (int c = 0; c < cpus_; ++c) {
-            CpuState& st = cpu_[static_cast<std::size_t>(c)];
-            if (!covers(k, c)) {
-                continue;
-            }
-            if (st.last_fb < k.a) {
-                st.owes_fb.push_back(k.a);
-                ++k.fb_owed;
-            }
-            if (k.sc_pending[static_cast<std::size_t>(c)]) {
-                st.owes_ser.push_back(k.a);
-                ++k.sc_owed;
-            }
-        }
-        if (k.fb_owed > 0 || k.sc_owed > 0) {
-            const std::uint64_t key = k.a;
-            closed_.emplace(key, std::move(k));
+std::vector<std::uint64_t>
+GuaranteeChecker::open_keys(const std::map<int, std::vector<std::uint64_t>>& index, int id) const {
+    const auto it = index.find(id);
+    return it == index.end() ? std::vector<std::uint64_t>{} : it->second;
+}
+
+void GuaranteeChecker::close_call(std::uint64_t key) {
+    const auto it = calls_.find(key);
+    Call k = std::move(it->second);
+    calls_.erase(it);
+    for (auto* index : {&open_by_caller_, &open_by_mm_}) {
+        const int id = index == &open_by_caller_ ? k.t0 : k.mm;
+        auto& keys = (*index)[id];
+        std::erase(keys, key);
+        if (keys.empty()) {
+            index->erase(id);
         }
     }
+    // What was only needed while the call was in progress.
+    k.need_b = {};
+    k.k1_need_fb = {};
+    k.k1_need_ser = {};
+    k.fb_owed = 0;
+    k.sc_owed = 0;
+    for (int c = 0; c < cpus_; ++c) {
+        CpuState& st = cpu_[static_cast<std::size_t>(c)];
+        if (!covers(k, c)) {
+            continue;
+        }
+        if (st.last_fb < k.a) {
+            st.owes_fb.push_back(k.a);
+            ++k.fb_owed;
+        }
+        if (k.sc_pending[static_cast<std::size_t>(c)]) {
+            st.owes_ser.push_back(k.a);
+            ++k.sc_owed;
+        }
+    }
+    if (k.fb_owed > 0 || k.sc_owed > 0) {
+        closed_.emplace(key, std::move(k));
+    }
+}
+
+void GuaranteeChecker::open_calls_barrier(const Record& r) {
+    // An [FB] satisfies an interval that needed one before t_b, and K1's barrier; a [SER] K1's
+    // serialization. Only the open calls waiting on this CPU are visited; what is left stays.
+    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
+    const bool fb = kernel::is_full_barrier(r);
+    const bool ser = kernel::is_serializing(r);
+    if ((!fb && !ser) || st.open_owed.empty()) {
+        return;
+    }
+    const auto c = static_cast<std::size_t>(r.cpu);
+    std::vector<std::uint64_t> still;
+    for (const std::uint64_t key : st.open_owed) {
+        const auto it = calls_.find(key);
+        if (it == calls_.end() || it->second.ended) {
+            continue;
+        }
+        Call& k = it->second;
+        if (fb) {
+            k.k1_need_fb[c] = 0;
+            if (k.need_b[c] == NeedB::pending_fb) {
+                k.need_b[c] = NeedB::none;
+            }
+        }
+        if (ser) {
+            k.k1_need_ser[c] = 0;
+        }
+        if (k.k1_need_fb[c] || k.k1_need_ser[c] || k.need_b[c] == NeedB::pending_fb) {
+            still.push_back(key);
+        }
+    }
+    st.open_owed = std::move(still);
 }
 
 void GuaranteeChecker::retire_if_done(std::uint64_t key) {

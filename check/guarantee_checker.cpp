@@ -90,34 +90,13 @@ void GuaranteeChecker::on_record(const Record& r) {
             st.recent.pop_front();
         }
     }
-    if (kernel::is_full_barrier(r) || kernel::is_serializing(r)) {
-        for (auto& k : calls_) {
-            if (!k.ended) {
-                if (kernel::is_full_barrier(r)) {
-                    k.k1_need_fb[static_cast<std::size_t>(r.cpu)] = 0;
-                }
-                if (kernel::is_serializing(r)) {
-                    k.k1_need_ser[static_cast<std::size_t>(r.cpu)] = 0;
-                }
-            }
-        }
-    }
     if (kernel::is_full_barrier(r)) {
         st.last_fb = r.seq;
-        // An [FB] after an interval that needed one before t_b satisfies it.
-        for (auto& k : calls_) {
-            auto& need = k.need_b[static_cast<std::size_t>(r.cpu)];
-            if (!k.ended && need == NeedB::pending_fb) {
-                need = NeedB::none;
-            }
-        }
     }
     if (kernel::is_serializing(r)) {
         st.last_ser = r.seq;
-        for (auto& k : calls_) {
-            set_sc_pending(k, r.cpu, false);
-        }
     }
+    open_calls_barrier(r);
     closed_calls_barrier(r);
     check_tlb(r);
     check_ref(r);
@@ -131,8 +110,9 @@ void GuaranteeChecker::on_record(const Record& r) {
         end_call(r);
         break;
     case RecordKind::membarrier_read:
-        for (auto& k : calls_) {
-            if (!k.ended && k.t0 == r.task) {
+        for (const std::uint64_t key : open_keys(open_by_caller_, r.task)) {
+            Call& k = calls_.at(key);
+            if (!k.ended) {
                 k.reads.push_back({r.other, r.time.count(), static_cast<int>(r.value), r.mm});
                 // K1: a CPU seen running the mm must run the handler before t_b (the caller's
                 // own CPU only for SYNC_CORE: its own barriers serve plain calls).
@@ -142,6 +122,7 @@ void GuaranteeChecker::on_record(const Record& r) {
                 if (private_call && r.mm == k.mm && (r.other != k.c0 || sync_core(k))) {
                     k.k1_need_fb[static_cast<std::size_t>(r.other)] = 1;
                     k.k1_need_ser[static_cast<std::size_t>(r.other)] = sync_core(k) ? 1 : 0;
+                    cpu_[static_cast<std::size_t>(r.other)].open_owed.push_back(key);
                 }
             }
         }
@@ -180,16 +161,22 @@ void GuaranteeChecker::start_call(const Record& r) {
         // User code of mm running before t_a must be followed by an [FB] on its CPU by t_b.
         if (st.user.active && st.user.mm == k.mm && st.user.task != k.t0) {
             k.need_b[static_cast<std::size_t>(c)] = NeedB::open;
+            cpu_[static_cast<std::size_t>(c)].need_open.push_back(k.a);
         } else if (st.last_user.active && st.last_user.mm == k.mm && st.last_user.task != k.t0 &&
                    st.last_user_end > st.last_fb) {
             k.need_b[static_cast<std::size_t>(c)] = NeedB::pending_fb;
+            cpu_[static_cast<std::size_t>(c)].open_owed.push_back(k.a);
         }
     }
-    calls_.push_back(std::move(k));
+    const std::uint64_t key = k.a;
+    open_by_caller_[k.t0].push_back(key);
+    open_by_mm_[k.mm].push_back(key);
+    calls_.emplace(key, std::move(k));
 }
 
 void GuaranteeChecker::end_call(const Record& r) {
-    for (auto& k : calls_) {
+    for (const std::uint64_t key : open_keys(open_by_caller_, r.task)) {
+        Call& k = calls_.at(key);
         if (k.id != r.value || k.ended) {
             continue;
         }
@@ -232,20 +219,26 @@ void GuaranteeChecker::end_call(const Record& r) {
 void GuaranteeChecker::on_user_start(const Record& r) {
     CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
     st.user = {true, r.seq, r.time.count(), r.task, r.mm};
-    for (auto& k : calls_) {
-        if (k.t0 == r.task) {
-            if (k.ended && !k.returned) {
-                caller_returns(k, r);
-            }
-            continue;
+    // The caller's own calls: its first return after t_b is t_r.
+    std::vector<std::uint64_t> returned;
+    for (const std::uint64_t key : open_keys(open_by_caller_, r.task)) {
+        Call& k = calls_.at(key);
+        if (k.ended && !k.returned) {
+            caller_returns(k, r);
+            returned.push_back(key);
         }
-        if (r.mm != k.mm || !covers(k, r.cpu)) {
+    }
+    // Other threads' user code of a call's mm. (G-SC starts at t_r, when a call closes.)
+    for (const std::uint64_t key : open_keys(open_by_mm_, r.mm)) {
+        Call& k = calls_.at(key);
+        if (k.t0 == r.task || !covers(k, r.cpu)) {
             continue;
         }
         const bool fb_since_a = st.last_fb >= k.a; // "A": an [FB] in [t_a, x]
         if (!k.ended) {
             if (!fb_since_a) {
                 k.need_b[static_cast<std::size_t>(r.cpu)] = NeedB::open;
+                st.need_open.push_back(key);
             }
         } else if (!fb_since_a) {
             violate(k, G_MB, r.cpu, r.time.count(), r.task,
@@ -253,18 +246,11 @@ void GuaranteeChecker::on_user_start(const Record& r) {
                                 "since t_a={}",
                                 text_.task_name(r.task), text_.mm_name(k.mm), r.cpu, k.t_a));
         }
-        if (k.returned && sync_core(k) && k.sc_pending[static_cast<std::size_t>(r.cpu)]) {
-            violate(k, G_SC, r.cpu, r.time.count(), r.task,
-                    fmt::format("{} returned to user mode by {} at t={} with no serializing "
-                                "instruction on cpu{} since t_a={}",
-                                text_.task_name(r.task),
-                                kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
-                                r.time.count(), r.cpu, k.t_a));
-            set_sc_pending(k, r.cpu, false);
-        }
     }
     closed_calls_user_start(r);
-    close_returned_calls();
+    for (const std::uint64_t key : returned) {
+        close_call(key);
+    }
 }
 
 void GuaranteeChecker::on_user_end(const Record& r) {
@@ -275,12 +261,18 @@ void GuaranteeChecker::on_user_end(const Record& r) {
     st.last_user = st.user;
     st.last_user_end = r.seq;
     st.user.active = false;
-    for (auto& k : calls_) {
-        auto& need = k.need_b[static_cast<std::size_t>(r.cpu)];
-        if (!k.ended && need == NeedB::open) {
+    for (const std::uint64_t key : st.need_open) {
+        const auto it = calls_.find(key);
+        if (it == calls_.end()) {
+            continue;
+        }
+        auto& need = it->second.need_b[static_cast<std::size_t>(r.cpu)];
+        if (!it->second.ended && need == NeedB::open) {
             need = NeedB::pending_fb;
+            st.open_owed.push_back(key);
         }
     }
+    st.need_open.clear();
 }
 
 void GuaranteeChecker::caller_returns(Call& k, const Record& r) {

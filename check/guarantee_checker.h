@@ -139,6 +139,10 @@ private:
         // Closed calls (keys into closed_) that this CPU owes an [FB] since their t_a, or a
         // [SER] before its next user instruction of their mm (G-SC).
         std::vector<std::uint64_t> owes_fb, owes_ser;
+        // Open calls (keys into calls_) waiting for this CPU's next [FB] or [SER]: an interval
+        // that needs an [FB] before t_b (NeedB::pending_fb), or K1's handler barrier.
+        std::vector<std::uint64_t> open_owed;
+        std::vector<std::uint64_t> need_open; ///< open calls whose NeedB here is `open`
         // K2/K3: the membarrier-visible mm (rq->curr->mm, or tsk->mm via kthread_use_mm).
         int visible_mm = -1;
         bool k2_need_fb = false;  ///< visible mm changed; no [FB] since
@@ -220,9 +224,12 @@ private:
     bool keep_report(int property, Cause cause);
     std::uint32_t kinds_reported_ = 0; ///< bit per (property, cause) reported so far
     // Closed calls (closed_calls.cpp): the caller has returned; what remains is per CPU.
-    void close_returned_calls();
+    void close_call(std::uint64_t key);
+    std::vector<std::uint64_t> open_keys(const std::map<int, std::vector<std::uint64_t>>& index,
+                                         int id) const;
     void closed_calls_barrier(const kernel::Record& r);
     void closed_calls_user_start(const kernel::Record& r);
+    void open_calls_barrier(const kernel::Record& r);
     void retire_if_done(std::uint64_t key);
     static void set_sc_pending(Call& k, int cpu, bool pending);
     std::string call_name(const Call& k) const;
@@ -248,7 +255,10 @@ private:
     int cpus_;
     std::vector<CpuState> cpu_;
     std::vector<MmState> mms_;
-    std::vector<Call> calls_;              ///< open: the caller has not returned yet
+    std::map<std::uint64_t, Call> calls_; ///< open: the caller has not returned; key: a
+    /// Open calls by caller task and by mm (keys into calls_): a record visits the calls it can
+    /// concern, not every open one.
+    std::map<int, std::vector<std::uint64_t>> open_by_caller_, open_by_mm_;
     std::map<std::uint64_t, Call> closed_; ///< returned, still owed by some CPU; key: a
     std::vector<Violation> violations_;
     std::vector<std::string> warnings_;
