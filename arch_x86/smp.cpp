@@ -215,9 +215,11 @@ void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiK
                      .detail = static_cast<std::uint8_t>(kind),
                      .other = sender});
     }
-    // llist_del_all(): the whole queue at once. A sender whose llist_add finds the list empty
-    // from now on raises an IPI of its own, which runs after this one returns. IRQs are off here,
-    // so one flush at a time runs on a CPU.
+    // llist_del_all() (v5.10.13 kernel/smp.c flush_smp_call_function_queue): the whole queue at
+    // once, by an xchg (a locked RMW) even when the list is already empty. A sender whose
+    // llist_add finds the list empty from now on raises an IPI of its own, which runs after this
+    // one returns. IRQs are off here, so one flush at a time runs on a CPU.
+    m.atomic(cpu, kernel::AtomicOp::llist_del_all);
     x.csd_taken.assign(x.call_single_queue.begin(), x.call_single_queue.end());
     x.call_single_queue.clear();
     if (x.csd_taken.empty()) {
