@@ -172,7 +172,8 @@ enum class RecordKind : std::uint8_t {
     cr3_write,       ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
     invlpg,          ///< one INVLPG; mm; value: page index
     sync_core,       ///< detail: SyncCoreMethod
-    smp_mb,          ///< an explicit smp_mb()
+    smp_mb,          ///< an explicit smp_mb() (detail 0: lock addl), or detail 1: an MFENCE
+                     ///< (x2apic_wrmsr_fence before an x2APIC IPI's WRMSR)
     atomic,          ///< detail: AtomicOp; mm where it concerns one; value: new count/generation
     enter_lazy,      ///< cpu_tlbstate.is_lazy set; mm = loaded mm
     unlazy,          ///< a lazy CPU switched to init_mm (by its own flush or an IPI); mm = old

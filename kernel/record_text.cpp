@@ -44,7 +44,7 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::sync_core:
         return fmt::format("sync_core by {}", r.detail == 0 ? "IRET-to-self" : "SERIALIZE");
     case RecordKind::smp_mb:
-        return "smp_mb";
+        return r.detail == 0 ? "smp_mb" : "mfence";
     case RecordKind::atomic: {
         const auto op = static_cast<AtomicOp>(r.detail);
         const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||

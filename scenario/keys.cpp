@@ -30,6 +30,8 @@ const std::vector<KeyTableInfo>& key_tables() {
           {"fred", "bool", "false",
            "FRED: returns that would be IRET are ERETU/ERETS, not serializing"},
           {"idle", "\"poll\" or \"halt\"", "\"poll\"", "how an idle CPU notices a wakeup"},
+          {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
+           "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
           {"timeslice", "int >= 0", "0", "scheduler tick period; 0 = no tick"},
           {"wakeup_preempt", "bool", "false", "a wakeup onto a busy CPU sets need_resched there"},
           {"offline", "array of ints", "[]", "CPUs that exist but are offline"},
