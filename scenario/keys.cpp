@@ -25,6 +25,9 @@ const std::vector<KeyTableInfo>& key_tables() {
            "PCID/ASID support (6 dynamic ASIDs; ASID 0 and always flush when off)"},
           {"pti", "bool", "false",
            "page-table isolation: CR3 written on every kernel entry and exit"},
+          {"invpcid", "bool", "true",
+           "INVPCID_SINGLE (with pcid): under PTI a one-page flush also flushes the user PCID "
+           "by INVPCID instead of flushing all of it at the next return to user"},
           {"serialize", "bool", "false",
            "sync_core() uses SERIALIZE instead of IRET-to-self (cost only)"},
           {"fred", "bool", "false",

@@ -732,6 +732,8 @@ void Loader::load_machine(const Tbl& root) {
             m.pcid = get_bool(n, path);
         } else if (e.key == "pti") {
             m.pti = get_bool(n, path);
+        } else if (e.key == "invpcid") {
+            m.invpcid = get_bool(n, path);
         } else if (e.key == "serialize") {
             m.serialize = get_bool(n, path);
         } else if (e.key == "fred") {

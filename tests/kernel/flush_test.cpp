@@ -251,3 +251,50 @@ pages = 2
         }
     }
 }
+
+SCENARIO("PTI: a partial flush reaches the user PCID by INVPCID when the CPU has it",
+         "[flush][pti]") {
+    const std::string scenario = R"(
+[machine]
+cpus = 1
+pti = true
+max_cycles = 100000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 100", "flush_tlb pages=2", "user 1000000"]
+)";
+    GIVEN("invpcid = true (the default)") {
+        const auto r = test::run(scenario);
+        const Counters c{r};
+        THEN("INVLPG and invpcid_flush_one per page; the return to user does not flush") {
+            // CR3 writes: boot idle->a (flush); ret_from_fork's SWITCH_TO_USER_CR3 (flush: the
+            // fresh ASID's user PCID was marked); the syscall's kernel CR3 (noflush); its
+            // return's user CR3: noflush, nothing was marked (native_flush_tlb_one_user used
+            // INVPCID for each page, not invalidate_user_asid).
+            CHECK(c("ser.invlpg") == 2);
+            CHECK(c("cr3.write.flush") == 2);
+            CHECK(c("cr3.write.noflush") == 2);
+            // [SER] cycles: CR3 200 each (4), +1000 refill per flushing write (2), INVLPG 300
+            // each (2), IRET 330 (ret_from_fork). INVPCID (350 per page) is not [SER].
+            CHECK(c("cycles.ser") == 4 * 200 + 2 * 1000 + 2 * 300 + 330);
+        }
+    }
+    GIVEN("invpcid = false") {
+        std::string no_invpcid = scenario;
+        no_invpcid.replace(no_invpcid.find("pti = true"), 10, "pti = true\ninvpcid = false");
+        const auto r = test::run(no_invpcid);
+        const Counters c{r};
+        THEN("invalidate_user_asid: the return to user flushes the whole user PCID") {
+            CHECK(c("ser.invlpg") == 2);
+            CHECK(c("cr3.write.flush") == 3);
+            CHECK(c("cr3.write.noflush") == 1);
+            CHECK(c("cycles.ser") == 4 * 200 + 3 * 1000 + 2 * 300 + 330);
+        }
+    }
+}

@@ -130,9 +130,9 @@ bool is_one_line_error(std::string_view msg) {
     return msg.substr(i, 1) == " " && msg.size() > i + 1;
 }
 
-const char* const kMachineKeys = "cpus, pcid, pti, serialize, fred, idle, apic, timeslice, "
-                                 "wakeup_preempt, offline, nohz_full, max_cycles, ghz, seed, "
-                                 "jitter, costs";
+const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idle, apic, "
+                                 "timeslice, wakeup_preempt, offline, nohz_full, max_cycles, ghz, "
+                                 "seed, jitter, costs";
 
 } // namespace
 
