@@ -31,7 +31,8 @@ const std::vector<KeyTableInfo>& key_tables() {
           {"serialize", "bool", "false",
            "sync_core() uses SERIALIZE instead of IRET-to-self (cost only)"},
           {"fred", "bool", "false",
-           "FRED: returns that would be IRET are ERETU/ERETS, not serializing"},
+           "FRED: under a kernel with fred_entry (mainline) and without PTI, returns are "
+           "ERETU/ERETS, not serializing"},
           {"idle", "\"poll\" or \"halt\"", "\"poll\"", "how an idle CPU notices a wakeup"},
           {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
            "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
