@@ -210,6 +210,9 @@ void TaskBody::common_kernel_step(const Step& st) {
     case Op::sleep: {
         KFrame frame(s_.m, cpu(), Fn::do_nanosleep);
         t_.state = TaskState::interruptible;
+        // hrtimer_start_range_ns() -> lock_hrtimer_base() (v5.10.13 kernel/time/hrtimer.c). The
+        // final hrtimer_cancel() takes no lock when the timer has fired (!hrtimer_active).
+        s_.m.atomic(cpu(), kernel::AtomicOp::hrtimer_base_lock);
         s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR,
                            timer_data(TimerKind::sleep_wakeup, t_.id, ++t_.sleep_token));
         s_.schedule(cpu());

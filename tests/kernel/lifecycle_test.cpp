@@ -166,10 +166,11 @@ SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
             // The hrtimer that ends k's sleep interrupts the idle loop: IRET to kernel.
             CHECK(c("cpu1.ser.iret") == 1);
             // k->idle and idle->k are kernel->kernel: no mm atomics. Atomics: start 5;
-            // use_mm #1 4; unuse_mm 1; sleep: rq_lock, clear_tsk_need_resched (2); wakeup:
-            // pi_lock, rq_lock, set_tsk_need_resched (3); idle->k: rq_lock,
-            // clear_tsk_need_resched (2); use_mm #2 and unuse_mm: task_lock each (2).
-            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 2 + 3 + 2 + 2);
+            // use_mm #1 4; unuse_mm 1; sleep: hrtimer_start's base lock, rq_lock,
+            // clear_tsk_need_resched (3); wakeup: the two cpu_base->lock, pi_lock, rq_lock,
+            // set_tsk_need_resched (5); idle->k: rq_lock, clear_tsk_need_resched (2); use_mm #2
+            // and unuse_mm: task_lock each (2).
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 3 + 5 + 2 + 2);
             CHECK(c("cpu1.ctxsw.total") == 3);
         }
     }

@@ -282,9 +282,10 @@ program = ["user 1000000"]
             CHECK(c("cpu0.fb.smp_mb") == 1);
             // cpu0 atomics: boot 7; atomic_or(PRIVATE_EXPEDITED); the sleep: rq_lock,
             // clear_tsk_need_resched, mmgrab(p); the first scan: two set_nr_and_not_polling;
-            // the second scan's wakeup: pi_lock, rq_lock, set_tsk_need_resched; idle->a:
-            // rq_lock, clear_tsk_need_resched, mmdrop(p); llist_add; atomic_or(..._READY).
-            CHECK(c("cpu0.fb.atomic") == 7 + 1 + 3 + 2 + 3 + 3 + 1 + 1);
+            // the second scan's wakeup: pi_lock, rq_lock, set_tsk_need_resched; each scan's
+            // hrtimer_interrupt: two cpu_base->lock (2 x 2); idle->a: rq_lock,
+            // clear_tsk_need_resched, mmdrop(p); llist_add; atomic_or(..._READY).
+            CHECK(c("cpu0.fb.atomic") == 7 + 1 + 3 + 2 + 3 + 4 + 3 + 1 + 1);
             // ret_from_fork, and the two grace-period scans' IRETs to the idle loop.
             CHECK(c("cpu0.ser.iret") == 3);
             // cpu2 (another mm) gets no registration IPI; cpu3 (idle) sees nothing at all.

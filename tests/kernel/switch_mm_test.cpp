@@ -159,10 +159,11 @@ program = ["user 100", "sleep 1000", "user 100000"]
             // in finish_task_switch (rq->prev_mm), as the boot switch dropped init_mm.
             CHECK(c("mm.grab") == 1);
             CHECK(c("mm.drop") == 2);
-            //  idle->a (boot) 7 (see P1); sleep: rq_lock, clear_tsk_need_resched, mmgrab = 3;
-            //  hrtimer wakeup: try_to_wake_up's pi_lock and rq_lock, resched_curr's local
-            //  set_tsk_need_resched = 3; idle->a: rq_lock, clear_tsk_need_resched, mmdrop = 3.
-            CHECK(c("fb.atomic") == 16);
+            //  idle->a (boot) 7 (see P1); sleep: hrtimer_start's base lock, rq_lock,
+            //  clear_tsk_need_resched, mmgrab = 4; hrtimer wakeup: hrtimer_interrupt's two
+            //  cpu_base->lock, try_to_wake_up's pi_lock and rq_lock, resched_curr's local
+            //  set_tsk_need_resched = 5; idle->a: rq_lock, clear_tsk_need_resched, mmdrop = 3.
+            CHECK(c("fb.atomic") == 7 + 4 + 5 + 3);
             // The sleep is 1000 cycles from the block; the run then reaches max_cycles.
             CHECK(r.cycles == 50000);
         }
