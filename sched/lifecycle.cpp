@@ -101,7 +101,18 @@ void do_exit(Scheduler& s, Task& t) {
 
 namespace {
 
-/// de_thread(): SIGKILL every other thread of the process and wait until they have exited.
+/// kick_process() (v5.10.13 kernel/sched/core.c): a reschedule IPI to the CPU `u` is current on,
+/// if that is another CPU (task_curr: rq->curr == u). It sets no NEED_RESCHED: the IPI only
+/// makes the target pass its exit work, where it finds TIF_SIGPENDING.
+void kick_process(Scheduler& s, int cpu, const Task& u) {
+    KFrame frame(s.m, cpu, Fn::kick_process);
+    if (u.cpu != cpu && s.m.rq(u.cpu).curr == &u) {
+        arch_x86::smp_send_reschedule(s.m, cpu, u.cpu);
+    }
+}
+
+/// de_thread() (v5.10.13 fs/exec.c): SIGKILL every other thread of the process and wait until
+/// they have exited.
 void de_thread(Scheduler& s, Task& t) {
     const int cpu = t.cpu;
     KFrame frame(s.m, cpu, Fn::de_thread);
@@ -118,23 +129,26 @@ void de_thread(Scheduler& s, Task& t) {
     s.m.atomic(cpu, AtomicOp::siglock);
     t.notify_count = static_cast<int>(siblings.size());
     for (Task* u : siblings) {
-        // zap_other_threads(): SIGKILL, then signal_wake_up(): TIF_SIGPENDING, and wake it if it
-        // sleeps, else kick_process() -- a reschedule IPI if it runs on another CPU.
+        // zap_other_threads() (kernel/signal.c): SIGKILL, then signal_wake_up_state():
+        // TIF_SIGPENDING (set_bit), then wake_up_state() -- try_to_wake_up(), whose pi_lock is
+        // taken for any task other than current and which returns 0 unless it sleeps -- and
+        // when nothing was woken, kick_process().
         u->exiting = true;
         u->exec_waiter = &t;
         s.m.atomic(cpu, AtomicOp::set_tsk_thread_flag);
-        if (u->state == TaskState::interruptible) {
-            s.try_to_wake_up(cpu, u);
-        } else if (u->on_cpu && u->cpu != cpu) {
-            s.m.rq(u->cpu).need_resched = true;
-            arch_x86::smp_send_reschedule(s.m, cpu, u->cpu);
+        const bool sleeps = u->state == TaskState::interruptible;
+        s.try_to_wake_up(cpu, u);
+        if (!sleeps) {
+            kick_process(s, cpu, *u);
         }
     }
     siblings.clear();
-    // Wait (TASK_KILLABLE) until the last of them passes __exit_signal().
+    // Wait (TASK_KILLABLE) until the last of them passes __exit_signal(): spin_unlock_irq,
+    // schedule(), and spin_lock_irq(siglock) again after every wakeup.
     while (t.notify_count > 0) {
         t.state = TaskState::interruptible;
         s.schedule(t.cpu);
+        s.m.atomic(t.cpu, AtomicOp::siglock);
     }
 }
 

@@ -229,3 +229,46 @@ SCENARIO("efi_call and text_poke switch to their own mms and back", "[lifecycle]
         }
     }
 }
+
+SCENARIO("de_thread kills a sibling running on another CPU", "[lifecycle][exec]") {
+    GIVEN("a execs on cpu0 while its sibling b runs user code on cpu1") {
+        const auto r = test::run(R"(
+[machine]
+cpus = 2
+[[process]]
+name = "p"
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 5000", "exec", "user 100"]
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 100000"]
+)");
+        const Counters c{r};
+        THEN("wake_up_state's pi_lock, then kick_process's reschedule IPI, no NEED_RESCHED") {
+            // zap_other_threads (t=13105): siglock, b's TIF_SIGPENDING (set_bit), then
+            // try_to_wake_up(b)'s pi_lock (b runs: returns 0), so kick_process: b is rq(1)->curr,
+            // an mfence and a reschedule IPI. b takes it in user mode and exits from
+            // irqentry_exit (do_exit runs before any schedule(): nothing set NEED_RESCHED).
+            CHECK(c("ipi.resched") == 1);
+            CHECK(c("cpu1.ipi.received") == 1);
+            CHECK(c("cpu0.fb.mfence") == 1);
+            // cpu0's locked operations: boot 7; de_thread: siglock, set_tsk_thread_flag,
+            // pi_lock (3); its wait's __schedule to idle: rq_lock, clear_tsk_need_resched, mmgrab
+            // (3); the idle task's switch back to a: rq_lock, clear_tsk_need_resched (2) and
+            // finish_task_switch's mmdrop (1); the wait loop's siglock after schedule() (1);
+            // exec_mmap: exec_update_lock, mmap_read_lock, task_lock, cpumask_clear_cpu,
+            // cpumask_set_cpu, mmap_read_unlock, mmput (7); the old mm's exit_mmap:
+            // inc_mm_tlb_gen, llist_add, set_nr_if_polling (3) and __mmput's mmdrop (1); a's
+            // exit: exit_mm 4, mmput 1, exit_mmap's inc_mm_tlb_gen and unlazy cpumask_clear_cpu
+            // (2), mmdrop 1; do_task_dead 3; put_task_stack/struct 2.
+            CHECK(c("cpu0.fb.atomic") ==
+                  7 + 3 + 3 + 2 + 1 + 1 + 7 + 3 + 1 + 4 + 1 + 2 + 1 + 3 + 2);
+            CHECK(c("ctxsw.total") == 6);
+        }
+    }
+}
