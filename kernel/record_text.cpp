@@ -48,7 +48,8 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::atomic: {
         const auto op = static_cast<AtomicOp>(r.detail);
         const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||
-                            op == AtomicOp::mmput || op == AtomicOp::inc_mm_tlb_gen;
+                            op == AtomicOp::mmget || op == AtomicOp::mmput ||
+                            op == AtomicOp::inc_mm_tlb_gen;
         if (r.mm < 0) {
             return fmt::format("locked {}", atomic_op_name(op));
         }

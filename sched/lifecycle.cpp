@@ -234,6 +234,27 @@ void kthread_unuse_mm(Scheduler& s, int cpu, Task& t) {
     s.m.step(cpu, Cost::kthread_mm);
 }
 
+bool io_sq_thread_acquire_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
+    KFrame frame(s.m, cpu, Fn::__io_sq_thread_acquire_mm);
+    // task_lock(ctx->sqo_task); mmget_not_zero(mm); task_unlock(): atomic_inc_not_zero() is a
+    // cmpxchg loop that stores (and locks) only when mm_users is not 0.
+    s.m.atomic(cpu, AtomicOp::task_lock);
+    if (mm->mm_users == 0) {
+        return false;
+    }
+    ++mm->mm_users;
+    s.m.atomic(cpu, AtomicOp::mmget, mm, mm->mm_users);
+    kthread_use_mm(s, cpu, t, mm);
+    return true;
+}
+
+void io_sq_thread_drop_mm(Scheduler& s, int cpu, Task& t) {
+    KFrame frame(s.m, cpu, Fn::io_sq_thread_drop_mm);
+    Mm* mm = t.mm;
+    kthread_unuse_mm(s, cpu, t);
+    mmput(s, cpu, mm); // the last one runs exit_mmap here, on the kthread's CPU
+}
+
 void text_poke(Scheduler& s, int cpu, Task& t) {
     KFrame frame(s.m, cpu, Fn::__text_poke);
     Mm* poking_mm = s.m.ks.poking_mm;

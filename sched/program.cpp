@@ -46,6 +46,7 @@ private:
 
     Scheduler& s_;
     Task& t_;
+    bool mm_acquire_failed_ = false; ///< the last use_mm found mm_users at 0 (-EFAULT)
 };
 
 void TaskBody::run() {
@@ -178,13 +179,16 @@ void TaskBody::kthread_step(const Step& st) {
         s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
         break;
     case Op::use_mm:
-        kthread_use_mm(s_, cpu(), t_, live_mm(st));
+        mm_acquire_failed_ = !io_sq_thread_acquire_mm(s_, cpu(), t_, live_mm(st));
         break;
     case Op::unuse_mm:
+        if (t_.mm == nullptr && mm_acquire_failed_) {
+            break; // io_sq_thread_drop_mm(): no mm, nothing to drop
+        }
         if (t_.mm == nullptr) {
             s_.fail_run(cpu(), fmt::format("{}: unuse_mm without use_mm", st.path));
         }
-        kthread_unuse_mm(s_, cpu(), t_);
+        io_sq_thread_drop_mm(s_, cpu(), t_);
         break;
     case Op::flush_tlb:
         arch_x86::flush_tlb_mm_range(s_.m, cpu(), live_mm(st), st.pages, st.freed_tables);

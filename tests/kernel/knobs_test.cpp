@@ -221,6 +221,8 @@ program = ["membarrier private_expedited", "membarrier private_expedited_sync_co
 
 TEST_CASE("global_expedited_skip and membarrier_update_current_mm: a kthread using the mm",
           "[knobs]") {
+    // r sleeps on cpu0 from the start: it holds reg's mm_users, which k's use_mm needs
+    // (io_uring's mmget_not_zero fails on an mm without users).
     const char* toml = R"(
 [machine]
 cpus = 2
@@ -237,8 +239,7 @@ program = ["use_mm reg", "work 20000", "unuse_mm"]
 name = "r"
 process = "reg"
 cpu = 0
-start = 100000
-program = ["user 10"]
+program = ["sleep 50000"]
 [[thread]]
 name = "g"
 process = "caller"

@@ -143,11 +143,13 @@ SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
             CHECK(c("cpu1.mm.grab") == 1);
             CHECK(c("cpu1.mm.drop") == 1);
             // k: start 5; use_mm #1: task_lock, mmgrab, cpumask_set_cpu, mmdrop (4); each of
-            // the two unuse_mm and the second use_mm: task_lock (3).
-            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 3);
+            // the two unuse_mm and the second use_mm: task_lock (3). Each use_mm is io_uring's
+            // __io_sq_thread_acquire_mm: task_lock(owner) and mmget_not_zero first (2 x 2);
+            // each unuse_mm its io_sq_thread_drop_mm: mmput after (2 x 1).
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 3 + 4 + 2);
             CHECK(c("cpu1.ser.iret") == 0);
             CHECK(c("cpu1.ser.total") == 1);
-            CHECK(c("cpu1.fb.total") == 1 + 1 + 12); // CR3 + smp_mb + atomics
+            CHECK(c("cpu1.fb.total") == 1 + 1 + 18); // CR3 + smp_mb + atomics
         }
     }
     GIVEN("a kernel thread lazily on p while a flush skips it, then using p again") {
@@ -166,12 +168,44 @@ SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
             // The hrtimer that ends k's sleep interrupts the idle loop: IRET to kernel.
             CHECK(c("cpu1.ser.iret") == 1);
             // k->idle and idle->k are kernel->kernel: no mm atomics. Atomics: start 5;
-            // use_mm #1 4; unuse_mm 1; sleep: hrtimer_start's base lock, rq_lock,
-            // clear_tsk_need_resched (3); wakeup: the two cpu_base->lock, pi_lock, rq_lock,
-            // set_tsk_need_resched (5); idle->k: rq_lock, clear_tsk_need_resched (2); use_mm #2
-            // and unuse_mm: task_lock each (2).
-            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 3 + 5 + 2 + 2);
+            // use_mm #1 4 + the owner's task_lock and mmget (2); unuse_mm 1 + mmput 1; sleep:
+            // hrtimer_start's base lock, rq_lock, clear_tsk_need_resched (3); wakeup: the two
+            // cpu_base->lock, pi_lock, rq_lock, set_tsk_need_resched (5); idle->k: rq_lock,
+            // clear_tsk_need_resched (2); use_mm #2 (task_lock + 2) and unuse_mm (task_lock +
+            // mmput): 5.
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 3 + 5 + 2 + 5);
             CHECK(c("cpu1.ctxsw.total") == 3);
+        }
+    }
+}
+
+SCENARIO("a kthread_use_mm caller holds mm_users", "[lifecycle][kthread_use_mm]") {
+    GIVEN("the only user thread of p exits while k uses p, and k drops it later") {
+        const auto r = test::run(kthread_scenario(R"("use_mm p", "work 20000", "unuse_mm")",
+                                                  R"("user 5000", "exit")"));
+        const Counters c{r};
+        THEN("a's exit leaves p alive; k's mmput tears it down on cpu1") {
+            // v5.10's io_uring: mmget_not_zero (mm_users 1 -> 2, t=1005) before
+            // kthread_use_mm. a's exit_mm -> mmput only drops it to 1 (t=8385): no exit_mmap
+            // on cpu0, which stays lazily on p in its idle loop. k's io_sq_thread_drop_mm:
+            // kthread_unuse_mm (lazy on p), then mmput -> 0 (t=22475): __mmput -> exit_mmap on
+            // cpu1. Its freed-tables flush unlazies cpu1 itself, and reaches cpu0 by the
+            // single-target path: cpu0 polls, so set_nr_if_polling and no IPI; cpu0's idle loop
+            // runs the flush and unlazies (t=26245).
+            CHECK(c("cpu1.tlb.unlazy") == 1);
+            CHECK(c("cpu0.tlb.unlazy") == 1);
+            CHECK(c("ipi.sent") == 0);
+            CHECK(c("cpu0.tlb.flush.remote") + c("cpu0.tlb.flush.local") == 0);
+            // cpu1: k's use_mm's mmdrop(init_mm) and __mmput's mmdrop(p) (mm_count 3 -> 2:
+            // the lazy references of cpu0's idle task and of k remain).
+            CHECK(c("cpu1.mm.drop") == 2);
+            // cpu1's locked operations: start 5; __io_sq_thread_acquire_mm: task_lock(owner),
+            // mmget; kthread_use_mm: task_lock, mmgrab, cpumask_set_cpu, mmdrop(init_mm);
+            // kthread_unuse_mm: task_lock; mmput; exit_mmap: inc_mm_tlb_gen, the unlazy's
+            // cpumask_clear_cpu, llist_add, set_nr_if_polling; __mmput's mmdrop(p); k's exit:
+            // do_task_dead's pi_lock, rq_lock, clear_tsk_need_resched; the idle task's
+            // put_task_stack, put_task_struct.
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 2 + 4 + 1 + 1 + 4 + 1 + 3 + 2);
         }
     }
 }
@@ -199,9 +233,9 @@ SCENARIO("efi_call and text_poke switch to their own mms and back", "[lifecycle]
             CHECK(c("ipi.sent") == 0);
             CHECK(c("tlb.unlazy") == 0);
             CHECK(c("cpu1.fb.smp_mb") == 0);
-            // start 5; use_mm 4; unuse_mm 1; EFI: 2 + 2 cpumask ops; text_poke: ptl_lock,
-            // 2 + 2 cpumask ops, inc_mm_tlb_gen.
-            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 4 + 1 + 4 + 1);
+            // start 5; use_mm 4 + task_lock(owner), mmget; unuse_mm 1 + mmput; EFI: 2 + 2
+            // cpumask ops; text_poke: ptl_lock, 2 + 2 cpumask ops, inc_mm_tlb_gen.
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 4 + 1 + 4 + 1);
             // Neither EFI nor text_poke touches mm_count in v5.10.
             CHECK(c("cpu1.mm.grab") == 1);
             CHECK(c("cpu1.mm.drop") == 1);
@@ -223,9 +257,10 @@ SCENARIO("efi_call and text_poke switch to their own mms and back", "[lifecycle]
             CHECK(c("cpu1.ser.cr3") == 1 + 3 + 2);
             CHECK(c("cpu1.cr3.write.flush") == 1 + 1 + 1);
             CHECK(c("cpu1.cr3.write.noflush") == 2 + 1);
-            // start 5; use_mm 4; unuse_mm 1; poke #1: ptl_lock, leave_mm's cpumask_clear_cpu,
-            // set, clear, inc_mm_tlb_gen (5); poke #2: ptl_lock, set, clear, inc_mm_tlb_gen (4).
-            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 1 + 5 + 4);
+            // start 5; use_mm 4 + task_lock(owner), mmget; unuse_mm 1 + mmput; poke #1:
+            // ptl_lock, leave_mm's cpumask_clear_cpu, set, clear, inc_mm_tlb_gen (5); poke #2:
+            // ptl_lock, set, clear, inc_mm_tlb_gen (4).
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 5 + 4);
         }
     }
 }
