@@ -129,21 +129,50 @@ void Machine::stop_tick(int c) {
     ++x.tick_token;
 }
 
+namespace {
+
+/// One CPU's ASID slots: "asid:ctx_id@tlb_gen" for each slot in use.
+std::string asid_slots(const CpuTlbState& tlb) {
+    std::string s;
+    for (std::size_t asid = 0; asid < tlb.ctxs.size(); ++asid) {
+        if (tlb.ctxs[asid].ctx_id != 0) {
+            s += fmt::format(" {}:{}@{}", asid, tlb.ctxs[asid].ctx_id, tlb.ctxs[asid].tlb_gen);
+        }
+    }
+    return s;
+}
+
+std::string mm_line(const kernel::Mm& mm) {
+    std::string cpus;
+    mm.cpumask.for_each(
+        [&cpus](int c) { cpus += fmt::format("{}{}", cpus.empty() ? "" : ",", c); });
+    return fmt::format("  mm {} (ctx_id {}): mm_users {}, mm_count {}, tlb_gen {}, mm_cpumask "
+                       "{{{}}}{}{}\n",
+                       mm.name, mm.ctx_id, mm.mm_users, mm.mm_count, mm.tlb_gen, cpus,
+                       mm.torn_down ? ", torn down" : "", mm.freed ? ", freed" : "");
+}
+
+} // namespace
+
 std::string Machine::dump() const {
     std::string s;
     for (const auto& x : cpus) {
         const auto& r = ks.rqs[static_cast<std::size_t>(x.id)];
-        s += fmt::format("  cpu{}: {} mode, current {}, rq->curr {}, loaded_mm {}{}, asid {}, "
-                         "{} runnable, need_resched {}\n",
-                         x.id, x.mode == Mode::user ? "user" : "kernel",
-                         x.current != nullptr ? x.current->name : "-",
-                         r.curr != nullptr ? r.curr->name : "-",
-                         x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->name : "-",
-                         x.tlb.is_lazy ? " (lazy)" : "", x.tlb.loaded_mm_asid, r.runnable.size(),
-                         r.need_resched);
+        s += fmt::format(
+            "  cpu{}: {} mode, current {}, rq->curr {}, loaded_mm {}{}{}, asid {}, "
+            "{} runnable, need_resched {}, ASID slots (asid:ctx_id@tlb_gen){}\n",
+            x.id, x.mode == Mode::user ? "user" : "kernel",
+            x.current != nullptr ? x.current->name : "-", r.curr != nullptr ? r.curr->name : "-",
+            x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->name : "-",
+            x.tlb.is_lazy ? " (lazy)" : "", x.tlb.loaded_mm_switching ? " (switching)" : "",
+            x.tlb.loaded_mm_asid, r.runnable.size(), r.need_resched, asid_slots(x.tlb));
+    }
+    for (const auto& mm : ks.mms) {
+        s += mm_line(*mm);
     }
     for (const auto& t : ks.tasks) {
-        if (t->state == kernel::TaskState::interruptible) {
+        if (t->state == kernel::TaskState::interruptible ||
+            t->state == kernel::TaskState::uninterruptible) {
             s += fmt::format("  task {} blocked on cpu{}\n", t->name, t->cpu);
         }
     }

@@ -3,6 +3,7 @@
 #include "arch_x86/machine.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
+#include "arch_x86/tlb_invariants.h"
 #include "sim/panic.h"
 
 namespace arch_x86 {
@@ -10,10 +11,22 @@ namespace arch_x86 {
 using kernel::AtomicOp;
 using kernel::Cost;
 using kernel::Fn;
+using kernel::Invariant;
 using kernel::Mm;
 using kernel::RecordKind;
 
 namespace {
+
+/// Writes cpu_tlbstate.ctxs[asid] for `owner` (the only writes of a slot after boot), checking
+/// that the slot's generation moves as the kernel moves it.
+void set_asid_slot(Machine& m, int cpu, std::uint16_t asid, const Mm& owner, std::uint64_t gen) {
+    TlbContext& slot = m.cpu(cpu).tlb.ctxs[asid];
+    const TlbContext next{owner.ctx_id, gen};
+    kernel::enforce(Invariant::asid_tlb_gen_monotonic,
+                    check_asid_slot_write(cpu, asid, slot, next));
+    kernel::enforce(Invariant::tlb_gen_not_ahead, check_tlb_gen_not_ahead(cpu, asid, next, owner));
+    slot = next;
+}
 
 /// choose_new_asid(): reuse the slot that holds `next` (flush only if stale), otherwise take the
 /// next slot round robin (1..5, then 0) and flush it. Without PCID: ASID 0, always flush.
@@ -101,6 +114,9 @@ void load_new_mm_cr3(Machine& m, int cpu, Mm* next, std::uint16_t asid, bool nee
 /// flush_tlb_func_common(f, local): catch this CPU's ASID up to the mm's generation.
 void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool local) {
     KFrame frame(m, cpu, Fn::flush_tlb_func_common);
+    kernel::enforce(
+        Invariant::switch_mm_irqs_disabled,
+        check_irqs_disabled(cpu, m.irqs_disabled(cpu), "flush_tlb_func_common", "entry"));
     m.step(cpu, Cost::flush_tlb_func);
     CpuTlbState& tlb = m.cpu(cpu).tlb;
     Mm* loaded_mm = tlb.loaded_mm;
@@ -110,6 +126,7 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
     if (loaded_mm->is_init_mm()) {
         return;
     }
+    kernel::enforce(Invariant::loaded_mm_consistent, check_loaded_mm(cpu, tlb));
     if (tlb.is_lazy) {
         // "We're in lazy mode ... just switch to init_mm": the unlazy.
         m.emit(cpu, {.kind = RecordKind::unlazy, .mm = loaded_mm->id});
@@ -119,8 +136,9 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
     if (local_tlb_gen == mm_tlb_gen) {
         return; // already caught up (e.g. a concurrent flush did it)
     }
-    SIM_ASSERT(local_tlb_gen < mm_tlb_gen, "cpu{}: local tlb_gen {} ahead of mm {} gen {}", cpu,
-               local_tlb_gen, loaded_mm->name, mm_tlb_gen);
+    kernel::enforce(Invariant::tlb_gen_not_ahead,
+                    check_tlb_gen_not_ahead(cpu, asid, tlb.ctxs[asid], *loaded_mm));
+    kernel::enforce(Invariant::mm_tlb_gen_monotonic, check_flush_request_gen(*loaded_mm, f));
     const bool partial =
         !f.full && f.new_tlb_gen == local_tlb_gen + 1 && f.new_tlb_gen == mm_tlb_gen;
     m.emit(cpu, {.kind = RecordKind::tlb_flush,
@@ -138,10 +156,11 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
         // flush_tlb_local() -> native_flush_tlb_local(): rewrite CR3 with its own value, which
         // has no NOFLUSH bit, so the current PCID is flushed.
         invalidate_user_asid(m, cpu, asid);
-        tlb.ctxs[asid].tlb_gen = mm_tlb_gen; // the rewrite catches up to the latest generation
+        // The rewrite catches up to the latest generation.
+        set_asid_slot(m, cpu, asid, *loaded_mm, mm_tlb_gen);
         write_cr3(m, cpu, loaded_mm, asid, /*flush=*/true);
     }
-    tlb.ctxs[asid].tlb_gen = mm_tlb_gen;
+    set_asid_slot(m, cpu, asid, *loaded_mm, mm_tlb_gen);
 }
 
 } // namespace
@@ -157,10 +176,18 @@ void initialize_tlbstate_and_flush(Machine& m, int cpu) {
     x.cr3_pcid = m.config.pcid ? 1 : 0;
 }
 
-void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* tsk) {
-    (void)prev; // a hint only: cpu_tlbstate.loaded_mm is the truth
-    KFrame frame(m, cpu, Fn::switch_mm_irqs_off);
-    SIM_ASSERT(m.irqs_disabled(cpu), "switch_mm_irqs_off on cpu{} with IRQs on", cpu);
+namespace {
+
+/// What must hold at switch_mm_irqs_off's entry and at its return: IRQs off, and loaded_mm settled
+/// in its ASID slot and its mm_cpumask.
+void check_switch_mm_state(Machine& m, int cpu, const char* where) {
+    kernel::enforce(Invariant::switch_mm_irqs_disabled,
+                    check_irqs_disabled(cpu, m.irqs_disabled(cpu), "switch_mm_irqs_off", where));
+    kernel::enforce(Invariant::loaded_mm_consistent, check_loaded_mm(cpu, m.cpu(cpu).tlb));
+}
+
+/// switch_mm_irqs_off()'s body, between the checks at its entry and its return.
+void do_switch_mm_irqs_off(Machine& m, int cpu, Mm* next, kernel::Task* tsk) {
     X86Cpu& x = m.cpu(cpu);
     Mm* real_prev = x.tlb.loaded_mm;
     const std::uint16_t prev_asid = x.tlb.loaded_mm_asid;
@@ -172,10 +199,8 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
     bool need_flush = false;
     std::uint64_t next_tlb_gen = 0;
     if (real_prev == next) {
-        SIM_ASSERT(x.tlb.ctxs[prev_asid].ctx_id == next->ctx_id,
-                   "cpu{}: loaded ASID {} does not hold {}", cpu, prev_asid, next->name);
-        SIM_ASSERT(next->is_init_mm() || next->cpumask.test(cpu),
-                   "cpu{} has {} loaded but is not in its mm_cpumask", cpu, next->name);
+        // The kernel's VM_WARN_ON on the slot's ctx_id and WARN_ON_ONCE on mm_cpumask here are
+        // loaded_mm_consistent, checked at entry.
         if (!was_lazy) {
             // A switch between threads of one process: no barrier, no CR3. RFC v2 asks here
             // "XXX: why is this okay wrt membarrier?"; the checker's K5 says when it is not.
@@ -187,6 +212,8 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
             m.smp_mb(cpu);
         }
         next_tlb_gen = next->tlb_gen;
+        kernel::enforce(Invariant::tlb_gen_not_ahead,
+                        check_tlb_gen_not_ahead(cpu, prev_asid, x.tlb.ctxs[prev_asid], *next));
         if (x.tlb.ctxs[prev_asid].tlb_gen == next_tlb_gen) {
             // Reactivating the lazily loaded mm with an up-to-date TLB: no CR3 write. RFC v2 1/2
             // adds the membarrier core sync here (the knob decides whether and under which guard).
@@ -224,12 +251,22 @@ void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* t
         x.tlb.loaded_mm_switching = true; // LOADED_MM_SWITCHING, for nmi_uaccess_okay()
     }
     if (need_flush) {
-        x.tlb.ctxs[new_asid] = {next->ctx_id, next_tlb_gen};
+        set_asid_slot(m, cpu, new_asid, *next, next_tlb_gen);
     }
     load_new_mm_cr3(m, cpu, next, new_asid, need_flush);
     x.tlb.loaded_mm_switching = false;
     x.tlb.loaded_mm = next;
     x.tlb.loaded_mm_asid = new_asid;
+}
+
+} // namespace
+
+void switch_mm_irqs_off(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* tsk) {
+    (void)prev; // a hint only: cpu_tlbstate.loaded_mm is the truth
+    KFrame frame(m, cpu, Fn::switch_mm_irqs_off);
+    check_switch_mm_state(m, cpu, "entry");
+    do_switch_mm_irqs_off(m, cpu, next, tsk);
+    check_switch_mm_state(m, cpu, "return");
 }
 
 void switch_mm(Machine& m, int cpu, Mm* prev, Mm* next, kernel::Task* tsk) {
@@ -255,6 +292,8 @@ void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
         x.tlb.is_lazy = true;
         m.emit(cpu, {.kind = RecordKind::enter_lazy, .mm = x.tlb.loaded_mm->id});
     }
+    // The running task's active_mm holds the lazily kept mm (context_switch passes it on).
+    kernel::enforce(Invariant::lazy_mm_referenced, check_lazy_mm_held_by(cpu, x.tlb, *x.current));
 }
 
 void leave_mm(Machine& m, int cpu) {
@@ -292,10 +331,14 @@ void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool fr
     info.freed_tables = freed_tables;
     info.initiating_cpu = cpu;
     // inc_mm_tlb_gen(): atomic64_inc_return, "also a barrier that synchronizes with switch_mm()".
+    const std::uint64_t old_gen = mm->tlb_gen;
     info.new_tlb_gen = ++mm->tlb_gen;
+    kernel::enforce(Invariant::mm_tlb_gen_monotonic, check_tlb_gen_increment(*mm, old_gen));
     m.atomic(cpu, AtomicOp::inc_mm_tlb_gen, mm, static_cast<std::int64_t>(info.new_tlb_gen));
     if (mm == m.cpu(cpu).tlb.loaded_mm) {
         // flush_tlb_func_local(), with IRQs off.
+        kernel::enforce(Invariant::switch_mm_irqs_disabled,
+                        check_irqs_enabled_for_local_flush(cpu, m.irqs_disabled(cpu)));
         m.local_irq_disable(cpu);
         flush_tlb_func_common(m, cpu, info, /*local=*/true);
         m.local_irq_enable(cpu);

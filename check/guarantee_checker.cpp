@@ -115,12 +115,14 @@ void GuaranteeChecker::on_record(const Record& r) {
     if (kernel::is_serializing(r)) {
         st.last_ser = r.seq;
         for (auto& k : calls_) {
-            k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
+            set_sc_pending(k, r.cpu, false);
         }
     }
+    closed_calls_barrier(r);
     check_tlb(r);
     check_ref(r);
     check_mechanisms(r);
+    track_causes(r);
     switch (r.kind) {
     case RecordKind::barrier_call_start:
         start_call(r);
@@ -152,9 +154,6 @@ void GuaranteeChecker::on_record(const Record& r) {
         break;
     default:
         break;
-    }
-    if (kernel::is_full_barrier(r) || r.kind == RecordKind::return_to_user) {
-        retire_finished_calls();
     }
 }
 
@@ -261,9 +260,11 @@ void GuaranteeChecker::on_user_start(const Record& r) {
                                 text_.task_name(r.task),
                                 kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)),
                                 r.time.count(), r.cpu, k.t_a));
-            k.sc_pending[static_cast<std::size_t>(r.cpu)] = 0;
+            set_sc_pending(k, r.cpu, false);
         }
     }
+    closed_calls_user_start(r);
+    close_returned_calls();
 }
 
 void GuaranteeChecker::on_user_end(const Record& r) {
@@ -315,7 +316,7 @@ void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
                                 k.t_a));
             continue;
         }
-        k.sc_pending[static_cast<std::size_t>(c)] = 1;
+        set_sc_pending(k, c, true);
     }
 }
 
@@ -327,10 +328,12 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
     }
     reported = static_cast<std::uint8_t>(reported | (1U << property));
     ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
-    if (violations_.size() >= max_reports) {
+    const Cause cause = cause_of(k, property, cpu);
+    if (!keep_report(property, cause)) {
         return;
     }
     Violation v;
+    v.cause = cause;
     v.property = property_name[property];
     v.cpu = cpu;
     v.time = time;
@@ -360,6 +363,9 @@ void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time
                                           : fmt::format(" [{}]", kernel::fn_name(rec.site))));
     }
     v.chain.push_back(why);
+    if (cause != Cause::none) {
+        v.chain.push_back(explain_cause(k, cause, cpu));
+    }
     violations_.push_back(std::move(v));
 }
 
@@ -377,7 +383,7 @@ GuaranteeChecker::MmState& GuaranteeChecker::mm_state(int mm) {
 void GuaranteeChecker::report(int property, int cpu, std::int64_t time, int task, std::string what,
                               std::vector<std::string> chain) {
     ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
-    if (violations_.size() >= max_reports) {
+    if (!keep_report(property, Cause::none)) {
         return;
     }
     Violation v;
@@ -394,8 +400,21 @@ void GuaranteeChecker::check_tlb(const Record& r) {
     CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
     switch (r.kind) {
     case RecordKind::cr3_write:
+        // PTI's switches between the kernel and user PCIDs of the loaded ASID carry no
+        // generation (-1): they keep the ASID's TLB context and so its generation.
+        if (r.gen >= 0 || r.mm != st.loaded_mm) {
+            st.ctx_gen = r.gen;
+        }
         st.loaded_mm = r.mm;
-        st.ctx_gen = r.gen;
+        st.leaving_mm = false;
+        break;
+    case RecordKind::atomic:
+        // switch_mm_irqs_off() clears this CPU from prev's mm_cpumask, then writes CR3 with IRQs
+        // off and no user access in between: the kernel lets flushes skip it from that point.
+        if (static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::cpumask_clear_cpu &&
+            r.mm == st.loaded_mm) {
+            st.leaving_mm = true;
+        }
         break;
     case RecordKind::tlb_flush:
         st.ctx_gen = r.gen;
@@ -424,7 +443,7 @@ void GuaranteeChecker::check_tlb(const Record& r) {
         std::fill(ms.tlb_reported.begin(), ms.tlb_reported.end(), 0);
         for (int c = 0; c < cpus_; ++c) {
             const CpuState& cs = cpu_[static_cast<std::size_t>(c)];
-            const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen;
+            const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen && !cs.leaving_mm;
             const bool running = cs.user.active && cs.user.mm == r.mm;
             if (stale && (running || r.flag)) {
                 ms.tlb_reported[static_cast<std::size_t>(c)] = 1;
@@ -567,12 +586,19 @@ void GuaranteeChecker::check_registration(const Record& r) {
     switch (r.kind) {
     case RecordKind::atomic:
         if (static_cast<kernel::AtomicOp>(r.detail) == kernel::AtomicOp::membarrier_state_or) {
-            mm_state(r.mm).membarrier_state = static_cast<std::uint32_t>(r.value);
+            MmState& ms = mm_state(r.mm);
+            st.state_or_seq = r.seq;
+            const auto state = static_cast<std::uint32_t>(r.value);
+            if ((state & ~ms.membarrier_state) & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) {
+                ms.global_expedited_seq = r.seq;
+            }
+            ms.membarrier_state = state;
         }
         break;
     case RecordKind::rq_membarrier_state:
         st.rq_state = static_cast<std::uint32_t>(r.value);
         st.k4_reported = false;
+        st.stale = StaleRegistration{};
         break;
     case RecordKind::rq_curr_store:
         st.switching = true;
@@ -594,6 +620,12 @@ void GuaranteeChecker::check_registration(const Record& r) {
         }
         MmState& ms = mm_state(r.mm);
         ms.registered |= ms.membarrier_state & set_bits;
+        // A registration that did its work in this call (not one that found the mm registered
+        // and returned at once) and left its own CPU's runqueue without the bits.
+        const bool registered_now = st.state_or_seq > st.last_user_end;
+        if (registered_now && (st.rq_state & ms.registered) != ms.registered) {
+            st.stale = {r.mm, r.task, r.time.count(), name};
+        }
         // K4: every CPU running the mm now has the new bits in its runqueue. A CPU in the middle
         // of switching to it is not (yet) running it: its membarrier_switch_mm is still to come,
         // and the return-to-user half of the rule checks what it does.
@@ -646,26 +678,6 @@ void GuaranteeChecker::report_reference_leak(int mm, std::int64_t count, std::in
            {fmt::format("at the end of the run mm {} has mm_count {} but {} holder(s) (tasks, "
                         "lazy CPUs, its users)",
                         text_.mm_name(mm), count, holders)});
-}
-
-void GuaranteeChecker::retire_finished_calls() {
-    // A call is done once its caller has returned, every CPU has had an [FB] after t_a (every
-    // later user interval then satisfies G-MB) and no G-SC obligation is pending.
-    std::erase_if(calls_, [&](const Call& k) {
-        if (!k.returned) {
-            return false;
-        }
-        for (int c = 0; c < cpus_; ++c) {
-            if (!covers(k, c)) {
-                continue;
-            }
-            if (cpu_[static_cast<std::size_t>(c)].last_fb < k.a ||
-                k.sc_pending[static_cast<std::size_t>(c)]) {
-                return false;
-            }
-        }
-        return true;
-    });
 }
 
 } // namespace check

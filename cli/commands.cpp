@@ -10,6 +10,7 @@
 #include "cli/expectations.h"
 #include "cli/explain.h"
 #include "cli/fault_injection.h"
+#include "cli/gen_command.h"
 #include "cli/json_report.h"
 #include "cli/junit.h"
 #include "cli/narrative.h"
@@ -87,6 +88,7 @@ commands:
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
   scenario-keys      list every scenario key: type, default, meaning (--markdown)
+  gen                write a random valid scenario (--cpus N, --seed S, --profile mix|jit, -o)
 
   tlbsim COMMAND --help    options of one command
   tlbsim --version
@@ -907,6 +909,7 @@ int dispatch(std::vector<std::string> args, const Io& io) {
         {"check", cmd_check},     {"counters", cmd_counters},
         {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
         {"explain", cmd_explain}, {"policies", cmd_policies},
+        {"gen", cmd_gen<Io>},
     };
     for (const auto& [name, command] : commands) {
         if (cmd == name) {

@@ -64,7 +64,10 @@ Json run_json(const run::RunResult& r, const RunInfo& info) {
                               {"t_a", v.t_a},
                               {"t_b", v.t_b},
                               {"t_r", v.t_r},
-                              {"chain", v.chain}});
+                              {"chain", v.chain},
+                              {"cause", v.cause == check::Cause::none
+                                            ? Json(nullptr)
+                                            : Json(std::string(check::cause_name(v.cause)))}});
     }
     j["violations"] = std::move(violations);
 

@@ -41,8 +41,9 @@ struct Mm {
     std::uint64_t ctx_id = 0;  ///< context.ctx_id: unique, never reused; init_mm has 1
     std::uint64_t tlb_gen = 0; ///< context.tlb_gen: page-table generation
     std::uint32_t membarrier_state = 0;
-    bool freed = false;     ///< __mmdrop ran: any later use is a G-REF violation
-    bool torn_down = false; ///< exit_mmap ran (last mmput)
+    bool freed = false;      ///< __mmdrop ran: any later use is a G-REF violation
+    bool users_gone = false; ///< the last mmput dropped mm_users to 0: no mmget from now on
+    bool torn_down = false;  ///< exit_mmap ran (last mmput)
 
     bool is_init_mm() const { return kind == MmKind::init_mm; }
 };

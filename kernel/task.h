@@ -15,10 +15,12 @@ namespace kernel {
 struct Mm;
 
 enum class TaskState : std::uint8_t {
-    new_task,      ///< created, never ran
-    running,       ///< TASK_RUNNING: on a runqueue or on a CPU
-    interruptible, ///< TASK_INTERRUPTIBLE: blocked (sleep, wait)
-    dead,          ///< TASK_DEAD: exited, its last schedule done or in progress
+    new_task,        ///< created, never ran
+    running,         ///< TASK_RUNNING: on a runqueue or on a CPU
+    interruptible,   ///< TASK_INTERRUPTIBLE: blocked (sleep, wait); a fatal signal wakes it
+    uninterruptible, ///< TASK_UNINTERRUPTIBLE: blocked where no signal wakes it
+                     ///< (synchronize_rcu's wait_for_completion)
+    dead,            ///< TASK_DEAD: exited, its last schedule done or in progress
 };
 
 /// How a task blocked in the kernel will get back to user mode.
@@ -56,10 +58,11 @@ struct Task {
     bool exiting = false;        ///< a fatal signal (exec's de_thread) is pending
     bool dies_in_place = false;  ///< exits deep in a kernel path: its stack is parked, not unwound
     Task* exec_waiter = nullptr; ///< de_thread's caller, woken when the last killed sibling exits
+    bool released = false; ///< past exit_notify() and __exit_signal(): out of its thread group
     int notify_count = 0;
     std::uint32_t sleep_token = 0; ///< the armed sleep timer stands only with this token ///<
                                    ///< signal->notify_count: siblings de_thread still waits for
-    bool in_user = false; ///< executing user code (for the narrative and the checker)
+    bool in_user = false;          ///< executing user code (for the narrative and the checker)
 
     // Program interpretation.
     std::vector<ProgramFrame> program;

@@ -282,6 +282,16 @@ private:
         throw ScenarioError(line);
     }
 
+    /// The line and column (in code points, as toml++ counts) of a byte offset into the text.
+    SourceLoc offset_loc(std::size_t offset) const {
+        const std::string_view before = text_.substr(0, offset);
+        const std::size_t nl = before.rfind('\n');
+        const std::size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
+        const auto line = 1 + std::count(before.begin(), before.end(), '\n');
+        const std::size_t column = detail::codepoints(before.substr(line_start));
+        return {static_cast<int>(line), static_cast<int>(column) + 1};
+    }
+
     void split_lines() {
         std::string_view rest = text_;
         while (true) {
@@ -522,15 +532,25 @@ private:
 
     // --- CPUs, processes, events, policies -----------------------------------------------------
 
+    static std::string no_such_cpu(std::int64_t cpu, const Machine& m) {
+        return fmt::format("CPU {} does not exist (the machine has {} CPU{}: 0..{})", cpu, m.cpus,
+                           m.cpus == 1 ? "" : "s", m.cpus - 1);
+    }
+
     void check_cpu(std::int64_t cpu, SourceLoc loc, const std::string& path) const {
         const Machine& m = sc_.machine;
         if (cpu < 0 || cpu >= m.cpus) {
-            fail(loc, path,
-                 fmt::format("CPU {} does not exist (the machine has {} CPU{}: 0..{})", cpu, m.cpus,
-                             m.cpus == 1 ? "" : "s", m.cpus - 1));
+            fail(loc, path, no_such_cpu(cpu, m));
         }
         if (!m.is_online(static_cast<int>(cpu))) {
             fail(loc, path, fmt::format("CPU {} is offline", cpu));
+        }
+    }
+
+    /// A per-CPU counter names a CPU the machine has (offline ones count: they have counters).
+    void check_counter_cpu(std::string_view counter, SourceLoc loc, const std::string& path) const {
+        if (const auto cpu = detail::counter_cpu(counter); cpu && *cpu >= sc_.machine.cpus) {
+            fail(loc, path, no_such_cpu(*cpu, sc_.machine));
         }
     }
 
@@ -666,6 +686,11 @@ private:
 // ---------------------------------------------------------------------------------------------
 
 Scenario Loader::run() {
+    if (const std::size_t dot = detail::find_overlong_dotted_key(text_);
+        dot != std::string_view::npos) {
+        fail(offset_loc(dot), "syntax",
+             fmt::format("dotted key of more than {} parts", detail::kMaxDottedKeySegments));
+    }
     toml::table doc;
     try {
         doc = toml::parse(text_, std::string_view(file_));
@@ -775,9 +800,7 @@ void Loader::load_machine(const Tbl& root) {
                 const std::string cp = index_path(path, i);
                 const std::int64_t cpu = get_int(c, cp);
                 if (cpu < 0 || cpu >= m.cpus) {
-                    fail(node_loc(c), cp,
-                         fmt::format("CPU {} does not exist (the machine has {} CPU{}: 0..{})", cpu,
-                                     m.cpus, m.cpus == 1 ? "" : "s", m.cpus - 1));
+                    fail(node_loc(c), cp, no_such_cpu(cpu, m));
                 }
                 if (std::find(off.begin(), off.end(), static_cast<int>(cpu)) != off.end()) {
                     fail(node_loc(c), cp, fmt::format("CPU {} is listed twice", cpu));
@@ -1587,6 +1610,7 @@ void Loader::load_expects(const Tbl& root) {
                 if (catalog_.is_counter && !catalog_.is_counter(c.key)) {
                     fail(c.key_loc, kp, "unknown counter" + suggest_counter(c.key));
                 }
+                check_counter_cpu(c.key, c.key_loc, kp);
                 ExpectedCounter ec;
                 ec.name = std::string(c.key);
                 ec.value = get_int_range(*c.node, kp, 0);

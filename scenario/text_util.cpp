@@ -19,6 +19,31 @@ bool is_bare_key_char(char c) {
            c == '-';
 }
 
+/// Index just past the TOML string that starts at text[i] (a quote character); `multiline` tells
+/// whether it was a multi-line one. An unterminated single-line string ends at the newline.
+std::size_t skip_string(std::string_view text, std::size_t i, bool& multiline) {
+    const char q = text[i];
+    const std::string_view triple = q == '"' ? std::string_view(R"(""")") : "'''";
+    multiline = text.substr(i).starts_with(triple);
+    std::size_t j = multiline ? i + 3 : i + 1;
+    while (j < text.size() && (multiline || text[j] != '\n')) {
+        if (q == '"' && text[j] == '\\') {
+            j += 2;
+        } else if (!multiline && text[j] == q) {
+            return j + 1;
+        } else if (multiline && text.substr(j).starts_with(triple)) {
+            std::size_t end = j + 3;
+            while (end < text.size() && end < j + 5 && text[end] == q) {
+                ++end; // up to two quotes of the content may precede the closing three
+            }
+            return end;
+        } else {
+            ++j;
+        }
+    }
+    return std::min(j, text.size());
+}
+
 } // namespace
 
 std::string quote(std::string_view text) {
@@ -195,6 +220,47 @@ std::size_t codepoints(std::string_view utf8) {
         }
     }
     return n;
+}
+
+std::optional<int> counter_cpu(std::string_view name) {
+    const std::size_t dot = name.find('.');
+    if (!name.starts_with("cpu") || dot == std::string_view::npos || dot == 3) {
+        return std::nullopt;
+    }
+    int cpu = 0;
+    const char* last = name.data() + dot;
+    const auto [ptr, ec] = std::from_chars(name.data() + 3, last, cpu);
+    if (ec != std::errc() || ptr != last || cpu < 0) {
+        return std::nullopt;
+    }
+    return cpu;
+}
+
+std::size_t find_overlong_dotted_key(std::string_view text) {
+    std::size_t dots = 0; // in the current chain
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"' || c == '\'') {
+            bool multiline = false;
+            i = skip_string(text, i, multiline);
+            dots = multiline ? 0 : dots; // a quoted key segment keeps the chain going
+            continue;
+        }
+        if (c == '#') {
+            i = std::min(text.find('\n', i), text.size());
+            continue;
+        }
+        if (c == '.') {
+            if (++dots >= kMaxDottedKeySegments) {
+                return i;
+            }
+        } else if (!is_bare_key_char(c) && c != ' ' && c != '\t') {
+            dots = 0;
+        }
+        ++i;
+    }
+    return std::string_view::npos;
 }
 
 } // namespace scenario::detail

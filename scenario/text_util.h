@@ -1,6 +1,6 @@
 #pragma once
-// Small text helpers for the loader's messages: quoting, "did you mean", path segments.
-// Internal to the scenario layer.
+// Small text helpers for the loader: quoting, "did you mean", path segments for messages, and
+// a check of the raw text before toml++ parses it. Internal to the scenario layer.
 
 #include <cstdint>
 #include <optional>
@@ -36,6 +36,20 @@ std::string suggest_and_list(const std::optional<std::string>& suggestion,
 /// Parses a step integer: optional `-`, then decimal digits or `0x` hex digits.
 enum class IntParse { ok, not_an_integer, out_of_range };
 IntParse parse_int(std::string_view text, std::int64_t& out);
+
+/// N of a per-CPU counter name `cpuN.counter`, or nothing when there is no such prefix (as
+/// sim::split_cpu_prefix reads it: decimal digits that fit an int).
+std::optional<int> counter_cpu(std::string_view name);
+
+/// toml++ parses a dotted key (`a.b.c = 1`, `[a.b.c]`, `[[a.b.c]]`) with one nested call per
+/// segment and no limit: 50,000 segments (100 KB of text) overflow an 8 MB stack. A scenario's
+/// keys have at most three segments; the loader refuses longer chains than this before parsing.
+inline constexpr std::size_t kMaxDottedKeySegments = 64;
+
+/// Byte offset of the `.` that makes a chain of kMaxDottedKeySegments + 1 segments, outside
+/// strings and comments; npos when there is none. Every chain of bare or quoted segments joined
+/// by dots counts, so a float (`3.0`) is a chain of two.
+std::size_t find_overlong_dotted_key(std::string_view text);
 
 /// Number of code points in valid UTF-8 text.
 std::size_t codepoints(std::string_view utf8);

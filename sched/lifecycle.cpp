@@ -2,6 +2,7 @@
 
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
+#include "kernel/invariants.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
 
@@ -58,10 +59,12 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     KFrame frame(s.m, cpu, Fn::mmput);
     // atomic_dec_and_test(): the value this CPU's decrement produced decides, not a later read.
     const std::int64_t users = --mm->mm_users;
+    kernel::enforce(kernel::Invariant::mm_refcounts, kernel::check_mm_refcounts(*mm));
     s.m.atomic(cpu, AtomicOp::mmput, mm, users);
     if (users > 0) {
         return;
     }
+    mm->users_gone = true; // mmget_not_zero() fails from here on
     // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm
     // with freed_tables: the exiting CPU (lazy on mm) switches to init_mm, and every other CPU
     // still lazily on it gets the IPI and does the same.
@@ -87,6 +90,7 @@ void do_exit(Scheduler& s, Task& t) {
     }
     --s.m.ks.live_tasks;
     // exit_notify() -> release_task() -> __exit_signal(): a de_thread() waiting for this sibling.
+    t.released = true;
     if (Task* waiter = t.exec_waiter; waiter != nullptr && --waiter->notify_count == 0) {
         s.try_to_wake_up(cpu, waiter);
     }
@@ -111,34 +115,50 @@ void kick_process(Scheduler& s, int cpu, const Task& u) {
     }
 }
 
+/// The other threads of t's process still in its thread group.
+std::vector<Task*> other_threads(Scheduler& s, const Task& t) {
+    std::vector<Task*> out;
+    for (const auto& u : s.m.ks.tasks) {
+        if (u.get() != &t && !u->kthread && u->process_mm == t.process_mm && !u->released &&
+            u->state != TaskState::dead && u->state != TaskState::new_task) {
+            out.push_back(u.get());
+        }
+    }
+    return out;
+}
+
 /// de_thread() (v5.10.13 fs/exec.c): SIGKILL every other thread of the process and wait until
 /// they have exited.
 void de_thread(Scheduler& s, Task& t) {
     const int cpu = t.cpu;
     KFrame frame(s.m, cpu, Fn::de_thread);
-    std::vector<Task*> siblings;
-    for (const auto& u : s.m.ks.tasks) {
-        if (u.get() != &t && !u->kthread && u->process_mm == t.process_mm &&
-            u->state != TaskState::dead && u->state != TaskState::new_task) {
-            siblings.push_back(u.get());
-        }
+    if (other_threads(s, t).empty()) {
+        return; // thread_group_empty(), checked before the lock
     }
-    if (siblings.empty()) {
-        return;
-    }
+    // spin_lock_irq(&sighand->siglock). zap_other_threads() counts and signals the others under
+    // it, and a sibling leaves the group (__exit_signal) under it too, so the count is exact:
+    // tlbsim's locks do not exclude, so everything the lock protects happens at one instant.
     s.m.atomic(cpu, AtomicOp::siglock);
+    std::vector<Task*> siblings = other_threads(s, t);
     t.notify_count = static_cast<int>(siblings.size());
     for (Task* u : siblings) {
-        // zap_other_threads() (kernel/signal.c): SIGKILL, then signal_wake_up_state():
-        // TIF_SIGPENDING (set_bit), then wake_up_state() -- try_to_wake_up(), whose pi_lock is
-        // taken for any task other than current and which returns 0 unless it sleeps -- and
-        // when nothing was woken, kick_process().
         u->exiting = true;
         u->exec_waiter = &t;
+    }
+    for (Task* u : siblings) {
+        // zap_other_threads() (kernel/signal.c): SIGKILL, then signal_wake_up_state():
+        // TIF_SIGPENDING (set_bit), then wake_up_state(t, TASK_WAKEKILL | TASK_INTERRUPTIBLE):
+        // try_to_wake_up() takes pi_lock for any task other than current, wakes an
+        // interruptible (or killable) sleeper and returns 0 for any other state -- running, or
+        // TASK_UNINTERRUPTIBLE -- and then kick_process().
         s.m.atomic(cpu, AtomicOp::set_tsk_thread_flag);
-        const bool sleeps = u->state == TaskState::interruptible;
-        s.try_to_wake_up(cpu, u);
-        if (!sleeps) {
+        if (u->state == TaskState::interruptible) {
+            s.try_to_wake_up(cpu, u);
+        } else {
+            {
+                KFrame ttwu(s.m, cpu, Fn::try_to_wake_up);
+                s.m.atomic(cpu, AtomicOp::pi_lock); // !(p->state & state): unlock, return 0
+            }
             kick_process(s, cpu, *u);
         }
     }

@@ -46,8 +46,9 @@ void Rcu::synchronize_rcu(int cpu) {
             ++gp.remaining;
         }
     }
-    // wait_rcu_gp(): sleep until the grace period's end wakes us.
-    self->state = TaskState::interruptible;
+    // wait_rcu_gp(): sleep until the grace period's end wakes us, in wait_for_completion()'s
+    // TASK_UNINTERRUPTIBLE: a SIGKILL (exec's de_thread) does not cut the grace period short.
+    self->state = TaskState::uninterruptible;
     s_.m.sim.arm_timer(cpu, s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period]},
                        arch_x86::HRTIMER_VECTOR, scan_timer(index));
     s_.schedule(cpu);

@@ -4,9 +4,13 @@
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
 #include "arch_x86/tlb.h"
+#include "arch_x86/tlb_invariants.h"
 #include "sched/lifecycle.h"
 #include "sched/program.h"
+#include "sched/sched_invariants.h"
 #include "sim/panic.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -16,6 +20,7 @@ using arch_x86::KFrame;
 using kernel::AtomicOp;
 using kernel::Cost;
 using kernel::Fn;
+using kernel::Invariant;
 using kernel::Mm;
 using kernel::RecordKind;
 using kernel::Task;
@@ -78,6 +83,7 @@ void Scheduler::schedule(int cpu) {
 }
 
 void Scheduler::enqueue(Task* p, int cpu) {
+    kernel::enforce(Invariant::runqueue_membership, check_enqueue(*p, m.rq(cpu)));
     p->cpu = cpu;
     p->on_rq = true;
     m.rq(cpu).runnable.push_back(p);
@@ -110,10 +116,12 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     Task* next = prev_stays ? prev : rq.idle;
     if (!rq.runnable.empty()) {
         if (prev_stays) {
+            kernel::enforce(Invariant::runqueue_membership, check_requeue_prev(*prev, rq));
             rq.runnable.push_back(prev);
         }
         next = rq.runnable.front();
         rq.runnable.pop_front();
+        kernel::enforce(Invariant::runqueue_membership, check_pick(*next, rq));
     }
     rq.need_resched = false;
     if (next == prev) {
@@ -141,6 +149,7 @@ void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone,
     KFrame frame(m, cpu, Fn::context_switch);
     // S4: prepare_task_switch(): perf, rseq_preempt, notifiers, next->on_cpu = 1.
     m.step(cpu, Cost::prepare_task_switch);
+    kernel::enforce(Invariant::single_current, check_switch_target(cpu, *next));
     next->on_cpu = true;
     // S5: the mm cases (kernel-spec §2.2).
     kernel::Rq& rq = m.rq(cpu);
@@ -184,6 +193,7 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
     m.emit(cpu, {.kind = RecordKind::context_switch, .other = next->id});
     // __switch_to: this_cpu_write(current_task, next).
     m.cpu(cpu).current = next;
+    kernel::enforce(Invariant::single_current, check_new_current(cpu, *next, m.rq(cpu)));
     m.cpu(cpu).switch_prev = prev;
     create_fiber(*next);
     m.sim.cpu(cpu).switch_fiber(next->fiber.get());
@@ -203,6 +213,10 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
 void Scheduler::finish_task_switch(int cpu, Task* prev) {
     KFrame frame(m, cpu, Fn::finish_task_switch);
     kernel::Rq& rq = m.rq(cpu);
+    const arch_x86::X86Cpu& x = m.cpu(cpu);
+    kernel::enforce(Invariant::single_current, check_switch_finished(x, rq));
+    kernel::enforce(Invariant::lazy_mm_referenced,
+                    arch_x86::check_lazy_mm_held_by(cpu, x.tlb, *x.current));
     Mm* mm = rq.prev_mm;
     rq.prev_mm = nullptr;
     const TaskState prev_state = prev->state;
@@ -222,6 +236,7 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
             mmdrop(cpu, mm);
         } else {
             --mm->mm_count; // a barrier-free lazy release (the negative control)
+            kernel::enforce(Invariant::mm_refcounts, kernel::check_mm_refcounts(*mm));
         }
     }
     if (prev_state == TaskState::dead) {
@@ -230,7 +245,10 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
         m.atomic(cpu, AtomicOp::put_task_struct);
         prev->fiber.reset();
         if (m.ks.live_tasks == 0) {
-            m.sim.finish(); // every thread has exited: the run ends after this last switch
+            // Every thread has exited: the run ends after this last switch, with one look at the
+            // whole state.
+            kernel::enforce(check_machine_state(m.ks, m.cpus));
+            m.sim.finish();
         }
     }
     Task* curr = m.current(cpu);
@@ -269,14 +287,17 @@ void Scheduler::mmgrab(int cpu, Mm* mm) {
 void Scheduler::mmdrop(int cpu, Mm* mm) {
     // atomic_dec_and_test(): the value this CPU's decrement produced decides.
     const std::int64_t count = --mm->mm_count;
+    kernel::enforce(Invariant::mm_refcounts, kernel::check_mm_refcounts(*mm));
     m.atomic(cpu, AtomicOp::mmdrop, mm, count);
     if (count == 0) {
         KFrame frame(m, cpu, Fn::__mmdrop);
         mm->freed = true;
         // Anyone still using it makes this a use-after-free (G-REF): count them for the checker.
+        // A thread not created yet is no user: it takes its process's mm when it starts.
         std::int64_t users = 0;
         for (const auto& t : m.ks.tasks) {
-            users += t->state != TaskState::dead && (t->mm == mm || t->active_mm == mm) ? 1 : 0;
+            const bool live = t->state != TaskState::dead && t->state != TaskState::new_task;
+            users += live && (t->mm == mm || t->active_mm == mm) ? 1 : 0;
         }
         for (const auto& x : m.cpus) {
             users += x.tlb.loaded_mm == mm ? 1 : 0;
@@ -315,7 +336,11 @@ void Scheduler::resched_curr(int cpu, int target) {
 void Scheduler::try_to_wake_up(int cpu, Task* p) {
     KFrame frame(m, cpu, Fn::try_to_wake_up);
     m.atomic(cpu, AtomicOp::pi_lock);
-    if (p->state != TaskState::interruptible) {
+    // wake_up_process() wakes TASK_NORMAL: interruptible and uninterruptible sleepers alike.
+    const auto blocked = [](const Task* t) {
+        return t->state == TaskState::interruptible || t->state == TaskState::uninterruptible;
+    };
+    if (!blocked(p)) {
         return;
     }
     m.step(cpu, Cost::try_to_wake_up);
@@ -323,7 +348,7 @@ void Scheduler::try_to_wake_up(int cpu, Task* p) {
     // LLC: the waker locks it directly). tlbsim's locks do not exclude, so the decision is made
     // at one instant after it, as __schedule makes its own (the kernel re-checks under the lock).
     m.atomic(cpu, AtomicOp::rq_lock);
-    if (p->state != TaskState::interruptible) {
+    if (!blocked(p)) {
         return; // another waker came first
     }
     if (p->on_rq) {
@@ -342,12 +367,33 @@ void Scheduler::wake_up_new_task(int cpu, Task* p) {
     m.atomic(cpu, AtomicOp::pi_lock);
     m.atomic(cpu, AtomicOp::rq_lock);
     m.step(cpu, Cost::try_to_wake_up);
-    p->state = TaskState::running;
     if (p->mm != nullptr) {
-        ++p->mm->mm_users; // copy_process took its mm_users reference (off-model)
+        copy_mm(cpu, p);
     }
+    p->state = TaskState::running;
     enqueue(p, cpu);
     check_preempt_curr(cpu, cpu);
+}
+
+void Scheduler::copy_mm(int cpu, Task* p) {
+    // The creating thread is off-model: the new one shares its process's mm as it is now (after
+    // an exec, the new one). mmget needs a live user: once the last thread's mmput has taken
+    // mm_users to 0 (users_gone), no thread is left to clone from.
+    Mm* mm = m.ks.process_mm[static_cast<std::size_t>(p->process_mm->process)];
+    if (mm->users_gone) {
+        // The message goes to run_error before fail_run parks this stack for good: a temporary
+        // passed to it would never be destroyed (ASan reports the leak).
+        if (run_error.empty()) {
+            run_error = fmt::format("thread {} starts at t={}, but every thread of process {} has "
+                                    "exited: none is left to create it",
+                                    p->name, m.sim.now().count(), mm->name);
+        }
+        fail_run(cpu, run_error);
+    }
+    p->mm = mm;
+    p->active_mm = mm;
+    p->process_mm = mm;
+    ++mm->mm_users;
 }
 
 void Scheduler::do_sched_yield(int cpu) {

@@ -96,6 +96,9 @@ private:
     kernel::Task* switch_to(int cpu, kernel::Task* prev, kernel::Task* next);
     void finish_task_switch(int cpu, kernel::Task* prev);
     void attach_migrated(int cpu, kernel::Task* p);
+    /// copy_mm(CLONE_VM) for a user thread created at its start time: its process's current mm
+    /// and an mm_users reference (copy_process's mmget); a run error when the process is gone.
+    void copy_mm(int cpu, kernel::Task* p);
     void enqueue(kernel::Task* p, int cpu);
     void check_preempt_curr(int cpu, int target);
     void scheduler_tick(int cpu);

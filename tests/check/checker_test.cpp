@@ -20,6 +20,7 @@ struct Stream {
         ks.new_mm("jit", kernel::MmKind::user, 0);
         ks.new_task("t0", false);
         ks.new_task("t1", false);
+        ks.new_task("k", true);
         checker.on_start(ks, trace);
     }
     void emit(std::int64_t time, int cpu, RecordKind kind, int task, int mm = -1,
@@ -158,6 +159,19 @@ TEST_CASE("G-TLB: no user code on a context older than a completed flush", "[che
         Stream s;
         s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
         s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, /*freed=*/true);
+        CHECK(s.count(G_TLB) == 1);
+    }
+    SECTION("a CPU between its mm_cpumask clear and its CR3 write is not counted") {
+        // switch_mm_irqs_off(): cpumask_clear_cpu(prev), then load_new_mm_cr3() with IRQs off.
+        Stream s;
+        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
+        s.emit(15, 1, RecordKind::atomic, 1, jit, 0,
+               static_cast<std::uint8_t>(kernel::AtomicOp::cpumask_clear_cpu));
+        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, true);
+        CHECK(s.count(G_TLB) == 0);
+        // ... until it loads the mm again.
+        s.emit(30, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
+        s.emit(40, 0, RecordKind::flush_done, 0, jit, 0, 0, 2, true);
         CHECK(s.count(G_TLB) == 1);
     }
     SECTION("caught up contexts are fine") {
@@ -494,4 +508,259 @@ TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
         CHECK(s.checker.violations()[0].time == 300);
         CHECK(s.checker.violations()[0].t_r == 300);
     }
+}
+
+namespace {
+
+constexpr int kthread_k = 2;
+constexpr auto global_expedited_call =
+    static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited);
+
+/// The call's read of rq(1)->curr: task `task` with mm `mm`.
+void read_cpu1(Stream& s, std::int64_t time, int task, int mm) {
+    s.emit({.time = sim::Cycles{time},
+            .cpu = 0,
+            .kind = RecordKind::membarrier_read,
+            .task = 0,
+            .mm = mm,
+            .other = 1,
+            .value = task});
+}
+
+/// kthread_use_mm(jit) by k on cpu1: the tsk->mm store, then the lazy path's smp_mb.
+void use_mm_on_cpu1(Stream& s, std::int64_t time) {
+    s.emit({.time = sim::Cycles{time},
+            .cpu = 1,
+            .kind = RecordKind::task_mm_store,
+            .site = kernel::Fn::kthread_use_mm,
+            .detail = 1,
+            .task = kthread_k,
+            .mm = jit,
+            .value = -1});
+    s.emit(time + 1, 1, RecordKind::smp_mb, kthread_k);
+}
+
+/// A SYNC_CORE call by t0 (t_a 100, t_b 200, return 300) that read rq(1)->curr = k without
+/// an mm; then k's switch to t1 of the same mm and t1's SYSRET at 400.
+check::Violation p8_like(bool use_mm_after_t_a) {
+    Stream s;
+    if (!use_mm_after_t_a) {
+        switch_rq_curr(s, 50, 1, -1, jit, true); // a plain switch into jit, before t_a
+        s.emit(51, 1, RecordKind::context_switch, 1);
+    }
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    read_cpu1(s, 110, kthread_k, -1);
+    s.emit(150, 0, RecordKind::sync_core, 0);
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+    s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+    if (use_mm_after_t_a) {
+        use_mm_on_cpu1(s, 350);
+        switch_rq_curr(s, 360, 1, jit, jit, true); // k (mm jit) -> t1: the same mm
+        s.emit(361, 1, RecordKind::context_switch, 1);
+    }
+    s.emit(390, 1, RecordKind::smp_mb, 1); // G-MB holds: only core serialization is missing
+    s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    REQUIRE(s.checker.violations().size() == 1);
+    return s.checker.violations()[0];
+}
+
+/// r1 = t1 registers jit for GLOBAL_EXPEDITED on cpu1 and returns with rq(1)->membarrier_state
+/// still 0 (or refreshed, `refreshed`), runs user code; t0's GLOBAL_EXPEDITED (t_a 100, t_b
+/// 200) does not read cpu1 unless `read`.
+check::Violation global_call_after_registration(bool registered_on_cpu1, bool read,
+                                                bool already_registered = false) {
+    Stream s;
+    switch_rq_curr(s, 5, 1, -1, jit);
+    s.emit(6, 1, RecordKind::context_switch, 1);
+    s.emit(10, 1, RecordKind::atomic, 1, jit, global_expedited_bit, membarrier_state_or);
+    if (already_registered) {
+        // t1 enters REGISTER_GLOBAL_EXPEDITED again: the mm is registered, it returns at once.
+        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(25, 1, RecordKind::kernel_entry, 1, jit);
+    }
+    if (registered_on_cpu1) {
+        s.emit({.time = sim::Cycles{30},
+                .cpu = 1,
+                .kind = RecordKind::membarrier_return,
+                .task = 1,
+                .mm = jit,
+                .other = 0,
+                .value = register_global_expedited});
+    }
+    s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    if (read) {
+        read_cpu1(s, 110, 1, jit); // seen, but (say) no IPI was sent
+    }
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+    REQUIRE(s.checker.violations().size() == 1);
+    CHECK(s.checker.violations()[0].property == "G-MB");
+    return s.checker.violations()[0];
+}
+
+} // namespace
+
+TEST_CASE("causes: the kthread_use_mm gap is recognised by its records", "[check]") {
+    SECTION("the mm arrived by kthread_use_mm after the call missed it: P8") {
+        const check::Violation v = p8_like(true);
+        CHECK(v.property == "G-SC");
+        CHECK(v.cause == check::Cause::kthread_use_mm);
+        CHECK(v.chain.back().rfind("cause: the kthread_use_mm gap (P8): mm jit became cpu1's", 0) ==
+              0);
+    }
+    SECTION("the same G-SC through a plain switch before t_a is not P8") {
+        const check::Violation v = p8_like(false);
+        CHECK(v.property == "G-SC");
+        CHECK(v.cause == check::Cause::none);
+        CHECK(v.chain.back().rfind("cause:", 0) == std::string::npos);
+    }
+}
+
+TEST_CASE("causes: the registration race is recognised by its records", "[check]") {
+    SECTION("skipped for a runqueue left stale by a registration that returned on that CPU") {
+        const check::Violation v = global_call_after_registration(true, false);
+        CHECK(v.cause == check::Cause::registration_race);
+        CHECK(v.chain.back() ==
+              "cause: the registration race: t1's membarrier(register_global_expedited) on cpu1 "
+              "returned at t=30 without refreshing its own runqueue (the refresh skipped the "
+              "caller's CPU), so rq(cpu1)->membarrier_state = 0x0 lacks GLOBAL_EXPEDITED and "
+              "this call skipped cpu1");
+    }
+    SECTION("a stale runqueue with no registration returning there is something else") {
+        CHECK(global_call_after_registration(false, false).cause == check::Cause::none);
+    }
+    SECTION("a REGISTER that found the mm registered and returned at once is not the race") {
+        CHECK(global_call_after_registration(true, false, true).cause == check::Cause::none);
+    }
+    SECTION("a CPU the call did read was not skipped for its runqueue") {
+        CHECK(global_call_after_registration(true, true).cause == check::Cause::none);
+    }
+}
+
+TEST_CASE("reports: past the first 64, the first of each property and cause is kept", "[check]") {
+    Stream s;
+    // 70 SYNC_CORE calls whose caller returns unserialized: 70 G-SC-SELF violations.
+    for (int i = 0; i < 70; ++i) {
+        const std::int64_t t = 1000 * (i + 1);
+        s.emit(t, 0, RecordKind::barrier_call_start, 0, jit, 100 + i, sync_core);
+        s.emit(t, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 100, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 100, 0, RecordKind::barrier_call_end, 0, -1, 100 + i);
+        s.emit(t + 200, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        s.emit(t + 300, 0, RecordKind::kernel_entry, 0, jit);
+        s.emit(t + 310, 1, RecordKind::smp_mb, 1); // cpu1 owes nothing: the call retires
+        s.emit(t + 320, 1, RecordKind::sync_core, 1);
+    }
+    CHECK(s.count(G_SC_SELF) == 70);
+    CHECK(s.checker.violations().size() == 64);
+    // Then user code of jit on cpu1 across a whole call, twice: G-MB, not recognised.
+    for (int i = 0; i < 2; ++i) {
+        const std::int64_t t = 100000 * (i + 1);
+        s.emit(t, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(t + 100, 0, RecordKind::barrier_call_start, 0, jit, 500 + i, private_expedited);
+        s.emit(t + 100, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 200, 0, RecordKind::smp_mb, 0);
+        s.emit(t + 200, 0, RecordKind::barrier_call_end, 0, -1, 500 + i);
+        s.emit(t + 300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        s.emit(t + 400, 1, RecordKind::kernel_entry, 1, jit);
+        s.emit(t + 410, 1, RecordKind::smp_mb, 1);
+        s.emit(t + 420, 0, RecordKind::kernel_entry, 0, jit);
+    }
+    CHECK(s.count(G_MB) == 2);
+    REQUIRE(s.checker.violations().size() == 65);
+    CHECK(s.checker.violations().back().property == "G-MB");
+}
+
+namespace {
+
+/// cpu1 runs jit and copies its unregistered state into rq(1)->membarrier_state, then leaves it
+/// lazily: the thread blocks, or (`cleared_on_exit`) exits, clearing the runqueue. jit
+/// registers GLOBAL_EXPEDITED on cpu0 (the refresh misses cpu1: it is not running jit); cpu1
+/// switches back into jit without writing its runqueue; t0's GLOBAL_EXPEDITED skips cpu1 (no
+/// read) while t1 runs user code of jit.
+check::Violation stale_runqueue(bool cleared_on_exit) {
+    Stream s;
+    switch_rq_curr(s, 5, 1, -1, jit);
+    s.emit(6, 1, RecordKind::context_switch, 1);
+    s.emit(7, 1, RecordKind::rq_membarrier_state, 1, jit, 0); // membarrier_switch_mm: jit's 0
+    if (cleared_on_exit) {
+        // tsk->mm = NULL, then membarrier_update_current_mm(NULL) in exit_mm.
+        s.emit(8, 1, RecordKind::task_mm_store, 1, -1, jit);
+        s.emit({.time = sim::Cycles{8},
+                .cpu = 1,
+                .kind = RecordKind::rq_membarrier_state,
+                .site = kernel::Fn::exit_mm,
+                .task = 1,
+                .mm = -1,
+                .value = 0});
+    } else {
+        switch_rq_curr(s, 8, 1, jit, -1); // to the idle task: lazily on jit
+    }
+    s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+    switch_rq_curr(s, 12, 1, -1, jit); // back into jit from lazy mode: no runqueue write
+    s.emit(13, 1, RecordKind::context_switch, 1);
+    s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
+    s.emit(100, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::smp_mb, 0);
+    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+    REQUIRE(s.checker.violations().size() == 1);
+    return s.checker.violations()[0];
+}
+
+} // namespace
+
+TEST_CASE("causes: a runqueue left stale on a lazy CPU, by a registration or a clear", "[check]") {
+    SECTION("copied before a registration whose refresh missed the CPU") {
+        const check::Violation v = stale_runqueue(false);
+        CHECK(v.property == "G-MB");
+        CHECK(v.cause == check::Cause::registration_lazy_cpu);
+        CHECK(v.chain.back().rfind("cause: a registration missed a lazy CPU: cpu1's runqueue "
+                                   "holds mm jit's state from before its GLOBAL_EXPEDITED "
+                                   "registration (copied at t=7 [none])",
+                                   0) == 0);
+    }
+    SECTION("cleared by membarrier_update_current_mm(NULL) while the CPU stayed lazy on the mm") {
+        const check::Violation v = stale_runqueue(true);
+        CHECK(v.property == "G-MB");
+        CHECK(v.cause == check::Cause::cleared_lazy_cpu);
+        CHECK(v.chain.back().rfind("cause: a cleared runqueue on a lazy CPU: [exit_mm] cleared "
+                                   "rq(cpu1)->membarrier_state at t=8",
+                                   0) == 0);
+    }
+}
+
+TEST_CASE("causes: kthread_use_mm that leaves the runqueue behind", "[check]") {
+    // cpu1's runqueue is never written; k takes jit with kthread_use_mm (no runqueue write, as in
+    // v5.10), lets it go (lazily on jit), and t1 of jit follows without a write either.
+    auto run = [](bool runqueue_copied) {
+        Stream s;
+        switch_rq_curr(s, 5, 1, -1, -1); // idle -> k
+        use_mm_on_cpu1(s, 10);
+        if (runqueue_copied) { // v5.11+: membarrier_update_current_mm(jit)
+            s.emit(11, 1, RecordKind::rq_membarrier_state, kthread_k, jit, 0);
+        }
+        s.emit(20, 1, RecordKind::task_mm_store, kthread_k, -1, jit); // kthread_unuse_mm
+        s.emit(25, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+        switch_rq_curr(s, 30, 1, -1, jit); // k -> t1: no write
+        s.emit(31, 1, RecordKind::context_switch, 1);
+        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
+        s.emit(100, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::smp_mb, 0);
+        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+        REQUIRE(s.checker.violations().size() == 1);
+        return s.checker.violations()[0];
+    };
+    const check::Violation v = run(false);
+    CHECK(v.cause == check::Cause::use_mm_lazy_cpu);
+    CHECK(v.chain.back().rfind("cause: kthread_use_mm left the runqueue behind: a kernel thread "
+                               "took mm jit on cpu1 at t=10",
+                               0) == 0);
+    // When kthread_use_mm copied jit's state, the registration after it is what missed cpu1.
+    CHECK(run(true).cause == check::Cause::registration_lazy_cpu);
 }

@@ -3,7 +3,13 @@
 
 #include "kernel/support.h"
 
+#include "kernel/kernel_state.h"
+#include "kernel/record.h"
+#include "kernel/trace.h"
+
+#include <map>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -304,6 +310,106 @@ program = ["user 100000"]
             CHECK(c("cpu0.fb.atomic") ==
                   7 + 3 + 3 + 2 + 1 + 1 + 7 + 3 + 1 + 4 + 1 + 2 + 1 + 3 + 2);
             CHECK(c("ctxsw.total") == 6);
+        }
+    }
+}
+
+namespace {
+
+/// The mm of each task's user-mode returns, by task name (the last one seen).
+struct ReturnMms : kernel::RecordObserver {
+    std::vector<std::string> task_names;
+    std::map<std::string, int> mm_of;
+    void on_start(const kernel::KernelState& ks, const kernel::Trace&) override {
+        for (const auto& t : ks.tasks) {
+            task_names.push_back(t->name);
+        }
+    }
+    void on_record(const kernel::Record& r) override {
+        if (r.kind == kernel::RecordKind::return_to_user) {
+            mm_of[task_names[static_cast<std::size_t>(r.task)]] = r.mm;
+        }
+    }
+};
+
+// A process p whose thread a runs `a_program` from time 0 and whose thread b is created at
+// `b_start`.
+std::string late_thread_scenario(const std::string& a_program, std::int64_t b_start) {
+    return R"(
+[machine]
+cpus = 2
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = [)" +
+           a_program + R"(]
+
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+start = )" +
+           std::to_string(b_start) +
+           R"(
+program = ["user 100"]
+)";
+}
+
+} // namespace
+
+SCENARIO("a thread created later shares its process's mm as it is then (copy_mm, CLONE_VM)",
+         "[lifecycle][clone]") {
+    GIVEN("a execs at once and is still running when b is created") {
+        ReturnMms mms;
+        run::RunOptions options;
+        options.observers.push_back(&mms);
+        const auto r =
+            test::run(test::load(late_thread_scenario(R"("exec", "user 2000000")", 1000000)),
+                      "v5.10", options);
+        THEN("b runs on the mm exec installed, and the old mm is freed with no user left") {
+            // mms: init_mm, efi_mm, poking_mm, p (3), p after exec (4).
+            REQUIRE(r.mm_names.size() == 5);
+            CHECK(mms.mm_of.at("a") == 4);
+            CHECK(mms.mm_of.at("b") == 4);
+            CHECK(r.violations.empty());
+        }
+    }
+    GIVEN("a exits before b's start") {
+        const auto sc = test::load(late_thread_scenario(R"("user 100")", 1000000));
+        const auto r = run::run_scenario(sc, "v5.10", {});
+        THEN("the run stops: no thread of p is left to create b") {
+            CHECK(r.error.find("thread b starts at t=") == 0);
+            CHECK(r.error.find("every thread of process p has exited: none is left to create it") !=
+                  std::string::npos);
+        }
+    }
+    GIVEN("a process whose only thread starts late") {
+        ReturnMms mms;
+        run::RunOptions options;
+        options.observers.push_back(&mms);
+        const auto r = test::run(test::load(R"(
+[machine]
+cpus = 1
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+start = 5000
+program = ["user 100"]
+)"),
+                                 "v5.10", options);
+        THEN("that thread is its mm's first user and runs on it") {
+            CHECK(mms.mm_of.at("a") == 3);
+            CHECK(r.violations.empty());
         }
     }
 }

@@ -2,6 +2,7 @@
 // named in each file when this fails.
 
 #include "cli/commands.h"
+#include "kernel/invariants.h"
 
 #include <catch2/catch.hpp>
 
@@ -43,4 +44,16 @@ TEST_CASE("docs/scenario-keys.md is the output of tlbsim scenario-keys --markdow
     const auto tables = doc.find("### top level");
     REQUIRE(tables != std::string::npos);
     CHECK(doc.substr(tables) == generated);
+}
+
+TEST_CASE("docs/invariants.md has a section for every invariant, in catalogue order", "[docs]") {
+    const std::string doc = file_text(std::string(TLBSIM_SOURCE_DIR) + "/docs/invariants.md");
+    std::size_t previous = 0;
+    for (const kernel::InvariantInfo& info : kernel::invariant_table()) {
+        const auto at = doc.find("\n### `" + std::string(info.name) + "`\n");
+        INFO(info.name);
+        REQUIRE(at != std::string::npos);
+        CHECK(at > previous);
+        previous = at;
+    }
 }

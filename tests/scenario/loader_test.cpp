@@ -729,6 +729,15 @@ SCENARIO("expectations") {
           "\"ser.total\"?)");
     CHECK(error_of(pre + "counters = { \"nothing.like.it\" = 1 }\n") ==
           "seed.toml:6:14: expect[0].counters.\"nothing.like.it\": unknown counter");
+    // The catalogue knows counter names, not the machine: the loader checks the CPU of a
+    // per-CPU name (found by the fuzz harness: the run had no such counter, fuzz/regressions/).
+    CHECK(error_of(pre + "counters = { \"cpu1.ser.sync_core@finish_task_switch\" = 0 }\n") ==
+          "seed.toml:6:14: expect[0].counters.\"cpu1.ser.sync_core@finish_task_switch\": CPU 1 "
+          "does not exist (the machine has 1 CPU: 0..0)");
+    CHECK(load(pre + "counters = { \"cpu0.ser.sync_core@finish_task_switch\" = 0 }\n")
+              .expectations[0]
+              .counters[0]
+              .name == "cpu0.ser.sync_core@finish_task_switch");
     CHECK(error_of(pre + "counters = { ser.total = 1 }\n") ==
           "seed.toml:6:14: expect[0].counters.ser: expected an integer, got a table (quote dotted "
           "counter names: \"ser.total\" = 1)");
@@ -857,6 +866,44 @@ SCENARIO("malformed input never crashes and always gives one line") {
                 check(sub);
             }
         }
+    }
+}
+
+SCENARIO("dotted keys longer than toml++ can parse are refused before parsing") {
+    // toml++ recurses once per segment of a dotted key: 50,000 segments crashed tlbsim with a
+    // stack overflow (fuzz/regressions/fuzz_loader/dotted-key-50000.toml).
+    const auto chain = [](std::size_t parts, std::string_view segment) {
+        std::string out(segment);
+        for (std::size_t i = 1; i < parts; ++i) {
+            out += ".";
+            out += segment;
+        }
+        return out;
+    };
+    GIVEN("chains of 64 parts: parsed, then refused as unknown keys") {
+        CHECK(error_of(chain(64, "a") + " = 1\n").find(": a: unknown key") != std::string::npos);
+        CHECK(error_of("[" + chain(64, "\"a\"") + "]\n").find(": a: unknown key") !=
+              std::string::npos);
+    }
+    GIVEN("chains of 65 parts and more, anywhere a dotted key can be") {
+        // The 64th dot (the 65th part) is at column 128 (a.a.a...) or 256 ("a"."a"...).
+        const std::string msg = "syntax: dotted key of more than 64 parts";
+        CHECK(error_of(chain(65, "a") + " = 1\n") == "seed.toml:1:128: " + msg);
+        CHECK(error_of(chain(50'000, "a") + " = 1\n") == "seed.toml:1:128: " + msg);
+        CHECK(error_of(kBase + "[" + chain(65, "a") + "]\n") == "seed.toml:7:129: " + msg);
+        CHECK(error_of(kBase + "[[" + chain(65, "a") + "]]\n") == "seed.toml:7:130: " + msg);
+        CHECK(error_of(chain(65, "\"a\"") + " = 1\n") == "seed.toml:1:256: " + msg);
+        CHECK(error_of("x = { " + chain(65, "'é'") + " = 1 }\n") == "seed.toml:1:262: " + msg);
+    }
+    GIVEN("dots in strings and comments are not keys") {
+        const std::string dots = chain(100, "a");
+        const Scenario s = load("description = \"" + dots + "\" # " + dots + "\n" + kBase);
+        CHECK(s.description == dots);
+        CHECK(load("description = '" + dots + "'\n" + kBase).description == dots);
+        CHECK(load("description = \"\"\"\n" + dots + " = 1\n\"\"\"\n" + kBase).description ==
+              dots + " = 1\n");
+        CHECK(load("description = '''\n\"" + dots + "'''\n" + kBase).description == "\"" + dots);
+        CHECK(load("description = \"\\\"" + dots + "\"\n" + kBase).description == "\"" + dots);
     }
 }
 
