@@ -187,8 +187,8 @@ SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
 
 SCENARIO("a kthread_use_mm caller holds mm_users", "[lifecycle][kthread_use_mm]") {
     GIVEN("the only user thread of p exits while k uses p, and k drops it later") {
-        const auto r = test::run(kthread_scenario(R"("use_mm p", "work 20000", "unuse_mm")",
-                                                  R"("user 5000", "exit")"));
+        const auto r = test::run(
+            kthread_scenario(R"("use_mm p", "work 20000", "unuse_mm")", R"("user 5000", "exit")"));
         const Counters c{r};
         THEN("a's exit leaves p alive; k's mmput tears it down on cpu1") {
             // v5.10's io_uring: mmget_not_zero (mm_users 1 -> 2, t=1005) before
@@ -307,8 +307,7 @@ program = ["user 100000"]
             // inc_mm_tlb_gen, llist_add, set_nr_if_polling (3) and __mmput's mmdrop (1); a's
             // exit: exit_mm 4, mmput 1, exit_mmap's inc_mm_tlb_gen and unlazy cpumask_clear_cpu
             // (2), mmdrop 1; do_task_dead 3; put_task_stack/struct 2.
-            CHECK(c("cpu0.fb.atomic") ==
-                  7 + 3 + 3 + 2 + 1 + 1 + 7 + 3 + 1 + 4 + 1 + 2 + 1 + 3 + 2);
+            CHECK(c("cpu0.fb.atomic") == 7 + 3 + 3 + 2 + 1 + 1 + 7 + 3 + 1 + 4 + 1 + 2 + 1 + 3 + 2);
             CHECK(c("ctxsw.total") == 6);
         }
     }

@@ -318,8 +318,7 @@ program = ["user {}", "signal go", "user 1000"]
     }
 }
 
-TEST_CASE("timer interrupts take the hrtimer base lock twice per expired timer",
-          "[sched][tick]") {
+TEST_CASE("timer interrupts take the hrtimer base lock twice per expired timer", "[sched][tick]") {
     // hrtimer_interrupt() (v5.10.13 kernel/time/hrtimer.c): cpu_base->lock, dropped by
     // __run_hrtimer() around the timer function and taken again after it. The tick
     // (tick_sched_timer: scheduler_tick's rq_lock) fires at 10000, 20000, 30000, 40000 in a's
