@@ -56,8 +56,18 @@ void enter_from_user(Machine& m, int c, kernel::EntryKind kind) {
     }
 }
 
+/// Whether this kernel returns through FRED: the CPU has it, the kernel has the FRED entry code
+/// (v6.9+, 14619d912b65, arch/x86/entry/entry_64_fred.S), and PTI is off (932d922285ef: PTI
+/// forced on disables FRED).
+bool fred_active(const Machine& m) {
+    return m.config.fred && m.knobs.fred_entry && !m.config.pti;
+}
+
+/// The return instruction FRED uses instead: asm_fred_entrypoint_user ends in ERETU, for system
+/// calls too (fred_other() -> do_syscall_64(), then FRED_EXIT; ERETU), and
+/// asm_fred_entrypoint_kernel in ERETS.
 ReturnInsn under_fred(const Machine& m, ReturnInsn insn, bool to_user) {
-    if (!m.config.fred || insn != ReturnInsn::iret) {
+    if (!fred_active(m)) {
         return insn;
     }
     return to_user ? ReturnInsn::eretu : ReturnInsn::erets;
@@ -107,7 +117,9 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
         pti_switch_cr3(m, c, /*to_user=*/true);
     }
     const ReturnInsn actual = under_fred(m, insn, /*to_user=*/true);
-    const sim::Cycles d = return_cost(m, c, actual);
+    // A system call's exit work costs the same through FRED (no published figure for ERETU
+    // after a syscall): only an exception return is priced as ERETU.
+    const sim::Cycles d = return_cost(m, c, insn == ReturnInsn::sysret ? insn : actual);
     m.sim.cpu(c).advance(d);
     X86Cpu& x = m.cpu(c);
     x.mode = Mode::user;

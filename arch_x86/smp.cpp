@@ -52,6 +52,19 @@ bool queue_csd(Machine& m, int cpu, int target, int id) {
     return was_empty;
 }
 
+/// x2apic_wrmsr_fence() (v5.10.13 arch/x86/include/asm/apic.h): "mfence" once per send call,
+/// before its WRMSR(s) to the ICR, "to make previous memory operations globally visible before
+/// sending the IPI". The xAPIC's MMIO ICR write needs none.
+void x2apic_wrmsr_fence(Machine& m, int cpu) {
+    if (m.config.apic != scenario::ApicMode::x2apic) {
+        return;
+    }
+    const sim::Cycles d = m.draw(cpu, Cost::mfence);
+    m.emit(cpu, {.kind = RecordKind::smp_mb, .detail = 1, .cost = d});
+    m.sim.cpu(cpu).advance(d);
+}
+
+/// One WRMSR (or MMIO write) to the ICR: the CALL_FUNCTION IPI to `target`.
 void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
     m.emit(cpu,
@@ -75,7 +88,21 @@ void send_call_function_single_ipi(Machine& m, int cpu, int target, int id) {
         m.sim.cpu(target).wake();
         return;
     }
+    // arch_send_call_function_single_ipi() -> x2apic_send_IPI(): the fence, one WRMSR.
+    KFrame frame(m, cpu, Fn::x2apic_send_IPI);
+    x2apic_wrmsr_fence(m, cpu);
     send_call_function_ipi(m, cpu, target, id);
+}
+
+/// arch_send_call_function_ipi_mask() -> __x2apic_send_IPI_mask() (v5.10.13
+/// arch/x86/kernel/apic/x2apic_phys.c): one fence, then one WRMSR per target. v5.10 calls it
+/// even when no target's queue was empty: the fence with no WRMSR.
+void send_call_function_ipi_mask(Machine& m, int cpu, const std::vector<int>& targets, int id) {
+    KFrame frame(m, cpu, Fn::__x2apic_send_IPI_mask);
+    x2apic_wrmsr_fence(m, cpu);
+    for (int target : targets) {
+        send_call_function_ipi(m, cpu, target, id);
+    }
 }
 
 } // namespace
@@ -113,9 +140,7 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
                 ipi_targets.push_back(target);
             }
         }
-        for (int target : ipi_targets) {
-            send_call_function_ipi(m, cpu, target, id);
-        }
+        send_call_function_ipi_mask(m, cpu, ipi_targets, id);
     }
     SmpCall& call = m.smp_calls[static_cast<std::size_t>(id)];
     if (call.acks_pending == 0) {
@@ -158,6 +183,9 @@ void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall 
 }
 
 void smp_send_reschedule(Machine& m, int cpu, int target) {
+    // native_smp_send_reschedule() -> x2apic_send_IPI(): the fence, one WRMSR.
+    KFrame frame(m, cpu, Fn::x2apic_send_IPI);
+    x2apic_wrmsr_fence(m, cpu);
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
     m.emit(cpu, {.kind = RecordKind::ipi_send,
                  .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
@@ -215,9 +243,11 @@ void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiK
                      .detail = static_cast<std::uint8_t>(kind),
                      .other = sender});
     }
-    // llist_del_all(): the whole queue at once. A sender whose llist_add finds the list empty
-    // from now on raises an IPI of its own, which runs after this one returns. IRQs are off here,
-    // so one flush at a time runs on a CPU.
+    // llist_del_all() (v5.10.13 kernel/smp.c flush_smp_call_function_queue): the whole queue at
+    // once, by an xchg (a locked RMW) even when the list is already empty. A sender whose
+    // llist_add finds the list empty from now on raises an IPI of its own, which runs after this
+    // one returns. IRQs are off here, so one flush at a time runs on a CPU.
+    m.atomic(cpu, kernel::AtomicOp::llist_del_all);
     x.csd_taken.assign(x.call_single_queue.begin(), x.call_single_queue.end());
     x.call_single_queue.clear();
     if (x.csd_taken.empty()) {

@@ -66,6 +66,24 @@ void invalidate_user_asid(Machine& m, int cpu, std::uint16_t asid) {
         static_cast<std::uint16_t>(tlb.user_pcid_flush_mask | (1U << (asid + 1)));
 }
 
+/// native_flush_tlb_one_user() (v5.10.13 arch/x86/mm/tlb.c): INVLPG of the page; under PTI the
+/// user PCID's copy too, by invpcid_flush_one() when the CPU has INVPCID_SINGLE (set only with
+/// PCID, setup_pcid() in arch/x86/mm/init.c), else invalidate_user_asid() for the next
+/// SWITCH_TO_USER_CR3. INVPCID is not [SER] (DESIGN.md): its cost, no record.
+void flush_tlb_one_user(Machine& m, int cpu, const Mm& mm, std::uint16_t asid, std::int64_t page) {
+    const sim::Cycles d = m.draw(cpu, Cost::invlpg);
+    m.emit(cpu, {.kind = RecordKind::invlpg, .mm = mm.id, .value = page, .cost = d});
+    m.sim.cpu(cpu).advance(d);
+    if (!m.config.pti) {
+        return;
+    }
+    if (m.config.pcid && m.config.invpcid) {
+        m.step(cpu, Cost::invpcid);
+    } else {
+        invalidate_user_asid(m, cpu, asid);
+    }
+}
+
 /// write_cr3(): the one place CR3 changes. Serializing and a full barrier, flush or not.
 void write_cr3(Machine& m, int cpu, Mm* mm, std::uint16_t asid, bool flush) {
     X86Cpu& x = m.cpu(cpu);
@@ -132,12 +150,7 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
                  .gen = static_cast<std::int64_t>(mm_tlb_gen)});
     if (partial) {
         for (std::int64_t page = 0; page < f.pages; ++page) {
-            // flush_tlb_one_user(): INVLPG; under PTI the user half is marked for flushing.
-            const sim::Cycles d = m.draw(cpu, Cost::invlpg);
-            m.emit(cpu,
-                   {.kind = RecordKind::invlpg, .mm = loaded_mm->id, .value = page, .cost = d});
-            m.sim.cpu(cpu).advance(d);
-            invalidate_user_asid(m, cpu, asid);
+            flush_tlb_one_user(m, cpu, *loaded_mm, asid, page);
         }
     } else {
         // flush_tlb_local() -> native_flush_tlb_local(): rewrite CR3 with its own value, which

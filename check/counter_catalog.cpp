@@ -24,8 +24,11 @@ Counters declare_counters(sim::CounterRegistry& r) {
             r.declare(fmt::format("ser.sync_core@{}", sync_core_sites[i]),
                       fmt::format("sync_core executed by {}", sync_core_sites[i]));
     }
-    c.fb_total = r.declare("fb.total", "full barriers: ser.total + fb.smp_mb + fb.atomic");
+    c.fb_total =
+        r.declare("fb.total", "full barriers: ser.total + fb.smp_mb + fb.mfence + fb.atomic");
     c.fb_smp_mb = r.declare("fb.smp_mb", "explicit smp_mb()");
+    c.fb_mfence =
+        r.declare("fb.mfence", "MFENCEs before x2APIC IPI sends (x2apic_wrmsr_fence), one per send");
     c.fb_atomic =
         r.declare("fb.atomic", "LOCK-prefixed read-modify-writes (locks, atomics, cpumask bits)");
     c.cycles_ser = r.declare("cycles.ser", "simulated cycles spent in serializing instructions");

@@ -36,7 +36,7 @@ inline constexpr std::array<std::string_view, 5> mechanism_names = {"K1", "K2", 
 struct Counters {
     sim::CounterId ser_total, ser_cr3, ser_invlpg, ser_iret, ser_sync_core, ser_redundant;
     std::array<sim::CounterId, 3> ser_sync_core_at;
-    sim::CounterId fb_total, fb_smp_mb, fb_atomic;
+    sim::CounterId fb_total, fb_smp_mb, fb_mfence, fb_atomic;
     sim::CounterId cycles_ser, cycles_fb;
     std::array<sim::CounterId, 3> cycles_sync_core_at;
     sim::CounterId cr3_write, cr3_write_flush, cr3_write_noflush;

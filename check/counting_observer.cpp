@@ -88,7 +88,7 @@ void CounterClassifier::classify_impl(
     }
     switch (r.kind) {
     case RecordKind::smp_mb:
-        add(ids_.fb_smp_mb, 1);
+        add(r.detail == 0 ? ids_.fb_smp_mb : ids_.fb_mfence, 1);
         add(ids_.fb_total, 1);
         add(ids_.cycles_fb, r.cost.count());
         break;

@@ -49,6 +49,8 @@ namespace kernel {
       "extra cost of a flushing CR3 write: TLB refill, 'tens of thousands' at worst (Hansen)")     \
     X(invlpg, 300, "INVLPG: ~100 ns per page (tlb.c comment), ~350 cycles INVPCID (Hansen)")       \
     X(smp_mb, 20, "smp_mb(): lock addl, 18 cycles (commit 8270137a0d50)")                          \
+    X(mfence, 33, "MFENCE: 33 cycles on Skylake (Agner Fog's instruction tables)")                 \
+    X(invpcid, 350, "INVPCID single-address: ~350 cycles (Hansen, as for INVLPG above)")           \
     X(atomic, 20, "a LOCK-prefixed RMW: 18 cycles (commit 8270137a0d50)")                          \
     X(sync_core_iret, 330, "sync_core() by IRET-to-self: ~110 ns (commit c198b121b1a1)")           \
     X(sync_core_serialize, 100,                                                                    \

@@ -36,6 +36,8 @@ namespace kernel {
     X(sysvec_apic_timer_interrupt)                                                                 \
     X(sysvec_reschedule_ipi)                                                                       \
     X(sysvec_call_function)                                                                        \
+    X(x2apic_send_IPI)                                                                             \
+    X(__x2apic_send_IPI_mask)                                                                      \
     X(flush_smp_call_function_queue)                                                               \
     X(smp_call_function_many)                                                                      \
     X(on_each_cpu_mask)                                                                            \
@@ -71,6 +73,16 @@ namespace kernel {
     X(membarrier_register_global_expedited)                                                        \
     X(sync_runqueues_membarrier_state)                                                             \
     X(synchronize_rcu)                                                                             \
+    X(tick_sched_timer)                                                                            \
+    X(rcu_sched_clock_irq)                                                                         \
+    X(rcu_core)                                                                                    \
+    X(force_qs_rnp)                                                                                \
+    X(resched_cpu)                                                                                 \
+    X(__io_sq_thread_acquire_mm)                                                                   \
+    X(io_sq_thread_drop_mm)                                                                        \
+    X(kick_process)                                                                                \
+    X(cpu_idle_poll)                                                                               \
+    X(default_idle_call)                                                                           \
     X(ipi_mb)                                                                                      \
     X(ipi_sync_core)                                                                               \
     X(ipi_rseq)                                                                                    \
@@ -99,6 +111,7 @@ std::string_view fn_name(Fn f);
     X(cpumask_clear_cpu)      /* clear_bit in mm_cpumask */                                        \
     X(inc_mm_tlb_gen)         /* atomic64_inc_return(&mm->context.tlb_gen) */                      \
     X(llist_add)              /* cmpxchg onto a CPU's call_single_queue */                         \
+    X(llist_del_all)          /* xchg taking a CPU's whole call_single_queue */                    \
     X(membarrier_state_or)    /* atomic_or(&mm->membarrier_state) */                               \
     X(mutex_lock)             /* a mutex fast path (cmpxchg) */                                    \
     X(mutex_unlock)           /* its release (cmpxchg, LOCK-prefixed too) */                       \
@@ -112,7 +125,13 @@ std::string_view fn_name(Fn f);
     X(put_task_stack)         /* refcount_dec_and_test of the dead task's stack */                 \
     X(put_task_struct)        /* refcount_dec_and_test(&prev->rcu_users) */                        \
     X(ptl_lock)               /* the PTE spinlock taken by get_locked_pte */                       \
-    X(exec_update_lock)       /* down_write_killable(&signal->exec_update_lock) */
+    X(exec_update_lock)       /* down_write_killable(&signal->exec_update_lock) */                 \
+    X(hrtimer_base_lock)      /* raw_spin_lock_irqsave(&cpu_base->lock) in hrtimer_interrupt */    \
+    X(jiffies_lock)           /* raw_spin_lock(&jiffies_lock) in tick_do_update_jiffies64 */       \
+    X(set_polling)            /* __current_set_polling: set_bit of TIF_POLLING_NRFLAG */           \
+    X(clr_polling)            /* __current_clr_polling: clear_bit of TIF_POLLING_NRFLAG */         \
+    X(rcu_dynticks)           /* atomic_add_return on rdp->dynticks (EQS entry/exit, snapshot) */  \
+    X(rcu_node_lock)          /* raw_spin_lock_irqsave_rcu_node(rnp) */
 
 enum class AtomicOp : std::uint8_t {
 #define TLBSIM_X(name) name,
@@ -153,7 +172,8 @@ enum class RecordKind : std::uint8_t {
     cr3_write,       ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
     invlpg,          ///< one INVLPG; mm; value: page index
     sync_core,       ///< detail: SyncCoreMethod
-    smp_mb,          ///< an explicit smp_mb()
+    smp_mb,          ///< an explicit smp_mb() (detail 0: lock addl), or detail 1: an MFENCE
+                     ///< (x2apic_wrmsr_fence before an x2APIC IPI's WRMSR)
     atomic,          ///< detail: AtomicOp; mm where it concerns one; value: new count/generation
     enter_lazy,      ///< cpu_tlbstate.is_lazy set; mm = loaded mm
     unlazy,          ///< a lazy CPU switched to init_mm (by its own flush or an IPI); mm = old

@@ -44,11 +44,12 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::sync_core:
         return fmt::format("sync_core by {}", r.detail == 0 ? "IRET-to-self" : "SERIALIZE");
     case RecordKind::smp_mb:
-        return "smp_mb";
+        return r.detail == 0 ? "smp_mb" : "mfence";
     case RecordKind::atomic: {
         const auto op = static_cast<AtomicOp>(r.detail);
         const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||
-                            op == AtomicOp::mmput || op == AtomicOp::inc_mm_tlb_gen;
+                            op == AtomicOp::mmget || op == AtomicOp::mmput ||
+                            op == AtomicOp::inc_mm_tlb_gen;
         if (r.mm < 0) {
             return fmt::format("locked {}", atomic_op_name(op));
         }

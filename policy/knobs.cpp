@@ -128,6 +128,12 @@ const std::vector<KnobInfo>& knob_table() {
             "the membarrier() command set, QUERY mask and argument checks",
             "v4.16: no RSEQ, no FLAG_CPU; v5.10: QUERY 0x7f (RSEQ works but is not advertised); "
             "mainline: QUERY 0x3ff with GET_REGISTRATIONS (v6.3+)"),
+        boolean("fred_entry", &Knobs::fred_entry,
+                "the kernel enters and leaves through FRED when the machine has it (fred = true) "
+                "and PTI is off: every return to user is ERETU (system calls too), every return "
+                "to the kernel ERETS; without it a FRED machine still returns by IRET and SYSRET",
+                "true: v6.9+ (14619d912b65, entry_64_fred.S; PTI turns FRED off: 932d922285ef); "
+                "false: v4.16, v5.10 and the RFC-era kernels (no FRED code)"),
     };
     return table;
 }

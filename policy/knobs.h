@@ -91,6 +91,8 @@ struct Knobs {
     bool membarrier_update_current_mm = false;
     bool kthread_use_mm_always_grab = false;
     MembarrierApi membarrier_api = MembarrierApi::v5_10;
+    // Entry and exit.
+    bool fred_entry = false;
 };
 
 enum class KnobType : std::uint8_t { boolean, integer, enumeration };

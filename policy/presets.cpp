@@ -19,6 +19,7 @@ Knobs mainline() {
     k.membarrier_update_current_mm = true;
     k.kthread_use_mm_always_grab = true;
     k.membarrier_api = MembarrierApi::mainline;
+    k.fred_entry = true;
     return k;
 }
 

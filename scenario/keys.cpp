@@ -25,11 +25,17 @@ const std::vector<KeyTableInfo>& key_tables() {
            "PCID/ASID support (6 dynamic ASIDs; ASID 0 and always flush when off)"},
           {"pti", "bool", "false",
            "page-table isolation: CR3 written on every kernel entry and exit"},
+          {"invpcid", "bool", "true",
+           "INVPCID_SINGLE (with pcid): under PTI a one-page flush also flushes the user PCID "
+           "by INVPCID instead of flushing all of it at the next return to user"},
           {"serialize", "bool", "false",
            "sync_core() uses SERIALIZE instead of IRET-to-self (cost only)"},
           {"fred", "bool", "false",
-           "FRED: returns that would be IRET are ERETU/ERETS, not serializing"},
+           "FRED: under a kernel with fred_entry (mainline) and without PTI, returns are "
+           "ERETU/ERETS, not serializing"},
           {"idle", "\"poll\" or \"halt\"", "\"poll\"", "how an idle CPU notices a wakeup"},
+          {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
+           "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
           {"timeslice", "int >= 0", "0", "scheduler tick period; 0 = no tick"},
           {"wakeup_preempt", "bool", "false", "a wakeup onto a busy CPU sets need_resched there"},
           {"offline", "array of ints", "[]", "CPUs that exist but are offline"},

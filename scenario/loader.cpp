@@ -464,6 +464,27 @@ private:
         bad_type(n, path, "a string");
     }
 
+    /// One of `values`, as its index; anything else is a one-line error naming them.
+    std::size_t get_choice(const toml::node& n, const std::string& path,
+                           const std::vector<std::string_view>& values) const {
+        std::string expected;
+        for (std::string_view v : values) {
+            expected += fmt::format("{}\"{}\"", expected.empty() ? "" : " or ", v);
+        }
+        if (!n.is_string()) {
+            bad_type(n, path, expected);
+        }
+        const std::string v = get_string(n, path);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (values[i] == v) {
+                return i;
+            }
+        }
+        fail(node_loc(n), path,
+             fmt::format("expected {}, got {}{}", expected, quote(v),
+                         did_you_mean(closest(v, values))));
+    }
+
     std::string get_name(const toml::node& n, const std::string& path) const {
         std::string s = get_string(n, path);
         if (s.empty()) {
@@ -736,6 +757,8 @@ void Loader::load_machine(const Tbl& root) {
             m.pcid = get_bool(n, path);
         } else if (e.key == "pti") {
             m.pti = get_bool(n, path);
+        } else if (e.key == "invpcid") {
+            m.invpcid = get_bool(n, path);
         } else if (e.key == "serialize") {
             m.serialize = get_bool(n, path);
         } else if (e.key == "fred") {
@@ -745,19 +768,9 @@ void Loader::load_machine(const Tbl& root) {
         } else if (e.key == "nohz_full") {
             m.nohz_full = get_bool(n, path);
         } else if (e.key == "idle") {
-            if (!n.is_string()) {
-                bad_type(n, path, "\"poll\" or \"halt\"");
-            }
-            const std::string v = get_string(n, path);
-            if (v == "poll") {
-                m.idle = IdleMode::poll;
-            } else if (v == "halt") {
-                m.idle = IdleMode::halt;
-            } else {
-                fail(node_loc(n), path,
-                     fmt::format("expected \"poll\" or \"halt\", got {}{}", quote(v),
-                                 did_you_mean(closest(v, {"poll", "halt"}))));
-            }
+            m.idle = static_cast<IdleMode>(get_choice(n, path, {"poll", "halt"}));
+        } else if (e.key == "apic") {
+            m.apic = static_cast<ApicMode>(get_choice(n, path, {"x2apic", "xapic"}));
         } else if (e.key == "timeslice") {
             m.timeslice = get_int_range(n, path, 0, limits::cycles);
         } else if (e.key == "max_cycles") {

@@ -18,6 +18,9 @@ struct SourceLoc {
 };
 
 enum class IdleMode { poll, halt };
+/// How the kernel writes the local APIC's ICR: x2APIC by WRMSR (each send call starts with an
+/// MFENCE, x2apic_wrmsr_fence), or xAPIC by MMIO (no fence).
+enum class ApicMode { x2apic, xapic };
 
 struct Machine {
     int cpus = 0;
@@ -25,6 +28,8 @@ struct Machine {
     bool pti = false;
     bool serialize = false;
     bool fred = false;
+    bool invpcid = true; ///< INVPCID_SINGLE: PTI flushes a user-PCID page at once
+    ApicMode apic = ApicMode::x2apic;
     IdleMode idle = IdleMode::poll;
     std::int64_t timeslice = 0; ///< 0 = no tick
     bool wakeup_preempt = false;

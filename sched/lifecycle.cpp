@@ -105,6 +105,16 @@ void do_exit(Scheduler& s, Task& t) {
 
 namespace {
 
+/// kick_process() (v5.10.13 kernel/sched/core.c): a reschedule IPI to the CPU `u` is current on,
+/// if that is another CPU (task_curr: rq->curr == u). It sets no NEED_RESCHED: the IPI only
+/// makes the target pass its exit work, where it finds TIF_SIGPENDING.
+void kick_process(Scheduler& s, int cpu, const Task& u) {
+    KFrame frame(s.m, cpu, Fn::kick_process);
+    if (u.cpu != cpu && s.m.rq(u.cpu).curr == &u) {
+        arch_x86::smp_send_reschedule(s.m, cpu, u.cpu);
+    }
+}
+
 /// The other threads of t's process still in its thread group.
 std::vector<Task*> other_threads(Scheduler& s, const Task& t) {
     std::vector<Task*> out;
@@ -117,7 +127,8 @@ std::vector<Task*> other_threads(Scheduler& s, const Task& t) {
     return out;
 }
 
-/// de_thread(): SIGKILL every other thread of the process and wait until they have exited.
+/// de_thread() (v5.10.13 fs/exec.c): SIGKILL every other thread of the process and wait until
+/// they have exited.
 void de_thread(Scheduler& s, Task& t) {
     const int cpu = t.cpu;
     KFrame frame(s.m, cpu, Fn::de_thread);
@@ -135,21 +146,29 @@ void de_thread(Scheduler& s, Task& t) {
         u->exec_waiter = &t;
     }
     for (Task* u : siblings) {
-        // signal_wake_up(): TIF_SIGPENDING, and wake it if it sleeps interruptibly, else
-        // kick_process() -- a reschedule IPI if it runs on another CPU.
+        // zap_other_threads() (kernel/signal.c): SIGKILL, then signal_wake_up_state():
+        // TIF_SIGPENDING (set_bit), then wake_up_state(t, TASK_WAKEKILL | TASK_INTERRUPTIBLE):
+        // try_to_wake_up() takes pi_lock for any task other than current, wakes an
+        // interruptible (or killable) sleeper and returns 0 for any other state -- running, or
+        // TASK_UNINTERRUPTIBLE -- and then kick_process().
         s.m.atomic(cpu, AtomicOp::set_tsk_thread_flag);
         if (u->state == TaskState::interruptible) {
             s.try_to_wake_up(cpu, u);
-        } else if (u->on_cpu && u->cpu != cpu) {
-            s.m.rq(u->cpu).need_resched = true;
-            arch_x86::smp_send_reschedule(s.m, cpu, u->cpu);
+        } else {
+            {
+                KFrame ttwu(s.m, cpu, Fn::try_to_wake_up);
+                s.m.atomic(cpu, AtomicOp::pi_lock); // !(p->state & state): unlock, return 0
+            }
+            kick_process(s, cpu, *u);
         }
     }
     siblings.clear();
-    // Wait (TASK_KILLABLE) until the last of them passes __exit_signal().
+    // Wait (TASK_KILLABLE) until the last of them passes __exit_signal(): spin_unlock_irq,
+    // schedule(), and spin_lock_irq(siglock) again after every wakeup.
     while (t.notify_count > 0) {
         t.state = TaskState::interruptible;
         s.schedule(t.cpu);
+        s.m.atomic(t.cpu, AtomicOp::siglock);
     }
 }
 
@@ -233,6 +252,27 @@ void kthread_unuse_mm(Scheduler& s, int cpu, Task& t) {
     arch_x86::enter_lazy_tlb(s.m, cpu, mm); // active_mm stays mm
     s.m.local_irq_enable(cpu);
     s.m.step(cpu, Cost::kthread_mm);
+}
+
+bool io_sq_thread_acquire_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
+    KFrame frame(s.m, cpu, Fn::__io_sq_thread_acquire_mm);
+    // task_lock(ctx->sqo_task); mmget_not_zero(mm); task_unlock(): atomic_inc_not_zero() is a
+    // cmpxchg loop that stores (and locks) only when mm_users is not 0.
+    s.m.atomic(cpu, AtomicOp::task_lock);
+    if (mm->mm_users == 0) {
+        return false;
+    }
+    ++mm->mm_users;
+    s.m.atomic(cpu, AtomicOp::mmget, mm, mm->mm_users);
+    kthread_use_mm(s, cpu, t, mm);
+    return true;
+}
+
+void io_sq_thread_drop_mm(Scheduler& s, int cpu, Task& t) {
+    KFrame frame(s.m, cpu, Fn::io_sq_thread_drop_mm);
+    Mm* mm = t.mm;
+    kthread_unuse_mm(s, cpu, t);
+    mmput(s, cpu, mm); // the last one runs exit_mmap here, on the kthread's CPU
 }
 
 void text_poke(Scheduler& s, int cpu, Task& t) {

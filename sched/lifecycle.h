@@ -25,6 +25,12 @@ void do_execve(Scheduler& s, kernel::Task& t);
 
 void kthread_use_mm(Scheduler& s, int cpu, kernel::Task& t, kernel::Mm* mm);
 void kthread_unuse_mm(Scheduler& s, int cpu, kernel::Task& t);
+/// A kthread_use_mm caller as v5.10's io_uring SQPOLL thread is (fs/io_uring.c): it holds an
+/// mm_users reference while it uses the mm (mmget_not_zero before kthread_use_mm, mmput after
+/// kthread_unuse_mm), so the process's exit cannot tear the mm down under it. Returns false
+/// (-EFAULT) when mm_users was already 0: the mm is not used.
+bool io_sq_thread_acquire_mm(Scheduler& s, int cpu, kernel::Task& t, kernel::Mm* mm);
+void io_sq_thread_drop_mm(Scheduler& s, int cpu, kernel::Task& t);
 void text_poke(Scheduler& s, int cpu, kernel::Task& t);
 void efi_call(Scheduler& s, int cpu, kernel::Task& t);
 

@@ -46,6 +46,7 @@ private:
 
     Scheduler& s_;
     Task& t_;
+    bool mm_acquire_failed_ = false; ///< the last use_mm found mm_users at 0 (-EFAULT)
 };
 
 void TaskBody::run() {
@@ -178,13 +179,16 @@ void TaskBody::kthread_step(const Step& st) {
         s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
         break;
     case Op::use_mm:
-        kthread_use_mm(s_, cpu(), t_, live_mm(st));
+        mm_acquire_failed_ = !io_sq_thread_acquire_mm(s_, cpu(), t_, live_mm(st));
         break;
     case Op::unuse_mm:
+        if (t_.mm == nullptr && mm_acquire_failed_) {
+            break; // io_sq_thread_drop_mm(): no mm, nothing to drop
+        }
         if (t_.mm == nullptr) {
             s_.fail_run(cpu(), fmt::format("{}: unuse_mm without use_mm", st.path));
         }
-        kthread_unuse_mm(s_, cpu(), t_);
+        io_sq_thread_drop_mm(s_, cpu(), t_);
         break;
     case Op::flush_tlb:
         arch_x86::flush_tlb_mm_range(s_.m, cpu(), live_mm(st), st.pages, st.freed_tables);
@@ -210,6 +214,9 @@ void TaskBody::common_kernel_step(const Step& st) {
     case Op::sleep: {
         KFrame frame(s_.m, cpu(), Fn::do_nanosleep);
         t_.state = TaskState::interruptible;
+        // hrtimer_start_range_ns() -> lock_hrtimer_base() (v5.10.13 kernel/time/hrtimer.c). The
+        // final hrtimer_cancel() takes no lock when the timer has fired (!hrtimer_active).
+        s_.m.atomic(cpu(), kernel::AtomicOp::hrtimer_base_lock);
         s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR,
                            timer_data(TimerKind::sleep_wakeup, t_.id, ++t_.sleep_token));
         s_.schedule(cpu());

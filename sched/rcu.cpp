@@ -66,9 +66,9 @@ void Rcu::note_context_switch(int cpu) {
 void Rcu::scan(int cpu, std::uint64_t data) {
     GracePeriod& gp = gps_[static_cast<std::size_t>(timer_index(data))];
     // force_quiescent_state(): an idle CPU is in an extended quiescent state (dynticks idle). A
-    // CPU running a task (in user mode too: without nohz_full that is no extended quiescent
-    // state) must pass through the scheduler; RCU makes it do so with resched_cpu(), a
-    // reschedule IPI, and its __schedule reports the quiescent state after a full barrier.
+    // CPU running a task is made to pass through the scheduler by resched_curr, where v5.10
+    // would wait for its tick (user mode) or its next switch and call resched_cpu() only as a
+    // late fallback: a simplification (docs/model.md), kept because no tick runs by default.
     for (int c = 0; c < s_.m.sim.cpus(); ++c) {
         if (!gp.pending[static_cast<std::size_t>(c)]) {
             continue;

@@ -1,12 +1,15 @@
 #pragma once
-// synchronize_rcu(), reduced to what membarrier needs (kernel/rcu/tree.c, as a model): a grace
-// period ends when every online CPU has passed a quiescent state after it started -- a context
-// switch (rcu_note_context_switch in __schedule, right before the rq lock's full barrier), or
-// being idle when the grace-period machinery looks (an extended quiescent state); a CPU still
-// running a task is sent a reschedule IPI (resched_cpu) -- and not before the `rcu_grace_period`
-// cost has elapsed. The machinery itself (rcu_gp_kthread, softirqs) is not a
-// task here: its scans are timer interrupts on the waiter's CPU, and its end wakes the waiter
-// from that interrupt.
+// synchronize_rcu(), reduced to what membarrier needs (v5.10.13 kernel/rcu/tree.c, as a model).
+// In the kernel a CPU reports a quiescent state at a context switch (rcu_note_context_switch), or
+// from the tick when it interrupted user mode or idle (rcu_sched_clock_irq); the grace-period
+// kthread's force_qs_rnp reports idle CPUs (dynticks snapshot) and calls resched_cpu() (the
+// target's rq lock, then resched_curr) only as a fallback: nohz_full CPUs after 3 x
+// jiffies_to_sched_qs, or past half the stall timeout. This model is coarser (docs/model.md,
+// Simplifications): a grace period ends, not before the `rcu_grace_period` cost, once every
+// online CPU has switched or was idle at a scan, and each scan sends resched_curr to every CPU
+// still running a task, user mode included. The machinery itself (rcu_gp_kthread, softirqs) is
+// not a task here: its scans are timer interrupts on the waiter's CPU, and its end wakes the
+// waiter from that interrupt.
 
 #include <cstdint>
 #include <vector>

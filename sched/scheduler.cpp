@@ -439,27 +439,48 @@ void Scheduler::handle_fatal_signal(Task* t) {
     SIM_ASSERT(false, "killed task {} survived do_exit", t->name);
 }
 
+void Scheduler::run_hrtimer(int cpu, std::uint64_t data) {
+    m.step(cpu, Cost::hrtimer_handler);
+    const TimerKind kind = timer_kind(data);
+    if (kind == TimerKind::rcu_scan) {
+        rcu.scan(cpu, data);
+        return;
+    }
+    Task* p = m.ks.tasks[static_cast<std::size_t>(timer_index(data))].get();
+    if (kind == TimerKind::sleep_wakeup) {
+        try_to_wake_up(cpu, p); // hrtimer_wakeup()
+    } else {
+        wake_up_new_task(cpu, p);
+    }
+}
+
 void Scheduler::timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t data) {
+    // hrtimer_interrupt() (v5.10.13 kernel/time/hrtimer.c) takes cpu_base->lock; __run_hrtimer()
+    // drops it around the timer's function and takes it again after: two locked RMWs per
+    // expired timer, the tick's tick_sched_timer() included. The RCU scan stands for the
+    // grace-period kthread's timer (its timer base lock, the same two). A thread's creation is
+    // no timer in the kernel (the scenario starts it), so it takes none.
     switch (vector) {
     case arch_x86::HRTIMER_VECTOR: {
-        m.step(cpu, Cost::hrtimer_handler);
-        const TimerKind kind = timer_kind(data);
-        if (kind == TimerKind::rcu_scan) {
-            rcu.scan(cpu, data);
-            break;
+        const bool timer = timer_kind(data) != TimerKind::task_creation;
+        if (timer) {
+            m.atomic(cpu, AtomicOp::hrtimer_base_lock);
         }
-        Task* p = m.ks.tasks[static_cast<std::size_t>(timer_index(data))].get();
-        if (kind == TimerKind::sleep_wakeup) {
-            try_to_wake_up(cpu, p);
-        } else {
-            wake_up_new_task(cpu, p);
+        run_hrtimer(cpu, data);
+        if (timer) {
+            m.atomic(cpu, AtomicOp::hrtimer_base_lock);
         }
         break;
     }
     case arch_x86::TICK_VECTOR:
-        m.cpu(cpu).tick_armed = false;
-        scheduler_tick(cpu);
-        m.arm_tick(cpu);
+        m.atomic(cpu, AtomicOp::hrtimer_base_lock);
+        {
+            KFrame frame(m, cpu, Fn::tick_sched_timer);
+            m.cpu(cpu).tick_armed = false;
+            scheduler_tick(cpu);
+            m.arm_tick(cpu);
+        }
+        m.atomic(cpu, AtomicOp::hrtimer_base_lock);
         break;
     case arch_x86::DEVICE_VECTOR:
         m.step(cpu, Cost::device_irq_handler);

@@ -59,6 +59,9 @@ public:
     // arch_x86::SchedulerHooks
     void schedule(int cpu) override;
     void timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t data) override;
+    /// The function of one expired hrtimer (a sleep's hrtimer_wakeup, a task's creation, an
+    /// RCU scan), run between hrtimer_interrupt's two cpu_base->lock acquisitions.
+    void run_hrtimer(int cpu, std::uint64_t data);
     void handle_fatal_signal(kernel::Task* t) override;
     bool timer_valid(int cpu, std::uint64_t data) const override;
 

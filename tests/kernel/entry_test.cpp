@@ -190,8 +190,17 @@ SCENARIO("interrupts return by IRET to user or kernel mode", "[entry][interrupt]
             CHECK(c("cpu1.fb.total") == 1);
         }
     }
-    GIVEN("the same with fred = true") {
+    GIVEN("the same on a FRED machine under v5.10, which has no FRED code") {
         const auto r = test::run(with_machine_line(interrupt_scenario, "fred = true"));
+        const Counters c{r};
+        THEN("the kernel still returns by IRET: the counts of the plain machine") {
+            CHECK(c("ser.iret") == 6);
+            CHECK(c("ser.total") == 2 + 6 + 2);
+            CHECK(c("cpu1.fb.total") == 1);
+        }
+    }
+    GIVEN("the same on a FRED machine under mainline (fred_entry)") {
+        const auto r = test::run(with_machine_line(interrupt_scenario, "fred = true"), "mainline");
         const Counters c{r};
         THEN("every IRET becomes ERETU or ERETS, which are not [SER]") {
             CHECK(c("ser.iret") == 0);
@@ -202,6 +211,16 @@ SCENARIO("interrupts return by IRET to user or kernel mode", "[entry][interrupt]
             CHECK(c("ser.total") == 2 + 2);
             CHECK(c("cpu1.fb.total") == 0);
             CHECK(c("ipi.membarrier") == 1);
+        }
+    }
+    GIVEN("a FRED machine with PTI under mainline") {
+        const std::string pti = with_machine_line(interrupt_scenario, "pti = true");
+        const auto fred = test::run(with_machine_line(pti, "fred = true"), "mainline");
+        const auto plain = test::run(pti, "mainline");
+        THEN("PTI turns FRED off (932d922285ef): the IRETs of the machine without FRED") {
+            CHECK(Counters{fred}("ser.iret") == 6);
+            CHECK(Counters{fred}("ser.total") == Counters{plain}("ser.total"));
+            CHECK(Counters{fred}("fb.total") == Counters{plain}("fb.total"));
         }
     }
 }

@@ -121,8 +121,8 @@ program = ["user 1000000"]
             // two for flush 2. No set_nr_if_polling: multi-target calls send real IPIs.
             CHECK(c("cpu0.fb.atomic") == 7 + 2 + 1 + 2);
             // cpu1 atomics: boot 7; b's wait (rq_lock, clear_tsk_need_resched, mmgrab(p));
-            // the unlazy's cpumask_clear_cpu.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 1);
+            // the IPI handler's llist_del_all (an xchg) and the unlazy's cpumask_clear_cpu.
+            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 2);
             CHECK(c("ipi.received") == c("ipi.sent"));
         }
     }
@@ -164,8 +164,9 @@ program = ["user 100", "wait done"]
             CHECK(c("cpu1.ser.cr3") == 2);
             CHECK(c("cpu1.ser.iret") == 1);
             // The idle loop then calls schedule_idle(): __schedule with no switch, rq_lock and
-            // clear_tsk_need_resched. cpu1: boot 7 + wait 3 + cpumask_clear_cpu 1 + 2.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 1 + 2);
+            // clear_tsk_need_resched. cpu1: boot 7 + wait 3 + the flush's llist_del_all and
+            // cpumask_clear_cpu 2 + 2.
+            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 2 + 2);
             // cpu0: boot 7 + inc_mm_tlb_gen + llist_add + set_nr_if_polling.
             CHECK(c("cpu0.fb.atomic") == 7 + 3);
             CHECK(c("cpu0.ser.invlpg") == 1);
@@ -184,8 +185,9 @@ program = ["user 100", "wait done"]
             CHECK(c("cpu1.ser.cr3") == 2);
             // ret_from_fork + the IPI's return to kernel mode.
             CHECK(c("cpu1.ser.iret") == 2);
-            // No schedule_idle pass: the handler set no need_resched. cpu1: 7 + 3 + 1.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 1);
+            // No schedule_idle pass: the handler set no need_resched. cpu1: 7 + 3 + the
+            // handler's llist_del_all and cpumask_clear_cpu 2.
+            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 2);
             // cpu0: boot 7 + inc_mm_tlb_gen + llist_add (the IPI replaces set_nr_if_polling).
             CHECK(c("cpu0.fb.atomic") == 7 + 2);
         }
@@ -246,6 +248,53 @@ pages = 2
             CHECK(c("cpu2.mm.grab") == 0);
             CHECK(c("cpu2.mm.drop") == 0);
             CHECK(c("ctxsw.total") == 1 + 1 + 2);
+        }
+    }
+}
+
+SCENARIO("PTI: a partial flush reaches the user PCID by INVPCID when the CPU has it",
+         "[flush][pti]") {
+    const std::string scenario = R"(
+[machine]
+cpus = 1
+pti = true
+max_cycles = 100000
+
+[[process]]
+name = "p"
+
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 100", "flush_tlb pages=2", "user 1000000"]
+)";
+    GIVEN("invpcid = true (the default)") {
+        const auto r = test::run(scenario);
+        const Counters c{r};
+        THEN("INVLPG and invpcid_flush_one per page; the return to user does not flush") {
+            // CR3 writes: boot idle->a (flush); ret_from_fork's SWITCH_TO_USER_CR3 (flush: the
+            // fresh ASID's user PCID was marked); the syscall's kernel CR3 (noflush); its
+            // return's user CR3: noflush, nothing was marked (native_flush_tlb_one_user used
+            // INVPCID for each page, not invalidate_user_asid).
+            CHECK(c("ser.invlpg") == 2);
+            CHECK(c("cr3.write.flush") == 2);
+            CHECK(c("cr3.write.noflush") == 2);
+            // [SER] cycles: CR3 200 each (4), +1000 refill per flushing write (2), INVLPG 300
+            // each (2), IRET 330 (ret_from_fork). INVPCID (350 per page) is not [SER].
+            CHECK(c("cycles.ser") == 4 * 200 + 2 * 1000 + 2 * 300 + 330);
+        }
+    }
+    GIVEN("invpcid = false") {
+        std::string no_invpcid = scenario;
+        no_invpcid.replace(no_invpcid.find("pti = true"), 10, "pti = true\ninvpcid = false");
+        const auto r = test::run(no_invpcid);
+        const Counters c{r};
+        THEN("invalidate_user_asid: the return to user flushes the whole user PCID") {
+            CHECK(c("ser.invlpg") == 2);
+            CHECK(c("cr3.write.flush") == 3);
+            CHECK(c("cr3.write.noflush") == 1);
+            CHECK(c("cycles.ser") == 4 * 200 + 3 * 1000 + 2 * 300 + 330);
         }
     }
 }

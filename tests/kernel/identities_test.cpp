@@ -55,7 +55,8 @@ void check_identities(const run::RunResult& r) {
         INFO("prefix " << p);
         CHECK(v(p + "ser.total") ==
               v(p + "ser.cr3") + v(p + "ser.invlpg") + v(p + "ser.iret") + v(p + "ser.sync_core"));
-        CHECK(v(p + "fb.total") == v(p + "ser.total") + v(p + "fb.smp_mb") + v(p + "fb.atomic"));
+        CHECK(v(p + "fb.total") ==
+              v(p + "ser.total") + v(p + "fb.smp_mb") + v(p + "fb.mfence") + v(p + "fb.atomic"));
         CHECK(v(p + "cr3.write") == v(p + "ser.cr3"));
         CHECK(v(p + "cr3.write") == v(p + "cr3.write.flush") + v(p + "cr3.write.noflush"));
         CHECK(v(p + "ipi.sent") == v(p + "ipi.membarrier") + v(p + "ipi.tlb") +

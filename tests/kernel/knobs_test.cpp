@@ -221,6 +221,8 @@ program = ["membarrier private_expedited", "membarrier private_expedited_sync_co
 
 TEST_CASE("global_expedited_skip and membarrier_update_current_mm: a kthread using the mm",
           "[knobs]") {
+    // r sleeps on cpu0 from the start: it holds reg's mm_users, which k's use_mm needs
+    // (io_uring's mmget_not_zero fails on an mm without users).
     const char* toml = R"(
 [machine]
 cpus = 2
@@ -237,8 +239,7 @@ program = ["use_mm reg", "work 20000", "unuse_mm"]
 name = "r"
 process = "reg"
 cpu = 0
-start = 100000
-program = ["user 10"]
+program = ["sleep 50000"]
 [[thread]]
 name = "g"
 process = "caller"
@@ -325,9 +326,25 @@ program = ["membarrier query label=q"]
     CHECK(k.results.at("q").value == 0x3ff);
 }
 
+TEST_CASE("fred_entry: a FRED machine returns by ERETU/ERETS only with the kernel's FRED code",
+          "[knobs]") {
+    // remote_ipi on a FRED machine: t2 on cpu1 takes t1's two membarrier IPIs in user mode.
+    std::string toml = remote_ipi;
+    toml.replace(toml.find("cpus = 2"), 8, "cpus = 2\nfred = true");
+    auto [base, k] = compare(toml, "fred_entry", "true");
+    // v5.10 (no FRED code): the IPIs return by IRET; so does each ret_from_fork (t1 and t2).
+    CHECK(c(base, "ser.iret") == 2 + 2);
+    CHECK(c(base, "cpu1.ser.iret") == 1 + 2);
+    // With fred_entry: every one of them is ERETU, not [SER]. ipi_sync_core's explicit
+    // sync_core stays (on cpu1 and, locally, on cpu0).
+    CHECK(c(k, "ser.iret") == 0);
+    CHECK(c(k, "ser.sync_core@ipi_sync_core") == c(base, "ser.sync_core@ipi_sync_core"));
+    CHECK(c(base, "ser.total") - c(k, "ser.total") == 4);
+}
+
 TEST_CASE("every knob is exercised above", "[knobs]") {
     // A new knob needs its own test case here.
-    CHECK(policy::knob_table().size() == 19);
+    CHECK(policy::knob_table().size() == 20);
 }
 
 TEST_CASE("knobs built on rq->membarrier_state are refused without it", "[knobs]") {

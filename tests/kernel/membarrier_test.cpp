@@ -118,8 +118,9 @@ SCENARIO("PRIVATE_EXPEDITED, SYNC_CORE and RSEQ target CPUs whose rq->curr->mm i
             CHECK(c("cpu3.ser.iret") == 1);
             // cpu0 atomics: boot 7; one llist_add per remote call (pe, sc, r1).
             CHECK(c("cpu0.fb.atomic") == 7 + 3);
-            // The IPI handlers take no locks: cpu1's atomics are its boot switch's 7.
-            CHECK(c("cpu1.fb.atomic") == 7);
+            // The IPI handlers take no locks; each flush takes its queue by llist_del_all (an
+            // xchg): cpu1's boot switch's 7, and one per IPI (3).
+            CHECK(c("cpu1.fb.atomic") == 7 + 3);
             CHECK(c("membarrier.calls") == 5);
             CHECK(c("membarrier.calls.private_expedited") == 1);
             CHECK(c("membarrier.calls.private_expedited_sync_core") == 1);
@@ -273,17 +274,18 @@ program = ["user 1000000"]
             CHECK(c("cpu1.fb.smp_mb") == 1);
             CHECK(c("cpu1.ser.iret") == 3);
             // cpu1 and cpu2 atomics: boot 7; the forced __schedule: rq_lock,
-            // clear_tsk_need_resched.
-            CHECK(c("cpu1.fb.atomic") == 7 + 2);
+            // clear_tsk_need_resched; on cpu1 also the sync_rq_state IPI's llist_del_all.
+            CHECK(c("cpu1.fb.atomic") == 7 + 2 + 1);
             CHECK(c("cpu2.fb.atomic") == 7 + 2);
             // cpu0's smp_mb is not the registration's (that is only the one-user shortcut): it
             // is switch_mm's d1 barrier when a comes back from the grace-period sleep.
             CHECK(c("cpu0.fb.smp_mb") == 1);
             // cpu0 atomics: boot 7; atomic_or(PRIVATE_EXPEDITED); the sleep: rq_lock,
             // clear_tsk_need_resched, mmgrab(p); the first scan: two set_nr_and_not_polling;
-            // the second scan's wakeup: pi_lock, rq_lock, set_tsk_need_resched; idle->a:
-            // rq_lock, clear_tsk_need_resched, mmdrop(p); llist_add; atomic_or(..._READY).
-            CHECK(c("cpu0.fb.atomic") == 7 + 1 + 3 + 2 + 3 + 3 + 1 + 1);
+            // the second scan's wakeup: pi_lock, rq_lock, set_tsk_need_resched; each scan's
+            // hrtimer_interrupt: two cpu_base->lock (2 x 2); idle->a: rq_lock,
+            // clear_tsk_need_resched, mmdrop(p); llist_add; atomic_or(..._READY).
+            CHECK(c("cpu0.fb.atomic") == 7 + 1 + 3 + 2 + 3 + 4 + 3 + 1 + 1);
             // ret_from_fork, and the two grace-period scans' IRETs to the idle loop.
             CHECK(c("cpu0.ser.iret") == 3);
             // cpu2 (another mm) gets no registration IPI; cpu3 (idle) sees nothing at all.

@@ -317,3 +317,32 @@ program = ["user {}", "signal go", "user 1000"]
         CHECK(r.error.empty());
     }
 }
+
+TEST_CASE("timer interrupts take the hrtimer base lock twice per expired timer", "[sched][tick]") {
+    // hrtimer_interrupt() (v5.10.13 kernel/time/hrtimer.c): cpu_base->lock, dropped by
+    // __run_hrtimer() around the timer function and taken again after it. The tick
+    // (tick_sched_timer: scheduler_tick's rq_lock) fires at 10000, 20000, 30000, 40000 in a's
+    // user code and at 50000 during its exit (in exit_mmap); the sleep arms its hrtimer under
+    // the base lock (t=42065) and its wakeup is one more hrtimer_interrupt (t=43385, 43965).
+    const auto r = test::run(R"(
+[machine]
+cpus = 1
+timeslice = 10000
+[[process]]
+name = "p"
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 35000", "sleep 1000", "user 100"]
+)");
+    // boot 7; five ticks x (2 base locks + rq_lock); the sleep: hrtimer_start's base lock,
+    // rq_lock, clear_tsk_need_resched, mmgrab (4); its wakeup: 2 base locks, pi_lock, rq_lock,
+    // set_tsk_need_resched (5); idle->a: rq_lock, clear_tsk_need_resched, mmdrop (3); the exit:
+    // exit_mm 4, mmput 1, exit_mmap's inc_mm_tlb_gen and unlazy cpumask_clear_cpu 2, mmdrop 1,
+    // do_task_dead 3, put_task_stack/struct 2 (13).
+    CHECK(test::counter(r, "fb.atomic") == 7 + 5 * 3 + 4 + 5 + 3 + 13);
+    // ret_from_fork, four ticks returning to user, the one returning into exit_mmap, and the
+    // wakeup's return to the idle loop.
+    CHECK(test::counter(r, "ser.iret") == 1 + 4 + 1 + 1);
+}

@@ -1,6 +1,7 @@
 // The cross-call queue (kernel/smp.c, v5.10.13): llist_add tells the sender whether the target's
 // call_single_queue was empty, and only then does it raise an IPI; a flush takes the whole list
-// with llist_del_all(); an IPI that finds the list empty returns. Every count below is explained
+// with llist_del_all(), an xchg (a locked RMW) even on an empty list; an IPI that finds the list
+// empty returns. Every count below is explained
 // from the run's records (tlbsim run FILE -v).
 
 #include "support.h"
@@ -81,10 +82,11 @@ std::int64_t c(const run::RunResult& r, const std::string& name) {
 } // namespace
 
 TEST_CASE("a call queued before the handler takes the list rides on the pending IPI", "[smp]") {
-    // b's llist_add onto cpu2 (t=10635+20) comes before cpu2's handler for a's IPI takes the list
-    // (t=10675): the list was not empty, so b raises no IPI to cpu2; one handler runs both calls
-    // and acks both (t=10745, 10815).
-    const auto r = test::run(two_senders(6650));
+    // b's llist_add onto cpu2 (t=10707+20) comes before cpu2's handler for a's IPI takes the list
+    // (its llist_del_all, t=10708+20): the list was not empty, so b raises no IPI to cpu2; one
+    // handler runs both calls and acks both (t=10798, 10868). (b's own handler for a's IPI, its
+    // llist_del_all included, runs first, from t=9967; each send call starts with an mfence.)
+    const auto r = test::run(two_senders(6682));
     CHECK(c(r, "cpu2.ipi.received") == 1);
     CHECK(c(r, "cpu1.ipi.membarrier") == 1); // to cpu0 only
     CHECK(c(r, "cpu0.ipi.membarrier") == 2); // to cpu1 and cpu2
@@ -93,13 +95,14 @@ TEST_CASE("a call queued before the handler takes the list rides on the pending 
 }
 
 TEST_CASE("a call queued while the handler runs gets an IPI of its own", "[smp]") {
-    // Two cycles later, b's llist_add (t=10657+20) comes after cpu2's handler took a's call
-    // (t=10675) and before it acks it (t=10745): the list is empty again, so b raises an IPI to
-    // cpu2 (sent t=11127, after the one to cpu0). The first handler runs only what it took; the
-    // second IPI finds b's call (handler t=13027, ack t=13097). Before llist_del_all was modelled
+    // Two cycles later, b's llist_add (t=10709+20) comes after cpu2's handler took a's call
+    // (t=10708+20) and before it acks it (t=10798): the list is empty again, so b raises an IPI
+    // to cpu2 (sent t=11212, after the one to cpu0, both after one mfence at t=10729). The first
+    // handler runs only what it took; the second IPI finds b's call (handler t=13112, ack
+    // t=13202). Before llist_del_all was modelled
     // the first handler also ran b's call and b's IPI then found an empty queue (an internal
     // error).
-    const auto r = test::run(two_senders(6652));
+    const auto r = test::run(two_senders(6684));
     CHECK(c(r, "cpu2.ipi.received") == 2);
     CHECK(c(r, "cpu1.ipi.membarrier") == 2); // to cpu0 and cpu2
     CHECK(c(r, "cpu0.ipi.membarrier") == 2);
@@ -108,14 +111,23 @@ TEST_CASE("a call queued while the handler runs gets an IPI of its own", "[smp]"
 }
 
 TEST_CASE("an IPI whose calls the idle loop already ran finds the queue empty", "[smp]") {
-    // a's freed-tables flush queues flush_tlb_func_remote on cpu2 and cpu3 (t=8625, 8645) and
-    // sends both real IPIs (t=8665, 9115; delivery takes 1,600 cycles). s wakes c and d first
+    // a's freed-tables flush queues flush_tlb_func_remote on cpu2 and cpu3 (t=8625, 8645) and,
+    // after one mfence (t=8665), sends both real IPIs (t=8698, 9148; delivery takes 1,600
+    // cycles). s wakes c and d first
     // (set_nr_and_not_polling, no IPI): each CPU leaves its polling loop and
-    // flush_smp_call_function_from_idle runs the queued flush (unlazy, CR3 write to init_mm, ack
-    // at t=9985 and 10345). The IPIs are taken later, in finish_task_switch of the switch to c
-    // and d, and find nothing: ipi.empty, one per CPU. They still count as received.
+    // flush_smp_call_function_from_idle runs the queued flush (llist_del_all at t=9565 and 9925,
+    // unlazy, CR3 write to init_mm, ack at t=10005 and 10365). The IPIs are taken later, in
+    // finish_task_switch of the switch to c and d, and find nothing: ipi.empty, one per CPU. They
+    // still count as received.
     const auto r = test::run(idle_flush_races_ipi(6000));
     CHECK(c(r, "cpu2.ipi.empty") == 1);
+    // The empty queue is still taken by an xchg (t=12400). cpu2's locked operations: boot 7;
+    // c's wait (rq_lock, clear_tsk_need_resched, mmgrab) 3; the idle flush (llist_del_all,
+    // cpumask_clear_cpu) 2; schedule_idle to c (rq_lock, clear_tsk_need_resched,
+    // cpumask_set_cpu) 3; the empty IPI's llist_del_all 1; finish_task_switch's mmdrop 1; c's
+    // exit_mm 4, mmput 1, do_task_dead 3; the idle task's put_task_stack/struct 2; and d's
+    // exit_mmap IPI (llist_del_all, cpumask_clear_cpu) 2.
+    CHECK(c(r, "cpu2.fb.atomic") == 7 + 3 + 2 + 3 + 1 + 1 + 4 + 1 + 3 + 2 + 2);
     CHECK(c(r, "cpu3.ipi.empty") == 1);
     CHECK(c(r, "ipi.empty") == 2);
     CHECK(c(r, "cpu0.ipi.tlb") == 2);
@@ -129,4 +141,50 @@ TEST_CASE("an IPI whose calls the idle loop already ran finds the queue empty", 
     CHECK(c(later, "ipi.empty") == 0);
     CHECK(c(later, "ipi.tlb") == 4);
     CHECK(c(later, "ipi.received") == c(later, "ipi.sent"));
+}
+
+TEST_CASE("an x2APIC send call starts with one mfence, however many targets", "[smp][apic]") {
+    // x2apic_wrmsr_fence() (v5.10.13 arch/x86/include/asm/apic.h). Halting idle CPUs, so every
+    // wakeup and call is a real IPI. a's PRIVATE_EXPEDITED finds only b's CPU running jit (c
+    // waits, cpu2 idles): the single-target path, x2apic_send_IPI: mfence (t=8205) and one
+    // IPI. a's signal wakes c on the halted cpu2: resched_curr -> smp_send_reschedule, again
+    // mfence (t=11708) and one IPI. b's exit, the last of jit, runs exit_mmap; its freed-tables
+    // flush targets cpu0 and cpu2 (lazy on jit): __x2apic_send_IPI_mask, one mfence (t=27555)
+    // and two IPIs.
+    const std::string toml = R"(
+[machine]
+cpus = 3
+idle = "halt"
+[[process]]
+name = "jit"
+register = ["private_expedited"]
+[[thread]]
+name = "a"
+process = "jit"
+cpu = 0
+program = ["user 5000", "membarrier private_expedited", "user 100", "signal go", "user 100"]
+[[thread]]
+name = "b"
+process = "jit"
+cpu = 1
+program = ["user 20000"]
+[[thread]]
+name = "c"
+process = "jit"
+cpu = 2
+program = ["user 100", "wait go", "user 100"]
+)";
+    const auto x2apic = test::run(toml);
+    CHECK(c(x2apic, "ipi.sent") == 1 + 1 + 2);
+    CHECK(c(x2apic, "fb.mfence") == 3);
+    CHECK(c(x2apic, "cpu0.fb.mfence") == 2);
+    CHECK(c(x2apic, "cpu1.fb.mfence") == 1);
+    // The xAPIC writes its ICR by MMIO: the same IPIs, no fence, nothing else changes.
+    std::string xapic_toml = toml;
+    xapic_toml.replace(xapic_toml.find("idle = \"halt\""), 13, "idle = \"halt\"\napic = \"xapic\"");
+    const auto xapic = test::run(xapic_toml);
+    CHECK(c(xapic, "ipi.sent") == 4);
+    CHECK(c(xapic, "fb.mfence") == 0);
+    CHECK(c(x2apic, "fb.total") - c(xapic, "fb.total") == 3);
+    CHECK(c(x2apic, "fb.atomic") == c(xapic, "fb.atomic"));
 }

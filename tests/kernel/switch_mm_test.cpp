@@ -159,10 +159,11 @@ program = ["user 100", "sleep 1000", "user 100000"]
             // in finish_task_switch (rq->prev_mm), as the boot switch dropped init_mm.
             CHECK(c("mm.grab") == 1);
             CHECK(c("mm.drop") == 2);
-            //  idle->a (boot) 7 (see P1); sleep: rq_lock, clear_tsk_need_resched, mmgrab = 3;
-            //  hrtimer wakeup: try_to_wake_up's pi_lock and rq_lock, resched_curr's local
-            //  set_tsk_need_resched = 3; idle->a: rq_lock, clear_tsk_need_resched, mmdrop = 3.
-            CHECK(c("fb.atomic") == 16);
+            //  idle->a (boot) 7 (see P1); sleep: hrtimer_start's base lock, rq_lock,
+            //  clear_tsk_need_resched, mmgrab = 4; hrtimer wakeup: hrtimer_interrupt's two
+            //  cpu_base->lock, try_to_wake_up's pi_lock and rq_lock, resched_curr's local
+            //  set_tsk_need_resched = 5; idle->a: rq_lock, clear_tsk_need_resched, mmdrop = 3.
+            CHECK(c("fb.atomic") == 7 + 4 + 5 + 3);
             // The sleep is 1000 cycles from the block; the run then reaches max_cycles.
             CHECK(r.cycles == 50000);
         }
@@ -260,10 +261,10 @@ program = ["user 3000", "flush_tlb pages=1 freed_tables", "signal go", "user 100
             // Not the lazy same-mm path: no smp_mb.
             CHECK(c("fb.smp_mb") == 0);
             // cpu0 atomics: boot switch 7; a's wait: rq_lock, clear_tsk_need_resched, mmgrab;
-            // the unlazy's cpumask_clear_cpu; schedule_idle after the polled flush: rq_lock,
-            // clear_tsk_need_resched (no switch); idle->a: rq_lock, clear_tsk_need_resched,
-            // cpumask_set_cpu, mmdrop(p).
-            CHECK(c("cpu0.fb.atomic") == 7 + 3 + 1 + 2 + 4);
+            // the polled flush's llist_del_all and the unlazy's cpumask_clear_cpu;
+            // schedule_idle after it: rq_lock, clear_tsk_need_resched (no switch); idle->a:
+            // rq_lock, clear_tsk_need_resched, cpumask_set_cpu, mmdrop(p).
+            CHECK(c("cpu0.fb.atomic") == 7 + 3 + 2 + 2 + 4);
             // cpu1's wakeup of a: pi_lock, rq_lock, set_nr_and_not_polling (no IPI); its flush:
             // inc_mm_tlb_gen, llist_add, set_nr_if_polling; boot switch 7.
             CHECK(c("cpu1.fb.atomic") == 7 + 3 + 3);

@@ -130,9 +130,9 @@ bool is_one_line_error(std::string_view msg) {
     return msg.substr(i, 1) == " " && msg.size() > i + 1;
 }
 
-const char* const kMachineKeys = "cpus, pcid, pti, serialize, fred, idle, timeslice, "
-                                 "wakeup_preempt, offline, nohz_full, max_cycles, ghz, seed, "
-                                 "jitter, costs";
+const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idle, apic, "
+                                 "timeslice, wakeup_preempt, offline, nohz_full, max_cycles, ghz, "
+                                 "seed, jitter, costs";
 
 } // namespace
 
@@ -493,6 +493,11 @@ SCENARIO("values out of range are rejected") {
     CHECK(error_of("[machine]\ncpus = 1\nidle = \"hlt\"\n") ==
           "seed.toml:3:8: machine.idle: expected \"poll\" or \"halt\", got \"hlt\" (did you mean "
           "\"halt\"?)");
+    CHECK(error_of("[machine]\ncpus = 1\napic = \"x2apci\"\n") ==
+          "seed.toml:3:8: machine.apic: expected \"x2apic\" or \"xapic\", got \"x2apci\" (did you "
+          "mean \"x2apic\"?)");
+    CHECK(error_of("[machine]\ncpus = 1\napic = 2\n") ==
+          "seed.toml:3:8: machine.apic: expected \"x2apic\" or \"xapic\", got an integer");
     CHECK(
         error_of("[machine]\ncpus = 2\noffline = [0, 2]\n") ==
         "seed.toml:3:15: machine.offline[1]: CPU 2 does not exist (the machine has 2 CPUs: 0..1)");
