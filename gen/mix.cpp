@@ -19,6 +19,7 @@
 //   runs whenever its CPU schedules it, which nothing bounds, and the process may be gone by
 //   then. Kernel threads' `flush_tlb PROCESS` inside holds exercise the same path.
 
+#include "check/counter_catalog.h"
 #include "gen/choice.h"
 #include "gen/profiles.h"
 
@@ -32,20 +33,6 @@ namespace {
 
 /// What a process's threads mostly ask membarrier for.
 enum class Role { jit, pe, rseq, global, plain };
-
-constexpr const char* command_names[] = {
-    "query",
-    "global",
-    "global_expedited",
-    "register_global_expedited",
-    "private_expedited",
-    "register_private_expedited",
-    "private_expedited_sync_core",
-    "register_private_expedited_sync_core",
-    "private_expedited_rseq",
-    "register_private_expedited_rseq",
-    "get_registrations",
-};
 
 struct RoleInfo {
     const char* call;
@@ -456,7 +443,9 @@ std::string MixBuilder::membarrier_step(const ThreadPlan& t) {
         cmd = "global_expedited";
         break;
     default:
-        cmd = command_names[c_.below(static_cast<int>(std::size(command_names)))];
+        const auto& names = check::membarrier_cmd_names; // every command, by name
+        cmd =
+            std::string(names[static_cast<std::size_t>(c_.below(static_cast<int>(names.size())))]);
     }
     if (cmd == "private_expedited_rseq" && c_.chance(30)) {
         // MEMBARRIER_CMD_FLAG_CPU: only that CPU (any integer: out of range gives EINVAL).
