@@ -83,8 +83,8 @@ void do_exit(Scheduler& s, Task& t) {
     {
         KFrame frame(s.m, cpu, Fn::do_exit);
         if (t.kthread && t.mm != nullptr) {
-            s.fail_run(cpu, "kthread " + t.name + " exits while still using the mm of " +
-                                t.mm->name + " (add unuse_mm)");
+            s.fail_run(cpu, "kthread {} exits while still using the mm of {} (add unuse_mm)",
+                       t.name, t.mm->name);
         }
         exit_mm(s, cpu, t);
     }

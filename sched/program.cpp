@@ -186,7 +186,7 @@ void TaskBody::kthread_step(const Step& st) {
             break; // io_sq_thread_drop_mm(): no mm, nothing to drop
         }
         if (t_.mm == nullptr) {
-            s_.fail_run(cpu(), fmt::format("{}: unuse_mm without use_mm", st.path));
+            s_.fail_run(cpu(), "{}: unuse_mm without use_mm", st.path);
         }
         io_sq_thread_drop_mm(s_, cpu(), t_);
         break;
@@ -282,7 +282,7 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
 kernel::Mm* TaskBody::live_mm(const Step& st) {
     kernel::Mm* mm = s_.m.ks.process_mm[static_cast<std::size_t>(st.process)];
     if (mm->torn_down) {
-        s_.fail_run(cpu(), fmt::format("{}: process {} has no live thread", st.path, mm->name));
+        s_.fail_run(cpu(), "{}: process {} has no live thread", st.path, mm->name);
     }
     return mm;
 }

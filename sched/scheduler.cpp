@@ -62,10 +62,7 @@ void Scheduler::create_fiber(Task& t) {
     }
 }
 
-void Scheduler::fail_run(int cpu, const std::string& message) {
-    if (run_error.empty()) {
-        run_error = message;
-    }
+void Scheduler::park_failed(int cpu) {
     m.sim.finish();
     for (;;) {
         m.sim.cpu(cpu).block(/*wake_on_interrupt=*/false);
@@ -381,14 +378,10 @@ void Scheduler::copy_mm(int cpu, Task* p) {
     // mm_users to 0 (users_gone), no thread is left to clone from.
     Mm* mm = m.ks.process_mm[static_cast<std::size_t>(p->process_mm->process)];
     if (mm->users_gone) {
-        // The message goes to run_error before fail_run parks this stack for good: a temporary
-        // passed to it would never be destroyed (ASan reports the leak).
-        if (run_error.empty()) {
-            run_error = fmt::format("thread {} starts at t={}, but every thread of process {} has "
-                                    "exited: none is left to create it",
-                                    p->name, m.sim.now().count(), mm->name);
-        }
-        fail_run(cpu, run_error);
+        fail_run(cpu,
+                 "thread {} starts at t={}, but every thread of process {} has exited: none is "
+                 "left to create it",
+                 p->name, m.sim.now().count(), mm->name);
     }
     p->mm = mm;
     p->active_mm = mm;

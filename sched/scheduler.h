@@ -7,9 +7,12 @@
 #include "arch_x86/machine.h"
 #include "sched/rcu.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sched {
@@ -79,8 +82,18 @@ public:
 
     /// Gives `t` a kernel stack (fiber) running its program; idle tasks run do_idle.
     void create_fiber(kernel::Task& t);
-    /// Stops the run with a scenario error (one line) and parks the calling fiber.
-    [[noreturn]] void fail_run(int cpu, const std::string& message);
+    /// Stops the run with a scenario error (one line, formatted here) and parks the calling fiber.
+    /// The message is built inside, never by the caller: a temporary on the parked stack would
+    /// never be destroyed (a leak under ASan).
+    template <typename... Args>
+    [[noreturn]] void fail_run(int cpu, fmt::format_string<Args...> format, Args&&... args) {
+        if (run_error.empty()) {
+            run_error = fmt::format(format, std::forward<Args>(args)...);
+        }
+        park_failed(cpu);
+    }
+    /// fail_run's end: finishes the run and blocks this CPU's fiber for good.
+    [[noreturn]] void park_failed(int cpu);
 
     /// finish_task_switch() for schedule_tail() (a new task's first run).
     void finish_task_switch_public(int cpu, kernel::Task* prev) { finish_task_switch(cpu, prev); }
