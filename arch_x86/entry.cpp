@@ -135,6 +135,76 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
     m.local_irq_enable(c);
 }
 
+namespace {
+void rcu_dynticks_add(Machine& m, int c) {
+    kernel::RcuData& rcu = m.cpu(c).rcu;
+    ++rcu.dynticks;
+    m.atomic(c, kernel::AtomicOp::rcu_dynticks, nullptr, static_cast<std::int64_t>(rcu.dynticks));
+}
+} // namespace
+
+void rcu_dynticks_eqs_enter(Machine& m, int c) {
+    SIM_ASSERT(!m.cpu(c).rcu.in_eqs(), "cpu{} enters an EQS it is already in", c);
+    rcu_dynticks_add(m, c);
+}
+
+void rcu_dynticks_eqs_exit(Machine& m, int c) {
+    SIM_ASSERT(m.cpu(c).rcu.in_eqs(), "cpu{} leaves an EQS it is not in", c);
+    rcu_dynticks_add(m, c);
+}
+
+namespace {
+/// The interrupt's handler proper, between irqentry_enter and irqentry_exit.
+void run_interrupt_handler(Machine& m, int c, const sim::InterruptRequest& req) {
+    Fn fn = Fn::common_interrupt;
+    switch (req.vector) {
+    case CALL_FUNCTION_VECTOR:
+        fn = Fn::sysvec_call_function;
+        break;
+    case RESCHEDULE_VECTOR:
+        fn = Fn::sysvec_reschedule_ipi;
+        break;
+    case HRTIMER_VECTOR:
+    case FLUSH_KTHREAD_VECTOR:
+        fn = Fn::hrtimer_interrupt;
+        break;
+    case TICK_VECTOR:
+        fn = Fn::sysvec_apic_timer_interrupt;
+        break;
+    default:
+        break;
+    }
+    KFrame frame(m, c, fn);
+    m.emit(c, {.kind = RecordKind::irq_enter, .value = req.vector});
+    // irqentry_enter() -> rcu_irq_enter(): an interrupt taken in the idle loop's EQS leaves it
+    // for the handler and enters it again on the way out (rcu_irq_exit).
+    const bool from_eqs = m.cpu(c).rcu.in_eqs();
+    if (from_eqs) {
+        rcu_dynticks_eqs_exit(m, c);
+    }
+    m.step(c, Cost::interrupt_entry);
+    switch (req.vector) {
+    case CALL_FUNCTION_VECTOR:
+        flush_smp_call_function_queue(m, c, req.sender, static_cast<kernel::IpiKind>(req.data));
+        break;
+    case RESCHEDULE_VECTOR:
+        // scheduler_ipi(): TIF_NEED_RESCHED was set by the sender; nothing else to do.
+        m.emit(c, {.kind = RecordKind::ipi_handler,
+                   .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
+                   .other = req.sender});
+        m.step(c, Cost::resched_ipi_handler);
+        break;
+    default:
+        m.sched->timer_interrupt(c, req.vector, req.data);
+        break;
+    }
+    if (from_eqs) {
+        rcu_dynticks_eqs_enter(m, c);
+    }
+    m.emit(c, {.kind = RecordKind::irq_exit, .value = req.vector});
+}
+} // namespace
+
 void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
     X86Cpu& x = m.cpu(c);
     kernel::Task* t = x.current;
@@ -143,46 +213,11 @@ void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
     if (from_user) {
         enter_from_user(m, c, kernel::EntryKind::interrupt);
     }
-    ++x.hardirq_depth;
-    {
-        Fn fn = Fn::common_interrupt;
-        switch (req.vector) {
-        case CALL_FUNCTION_VECTOR:
-            fn = Fn::sysvec_call_function;
-            break;
-        case RESCHEDULE_VECTOR:
-            fn = Fn::sysvec_reschedule_ipi;
-            break;
-        case HRTIMER_VECTOR:
-        case FLUSH_KTHREAD_VECTOR:
-            fn = Fn::hrtimer_interrupt;
-            break;
-        case TICK_VECTOR:
-            fn = Fn::sysvec_apic_timer_interrupt;
-            break;
-        default:
-            break;
-        }
-        KFrame frame(m, c, fn);
-        m.emit(c, {.kind = RecordKind::irq_enter, .value = req.vector});
-        m.step(c, Cost::interrupt_entry);
-        switch (req.vector) {
-        case CALL_FUNCTION_VECTOR:
-            flush_smp_call_function_queue(m, c, req.sender, static_cast<kernel::IpiKind>(req.data));
-            break;
-        case RESCHEDULE_VECTOR:
-            // scheduler_ipi(): TIF_NEED_RESCHED was set by the sender; nothing else to do.
-            m.emit(c, {.kind = RecordKind::ipi_handler,
-                       .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
-                       .other = req.sender});
-            m.step(c, Cost::resched_ipi_handler);
-            break;
-        default:
-            m.sched->timer_interrupt(c, req.vector, req.data);
-            break;
-        }
-        m.emit(c, {.kind = RecordKind::irq_exit, .value = req.vector});
+    if (x.hardirq_depth == 0) {
+        x.irq_from_user = from_user;
     }
+    ++x.hardirq_depth;
+    run_interrupt_handler(m, c, req);
     --x.hardirq_depth;
     if (from_user) {
         // irqentry_exit_to_user_mode: may reschedule; this task resumes here later by IRET.

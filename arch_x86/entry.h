@@ -23,6 +23,13 @@ void syscall_entry(Machine& m, int cpu);
 /// (ERETU under FRED).
 void exit_to_user_mode(Machine& m, kernel::Task* t, kernel::ReturnInsn insn);
 
+/// rcu_dynticks_eqs_enter / rcu_dynticks_eqs_exit (v5.10.13 kernel/rcu/tree.c): this CPU enters
+/// or leaves an extended quiescent state, an atomic_add_return on rdp->dynticks ([FB]). The idle
+/// loop calls them through rcu_idle_enter/rcu_idle_exit; an interrupt taken in EQS through
+/// rcu_irq_enter/rcu_irq_exit.
+void rcu_dynticks_eqs_enter(Machine& m, int cpu);
+void rcu_dynticks_eqs_exit(Machine& m, int cpu);
+
 /// Delivers one interrupt on `cpu` (called by Machine::take_interrupts at a step boundary).
 void handle_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req);
 

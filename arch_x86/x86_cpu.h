@@ -2,6 +2,7 @@
 // Per-CPU x86 state: privilege mode, CR3, cpu_tlbstate (arch/x86/include/asm/tlbflush.h, v5.10.13)
 // and the CPU's call_single_queue (kernel/smp.c).
 
+#include "kernel/rcu_data.h"
 #include "kernel/record.h"
 
 #include <array>
@@ -85,6 +86,7 @@ struct X86Cpu {
     kernel::Task* current = nullptr;     ///< per-CPU current_task, changed only in __switch_to
     kernel::Task* switch_prev = nullptr; ///< what switch_to() returns on the next task's stack
     bool polling = false; ///< the idle task polls (TIF_POLLING_NRFLAG): no IPI needed
+    kernel::RcuData rcu;  ///< this CPU's rcu_data
     CpuTlbState tlb;
     kernel::Mm* cr3_mm = nullptr; ///< whose page tables CR3 points at
     std::uint16_t cr3_pcid = 0;
@@ -93,6 +95,8 @@ struct X86Cpu {
     /// list in the kernel; kept here because the flush spans suspension points).
     std::vector<int> csd_taken;
     int hardirq_depth = 0;             ///< in_irq()
+    /// user_mode(get_irq_regs()): the outermost interrupt being handled interrupted user mode.
+    bool irq_from_user = false;
     std::uint64_t tick_token = 0;      ///< the armed tick is valid only with this token
     bool tick_armed = false;
 };

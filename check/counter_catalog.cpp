@@ -27,10 +27,18 @@ Counters declare_counters(sim::CounterRegistry& r) {
     c.fb_total =
         r.declare("fb.total", "full barriers: ser.total + fb.smp_mb + fb.mfence + fb.atomic");
     c.fb_smp_mb = r.declare("fb.smp_mb", "explicit smp_mb()");
-    c.fb_mfence =
-        r.declare("fb.mfence", "MFENCEs before x2APIC IPI sends (x2apic_wrmsr_fence), one per send");
+    c.fb_mfence = r.declare("fb.mfence",
+                            "MFENCEs before x2APIC IPI sends (x2apic_wrmsr_fence), one per send");
     c.fb_atomic =
         r.declare("fb.atomic", "LOCK-prefixed read-modify-writes (locks, atomics, cpumask bits)");
+    for (std::size_t i = 0; i < c.fb_atomic_op.size(); ++i) {
+        const std::string_view op = kernel::atomic_op_name(static_cast<kernel::AtomicOp>(i));
+        c.fb_atomic_op[i] =
+            r.declare(fmt::format("fb.atomic.{}", op),
+                      fmt::format("LOCK-prefixed RMWs of kind {} (part of fb.atomic; "
+                                  "kernel/record.h says which kernel operation)",
+                                  op));
+    }
     c.cycles_ser = r.declare("cycles.ser", "simulated cycles spent in serializing instructions");
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
         c.cycles_sync_core_at[i] =

@@ -2,6 +2,7 @@
 // Every counter of DESIGN.md (Counters), declared once with its description in the engine's
 // registry. The names are a contract: scenarios and CI depend on them.
 
+#include "kernel/record.h"
 #include "sim/counters.h"
 
 #include <array>
@@ -37,6 +38,8 @@ struct Counters {
     sim::CounterId ser_total, ser_cr3, ser_invlpg, ser_iret, ser_sync_core, ser_redundant;
     std::array<sim::CounterId, 3> ser_sync_core_at;
     sim::CounterId fb_total, fb_smp_mb, fb_mfence, fb_atomic;
+    /// fb.atomic.OP, one per kernel::AtomicOp
+    std::array<sim::CounterId, static_cast<std::size_t>(kernel::AtomicOp::count_)> fb_atomic_op;
     sim::CounterId cycles_ser, cycles_fb;
     std::array<sim::CounterId, 3> cycles_sync_core_at;
     sim::CounterId cr3_write, cr3_write_flush, cr3_write_noflush;

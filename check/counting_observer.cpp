@@ -94,6 +94,7 @@ void CounterClassifier::classify_impl(
         break;
     case RecordKind::atomic: {
         add(ids_.fb_atomic, 1);
+        add(ids_.fb_atomic_op[r.detail], 1);
         add(ids_.fb_total, 1);
         add(ids_.cycles_fb, r.cost.count());
         const auto op = static_cast<kernel::AtomicOp>(r.detail);

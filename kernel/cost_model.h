@@ -73,7 +73,11 @@ namespace kernel {
     X(membarrier_entry, 100, "sys_membarrier dispatch and argument checks")                        \
     X(membarrier_read_curr, 20, "reading one CPU's rq->curr->mm under RCU")                        \
     X(rcu_grace_period, 3000000,                                                                   \
-      "synchronize_rcu: 'at least a few ms' (Felker, LKML 2019); 1 ms at 3 GHz")
+      "synchronize_rcu: 'at least a few ms' (Felker, LKML 2019); 1 ms at 3 GHz")              \
+    X(rcu_jiffies_to_sched_qs, 300000000,                                                          \
+      "jiffies_to_sched_qs: at least HZ/10, 100 ms (v5.10.13 adjust_jiffies_till_sched_qs)")       \
+    X(rcu_jiffies_resched, 31500000000,                                                            \
+      "rcu_state.jiffies_resched: half the 21 s stall timeout (record_gp_stall_check_time)")
 
 enum class Cost : std::uint8_t {
 #define TLBSIM_X(name, value, source) name,

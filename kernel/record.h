@@ -83,6 +83,7 @@ namespace kernel {
     X(kick_process)                                                                                \
     X(cpu_idle_poll)                                                                               \
     X(default_idle_call)                                                                           \
+    X(intel_idle)                                                                                  \
     X(ipi_mb)                                                                                      \
     X(ipi_sync_core)                                                                               \
     X(ipi_rseq)                                                                                    \

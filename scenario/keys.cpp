@@ -33,7 +33,8 @@ const std::vector<KeyTableInfo>& key_tables() {
           {"fred", "bool", "false",
            "FRED: under a kernel with fred_entry (mainline) and without PTI, returns are "
            "ERETU/ERETS, not serializing"},
-          {"idle", "\"poll\" or \"halt\"", "\"poll\"", "how an idle CPU notices a wakeup"},
+          {"idle", "\"poll\", \"halt\" or \"mwait\"", "\"poll\"",
+           "the idle routine: idle=poll, HLT, or intel_idle's MWAIT (sched/idle.h)"},
           {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
            "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
           {"timeslice", "int >= 0", "0", "scheduler tick period; 0 = no tick"},

@@ -468,8 +468,9 @@ private:
     std::size_t get_choice(const toml::node& n, const std::string& path,
                            const std::vector<std::string_view>& values) const {
         std::string expected;
-        for (std::string_view v : values) {
-            expected += fmt::format("{}\"{}\"", expected.empty() ? "" : " or ", v);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const char* sep = i == 0 ? "" : i + 1 == values.size() ? " or " : ", ";
+            expected += fmt::format("{}\"{}\"", sep, values[i]);
         }
         if (!n.is_string()) {
             bad_type(n, path, expected);
@@ -768,7 +769,7 @@ void Loader::load_machine(const Tbl& root) {
         } else if (e.key == "nohz_full") {
             m.nohz_full = get_bool(n, path);
         } else if (e.key == "idle") {
-            m.idle = static_cast<IdleMode>(get_choice(n, path, {"poll", "halt"}));
+            m.idle = static_cast<IdleMode>(get_choice(n, path, {"poll", "halt", "mwait"}));
         } else if (e.key == "apic") {
             m.apic = static_cast<ApicMode>(get_choice(n, path, {"x2apic", "xapic"}));
         } else if (e.key == "timeslice") {

@@ -17,7 +17,7 @@ struct SourceLoc {
     int column = 0;
 };
 
-enum class IdleMode { poll, halt };
+enum class IdleMode { poll, halt, mwait };
 /// How the kernel writes the local APIC's ICR: x2APIC by WRMSR (each send call starts with an
 /// MFENCE, x2apic_wrmsr_fence), or xAPIC by MMIO (no fence).
 enum class ApicMode { x2apic, xapic };

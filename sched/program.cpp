@@ -4,6 +4,7 @@
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
 #include "scenario/errno_names.h"
+#include "sched/idle.h"
 #include "sched/lifecycle.h"
 #include "sched/scheduler.h"
 #include "sim/fiber.h"
@@ -59,23 +60,7 @@ void TaskBody::run() {
 }
 
 void TaskBody::do_idle() {
-    KFrame frame(s_.m, cpu(), Fn::do_idle);
-    for (;;) {
-        const int c = cpu();
-        arch_x86::X86Cpu& x = s_.m.cpu(c);
-        while (!s_.m.rq(c).need_resched) {
-            // poll: TIF_POLLING_NRFLAG set, so wakers skip the IPI; halt: HLT until an interrupt.
-            x.polling = s_.m.config.idle == scenario::IdleMode::poll;
-            s_.m.sim.cpu(c).block(/*wake_on_interrupt=*/true);
-            x.polling = false;
-        }
-        if (s_.m.config.idle == scenario::IdleMode::poll) {
-            s_.m.step(c, Cost::idle_poll_exit);
-        }
-        // Calls queued without an IPI (the CPU was polling) run here, IRQs off.
-        arch_x86::flush_smp_call_function_from_idle(s_.m, c);
-        s_.__schedule(c, /*preempt=*/false); // schedule_idle()
-    }
+    sched::do_idle(s_, cpu());
 }
 
 void TaskBody::schedule_tail() {

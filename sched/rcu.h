@@ -1,15 +1,21 @@
 #pragma once
-// synchronize_rcu(), reduced to what membarrier needs (v5.10.13 kernel/rcu/tree.c, as a model).
-// In the kernel a CPU reports a quiescent state at a context switch (rcu_note_context_switch), or
-// from the tick when it interrupted user mode or idle (rcu_sched_clock_irq); the grace-period
-// kthread's force_qs_rnp reports idle CPUs (dynticks snapshot) and calls resched_cpu() (the
-// target's rq lock, then resched_curr) only as a fallback: nohz_full CPUs after 3 x
-// jiffies_to_sched_qs, or past half the stall timeout. This model is coarser (docs/model.md,
-// Simplifications): a grace period ends, not before the `rcu_grace_period` cost, once every
-// online CPU has switched or was idle at a scan, and each scan sends resched_curr to every CPU
-// still running a task, user mode included. The machinery itself (rcu_gp_kthread, softirqs) is
-// not a task here: its scans are timer interrupts on the waiter's CPU, and its end wakes the
-// waiter from that interrupt.
+// synchronize_rcu() and the quiescent states that end a grace period (v5.10.13
+// kernel/rcu/tree.c and tree_plugin.h, TREE_RCU without preemption), reduced to what membarrier
+// needs. A CPU passes a quiescent state (QS):
+//   * at a context switch (rcu_note_context_switch -> rcu_qs);
+//   * at a tick that interrupted user mode (rcu_sched_clock_irq -> rcu_flavor_sched_clock_irq),
+//     reported from RCU_SOFTIRQ under the leaf rnp->lock (rcu_core -> rcu_report_qs_rdp);
+//   * by being in, or having passed through, an extended quiescent state (the idle loop), which
+//     the grace-period kthread's force_qs_rnp sees in a snapshot of rdp->dynticks.
+// force_qs_rnp reschedules a busy CPU (resched_cpu: the target's rq lock, then resched_curr) only
+// as a fallback, once the grace period is older than rcu_state.jiffies_resched (half the stall
+// timeout); after jiffies_to_sched_qs it sets rcu_urgent_qs, which makes the CPU's next tick in
+// kernel mode set NEED_RESCHED. Not modelled (docs/model.md): the grace-period kthread and the
+// callbacks are not tasks (the scans are timer interrupts on the waiter's CPU, and the last scan
+// wakes the waiter); the rnp->lock of a context switch's report; nohz_full's context tracking
+// (user mode as an EQS) and its 3 x jiffies_to_sched_qs resched_cpu.
+
+#include "sim/cycles.h"
 
 #include <cstdint>
 #include <vector>
@@ -30,17 +36,33 @@ public:
     void synchronize_rcu(int cpu);
     /// rcu_note_context_switch(): `cpu` passes a quiescent state.
     void note_context_switch(int cpu);
-    /// The grace-period scan (timer `data`): extended quiescent states, and completion.
+    /// rcu_sched_clock_irq(user): the tick's part, `user` when it interrupted user mode. True
+    /// when it raised RCU_SOFTIRQ: the caller runs rcu_core() on the interrupt's way out.
+    bool sched_clock_irq(int cpu, bool user);
+    /// RCU_SOFTIRQ's rcu_core(): reports this CPU's quiescent state to its leaf rcu_node.
+    void rcu_core(int cpu);
+    /// The grace-period scan (timer `data`): force_qs_rnp, and the grace period's end.
     void scan(int cpu, std::uint64_t data);
 
 private:
     struct GracePeriod {
         kernel::Task* waiter = nullptr;
+        sim::Cycles start;
         std::vector<bool> pending; ///< per CPU: no quiescent state seen yet
+        /// per CPU: rdp->dynticks at the first scan (dyntick_save_progress_counter), 0 = none
+        std::vector<std::uint64_t> dynticks_snap;
+        std::vector<sim::Cycles> last_fqs_resched; ///< per CPU: rdp->last_fqs_resched
         int remaining = 0;
         bool done = false;
     };
+    GracePeriod& new_grace_period();
     void report(GracePeriod& gp, int cpu);
+    /// Reports `cpu`'s QS to every grace period waiting for it; true if one was.
+    bool rcu_qs(int cpu);
+    void force_qs_rnp(int cpu, GracePeriod& gp);
+    /// rcu_implicit_dynticks_qs() for one pending CPU `c`, from `cpu`.
+    void implicit_dynticks_qs(int cpu, GracePeriod& gp, int c);
+    void resched_cpu(int cpu, int target);
 
     Scheduler& s_;
     std::vector<GracePeriod> gps_;

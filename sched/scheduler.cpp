@@ -465,16 +465,24 @@ void Scheduler::timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t dat
         }
         break;
     }
-    case arch_x86::TICK_VECTOR:
+    case arch_x86::TICK_VECTOR: {
         m.atomic(cpu, AtomicOp::hrtimer_base_lock);
+        bool rcu_softirq = false;
         {
             KFrame frame(m, cpu, Fn::tick_sched_timer);
             m.cpu(cpu).tick_armed = false;
+            // update_process_times(): rcu_sched_clock_irq(user_mode(regs)), then
+            // scheduler_tick().
+            rcu_softirq = rcu.sched_clock_irq(cpu, m.cpu(cpu).irq_from_user);
             scheduler_tick(cpu);
             m.arm_tick(cpu);
         }
         m.atomic(cpu, AtomicOp::hrtimer_base_lock);
+        if (rcu_softirq) {
+            rcu.rcu_core(cpu); // irq_exit() -> invoke_softirq()
+        }
         break;
+    }
     case arch_x86::DEVICE_VECTOR:
         m.step(cpu, Cost::device_irq_handler);
         break;

@@ -491,7 +491,7 @@ SCENARIO("values out of range are rejected") {
     CHECK(error_of("[machine]\ncpus = 1\nghz = inf\n") ==
           "seed.toml:3:7: machine.ghz: must be a finite number > 0 (got inf)");
     CHECK(error_of("[machine]\ncpus = 1\nidle = \"hlt\"\n") ==
-          "seed.toml:3:8: machine.idle: expected \"poll\" or \"halt\", got \"hlt\" (did you mean "
+          "seed.toml:3:8: machine.idle: expected \"poll\", \"halt\" or \"mwait\", got \"hlt\" (did you mean "
           "\"halt\"?)");
     CHECK(error_of("[machine]\ncpus = 1\napic = \"x2apci\"\n") ==
           "seed.toml:3:8: machine.apic: expected \"x2apic\" or \"xapic\", got \"x2apci\" (did you "
