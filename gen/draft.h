@@ -15,7 +15,7 @@ struct DraftMachine {
     bool pti = false;
     bool serialize = false;
     bool fred = false;
-    bool idle_halt = false; ///< idle = "halt" (else "poll")
+    std::string idle = "poll"; ///< machine.idle: "poll", "halt" or "mwait"
     std::int64_t timeslice = 0;
     bool wakeup_preempt = false;
     std::vector<int> offline; ///< sorted

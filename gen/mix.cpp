@@ -165,7 +165,7 @@ void MixBuilder::machine() {
     m.pti = c_.chance(15);
     m.serialize = c_.chance(20);
     m.fred = c_.chance(10);
-    m.idle_halt = c_.chance(50);
+    m.idle = c_.pick(std::vector<std::string>{"poll", "halt", "mwait"});
     m.timeslice = c_.chance(50) ? 0 : c_.pick(std::vector<std::int64_t>{20000, 50000, 300000});
     m.wakeup_preempt = c_.chance(30);
     m.nohz_full = c_.chance(10);
