@@ -52,10 +52,11 @@ program = ["user 100", "flush_tlb pages=3", "flush_tlb pages=33", "flush_tlb pag
             CHECK(c("ipi.sent") == 0);
             // a's ret_from_fork; each flush_tlb returns by SYSRET.
             CHECK(c("ser.iret") == 1);
-            // The boot switch's 7 (rq_lock, clear_tsk_need_resched, cpumask_set_cpu,
-            // mmdrop(init_mm), siglock, set_tsk_thread_flag, clear_thread_flag) and one
-            // inc_mm_tlb_gen (atomic64_inc_return) per flush. flush_tlb_mm_range has no smp_mb.
-            CHECK(c("fb.atomic") == 7 + 5);
+            // The boot switch's 9 (do_idle's set_polling and clr_polling, NEED_RESCHED being
+            // set at t=0; rq_lock, clear_tsk_need_resched, cpumask_set_cpu, mmdrop(init_mm),
+            // siglock, set_tsk_thread_flag, clear_thread_flag) and one inc_mm_tlb_gen
+            // (atomic64_inc_return) per flush. flush_tlb_mm_range has no smp_mb.
+            CHECK(c("fb.atomic") == 9 + 5);
             CHECK(c("fb.smp_mb") == 0);
             CHECK(c("ser.total") == 37 + 3 + 1);
         }
@@ -117,12 +118,16 @@ program = ["user 1000000"]
             CHECK(c("cpu1.ser.cr3") == 2); // boot idle->b (flush) + unlazy (noflush)
             CHECK(c("cpu1.cr3.write.noflush") == 1);
             CHECK(c("cpu1.ser.iret") == 1 + 1); // ret_from_fork + IRET to kernel
-            // cpu0 atomics: boot 7; two inc_mm_tlb_gen; one llist_add for flush 1 (cpu2 only),
-            // two for flush 2. No set_nr_if_polling: multi-target calls send real IPIs.
-            CHECK(c("cpu0.fb.atomic") == 7 + 2 + 1 + 2);
-            // cpu1 atomics: boot 7; b's wait (rq_lock, clear_tsk_need_resched, mmgrab(p));
-            // the IPI handler's llist_del_all (an xchg) and the unlazy's cpumask_clear_cpu.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 2);
+            // cpu0 atomics: boot 9 (set_polling, clr_polling, the switch's 7); two
+            // inc_mm_tlb_gen; one llist_add for flush 1 (cpu2 only), two for flush 2. No
+            // set_nr_if_polling: multi-target calls send real IPIs.
+            CHECK(c("cpu0.fb.atomic") == 9 + 2 + 1 + 2);
+            // cpu1 atomics: boot 9; b's wait (rq_lock, clear_tsk_need_resched, mmgrab(p));
+            // the idle period, still open at max_cycles: do_idle's set_polling and
+            // cpu_idle_poll's rcu_idle_enter (rdp->dynticks); the IPI, taken in that EQS:
+            // rcu_irq_enter and rcu_irq_exit (2), the handler's llist_del_all (an xchg) and
+            // the unlazy's cpumask_clear_cpu (2).
+            CHECK(c("cpu1.fb.atomic") == 9 + 3 + 2 + (2 + 2));
             CHECK(c("ipi.received") == c("ipi.sent"));
         }
     }
@@ -164,11 +169,14 @@ program = ["user 100", "wait done"]
             CHECK(c("cpu1.ser.cr3") == 2);
             CHECK(c("cpu1.ser.iret") == 1);
             // The idle loop then calls schedule_idle(): __schedule with no switch, rq_lock and
-            // clear_tsk_need_resched. cpu1: boot 7 + wait 3 + the flush's llist_del_all and
-            // cpumask_clear_cpu 2 + 2.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 2 + 2);
-            // cpu0: boot 7 + inc_mm_tlb_gen + llist_add + set_nr_if_polling.
-            CHECK(c("cpu0.fb.atomic") == 7 + 3);
+            // clear_tsk_need_resched. cpu1: boot 9 + wait 3 + the idle period that the
+            // set_nr_if_polling ends (set_polling, rcu_idle_enter, rcu_idle_exit, clr_polling;
+            // no interrupt, so no rcu_irq_enter/exit) 4 + the flush's llist_del_all and
+            // cpumask_clear_cpu 2 + schedule_idle 2 + the next idle period, open at max_cycles
+            // (set_polling, rcu_idle_enter) 2.
+            CHECK(c("cpu1.fb.atomic") == 9 + 3 + 4 + 2 + 2 + 2);
+            // cpu0: boot 9 + inc_mm_tlb_gen + llist_add + set_nr_if_polling.
+            CHECK(c("cpu0.fb.atomic") == 9 + 3);
             CHECK(c("cpu0.ser.invlpg") == 1);
         }
     }
@@ -185,11 +193,15 @@ program = ["user 100", "wait done"]
             CHECK(c("cpu1.ser.cr3") == 2);
             // ret_from_fork + the IPI's return to kernel mode.
             CHECK(c("cpu1.ser.iret") == 2);
-            // No schedule_idle pass: the handler set no need_resched. cpu1: 7 + 3 + the
-            // handler's llist_del_all and cpumask_clear_cpu 2.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 2);
-            // cpu0: boot 7 + inc_mm_tlb_gen + llist_add (the IPI replaces set_nr_if_polling).
-            CHECK(c("cpu0.fb.atomic") == 7 + 2);
+            // No schedule_idle pass: the handler set no need_resched. cpu1: boot 9 + wait 3;
+            // do_idle's set_polling 1; the first loop pass: default_idle_call's
+            // current_clr_polling_and_test, rcu_idle_enter, HLT, rcu_idle_exit, then
+            // cpuidle_idle_call's exit_idle set_polling 4; the IPI, taken in the EQS during
+            // HLT: rcu_irq_enter/exit 2 + the handler's llist_del_all and cpumask_clear_cpu 2;
+            // the second pass, still in HLT at max_cycles: clr_polling, rcu_idle_enter 2.
+            CHECK(c("cpu1.fb.atomic") == 9 + 3 + 1 + 4 + (2 + 2) + 2);
+            // cpu0: boot 9 + inc_mm_tlb_gen + llist_add (the IPI replaces set_nr_if_polling).
+            CHECK(c("cpu0.fb.atomic") == 9 + 2);
         }
     }
 }
@@ -239,11 +251,14 @@ pages = 2
             // ret_from_fork + the IPI's IRET back to user mode.
             CHECK(c("cpu0.ser.iret") == 2);
             CHECK(c("cpu1.ser.iret") == 2);
-            // cpu2: wake_up_new_task 3; idle->kflush: rq_lock, clear_tsk_need_resched (kernel
+            // cpu2: idle from t=0 with no task: an idle period (set_polling, rcu_idle_enter,
+            // rcu_idle_exit, clr_polling) 4, and in it the timer interrupt's rcu_irq_enter/exit
+            // 2 and wake_up_new_task 3; idle->kflush: rq_lock, clear_tsk_need_resched (kernel
             // to kernel, no mm atomics); schedule_tail 3; inc_mm_tlb_gen and two llist_add;
             // exit: do_task_dead's pi_lock, rq_lock, clear_tsk_need_resched; finish_task_switch
-            // of the dead task: put_task_stack, put_task_struct.
-            CHECK(c("cpu2.fb.atomic") == 3 + 2 + 3 + 3 + 3 + 2);
+            // of the dead task: put_task_stack, put_task_struct; the idle period after it, open
+            // at max_cycles: set_polling, rcu_idle_enter 2.
+            CHECK(c("cpu2.fb.atomic") == 4 + (2 + 3) + 2 + 3 + 3 + 3 + 2 + 2);
             // kflush->idle is kernel->kernel: no mm_count change on cpu2.
             CHECK(c("cpu2.mm.grab") == 0);
             CHECK(c("cpu2.mm.drop") == 0);

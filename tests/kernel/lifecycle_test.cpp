@@ -42,11 +42,13 @@ program = [)" +
            k_program + "]\n";
 }
 
-// What k's first run costs on cpu1 before its first step: idle->k is kernel->kernel (no mm
-// atomics: the lazy init_mm reference moves from idle to k): __schedule's rq_lock and
-// clear_tsk_need_resched; schedule_tail's calculate_sigpending: siglock, set_tsk_thread_flag,
-// clear_thread_flag.
-constexpr std::int64_t kthread_start_atomics = 2 + 3;
+// What k's first run costs on cpu1 before its first step: the idle task's do_idle at t=0,
+// with NEED_RESCHED already set by k's placement, only sets and clears TIF_POLLING_NRFLAG
+// (__current_set_polling, __current_clr_polling: no idle period, no rcu_idle_enter/exit);
+// idle->k is kernel->kernel (no mm atomics: the lazy init_mm reference moves from idle to k):
+// __schedule's rq_lock and clear_tsk_need_resched; schedule_tail's calculate_sigpending:
+// siglock, set_tsk_thread_flag, clear_thread_flag.
+constexpr std::int64_t kthread_start_atomics = 2 + 2 + 3;
 
 } // namespace
 
@@ -113,16 +115,19 @@ program = ["user 2000"]
             // three idle tasks' active_mm until their next switch.
             CHECK(c("mm.grab") == 3);
             CHECK(c("mm.drop") == 3 + 1);
-            // cpu0: boot 7; exit_mm: mmap_read_lock, mmgrab, task_lock, mmap_read_unlock (4);
-            // mmput (1); exit_mmap: inc_mm_tlb_gen, the unlazy's cpumask_clear_cpu, two
-            // llist_add (4); __mmput's mmdrop (1); do_task_dead: pi_lock, rq_lock,
-            // clear_tsk_need_resched (3); the idle task's finish_task_switch of the dead a:
-            // put_task_stack, put_task_struct (2).
-            CHECK(c("cpu0.fb.atomic") == 7 + 4 + 1 + 4 + 1 + 3 + 2);
-            // cpu1: boot 7; exit_mm 4; mmput 1; do_task_dead 3; put_task_* 2; the IPI
-            // handler's llist_del_all and cpumask_clear_cpu 2.
-            CHECK(c("cpu1.fb.atomic") == 7 + 4 + 1 + 3 + 2 + 2);
-            CHECK(c("cpu2.fb.atomic") == 7 + 4 + 1 + 3 + 2 + 2);
+            // cpu0: boot 9 (do_idle's set_polling and clr_polling, then the switch's 7);
+            // exit_mm: mmap_read_lock, mmgrab, task_lock, mmap_read_unlock (4); mmput (1);
+            // exit_mmap: inc_mm_tlb_gen, the unlazy's cpumask_clear_cpu, two llist_add (4);
+            // __mmput's mmdrop (1); do_task_dead: pi_lock, rq_lock, clear_tsk_need_resched (3);
+            // the idle task's finish_task_switch of the dead a: put_task_stack,
+            // put_task_struct (2). The run ends with that last switch.
+            CHECK(c("cpu0.fb.atomic") == 9 + 4 + 1 + 4 + 1 + 3 + 2);
+            // cpu1: boot 9; exit_mm 4; mmput 1; do_task_dead 3; put_task_* 2; the idle period
+            // after the exit, open at the end of the run: do_idle's set_polling, cpu_idle_poll's
+            // rcu_idle_enter (2); the IPI, taken in that EQS: rcu_irq_enter and rcu_irq_exit
+            // (2), the handler's llist_del_all and cpumask_clear_cpu (2).
+            CHECK(c("cpu1.fb.atomic") == 9 + 4 + 1 + 3 + 2 + 2 + (2 + 2));
+            CHECK(c("cpu2.fb.atomic") == 9 + 4 + 1 + 3 + 2 + 2 + (2 + 2));
             // exit_mm has no explicit smp_mb in v5.10, nor does anything else here.
             CHECK(c("fb.smp_mb") == 0);
             CHECK(c("ctxsw.total") == 6);
@@ -148,14 +153,14 @@ SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
             CHECK(c("cpu1.fb.smp_mb") == 1);
             CHECK(c("cpu1.mm.grab") == 1);
             CHECK(c("cpu1.mm.drop") == 1);
-            // k: start 5; use_mm #1: task_lock, mmgrab, cpumask_set_cpu, mmdrop (4); each of
+            // k: start 7; use_mm #1: task_lock, mmgrab, cpumask_set_cpu, mmdrop (4); each of
             // the two unuse_mm and the second use_mm: task_lock (3). Each use_mm is io_uring's
             // __io_sq_thread_acquire_mm: task_lock(owner) and mmget_not_zero first (2 x 2);
             // each unuse_mm its io_sq_thread_drop_mm: mmput after (2 x 1).
             CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 4 + 3 + 4 + 2);
             CHECK(c("cpu1.ser.iret") == 0);
             CHECK(c("cpu1.ser.total") == 1);
-            CHECK(c("cpu1.fb.total") == 1 + 1 + 18); // CR3 + smp_mb + atomics
+            CHECK(c("cpu1.fb.total") == 1 + 1 + 20); // CR3 + smp_mb + atomics
         }
     }
     GIVEN("a kernel thread lazily on p while a flush skips it, then using p again") {
@@ -173,13 +178,15 @@ SCENARIO("kthread_use_mm and kthread_unuse_mm", "[lifecycle][kthread_use_mm]") {
             CHECK(c("cpu1.fb.smp_mb") == 1);
             // The hrtimer that ends k's sleep interrupts the idle loop: IRET to kernel.
             CHECK(c("cpu1.ser.iret") == 1);
-            // k->idle and idle->k are kernel->kernel: no mm atomics. Atomics: start 5;
+            // k->idle and idle->k are kernel->kernel: no mm atomics. Atomics: start 7;
             // use_mm #1 4 + the owner's task_lock and mmget (2); unuse_mm 1 + mmput 1; sleep:
-            // hrtimer_start's base lock, rq_lock, clear_tsk_need_resched (3); wakeup: the two
-            // cpu_base->lock, pi_lock, rq_lock, set_tsk_need_resched (5); idle->k: rq_lock,
-            // clear_tsk_need_resched (2); use_mm #2 (task_lock + 2) and unuse_mm (task_lock +
-            // mmput): 5.
-            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 3 + 5 + 2 + 5);
+            // hrtimer_start's base lock, rq_lock, clear_tsk_need_resched (3); the idle period:
+            // do_idle's set_polling, cpu_idle_poll's rcu_idle_enter and rcu_idle_exit,
+            // clr_polling (4); wakeup, taken in the idle EQS: rcu_irq_enter and rcu_irq_exit (2),
+            // the two cpu_base->lock, pi_lock, rq_lock, set_tsk_need_resched (5); idle->k:
+            // rq_lock, clear_tsk_need_resched (2); use_mm #2 (task_lock + 2) and unuse_mm
+            // (task_lock + mmput): 5.
+            CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 3 + 4 + (2 + 5) + 2 + 5);
             CHECK(c("cpu1.ctxsw.total") == 3);
         }
     }
@@ -191,13 +198,13 @@ SCENARIO("a kthread_use_mm caller holds mm_users", "[lifecycle][kthread_use_mm]"
             kthread_scenario(R"("use_mm p", "work 20000", "unuse_mm")", R"("user 5000", "exit")"));
         const Counters c{r};
         THEN("a's exit leaves p alive; k's mmput tears it down on cpu1") {
-            // v5.10's io_uring: mmget_not_zero (mm_users 1 -> 2, t=1005) before
-            // kthread_use_mm. a's exit_mm -> mmput only drops it to 1 (t=8385): no exit_mmap
+            // v5.10's io_uring: mmget_not_zero (mm_users 1 -> 2, t=945) before
+            // kthread_use_mm. a's exit_mm -> mmput only drops it to 1 (t=8325): no exit_mmap
             // on cpu0, which stays lazily on p in its idle loop. k's io_sq_thread_drop_mm:
-            // kthread_unuse_mm (lazy on p), then mmput -> 0 (t=22475): __mmput -> exit_mmap on
+            // kthread_unuse_mm (lazy on p), then mmput -> 0 (t=22415): __mmput -> exit_mmap on
             // cpu1. Its freed-tables flush unlazies cpu1 itself, and reaches cpu0 by the
             // single-target path: cpu0 polls, so set_nr_if_polling and no IPI; cpu0's idle loop
-            // runs the flush and unlazies (t=26245).
+            // runs the flush and unlazies (t=26225).
             CHECK(c("cpu1.tlb.unlazy") == 1);
             CHECK(c("cpu0.tlb.unlazy") == 1);
             CHECK(c("ipi.sent") == 0);
@@ -205,12 +212,12 @@ SCENARIO("a kthread_use_mm caller holds mm_users", "[lifecycle][kthread_use_mm]"
             // cpu1: k's use_mm's mmdrop(init_mm) and __mmput's mmdrop(p) (mm_count 3 -> 2:
             // the lazy references of cpu0's idle task and of k remain).
             CHECK(c("cpu1.mm.drop") == 2);
-            // cpu1's locked operations: start 5; __io_sq_thread_acquire_mm: task_lock(owner),
+            // cpu1's locked operations: start 7; __io_sq_thread_acquire_mm: task_lock(owner),
             // mmget; kthread_use_mm: task_lock, mmgrab, cpumask_set_cpu, mmdrop(init_mm);
             // kthread_unuse_mm: task_lock; mmput; exit_mmap: inc_mm_tlb_gen, the unlazy's
             // cpumask_clear_cpu, llist_add, set_nr_if_polling; __mmput's mmdrop(p); k's exit:
             // do_task_dead's pi_lock, rq_lock, clear_tsk_need_resched; the idle task's
-            // put_task_stack, put_task_struct.
+            // put_task_stack, put_task_struct. The run ends with that last switch.
             CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 2 + 4 + 1 + 1 + 4 + 1 + 3 + 2);
         }
     }
@@ -239,7 +246,7 @@ SCENARIO("efi_call and text_poke switch to their own mms and back", "[lifecycle]
             CHECK(c("ipi.sent") == 0);
             CHECK(c("tlb.unlazy") == 0);
             CHECK(c("cpu1.fb.smp_mb") == 0);
-            // start 5; use_mm 4 + task_lock(owner), mmget; unuse_mm 1 + mmput; EFI: 2 + 2
+            // start 7; use_mm 4 + task_lock(owner), mmget; unuse_mm 1 + mmput; EFI: 2 + 2
             // cpumask ops; text_poke: ptl_lock, 2 + 2 cpumask ops, inc_mm_tlb_gen.
             CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 4 + 1 + 4 + 1);
             // Neither EFI nor text_poke touches mm_count in v5.10.
@@ -263,7 +270,7 @@ SCENARIO("efi_call and text_poke switch to their own mms and back", "[lifecycle]
             CHECK(c("cpu1.ser.cr3") == 1 + 3 + 2);
             CHECK(c("cpu1.cr3.write.flush") == 1 + 1 + 1);
             CHECK(c("cpu1.cr3.write.noflush") == 2 + 1);
-            // start 5; use_mm 4 + task_lock(owner), mmget; unuse_mm 1 + mmput; poke #1:
+            // start 7; use_mm 4 + task_lock(owner), mmget; unuse_mm 1 + mmput; poke #1:
             // ptl_lock, leave_mm's cpumask_clear_cpu, set, clear, inc_mm_tlb_gen (5); poke #2:
             // ptl_lock, set, clear, inc_mm_tlb_gen (4).
             CHECK(c("cpu1.fb.atomic") == kthread_start_atomics + 6 + 2 + 5 + 4);
@@ -298,16 +305,21 @@ program = ["user 100000"]
             CHECK(c("ipi.resched") == 1);
             CHECK(c("cpu1.ipi.received") == 1);
             CHECK(c("cpu0.fb.mfence") == 1);
-            // cpu0's locked operations: boot 7; de_thread: siglock, set_tsk_thread_flag,
-            // pi_lock (3); its wait's __schedule to idle: rq_lock, clear_tsk_need_resched, mmgrab
-            // (3); the idle task's switch back to a: rq_lock, clear_tsk_need_resched (2) and
+            // cpu0's locked operations: boot 9 (set_polling, clr_polling, the switch's 7);
+            // de_thread: siglock, set_tsk_thread_flag, pi_lock (3); its wait's __schedule to
+            // idle: rq_lock, clear_tsk_need_resched, mmgrab (3); the idle period until b's exit
+            // wakes a (set_nr_and_not_polling: no IPI, so no rcu_irq_enter/exit): set_polling,
+            // rcu_idle_enter, rcu_idle_exit, clr_polling (4); the idle task's switch back to a:
+            // rq_lock, clear_tsk_need_resched (2) and
             // finish_task_switch's mmdrop (1); the wait loop's siglock after schedule() (1);
             // exec_mmap: exec_update_lock, mmap_read_lock, task_lock, cpumask_clear_cpu,
             // cpumask_set_cpu, mmap_read_unlock, mmput (7); the old mm's exit_mmap:
             // inc_mm_tlb_gen, llist_add, set_nr_if_polling (3) and __mmput's mmdrop (1); a's
             // exit: exit_mm 4, mmput 1, exit_mmap's inc_mm_tlb_gen and unlazy cpumask_clear_cpu
-            // (2), mmdrop 1; do_task_dead 3; put_task_stack/struct 2.
-            CHECK(c("cpu0.fb.atomic") == 7 + 3 + 3 + 2 + 1 + 1 + 7 + 3 + 1 + 4 + 1 + 2 + 1 + 3 + 2);
+            // (2), mmdrop 1; do_task_dead 3; put_task_stack/struct 2. The run ends with that
+            // last switch.
+            CHECK(c("cpu0.fb.atomic") ==
+                  9 + 3 + 3 + 4 + 2 + 1 + 1 + 7 + 3 + 1 + 4 + 1 + 2 + 1 + 3 + 2);
             CHECK(c("ctxsw.total") == 6);
         }
     }

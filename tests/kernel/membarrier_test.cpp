@@ -116,11 +116,13 @@ SCENARIO("PRIVATE_EXPEDITED, SYNC_CORE and RSEQ target CPUs whose rq->curr->mm i
             CHECK(c("cpu1.ser.iret") == 1 + 3);
             CHECK(c("cpu2.ser.total") == 0);
             CHECK(c("cpu3.ser.iret") == 1);
-            // cpu0 atomics: boot 7; one llist_add per remote call (pe, sc, r1).
-            CHECK(c("cpu0.fb.atomic") == 7 + 3);
+            // cpu0 atomics: boot 9 (do_idle's set_polling and clr_polling, the switch's 7); one
+            // llist_add per remote call (pe, sc, r1).
+            CHECK(c("cpu0.fb.atomic") == 9 + 3);
             // The IPI handlers take no locks; each flush takes its queue by llist_del_all (an
-            // xchg): cpu1's boot switch's 7, and one per IPI (3).
-            CHECK(c("cpu1.fb.atomic") == 7 + 3);
+            // xchg): cpu1's boot 9, and one per IPI (3). b is in user mode, not in an EQS: no
+            // rcu_irq_enter/exit.
+            CHECK(c("cpu1.fb.atomic") == 9 + 3);
             CHECK(c("membarrier.calls") == 5);
             CHECK(c("membarrier.calls.private_expedited") == 1);
             CHECK(c("membarrier.calls.private_expedited_sync_core") == 1);
@@ -202,8 +204,8 @@ program = ["membarrier private_expedited label=eperm",
             // cpu1's only smp_mb is the registration's; every error returned before any
             // barrier.
             CHECK(c("cpu1.fb.smp_mb") == 1);
-            // boot 7 + the two membarrier_state_or.
-            CHECK(c("cpu1.fb.atomic") == 7 + 2);
+            // boot 9 (set_polling, clr_polling, the switch's 7) + the two membarrier_state_or.
+            CHECK(c("cpu1.fb.atomic") == 9 + 2);
             CHECK(c("membarrier.calls") == 2 + 8);
             CHECK(c("membarrier.errors.EPERM") == 2);
             CHECK(c("membarrier.errors.EINVAL") == 3);
@@ -215,12 +217,13 @@ program = ["membarrier private_expedited label=eperm",
 
 SCENARIO("registration with several threads waits for RCU and IPIs the other CPUs running the mm",
          "[membarrier][register]") {
-    GIVEN("a registers PRIVATE_EXPEDITED while b (same process) runs on cpu1 and c (another "
-          "process) on cpu2") {
-        const auto r = test::run(R"(
+    // a registers PRIVATE_EXPEDITED while b (same process) runs user code on cpu1 and c (another
+    // process) on cpu2; cpu3 has no thread. `TICK` is the machine's timeslice line.
+    const std::string scenario = R"(
 [machine]
 cpus = 4
 max_cycles = 100000
+TICK
 
 [machine.costs]
 rcu_grace_period = 20000
@@ -249,51 +252,99 @@ name = "c"
 process = "q"
 cpu = 2
 program = ["user 1000000"]
-)");
+)";
+    const auto with_tick = [&](const std::string& line) {
+        std::string s = scenario;
+        s.replace(s.find("TICK"), 4, line);
+        return s;
+    };
+    GIVEN("a scheduler tick every 24000 cycles") {
+        const auto r = test::run(with_tick("timeslice = 24000"));
         const Counters c{r};
-        THEN("one grace period; ipi_sync_rq_state to cpu1 only (the caller's CPU is skipped)") {
+        THEN("one grace period, ended by b's and c's ticks in user mode; ipi_sync_rq_state to "
+             "cpu1 only (the caller's CPU is skipped)") {
             CHECK(result(r, "r1") == value(0));
             // Already registered: returns 0 before doing anything.
             CHECK(result(r, "r2") == value(0));
-            // mm_users == 2: synchronize_rcu. a blocks (cpu0 goes idle). The first grace-period
-            // scan (an hrtimer interrupt on cpu0, rcu_grace_period after the start) finds cpu0
-            // and cpu3 idle (quiescent) and cpu1 (b) and cpu2 (c) running tasks: resched_curr
-            // on each, i.e. set_nr_and_not_polling and a RESCHEDULE IPI; their __schedule on
-            // the way back to user mode reports the quiescent state (no switch). The next scan
-            // finds the grace period over and wakes a.
+            // mm_users == 2: synchronize_rcu (t=8165). a blocks: its context switch is cpu0's
+            // quiescent state (rcu_note_context_switch), and cpu0 goes idle. The ticks at 24000
+            // interrupt b and c in user mode: rcu_sched_clock_irq(user) -> rcu_qs, reported by
+            // RCU_SOFTIRQ's rcu_core under the leaf rnp->lock. The first grace-period scan (an
+            // hrtimer interrupt on cpu0, rcu_grace_period after the start: t=28165) finds only
+            // cpu3 pending, reads its rdp->dynticks: in the idle EQS, so quiescent; the grace
+            // period is over and the scan wakes a. No CPU is rescheduled for RCU: resched_cpu
+            // comes only after rcu_jiffies_resched.
             CHECK(c("rcu.sync") == 1);
-            CHECK(c("ipi.resched") == 2);
+            CHECK(c("ipi.resched") == 0);
+            CHECK(c("fb.atomic.rcu_node_lock") == 2 + 1); // b's and c's rcu_core, the scan
             // Then rq->curr of each CPU: cpu0 (a, p), cpu1 (b, p), cpu2 (c, q), cpu3 (idle).
             // tmpmask = {0, 1}; smp_call_function_many skips the caller: one IPI to cpu1.
             CHECK(c("ipi.sync_rq_state") == 1);
-            CHECK(c("ipi.sent") == 2 + 1);
-            CHECK(c("cpu1.ipi.received") == 2);
-            CHECK(c("cpu2.ipi.received") == 1);
+            CHECK(c("ipi.sent") == 1);
+            CHECK(c("cpu1.ipi.received") == 1);
+            CHECK(c("cpu2.ipi.received") == 0);
             // ipi_sync_rq_state on cpu1: current->mm == p: store rq->membarrier_state, smp_mb.
-            // cpu1's IRETs: ret_from_fork, the reschedule IPI's and this IPI's returns to user.
+            // cpu1's IRETs: ret_from_fork, this IPI's return to user, and the four ticks' (24000,
+            // 48000, 72000, 96000).
             CHECK(c("cpu1.fb.smp_mb") == 1);
-            CHECK(c("cpu1.ser.iret") == 3);
-            // cpu1 and cpu2 atomics: boot 7; the forced __schedule: rq_lock,
-            // clear_tsk_need_resched; on cpu1 also the sync_rq_state IPI's llist_del_all.
-            CHECK(c("cpu1.fb.atomic") == 7 + 2 + 1);
-            CHECK(c("cpu2.fb.atomic") == 7 + 2);
+            CHECK(c("cpu1.ser.iret") == 1 + 1 + 4);
+            // cpu1 and cpu2 atomics: boot 9 (do_idle's set_polling and clr_polling, the switch's
+            // 7); four ticks x (hrtimer_interrupt's two cpu_base->lock + scheduler_tick's
+            // rq_lock); the first tick's rcu_core: rnp->lock; on cpu1 also the sync_rq_state
+            // IPI's llist_del_all.
+            CHECK(c("cpu1.fb.atomic") == 9 + 4 * 3 + 1 + 1);
+            CHECK(c("cpu2.fb.atomic") == 9 + 4 * 3 + 1);
             // cpu0's smp_mb is not the registration's (that is only the one-user shortcut): it
             // is switch_mm's d1 barrier when a comes back from the grace-period sleep.
             CHECK(c("cpu0.fb.smp_mb") == 1);
-            // cpu0 atomics: boot 7; atomic_or(PRIVATE_EXPEDITED); the sleep: rq_lock,
-            // clear_tsk_need_resched, mmgrab(p); the first scan: two set_nr_and_not_polling;
-            // the second scan's wakeup: pi_lock, rq_lock, set_tsk_need_resched; each scan's
-            // hrtimer_interrupt: two cpu_base->lock (2 x 2); idle->a: rq_lock,
-            // clear_tsk_need_resched, mmdrop(p); llist_add; atomic_or(..._READY).
-            CHECK(c("cpu0.fb.atomic") == 7 + 1 + 3 + 2 + 3 + 4 + 3 + 1 + 1);
-            // ret_from_fork, and the two grace-period scans' IRETs to the idle loop.
-            CHECK(c("cpu0.ser.iret") == 3);
-            // cpu2 (another mm) gets no registration IPI; cpu3 (idle) sees nothing at all.
+            // cpu0 atomics: boot 9; atomic_or(PRIVATE_EXPEDITED); the sleep: rq_lock,
+            // clear_tsk_need_resched, mmgrab(p) (3); the idle period: set_polling,
+            // rcu_idle_enter, rcu_idle_exit, clr_polling (4); the scan's hrtimer_interrupt,
+            // taken in the idle EQS: rcu_irq_enter and rcu_irq_exit (2), two cpu_base->lock
+            // (2), force_qs_rnp's rnp->lock and cpu3's dynticks snapshot (an atomic_add_return
+            // of 0) (2), the wakeup: pi_lock, rq_lock, set_tsk_need_resched (3); idle->a:
+            // rq_lock, clear_tsk_need_resched, mmdrop(p) (3); llist_add; atomic_or(..._READY);
+            // a's three ticks in user mode (48000, 72000, 96000; no grace period waits) x 3.
+            CHECK(c("cpu0.fb.atomic") == 9 + 1 + 3 + 4 + (2 + 2 + 2 + 3) + 3 + 1 + 1 + 3 * 3);
+            // ret_from_fork, the scan's IRET to the idle loop, and the three ticks' returns.
+            CHECK(c("cpu0.ser.iret") == 1 + 1 + 3);
+            // cpu2 (another mm) gets no registration IPI. cpu3 only enters the idle loop at
+            // t=0 (set_polling, rcu_idle_enter) and stays in its EQS: the scan reads its
+            // rdp->dynticks from cpu0.
             CHECK(c("cpu2.fb.smp_mb") == 0);
-            CHECK(c("cpu3.fb.total") == 0);
+            CHECK(c("cpu3.fb.total") == 2);
             // Everyone is still in a long user step when the run stops.
             CHECK(r.reached_max_cycles);
             CHECK(r.cycles == 100000);
+        }
+    }
+    GIVEN("no tick (timeslice = 0, the default)") {
+        const auto r = test::run(with_tick(""));
+        const Counters c{r};
+        THEN("the grace period waits for b and c to switch, so a is still in synchronize_rcu "
+             "when the run stops") {
+            // b and c never leave user mode and nothing ticks: no quiescent state for cpu1 and
+            // cpu2. Each scan only reads their rdp->dynticks (odd, unchanged); resched_cpu
+            // would come after rcu_jiffies_resched (31.5e9 cycles), far past max_cycles.
+            CHECK(r.reached_max_cycles);
+            CHECK(r.results.find("r1") == r.results.end());
+            CHECK(c("rcu.sync") == 0);
+            CHECK(c("ipi.sent") == 0);
+            CHECK(c("ipi.resched") == 0);
+            // cpu1 and cpu2 execute nothing after their boot switch: the scans are all cpu0's.
+            CHECK(c("cpu1.fb.atomic") == 9);
+            CHECK(c("cpu2.fb.atomic") == 9);
+            // Scans on cpu0 from t=28165 (rcu_grace_period after synchronize_rcu at 8165),
+            // each rearming rcu_grace_period / 10 after its force_qs_rnp: 28165, 30785, then
+            // every 2600 cycles to 98385: 28 scans, one rnp->lock each (one leaf for 4 CPUs).
+            CHECK(c("cpu0.fb.atomic.rcu_node_lock") == 28);
+            CHECK(c("cpu0.fb.atomic.hrtimer_base_lock") == 28 * 2);
+            // cpu0's dynticks atomics: rcu_idle_enter once (a never comes back); each scan's
+            // rcu_irq_enter and rcu_irq_exit; the snapshots: cpu1, cpu2 and cpu3 at the first
+            // scan (cpu3 in its EQS: quiescent), cpu1 and cpu2 at each later one.
+            CHECK(c("cpu0.fb.atomic.rcu_dynticks") == 1 + 28 * 2 + 3 + 27 * 2);
+            // cpu3: only its idle loop's entry (set_polling, rcu_idle_enter).
+            CHECK(c("cpu3.fb.total") == 2);
         }
     }
 }

@@ -16,10 +16,15 @@ struct Counters {
     std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
 };
 
-// The boot switch idle->T into a user thread on a fresh CPU: __schedule's rq_lock and
+// The first switch idle->T into a new user thread on a CPU: __schedule's rq_lock and
 // clear_tsk_need_resched, switch_mm's cpumask_set_cpu, and in schedule_tail: finish_task_switch's
 // mmdrop(init_mm) then calculate_sigpending's siglock, set_tsk_thread_flag, clear_thread_flag.
-constexpr std::int64_t boot_switch_atomics = 7;
+constexpr std::int64_t first_switch_atomics = 7;
+// The boot: the idle task's do_idle at t=0 sets TIF_POLLING_NRFLAG (__current_set_polling, a
+// LOCK bts), finds NEED_RESCHED already set by T's placement, so runs no idle period (no
+// rcu_idle_enter/exit), and clears the bit again (__current_clr_polling, a LOCK btr); then the
+// first switch.
+constexpr std::int64_t boot_switch_atomics = 2 + first_switch_atomics;
 
 const char* const wakeup_scenario = R"(
 [machine]
@@ -123,7 +128,7 @@ SCENARIO("wakeup_preempt: a remote wakeup preempts a busy CPU through a reschedu
             CHECK(c("cpu0.ser.iret") == 2);
             // c <-> a are same-mm switches: the only CR3 is the boot switch.
             CHECK(c("cpu0.ser.cr3") == 1);
-            // cpu0: boot 7; c's wait: rq_lock, clear_tsk_need_resched; a's schedule_tail 3;
+            // cpu0: boot 9; c's wait: rq_lock, clear_tsk_need_resched; a's schedule_tail 3;
             // the preemption: rq_lock, clear_tsk_need_resched.
             CHECK(c("cpu0.fb.atomic") == boot_switch_atomics + 2 + 3 + 2);
         }
@@ -168,13 +173,16 @@ program = ["user 1000", "migrate 1", "user 1000000"]
             // rq's lock, then check_preempt_curr finds cpu1 idle: resched_curr remote,
             // set_nr_and_not_polling; cpu1 polls: no IPI.
             CHECK(c("ipi.sent") == 0);
-            // cpu0: boot 7; __schedule: rq_lock, clear_tsk_need_resched; mmgrab; the move:
-            // rq_lock, set_nr_and_not_polling.
-            CHECK(c("cpu0.fb.atomic") == boot_switch_atomics + 2 + 1 + 2);
-            // cpu1: idle->a: rq_lock, clear_tsk_need_resched, cpumask_set_cpu(p); a resumes
-            // inside its sched_setaffinity call: finish_task_switch's mmdrop(init_mm) (no
-            // schedule_tail: a is not new).
-            CHECK(c("cpu1.fb.atomic") == 4);
+            // cpu0: boot 9; __schedule: rq_lock, clear_tsk_need_resched; mmgrab; the move:
+            // rq_lock, set_nr_and_not_polling; then the idle period, open at max_cycles:
+            // do_idle's set_polling, cpu_idle_poll's rcu_idle_enter.
+            CHECK(c("cpu0.fb.atomic") == boot_switch_atomics + 2 + 1 + 2 + 2);
+            // cpu1: idle from t=0 with no task, an idle period that the remote
+            // set_nr_and_not_polling ends (no interrupt): set_polling, rcu_idle_enter,
+            // rcu_idle_exit, clr_polling (4); idle->a: rq_lock, clear_tsk_need_resched,
+            // cpumask_set_cpu(p); a resumes inside its sched_setaffinity call:
+            // finish_task_switch's mmdrop(init_mm) (no schedule_tail: a is not new) (4).
+            CHECK(c("cpu1.fb.atomic") == 4 + 4);
             CHECK(c("cpu1.ctxsw.total") == 1);
             // cpu1's CR3: p in cpu1's fresh slot 1: flush.
             CHECK(c("cpu1.ser.cr3") == 1);
@@ -242,9 +250,12 @@ program = ["user 1000"]
             CHECK(c("ctxsw.total") == 2); // idle->a, a->idle at exit
             // idle->a (flush) and the exit_mmap unlazy (NOFLUSH).
             CHECK(c("ser.cr3") == 2);
-            // wake_up_new_task 3; boot-like switch 7; exit: exit_mm 4, mmput, inc_mm_tlb_gen,
-            // unlazy cpumask_clear_cpu, __mmput's mmdrop, do_task_dead 3, put_task_* 2.
-            CHECK(c("fb.atomic") == 3 + boot_switch_atomics + 4 + 1 + 1 + 1 + 1 + 3 + 2);
+            // The idle period from t=0 (set_polling, rcu_idle_enter, rcu_idle_exit,
+            // clr_polling) 4; the timer interrupt, taken in its EQS: rcu_irq_enter and
+            // rcu_irq_exit 2, wake_up_new_task 3; first switch idle->a 7; exit: exit_mm 4,
+            // mmput, inc_mm_tlb_gen, unlazy cpumask_clear_cpu, __mmput's mmdrop, do_task_dead 3,
+            // put_task_* 2. The run ends with the switch away from the dead a.
+            CHECK(c("fb.atomic") == 4 + (2 + 3) + first_switch_atomics + 4 + 1 + 1 + 1 + 1 + 3 + 2);
             // Nothing happens before the creation.
             CHECK(r.cycles > 5000 + 1000);
         }
@@ -323,7 +334,7 @@ TEST_CASE("timer interrupts take the hrtimer base lock twice per expired timer",
     // __run_hrtimer() around the timer function and taken again after it. The tick
     // (tick_sched_timer: scheduler_tick's rq_lock) fires at 10000, 20000, 30000, 40000 in a's
     // user code and at 50000 during its exit (in exit_mmap); the sleep arms its hrtimer under
-    // the base lock (t=42065) and its wakeup is one more hrtimer_interrupt (t=43385, 43965).
+    // the base lock (t=42005) and its wakeup is one more hrtimer_interrupt (t=43345, 43925).
     const auto r = test::run(R"(
 [machine]
 cpus = 1
@@ -336,12 +347,17 @@ process = "p"
 cpu = 0
 program = ["user 35000", "sleep 1000", "user 100"]
 )");
-    // boot 7; five ticks x (2 base locks + rq_lock); the sleep: hrtimer_start's base lock,
-    // rq_lock, clear_tsk_need_resched, mmgrab (4); its wakeup: 2 base locks, pi_lock, rq_lock,
+    // boot 9 (do_idle's set_polling and clr_polling, the first switch's 7); five ticks x (2
+    // base locks + rq_lock) (each runs rcu_sched_clock_irq, but no grace period waits: no
+    // rcu_qs report, no RCU_SOFTIRQ); the sleep: hrtimer_start's base lock, rq_lock,
+    // clear_tsk_need_resched, mmgrab (4); the idle period (the idle task runs no tick):
+    // set_polling, rcu_idle_enter, rcu_idle_exit, clr_polling (4); its wakeup, taken in the
+    // idle EQS: rcu_irq_enter and rcu_irq_exit (2), 2 base locks, pi_lock, rq_lock,
     // set_tsk_need_resched (5); idle->a: rq_lock, clear_tsk_need_resched, mmdrop (3); the exit:
     // exit_mm 4, mmput 1, exit_mmap's inc_mm_tlb_gen and unlazy cpumask_clear_cpu 2, mmdrop 1,
-    // do_task_dead 3, put_task_stack/struct 2 (13).
-    CHECK(test::counter(r, "fb.atomic") == 7 + 5 * 3 + 4 + 5 + 3 + 13);
+    // do_task_dead 3, put_task_stack/struct 2 (13). The run ends with the switch away from the
+    // dead a.
+    CHECK(test::counter(r, "fb.atomic") == 9 + 5 * 3 + 4 + 4 + (2 + 5) + 3 + 13);
     // ret_from_fork, four ticks returning to user, the one returning into exit_mmap, and the
     // wakeup's return to the idle loop.
     CHECK(test::counter(r, "ser.iret") == 1 + 4 + 1 + 1);

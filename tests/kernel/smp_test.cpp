@@ -111,23 +111,27 @@ TEST_CASE("a call queued while the handler runs gets an IPI of its own", "[smp]"
 }
 
 TEST_CASE("an IPI whose calls the idle loop already ran finds the queue empty", "[smp]") {
-    // a's freed-tables flush queues flush_tlb_func_remote on cpu2 and cpu3 (t=8625, 8645) and,
-    // after one mfence (t=8665), sends both real IPIs (t=8698, 9148; delivery takes 1,600
+    // a's freed-tables flush queues flush_tlb_func_remote on cpu2 and cpu3 (t=8565, 8585) and,
+    // after one mfence (t=8605), sends both real IPIs (t=8638, 9088; delivery takes 1,600
     // cycles). s wakes c and d first
     // (set_nr_and_not_polling, no IPI): each CPU leaves its polling loop and
-    // flush_smp_call_function_from_idle runs the queued flush (llist_del_all at t=9565 and 9925,
-    // unlazy, CR3 write to init_mm, ack at t=10005 and 10365). The IPIs are taken later, in
+    // flush_smp_call_function_from_idle runs the queued flush (llist_del_all at t=9545 and 9905,
+    // unlazy, CR3 write to init_mm, ack at t=9985 and 10345). The IPIs are taken later, in
     // finish_task_switch of the switch to c and d, and find nothing: ipi.empty, one per CPU. They
     // still count as received.
     const auto r = test::run(idle_flush_races_ipi(6000));
     CHECK(c(r, "cpu2.ipi.empty") == 1);
-    // The empty queue is still taken by an xchg (t=12400). cpu2's locked operations: boot 7;
-    // c's wait (rq_lock, clear_tsk_need_resched, mmgrab) 3; the idle flush (llist_del_all,
-    // cpumask_clear_cpu) 2; schedule_idle to c (rq_lock, clear_tsk_need_resched,
-    // cpumask_set_cpu) 3; the empty IPI's llist_del_all 1; finish_task_switch's mmdrop 1; c's
-    // exit_mm 4, mmput 1, do_task_dead 3; the idle task's put_task_stack/struct 2; and d's
-    // exit_mmap IPI (llist_del_all, cpumask_clear_cpu) 2.
-    CHECK(c(r, "cpu2.fb.atomic") == 7 + 3 + 2 + 3 + 1 + 1 + 4 + 1 + 3 + 2 + 2);
+    // The empty queue is still taken by an xchg (t=12380). cpu2's locked operations: boot 9
+    // (do_idle's set_polling and clr_polling, the switch's 7); c's wait (rq_lock,
+    // clear_tsk_need_resched, mmgrab) 3; the idle period that s's wakeup ends (set_polling,
+    // rcu_idle_enter, rcu_idle_exit, clr_polling; no interrupt in it) 4; the idle flush
+    // (llist_del_all, cpumask_clear_cpu) 2; schedule_idle to c (rq_lock,
+    // clear_tsk_need_resched, cpumask_set_cpu) 3; the empty IPI's llist_del_all 1 (taken by c,
+    // not in an EQS); finish_task_switch's mmdrop 1; c's exit_mm 4, mmput 1, do_task_dead 3;
+    // the idle task's put_task_stack/struct 2; the idle period after c's exit, open at the end
+    // of the run (set_polling, rcu_idle_enter) 2; and d's exit_mmap IPI, taken in that EQS
+    // (rcu_irq_enter and rcu_irq_exit 2; llist_del_all, cpumask_clear_cpu 2).
+    CHECK(c(r, "cpu2.fb.atomic") == 9 + 3 + 4 + 2 + 3 + 1 + 1 + 4 + 1 + 3 + 2 + 2 + (2 + 2));
     CHECK(c(r, "cpu3.ipi.empty") == 1);
     CHECK(c(r, "ipi.empty") == 2);
     CHECK(c(r, "cpu0.ipi.tlb") == 2);

@@ -87,6 +87,9 @@ SCENARIO("switch_mm_irqs_off between threads of one mm (P1)", "[switch_mm][P1]")
             CHECK(c("ser.iret") == 2);
             CHECK(c("ser.total") == 3);
             // LOCK-prefixed RMWs:
+            //  boot: do_idle's __current_set_polling (LOCK bts); NEED_RESCHED is already set
+            //   (a was placed on the CPU at t=0), so the idle loop body never runs (no
+            //   rcu_idle_enter/exit) and __current_clr_polling (LOCK btr) follows at once  = 2
             //  idle->a: __schedule rq_lock, clear_tsk_need_resched; switch_mm cpumask_set_cpu(p)
             //   (no clear: real_prev is init_mm); schedule_tail: finish_task_switch's
             //   mmdrop(init_mm) (kernel->user drops idle's borrowed active_mm), then
@@ -94,8 +97,9 @@ SCENARIO("switch_mm_irqs_off between threads of one mm (P1)", "[switch_mm][P1]")
             //  4 yields: do_sched_yield's rq_lock, __schedule's rq_lock, clear_tsk_need_resched
             //   = 3 each                                                                      = 12
             //  b's first run: schedule_tail's siglock, set_tsk_thread_flag, clear_thread_flag = 3
-            CHECK(c("fb.atomic") == 22);
-            CHECK(c("fb.total") == 22 + 3);
+            // The boot's 2 + 7 = 9 is the "boot switch" of the other tests.
+            CHECK(c("fb.atomic") == 2 + 7 + 12 + 3);
+            CHECK(c("fb.total") == 24 + 3);
             // The only mm_count change: mmdrop(init_mm) at the first switch.
             CHECK(c("mm.grab") == 0);
             CHECK(c("mm.drop") == 1);
@@ -116,11 +120,11 @@ SCENARIO("switch_mm_irqs_off between two mms (P2)", "[switch_mm][P2]") {
             CHECK(c("cr3.write.noflush") == 3);
             // No smp_mb: the different-mm branch has none (the cpumask RMWs order it).
             CHECK(c("fb.smp_mb") == 0);
-            // The P1 total (22) plus the cpumask atomics of the four p<->q switches: a
+            // The P1 total (24) plus the cpumask atomics of the four p<->q switches: a
             // cpumask_clear_cpu on the old mm and a cpumask_set_cpu on the new one each.
-            CHECK(c("fb.atomic") == 22 + 4 * 2);
+            CHECK(c("fb.atomic") == 24 + 4 * 2);
             CHECK(c("ser.total") == 5 + 2);
-            CHECK(c("fb.total") == 30 + 7);
+            CHECK(c("fb.total") == 32 + 7);
         }
     }
 }
@@ -159,11 +163,15 @@ program = ["user 100", "sleep 1000", "user 100000"]
             // in finish_task_switch (rq->prev_mm), as the boot switch dropped init_mm.
             CHECK(c("mm.grab") == 1);
             CHECK(c("mm.drop") == 2);
-            //  idle->a (boot) 7 (see P1); sleep: hrtimer_start's base lock, rq_lock,
-            //  clear_tsk_need_resched, mmgrab = 4; hrtimer wakeup: hrtimer_interrupt's two
-            //  cpu_base->lock, try_to_wake_up's pi_lock and rq_lock, resched_curr's local
-            //  set_tsk_need_resched = 5; idle->a: rq_lock, clear_tsk_need_resched, mmdrop = 3.
-            CHECK(c("fb.atomic") == 7 + 4 + 5 + 3);
+            //  boot 9 (see P1: set_polling, clr_polling, idle->a 7); sleep: hrtimer_start's
+            //  base lock, rq_lock, clear_tsk_need_resched, mmgrab = 4; the idle period (idle
+            //  = "poll"): do_idle's __current_set_polling, cpu_idle_poll's rcu_idle_enter and
+            //  rcu_idle_exit (atomic_add_return on rdp->dynticks), __current_clr_polling = 4;
+            //  hrtimer wakeup, taken in the idle EQS: rcu_irq_enter's and rcu_irq_exit's
+            //  dynticks adds = 2, hrtimer_interrupt's two cpu_base->lock, try_to_wake_up's
+            //  pi_lock and rq_lock, resched_curr's local set_tsk_need_resched = 5; idle->a:
+            //  rq_lock, clear_tsk_need_resched, mmdrop = 3.
+            CHECK(c("fb.atomic") == 9 + 4 + 4 + (2 + 5) + 3);
             // The sleep is 1000 cycles from the block; the run then reaches max_cycles.
             CHECK(r.cycles == 50000);
         }
@@ -260,14 +268,17 @@ program = ["user 3000", "flush_tlb pages=1 freed_tables", "signal go", "user 100
             CHECK(c("cpu0.cr3.write.noflush") == 1);
             // Not the lazy same-mm path: no smp_mb.
             CHECK(c("fb.smp_mb") == 0);
-            // cpu0 atomics: boot switch 7; a's wait: rq_lock, clear_tsk_need_resched, mmgrab;
-            // the polled flush's llist_del_all and the unlazy's cpumask_clear_cpu;
-            // schedule_idle after it: rq_lock, clear_tsk_need_resched (no switch); idle->a:
-            // rq_lock, clear_tsk_need_resched, cpumask_set_cpu, mmdrop(p).
-            CHECK(c("cpu0.fb.atomic") == 7 + 3 + 2 + 2 + 4);
+            // cpu0 atomics: boot switch 9 (see P1); a's wait: rq_lock, clear_tsk_need_resched,
+            // mmgrab; an idle period ended by the flush's set_nr_if_polling: set_polling,
+            // rcu_idle_enter, rcu_idle_exit, clr_polling; the polled flush's llist_del_all and
+            // the unlazy's cpumask_clear_cpu; schedule_idle after it: rq_lock,
+            // clear_tsk_need_resched (no switch); a second idle period, ended by the wakeup's
+            // set_nr_and_not_polling, again 4; idle->a: rq_lock, clear_tsk_need_resched,
+            // cpumask_set_cpu, mmdrop(p).
+            CHECK(c("cpu0.fb.atomic") == 9 + 3 + 4 + 2 + 2 + 4 + 4);
             // cpu1's wakeup of a: pi_lock, rq_lock, set_nr_and_not_polling (no IPI); its flush:
-            // inc_mm_tlb_gen, llist_add, set_nr_if_polling; boot switch 7.
-            CHECK(c("cpu1.fb.atomic") == 7 + 3 + 3);
+            // inc_mm_tlb_gen, llist_add, set_nr_if_polling; boot switch 9.
+            CHECK(c("cpu1.fb.atomic") == 9 + 3 + 3);
             CHECK(c("cpu1.ser.invlpg") == 1);
         }
     }
