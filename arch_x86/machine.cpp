@@ -22,6 +22,11 @@ Machine::Machine(sim::Simulation& s, kernel::KernelState& k, kernel::Trace& t,
 }
 
 void Machine::emit(int c, Record r) {
+    if (sim.finishing()) {
+        // The last task's exit ended the run (finish_task_switch); the idle loop it switched to
+        // runs on until its first suspension, past the end: nothing it does counts.
+        return;
+    }
     X86Cpu& x = cpu(c);
     r.seq = sim.next_record_seq();
     r.time = sim.now();

@@ -65,6 +65,12 @@ void Processor::advance_interruptible(Cycles d) {
 }
 
 void Processor::block(bool wake_on_interrupt) {
+    if (wake_on_interrupt && !pending_.empty()) {
+        // A wait for an interrupt (HLT, MWAIT) ends at once when one is already pending, even
+        // with IRQs off (it is taken when they are enabled).
+        take_interrupts();
+        return;
+    }
     wake_on_interrupt_ = wake_on_interrupt;
     ++token_; // no resumption is outstanding while blocked
     suspend(State::blocked);

@@ -72,7 +72,8 @@ public:
     /// Lets `d` cycles pass, taking interrupts as they arrive (the rest of the step continues
     /// after the handler). A step ending at t completes before an interrupt pending at t is taken.
     void advance_interruptible(Cycles d);
-    /// Suspends until wake(), or until an interrupt arrives when `wake_on_interrupt`.
+    /// Suspends until wake(), or until an interrupt arrives when `wake_on_interrupt` (then one
+    /// already pending returns at once, without suspending).
     void block(bool wake_on_interrupt);
     /// Makes a blocked processor resume now (from anywhere). No effect unless blocked.
     void wake();

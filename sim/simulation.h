@@ -67,6 +67,9 @@ public:
     /// Runs until finish(), max_cycles, the watchdog, or no event is left.
     RunStatus run();
     void finish() { finished_ = true; }
+    /// finish() was called: the run ends once the current event's fiber suspends, and what it
+    /// still does until then is past the end.
+    bool finishing() const { return finished_; }
     /// Tells the watchdog the model made progress (a program step completed).
     void note_progress() { progress_mark_ = events_; }
 

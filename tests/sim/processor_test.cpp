@@ -283,6 +283,30 @@ TEST_CASE("processor: block(true) is woken by an interrupt", "[sim][processor]")
     CHECK(woke == 80); // after the handler
 }
 
+TEST_CASE("processor: block(true) with an interrupt already pending returns at once",
+          "[sim][processor]") {
+    // MWAIT with IRQs off: the interrupt raised before the wait ends it immediately; it is taken
+    // when IRQs are enabled again. (Without the check the CPU would sleep until another wake.)
+    FakeModel m(config(1));
+    m.sim.send_interrupt(0, -1, Cycles{5}, 8, 0);
+    std::int64_t returned = -1;
+    std::size_t taken_at_return = 99;
+    m.start(0, [&] {
+        m.cpu(0).set_irqs_enabled(false);
+        m.cpu(0).advance(Cycles{10}); // the interrupt arrives meanwhile and stays pending
+        m.cpu(0).block(true);
+        returned = m.now();
+        taken_at_return = m.taken.size();
+        m.cpu(0).set_irqs_enabled(true);
+        m.cpu(0).take_interrupts();
+    });
+    CHECK(m.sim.run() == RunStatus::out_of_events);
+    CHECK(returned == 10);
+    CHECK(taken_at_return == 0);
+    REQUIRE(m.taken.size() == 1);
+    CHECK(m.taken[0].at == 10);
+}
+
 TEST_CASE("processor: block(false) ignores interrupts and is woken by wake() from another CPU",
           "[sim][processor]") {
     FakeModel m(config(3));
