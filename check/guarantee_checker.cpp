@@ -660,6 +660,21 @@ void GuaranteeChecker::check_registration(const Record& r) {
     }
 }
 
+void GuaranteeChecker::on_finish(const kernel::KernelState& ks) {
+    for (const auto& mm : ks.mms) {
+        if (mm->kind != kernel::MmKind::user || mm->freed) {
+            continue;
+        }
+        std::int64_t holders = mm->mm_users > 0 ? 1 : 0;
+        for (const auto& t : ks.tasks) {
+            holders += t->active_mm == mm.get() && (t->kthread || t->mm == nullptr) ? 1 : 0;
+        }
+        if (holders != mm->mm_count) {
+            report_reference_leak(mm->id, mm->mm_count, holders);
+        }
+    }
+}
+
 void GuaranteeChecker::report_reference_leak(int mm, std::int64_t count, std::int64_t holders) {
     MmState& ms = mm_state(mm);
     if (ms.ref_reported) {

@@ -68,6 +68,10 @@ public:
     explicit GuaranteeChecker(int cpus);
     void on_start(const kernel::KernelState& ks, const kernel::Trace& trace) override;
     void on_record(const kernel::Record& r) override;
+    /// G-REF at the end of the run: every remaining mm_count reference of a user mm is held by
+    /// its users (one for all of them) or by a task borrowing it as active_mm (kernel threads,
+    /// idle tasks, a task that exited its mm); any other count is a leak.
+    void on_finish(const kernel::KernelState& ks) override;
 
     /// Whether the kernel has rq->membarrier_state (v5.4+): K4 is about it and off without.
     void set_rq_membarrier_state(bool on) { rq_membarrier_state_ = on; }
@@ -86,8 +90,8 @@ public:
     /// Per property (index into check::property_names), per CPU.
     std::int64_t count(int property, int cpu) const;
     std::size_t open_calls() const { return calls_.size() + closed_.size(); }
-    /// End-of-run reference accounting (G-REF), computed by whoever holds the kernel state:
-    /// `mm` has `count` references but `holders` tasks and CPUs hold one.
+    /// A leaked reference found at the end of the run (G-REF; on_finish): `mm` has `count`
+    /// references but `holders` tasks and CPUs hold one.
     void report_reference_leak(int mm, std::int64_t count, std::int64_t holders);
 
     static constexpr std::size_t max_reports = 64;

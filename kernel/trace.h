@@ -20,6 +20,10 @@ public:
         (void)ks, (void)trace;
     }
     virtual void on_record(const Record& r) = 0;
+    /// Called once after the last record when the run ended by itself (sim finish: every task
+    /// exited, or a run error stopped it); not when it stopped at max_cycles, by the watchdog or
+    /// by an internal error, where the end state is not final.
+    virtual void on_finish(const KernelState& ks) { (void)ks; }
 };
 
 class Trace {
@@ -28,6 +32,12 @@ public:
     void start(const KernelState& ks) {
         for (auto* o : observers_) {
             o->on_start(ks, *this);
+        }
+    }
+    /// The run ended by itself (see RecordObserver::on_finish): tells every observer, in order.
+    void finish(const KernelState& ks) {
+        for (auto* o : observers_) {
+            o->on_finish(ks);
         }
     }
     /// Delivers `r` (already numbered and timed) to every observer.

@@ -203,6 +203,38 @@ TEST_CASE("G-REF: no use of a freed mm, no leaked reference", "[check]") {
         s.checker.report_reference_leak(jit, 2, 1);
         CHECK(s.count(G_REF) == 1);
     }
+    SECTION("at the end of the run, the users' reference and borrowed ones balance mm_count") {
+        Stream s;
+        kernel::Mm& mm = *s.ks.mms[jit];
+        kernel::Task& k = *s.ks.tasks[2];
+        mm.mm_users = 2; // one mm_count reference for all users
+        mm.mm_count = 2; // ... and one the kernel thread borrows as active_mm
+        k.active_mm = &mm;
+        s.checker.on_finish(s.ks);
+        CHECK(s.count(G_REF) == 0);
+    }
+    SECTION("at the end of the run, a reference nobody holds is a leak, reported once") {
+        Stream s;
+        kernel::Mm& mm = *s.ks.mms[jit];
+        mm.mm_users = 0;
+        mm.mm_count = 1; // the users are gone and no task borrows it: __mmdrop never ran
+        s.checker.on_finish(s.ks);
+        CHECK(s.count(G_REF) == 1);
+        REQUIRE(s.checker.violations().size() == 1);
+        CHECK(s.checker.violations()[0].time == -1);
+        CHECK(s.checker.violations()[0].chain[0].find("mm_count 1 but 0 holder(s)") !=
+              std::string::npos);
+        s.checker.on_finish(s.ks);
+        CHECK(s.count(G_REF) == 1);
+    }
+    SECTION("a freed mm and the kernel's own mms are not accounted") {
+        Stream s;
+        s.ks.mms[jit]->freed = true;
+        s.ks.mms[jit]->mm_count = 5;
+        s.ks.mms[0]->mm_count = 7; // init_mm
+        s.checker.on_finish(s.ks);
+        CHECK(s.count(G_REF) == 0);
+    }
 }
 
 namespace {

@@ -1,0 +1,42 @@
+#pragma once
+// What every run attaches to its record stream, in this order: the counters (counting_observer.h)
+// and the guarantee checker. At the end the checker's verdicts become counters too
+// (violation.<P> and warning.<K> per CPU), so every number a report prints is a counter.
+
+#include "check/counting_observer.h"
+#include "check/guarantee_checker.h"
+#include "kernel/trace.h"
+#include "sim/counters.h"
+
+#include <string>
+#include <vector>
+
+namespace check {
+
+class RunChecks {
+public:
+    /// Declares every counter in `counters` (empty) and sizes it for `cpus`. With
+    /// `rq_membarrier_state`, the kernel has rq->membarrier_state (v5.4+; rule K4).
+    RunChecks(sim::CounterRegistry& counters, int cpus, bool rq_membarrier_state);
+    RunChecks(const RunChecks&) = delete; // the observers refer to ids_
+    RunChecks& operator=(const RunChecks&) = delete;
+
+    /// Adds the counting observer, then the checker, to `trace`.
+    void attach(kernel::Trace& trace);
+    /// After the run: adds each property's violations and each rule's warnings, per CPU, to the
+    /// violation.<P> and warning.<K> counters. Call once.
+    void fold_verdicts();
+
+    const GuaranteeChecker& checker() const { return checker_; }
+    /// The properties violated at least once, in property_names order.
+    std::vector<std::string> violated_properties() const;
+
+private:
+    sim::CounterRegistry& counters_;
+    int cpus_;
+    Counters ids_;
+    CountingObserver counting_;
+    GuaranteeChecker checker_;
+};
+
+} // namespace check

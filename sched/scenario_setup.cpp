@@ -1,0 +1,153 @@
+#include "sched/scenario_setup.h"
+
+#include "arch_x86/x86_cpu.h"
+#include "sched/scheduler.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+
+namespace sched {
+
+using kernel::Mm;
+using kernel::Task;
+using kernel::TaskState;
+
+namespace {
+
+/// The mm->membarrier_state bits a process has at time 0 from its `register` list, as the
+/// MEMBARRIER_CMD_REGISTER_* commands leave them (kernel/sched/membarrier.c).
+std::uint32_t registration_bits(scenario::Registration r) {
+    using namespace kernel;
+    switch (r) {
+    case scenario::Registration::private_expedited:
+        return MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY | MEMBARRIER_STATE_PRIVATE_EXPEDITED;
+    case scenario::Registration::private_expedited_sync_core:
+        return MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY |
+               MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE | MEMBARRIER_STATE_PRIVATE_EXPEDITED;
+    case scenario::Registration::private_expedited_rseq:
+        return MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY |
+               MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ | MEMBARRIER_STATE_PRIVATE_EXPEDITED;
+    case scenario::Registration::global_expedited:
+        return MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY | MEMBARRIER_STATE_GLOBAL_EXPEDITED;
+    }
+    return 0;
+}
+
+void build_runqueues(kernel::KernelState& ks, const scenario::Machine& machine) {
+    ks.rqs.resize(static_cast<std::size_t>(machine.cpus));
+    for (int c = 0; c < machine.cpus; ++c) {
+        ks.rqs[static_cast<std::size_t>(c)].cpu = c;
+        ks.rqs[static_cast<std::size_t>(c)].online =
+            std::find(machine.offline.begin(), machine.offline.end(), c) == machine.offline.end();
+    }
+}
+
+void build_mms(kernel::KernelState& ks, const scenario::Scenario& sc) {
+    ks.init_mm = &ks.new_mm("init_mm", kernel::MmKind::init_mm, -1);
+    ks.efi_mm = &ks.new_mm("efi_mm", kernel::MmKind::efi_mm, -1);
+    ks.poking_mm = &ks.new_mm("poking_mm", kernel::MmKind::poking_mm, -1);
+    for (std::size_t p = 0; p < sc.processes.size(); ++p) {
+        Mm& mm = ks.new_mm(sc.processes[p].name, kernel::MmKind::user, static_cast<int>(p));
+        mm.mm_users = 0; // counted per live thread (add_task)
+        for (auto r : sc.processes[p].registrations) {
+            mm.membarrier_state |= registration_bits(r);
+        }
+        ks.process_mm.push_back(&mm);
+    }
+}
+
+void build_idle_tasks(kernel::KernelState& ks, int cpus) {
+    for (int c = 0; c < cpus; ++c) {
+        Task& idle = ks.new_task(fmt::format("swapper/{}", c), /*kthread=*/true);
+        idle.idle = true;
+        idle.cpu = c;
+        ks.rqs[static_cast<std::size_t>(c)].idle = &idle;
+    }
+}
+
+/// What a scenario task starts with.
+struct TaskSpec {
+    std::string name;
+    bool kthread = false;
+    Mm* mm = nullptr;
+    int cpu = 0;
+    std::int64_t start = 0;
+    const std::vector<scenario::Step>* program = nullptr;
+    int thread = -1; ///< index into Scenario::threads, -1 for a synthesized task
+};
+
+void add_task(sim::Simulation& sim, kernel::KernelState& ks, const TaskSpec& spec) {
+    Task& t = ks.new_task(spec.name, spec.kthread);
+    t.thread = spec.thread;
+    t.cpu = spec.cpu;
+    t.mm = spec.mm;
+    t.active_mm = spec.mm;
+    t.process_mm = spec.mm;
+    t.program.push_back({spec.program, 0, 1});
+    ++ks.live_tasks;
+    if (spec.start == 0) {
+        t.state = TaskState::running;
+        t.on_rq = true;
+        ks.rqs[static_cast<std::size_t>(spec.cpu)].runnable.push_back(&t);
+        if (spec.mm != nullptr) {
+            ++spec.mm->mm_users;
+        }
+    } else {
+        // Created at `start` by a timer interrupt on its CPU.
+        sim.arm_timer(spec.cpu, sim::Cycles{spec.start}, arch_x86::HRTIMER_VECTOR,
+                      timer_data(TimerKind::task_creation, t.id));
+    }
+}
+
+void add_threads(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc) {
+    for (std::size_t i = 0; i < sc.threads.size(); ++i) {
+        const auto& th = sc.threads[i];
+        Mm* mm = th.kthread ? nullptr : ks.process_mm[static_cast<std::size_t>(th.process)];
+        add_task(sim, ks,
+                 {th.name, th.kthread, mm, th.cpu, th.start, &th.program, static_cast<int>(i)});
+    }
+}
+
+} // namespace
+
+void spawn_injected_flush(sim::Simulation& sim, kernel::KernelState& ks,
+                          const scenario::Inject& inj, std::size_t index,
+                          SynthesizedPrograms& programs) {
+    scenario::Step st;
+    st.op = scenario::Op::flush_tlb;
+    st.process = inj.process;
+    st.pages = inj.pages;
+    st.freed_tables = inj.freed_tables;
+    st.path = inj.path;
+    st.loc = inj.loc;
+    programs.push_back({st});
+    add_task(sim, ks,
+             {fmt::format("kflush/{}", index), /*kthread=*/true, nullptr, inj.cpu,
+              std::max<std::int64_t>(inj.at, 1), &programs.back(), -1});
+}
+
+void raise_injected_interrupt(sim::Simulation& sim, const scenario::Inject& inj) {
+    sim.send_interrupt(inj.cpu, -1, sim::Cycles{inj.at}, arch_x86::DEVICE_VECTOR, 0);
+}
+
+void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc,
+                     SynthesizedPrograms& programs) {
+    build_runqueues(ks, sc.machine);
+    build_mms(ks, sc);
+    for (const auto& e : sc.events) {
+        ks.events.push_back({e, false, {}});
+    }
+    build_idle_tasks(ks, sc.machine.cpus);
+    add_threads(sim, ks, sc);
+    for (std::size_t i = 0; i < sc.injects.size(); ++i) {
+        if (sc.injects[i].event == scenario::InjectEvent::interrupt) {
+            raise_injected_interrupt(sim, sc.injects[i]);
+        } else {
+            spawn_injected_flush(sim, ks, sc.injects[i], i, programs);
+        }
+    }
+}
+
+} // namespace sched

@@ -1,0 +1,39 @@
+#pragma once
+// The machine a scenario describes, as the kernel holds it before the first instruction (what
+// Scheduler::boot() then starts): one runqueue per CPU (offline ones marked), the kernel's own
+// mms (init_mm, efi_mm, poking_mm), one mm per process with its membarrier registrations, the
+// scenario's events, an idle task per CPU, a task per [[thread]] and [[kthread]], and the
+// [[inject]] events. A task with `start` 0 is queued on its CPU's runqueue at boot; a later one
+// is created at `start` by a timer interrupt on its CPU (wake_up_new_task, docs/barriers.md 2.3).
+
+#include "kernel/kernel_state.h"
+#include "scenario/scenario.h"
+#include "sim/simulation.h"
+
+#include <cstddef>
+#include <deque>
+#include <vector>
+
+namespace sched {
+
+/// Programs the setup makes up (tasks point into them): they must outlive the run.
+using SynthesizedPrograms = std::deque<std::vector<scenario::Step>>;
+
+/// Builds the kernel state and every task of `sc`, and arms the injected events.
+void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc,
+                     SynthesizedPrograms& programs);
+
+/// [[inject]] event = "flush_tlb": a short-lived kernel thread "kflush/<index>", created at
+/// `inj.at` (at least cycle 1, so that it is created by the timer interrupt rather than queued at
+/// boot) on `inj.cpu`, whose program is one flush_tlb step of the process's mm -- a flush issued
+/// from a kernel thread on a process's behalf, like kswapd's reclaim flush. The thread has no mm
+/// of its own (it runs lazily on whatever mm its CPU has loaded) and exits after the flush.
+void spawn_injected_flush(sim::Simulation& sim, kernel::KernelState& ks,
+                          const scenario::Inject& inj, std::size_t index,
+                          SynthesizedPrograms& programs);
+
+/// [[inject]] event = "interrupt": a device interrupt (DEVICE_VECTOR) raised on `inj.cpu` at
+/// `inj.at`.
+void raise_injected_interrupt(sim::Simulation& sim, const scenario::Inject& inj);
+
+} // namespace sched
