@@ -17,10 +17,4 @@ inline constexpr int exit_internal = 3;
 /// Runs `tlbsim ARGS...` (args without the program name), printing to `out` and `err`.
 int run_command_line(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 
-/// `OUT` for the run of `scenario` under `policy` when a command writes one file per run
-/// (`--trace`, `--svg` with several runs): "t.json" becomes "t-<scenario>-<policy>.json", with
-/// every character outside [A-Za-z0-9._-] replaced by '_'.
-std::string per_run_path(const std::string& out, const std::string& scenario,
-                         const std::string& policy);
-
 } // namespace cli

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <ostream>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -17,5 +18,25 @@ struct UserError : std::runtime_error {
 /// Writes what `write` streams into `path`; throws UserError when the file cannot be opened or
 /// written.
 void write_output_file(const std::string& path, const std::function<void(std::ostream&)>& write);
+
+/// `OUT` for the run of `scenario` under `policy` when a command writes one file per run
+/// (`--trace`, `--svg` with several runs): "t.json" becomes "t-<scenario>-<policy>.json", with
+/// every character outside [A-Za-z0-9._-] replaced by '_'.
+std::string per_run_path(const std::string& out, const std::string& scenario,
+                         const std::string& policy);
+
+/// The paths of a command's per-run files: OUT itself when the command makes one run, otherwise
+/// per_run_path; a path already handed out (the same scenario name twice, or the same OUT for
+/// two options) gets "-2", "-3", ... after the scenario name instead.
+class RunOutputPaths {
+public:
+    explicit RunOutputPaths(bool one_run) : one_run_(one_run) {}
+    std::string next(const std::string& out, const std::string& scenario,
+                     const std::string& policy);
+
+private:
+    bool one_run_;
+    std::set<std::string> written_;
+};
 
 } // namespace cli

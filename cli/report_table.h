@@ -11,6 +11,7 @@
 
 namespace cli {
 
-std::string format_table(const std::vector<run::RunResult>& runs, bool per_cpu);
+/// The table of `runs` (the runs of one scenario, one column each, in order).
+std::string format_table(const std::vector<const run::RunResult*>& runs, bool per_cpu);
 
 } // namespace cli

@@ -7,6 +7,7 @@
 #include "support.h"
 
 #include "cli/chrome_trace.h"
+#include "cli/output_file.h"
 #include "cli/svg_timeline.h"
 #include "cli/timeline.h"
 

@@ -1,0 +1,139 @@
+// `tlbsim diff FILE... --policy A --policy B`: each scenario under A and under B, the counters
+// and verdicts that differ (diff.h), then a summary; --json writes the runs and the diff.
+
+#include "cli/command.h"
+#include "cli/commands.h"
+#include "cli/diff.h"
+#include "cli/json_report.h"
+#include "cli/options.h"
+#include "cli/run_pipeline.h"
+#include "cli/run_text.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <deque>
+
+namespace cli {
+
+namespace {
+
+struct DiffCommandLine {
+    std::vector<std::string> files;
+    std::vector<std::string> policies; ///< A and B
+    run::RunOptions options;
+    bool per_cpu = false;
+    std::optional<std::string> json_out;
+};
+
+po::options_description diff_options() {
+    po::options_description desc("tlbsim diff FILE... --policy A --policy B [options]");
+    desc.add_options()("help,h", "this help") //
+        ("policy,p", po::value<std::vector<std::string>>(),
+         "the two policies to compare, A then B (give --policy twice)");
+    add_seed_options(desc);
+    desc.add_options()                                           //
+        ("per-cpu", "also show the cpuN.* counters that differ") //
+        ("json", po::value<std::string>(),
+         "write the runs and the diff as JSON (docs/json-schema.md)") //
+        ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
+    return desc;
+}
+
+/// The command line, or nullopt when --help was printed.
+std::optional<DiffCommandLine> parse_diff(const Args& args, const Io& io) {
+    const po::options_description desc = diff_options();
+    po::positional_options_description pos;
+    pos.add("file", -1);
+    const auto vm = parse(desc, pos, args);
+    if (vm.count("help")) {
+        fmt::print(io.out, "{}", help_text(desc));
+        return std::nullopt;
+    }
+    DiffCommandLine cl;
+    cl.json_out = string_opt(vm, "json");
+    cl.policies = strings(vm, "policy");
+    if (cl.policies.size() != 2) {
+        throw UsageError("diff: give exactly two policies: --policy A --policy B");
+    }
+    if (!vm.count("file")) {
+        throw UsageError("diff: no scenario file given");
+    }
+    cl.options = seed_options(vm, "diff");
+    cl.per_cpu = vm.count("per-cpu") > 0;
+    cl.files = strings(vm, "file");
+    return cl;
+}
+
+/// One scenario's runs under A and B.
+struct DiffRuns {
+    RunReport a;
+    RunReport b;
+
+    DiffPair pair() const {
+        return DiffPair{a.file, &a.result, &b.result, a.redundant_cycles, b.redundant_cycles};
+    }
+};
+
+DiffRuns run_pair(const LoadedScenario& l, const DiffCommandLine& cl) {
+    const auto request = [&](const std::string& policy) {
+        RunRequest req{&l.sc, l.file, policy, cl.options, {}};
+        req.needs.redundant_cycles = true;
+        return req;
+    };
+    RunReport a = run_request(request(cl.policies[0]));
+    RunReport b = run_request(request(cl.policies[1]));
+    return DiffRuns{std::move(a), std::move(b)};
+}
+
+/// Why the pair could not be compared (on stderr), then its diff. Returns the worst exit status
+/// of its runs.
+int print_pair(const DiffPair& p, bool per_cpu, const Io& io) {
+    int status = exit_ok;
+    for (const auto* r : {p.a, p.b}) {
+        status = std::max(status, report_run_failure(*r, p.file, io));
+    }
+    fmt::print(io.out, "{}\n", format_diff(p, per_cpu));
+    std::fflush(io.out);
+    return status;
+}
+
+/// The runs (A then B per scenario) and the diff.
+Json diff_document(const std::deque<DiffRuns>& runs, const std::vector<DiffPair>& pairs,
+                   const DiffCommandLine& cl) {
+    Json doc = json_document("diff");
+    std::vector<std::pair<std::size_t, std::size_t>> run_index;
+    for (const auto& d : runs) {
+        run_index.emplace_back(doc["runs"].size(), doc["runs"].size() + 1);
+        for (const RunReport* rep : {&d.a, &d.b}) {
+            doc["runs"].push_back(run_json(rep->result, rep->json_info(std::nullopt)));
+        }
+    }
+    doc["diff"] = diff_json(pairs, run_index, cl.policies[0], cl.policies[1], cl.per_cpu);
+    return doc;
+}
+
+} // namespace
+
+int cmd_diff(const Args& args, const Io& io) {
+    const auto cl = parse_diff(args, io);
+    if (!cl) {
+        return exit_ok;
+    }
+    const std::vector<LoadedScenario> loaded = load_scenarios(cl->files, cl->policies, "diff");
+    std::deque<DiffRuns> runs; // the pairs point into it
+    std::vector<DiffPair> pairs;
+    int status = exit_ok;
+    for (const auto& l : loaded) {
+        runs.push_back(run_pair(l, *cl));
+        pairs.push_back(runs.back().pair());
+        status = std::max(status, print_pair(pairs.back(), cl->per_cpu, io));
+    }
+    fmt::print(io.out, "{}", format_diff_summary(pairs, cl->policies[0], cl->policies[1]));
+    if (cl->json_out) {
+        write_json_file(*cl->json_out, diff_document(runs, pairs, *cl));
+    }
+    return status;
+}
+
+} // namespace cli

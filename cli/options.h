@@ -1,0 +1,33 @@
+#pragma once
+// Option parsing shared by the commands (Boost.Program_options): one description per command,
+// `--help` printing it, and the options several commands take (--seed, --jitter).
+
+#include "run/runner.h"
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+namespace po = boost::program_options;
+
+/// `desc` as --help prints it.
+std::string help_text(const po::options_description& desc);
+
+po::variables_map parse(const po::options_description& desc,
+                        const po::positional_options_description& pos,
+                        const std::vector<std::string>& args);
+
+/// A repeatable or positional option's values (empty when absent).
+std::vector<std::string> strings(const po::variables_map& vm, const char* key);
+std::optional<std::string> string_opt(const po::variables_map& vm, const char* key);
+
+/// --seed and --jitter, shared by run, diff and explain.
+void add_seed_options(po::options_description& desc);
+/// Their values as run options; throws UsageError for a jitter outside 0..100.
+run::RunOptions seed_options(const po::variables_map& vm, const char* command);
+
+} // namespace cli

@@ -1,0 +1,204 @@
+// `tlbsim run FILE...`: every scenario under its policies; per scenario a counter table, then
+// each run's violations, warnings and expectation failures. Files: --json (every run), --trace
+// and --svg (one per run, written as the run ends).
+
+#include "cli/catalog.h"
+#include "cli/chrome_trace.h"
+#include "cli/command.h"
+#include "cli/commands.h"
+#include "cli/expectations.h"
+#include "cli/json_report.h"
+#include "cli/options.h"
+#include "cli/report_table.h"
+#include "cli/run_pipeline.h"
+#include "cli/run_text.h"
+#include "cli/svg_timeline.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace cli {
+
+namespace {
+
+struct RunCommandLine {
+    std::vector<std::string> files;
+    std::vector<std::string> policies; ///< empty: each scenario's own
+    run::RunOptions options;
+    bool per_cpu = false;
+    bool verbose = false;
+    std::optional<std::string> json_out;
+    std::optional<std::string> trace_out;
+    std::optional<std::string> svg_out;
+};
+
+po::options_description run_options() {
+    po::options_description desc("tlbsim run FILE... [options]");
+    desc.add_options()("help,h", "this help") //
+        ("policy,p", po::value<std::vector<std::string>>(),
+         "policy to run (repeatable); default: the scenario's `policies`");
+    add_seed_options(desc);
+    desc.add_options()                                                                        //
+        ("per-cpu", "also show cpuN.* counters")                                              //
+        ("verbose,v", "print every record as it happens (time, CPU, task, event, call path)") //
+        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)")   //
+        ("trace", po::value<std::string>(),
+         "write a Chrome trace-event file (ui.perfetto.dev); with several runs, one file per "
+         "run: OUT-<scenario>-<policy>.EXT") //
+        ("svg", po::value<std::string>(),
+         "write an SVG timeline; with several runs, one file per run as for --trace") //
+        ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
+    return desc;
+}
+
+/// The command line, or nullopt when --help was printed.
+std::optional<RunCommandLine> parse_run(const Args& args, const Io& io) {
+    const po::options_description desc = run_options();
+    po::positional_options_description pos;
+    pos.add("file", -1);
+    const auto vm = parse(desc, pos, args);
+    if (vm.count("help")) {
+        fmt::print(io.out, "{}", help_text(desc));
+        return std::nullopt;
+    }
+    if (!vm.count("file")) {
+        throw UsageError("run: no scenario file given");
+    }
+    RunCommandLine cl;
+    cl.options = seed_options(vm, "run");
+    cl.files = strings(vm, "file");
+    cl.policies = strings(vm, "policy");
+    cl.per_cpu = vm.count("per-cpu") > 0;
+    cl.verbose = vm.count("verbose") > 0;
+    cl.json_out = string_opt(vm, "json");
+    cl.trace_out = string_opt(vm, "trace");
+    cl.svg_out = string_opt(vm, "svg");
+    return cl;
+}
+
+RunRequest request_for(const LoadedScenario& l, const std::string& policy, const RunCommandLine& cl,
+                       const Io& io) {
+    RunRequest req{&l.sc, l.file, policy, cl.options, {}};
+    req.needs.redundant_cycles = cl.json_out.has_value();
+    req.needs.timeline = cl.trace_out.has_value() || cl.svg_out.has_value();
+    req.needs.narrate_to = cl.verbose ? io.out : nullptr;
+    return req;
+}
+
+/// --trace and --svg of one run.
+void write_run_files(const RunReport& rep, const RunCommandLine& cl, RunOutputPaths& paths,
+                     const Io& io) {
+    const run::RunResult& r = rep.result;
+    if (cl.trace_out) {
+        const std::string path = paths.next(*cl.trace_out, r.scenario, r.policy);
+        write_chrome_trace_file(*rep.timeline, path);
+        fmt::print(io.err, "trace: {} under {} written to {}\n", r.scenario, r.policy, path);
+    }
+    if (cl.svg_out) {
+        const std::string path = paths.next(*cl.svg_out, r.scenario, r.policy);
+        write_svg_file(*rep.timeline, path);
+        fmt::print(io.err, "svg: {} under {} written to {}\n", r.scenario, r.policy, path);
+    }
+}
+
+/// Runs one scenario under each of its policies; each run's files are written as it ends (its
+/// timeline is then dropped: it can be large).
+std::vector<RunReport> run_policies(const LoadedScenario& l, const RunCommandLine& cl,
+                                    RunOutputPaths& paths, const Io& io) {
+    std::vector<RunReport> reports;
+    for (const auto& policy : l.policies) {
+        if (cl.verbose) {
+            fmt::print(io.out, "-- {} under {}\n", l.sc.name, policy);
+        }
+        reports.push_back(run_request(request_for(l, policy, cl, io)));
+        if (reports.back().timeline) {
+            write_run_files(reports.back(), cl, paths, io);
+            reports.back().timeline.reset();
+        }
+        std::fflush(io.out);
+    }
+    return reports;
+}
+
+/// A run's exit status and, when it completed, its expectation mismatches.
+struct RunVerdict {
+    int status = exit_ok;
+    std::vector<std::string> expectation_failures;
+};
+
+RunVerdict judge(const scenario::Scenario& sc, const run::RunResult& r) {
+    if (!r.internal_error.empty()) {
+        return {exit_internal, {}};
+    }
+    if (!r.error.empty()) {
+        return {exit_usage, {}};
+    }
+    RunVerdict v{exit_ok, check_expectations(sc, r)};
+    v.status = v.expectation_failures.empty() ? exit_ok : exit_expectation;
+    return v;
+}
+
+void print_verdict(const RunReport& rep, const RunVerdict& v, const Io& io) {
+    if (report_run_failure(rep.result, rep.file, io) != exit_ok) {
+        return;
+    }
+    print_findings(rep.result, io);
+    for (const auto& f : v.expectation_failures) {
+        fmt::print(io.out, "  expectation failed ({}): {}\n", rep.result.policy, f);
+    }
+}
+
+/// The table of one scenario's runs, then each run's verdict; adds the runs to `doc`. Returns
+/// the worst exit status of the runs.
+int print_scenario(const LoadedScenario& l, const std::vector<RunReport>& reports, bool per_cpu,
+                   Json& doc, const Io& io) {
+    std::vector<const run::RunResult*> results;
+    for (const auto& rep : reports) {
+        results.push_back(&rep.result);
+    }
+    fmt::print(io.out, "{}", format_table(results, per_cpu));
+    int status = exit_ok;
+    for (const auto& rep : reports) {
+        const RunVerdict v = judge(l.sc, rep.result);
+        print_verdict(rep, v, io);
+        doc["runs"].push_back(run_json(rep.result, rep.json_info(v.expectation_failures)));
+        status = std::max(status, v.status);
+    }
+    fmt::print(io.out, "\n");
+    std::fflush(io.out);
+    return status;
+}
+
+std::size_t total_runs(const std::vector<LoadedScenario>& loaded) {
+    std::size_t n = 0;
+    for (const auto& l : loaded) {
+        n += l.policies.size();
+    }
+    return n;
+}
+
+} // namespace
+
+int cmd_run(const Args& args, const Io& io) {
+    const auto cl = parse_run(args, io);
+    if (!cl) {
+        return exit_ok;
+    }
+    const std::vector<LoadedScenario> loaded = load_scenarios(cl->files, cl->policies, "run");
+    RunOutputPaths paths(total_runs(loaded) == 1);
+    Json doc = json_document("run");
+    int status = exit_ok;
+    for (const auto& l : loaded) {
+        fmt::print(io.out, "scenario {} ({})\n", l.sc.name, l.file);
+        std::fflush(io.out);
+        const std::vector<RunReport> reports = run_policies(l, *cl, paths, io);
+        status = std::max(status, print_scenario(l, reports, cl->per_cpu, doc, io));
+    }
+    if (cl->json_out) {
+        write_json_file(*cl->json_out, doc);
+    }
+    return status;
+}
+
+} // namespace cli

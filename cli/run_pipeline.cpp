@@ -1,0 +1,107 @@
+#include "cli/run_pipeline.h"
+
+#include "cli/catalog.h"
+#include "cli/command.h"
+#include "cli/explain.h"
+#include "cli/fault_injection.h"
+#include "cli/narrative.h"
+#include "cli/redundancy.h"
+
+#include <fmt/format.h>
+
+namespace cli {
+
+void check_policies(const scenario::Scenario& sc, const std::string& file,
+                    const std::vector<std::string>& policies) {
+    for (const auto& p : policies) {
+        if (!run::resolve_policy(sc, p)) {
+            throw UsageError(fmt::format("{}: unknown policy \"{}\" (tlbsim policies lists the "
+                                         "presets; a scenario may define more with [[policy]])",
+                                         file, p));
+        }
+    }
+}
+
+std::vector<LoadedScenario> load_scenarios(const std::vector<std::string>& paths,
+                                           const std::vector<std::string>& policies,
+                                           const char* command) {
+    std::vector<LoadedScenario> loaded;
+    for (const auto& file : expand_paths(paths)) {
+        LoadedScenario l{file, load_scenario(file), policies};
+        if (l.policies.empty()) {
+            l.policies = l.sc.policies;
+        }
+        check_policies(l.sc, file, l.policies);
+        loaded.push_back(std::move(l));
+    }
+    if (loaded.empty()) {
+        throw UsageError(fmt::format("{}: no scenario files (*.toml) found", command));
+    }
+    return loaded;
+}
+
+namespace {
+
+/// The observers a request's reports need, attached in a fixed order (the narrative first, so
+/// that it has printed a record before anything else sees it).
+struct ReportObservers {
+    std::optional<Narrative> narrative;
+    std::optional<RedundancyObserver> redundancy;
+    std::optional<TimelineRecorder> timeline;
+    std::optional<ExplainObserver> explain;
+
+    ReportObservers(const ReportNeeds& needs, const scenario::Machine& machine) {
+        if (needs.narrate_to != nullptr) {
+            narrative.emplace(needs.narrate_to, machine.ghz);
+        }
+        if (needs.redundant_cycles) {
+            redundancy.emplace(machine.cpus);
+        }
+        if (needs.timeline) {
+            timeline.emplace(machine.cpus);
+        }
+        if (needs.explain_counter) {
+            explain.emplace(*needs.explain_counter, machine.cpus, machine.ghz);
+        }
+    }
+
+    void attach(run::RunOptions& options) {
+        for (kernel::RecordObserver* o : {as_observer(narrative), as_observer(redundancy),
+                                          as_observer(timeline), as_observer(explain)}) {
+            if (o != nullptr) {
+                options.observers.push_back(o);
+            }
+        }
+    }
+
+    template <class T>
+    static kernel::RecordObserver* as_observer(std::optional<T>& o) {
+        return o ? &*o : nullptr;
+    }
+};
+
+} // namespace
+
+RunReport run_request(const RunRequest& request) {
+    const scenario::Machine& machine = request.sc->machine;
+    ReportObservers observers(request.needs, machine);
+    run::RunOptions options = request.options;
+    observers.attach(options);
+
+    RunReport report;
+    report.file = request.file;
+    report.ghz = machine.ghz;
+    report.result = run_scenario_checked(*request.sc, request.policy, options);
+    if (observers.redundancy) {
+        report.redundant_cycles = observers.redundancy->cycles();
+    }
+    if (observers.timeline) {
+        report.timeline = observers.timeline->build(report.result, request.file, machine.ghz);
+    }
+    if (observers.explain) {
+        report.explained = observers.explain->lines();
+    }
+    return report;
+}
+
+} // namespace cli

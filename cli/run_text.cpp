@@ -1,0 +1,58 @@
+#include "cli/run_text.h"
+
+#include "cli/commands.h"
+
+#include <fmt/format.h>
+
+namespace cli {
+
+int report_run_failure(const run::RunResult& r, const std::string& file, const Io& io) {
+    std::fflush(io.out);
+    if (!r.internal_error.empty()) {
+        fmt::print(io.err, "tlbsim: {}: {}: {}\n", file, r.policy, r.internal_error);
+        return exit_internal;
+    }
+    if (!r.error.empty()) {
+        fmt::print(io.err, "{}: {}: {}\n", file, r.policy, r.error);
+        return exit_usage;
+    }
+    return exit_ok;
+}
+
+namespace {
+
+void print_violation(const std::string& policy, const check::Violation& v, const Io& io) {
+    if (v.time < 0) { // found at the end of the run (a reference leak)
+        fmt::print(io.out, "  violation ({}): {} at the end of the run: {}\n", policy, v.property,
+                   v.call);
+    } else {
+        fmt::print(io.out,
+                   "  violation ({}): {} on cpu{} at t={} by {}\n    call: {} (t_a={}, t_b={}, "
+                   "t_r={})\n",
+                   policy, v.property, v.cpu, v.time, v.task, v.call, v.t_a, v.t_b, v.t_r);
+    }
+    for (const auto& line : v.chain) {
+        fmt::print(io.out, "      {}\n", line);
+    }
+}
+
+} // namespace
+
+void print_findings(const run::RunResult& r, const Io& io) {
+    for (const auto& v : r.violation_reports) {
+        print_violation(r.policy, v, io);
+    }
+    for (const auto& w : r.warnings) {
+        fmt::print(io.out, "  warning ({}): {}\n", r.policy, w);
+    }
+    const auto shown = static_cast<std::int64_t>(r.warnings.size());
+    if (r.warning_count > shown) {
+        fmt::print(io.out, "  ({} more warnings)\n", r.warning_count - shown);
+    }
+}
+
+std::string first_line(const std::string& s) {
+    return s.substr(0, s.find('\n'));
+}
+
+} // namespace cli

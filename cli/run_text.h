@@ -1,0 +1,24 @@
+#pragma once
+// The text of one run's outcome, shared by the commands that print runs: why it did not complete,
+// and what the checker found (violations with their explanation, mechanism warnings).
+
+#include "cli/command.h"
+#include "run/runner.h"
+
+#include <string>
+
+namespace cli {
+
+/// Prints why a run did not complete, after what the run printed on `out` (-v): an internal error
+/// (exit 3: our bug) or a run error (exit 2: a deadlock, a step the scenario cannot do, the
+/// watchdog). Returns the exit status the run calls for, exit_ok when it completed.
+int report_run_failure(const run::RunResult& r, const std::string& file, const Io& io);
+
+/// Prints the violations (each with its call and explanation chain) and the mechanism warnings
+/// of a completed run, indented under its scenario.
+void print_findings(const run::RunResult& r, const Io& io);
+
+/// The first line of `s`.
+std::string first_line(const std::string& s);
+
+} // namespace cli
