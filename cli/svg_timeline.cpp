@@ -115,18 +115,39 @@ std::string ser_marker(SerKind k, bool redundant, double x, double y, const std:
     return {};
 }
 
-} // namespace
+// Layout: where everything goes, computed before anything is drawn -------------------------------
 
-std::string render_svg(const Timeline& tl) {
-    const double end_us = std::max(tl.us(tl.end), 1e-9);
-    const auto x_of = [&](std::int64_t cycles) {
+/// A tick of the time axis.
+struct Tick {
+    double x = 0;
+    std::string label;
+};
+
+/// The picture's geometry: the time scale, the ticks, where the lanes, the axis, the legend and
+/// the violation notes go, and the notes' text.
+struct Layout {
+    explicit Layout(const Timeline& timeline) : tl(timeline) {}
+    const Timeline& tl;
+    double end_us = 0;
+    int cpus = 0;
+    double axis_y = 0;
+    double legend_y = 0;
+    double notes_y = 0;
+    double height = 0;
+    std::vector<Tick> ticks;
+    std::vector<std::string> notes;
+
+    double x_of(std::int64_t cycles) const {
         return left + plot * std::clamp(tl.us(cycles) / end_us, 0.0, 1.0);
-    };
-    const auto lane_top = [&](int cpu) { return top + lane * cpu; };
-    const int cpus = tl.cpus();
-    const double axis_y = top + lane * cpus + 6;
+    }
+    static double lane_top(int cpu) { return top + lane * cpu; }
+    /// The middle of a CPU's level-0 band (where IPI arrows start and end).
+    static double band_middle(int cpu) { return lane_top(cpu) + band_y + band_h / 2; }
+};
 
-    // Violation notes below the legend: one line per violation plus its chain (the first few).
+/// Violation notes below the legend: one line per violation plus, for the first few, its call
+/// and chain.
+std::vector<std::string> violation_notes(const Timeline& tl) {
     std::vector<std::string> notes;
     for (std::size_t i = 0; i < tl.violations.size(); ++i) {
         const auto& v = tl.violations[i];
@@ -145,16 +166,64 @@ std::string render_svg(const Timeline& tl) {
             }
         }
     }
-    const double legend_y = axis_y + 44;
-    const double notes_y = legend_y + 66;
-    const double height = notes_y + 16.0 * static_cast<double>(notes.size()) + 16;
+    return notes;
+}
 
-    std::string s;
+/// About ten ticks at a nice step, from 0 to the end of the run.
+std::vector<Tick> axis_ticks(double end_us) {
+    const double step = tick_step(end_us, 10);
+    std::vector<Tick> ticks;
+    for (int i = 0;; ++i) {
+        const double us = step * i;
+        if (us > end_us * 1.0000001) {
+            break;
+        }
+        ticks.push_back({left + plot * us / end_us, tick_label(us, step)});
+    }
+    return ticks;
+}
+
+Layout lay_out(const Timeline& tl) {
+    Layout l(tl);
+    l.end_us = std::max(tl.us(tl.end), 1e-9);
+    l.cpus = tl.cpus();
+    l.axis_y = top + lane * l.cpus + 6;
+    l.ticks = axis_ticks(l.end_us);
+    l.notes = violation_notes(tl);
+    l.legend_y = l.axis_y + 44;
+    l.notes_y = l.legend_y + 66;
+    l.height = l.notes_y + 16.0 * static_cast<double>(l.notes.size()) + 16;
+    return l;
+}
+
+/// Where a slice's rectangle goes in its lane.
+struct SliceBox {
+    double x = 0;
+    double y = 0;
+    double w = 0;
+    double h = 0;
+    bool labelled = false; ///< wide enough for its name
+};
+
+SliceBox slice_box(const Layout& l, const Slice& sl, double lane_y) {
+    SliceBox b;
+    b.x = l.x_of(sl.begin);
+    b.w = std::max(l.x_of(sl.end) - b.x, 0.75);
+    b.y = lane_y + (sl.depth == 0 ? band_y : inner_y);
+    b.h = sl.depth == 0 ? band_h : inner_h;
+    b.labelled = b.w >= 6.2 * static_cast<double>(sl.name.size()) + 6;
+    return b;
+}
+
+// Drawing: SVG text from the layout ---------------------------------------------------------------
+
+void draw_header(std::string& s, const Layout& l) {
+    const Timeline& tl = l.tl;
     s += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     s += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
                      "viewBox=\"0 0 {} {}\" font-family=\"DejaVu Sans, Helvetica, Arial, "
                      "sans-serif\" font-size=\"11\">\n",
-                     num(width), num(height), num(width), num(height));
+                     num(width), num(l.height), num(width), num(l.height));
     s += "<defs>\n";
     for (const char* kind : {"membarrier", "tlb", "resched", "sync_rq_state"}) {
         s += fmt::format("<marker id=\"arrow-{}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
@@ -164,7 +233,7 @@ std::string render_svg(const Timeline& tl) {
     }
     s += "</defs>\n";
     s += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n",
-                     num(width), num(height));
+                     num(width), num(l.height));
     s += fmt::format("<text x=\"{}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">tlbsim: {} "
                      "under {}</text>\n",
                      num(left - 60), xml_escape(tl.scenario), xml_escape(tl.policy));
@@ -175,143 +244,152 @@ std::string render_svg(const Timeline& tl) {
                      tl.violations.empty() ? std::string("no violation")
                                            : fmt::format("{} violation{}", tl.violations.size(),
                                                          tl.violations.size() == 1 ? "" : "s"));
+}
 
-    // Grid and axis.
-    const double step = tick_step(end_us, 10);
-    std::string axis;
-    for (int i = 0;; ++i) {
-        const double us = step * i;
-        if (us > end_us * 1.0000001) {
-            break;
-        }
-        const double x = left + plot * us / end_us;
+void draw_grid_and_axis(std::string& s, const Layout& l) {
+    for (const auto& t : l.ticks) {
         s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#eeeeee\"/>\n",
-                         num(x), num(top - 4), num(axis_y));
-        axis += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#616161\"/>"
-                            "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
-                            num(x), num(axis_y), num(axis_y + 5), num(axis_y + 17),
-                            tick_label(us, step));
+                         num(t.x), num(top - 4), num(l.axis_y));
     }
     s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#616161\"/>\n",
-                     num(left), num(axis_y), num(left + plot), num(axis_y));
-    s += axis;
+                     num(left), num(l.axis_y), num(left + plot), num(l.axis_y));
+    for (const auto& t : l.ticks) {
+        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#616161\"/>"
+                         "<text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+                         num(t.x), num(l.axis_y), num(l.axis_y + 5), num(l.axis_y + 17), t.label);
+    }
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#424242\">time (µs; "
                      "1 µs = {} cycles)</text>\n",
-                     num(left + plot / 2), num(axis_y + 32), tl.ghz * 1000);
+                     num(left + plot / 2), num(l.axis_y + 32), l.tl.ghz * 1000);
+}
 
-    // Lanes.
-    for (int c = 0; c < cpus; ++c) {
-        const double y = lane_top(c);
-        const auto& track = tl.tracks[static_cast<std::size_t>(c)];
-        s += fmt::format("<g id=\"cpu{}\">\n", c);
-        s += fmt::format("<text x=\"10\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">cpu{}"
-                         "</text>\n",
-                         num(y + band_y + 17), c);
-        for (const auto& sl : track_slices(track)) {
-            const double x1 = x_of(sl.begin);
-            const double w = std::max(x_of(sl.end) - x1, 0.75);
-            const double ry = y + (sl.depth == 0 ? band_y : inner_y);
-            const double rh = sl.depth == 0 ? band_h : inner_h;
-            const std::string tip =
-                fmt::format("{} [{}] {:.3f}–{:.3f} µs (cycles {}–{})", sl.name, sl.cat,
-                            tl.us(sl.begin), tl.us(sl.end), sl.begin, sl.end);
-            s +=
-                fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
-                            "stroke=\"#9e9e9e\" stroke-width=\"0.5\"><title>{}</title></rect>\n",
-                            num(x1), num(ry), num(w), num(rh), slice_fill(sl.cat), xml_escape(tip));
-            if (w >= 6.2 * static_cast<double>(sl.name.size()) + 6) {
-                s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#212121\">{}"
-                                 "</text>\n",
-                                 num(x1 + 3), num(ry + rh / 2 + 3.5), xml_escape(sl.name));
-            }
+void draw_slices(std::string& s, const Layout& l, const std::vector<TrackEvent>& track, double y) {
+    const Timeline& tl = l.tl;
+    for (const auto& sl : track_slices(track)) {
+        const SliceBox b = slice_box(l, sl, y);
+        const std::string tip =
+            fmt::format("{} [{}] {:.3f}–{:.3f} µs (cycles {}–{})", sl.name, sl.cat, tl.us(sl.begin),
+                        tl.us(sl.end), sl.begin, sl.end);
+        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
+                         "stroke=\"#9e9e9e\" stroke-width=\"0.5\"><title>{}</title></rect>\n",
+                         num(b.x), num(b.y), num(b.w), num(b.h), slice_fill(sl.cat),
+                         xml_escape(tip));
+        if (b.labelled) {
+            s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#212121\">{}"
+                             "</text>\n",
+                             num(b.x + 3), num(b.y + b.h / 2 + 3.5), xml_escape(sl.name));
         }
-        for (const auto& lz : tl.lazy[static_cast<std::size_t>(c)]) {
-            const double x1 = x_of(lz.begin);
-            const double w = std::max(x_of(lz.end) - x1, 0.75);
-            s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"3\" fill=\"#0277bd\">"
-                             "<title>lazy TLB on mm {} {:.3f}–{:.3f} µs</title></rect>\n",
-                             num(x1), num(y + band_y - 4), num(w), xml_escape(lz.mm),
-                             tl.us(lz.begin), tl.us(lz.end));
-        }
-        std::size_t labelled = 0;
-        for (const auto& e : track) {
-            if (e.type != TrackEvent::Type::instant) {
-                continue;
-            }
-            const double x = x_of(e.time);
-            const std::string tip = fmt::format(
-                "{} at {:.3f} µs (cycle {}){}", e.name, tl.us(e.time), e.time,
-                e.args.contains("path") ? "\n" + e.args["path"].get<std::string>() : "");
-            if (e.cat == "ser") {
-                s += ser_marker(e.ser, e.redundant, x, y + marker_y, tip);
-                if (e.redundant && labelled++ < 12) {
-                    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#b71c1c\">"
-                                     "redundant</text>\n",
-                                     num(x + 8), num(y + marker_y + 3));
-                }
-            } else if (e.cat == "fb") {
-                s +=
-                    fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
-                                "stroke=\"#757575\" stroke-width=\"1\"><title>{3}</title></line>\n",
-                                num(x), num(y + fb_y), num(y + fb_y + 6), xml_escape(tip));
-            }
-        }
-        s += "</g>\n";
     }
+}
 
-    // IPIs.
-    for (const auto& f : tl.flows) {
-        const double x1 = x_of(f.from);
-        const double y1 = lane_top(f.from_cpu) + band_y + band_h / 2;
-        const double x2 = x_of(f.to);
-        const double y2 = lane_top(f.to_cpu) + band_y + band_h / 2;
+void draw_lazy(std::string& s, const Layout& l, const std::vector<Timeline::Lazy>& lazy, double y) {
+    for (const auto& lz : lazy) {
+        const double x1 = l.x_of(lz.begin);
+        const double w = std::max(l.x_of(lz.end) - x1, 0.75);
+        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"3\" fill=\"#0277bd\">"
+                         "<title>lazy TLB on mm {} {:.3f}–{:.3f} µs</title></rect>\n",
+                         num(x1), num(y + band_y - 4), num(w), xml_escape(lz.mm), l.tl.us(lz.begin),
+                         l.tl.us(lz.end));
+    }
+}
+
+/// [SER] markers (the first dozen redundant ones labelled) and [FB] ticks.
+void draw_instants(std::string& s, const Layout& l, const std::vector<TrackEvent>& track,
+                   double y) {
+    std::size_t labelled = 0;
+    for (const auto& e : track) {
+        if (e.type != TrackEvent::Type::instant) {
+            continue;
+        }
+        const double x = l.x_of(e.time);
+        const std::string tip =
+            fmt::format("{} at {:.3f} µs (cycle {}){}", e.name, l.tl.us(e.time), e.time,
+                        e.args.contains("path") ? "\n" + e.args["path"].get<std::string>() : "");
+        if (e.cat == "ser") {
+            s += ser_marker(e.ser, e.redundant, x, y + marker_y, tip);
+            if (e.redundant && labelled++ < 12) {
+                s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"9\" fill=\"#b71c1c\">"
+                                 "redundant</text>\n",
+                                 num(x + 8), num(y + marker_y + 3));
+            }
+        } else if (e.cat == "fb") {
+            s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
+                             "stroke=\"#757575\" stroke-width=\"1\"><title>{3}</title></line>\n",
+                             num(x), num(y + fb_y), num(y + fb_y + 6), xml_escape(tip));
+        }
+    }
+}
+
+void draw_lane(std::string& s, const Layout& l, int cpu) {
+    const double y = Layout::lane_top(cpu);
+    const auto c = static_cast<std::size_t>(cpu);
+    s += fmt::format("<g id=\"cpu{}\">\n", cpu);
+    s += fmt::format("<text x=\"10\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">cpu{}"
+                     "</text>\n",
+                     num(y + band_y + 17), cpu);
+    draw_slices(s, l, l.tl.tracks[c], y);
+    draw_lazy(s, l, l.tl.lazy[c], y);
+    draw_instants(s, l, l.tl.tracks[c], y);
+    s += "</g>\n";
+}
+
+void draw_ipis(std::string& s, const Layout& l) {
+    for (const auto& f : l.tl.flows) {
         s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" "
                          "stroke-width=\"1.6\" marker-end=\"url(#arrow-{})\"><title>{} IPI "
                          "cpu{} → cpu{}, sent {:.3f} µs, handled {:.3f} µs</title></line>\n",
-                         num(x1), num(y1), num(x2), num(y2), ipi_colour(f.kind), f.kind, f.kind,
-                         f.from_cpu, f.to_cpu, tl.us(f.from), tl.us(f.to));
+                         num(l.x_of(f.from)), num(Layout::band_middle(f.from_cpu)),
+                         num(l.x_of(f.to)), num(Layout::band_middle(f.to_cpu)), ipi_colour(f.kind),
+                         f.kind, f.kind, f.from_cpu, f.to_cpu, l.tl.us(f.from), l.tl.us(f.to));
     }
+}
 
-    // Violations: the window in which a barrier was owed, and the violating instruction.
-    for (const auto& v : tl.violations) {
-        if (v.cpu < 0 || v.cpu >= cpus) {
-            continue;
-        }
-        const double y = lane_top(v.cpu);
-        const double x = x_of(tl.violation_time(v));
-        if (v.t_a >= 0 && v.time >= 0 && v.t_a <= v.time) {
-            const double xa = x_of(v.t_a);
-            s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#e53935\" "
-                             "fill-opacity=\"0.18\" stroke=\"#e53935\" stroke-dasharray=\"3 2\">"
-                             "<title>{}: no barrier on cpu{} between t_a and the violating "
-                             "instruction</title></rect>\n",
-                             num(xa), num(y + 2), num(std::max(x - xa, 1.0)), num(lane - 4),
-                             xml_escape(v.property), v.cpu);
-        }
-        s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#d50000\" "
-                         "stroke-width=\"2.5\"/>\n",
-                         num(x), num(y + 1), num(y + lane - 1));
-        s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"#d50000\" "
-                         "stroke-width=\"2.5\"><title>{} violated by {} at {:.3f} µs: {}</title>"
-                         "</circle>\n",
-                         num(x), num(y + band_y + band_h / 2), xml_escape(v.property),
-                         xml_escape(v.task), tl.us(tl.violation_time(v)), xml_escape(v.call));
-        const bool right_side = x < left + plot * 0.7;
-        s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#d50000\" font-weight=\"bold\" "
-                         "text-anchor=\"{}\">{} violated</text>\n",
-                         num(right_side ? x + 9 : x - 9), num(y + lane - 4),
-                         right_side ? "start" : "end", xml_escape(v.property));
+/// One violation: the window in which a barrier was owed (when it has one), the violating
+/// instruction, and its label.
+void draw_violation(std::string& s, const Layout& l, const check::Violation& v) {
+    const double y = Layout::lane_top(v.cpu);
+    const double x = l.x_of(l.tl.violation_time(v));
+    if (v.t_a >= 0 && v.time >= 0 && v.t_a <= v.time) {
+        const double xa = l.x_of(v.t_a);
+        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#e53935\" "
+                         "fill-opacity=\"0.18\" stroke=\"#e53935\" stroke-dasharray=\"3 2\">"
+                         "<title>{}: no barrier on cpu{} between t_a and the violating "
+                         "instruction</title></rect>\n",
+                         num(xa), num(y + 2), num(std::max(x - xa, 1.0)), num(lane - 4),
+                         xml_escape(v.property), v.cpu);
     }
+    s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#d50000\" "
+                     "stroke-width=\"2.5\"/>\n",
+                     num(x), num(y + 1), num(y + lane - 1));
+    s += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"#d50000\" "
+                     "stroke-width=\"2.5\"><title>{} violated by {} at {:.3f} µs: {}</title>"
+                     "</circle>\n",
+                     num(x), num(y + band_y + band_h / 2), xml_escape(v.property),
+                     xml_escape(v.task), l.tl.us(l.tl.violation_time(v)), xml_escape(v.call));
+    const bool right_side = x < left + plot * 0.7;
+    s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#d50000\" font-weight=\"bold\" "
+                     "text-anchor=\"{}\">{} violated</text>\n",
+                     num(right_side ? x + 9 : x - 9), num(y + lane - 4),
+                     right_side ? "start" : "end", xml_escape(v.property));
+}
 
-    // Legend.
-    double lx = left - 60;
-    const double ly = legend_y;
+void draw_violations(std::string& s, const Layout& l) {
+    for (const auto& v : l.tl.violations) {
+        if (v.cpu >= 0 && v.cpu < l.cpus) {
+            draw_violation(s, l, v);
+        }
+    }
+}
+
+/// The legend's first row: the slice colours, the violation window and the lazy-TLB bar.
+void draw_slice_legend(std::string& s, double y) {
+    double x = left - 60;
     const auto swatch = [&](const char* fill, const char* text) {
-        s += fmt::format(
-            "<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"11\" fill=\"{}\" "
-            "stroke=\"#9e9e9e\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-            num(lx), num(ly), fill, num(lx + 20), num(ly + 10), text);
-        lx += 28 + 6.3 * static_cast<double>(std::strlen(text));
+        s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"11\" fill=\"{}\" "
+                         "stroke=\"#9e9e9e\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\">{}"
+                         "</text>\n",
+                         num(x), num(y), fill, num(x + 20), num(y + 10), text);
+        x += 28 + 6.3 * static_cast<double>(std::strlen(text));
     };
     swatch("#66bb6a", "user");
     swatch("#ffb74d", "kernel");
@@ -321,13 +399,16 @@ std::string render_svg(const Timeline& tl) {
     swatch("#e53935", "violation window");
     s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"3\" fill=\"#0277bd\"/>"
                      "<text x=\"{}\" y=\"{}\">lazy TLB (mm kept loaded)</text>\n",
-                     num(lx), num(ly + 4), num(lx + 20), num(ly + 10));
-    lx = left - 60;
-    const double my = ly + 26;
+                     num(x), num(y + 4), num(x + 20), num(y + 10));
+}
+
+/// The legend's second row: the [SER] markers, the [FB] tick and the IPI arrow.
+void draw_marker_legend(std::string& s, double y) {
+    double x = left - 60;
     const auto marker = [&](SerKind k, bool redundant, const char* text) {
-        s += ser_marker(k, redundant, lx + 6, my, text);
-        s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 16), num(my + 4), text);
-        lx += 30 + 6.3 * static_cast<double>(std::strlen(text));
+        s += ser_marker(k, redundant, x + 6, y, text);
+        s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(x + 16), num(y + 4), text);
+        x += 30 + 6.3 * static_cast<double>(std::strlen(text));
     };
     marker(SerKind::cr3, false, "CR3 write");
     marker(SerKind::iret, false, "IRET");
@@ -336,20 +417,39 @@ std::string render_svg(const Timeline& tl) {
     marker(SerKind::invlpg, false, "INVLPG");
     s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#757575\"/>"
                      "<text x=\"{3}\" y=\"{4}\">other full barrier</text>\n",
-                     num(lx + 4), num(my - 5), num(my + 5), num(lx + 10), num(my + 4));
-    lx += 130;
+                     num(x + 4), num(y - 5), num(y + 5), num(x + 10), num(y + 4));
+    x += 130;
     s += fmt::format(
         "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"1.6\" "
         "marker-end=\"url(#arrow-tlb)\"/><text x=\"{}\" y=\"{}\">IPI (send → handler)"
         "</text>\n",
-        num(lx), num(my), num(lx + 26), num(my), ipi_colour("tlb"), num(lx + 32), num(my + 4));
+        num(x), num(y), num(x + 26), num(y), ipi_colour("tlb"), num(x + 32), num(y + 4));
+}
 
-    for (std::size_t i = 0; i < notes.size(); ++i) {
-        s +=
-            fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" xml:space=\"preserve\">{}</text>\n",
-                        num(left - 60), num(notes_y + 16.0 * static_cast<double>(i)),
-                        notes[i].starts_with("    ") ? "#424242" : "#d50000", xml_escape(notes[i]));
+void draw_notes(std::string& s, const Layout& l) {
+    for (std::size_t i = 0; i < l.notes.size(); ++i) {
+        s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" xml:space=\"preserve\">{}</text>\n",
+                         num(left - 60), num(l.notes_y + 16.0 * static_cast<double>(i)),
+                         l.notes[i].starts_with("    ") ? "#424242" : "#d50000",
+                         xml_escape(l.notes[i]));
     }
+}
+
+} // namespace
+
+std::string render_svg(const Timeline& tl) {
+    const Layout l = lay_out(tl);
+    std::string s;
+    draw_header(s, l);
+    draw_grid_and_axis(s, l);
+    for (int c = 0; c < l.cpus; ++c) {
+        draw_lane(s, l, c);
+    }
+    draw_ipis(s, l);
+    draw_violations(s, l);
+    draw_slice_legend(s, l.legend_y);
+    draw_marker_legend(s, l.legend_y + 26);
+    draw_notes(s, l);
     s += "</svg>\n";
     return s;
 }
