@@ -418,136 +418,190 @@ private:
     }
 
     // One CPU ----------------------------------------------------------------------------------
+    // A CPU's records are walked in order; each opens and closes the level-0 span (user, kernel,
+    // idle) and the deeper ones (interrupt handlers, the polled call-function queue) it starts
+    // or ends, then gets its instant event and its IPI flow end.
 
-    void build_track(int cpu, const std::vector<std::size_t>& idx, const std::vector<int>& viols) {
+    /// Where one CPU's track stands during the walk.
+    struct TrackState {
+        int cur = -1; ///< the current task
+        Mode mode = Mode::kernel;
+        IdlePhase phase = IdlePhase::loop;
+        int irq_depth = 0;
+        std::size_t next_violation = 0; ///< into the CPU's violations, in time order
+    };
+
+    bool idle_in_kernel() const {
+        return is_idle(st_.cur) && st_.mode == Mode::kernel && st_.irq_depth == 0;
+    }
+
+    /// Every CPU starts in its idle task; at time 0 it schedules at once when it has work.
+    void start_track(int cpu, const std::vector<std::size_t>& idx) {
         out_ = &tl_.tracks[static_cast<std::size_t>(cpu)];
         stack_.clear();
         lazy_open_ = false;
         const auto uc = static_cast<std::size_t>(cpu);
-        int cur = uc < rec_.idle_task_.size() ? rec_.idle_task_[uc] : -1;
-        Mode mode = Mode::kernel;
-        IdlePhase phase = IdlePhase::loop;
-        int irq_depth = 0;
-        std::size_t next_violation = 0;
-
-        // Every CPU starts in its idle task; at time 0 it schedules at once when it has work.
-        if (!idx.empty() && is_idle(cur) && in_schedule(rec_.records_[idx.front()])) {
-            phase = IdlePhase::sched;
-            open_kernel(0, cur);
-        } else if (is_idle(cur) || cur < 0) {
-            open_idle(0, cur);
+        st_ = TrackState{};
+        st_.cur = uc < rec_.idle_task_.size() ? rec_.idle_task_[uc] : -1;
+        if (!idx.empty() && is_idle(st_.cur) && in_schedule(rec_.records_[idx.front()])) {
+            st_.phase = IdlePhase::sched;
+            open_kernel(0, st_.cur);
+        } else if (is_idle(st_.cur) || st_.cur < 0) {
+            open_idle(0, st_.cur);
         } else {
-            open_kernel(0, cur);
+            open_kernel(0, st_.cur);
         }
+    }
 
-        for (std::size_t k = 0; k < idx.size(); ++k) {
-            const Stored& s = rec_.records_[idx[k]];
-            const Stored* next = k + 1 < idx.size() ? &rec_.records_[idx[k + 1]] : nullptr;
-            const auto& r = s.r;
-            const std::int64_t t = r.time.count();
-            if (r.kind != RecordKind::context_switch && r.task >= 0) {
-                cur = r.task; // every record names the current task
-            }
-            // A violation sits after every record at its time (the violating instruction runs
-            // right after the return to user mode that records it).
-            while (next_violation < viols.size() &&
-                   tl_.violation_time(
-                       tl_.violations[static_cast<std::size_t>(viols[next_violation])]) < t) {
-                violation(viols[next_violation++]);
-            }
-            track_lazy(cpu, s);
-            switch (r.kind) {
-            case RecordKind::context_switch:
-                end_to(0, t);
-                irq_depth = 0;
-                cur = r.other;
-                mode = Mode::kernel;
-                if (is_idle(cur) && !continues_schedule(next)) {
-                    phase = IdlePhase::loop;
-                    open_idle(t, cur);
-                } else {
-                    phase = IdlePhase::sched;
-                    open_kernel(t, cur);
-                }
-                continue;
-            case RecordKind::kernel_entry:
-                end_to(0, t);
-                mode = Mode::kernel;
-                open_kernel(t, cur, Json{{"entry", r.detail == 0 ? "syscall" : "interrupt"}});
-                break;
-            case RecordKind::return_to_user:
-                instant(s); // the return instruction runs in the kernel
-                end_to(0, t);
-                mode = Mode::user;
-                begin(t, task_name(cur), "user",
-                      Json{{"task", task_name(cur)},
-                           {"return",
-                            kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail))}});
-                continue;
-            case RecordKind::irq_enter:
-                while (top_is("polled")) {
-                    end_to(stack_.size() - 1, t);
-                }
-                if (mode == Mode::user) { // defensive: kernel_entry comes first
-                    end_to(0, t);
-                    mode = Mode::kernel;
-                    open_kernel(t, cur);
-                }
-                begin(t, std::string(kernel::fn_name(r.site)), "irq",
-                      Json{{"handler", kernel::fn_name(r.site)}, {"vector", r.value}});
-                ++irq_depth;
-                break;
-            case RecordKind::irq_exit: {
-                std::size_t depth = stack_.size();
-                while (depth > 1 && stack_[depth - 1].cat != "irq") {
-                    --depth;
-                }
-                if (depth > 1) {
-                    end_to(depth - 1, t);
-                }
-                irq_depth = std::max(0, irq_depth - 1);
-                break;
-            }
-            default:
-                if (is_idle(cur) && mode == Mode::kernel && irq_depth == 0) {
-                    if (in_schedule(s) && phase == IdlePhase::loop) {
-                        end_to(0, t);
-                        phase = IdlePhase::sched;
-                        open_kernel(t, cur);
-                    } else if (!in_schedule(s) && phase == IdlePhase::sched) {
-                        end_to(0, t);
-                        phase = IdlePhase::loop;
-                        open_idle(t, cur);
-                    }
-                    if (phase == IdlePhase::loop && path(s).polled && !top_is("polled")) {
-                        begin(t, "flush_smp_call_function_queue (polled)", "polled",
-                              Json{{"why", "a polling idle CPU runs the call-function queue "
-                                           "without an interrupt (set_nr_if_polling)"}});
-                    }
-                }
-                break;
-            }
-            instant(s);
-            flow(s, idx[k]);
-            // Look ahead: close the idle task's scheduling pass and the polled queue run at
-            // their last record.
-            if (is_idle(cur) && mode == Mode::kernel && irq_depth == 0) {
-                if (top_is("polled") && !(next != nullptr && path(*next).polled &&
-                                          next->r.kind != RecordKind::irq_enter)) {
-                    end_to(stack_.size() - 1, t);
-                }
-                if (phase == IdlePhase::sched && !continues_schedule(next)) {
-                    end_to(0, t);
-                    phase = IdlePhase::loop;
-                    open_idle(t, cur);
-                }
-            }
+    /// The CPU's violations before time `t`. A violation sits after every record at its time
+    /// (the violating instruction runs right after the return to user mode that records it).
+    void place_violations_before(const std::vector<int>& viols, std::int64_t t) {
+        while (st_.next_violation < viols.size() &&
+               tl_.violation_time(
+                   tl_.violations[static_cast<std::size_t>(viols[st_.next_violation])]) < t) {
+            violation(viols[st_.next_violation++]);
         }
-        while (next_violation < viols.size()) {
-            violation(viols[next_violation++]);
+    }
+
+    /// rq->curr changes: the next task's span starts (the idle task's scheduling pass when the
+    /// switch to it continues in __schedule).
+    void switch_in(const Stored& s, const Stored* next) {
+        const std::int64_t t = s.r.time.count();
+        end_to(0, t);
+        st_.irq_depth = 0;
+        st_.cur = s.r.other;
+        st_.mode = Mode::kernel;
+        if (is_idle(st_.cur) && !continues_schedule(next)) {
+            st_.phase = IdlePhase::loop;
+            open_idle(t, st_.cur);
+        } else {
+            st_.phase = IdlePhase::sched;
+            open_kernel(t, st_.cur);
+        }
+    }
+
+    void enter_kernel(const Stored& s) {
+        const std::int64_t t = s.r.time.count();
+        end_to(0, t);
+        st_.mode = Mode::kernel;
+        open_kernel(t, st_.cur, Json{{"entry", s.r.detail == 0 ? "syscall" : "interrupt"}});
+    }
+
+    /// The return instruction runs in the kernel (its instant first), then user code.
+    void return_to_user(const Stored& s) {
+        const std::int64_t t = s.r.time.count();
+        instant(s);
+        end_to(0, t);
+        st_.mode = Mode::user;
+        begin(t, task_name(st_.cur), "user",
+              Json{{"task", task_name(st_.cur)},
+                   {"return",
+                    kernel::return_insn_name(static_cast<kernel::ReturnInsn>(s.r.detail))}});
+    }
+
+    void enter_irq(const Stored& s) {
+        const std::int64_t t = s.r.time.count();
+        while (top_is("polled")) {
+            end_to(stack_.size() - 1, t);
+        }
+        if (st_.mode == Mode::user) { // defensive: kernel_entry comes first
+            end_to(0, t);
+            st_.mode = Mode::kernel;
+            open_kernel(t, st_.cur);
+        }
+        begin(t, std::string(kernel::fn_name(s.r.site)), "irq",
+              Json{{"handler", kernel::fn_name(s.r.site)}, {"vector", s.r.value}});
+        ++st_.irq_depth;
+    }
+
+    /// Closes the innermost interrupt handler and whatever it opened.
+    void exit_irq(const Stored& s) {
+        std::size_t depth = stack_.size();
+        while (depth > 1 && stack_[depth - 1].cat != "irq") {
+            --depth;
+        }
+        if (depth > 1) {
+            end_to(depth - 1, s.r.time.count());
+        }
+        st_.irq_depth = std::max(0, st_.irq_depth - 1);
+    }
+
+    /// Any other record of the idle task in the kernel: it moves between its idle loop and its
+    /// scheduling pass, and a polled call-function queue run opens.
+    void idle_step(const Stored& s) {
+        if (!idle_in_kernel()) {
+            return;
+        }
+        const std::int64_t t = s.r.time.count();
+        if (in_schedule(s) && st_.phase == IdlePhase::loop) {
+            end_to(0, t);
+            st_.phase = IdlePhase::sched;
+            open_kernel(t, st_.cur);
+        } else if (!in_schedule(s) && st_.phase == IdlePhase::sched) {
+            end_to(0, t);
+            st_.phase = IdlePhase::loop;
+            open_idle(t, st_.cur);
+        }
+        if (st_.phase == IdlePhase::loop && path(s).polled && !top_is("polled")) {
+            begin(t, "flush_smp_call_function_queue (polled)", "polled",
+                  Json{{"why", "a polling idle CPU runs the call-function queue "
+                               "without an interrupt (set_nr_if_polling)"}});
+        }
+    }
+
+    /// Look ahead: the idle task's scheduling pass and a polled queue run close at their last
+    /// record.
+    void close_idle_spans(const Stored& s, const Stored* next) {
+        if (!idle_in_kernel()) {
+            return;
+        }
+        const std::int64_t t = s.r.time.count();
+        if (top_is("polled") &&
+            !(next != nullptr && path(*next).polled && next->r.kind != RecordKind::irq_enter)) {
+            end_to(stack_.size() - 1, t);
+        }
+        if (st_.phase == IdlePhase::sched && !continues_schedule(next)) {
+            end_to(0, t);
+            st_.phase = IdlePhase::loop;
+            open_idle(t, st_.cur);
+        }
+    }
+
+    /// The spans `s` opens and closes, its instant event and its flow; `next` is the CPU's next
+    /// record (nullptr at the end).
+    void place_record(const Stored& s, std::size_t index, const Stored* next) {
+        switch (s.r.kind) {
+        case RecordKind::context_switch:
+            switch_in(s, next);
+            return;
+        case RecordKind::return_to_user:
+            return_to_user(s);
+            return;
+        case RecordKind::kernel_entry:
+            enter_kernel(s);
+            break;
+        case RecordKind::irq_enter:
+            enter_irq(s);
+            break;
+        case RecordKind::irq_exit:
+            exit_irq(s);
+            break;
+        default:
+            idle_step(s);
+            break;
+        }
+        instant(s);
+        flow(s, index);
+        close_idle_spans(s, next);
+    }
+
+    /// The violations left, the lazy span still open, and every open slice, at the end.
+    void finish_track(int cpu, const std::vector<int>& viols) {
+        while (st_.next_violation < viols.size()) {
+            violation(viols[st_.next_violation++]);
         }
         if (lazy_open_) {
-            tl_.lazy[uc].back().end = tl_.end;
+            tl_.lazy[static_cast<std::size_t>(cpu)].back().end = tl_.end;
             lazy_open_ = false;
         }
         std::int64_t end = tl_.end;
@@ -557,12 +611,28 @@ private:
         end_to(0, end);
     }
 
+    void build_track(int cpu, const std::vector<std::size_t>& idx, const std::vector<int>& viols) {
+        start_track(cpu, idx);
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+            const Stored& s = rec_.records_[idx[k]];
+            const Stored* next = k + 1 < idx.size() ? &rec_.records_[idx[k + 1]] : nullptr;
+            if (s.r.kind != RecordKind::context_switch && s.r.task >= 0) {
+                st_.cur = s.r.task; // every record names the current task
+            }
+            place_violations_before(viols, s.r.time.count());
+            track_lazy(cpu, s);
+            place_record(s, idx[k], next);
+        }
+        finish_track(cpu, viols);
+    }
+
     const TimelineRecorder& rec_;
     Timeline& tl_;
     std::unordered_map<std::size_t, int> flow_of_;
     std::vector<TrackEvent>* out_ = nullptr;
     std::vector<Open> stack_;
     bool lazy_open_ = false;
+    TrackState st_;
 };
 
 Timeline TimelineRecorder::build(const run::RunResult& result, const std::string& file,
