@@ -172,56 +172,117 @@ std::string format_diff(const DiffPair& p, bool per_cpu) {
     return out;
 }
 
-std::string format_diff_summary(const std::vector<DiffPair>& pairs, const std::string& a,
-                                const std::string& b) {
-    std::int64_t red_a = 0, red_b = 0, rc_a = 0, rc_b = 0, cs_a = 0, cs_b = 0, v_a = 0, v_b = 0;
-    std::size_t ok = 0, differing = 0, errors = 0;
-    std::vector<std::string> changes;
+namespace {
+
+/// One total of the summary, summed over the compared scenarios.
+struct SummaryTotal {
+    std::string_view text_name;
+    std::string_view json_name;
+    std::int64_t a = 0;
+    std::int64_t b = 0;
+};
+
+struct VerdictChange {
+    std::string scenario;
+    Verdict verdict;
+};
+
+/// What the text summary and the JSON "summary" report, computed once.
+struct DiffSummary {
+    std::size_t compared = 0;  ///< scenarios whose runs both completed
+    std::size_t errors = 0;    ///< scenarios not compared
+    std::size_t differing = 0; ///< compared scenarios whose counters differ
+    std::vector<SummaryTotal> totals;
+    std::vector<VerdictChange> changes;
+};
+
+DiffSummary summarize(const std::vector<DiffPair>& pairs) {
+    DiffSummary s;
+    s.totals = {{"ser.redundant", "ser.redundant"},
+                {"cycles of ser.redundant (derived)", "derived.redundant_cycles"},
+                {"cycles.ser", "cycles.ser"},
+                {"violations (all properties)", "violations"}};
     for (const auto& p : pairs) {
         if (!error_of(p).empty()) {
-            ++errors;
+            ++s.errors;
             continue;
         }
-        ++ok;
-        red_a += total_of(*p.a, "ser.redundant");
-        red_b += total_of(*p.b, "ser.redundant");
-        rc_a += p.redundant_cycles_a;
-        rc_b += p.redundant_cycles_b;
-        cs_a += total_of(*p.a, "cycles.ser");
-        cs_b += total_of(*p.b, "cycles.ser");
-        v_a += violations_of(*p.a);
-        v_b += violations_of(*p.b);
-        if (!counter_deltas(p, false).empty()) {
-            ++differing;
+        ++s.compared;
+        const std::int64_t a[] = {total_of(*p.a, "ser.redundant"), p.redundant_cycles_a,
+                                  total_of(*p.a, "cycles.ser"), violations_of(*p.a)};
+        const std::int64_t b[] = {total_of(*p.b, "ser.redundant"), p.redundant_cycles_b,
+                                  total_of(*p.b, "cycles.ser"), violations_of(*p.b)};
+        for (std::size_t i = 0; i < s.totals.size(); ++i) {
+            s.totals[i].a += a[i];
+            s.totals[i].b += b[i];
         }
+        s.differing += counter_deltas(p, false).empty() ? 0 : 1;
         for (const auto& v : verdicts(*p.a, *p.b)) {
             if (v.violated_a != v.violated_b) {
-                changes.push_back(fmt::format("{}: {}: {} under {}, {} under {}", p.a->scenario,
-                                              v.property, v.violated_a ? "violated" : "holds", a,
-                                              v.violated_b ? "violated" : "holds", b));
+                s.changes.push_back({p.a->scenario, v});
             }
         }
     }
-    std::string out = fmt::format("summary: {} scenario{}, {} -> {}", ok, ok == 1 ? "" : "s", a, b);
-    if (errors > 0) {
-        out += fmt::format(" ({} not compared: scenario errors)", errors);
+    return s;
+}
+
+const char* verdict_word(bool violated) {
+    return violated ? "violated" : "holds";
+}
+
+/// The "diff.scenarios" entry of one pair.
+Json scenario_json(const DiffPair& p, const std::pair<std::size_t, std::size_t>& runs,
+                   bool per_cpu) {
+    Json s;
+    s["scenario"] = p.a->scenario;
+    s["file"] = p.file;
+    s["runs"] = {runs.first, runs.second};
+    const auto err = error_of(p);
+    s["error"] = err.empty() ? Json(nullptr) : Json(err);
+    Json counters = Json::array();
+    Json verdict_rows = Json::array();
+    if (err.empty()) {
+        for (const auto& r : counter_deltas(p, per_cpu)) {
+            counters.push_back({{"name", r.name}, {"a", r.a}, {"b", r.b}, {"delta", r.delta()}});
+        }
+        for (const auto& v : verdicts(*p.a, *p.b)) {
+            verdict_rows.push_back({{"property", v.property},
+                                    {"a", verdict_word(v.violated_a)},
+                                    {"b", verdict_word(v.violated_b)},
+                                    {"changed", v.violated_a != v.violated_b}});
+        }
+    }
+    s["counters"] = std::move(counters);
+    s["verdicts"] = std::move(verdict_rows);
+    return s;
+}
+
+} // namespace
+
+std::string format_diff_summary(const std::vector<DiffPair>& pairs, const std::string& a,
+                                const std::string& b) {
+    const DiffSummary sum = summarize(pairs);
+    std::string out = fmt::format("summary: {} scenario{}, {} -> {}", sum.compared,
+                                  sum.compared == 1 ? "" : "s", a, b);
+    if (sum.errors > 0) {
+        out += fmt::format(" ({} not compared: scenario errors)", sum.errors);
     }
     out += "\n";
-    const auto row = [&](const std::string& name, std::int64_t x, std::int64_t y) {
-        out += fmt::format("  {:<36} {:>10} -> {:<10} ({})\n", name, x, y, signed_num(y - x));
-    };
-    row("ser.redundant", red_a, red_b);
-    row("cycles of ser.redundant (derived)", rc_a, rc_b);
-    row("cycles.ser", cs_a, cs_b);
-    row("violations (all properties)", v_a, v_b);
-    out += fmt::format("  scenarios whose counters differ: {} of {}\n", differing, ok);
-    if (changes.empty()) {
+    for (const auto& t : sum.totals) {
+        out += fmt::format("  {:<36} {:>10} -> {:<10} ({})\n", t.text_name, t.a, t.b,
+                           signed_num(t.b - t.a));
+    }
+    out +=
+        fmt::format("  scenarios whose counters differ: {} of {}\n", sum.differing, sum.compared);
+    if (sum.changes.empty()) {
         out += "  verdict changes: none\n";
-    } else {
-        out += fmt::format("  verdict changes: {}\n", changes.size());
-        for (const auto& c : changes) {
-            out += "    " + c + "\n";
-        }
+        return out;
+    }
+    out += fmt::format("  verdict changes: {}\n", sum.changes.size());
+    for (const auto& c : sum.changes) {
+        out += fmt::format("    {}: {}: {} under {}, {} under {}\n", c.scenario, c.verdict.property,
+                           verdict_word(c.verdict.violated_a), a,
+                           verdict_word(c.verdict.violated_b), b);
     }
     return out;
 }
@@ -230,57 +291,20 @@ Json diff_json(const std::vector<DiffPair>& pairs,
                const std::vector<std::pair<std::size_t, std::size_t>>& run_index,
                const std::string& a, const std::string& b, bool per_cpu) {
     Json scenarios = Json::array();
-    std::int64_t red_a = 0, red_b = 0, rc_a = 0, rc_b = 0, cs_a = 0, cs_b = 0, v_a = 0, v_b = 0;
-    std::size_t differing = 0, changes = 0, compared = 0;
     for (std::size_t i = 0; i < pairs.size(); ++i) {
-        const auto& p = pairs[i];
-        Json s;
-        s["scenario"] = p.a->scenario;
-        s["file"] = p.file;
-        s["runs"] = {run_index[i].first, run_index[i].second};
-        const auto err = error_of(p);
-        s["error"] = err.empty() ? Json(nullptr) : Json(err);
-        Json counters = Json::array();
-        Json verdict_rows = Json::array();
-        if (err.empty()) {
-            ++compared;
-            const auto rows = counter_deltas(p, per_cpu);
-            differing += !counter_deltas(p, false).empty();
-            for (const auto& r : rows) {
-                counters.push_back(
-                    {{"name", r.name}, {"a", r.a}, {"b", r.b}, {"delta", r.delta()}});
-            }
-            for (const auto& v : verdicts(*p.a, *p.b)) {
-                changes += v.violated_a != v.violated_b;
-                verdict_rows.push_back({{"property", v.property},
-                                        {"a", v.violated_a ? "violated" : "holds"},
-                                        {"b", v.violated_b ? "violated" : "holds"},
-                                        {"changed", v.violated_a != v.violated_b}});
-            }
-            red_a += total_of(*p.a, "ser.redundant");
-            red_b += total_of(*p.b, "ser.redundant");
-            rc_a += p.redundant_cycles_a;
-            rc_b += p.redundant_cycles_b;
-            cs_a += total_of(*p.a, "cycles.ser");
-            cs_b += total_of(*p.b, "cycles.ser");
-            v_a += violations_of(*p.a);
-            v_b += violations_of(*p.b);
-        }
-        s["counters"] = std::move(counters);
-        s["verdicts"] = std::move(verdict_rows);
-        scenarios.push_back(std::move(s));
+        scenarios.push_back(scenario_json(pairs[i], run_index[i], per_cpu));
     }
-    const auto total = [](const char* name, std::int64_t x, std::int64_t y) {
-        return Json{{"name", name}, {"a", x}, {"b", y}, {"delta", y - x}};
-    };
+    const DiffSummary sum = summarize(pairs);
+    Json totals = Json::array();
+    for (const auto& t : sum.totals) {
+        totals.push_back({{"name", t.json_name}, {"a", t.a}, {"b", t.b}, {"delta", t.b - t.a}});
+    }
     Json summary;
-    summary["scenarios"] = compared;
-    summary["errors"] = pairs.size() - compared;
-    summary["differing"] = differing;
-    summary["verdict_changes"] = changes;
-    summary["totals"] = Json::array(
-        {total("ser.redundant", red_a, red_b), total("derived.redundant_cycles", rc_a, rc_b),
-         total("cycles.ser", cs_a, cs_b), total("violations", v_a, v_b)});
+    summary["scenarios"] = sum.compared;
+    summary["errors"] = sum.errors;
+    summary["differing"] = sum.differing;
+    summary["verdict_changes"] = sum.changes.size();
+    summary["totals"] = std::move(totals);
     return Json{
         {"policies", {a, b}}, {"scenarios", std::move(scenarios)}, {"summary", std::move(summary)}};
 }
