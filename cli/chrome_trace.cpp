@@ -84,9 +84,8 @@ std::string compact(const Json& j) {
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-} // namespace
-
-void write_chrome_trace(const Timeline& tl, std::ostream& os) {
+/// The metadata events: the process name, and each CPU's thread name and sort index.
+std::vector<Json> metadata_events(const Timeline& tl) {
     std::vector<Json> meta;
     meta.push_back(Json{{"name", "process_name"},
                         {"ph", "M"},
@@ -105,14 +104,20 @@ void write_chrome_trace(const Timeline& tl, std::ostream& os) {
                             {"tid", c},
                             {"args", {{"sort_index", c}}}});
     }
-    // All tracks merged by time; each track keeps its own order (stable), which is what makes
-    // begin/end pairs at equal timestamps nest.
-    struct Ref {
-        std::int64_t time;
-        int cpu;
-        std::size_t index;
-    };
-    std::vector<Ref> order;
+    return meta;
+}
+
+/// An event of a track.
+struct EventRef {
+    std::int64_t time;
+    int cpu;
+    std::size_t index;
+};
+
+/// All tracks merged by time; each track keeps its own order (stable), which is what makes
+/// begin/end pairs at equal timestamps nest.
+std::vector<EventRef> merged_order(const Timeline& tl) {
+    std::vector<EventRef> order;
     for (int c = 0; c < tl.cpus(); ++c) {
         const auto& track = tl.tracks[static_cast<std::size_t>(c)];
         for (std::size_t i = 0; i < track.size(); ++i) {
@@ -120,22 +125,31 @@ void write_chrome_trace(const Timeline& tl, std::ostream& os) {
         }
     }
     std::stable_sort(order.begin(), order.end(),
-                     [](const Ref& a, const Ref& b) { return a.time < b.time; });
-    os << "{\"traceEvents\":[\n";
-    bool first = true;
-    for (const auto& m : meta) {
-        os << (first ? "" : ",\n") << compact(m);
-        first = false;
-    }
-    for (const auto& ref : order) {
-        const auto& e = tl.tracks[static_cast<std::size_t>(ref.cpu)][ref.index];
-        os << ",\n" << compact(event_json(e, ref.cpu, tl.ghz));
-    }
-    Json other{
+                     [](const EventRef& a, const EventRef& b) { return a.time < b.time; });
+    return order;
+}
+
+Json other_data(const Timeline& tl) {
+    return Json{
         {"generator", "tlbsim"}, {"scenario", tl.scenario}, {"file", tl.file},
         {"policy", tl.policy},   {"seed", tl.seed},         {"jitter", tl.jitter},
         {"ghz", tl.ghz},         {"cycles", tl.end},        {"violations", tl.violations.size()}};
-    os << "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":" << compact(other) << "}\n";
+}
+
+} // namespace
+
+void write_chrome_trace(const Timeline& tl, std::ostream& os) {
+    os << "{\"traceEvents\":[\n";
+    bool first = true;
+    for (const auto& m : metadata_events(tl)) {
+        os << (first ? "" : ",\n") << compact(m);
+        first = false;
+    }
+    for (const auto& ref : merged_order(tl)) {
+        const auto& e = tl.tracks[static_cast<std::size_t>(ref.cpu)][ref.index];
+        os << ",\n" << compact(event_json(e, ref.cpu, tl.ghz));
+    }
+    os << "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":" << compact(other_data(tl)) << "}\n";
 }
 
 void write_chrome_trace_file(const Timeline& tl, const std::string& path) {

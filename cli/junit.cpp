@@ -38,12 +38,17 @@ std::string xml_escape(std::string_view s) {
     return out;
 }
 
-std::string junit_xml(const std::vector<JunitCase>& cases) {
-    struct Suite {
-        std::string name;
-        std::string file;
-        std::vector<const JunitCase*> cases;
-    };
+namespace {
+
+/// The cases of one scenario file.
+struct Suite {
+    std::string name;
+    std::string file;
+    std::vector<const JunitCase*> cases;
+};
+
+/// Cases grouped by file, in first-seen order.
+std::vector<Suite> group_suites(const std::vector<JunitCase>& cases) {
     std::vector<Suite> suites;
     std::map<std::string, std::size_t> index;
     for (const auto& c : cases) {
@@ -53,65 +58,90 @@ std::string junit_xml(const std::vector<JunitCase>& cases) {
         }
         suites[it->second].cases.push_back(&c);
     }
-    auto count = [](const std::vector<const JunitCase*>& cs, bool errors) {
-        std::size_t n = 0;
-        for (const auto* c : cs) {
-            n += errors ? !c->error.empty() : (c->error.empty() && !c->failures.empty());
-        }
-        return n;
-    };
-    double total_seconds = 0;
+    return suites;
+}
+
+bool is_error(const JunitCase& c) {
+    return !c.error.empty();
+}
+
+bool is_failure(const JunitCase& c) {
+    return c.error.empty() && !c.failures.empty();
+}
+
+/// How many cases are failures, how many errors, and their seconds.
+struct Counts {
     std::size_t failures = 0;
     std::size_t errors = 0;
+    double seconds = 0;
+
+    void add(const JunitCase& c) {
+        failures += is_failure(c) ? 1 : 0;
+        errors += is_error(c) ? 1 : 0;
+        seconds += c.seconds;
+    }
+};
+
+std::string failure_xml(const JunitCase& c) {
+    std::string text;
+    for (const auto& f : c.failures) {
+        text += f + "\n";
+    }
+    const std::string message = c.failures.size() == 1
+                                    ? c.failures.front()
+                                    : fmt::format("{} expectations failed; first: {}",
+                                                  c.failures.size(), c.failures.front());
+    return fmt::format("      <failure message=\"{}\" type=\"expectation\">{}</failure>\n",
+                       xml_escape(message), xml_escape(text));
+}
+
+std::string testcase_xml(const JunitCase& c) {
+    std::string out =
+        fmt::format("    <testcase name=\"{}\" classname=\"tlbsim.{}\" file=\"{}\" "
+                    "time=\"{:.6f}\"",
+                    xml_escape(c.name), xml_escape(c.scenario), xml_escape(c.file), c.seconds);
+    if (!is_error(c) && !is_failure(c)) {
+        return out + "/>\n";
+    }
+    out += ">\n";
+    if (is_error(c)) {
+        out += fmt::format("      <error message=\"{}\" type=\"scenario-error\">{}</error>\n",
+                           xml_escape(c.error.substr(0, c.error.find('\n'))), xml_escape(c.error));
+    } else {
+        out += failure_xml(c);
+    }
+    return out + "    </testcase>\n";
+}
+
+std::string testsuite_xml(const Suite& suite, std::size_t id) {
+    Counts n;
+    for (const auto* c : suite.cases) {
+        n.add(*c);
+    }
+    std::string out = fmt::format("  <testsuite name=\"{}\" id=\"{}\" tests=\"{}\" failures=\"{}\" "
+                                  "errors=\"{}\" skipped=\"0\" time=\"{:.6f}\" file=\"{}\">\n",
+                                  xml_escape(suite.name), id, suite.cases.size(), n.failures,
+                                  n.errors, n.seconds, xml_escape(suite.file));
+    for (const auto* c : suite.cases) {
+        out += testcase_xml(*c);
+    }
+    return out + "  </testsuite>\n";
+}
+
+} // namespace
+
+std::string junit_xml(const std::vector<JunitCase>& cases) {
+    Counts n;
     for (const auto& c : cases) {
-        total_seconds += c.seconds;
-        failures += c.error.empty() && !c.failures.empty();
-        errors += !c.error.empty();
+        n.add(c);
     }
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += fmt::format("<testsuites name=\"tlbsim check\" tests=\"{}\" failures=\"{}\" "
                        "errors=\"{}\" time=\"{:.6f}\">\n",
-                       cases.size(), failures, errors, total_seconds);
+                       cases.size(), n.failures, n.errors, n.seconds);
+    const std::vector<Suite> suites = group_suites(cases);
     for (std::size_t s = 0; s < suites.size(); ++s) {
-        const auto& suite = suites[s];
-        double seconds = 0;
-        for (const auto* c : suite.cases) {
-            seconds += c->seconds;
-        }
-        out += fmt::format("  <testsuite name=\"{}\" id=\"{}\" tests=\"{}\" failures=\"{}\" "
-                           "errors=\"{}\" skipped=\"0\" time=\"{:.6f}\" file=\"{}\">\n",
-                           xml_escape(suite.name), s, suite.cases.size(), count(suite.cases, false),
-                           count(suite.cases, true), seconds, xml_escape(suite.file));
-        for (const auto* c : suite.cases) {
-            out += fmt::format("    <testcase name=\"{}\" classname=\"tlbsim.{}\" file=\"{}\" "
-                               "time=\"{:.6f}\"",
-                               xml_escape(c->name), xml_escape(c->scenario), xml_escape(c->file),
-                               c->seconds);
-            if (c->error.empty() && c->failures.empty()) {
-                out += "/>\n";
-                continue;
-            }
-            out += ">\n";
-            if (!c->error.empty()) {
-                out += fmt::format(
-                    "      <error message=\"{}\" type=\"scenario-error\">{}</error>\n",
-                    xml_escape(c->error.substr(0, c->error.find('\n'))), xml_escape(c->error));
-            } else {
-                std::string text;
-                for (const auto& f : c->failures) {
-                    text += f + "\n";
-                }
-                out += fmt::format(
-                    "      <failure message=\"{}\" type=\"expectation\">{}</failure>\n",
-                    xml_escape(c->failures.size() == 1
-                                   ? c->failures.front()
-                                   : fmt::format("{} expectations failed; first: {}",
-                                                 c->failures.size(), c->failures.front())),
-                    xml_escape(text));
-            }
-            out += "    </testcase>\n";
-        }
-        out += "  </testsuite>\n";
+        out += testsuite_xml(suites[s], s);
     }
     out += "</testsuites>\n";
     return out;
