@@ -49,6 +49,40 @@ bool for_each_subset(int n, int k, F&& f) {
     }
 }
 
+/// A's knobs with the knobs `subset` (indices into `diff`) set to B's values.
+policy::Knobs mix(const policy::Knobs& ka, const policy::Knobs& kb,
+                  const std::vector<const policy::KnobInfo*>& diff,
+                  const std::vector<int>& subset) {
+    policy::Knobs k = ka;
+    for (int i : subset) {
+        const auto* info = diff[static_cast<std::size_t>(i)];
+        policy::KnobSetting s;
+        s.name = std::string(info->name);
+        const std::string value = info->get(kb);
+        if (info->type == policy::KnobType::boolean) {
+            s.kind = policy::KnobSetting::Kind::boolean;
+            s.b = value == "true";
+        } else {
+            s.kind = policy::KnobSetting::Kind::string;
+            s.s = value;
+        }
+        info->set(k, s);
+    }
+    return k;
+}
+
+/// The knobs on which A and B differ, in knob-table order.
+std::vector<const policy::KnobInfo*> differing_knobs(const policy::Knobs& ka,
+                                                     const policy::Knobs& kb) {
+    std::vector<const policy::KnobInfo*> diff;
+    for (const auto& k : policy::knob_table()) {
+        if (k.get(ka) != k.get(kb)) {
+            diff.push_back(&k);
+        }
+    }
+    return diff;
+}
+
 } // namespace
 
 BisectResult bisect(const scenario::Scenario& sc, const std::string& a, const std::string& b,
@@ -57,12 +91,9 @@ BisectResult bisect(const scenario::Scenario& sc, const std::string& a, const st
     const auto ka = resolve_policy(sc, a);
     const auto kb = resolve_policy(sc, b);
     SIM_ASSERT(ka && kb, "bisect of unresolved policies {} and {}", a, b);
-    std::vector<const policy::KnobInfo*> diff;
-    for (const auto& k : policy::knob_table()) {
-        if (k.get(*ka) != k.get(*kb)) {
-            diff.push_back(&k);
-            result.differing.emplace_back(k.name);
-        }
+    const std::vector<const policy::KnobInfo*> diff = differing_knobs(*ka, *kb);
+    for (const auto* k : diff) {
+        result.differing.emplace_back(k->name);
     }
     result.verdict_a = verdict_of(sc, a, *ka, &result.runs);
     result.verdict_b = verdict_of(sc, b, *kb, &result.runs);
@@ -70,40 +101,27 @@ BisectResult bisect(const scenario::Scenario& sc, const std::string& a, const st
     if (!result.flips) {
         return result;
     }
+    // Does moving `subset` to B's values give B's verdict? (True also ends the search when the
+    // run budget is spent.)
+    const auto flips = [&](const std::vector<int>& subset) {
+        if (result.runs >= max_runs) {
+            return true;
+        }
+        const policy::Knobs k = mix(*ka, *kb, diff, subset);
+        if (!policy::check_combination(k).empty()) {
+            return false; // no kernel has this mix (e.g. v4.16 without rq->membarrier_state)
+        }
+        if (verdict_of(sc, a, k, &result.runs) != result.verdict_b) {
+            return false;
+        }
+        for (int i : subset) {
+            result.culprit.emplace_back(diff[static_cast<std::size_t>(i)]->name);
+        }
+        return true;
+    };
     const int n = static_cast<int>(diff.size());
     for (int size = 1; size <= n && result.runs < max_runs; ++size) {
-        const bool found = for_each_subset(n, size, [&](const std::vector<int>& subset) {
-            if (result.runs >= max_runs) {
-                return true;
-            }
-            policy::Knobs k = *ka;
-            std::string label = a;
-            for (int i : subset) {
-                const auto* info = diff[static_cast<std::size_t>(i)];
-                policy::KnobSetting s;
-                s.name = std::string(info->name);
-                const std::string value = info->get(*kb);
-                if (info->type == policy::KnobType::boolean) {
-                    s.kind = policy::KnobSetting::Kind::boolean;
-                    s.b = value == "true";
-                } else {
-                    s.kind = policy::KnobSetting::Kind::string;
-                    s.s = value;
-                }
-                info->set(k, s);
-            }
-            if (!policy::check_combination(k).empty()) {
-                return false; // no kernel has this mix (e.g. v4.16 without rq->membarrier_state)
-            }
-            if (verdict_of(sc, a, k, &result.runs) == result.verdict_b) {
-                for (int i : subset) {
-                    result.culprit.emplace_back(diff[static_cast<std::size_t>(i)]->name);
-                }
-                return true;
-            }
-            return false;
-        });
-        if (found) {
+        if (for_each_subset(n, size, flips)) {
             break;
         }
     }
