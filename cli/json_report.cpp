@@ -21,6 +21,43 @@ Json result_value_json(const scenario::ResultValue& v) {
     return v.value;
 }
 
+namespace {
+
+/// {"totals": {name: value}, "per_cpu": [{name: value}, ...]}, every declared counter.
+Json counters_json(const sim::CounterRegistry& counters) {
+    Json totals = Json::object();
+    Json per_cpu = Json::array();
+    const auto& decls = counters.declared();
+    for (const auto& d : decls) {
+        totals[d.name] = counters.value(d.name).value_or(0);
+    }
+    for (int c = 0; c < counters.cpus(); ++c) {
+        Json cpu = Json::object();
+        for (const auto& d : decls) {
+            cpu[d.name] = counters.value(fmt::format("cpu{}.{}", c, d.name)).value_or(0);
+        }
+        per_cpu.push_back(std::move(cpu));
+    }
+    return {{"totals", std::move(totals)}, {"per_cpu", std::move(per_cpu)}};
+}
+
+Json violation_json(const check::Violation& v) {
+    return {{"property", v.property},
+            {"cpu", v.cpu},
+            {"time", v.time},
+            {"task", v.task},
+            {"call", v.call},
+            {"t_a", v.t_a},
+            {"t_b", v.t_b},
+            {"t_r", v.t_r},
+            {"chain", v.chain},
+            {"cause", v.cause == check::Cause::none
+                          ? Json(nullptr)
+                          : Json(std::string(check::cause_name(v.cause)))}};
+}
+
+} // namespace
+
 Json run_json(const run::RunResult& r, const RunInfo& info) {
     Json j;
     j["scenario"] = r.scenario;
@@ -36,41 +73,13 @@ Json run_json(const run::RunResult& r, const RunInfo& info) {
     j["cycles"] = r.cycles;
     j["events"] = r.events;
     j["wall_seconds"] = r.wall_seconds;
-
-    Json totals = Json::object();
-    Json per_cpu = Json::array();
-    const auto& decls = r.counters.declared();
-    for (const auto& d : decls) {
-        totals[d.name] = r.counters.value(d.name).value_or(0);
-    }
-    for (int c = 0; c < r.counters.cpus(); ++c) {
-        Json cpu = Json::object();
-        for (const auto& d : decls) {
-            cpu[d.name] = r.counters.value(fmt::format("cpu{}.{}", c, d.name)).value_or(0);
-        }
-        per_cpu.push_back(std::move(cpu));
-    }
-    j["counters"] = {{"totals", std::move(totals)}, {"per_cpu", std::move(per_cpu)}};
+    j["counters"] = counters_json(r.counters);
     j["derived"] = {{"redundant_cycles", info.redundant_cycles}};
-
     j["violated"] = r.violations;
-    Json violations = Json::array();
+    j["violations"] = Json::array();
     for (const auto& v : r.violation_reports) {
-        violations.push_back({{"property", v.property},
-                              {"cpu", v.cpu},
-                              {"time", v.time},
-                              {"task", v.task},
-                              {"call", v.call},
-                              {"t_a", v.t_a},
-                              {"t_b", v.t_b},
-                              {"t_r", v.t_r},
-                              {"chain", v.chain},
-                              {"cause", v.cause == check::Cause::none
-                                            ? Json(nullptr)
-                                            : Json(std::string(check::cause_name(v.cause)))}});
+        j["violations"].push_back(violation_json(v));
     }
-    j["violations"] = std::move(violations);
-
     Json results = Json::object();
     for (const auto& [label, value] : r.results) {
         results[label] = result_value_json(value);
