@@ -42,8 +42,9 @@ std::vector<LoadedScenario> load_scenarios(const std::vector<std::string>& paths
 
 namespace {
 
-/// The observers a request's reports need, attached in a fixed order (the narrative first, so
-/// that it has printed a record before anything else sees it).
+/// The observers a request's reports need, attached in a fixed order, after the runner's
+/// counters and checker and before the injected fault (run_scenario_checked), so that -v has
+/// printed the record at which a run fails.
 struct ReportObservers {
     std::optional<Narrative> narrative;
     std::optional<RedundancyObserver> redundancy;
