@@ -2,7 +2,6 @@
 // each run's violations, warnings and expectation failures. Files: --json (every run), --trace
 // and --svg (one per run, written as the run ends).
 
-#include "cli/catalog.h"
 #include "cli/chrome_trace.h"
 #include "cli/command.h"
 #include "cli/commands.h"
