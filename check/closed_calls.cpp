@@ -14,11 +14,6 @@ namespace check {
 
 using kernel::Record;
 
-namespace {
-constexpr int G_MB = 0;
-constexpr int G_SC = 1;
-} // namespace
-
 void GuaranteeChecker::set_sc_pending(Call& k, int cpu, bool pending) {
     auto& p = k.sc_pending[static_cast<std::size_t>(cpu)];
     if (p != static_cast<std::uint8_t>(pending)) {
@@ -141,7 +136,7 @@ void GuaranteeChecker::closed_calls_user_start(const Record& r) {
             continue;
         }
         Call& k = it->second;
-        violate(k, G_MB, r.cpu, r.time.count(), r.task,
+        violate(k, Property::g_mb, r.cpu, r.time.count(), r.task,
                 fmt::format("{} returned to user mode of mm {} with no full barrier on cpu{} "
                             "since t_a={}",
                             text_.task_name(r.task), text_.mm_name(k.mm), r.cpu, k.t_a));
@@ -154,7 +149,7 @@ void GuaranteeChecker::closed_calls_user_start(const Record& r) {
             continue;
         }
         Call& k = it->second;
-        violate(k, G_SC, r.cpu, r.time.count(), r.task,
+        violate(k, Property::g_sc, r.cpu, r.time.count(), r.task,
                 fmt::format("{} returned to user mode by {} at t={} with no serializing "
                             "instruction on cpu{} since t_a={}",
                             text_.task_name(r.task),

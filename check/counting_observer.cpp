@@ -1,5 +1,6 @@
 #include "check/counting_observer.h"
 
+#include "check/record_fields.h"
 #include "scenario/errno_names.h"
 
 #include <string_view>
@@ -94,7 +95,7 @@ void CounterClassifier::classify_impl(
         break;
     case RecordKind::atomic: {
         add(ids_.fb_atomic, 1);
-        add(ids_.fb_atomic_op[r.detail], 1);
+        add(ids_.fb_atomic_op[atomic_op(r)], 1);
         add(ids_.fb_total, 1);
         add(ids_.cycles_fb, r.cost.count());
         const auto op = static_cast<kernel::AtomicOp>(r.detail);

@@ -15,10 +15,6 @@ using kernel::RecordKind;
 
 namespace {
 
-constexpr int G_MB = 0;
-constexpr int G_SC = 1;
-constexpr int G_SC_SELF = 2;
-constexpr const char* property_name[] = {"G-MB", "G-SC", "G-SC-SELF", "G-TLB", "G-REF"};
 constexpr std::size_t history = 48;
 
 /// Records worth showing in an explanation (barriers from locks are summarised, not listed).
@@ -47,9 +43,8 @@ bool explains(const Record& r) {
 } // namespace
 
 GuaranteeChecker::GuaranteeChecker(int cpus)
-    : cpus_(cpus), cpu_(static_cast<std::size_t>(cpus)),
-      counts_(static_cast<std::size_t>(cpus), std::array<std::int64_t, 5>{}),
-      warning_counts_(static_cast<std::size_t>(cpus), std::array<std::int64_t, 5>{}) {}
+    : cpus_(cpus), cpu_(static_cast<std::size_t>(cpus)), counts_(static_cast<std::size_t>(cpus)),
+      warning_counts_(static_cast<std::size_t>(cpus)) {}
 
 void GuaranteeChecker::on_start(const kernel::KernelState& ks, const kernel::Trace& trace) {
     (void)trace;
@@ -57,8 +52,8 @@ void GuaranteeChecker::on_start(const kernel::KernelState& ks, const kernel::Tra
     text_.attach(ks);
 }
 
-std::int64_t GuaranteeChecker::count(int property, int cpu) const {
-    return counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
+std::int64_t GuaranteeChecker::count(Property property, int cpu) const {
+    return counts_[static_cast<std::size_t>(cpu)][property];
 }
 
 std::string GuaranteeChecker::command_name(const Call& k) const {
@@ -186,7 +181,7 @@ void GuaranteeChecker::end_call(const Record& r) {
         for (int c = 0; c < cpus_; ++c) {
             if (k.k1_need_fb[static_cast<std::size_t>(c)] ||
                 k.k1_need_ser[static_cast<std::size_t>(c)]) {
-                warn(0, c,
+                warn(MechanismRule::k1, c,
                      fmt::format("K1 on cpu{}: {} read rq->curr->mm == {} there but no {} ran on "
                                  "cpu{} before t_b={}",
                                  c, call_name(k), text_.mm_name(k.mm),
@@ -203,7 +198,7 @@ void GuaranteeChecker::end_call(const Record& r) {
             }
             const CpuState& st = cpu_[static_cast<std::size_t>(c)];
             const UserInterval& u = need == NeedB::open ? st.user : st.last_user;
-            violate(k, G_MB, c, u.start_time, u.task,
+            violate(k, Property::g_mb, c, u.start_time, u.task,
                     need == NeedB::open
                         ? fmt::format("{} was still running user code of mm {} at t_b={}, with no "
                                       "full barrier on cpu{} since t_a={}",
@@ -241,7 +236,7 @@ void GuaranteeChecker::on_user_start(const Record& r) {
                 st.need_open.push_back(key);
             }
         } else if (!fb_since_a) {
-            violate(k, G_MB, r.cpu, r.time.count(), r.task,
+            violate(k, Property::g_mb, r.cpu, r.time.count(), r.task,
                     fmt::format("{} returned to user mode of mm {} with no full barrier on cpu{} "
                                 "since t_a={}",
                                 text_.task_name(r.task), text_.mm_name(k.mm), r.cpu, k.t_a));
@@ -284,7 +279,7 @@ void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
     }
     // G-SC-SELF: the caller's own first instruction after the call.
     if (cpu_[static_cast<std::size_t>(r.cpu)].last_ser < k.a) {
-        violate(k, G_SC_SELF, r.cpu, r.time.count(), r.task,
+        violate(k, Property::g_sc_self, r.cpu, r.time.count(), r.task,
                 fmt::format("the caller {} returned by {} with no serializing instruction on "
                             "cpu{} since t_a={}",
                             text_.task_name(r.task),
@@ -301,7 +296,7 @@ void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
             continue; // whatever runs next is preceded by that [SER]
         }
         if (st.user.active && st.user.mm == k.mm && st.user.task != k.t0) {
-            violate(k, G_SC, c, k.t_r, st.user.task,
+            violate(k, Property::g_sc, c, k.t_r, st.user.task,
                     fmt::format("{} was running user code of mm {} at t_r={} with no serializing "
                                 "instruction on cpu{} since t_a={}",
                                 text_.task_name(st.user.task), text_.mm_name(k.mm), k.t_r, c,
@@ -312,21 +307,22 @@ void GuaranteeChecker::caller_returns(Call& k, const Record& r) {
     }
 }
 
-void GuaranteeChecker::violate(Call& k, int property, int cpu, std::int64_t time, int task,
+void GuaranteeChecker::violate(Call& k, Property property, int cpu, std::int64_t time, int task,
                                const std::string& why) {
     auto& reported = k.reported[static_cast<std::size_t>(cpu)];
-    if (reported & (1U << property)) {
+    const auto bit = static_cast<std::uint8_t>(1U << to_index(property));
+    if (reported & bit) {
         return;
     }
-    reported = static_cast<std::uint8_t>(reported | (1U << property));
-    ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
+    reported = static_cast<std::uint8_t>(reported | bit);
+    ++counts_[static_cast<std::size_t>(cpu)][property];
     const Cause cause = cause_of(k, property, cpu);
     if (!keep_report(property, cause)) {
         return;
     }
     Violation v;
     v.cause = cause;
-    v.property = property_name[property];
+    v.property = std::string(name(property));
     v.cpu = cpu;
     v.time = time;
     v.task = text_.task_name(task);
@@ -372,14 +368,14 @@ GuaranteeChecker::MmState& GuaranteeChecker::mm_state(int mm) {
     return s;
 }
 
-void GuaranteeChecker::report(int property, int cpu, std::int64_t time, int task, std::string what,
-                              std::vector<std::string> chain) {
-    ++counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(property)];
+void GuaranteeChecker::report(Property property, int cpu, std::int64_t time, int task,
+                              std::string what, std::vector<std::string> chain) {
+    ++counts_[static_cast<std::size_t>(cpu)][property];
     if (!keep_report(property, Cause::none)) {
         return;
     }
     Violation v;
-    v.property = property_name[property];
+    v.property = std::string(name(property));
     v.cpu = cpu;
     v.time = time;
     v.task = text_.task_name(task);
@@ -419,7 +415,7 @@ void GuaranteeChecker::check_tlb(const Record& r) {
         if (r.gen >= 0 && r.gen < ms.flushed_gen &&
             !ms.tlb_reported[static_cast<std::size_t>(r.cpu)]) {
             ms.tlb_reported[static_cast<std::size_t>(r.cpu)] = 1;
-            report(3, r.cpu, r.time.count(), r.task,
+            report(Property::g_tlb, r.cpu, r.time.count(), r.task,
                    fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
                                text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
                    {fmt::format("cpu{} returned to user mode of mm {} at t={} on a TLB context of "
@@ -439,7 +435,7 @@ void GuaranteeChecker::check_tlb(const Record& r) {
             const bool running = cs.user.active && cs.user.mm == r.mm;
             if (stale && (running || r.flag)) {
                 ms.tlb_reported[static_cast<std::size_t>(c)] = 1;
-                report(3, c, r.time.count(), running ? cs.user.task : -1,
+                report(Property::g_tlb, c, r.time.count(), running ? cs.user.task : -1,
                        fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",
                                    text_.mm_name(r.mm), r.gen, r.flag ? " (page tables freed)" : "",
                                    r.cpu),
@@ -462,7 +458,8 @@ void GuaranteeChecker::check_ref(const Record& r) {
         ms.freed = true;
         if (r.value > 0 && !ms.ref_reported) {
             ms.ref_reported = true;
-            report(4, r.cpu, r.time.count(), r.task, fmt::format("mm {}", text_.mm_name(r.mm)),
+            report(Property::g_ref, r.cpu, r.time.count(), r.task,
+                   fmt::format("mm {}", text_.mm_name(r.mm)),
                    {fmt::format("__mmdrop freed mm {} at t={} while {} task(s) or CPU(s) still "
                                 "used it",
                                 text_.mm_name(r.mm), r.time.count(), r.value)});
@@ -477,15 +474,16 @@ void GuaranteeChecker::check_ref(const Record& r) {
     MmState& ms = mm_state(r.mm);
     if (ms.freed && !ms.ref_reported) {
         ms.ref_reported = true;
-        report(4, r.cpu, r.time.count(), r.task, fmt::format("mm {}", text_.mm_name(r.mm)),
+        report(Property::g_ref, r.cpu, r.time.count(), r.task,
+               fmt::format("mm {}", text_.mm_name(r.mm)),
                {fmt::format("cpu{} used mm {} after it was freed: {}", r.cpu, text_.mm_name(r.mm),
                             text_.describe(r))});
     }
 }
 
-void GuaranteeChecker::warn(int rule, int cpu, std::string text) {
+void GuaranteeChecker::warn(MechanismRule rule, int cpu, std::string text) {
     ++warning_count_;
-    ++warning_counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(rule)];
+    ++warning_counts_[static_cast<std::size_t>(cpu)][rule];
     if (warnings_.size() < max_reports) {
         warnings_.push_back(std::move(text));
     }
@@ -511,7 +509,7 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
         // K3: a full barrier after the last user access of the mm left, before this store.
         if (st.last_user.active && st.last_user.mm == st.visible_mm &&
             st.last_user_end > st.last_fb) {
-            warn(2, r.cpu,
+            warn(MechanismRule::k3, r.cpu,
                  fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from {} to {} "
                              "with no full barrier since {}'s last user instruction",
                              r.cpu, r.time.count(), text_.mm_name(st.visible_mm),
@@ -534,7 +532,7 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
         // K5: the same-mm return skips every barrier, which is sound only when rq->curr->mm (or
         // the kthread's tsk->mm) did not change in this switch.
         if (st.k5_changed) {
-            warn(4, r.cpu,
+            warn(MechanismRule::k5, r.cpu,
                  fmt::format("K5 on cpu{} at t={}: switch_mm_irqs_off took its same-mm return "
                              "(mm {} loaded, not lazy: no barrier, no CR3 write) although the "
                              "membarrier-visible mm changed from {} to {} in this switch",
@@ -546,7 +544,7 @@ void GuaranteeChecker::check_mechanisms(const Record& r) {
     case RecordKind::return_to_user:
         // K2: after a change to mm M, an [FB] (and, for SYNC_CORE, a [SER]) before its user code.
         if (r.mm >= 0 && r.mm == st.visible_mm && (st.k2_need_fb || st.k2_need_ser)) {
-            warn(1, r.cpu,
+            warn(MechanismRule::k2, r.cpu,
                  fmt::format(
                      "K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} since "
                      "the membarrier-visible mm became {} at t={}",
@@ -628,7 +626,7 @@ void GuaranteeChecker::check_registration(const Record& r) {
                 continue;
             }
             cs.k4_reported = true;
-            warn(3, c,
+            warn(MechanismRule::k4, c,
                  fmt::format("K4 on cpu{}: membarrier({}) by {} on cpu{} registered mm {} at "
                              "t={}, but rq(cpu{})->membarrier_state = {:#x} lacks {:#x} although "
                              "rq->curr->mm is {}: sync_runqueues_membarrier_state did not refresh "
@@ -647,7 +645,7 @@ void GuaranteeChecker::check_registration(const Record& r) {
         const std::uint32_t registered = mm_state(r.mm).registered;
         if ((st.rq_state & registered) != registered) {
             st.k4_reported = true;
-            warn(3, r.cpu,
+            warn(MechanismRule::k4, r.cpu,
                  fmt::format("K4 on cpu{} at t={}: {} returned to user mode of mm {} with "
                              "rq->membarrier_state = {:#x}, lacking its registered {:#x}",
                              r.cpu, r.time.count(), text_.task_name(r.task), text_.mm_name(r.mm),
@@ -666,7 +664,7 @@ void GuaranteeChecker::report_reference_leak(int mm, std::int64_t count, std::in
         return;
     }
     ms.ref_reported = true;
-    report(4, 0, -1, -1, fmt::format("mm {}", text_.mm_name(mm)),
+    report(Property::g_ref, 0, -1, -1, fmt::format("mm {}", text_.mm_name(mm)),
            {fmt::format("at the end of the run mm {} has mm_count {} but {} holder(s) (tasks, "
                         "lazy CPUs, its users)",
                         text_.mm_name(mm), count, holders)});

@@ -10,6 +10,7 @@
 // start and end its user-mode interval. Memory is per CPU plus per open call; a call is retired
 // once every CPU has had a full barrier (and, for SYNC_CORE, a serializing event) after its t_a.
 
+#include "check/properties.h"
 #include "kernel/record_text.h"
 #include "kernel/trace.h"
 
@@ -75,16 +76,16 @@ public:
     /// Mechanism warnings K1-K5 (kernel-spec §6.5): the first `max_reports` in full.
     const std::vector<std::string>& warnings() const { return warnings_; }
     std::int64_t warning_count() const { return warning_count_; }
-    /// Warnings of rule K(rule+1) on `cpu` (the CPU the rule concerns).
-    std::int64_t warning_count(int rule, int cpu) const {
-        return warning_counts_[static_cast<std::size_t>(cpu)][static_cast<std::size_t>(rule)];
+    /// Warnings of `rule` on `cpu` (the CPU the rule concerns).
+    std::int64_t warning_count(MechanismRule rule, int cpu) const {
+        return warning_counts_[static_cast<std::size_t>(cpu)][rule];
     }
 
     /// Reported violations: the first `max_reports`, and after them the first of each property
     /// and cause (so that an unrecognised violation is never hidden behind known ones).
     const std::vector<Violation>& violations() const { return violations_; }
-    /// Per property (index into check::property_names), per CPU.
-    std::int64_t count(int property, int cpu) const;
+    /// Violations of `property` on `cpu`.
+    std::int64_t count(Property property, int cpu) const;
     std::size_t open_calls() const { return calls_.size() + closed_.size(); }
     /// End-of-run reference accounting (G-REF), computed by whoever holds the kernel state:
     /// `mm` has `count` references but `holders` tasks and CPUs hold one.
@@ -212,16 +213,16 @@ private:
     void on_user_start(const kernel::Record& r);
     void on_user_end(const kernel::Record& r);
     void caller_returns(Call& k, const kernel::Record& r);
-    void violate(Call& k, int property, int cpu, std::int64_t time, int task,
+    void violate(Call& k, Property property, int cpu, std::int64_t time, int task,
                  const std::string& why);
     void track_causes(const kernel::Record& r);
-    Cause cause_of(const Call& k, int property, int cpu) const;
+    Cause cause_of(const Call& k, Property property, int cpu) const;
     Cause stale_rq_cause(const Call& k, int cpu) const;
     std::uint64_t global_expedited_seq(int mm) const;
     std::string explain_cause(const Call& k, Cause cause, int cpu) const;
     bool read_saw_mm(const Call& k, int cpu) const;
     /// Whether a violation of `property` with `cause` is kept in full (see violations()).
-    bool keep_report(int property, Cause cause);
+    bool keep_report(Property property, Cause cause);
     std::uint32_t kinds_reported_ = 0; ///< bit per (property, cause) reported so far
     // Closed calls (closed_calls.cpp): the caller has returned; what remains is per CPU.
     void close_call(std::uint64_t key);
@@ -249,7 +250,7 @@ private:
     MmState& mm_state(int mm);
     void check_tlb(const kernel::Record& r);
     void check_ref(const kernel::Record& r);
-    void report(int property, int cpu, std::int64_t time, int task, std::string what,
+    void report(Property property, int cpu, std::int64_t time, int task, std::string what,
                 std::vector<std::string> chain);
 
     int cpus_;
@@ -263,11 +264,11 @@ private:
     std::vector<Violation> violations_;
     std::vector<std::string> warnings_;
     std::int64_t warning_count_ = 0;
-    void warn(int rule, int cpu, std::string text);
+    void warn(MechanismRule rule, int cpu, std::string text);
     void check_mechanisms(const kernel::Record& r);
     void check_registration(const kernel::Record& r);
-    std::vector<std::array<std::int64_t, 5>> counts_;         ///< per CPU
-    std::vector<std::array<std::int64_t, 5>> warning_counts_; ///< per CPU, per rule K1..K5
+    std::vector<PerProperty<std::int64_t>> counts_;     ///< per CPU
+    std::vector<PerRule<std::int64_t>> warning_counts_; ///< per CPU
     kernel::RecordText text_;
     bool rq_membarrier_state_ = true;
     const kernel::KernelState* ks_ = nullptr;

@@ -16,11 +16,6 @@ namespace check {
 using kernel::Record;
 using kernel::RecordKind;
 
-namespace {
-constexpr int G_MB = 0;
-constexpr int G_SC = 1;
-} // namespace
-
 void GuaranteeChecker::track_causes(const Record& r) {
     CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
     if (st.visible_mm != st.cause_visible_mm) {
@@ -48,9 +43,9 @@ void GuaranteeChecker::track_causes(const Record& r) {
     }
 }
 
-bool GuaranteeChecker::keep_report(int property, Cause cause) {
+bool GuaranteeChecker::keep_report(Property property, Cause cause) {
     const std::uint32_t bit =
-        1U << (property * static_cast<int>(cause_names.size()) + static_cast<int>(cause));
+        1U << (to_index(property) * cause_names.size() + static_cast<std::size_t>(cause));
     const bool first = (kinds_reported_ & bit) == 0;
     kinds_reported_ |= bit;
     return first || violations_.size() < max_reports;
@@ -61,14 +56,15 @@ bool GuaranteeChecker::read_saw_mm(const Call& k, int cpu) const {
                        [&](const Read& rd) { return rd.cpu == cpu && rd.mm == k.mm; });
 }
 
-Cause GuaranteeChecker::cause_of(const Call& k, int property, int cpu) const {
+Cause GuaranteeChecker::cause_of(const Call& k, Property property, int cpu) const {
     const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
     // P8: no IPI (the read missed the mm), then the mm arrived by kthread_use_mm; a G-SC
     // violation means nothing serialized this CPU since t_a, so that path wrote no CR3.
-    if (property == G_SC && st.use_mm_seq > k.a && st.visible_mm == k.mm && !read_saw_mm(k, cpu)) {
+    if (property == Property::g_sc && st.use_mm_seq > k.a && st.visible_mm == k.mm &&
+        !read_saw_mm(k, cpu)) {
         return Cause::kthread_use_mm;
     }
-    if (property == G_MB) {
+    if (property == Property::g_mb) {
         return stale_rq_cause(k, cpu);
     }
     return Cause::none;
