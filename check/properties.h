@@ -47,6 +47,20 @@ using PerProperty = EnumArray<Property, T>;
 template <class T>
 using PerRule = EnumArray<MechanismRule, T>;
 
+/// A set of properties, in one byte (a per-CPU field of every call in flight).
+class PropertySet {
+public:
+    bool contains(Property p) const { return (bits_ & bit(p)) != 0; }
+    void insert(Property p) { bits_ = static_cast<std::uint8_t>(bits_ | bit(p)); }
+
+private:
+    static_assert(count_of<Property> <= 8, "PropertySet: one bit per property");
+    static constexpr std::uint8_t bit(Property p) {
+        return static_cast<std::uint8_t>(1U << to_index(p));
+    }
+    std::uint8_t bits_ = 0;
+};
+
 /// One entry of a table below: the value, its name and what it means.
 template <class E>
 struct Entry {

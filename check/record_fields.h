@@ -40,6 +40,11 @@ inline std::uint32_t membarrier_state_bits(const kernel::Record& r) {
     return static_cast<std::uint32_t>(r.value);
 }
 
+/// RecordKind::membarrier_read: the task the call saw as rq->curr.
+inline int read_task(const kernel::Record& r) {
+    return static_cast<int>(r.value);
+}
+
 /// RecordKind::smp_mb: an MFENCE (x2apic_wrmsr_fence) rather than smp_mb()'s locked add.
 inline bool is_mfence(const kernel::Record& r) {
     return r.detail != 0;
