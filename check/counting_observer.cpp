@@ -3,6 +3,7 @@
 #include "check/record_fields.h"
 #include "scenario/errno_names.h"
 
+#include <optional>
 #include <string_view>
 
 namespace check {
@@ -11,32 +12,33 @@ using kernel::RecordKind;
 
 namespace {
 
-int site_index(kernel::Fn f) {
+/// The index of a sync_core site in sync_core_sites, if it is one.
+std::optional<std::size_t> site_index(kernel::Fn f) {
     const std::string_view name = kernel::fn_name(f);
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
         if (sync_core_sites[i] == name) {
-            return static_cast<int>(i);
+            return i;
         }
     }
-    return -1;
+    return std::nullopt;
 }
 
-int cmd_index(std::int64_t cmd) {
+/// The index of a membarrier command in membarrier_cmd_names (uapi values 0, 1<<0 .. 1<<9).
+std::optional<std::size_t> cmd_index(std::int64_t cmd) {
     if (cmd == 0) {
         return 0; // QUERY
     }
-    for (int bit = 0; bit < 10; ++bit) {
+    for (std::size_t bit = 0; bit < 10; ++bit) {
         if (cmd == (std::int64_t{1} << bit)) {
             return bit + 1;
         }
     }
-    return -1;
+    return std::nullopt;
 }
 
 } // namespace
 
-CounterClassifier::CounterClassifier(const Counters& ids, int cpus)
-    : ids_(ids), cpus_(static_cast<std::size_t>(cpus)) {}
+CounterClassifier::CounterClassifier(const Counters& ids, int cpus) : ids_(ids), cpus_(cpus) {}
 
 bool CounterClassifier::is_redundant(const kernel::Record& r, const CpuState& st) const {
     // Only the scheduler-path sites; syncs in IPI handlers are never redundant.
@@ -52,7 +54,7 @@ bool CounterClassifier::is_redundant(const kernel::Record& r, const CpuState& st
 }
 
 void CounterClassifier::classify_impl(const kernel::Record& r, const Add& add) {
-    CpuState& st = cpus_[static_cast<std::size_t>(r.cpu)];
+    CpuState& st = cpus_[r.cpu];
     if (kernel::is_serializing(r)) {
         count_serializing(r, st, add);
     }
@@ -115,10 +117,9 @@ void CounterClassifier::count_serializing(const kernel::Record& r, CpuState& st,
 void CounterClassifier::count_sync_core(const kernel::Record& r, const CpuState& st,
                                         const Add& add) {
     add(ids_.ser_sync_core, 1);
-    const int site = site_index(r.site);
-    if (site >= 0) {
-        add(ids_.ser_sync_core_at[static_cast<std::size_t>(site)], 1);
-        add(ids_.cycles_sync_core_at[static_cast<std::size_t>(site)], r.cost.count());
+    if (const auto site = site_index(r.site)) {
+        add(ids_.ser_sync_core_at[*site], 1);
+        add(ids_.cycles_sync_core_at[*site], r.cost.count());
     }
     if (is_redundant(r, st)) {
         add(ids_.ser_redundant, 1);
@@ -158,10 +159,8 @@ void CounterClassifier::count_ipi_send(const kernel::Record& r, const Add& add) 
 
 void CounterClassifier::count_membarrier_return(const kernel::Record& r, const Add& add) {
     add(ids_.membarrier_calls, 1);
-    const int i = cmd_index(r.value);
-    add(i >= 0 ? ids_.membarrier_calls_cmd[static_cast<std::size_t>(i)]
-               : ids_.membarrier_calls_invalid,
-        1);
+    const auto cmd = cmd_index(r.value);
+    add(cmd ? ids_.membarrier_calls_cmd[*cmd] : ids_.membarrier_calls_invalid, 1);
     if (r.other < 0) {
         const std::string_view name = scenario::errno_name(-r.other);
         for (std::size_t e = 0; e < membarrier_errno_names.size(); ++e) {

@@ -2,11 +2,11 @@
 // Derives every counter from the record stream, and nothing else. Streaming: per-CPU state only.
 
 #include "check/counter_catalog.h"
+#include "check/per_cpu.h"
 #include "kernel/trace.h"
 
 #include <cstdint>
 #include <functional>
-#include <vector>
 
 namespace check {
 
@@ -43,7 +43,7 @@ private:
     void count_event(const kernel::Record& r, const Add& add);
 
     const Counters& ids_;
-    std::vector<CpuState> cpus_;
+    PerCpu<CpuState> cpus_;
 };
 
 /// Derives every counter of the registry from the record stream.
