@@ -98,7 +98,8 @@ void GuaranteeChecker::user_started(const Record& r) {
             returned.push_back(key);
         }
     });
-    // Other threads' user code of a call's mm. (G-SC starts at t_r, when a call closes.)
+    // Other threads' user code of a call's mm: G-MB for open and closed calls, then G-SC for the
+    // closed ones (it starts at t_r, when a call closes), in this order in the reports.
     memory_barrier_.user_started(r);
     core_serialization_.user_started(r);
     for (const std::uint64_t key : returned) {

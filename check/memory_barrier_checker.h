@@ -1,9 +1,9 @@
 #pragma once
-// G-MB: every other thread's user-mode accesses of the call's mm are ordered with the call. For
-// each CPU, user code of the mm running at or after t_a needs an [FB] on that CPU since t_a
-// before it runs (once the call has ended), and user code running before t_b needs an [FB] on
-// that CPU between its last instruction and t_b. Positions are (time, sequence): a user
-// instruction sits strictly between the records that start and end its user-mode interval.
+// G-MB: for every CPU c and every user-mode instruction x of the call's mm on c, other than the
+// caller's: if x >= t_r, some [FB] on c lies in [t_a, x]; if x <= t_a, some [FB] on c lies in
+// [x, t_b]; in between, one of the two. Positions are (time, sequence): a user instruction sits
+// strictly between the records that start and end its user-mode interval, so an interval that
+// starts with no [FB] since t_a needs one after its end and before t_b (NeedB).
 
 #include "check/call_reporter.h"
 #include "check/calls.h"
