@@ -184,20 +184,20 @@ std::string stop_reason(World& w, const sched::Scheduler& scheduler, sim::RunSta
 /// The checker's verdicts and warnings into the counters and the result.
 void collect_verdicts(World& w, const check::Counters& ids, const check::GuaranteeChecker& checker,
                       int cpus, RunResult& result) {
-    for (std::size_t p = 0; p < check::property_names.size(); ++p) {
+    for (const auto& p : check::properties) {
         std::int64_t total = 0;
         for (int c = 0; c < cpus; ++c) {
-            const std::int64_t n = checker.count(static_cast<int>(p), c);
-            w.sim.counters().add(ids.violation[p], c, n);
+            const std::int64_t n = checker.count(p.id, c);
+            w.sim.counters().add(ids.violation[p.id], c, n);
             total += n;
         }
         if (total > 0) {
-            result.violations.emplace_back(check::property_names[p]);
+            result.violations.emplace_back(p.name);
         }
     }
-    for (std::size_t k = 0; k < check::mechanism_names.size(); ++k) {
+    for (const auto& k : check::mechanism_rules) {
         for (int c = 0; c < cpus; ++c) {
-            w.sim.counters().add(ids.warning[k], c, checker.warning_count(static_cast<int>(k), c));
+            w.sim.counters().add(ids.warning[k.id], c, checker.warning_count(k.id, c));
         }
     }
     result.violation_reports = checker.violations();
