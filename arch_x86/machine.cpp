@@ -104,17 +104,6 @@ void Machine::take_interrupts(sim::Processor& p) {
     handle_interrupt(*this, c, req);
 }
 
-bool Machine::timer_valid(int c, std::uint32_t vector, std::uint64_t data) {
-    if (vector == HRTIMER_VECTOR) {
-        return sched->timer_valid(c, data);
-    }
-    if (vector != TICK_VECTOR) {
-        return true;
-    }
-    const X86Cpu& x = cpu(c);
-    return x.tick_armed && data == x.tick_token;
-}
-
 void Machine::arm_tick(int c) {
     X86Cpu& x = cpu(c);
     if (config.timeslice <= 0 || x.tick_armed) {
@@ -125,13 +114,13 @@ void Machine::arm_tick(int c) {
     const std::int64_t now = sim.now().count();
     const std::int64_t next = (now / config.timeslice + 1) * config.timeslice;
     x.tick_armed = true;
-    sim.arm_timer(c, sim::Cycles{next}, TICK_VECTOR, ++x.tick_token);
+    x.tick_timer = sim.arm_timer(c, sim::Cycles{next}, TICK_VECTOR, 0);
 }
 
 void Machine::stop_tick(int c) {
     X86Cpu& x = cpu(c);
     x.tick_armed = false;
-    ++x.tick_token;
+    sim.cancel_timer(x.tick_timer);
 }
 
 namespace {

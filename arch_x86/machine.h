@@ -36,8 +36,6 @@ public:
     /// exit_to_user_mode_loop's signal work: a task with a fatal signal pending (exec's
     /// de_thread killed it) exits here, in the kernel, and never returns.
     virtual void handle_fatal_signal(kernel::Task* t) = 0;
-    /// Whether an HRTIMER_VECTOR timer still stands (a cancelled hrtimer raises nothing).
-    virtual bool timer_valid(int cpu, std::uint64_t data) const = 0;
 };
 
 class Machine : public sim::InterruptHandler {
@@ -89,7 +87,6 @@ public:
 
     // sim::InterruptHandler
     void take_interrupts(sim::Processor& p) override;
-    bool timer_valid(int cpu, std::uint32_t vector, std::uint64_t data) override;
 
     /// Raises the scheduler tick on `cpu` at the next multiple of the timeslice (if ticking).
     void arm_tick(int cpu);

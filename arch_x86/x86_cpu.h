@@ -4,6 +4,7 @@
 
 #include "kernel/rcu_data.h"
 #include "kernel/record.h"
+#include "sim/event_queue.h"
 
 #include <array>
 #include <cstdint>
@@ -94,10 +95,10 @@ struct X86Cpu {
     /// What flush_smp_call_function_queue took with llist_del_all() and is running (a local
     /// list in the kernel; kept here because the flush spans suspension points).
     std::vector<int> csd_taken;
-    int hardirq_depth = 0;             ///< in_irq()
+    int hardirq_depth = 0; ///< in_irq()
     /// user_mode(get_irq_regs()): the outermost interrupt being handled interrupted user mode.
     bool irq_from_user = false;
-    std::uint64_t tick_token = 0;      ///< the armed tick is valid only with this token
+    sim::TimerId tick_timer; ///< the armed tick (stop_tick cancels it)
     bool tick_armed = false;
 };
 

@@ -4,8 +4,11 @@
 
 namespace check {
 
-Counters declare_counters(sim::CounterRegistry& r) {
-    Counters c{};
+namespace {
+
+// One function per family of counters, called in report order.
+
+void declare_serializing(sim::CounterRegistry& r, Counters& c) {
     c.ser_total = r.declare("ser.total",
                             "serializing events: ser.cr3 + ser.invlpg + ser.iret + ser.sync_core");
     c.ser_cr3 = r.declare("ser.cr3", "CR3 writes (every one serializes, flush or not)");
@@ -24,6 +27,9 @@ Counters declare_counters(sim::CounterRegistry& r) {
             r.declare(fmt::format("ser.sync_core@{}", sync_core_sites[i]),
                       fmt::format("sync_core executed by {}", sync_core_sites[i]));
     }
+}
+
+void declare_full_barriers(sim::CounterRegistry& r, Counters& c) {
     c.fb_total =
         r.declare("fb.total", "full barriers: ser.total + fb.smp_mb + fb.mfence + fb.atomic");
     c.fb_smp_mb = r.declare("fb.smp_mb", "explicit smp_mb()");
@@ -32,13 +38,17 @@ Counters declare_counters(sim::CounterRegistry& r) {
     c.fb_atomic =
         r.declare("fb.atomic", "LOCK-prefixed read-modify-writes (locks, atomics, cpumask bits)");
     for (std::size_t i = 0; i < c.fb_atomic_op.size(); ++i) {
-        const std::string_view op = kernel::atomic_op_name(static_cast<kernel::AtomicOp>(i));
-        c.fb_atomic_op[i] =
-            r.declare(fmt::format("fb.atomic.{}", op),
+        const auto op = static_cast<kernel::AtomicOp>(i);
+        const std::string_view name = kernel::atomic_op_name(op);
+        c.fb_atomic_op[op] =
+            r.declare(fmt::format("fb.atomic.{}", name),
                       fmt::format("LOCK-prefixed RMWs of kind {} (part of fb.atomic; "
                                   "kernel/record.h says which kernel operation)",
-                                  op));
+                                  name));
     }
+}
+
+void declare_cycles(sim::CounterRegistry& r, Counters& c) {
     c.cycles_ser = r.declare("cycles.ser", "simulated cycles spent in serializing instructions");
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
         c.cycles_sync_core_at[i] =
@@ -47,11 +57,17 @@ Counters declare_counters(sim::CounterRegistry& r) {
     }
     c.cycles_fb = r.declare("cycles.fb",
                             "simulated cycles spent in full barriers (serializing ones included)");
+}
+
+void declare_cr3(sim::CounterRegistry& r, Counters& c) {
     c.cr3_write = r.declare(
         "cr3.write", "CR3 writes after time 0 (switches, unlazy, full flushes, PTI); = ser.cr3");
     c.cr3_write_flush =
         r.declare("cr3.write.flush", "CR3 writes that flush the PCID (every write without PCID)");
     c.cr3_write_noflush = r.declare("cr3.write.noflush", "CR3 writes with the NOFLUSH bit");
+}
+
+void declare_ipis(sim::CounterRegistry& r, Counters& c) {
     c.ipi_sent = r.declare(
         "ipi.sent", "IPIs sent, one per target whose handler runs by interrupt (sender's CPU)");
     c.ipi_membarrier =
@@ -65,6 +81,9 @@ Counters declare_counters(sim::CounterRegistry& r) {
                             "CALL_FUNCTION IPIs whose handler found call_single_queue empty: an "
                             "earlier flush (another IPI's or the polling idle loop's) had run the "
                             "calls it was raised for (receiver's CPU; included in ipi.received)");
+}
+
+void declare_tlb_and_mm(sim::CounterRegistry& r, Counters& c) {
     c.tlb_flush_local =
         r.declare("tlb.flush.local", "TLB flushes done by the initiator on its own CPU");
     c.tlb_flush_remote = r.declare("tlb.flush.remote", "TLB flushes done in IPI handlers");
@@ -73,6 +92,9 @@ Counters declare_counters(sim::CounterRegistry& r) {
     c.ctxsw_total = r.declare("ctxsw.total", "context switches with prev != next, idle included");
     c.mm_grab = r.declare("mm.grab", "mmgrab (mm_count increments), every mm");
     c.mm_drop = r.declare("mm.drop", "mmdrop (mm_count decrements), every mm");
+}
+
+void declare_membarrier(sim::CounterRegistry& r, Counters& c) {
     c.membarrier_calls = r.declare("membarrier.calls", "membarrier() system calls");
     for (std::size_t i = 0; i < membarrier_cmd_names.size(); ++i) {
         c.membarrier_calls_cmd[i] =
@@ -87,25 +109,32 @@ Counters declare_counters(sim::CounterRegistry& r) {
                       fmt::format("membarrier() calls failing with {}", membarrier_errno_names[i]));
     }
     c.rcu_sync = r.declare("rcu.sync", "RCU grace periods waited for (synchronize_rcu)");
-    for (std::size_t i = 0; i < property_names.size(); ++i) {
-        c.violation[i] = r.declare(fmt::format("violation.{}", property_names[i]),
-                                   fmt::format("violations of {}", property_names[i]));
+}
+
+/// The checker's verdicts: one counter per property and per mechanism rule (check/properties.h).
+void declare_verdicts(sim::CounterRegistry& r, Counters& c) {
+    for (const auto& p : properties) {
+        c.violation[p.id] =
+            r.declare(fmt::format("violation.{}", p.name), fmt::format("violations of {}", p.name));
     }
-    constexpr std::array<std::string_view, 5> rules = {
-        "the IPI rule: a CPU read running the mm runs the handler's barrier before t_b",
-        "the switch-in rule: a barrier (and a core sync for SYNC_CORE) between a change of the "
-        "visible mm to M and M's user code",
-        "the switch-out rule: a barrier between the last user access of M and the store that "
-        "leaves it",
-        "the registration rule: after REGISTER_* returns, CPUs running the mm have its bits in "
-        "rq->membarrier_state",
-        "the same-mm exemption: switch_mm_irqs_off's same-mm return only when the visible mm "
-        "did not change"};
-    for (std::size_t i = 0; i < mechanism_names.size(); ++i) {
-        c.warning[i] =
-            r.declare(fmt::format("warning.{}", mechanism_names[i]),
-                      fmt::format("mechanism warnings {}: {}", mechanism_names[i], rules[i]));
+    for (const auto& k : mechanism_rules) {
+        c.warning[k.id] = r.declare(fmt::format("warning.{}", k.name),
+                                    fmt::format("mechanism warnings {}: {}", k.name, k.meaning));
     }
+}
+
+} // namespace
+
+Counters declare_counters(sim::CounterRegistry& r) {
+    Counters c{};
+    declare_serializing(r, c);
+    declare_full_barriers(r, c);
+    declare_cycles(r, c);
+    declare_cr3(r, c);
+    declare_ipis(r, c);
+    declare_tlb_and_mm(r, c);
+    declare_membarrier(r, c);
+    declare_verdicts(r, c);
     return c;
 }
 

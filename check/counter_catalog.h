@@ -2,6 +2,7 @@
 // Every counter of DESIGN.md (Counters), declared once with its description in the engine's
 // registry. The names are a contract: scenarios and CI depend on them.
 
+#include "check/properties.h"
 #include "kernel/record.h"
 #include "sim/counters.h"
 
@@ -29,19 +30,15 @@ inline constexpr std::array<std::string_view, 11> membarrier_cmd_names = {
     "get_registrations"};
 inline constexpr std::array<std::string_view, 3> membarrier_errno_names = {"EINVAL", "EPERM",
                                                                            "ENOMEM"};
-inline constexpr std::array<std::string_view, 5> property_names = {"G-MB", "G-SC", "G-SC-SELF",
-                                                                   "G-TLB", "G-REF"};
-/// The mechanism rules of kernel-spec §6.5, reported as warnings (`warning.K1` ...).
-inline constexpr std::array<std::string_view, 5> mechanism_names = {"K1", "K2", "K3", "K4", "K5"};
 
 struct Counters {
     sim::CounterId ser_total, ser_cr3, ser_invlpg, ser_iret, ser_sync_core, ser_redundant;
-    std::array<sim::CounterId, 3> ser_sync_core_at;
+    std::array<sim::CounterId, sync_core_sites.size()> ser_sync_core_at;
     sim::CounterId fb_total, fb_smp_mb, fb_mfence, fb_atomic;
     /// fb.atomic.OP, one per kernel::AtomicOp
-    std::array<sim::CounterId, static_cast<std::size_t>(kernel::AtomicOp::count_)> fb_atomic_op;
+    EnumArray<kernel::AtomicOp, sim::CounterId> fb_atomic_op;
     sim::CounterId cycles_ser, cycles_fb;
-    std::array<sim::CounterId, 3> cycles_sync_core_at;
+    std::array<sim::CounterId, sync_core_sites.size()> cycles_sync_core_at;
     sim::CounterId cr3_write, cr3_write_flush, cr3_write_noflush;
     sim::CounterId ipi_sent, ipi_membarrier, ipi_tlb, ipi_resched, ipi_sync_rq_state, ipi_received,
         ipi_empty;
@@ -49,12 +46,12 @@ struct Counters {
     sim::CounterId ctxsw_total;
     sim::CounterId mm_grab, mm_drop;
     sim::CounterId membarrier_calls;
-    std::array<sim::CounterId, 11> membarrier_calls_cmd;
+    std::array<sim::CounterId, membarrier_cmd_names.size()> membarrier_calls_cmd;
     sim::CounterId membarrier_calls_invalid;
-    std::array<sim::CounterId, 3> membarrier_errors;
+    std::array<sim::CounterId, membarrier_errno_names.size()> membarrier_errors;
     sim::CounterId rcu_sync;
-    std::array<sim::CounterId, 5> violation;
-    std::array<sim::CounterId, 5> warning; ///< mechanism rules K1..K5
+    PerProperty<sim::CounterId> violation; ///< violation.G-MB ...
+    PerRule<sim::CounterId> warning;       ///< warning.K1 ...
 };
 
 /// Declares every counter in `registry` (in report order) and returns their ids.

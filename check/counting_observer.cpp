@@ -1,7 +1,9 @@
 #include "check/counting_observer.h"
 
+#include "check/record_fields.h"
 #include "scenario/errno_names.h"
 
+#include <optional>
 #include <string_view>
 
 namespace check {
@@ -10,32 +12,33 @@ using kernel::RecordKind;
 
 namespace {
 
-int site_index(kernel::Fn f) {
+/// The index of a sync_core site in sync_core_sites, if it is one.
+std::optional<std::size_t> site_index(kernel::Fn f) {
     const std::string_view name = kernel::fn_name(f);
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
         if (sync_core_sites[i] == name) {
-            return static_cast<int>(i);
+            return i;
         }
     }
-    return -1;
+    return std::nullopt;
 }
 
-int cmd_index(std::int64_t cmd) {
+/// The index of a membarrier command in membarrier_cmd_names (uapi values 0, 1<<0 .. 1<<9).
+std::optional<std::size_t> cmd_index(std::int64_t cmd) {
     if (cmd == 0) {
         return 0; // QUERY
     }
-    for (int bit = 0; bit < 10; ++bit) {
+    for (std::size_t bit = 0; bit < 10; ++bit) {
         if (cmd == (std::int64_t{1} << bit)) {
             return bit + 1;
         }
     }
-    return -1;
+    return std::nullopt;
 }
 
 } // namespace
 
-CounterClassifier::CounterClassifier(const Counters& ids, int cpus)
-    : ids_(ids), cpus_(static_cast<std::size_t>(cpus)) {}
+CounterClassifier::CounterClassifier(const Counters& ids, int cpus) : ids_(ids), cpus_(cpus) {}
 
 bool CounterClassifier::is_redundant(const kernel::Record& r, const CpuState& st) const {
     // Only the scheduler-path sites; syncs in IPI handlers are never redundant.
@@ -50,61 +53,20 @@ bool CounterClassifier::is_redundant(const kernel::Record& r, const CpuState& st
            !(st.have_user && st.last_user >= st.last_ser);
 }
 
-void CounterClassifier::classify_impl(
-    const kernel::Record& r, const std::function<void(sim::CounterId, std::int64_t)>& add) {
-    CpuState& st = cpus_[static_cast<std::size_t>(r.cpu)];
+void CounterClassifier::classify_impl(const kernel::Record& r, const Add& add) {
+    CpuState& st = cpus_[r.cpu];
     if (kernel::is_serializing(r)) {
-        add(ids_.ser_total, 1);
-        add(ids_.fb_total, 1);
-        add(ids_.cycles_ser, r.cost.count());
-        add(ids_.cycles_fb, r.cost.count());
-        switch (r.kind) {
-        case RecordKind::cr3_write:
-            add(ids_.ser_cr3, 1);
-            add(ids_.cr3_write, 1);
-            add(r.flag ? ids_.cr3_write_flush : ids_.cr3_write_noflush, 1);
-            break;
-        case RecordKind::invlpg:
-            add(ids_.ser_invlpg, 1);
-            break;
-        case RecordKind::sync_core: {
-            add(ids_.ser_sync_core, 1);
-            const int site = site_index(r.site);
-            if (site >= 0) {
-                add(ids_.ser_sync_core_at[static_cast<std::size_t>(site)], 1);
-                add(ids_.cycles_sync_core_at[static_cast<std::size_t>(site)], r.cost.count());
-            }
-            if (is_redundant(r, st)) {
-                add(ids_.ser_redundant, 1);
-            }
-            break;
-        }
-        default: // IRET, to user or to kernel
-            add(ids_.ser_iret, 1);
-            break;
-        }
-        st.last_ser = r.seq;
-        st.have_ser = true;
+        count_serializing(r, st, add);
     }
     switch (r.kind) {
     case RecordKind::smp_mb:
-        add(r.detail == 0 ? ids_.fb_smp_mb : ids_.fb_mfence, 1);
+        add(is_mfence(r) ? ids_.fb_mfence : ids_.fb_smp_mb, 1);
         add(ids_.fb_total, 1);
         add(ids_.cycles_fb, r.cost.count());
         break;
-    case RecordKind::atomic: {
-        add(ids_.fb_atomic, 1);
-        add(ids_.fb_atomic_op[r.detail], 1);
-        add(ids_.fb_total, 1);
-        add(ids_.cycles_fb, r.cost.count());
-        const auto op = static_cast<kernel::AtomicOp>(r.detail);
-        if (op == kernel::AtomicOp::mmgrab) {
-            add(ids_.mm_grab, 1);
-        } else if (op == kernel::AtomicOp::mmdrop) {
-            add(ids_.mm_drop, 1);
-        }
+    case RecordKind::atomic:
+        count_atomic(r, add);
         break;
-    }
     case RecordKind::return_to_user:
         st.last_user = r.seq;
         st.have_user = true;
@@ -115,25 +77,104 @@ void CounterClassifier::classify_impl(
             st.visible_mm_change = r.seq;
         }
         break;
+    case RecordKind::ipi_send:
+        count_ipi_send(r, add);
+        break;
+    case RecordKind::membarrier_return:
+        count_membarrier_return(r, add);
+        break;
+    default:
+        count_event(r, add);
+        break;
+    }
+}
+
+void CounterClassifier::count_serializing(const kernel::Record& r, CpuState& st, const Add& add) {
+    add(ids_.ser_total, 1);
+    add(ids_.fb_total, 1);
+    add(ids_.cycles_ser, r.cost.count());
+    add(ids_.cycles_fb, r.cost.count());
+    switch (r.kind) {
+    case RecordKind::cr3_write:
+        add(ids_.ser_cr3, 1);
+        add(ids_.cr3_write, 1);
+        add(r.flag ? ids_.cr3_write_flush : ids_.cr3_write_noflush, 1);
+        break;
+    case RecordKind::invlpg:
+        add(ids_.ser_invlpg, 1);
+        break;
+    case RecordKind::sync_core:
+        count_sync_core(r, st, add);
+        break;
+    default: // IRET, to user or to kernel
+        add(ids_.ser_iret, 1);
+        break;
+    }
+    st.last_ser = r.seq;
+    st.have_ser = true;
+}
+
+void CounterClassifier::count_sync_core(const kernel::Record& r, const CpuState& st,
+                                        const Add& add) {
+    add(ids_.ser_sync_core, 1);
+    if (const auto site = site_index(r.site)) {
+        add(ids_.ser_sync_core_at[*site], 1);
+        add(ids_.cycles_sync_core_at[*site], r.cost.count());
+    }
+    if (is_redundant(r, st)) {
+        add(ids_.ser_redundant, 1);
+    }
+}
+
+void CounterClassifier::count_atomic(const kernel::Record& r, const Add& add) {
+    const kernel::AtomicOp op = atomic_op(r);
+    add(ids_.fb_atomic, 1);
+    add(ids_.fb_atomic_op[op], 1);
+    add(ids_.fb_total, 1);
+    add(ids_.cycles_fb, r.cost.count());
+    if (op == kernel::AtomicOp::mmgrab) {
+        add(ids_.mm_grab, 1);
+    } else if (op == kernel::AtomicOp::mmdrop) {
+        add(ids_.mm_drop, 1);
+    }
+}
+
+void CounterClassifier::count_ipi_send(const kernel::Record& r, const Add& add) {
+    add(ids_.ipi_sent, 1);
+    switch (ipi_kind(r)) {
+    case kernel::IpiKind::membarrier:
+        add(ids_.ipi_membarrier, 1);
+        break;
+    case kernel::IpiKind::tlb:
+        add(ids_.ipi_tlb, 1);
+        break;
+    case kernel::IpiKind::resched:
+        add(ids_.ipi_resched, 1);
+        break;
+    case kernel::IpiKind::sync_rq_state:
+        add(ids_.ipi_sync_rq_state, 1);
+        break;
+    }
+}
+
+void CounterClassifier::count_membarrier_return(const kernel::Record& r, const Add& add) {
+    add(ids_.membarrier_calls, 1);
+    const auto cmd = cmd_index(r.value);
+    add(cmd ? ids_.membarrier_calls_cmd[*cmd] : ids_.membarrier_calls_invalid, 1);
+    if (r.other < 0) {
+        const std::string_view name = scenario::errno_name(-r.other);
+        for (std::size_t e = 0; e < membarrier_errno_names.size(); ++e) {
+            if (membarrier_errno_names[e] == name) {
+                add(ids_.membarrier_errors[e], 1);
+            }
+        }
+    }
+}
+
+void CounterClassifier::count_event(const kernel::Record& r, const Add& add) {
+    switch (r.kind) {
     case RecordKind::context_switch:
         add(ids_.ctxsw_total, 1);
-        break;
-    case RecordKind::ipi_send:
-        add(ids_.ipi_sent, 1);
-        switch (static_cast<kernel::IpiKind>(r.detail)) {
-        case kernel::IpiKind::membarrier:
-            add(ids_.ipi_membarrier, 1);
-            break;
-        case kernel::IpiKind::tlb:
-            add(ids_.ipi_tlb, 1);
-            break;
-        case kernel::IpiKind::resched:
-            add(ids_.ipi_resched, 1);
-            break;
-        case kernel::IpiKind::sync_rq_state:
-            add(ids_.ipi_sync_rq_state, 1);
-            break;
-        }
         break;
     case RecordKind::ipi_handler:
         add(ids_.ipi_received, 1);
@@ -147,22 +188,6 @@ void CounterClassifier::classify_impl(
     case RecordKind::unlazy:
         add(ids_.tlb_unlazy, 1);
         break;
-    case RecordKind::membarrier_return: {
-        add(ids_.membarrier_calls, 1);
-        const int i = cmd_index(r.value);
-        add(i >= 0 ? ids_.membarrier_calls_cmd[static_cast<std::size_t>(i)]
-                   : ids_.membarrier_calls_invalid,
-            1);
-        if (r.other < 0) {
-            const std::string_view name = scenario::errno_name(-r.other);
-            for (std::size_t e = 0; e < membarrier_errno_names.size(); ++e) {
-                if (membarrier_errno_names[e] == name) {
-                    add(ids_.membarrier_errors[e], 1);
-                }
-            }
-        }
-        break;
-    }
     case RecordKind::rcu_sync:
         add(ids_.rcu_sync, 1);
         break;

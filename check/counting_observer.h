@@ -2,11 +2,11 @@
 // Derives every counter from the record stream, and nothing else. Streaming: per-CPU state only.
 
 #include "check/counter_catalog.h"
+#include "check/per_cpu.h"
 #include "kernel/trace.h"
 
 #include <cstdint>
 #include <functional>
-#include <vector>
 
 namespace check {
 
@@ -22,8 +22,8 @@ public:
     }
 
 private:
-    void classify_impl(const kernel::Record& r,
-                       const std::function<void(sim::CounterId, std::int64_t)>& add);
+    using Add = std::function<void(sim::CounterId, std::int64_t)>;
+    void classify_impl(const kernel::Record& r, const Add& add);
     /// Per-CPU state of the redundancy rule (DESIGN.md, Observables).
     struct CpuState {
         std::uint64_t visible_mm_change = 0; ///< seq of the last store that changed the visible mm
@@ -33,9 +33,17 @@ private:
         bool have_user = false;
     };
     bool is_redundant(const kernel::Record& r, const CpuState& st) const;
+    // One per family of counters (the families of counter_catalog.cpp).
+    void count_serializing(const kernel::Record& r, CpuState& st, const Add& add);
+    void count_sync_core(const kernel::Record& r, const CpuState& st, const Add& add);
+    void count_atomic(const kernel::Record& r, const Add& add);
+    void count_ipi_send(const kernel::Record& r, const Add& add);
+    void count_membarrier_return(const kernel::Record& r, const Add& add);
+    /// The counters a record kind increments by one, with no state.
+    void count_event(const kernel::Record& r, const Add& add);
 
     const Counters& ids_;
-    std::vector<CpuState> cpus_;
+    PerCpu<CpuState> cpus_;
 };
 
 /// Derives every counter of the registry from the record stream.

@@ -15,27 +15,27 @@ void RunChecks::attach(kernel::Trace& trace) {
 }
 
 void RunChecks::fold_verdicts() {
-    for (std::size_t p = 0; p < property_names.size(); ++p) {
+    for (const auto& p : properties) {
         for (int c = 0; c < cpus_; ++c) {
-            counters_.add(ids_.violation[p], c, checker_.count(static_cast<int>(p), c));
+            counters_.add(ids_.violation[p.id], c, checker_.count(p.id, c));
         }
     }
-    for (std::size_t k = 0; k < mechanism_names.size(); ++k) {
+    for (const auto& k : mechanism_rules) {
         for (int c = 0; c < cpus_; ++c) {
-            counters_.add(ids_.warning[k], c, checker_.warning_count(static_cast<int>(k), c));
+            counters_.add(ids_.warning[k.id], c, checker_.warning_count(k.id, c));
         }
     }
 }
 
 std::vector<std::string> RunChecks::violated_properties() const {
     std::vector<std::string> out;
-    for (std::size_t p = 0; p < property_names.size(); ++p) {
+    for (const auto& p : properties) {
         std::int64_t total = 0;
         for (int c = 0; c < cpus_; ++c) {
-            total += checker_.count(static_cast<int>(p), c);
+            total += checker_.count(p.id, c);
         }
         if (total > 0) {
-            out.emplace_back(property_names[p]);
+            out.emplace_back(p.name);
         }
     }
     return out;

@@ -5,6 +5,7 @@
 
 #include "check/counting_observer.h"
 #include "check/guarantee_checker.h"
+#include "check/properties.h"
 #include "kernel/trace.h"
 #include "sim/counters.h"
 
@@ -28,7 +29,7 @@ public:
     void fold_verdicts();
 
     const GuaranteeChecker& checker() const { return checker_; }
-    /// The properties violated at least once, in property_names order.
+    /// The properties violated at least once, in check::properties order.
     std::vector<std::string> violated_properties() const;
 
 private:

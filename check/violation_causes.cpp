@@ -1,10 +1,6 @@
-// Causes of violations (docs/mechanisms.md): which kernel mechanism the records show behind a
-// violation. Each cause is recognised from per-CPU state the records build up -- how the
-// CPU's membarrier-visible mm last changed, and where its rq->membarrier_state came from --
-// never from the scenario.
+#include "check/violation_causes.h"
 
-#include "check/guarantee_checker.h"
-
+#include "check/record_fields.h"
 #include "kernel/kernel_state.h"
 
 #include <fmt/format.h>
@@ -17,71 +13,81 @@ using kernel::Record;
 using kernel::RecordKind;
 
 namespace {
-constexpr int G_MB = 0;
-constexpr int G_SC = 1;
+
+bool read_saw_mm(const Call& k, int cpu) {
+    return std::any_of(k.reads.begin(), k.reads.end(),
+                       [&](const Read& rd) { return rd.cpu == cpu && rd.mm == k.mm; });
+}
+
 } // namespace
 
-void GuaranteeChecker::track_causes(const Record& r) {
-    CpuState& st = cpu_[static_cast<std::size_t>(r.cpu)];
-    if (st.visible_mm != st.cause_visible_mm) {
-        // check_mechanisms() has just changed the visible mm (an rq->curr or tsk->mm store).
-        st.prev_visible_mm = st.cause_visible_mm;
-        st.cause_visible_mm = st.visible_mm;
-        st.visible_seq = r.seq;
-        const bool by_use_mm =
-            r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm;
-        st.use_mm_seq = by_use_mm ? r.seq : 0;
+void CauseTracker::on_record(const Record& r) {
+    CpuCauses& st = cpus_[r.cpu];
+    const bool use_mm = r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm;
+    if (history_.changed_visible_mm(r)) {
+        st.use_mm_seq = use_mm ? r.seq : 0;
         st.use_mm_time = r.time.count();
     }
-    if (r.kind == RecordKind::task_mm_store && r.site == kernel::Fn::kthread_use_mm) {
+    if (use_mm) {
         st.last_use_mm_seq = r.seq;
         st.last_use_mm = r.mm;
         st.last_use_mm_time = r.time.count();
     }
     if (r.kind == RecordKind::rq_membarrier_state) {
+        const CpuHistory& h = history_.cpu(r.cpu);
         st.rq_write.seq = r.seq;
         st.rq_write.mm = r.mm;
         st.rq_write.cleared = r.mm < 0;
-        st.rq_write.from_mm = st.visible_mm >= 0 ? st.visible_mm : st.prev_visible_mm;
+        st.rq_write.from_mm = h.visible_mm >= 0 ? h.visible_mm : h.prev_visible_mm;
         st.rq_write.time = r.time.count();
         st.rq_write.site = r.site;
+        st.stale = StaleRegistration{};
+    }
+    track_registration(r, st);
+}
+
+void CauseTracker::track_registration(const Record& r, CpuCauses& st) {
+    if (is_atomic(r, kernel::AtomicOp::membarrier_state_or)) {
+        st.state_or_seq = r.seq;
+        return;
+    }
+    const std::string_view command = History::registration(r);
+    if (command.empty()) {
+        return;
+    }
+    // A registration that did its work in this call (not one that found the mm registered and
+    // returned at once) and left its own CPU's runqueue without the bits.
+    const CpuHistory& h = history_.cpu(r.cpu);
+    const std::uint32_t registered = history_.mm(r.mm).registered;
+    const bool registered_now = st.state_or_seq > h.last_user_end;
+    if (registered_now && (h.rq_state & registered) != registered) {
+        st.stale = {r.mm, r.task, r.time.count(), command};
     }
 }
 
-bool GuaranteeChecker::keep_report(int property, Cause cause) {
-    const std::uint32_t bit =
-        1U << (property * static_cast<int>(cause_names.size()) + static_cast<int>(cause));
-    const bool first = (kinds_reported_ & bit) == 0;
-    kinds_reported_ |= bit;
-    return first || violations_.size() < max_reports;
-}
-
-bool GuaranteeChecker::read_saw_mm(const Call& k, int cpu) const {
-    return std::any_of(k.reads.begin(), k.reads.end(),
-                       [&](const Read& rd) { return rd.cpu == cpu && rd.mm == k.mm; });
-}
-
-Cause GuaranteeChecker::cause_of(const Call& k, int property, int cpu) const {
-    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
+Cause CauseTracker::cause_of(const Call& k, Property property, int cpu) const {
+    const CpuCauses& st = cpus_[cpu];
     // P8: no IPI (the read missed the mm), then the mm arrived by kthread_use_mm; a G-SC
     // violation means nothing serialized this CPU since t_a, so that path wrote no CR3.
-    if (property == G_SC && st.use_mm_seq > k.a && st.visible_mm == k.mm && !read_saw_mm(k, cpu)) {
+    if (property == Property::g_sc && st.use_mm_seq > k.a && history_.cpu(cpu).visible_mm == k.mm &&
+        !read_saw_mm(k, cpu)) {
         return Cause::kthread_use_mm;
     }
-    if (property == G_MB) {
+    if (property == Property::g_mb) {
         return stale_rq_cause(k, cpu);
     }
     return Cause::none;
 }
 
-Cause GuaranteeChecker::stale_rq_cause(const Call& k, int cpu) const {
+Cause CauseTracker::stale_rq_cause(const Call& k, int cpu) const {
     // GLOBAL_EXPEDITED skips a CPU whose runqueue lacks the bit (no read record) although it
     // runs the registered mm; where that stale value came from names the cause.
-    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
+    const CpuCauses& st = cpus_[cpu];
+    const CpuHistory& h = history_.cpu(cpu);
     const bool skipped =
         std::none_of(k.reads.begin(), k.reads.end(), [&](const Read& rd) { return rd.cpu == cpu; });
     if (k.kind != kernel::BarrierCall::global_expedited || !rq_membarrier_state_ || !skipped ||
-        st.visible_mm != k.mm || (st.rq_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) != 0) {
+        h.visible_mm != k.mm || (h.rq_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) != 0) {
         return Cause::none;
     }
     if (st.stale.mm == k.mm) {
@@ -98,26 +104,21 @@ Cause GuaranteeChecker::stale_rq_cause(const Call& k, int cpu) const {
     // Last written with k.mm's state, or never (the switches into k.mm found it equal), before
     // k.mm registered for GLOBAL_EXPEDITED, and the CPU switched into k.mm only after that,
     // without writing it: it was not running k.mm when the refresh looked (it was lazily on it).
-    const std::uint64_t registered = global_expedited_seq(k.mm);
+    const std::uint64_t registered = history_.mm(k.mm).global_expedited_seq;
     if ((st.rq_write.seq == 0 || st.rq_write.mm == k.mm) && st.rq_write.seq < registered &&
-        st.visible_seq > registered) {
+        h.visible_seq > registered) {
         return Cause::registration_lazy_cpu;
     }
     return Cause::none;
 }
 
-std::uint64_t GuaranteeChecker::global_expedited_seq(int mm) const {
-    return static_cast<std::size_t>(mm) < mms_.size()
-               ? mms_[static_cast<std::size_t>(mm)].global_expedited_seq
-               : 0;
-}
-
-std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu) const {
-    const CpuState& st = cpu_[static_cast<std::size_t>(cpu)];
-    const std::string mm = text_.mm_name(k.mm);
+std::string CauseTracker::explain(const Call& k, Cause cause, int cpu,
+                                  const kernel::RecordText& text) const {
+    const CpuCauses& st = cpus_[cpu];
+    const std::string mm = text.mm_name(k.mm);
     const std::string skipped = fmt::format(
         "so rq(cpu{})->membarrier_state = {:#x} lacks GLOBAL_EXPEDITED and this call skipped cpu{}",
-        cpu, st.rq_state, cpu);
+        cpu, history_.cpu(cpu).rq_state, cpu);
     switch (cause) {
     case Cause::kthread_use_mm:
         return fmt::format("cause: the kthread_use_mm gap (P8): mm {} became cpu{}'s "
@@ -129,7 +130,7 @@ std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu)
         return fmt::format("cause: the registration race: {}'s membarrier({}) on cpu{} returned "
                            "at t={} without refreshing its own runqueue (the refresh skipped the "
                            "caller's CPU), {}",
-                           text_.task_name(st.stale.task), st.stale.command, cpu, st.stale.time,
+                           text.task_name(st.stale.task), st.stale.command, cpu, st.stale.time,
                            skipped);
     case Cause::registration_lazy_cpu:
         return fmt::format("cause: a registration missed a lazy CPU: cpu{}'s runqueue holds mm "
@@ -158,6 +159,7 @@ std::string GuaranteeChecker::explain_cause(const Call& k, Cause cause, int cpu)
                            "(prev->active_mm == next->mm), {}",
                            mm, cpu, st.last_use_mm_time, mm, mm, skipped);
     case Cause::none:
+    case Cause::count_:
         break;
     }
     return "";

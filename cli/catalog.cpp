@@ -22,6 +22,9 @@ const scenario::Catalog& scenario_catalog() {
         for (const auto& p : policy::presets()) {
             c.preset_names.emplace_back(p.name);
         }
+        for (const auto& p : check::properties) {
+            c.property_names.emplace_back(p.name);
+        }
         c.check_knob = [](std::string_view knob, const scenario::KnobValue& value) {
             policy::KnobSetting s;
             s.name = std::string(knob);

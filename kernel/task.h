@@ -3,6 +3,7 @@
 // task is in its scenario program.
 
 #include "scenario/scenario.h"
+#include "sim/event_queue.h"
 #include "sim/fiber.h"
 
 #include <cstdint>
@@ -58,11 +59,10 @@ struct Task {
     bool exiting = false;        ///< a fatal signal (exec's de_thread) is pending
     bool dies_in_place = false;  ///< exits deep in a kernel path: its stack is parked, not unwound
     Task* exec_waiter = nullptr; ///< de_thread's caller, woken when the last killed sibling exits
-    bool released = false; ///< past exit_notify() and __exit_signal(): out of its thread group
-    int notify_count = 0;
-    std::uint32_t sleep_token = 0; ///< the armed sleep timer stands only with this token ///<
-                                   ///< signal->notify_count: siblings de_thread still waits for
-    bool in_user = false;          ///< executing user code (for the narrative and the checker)
+    bool released = false;    ///< past exit_notify() and __exit_signal(): out of its thread group
+    int notify_count = 0;     ///< signal->notify_count: siblings de_thread still waits for
+    sim::TimerId sleep_timer; ///< a `sleep` step's hrtimer (an early wakeup cancels it)
+    bool in_user = false;     ///< executing user code (for the narrative and the checker)
 
     // Program interpretation.
     std::vector<ProgramFrame> program;

@@ -17,10 +17,21 @@ KnobInfo boolean(std::string_view name, bool Knobs::*member, std::string_view de
             [member](Knobs& k, const KnobSetting& s) { k.*member = s.b; }};
 }
 
-/// An enumeration knob bound to one member; `values` name the enumerators in order.
+/// The names of E's values in enum order (knob_value_name, policy/knobs.h).
 template <class E>
-KnobInfo enumeration(std::string_view name, E Knobs::*member, std::vector<std::string_view> values,
-                     std::string_view description, std::string_view kernels) {
+std::vector<std::string_view> value_names() {
+    std::vector<std::string_view> names;
+    for (int i = 0; !knob_value_name(static_cast<E>(i)).empty(); ++i) {
+        names.push_back(knob_value_name(static_cast<E>(i)));
+    }
+    return names;
+}
+
+/// An enumeration knob bound to one member; its values are named by knob_value_name.
+template <class E>
+KnobInfo enumeration(std::string_view name, E Knobs::*member, std::string_view description,
+                     std::string_view kernels) {
+    std::vector<std::string_view> values = value_names<E>();
     auto names = values;
     return {name,
             KnobType::enumeration,
@@ -46,7 +57,6 @@ const std::vector<KnobInfo>& knob_table() {
     static const std::vector<KnobInfo> table = {
         enumeration(
             "lazy_sync_core", &Knobs::lazy_sync_core,
-            {"finish_task_switch", "switch_mm_current_mm_guard", "switch_mm_next_registration"},
             "where a kernel->user switch back into the lazily loaded mm core-serializes for "
             "SYNC_CORE, and under which guard",
             "finish_task_switch: v4.16..mainline (kernel/sched/core.c); "
@@ -76,20 +86,18 @@ const std::vector<KnobInfo>& knob_table() {
             "state has a private or global expedited registration",
             "true: Lutomirski 'membarrier cleanups' 4/8 (2021-06-15, unmerged)"),
         enumeration(
-            "enter_lazy_tlb", &Knobs::enter_lazy_tlb, {"lazy", "eager_with_pcid"},
-            "what entering lazy TLB mode does",
+            "enter_lazy_tlb", &Knobs::enter_lazy_tlb, "what entering lazy TLB mode does",
             "lazy: v4.20+ (145f573b89a6); eager_with_pcid: v4.14..v4.19 with PCID (switch to "
             "init_mm, a CR3 write)"),
-        enumeration("lazy_flush_ipi", &Knobs::lazy_flush_ipi, {"freed_tables", "always"},
+        enumeration("lazy_flush_ipi", &Knobs::lazy_flush_ipi,
                     "which lazy CPUs in mm_cpumask a TLB shootdown sends its IPI",
                     "freed_tables: v4.20+ (native_flush_tlb_others / tlb_is_not_lazy); always: "
                     "v4.14..v4.19"),
-        enumeration("cpumask_update", &Knobs::cpumask_update, {"clear_and_set", "lazy"},
+        enumeration("cpumask_update", &Knobs::cpumask_update,
                     "how switch_mm_irqs_off maintains mm_cpumask on a switch between mms",
                     "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, with the "
                     "83b0177a6c48 smp_mb)"),
-        enumeration("sync_core_ipi", &Knobs::sync_core_ipi, {"mb_and_sync_core", "mb_only"},
-                    "the SYNC_CORE IPI handler",
+        enumeration("sync_core_ipi", &Knobs::sync_core_ipi, "the SYNC_CORE IPI handler",
                     "mb_and_sync_core: v5.10+ (758c9373); mb_only: v4.16..v5.9, trusting IRET"),
         boolean("sync_core_on_caller_cpu", &Knobs::sync_core_on_caller_cpu,
                 "PRIVATE_EXPEDITED_SYNC_CORE also runs its handler on the caller's CPU "
@@ -97,7 +105,6 @@ const std::vector<KnobInfo>& knob_table() {
                 "true: v5.10+ (e45cdc71); false: v4.16..v5.9"),
         enumeration(
             "expedited_shortcut", &Knobs::expedited_shortcut,
-            {"online_cpus_only", "not_sync_core", "all_commands"},
             "when PRIVATE_EXPEDITED* returns at once without any barrier",
             "online_cpus_only: v4.16; not_sync_core: v5.10+ (e45cdc71); all_commands: v5.4..v5.9"),
         boolean("membarrier_rq_state", &Knobs::membarrier_rq_state,
@@ -106,7 +113,7 @@ const std::vector<KnobInfo>& knob_table() {
                 "targets CPUs by it; without it GLOBAL_EXPEDITED tests p->mm->membarrier_state "
                 "and registration is smp_mb (GLOBAL, one user) or a grace period",
                 "true: v5.4+ (227a4aadc75b); false: v4.16..v5.3"),
-        enumeration("global_expedited_skip", &Knobs::global_expedited_skip, {"pf_kthread", "no_mm"},
+        enumeration("global_expedited_skip", &Knobs::global_expedited_skip,
                     "which CPUs with the GLOBAL_EXPEDITED rq bit GLOBAL_EXPEDITED still skips",
                     "pf_kthread: v5.4..v5.10; no_mm: v5.11+ (618758ed3a4f)"),
         boolean("sync_rq_state_on_caller_cpu", &Knobs::sync_rq_state_on_caller_cpu,
@@ -124,7 +131,7 @@ const std::vector<KnobInfo>& knob_table() {
                 "(mmdrop_lazy_tlb: a full barrier after the tsk->mm store), even for the same mm",
                 "true: v6.4+ (6cad87b0d216); before: only when the mm differs"),
         enumeration(
-            "membarrier_api", &Knobs::membarrier_api, {"v4.16", "v5.10", "mainline"},
+            "membarrier_api", &Knobs::membarrier_api,
             "the membarrier() command set, QUERY mask and argument checks",
             "v4.16: no RSEQ, no FLAG_CPU; v5.10: QUERY 0x7f (RSEQ works but is not advertised); "
             "mainline: QUERY 0x3ff with GET_REGISTRATIONS (v6.3+)"),

@@ -67,6 +67,88 @@ enum class CpumaskUpdate : std::uint8_t {
 /// The membarrier system call's version: command set, QUERY mask and errno quirks.
 enum class MembarrierApi : std::uint8_t { v4_16, v5_10, mainline };
 
+/// The name of each enumeration knob's values, as scenarios write them: one exhaustive switch per
+/// enum (a value without a name does not compile, -Wswitch), which knob_table() walks from 0 until
+/// a value has no name, so the names follow the enum by construction.
+constexpr std::string_view knob_value_name(LazySyncCore v) {
+    switch (v) {
+    case LazySyncCore::finish_task_switch:
+        return "finish_task_switch";
+    case LazySyncCore::switch_mm_current_mm_guard:
+        return "switch_mm_current_mm_guard";
+    case LazySyncCore::switch_mm_next_registration:
+        return "switch_mm_next_registration";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(EnterLazyTlb v) {
+    switch (v) {
+    case EnterLazyTlb::lazy:
+        return "lazy";
+    case EnterLazyTlb::eager_with_pcid:
+        return "eager_with_pcid";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(LazyFlushIpi v) {
+    switch (v) {
+    case LazyFlushIpi::freed_tables:
+        return "freed_tables";
+    case LazyFlushIpi::always:
+        return "always";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(SyncCoreIpi v) {
+    switch (v) {
+    case SyncCoreIpi::mb_and_sync_core:
+        return "mb_and_sync_core";
+    case SyncCoreIpi::mb_only:
+        return "mb_only";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(ExpeditedShortcut v) {
+    switch (v) {
+    case ExpeditedShortcut::online_cpus_only:
+        return "online_cpus_only";
+    case ExpeditedShortcut::not_sync_core:
+        return "not_sync_core";
+    case ExpeditedShortcut::all_commands:
+        return "all_commands";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(GlobalExpeditedSkip v) {
+    switch (v) {
+    case GlobalExpeditedSkip::pf_kthread:
+        return "pf_kthread";
+    case GlobalExpeditedSkip::no_mm:
+        return "no_mm";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(CpumaskUpdate v) {
+    switch (v) {
+    case CpumaskUpdate::clear_and_set:
+        return "clear_and_set";
+    case CpumaskUpdate::lazy:
+        return "lazy";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(MembarrierApi v) {
+    switch (v) {
+    case MembarrierApi::v4_16:
+        return "v4.16";
+    case MembarrierApi::v5_10:
+        return "v5.10";
+    case MembarrierApi::mainline:
+        return "mainline";
+    }
+    return {};
+}
+
 struct Knobs {
     // Core serialization on the scheduler path.
     LazySyncCore lazy_sync_core = LazySyncCore::finish_task_switch;

@@ -131,8 +131,6 @@ constexpr RegistrationName kRegistrations[] = {
     {"global_expedited", Registration::global_expedited},
 };
 
-const std::vector<std::string_view> kViolations = {"G-MB", "G-SC", "G-SC-SELF", "G-TLB", "G-REF"};
-
 enum Kinds : unsigned { kUser = 1, kKernel = 2, kBoth = 3 };
 
 struct OpInfo {
@@ -1623,14 +1621,16 @@ void Loader::load_expects(const Tbl& root) {
         if (const Entry* ve = t.find("violations")) {
             const std::string vp = t.child("violations");
             const toml::array& arr = get_array(*ve->node, vp, "an array of strings");
+            const std::vector<std::string_view> known(catalog_.property_names.begin(),
+                                                      catalog_.property_names.end());
             std::vector<std::string> v;
             for (std::size_t j = 0; j < arr.size(); ++j) {
                 const std::string ep = index_path(vp, j);
                 const std::string s = get_string(*arr.get(j), ep);
-                if (std::find(kViolations.begin(), kViolations.end(), s) == kViolations.end()) {
+                if (std::find(known.begin(), known.end(), s) == known.end()) {
                     fail(node_loc(*arr.get(j)), ep,
                          fmt::format("unknown property {}{}", quote(s),
-                                     suggest_and_list(closest(s, kViolations), kViolations)));
+                                     suggest_and_list(closest(s, known), known)));
                 }
                 if (std::find(v.begin(), v.end(), s) != v.end()) {
                     fail(node_loc(*arr.get(j)), ep,

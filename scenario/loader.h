@@ -23,6 +23,8 @@ struct Catalog {
     std::function<bool(std::string_view)> is_counter; ///< e.g. "ser.total", "cpu1.fb.total"
     std::vector<std::string> cost_names;              ///< every [machine.costs] key allowed
     std::vector<std::string> preset_names;            ///< built-in policy presets
+    /// The guarantees `[[expect]] violations` may name ("G-MB", ...; check::properties).
+    std::vector<std::string> property_names;
     /// Returns "" when `value` is valid for `knob`, otherwise the message (unknown knob, wrong
     /// type).
     std::function<std::string(std::string_view knob, const KnobValue& value)> check_knob;

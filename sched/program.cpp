@@ -202,10 +202,11 @@ void TaskBody::common_kernel_step(const Step& st) {
         // hrtimer_start_range_ns() -> lock_hrtimer_base() (v5.10.13 kernel/time/hrtimer.c). The
         // final hrtimer_cancel() takes no lock when the timer has fired (!hrtimer_active).
         s_.m.atomic(cpu(), kernel::AtomicOp::hrtimer_base_lock);
-        s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR,
-                           timer_data(TimerKind::sleep_wakeup, t_.id, ++t_.sleep_token));
+        t_.sleep_timer =
+            s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR,
+                               timer_data(TimerKind::sleep_wakeup, t_.id));
         s_.schedule(cpu());
-        ++t_.sleep_token; // hrtimer_cancel(): an early wakeup leaves no timer behind
+        s_.m.sim.cancel_timer(t_.sleep_timer); // hrtimer_cancel(): an early wakeup leaves none
         break;
     }
     case Op::wait: {

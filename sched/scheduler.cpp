@@ -417,15 +417,6 @@ void Scheduler::scheduler_tick(int cpu) {
     }
 }
 
-bool Scheduler::timer_valid(int cpu, std::uint64_t data) const {
-    (void)cpu;
-    if (timer_kind(data) != TimerKind::sleep_wakeup) {
-        return true;
-    }
-    const Task* p = m.ks.tasks[static_cast<std::size_t>(timer_index(data))].get();
-    return (p->sleep_token & 0xffffffU) == timer_token(data);
-}
-
 void Scheduler::handle_fatal_signal(Task* t) {
     t->dies_in_place = true;
     do_exit(*this, *t);

@@ -29,17 +29,12 @@ public:
 /// Timer payloads (HRTIMER_VECTOR): what expires.
 enum class TimerKind : std::uint32_t { sleep_wakeup = 0, task_creation = 1, rcu_scan = 2 };
 
-/// HRTIMER_VECTOR payload: kind (8 bits) | token (24 bits) | task or grace-period index (32 bits).
-inline std::uint64_t timer_data(TimerKind kind, int index, std::uint32_t token = 0) {
-    return (static_cast<std::uint64_t>(kind) << 56) |
-           (static_cast<std::uint64_t>(token & 0xffffffU) << 32) |
-           static_cast<std::uint32_t>(index);
+/// HRTIMER_VECTOR payload: kind (8 bits) | task or grace-period index (32 bits).
+inline std::uint64_t timer_data(TimerKind kind, int index) {
+    return (static_cast<std::uint64_t>(kind) << 56) | static_cast<std::uint32_t>(index);
 }
 inline TimerKind timer_kind(std::uint64_t data) {
     return static_cast<TimerKind>(data >> 56);
-}
-inline std::uint32_t timer_token(std::uint64_t data) {
-    return static_cast<std::uint32_t>((data >> 32) & 0xffffffU);
 }
 inline int timer_index(std::uint64_t data) {
     return static_cast<int>(data & 0xffffffffU);
@@ -66,7 +61,6 @@ public:
     /// RCU scan), run between hrtimer_interrupt's two cpu_base->lock acquisitions.
     void run_hrtimer(int cpu, std::uint64_t data);
     void handle_fatal_signal(kernel::Task* t) override;
-    bool timer_valid(int cpu, std::uint64_t data) const override;
 
     /// Boot: every CPU in its idle task on init_mm; tasks with start 0 queued in file order.
     void boot();

@@ -20,7 +20,7 @@ constexpr std::uint64_t cpu_mask = (std::uint64_t{1} << cpu_bits) - 1;
 constexpr std::size_t arity = 4;
 } // namespace
 
-void EventQueue::push(const Event& e) {
+std::uint64_t EventQueue::push(const Event& e) {
     SIM_ASSERT(e.cpu >= 0 && e.cpu <= max_cpus && e.sender >= -1 && e.sender < max_cpus,
                "event cpu {} / sender {} out of range", e.cpu, e.sender);
     const std::uint64_t seq = next_seq_++;
@@ -41,6 +41,7 @@ void EventQueue::push(const Event& e) {
         i = parent;
     }
     heap_[i] = n;
+    return seq;
 }
 
 Event EventQueue::pop() {

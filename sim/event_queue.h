@@ -37,12 +37,18 @@ struct Event {
     std::uint64_t data = 0;  ///< payload (resume token, task id, ...)
 };
 
+/// One armed timer (Simulation::arm_timer), to cancel it before it expires.
+struct TimerId {
+    std::uint64_t seq = ~std::uint64_t{0}; ///< the timer event's sequence number; default: none
+};
+
 /// True when `a` must run before `b`.
 bool runs_before(const Event& a, const Event& b);
 
 class EventQueue {
 public:
-    void push(const Event& e);
+    /// Adds `e`; returns the insertion sequence number it was given (its identity).
+    std::uint64_t push(const Event& e);
     /// Removes and returns the first event. Precondition: !empty().
     Event pop();
     /// The first event, without removing it. Precondition: !empty().

@@ -16,15 +16,18 @@ Cycles Processor::jittered(Cycles cost) {
     return jitter(cost, jitter_percent_, rng_);
 }
 
+void Processor::cancel_resume() {
+    if (resume_seq_) {
+        sim_.cancel(*resume_seq_);
+        resume_seq_.reset();
+    }
+}
+
 void Processor::schedule_resume(Cycles at) {
-    ++token_;
+    cancel_resume();
     step_end_ = at;
-    sim_.schedule({.time = at,
-                   .cls = EventClass::cpu_resume,
-                   .cpu = id_,
-                   .sender = id_,
-                   .kind = 0,
-                   .data = token_});
+    resume_seq_ = sim_.schedule(
+        {.time = at, .cls = EventClass::cpu_resume, .cpu = id_, .sender = id_, .kind = 0});
 }
 
 void Processor::suspend(State s) {
@@ -72,7 +75,7 @@ void Processor::block(bool wake_on_interrupt) {
         return;
     }
     wake_on_interrupt_ = wake_on_interrupt;
-    ++token_; // no resumption is outstanding while blocked
+    cancel_resume(); // no resumption is outstanding while blocked
     suspend(State::blocked);
     wake_on_interrupt_ = false;
     take_interrupts();

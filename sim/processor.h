@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 namespace sim {
@@ -30,12 +31,6 @@ public:
     /// Called on `cpu`'s current fiber at a step boundary with interrupts enabled and at least one
     /// pending; must consume the pending requests it handles.
     virtual void take_interrupts(Processor& cpu) = 0;
-    /// Whether a timer armed earlier still stands when it expires (a cancelled timer raises
-    /// nothing). Timers cannot be removed from the queue, so the owner keeps a token instead.
-    virtual bool timer_valid(int cpu, std::uint32_t vector, std::uint64_t data) {
-        (void)cpu, (void)vector, (void)data;
-        return true;
-    }
 };
 
 class Processor {
@@ -92,11 +87,13 @@ public:
     std::string describe() const;
 
     // Hub side.
-    std::uint64_t resume_token() const { return token_; }
+    /// Its outstanding resumption event has happened.
+    void resumed() { resume_seq_.reset(); }
     void set_running() { state_ = State::running; }
 
 private:
     void schedule_resume(Cycles at);
+    void cancel_resume();
     void suspend(State s);
 
     Simulation& sim_;
@@ -107,7 +104,8 @@ private:
     bool irqs_enabled_ = true;
     bool wake_on_interrupt_ = false;
     bool switch_pending_ = false;
-    std::uint64_t token_ = 0; ///< a resumption event is valid only with the current token
+    /// The queued resumption event, if any; a new one cancels it (an interrupt cuts a step short).
+    std::optional<std::uint64_t> resume_seq_;
     Cycles step_end_;
     std::deque<InterruptRequest> pending_;
     Fiber* fiber_ = nullptr;

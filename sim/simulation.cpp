@@ -21,10 +21,14 @@ Simulation::Simulation(const SimConfig& config) : config_(config) {
 
 Simulation::~Simulation() = default;
 
-void Simulation::schedule(const Event& e) {
+std::uint64_t Simulation::schedule(const Event& e) {
     SIM_ASSERT(e.time >= now_, "event scheduled in the past: {} < {}", e.time.count(),
                now_.count());
-    queue_.push(e);
+    return queue_.push(e);
+}
+
+void Simulation::cancel(std::uint64_t seq) {
+    cancelled_.insert(seq);
 }
 
 void Simulation::send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
@@ -37,13 +41,21 @@ void Simulation::send_interrupt(int target, int sender, Cycles at, std::uint32_t
               .data = data});
 }
 
-void Simulation::arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data) {
-    schedule({.time = at,
-              .cls = EventClass::timer_expiry,
-              .cpu = cpu,
-              .sender = -1,
-              .kind = vector,
-              .data = data});
+TimerId Simulation::arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data) {
+    const std::uint64_t seq = schedule({.time = at,
+                                        .cls = EventClass::timer_expiry,
+                                        .cpu = cpu,
+                                        .sender = -1,
+                                        .kind = vector,
+                                        .data = data});
+    armed_timers_.insert(seq);
+    return TimerId{seq};
+}
+
+void Simulation::cancel_timer(TimerId id) {
+    if (armed_timers_.erase(id.seq) != 0) {
+        cancel(id.seq);
+    }
 }
 
 std::string Simulation::dump_state() const {
@@ -83,23 +95,22 @@ Fiber* Simulation::dispatch() {
         const Event e = queue_.pop();
         now_ = e.time;
         ++events_;
+        if (!cancelled_.empty() && cancelled_.erase(e.seq) != 0) {
+            continue;
+        }
         switch (e.cls) {
         case EventClass::cpu_resume: {
             Processor& p = cpu(e.cpu);
-            if (e.data == p.resume_token()) {
-                p.clear_switch_pending();
-                p.set_running();
-                Fiber* f = p.current_fiber();
-                SIM_ASSERT(f != nullptr, "cpu{} resumed without a fiber", p.id());
-                running_ = &p;
-                return f;
-            }
-            break;
+            p.resumed();
+            p.clear_switch_pending();
+            p.set_running();
+            Fiber* f = p.current_fiber();
+            SIM_ASSERT(f != nullptr, "cpu{} resumed without a fiber", p.id());
+            running_ = &p;
+            return f;
         }
         case EventClass::timer_expiry:
-            if (!handler_->timer_valid(e.cpu, e.kind, e.data)) {
-                break;
-            }
+            armed_timers_.erase(e.seq);
             [[fallthrough]];
         case EventClass::interrupt_arrival:
             cpu(e.cpu).raise(

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace sim {
@@ -57,12 +58,20 @@ public:
     void set_state_dumper(std::function<std::string()> f) { dumper_ = std::move(f); }
     std::string dump_state() const;
 
-    void schedule(const Event& e);
+    /// Queues `e`; returns its sequence number, which cancel() takes.
+    std::uint64_t schedule(const Event& e);
+    /// Withdraws a queued event that has not happened yet (precondition). It is skipped when its
+    /// turn comes, but still counts as processed (events_processed(), the watchdog), so the
+    /// counts do not depend on how a model cancels.
+    void cancel(std::uint64_t seq);
     /// Marks an interrupt pending on `target` at `at` (class: interrupt arrival).
     void send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
                         std::uint64_t data);
     /// A timer that raises interrupt `vector` on `cpu` at `at` (class: timer expiry).
-    void arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data);
+    TimerId arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data);
+    /// hrtimer_cancel(): the timer raises nothing if it has not expired yet; no effect once it
+    /// has (or for a default TimerId).
+    void cancel_timer(TimerId id);
 
     /// Runs until finish(), max_cycles, the watchdog, or no event is left.
     RunStatus run();
@@ -98,6 +107,8 @@ private:
     std::uint64_t events_ = 0;
     std::uint64_t progress_mark_ = 0;
     std::uint64_t record_seq_ = 0;
+    std::unordered_set<std::uint64_t> cancelled_;    ///< queued events to skip
+    std::unordered_set<std::uint64_t> armed_timers_; ///< timers queued and not yet expired
 };
 
 } // namespace sim

@@ -11,7 +11,9 @@ namespace {
 using kernel::Record;
 using kernel::RecordKind;
 
-constexpr int G_MB = 0, G_SC = 1, G_SC_SELF = 2, G_TLB = 3, G_REF = 4;
+using check::Property;
+constexpr Property G_MB = Property::g_mb, G_SC = Property::g_sc, G_SC_SELF = Property::g_sc_self,
+                   G_TLB = Property::g_tlb, G_REF = Property::g_ref;
 
 struct Stream {
     Stream() : checker(2) {
@@ -44,7 +46,7 @@ struct Stream {
         r.seq = ++seq;
         checker.on_record(r);
     }
-    std::int64_t count(int property) {
+    std::int64_t count(Property property) {
         return checker.count(property, 0) + checker.count(property, 1);
     }
 
@@ -239,7 +241,9 @@ TEST_CASE("G-REF: no use of a freed mm, no leaked reference", "[check]") {
 
 namespace {
 
-constexpr int K1 = 0, K2 = 1, K3 = 2, K4 = 3, K5 = 4;
+using check::MechanismRule;
+constexpr MechanismRule K1 = MechanismRule::k1, K2 = MechanismRule::k2, K3 = MechanismRule::k3,
+                        K4 = MechanismRule::k4, K5 = MechanismRule::k5;
 constexpr auto private_expedited =
     static_cast<std::uint8_t>(kernel::BarrierCall::private_expedited);
 constexpr auto membarrier_state_or =
@@ -247,7 +251,7 @@ constexpr auto membarrier_state_or =
 constexpr std::int64_t register_global_expedited = 1 << 2;
 constexpr std::int64_t global_expedited_bit = kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED;
 
-std::int64_t warnings(const Stream& s, int rule) {
+std::int64_t warnings(const Stream& s, MechanismRule rule) {
     return s.checker.warning_count(rule, 0) + s.checker.warning_count(rule, 1);
 }
 

@@ -31,6 +31,7 @@ Catalog test_catalog() {
     };
     c.cost_names = {"syscall_entry", "sysret", "iret", "ipi_send"};
     c.preset_names = {"v5.10", "rfc-v2", "rfc-v2-intended"};
+    c.property_names = {"G-MB", "G-SC", "G-SC-SELF", "G-TLB", "G-REF"};
     c.check_knob = [](std::string_view knob, const KnobValue& v) -> std::string {
         if (knob == "sync_core_in_switch_mm") {
             return v.kind == KnobValue::Kind::boolean ? "" : "expected a boolean";

@@ -115,6 +115,33 @@ TEST_CASE("processor: an interrupt arriving at a step's end is taken at that bou
                            "60 cpu0 irq vector 2 from -1 data 0", "60 cpu0 irq done", "60 step2"});
 }
 
+TEST_CASE("simulation: a cancelled timer raises nothing; cancelling an expired one does nothing",
+          "[sim][timer]") {
+    FakeModel m(config(1));
+    const sim::TimerId early = m.sim.arm_timer(0, Cycles{30}, 2, 1);
+    const sim::TimerId late = m.sim.arm_timer(0, Cycles{60}, 2, 2);
+    m.sim.arm_timer(0, Cycles{90}, 2, 3); // kept
+    std::uint64_t events_at_end = 0;
+    m.start(0, [&] {
+        m.sim.cancel_timer(early); // before it expires: withdrawn
+        m.cpu(0).advance(Cycles{70});
+        m.sim.cancel_timer(late);           // expired at 60 and taken at 70: no effect
+        m.sim.cancel_timer(late);           // twice: still none
+        m.sim.cancel_timer(sim::TimerId{}); // no timer at all
+        m.cpu(0).advance(Cycles{30});
+        events_at_end = m.sim.events_processed();
+    });
+    CHECK(m.sim.run() == RunStatus::out_of_events);
+    REQUIRE(m.taken.size() == 2);
+    CHECK(m.taken[0].data == 2);
+    CHECK(m.taken[0].at == 70);
+    CHECK(m.taken[1].data == 3);
+    CHECK(m.taken[1].at == 100);
+    // The withdrawn timer's event still counts as processed: the start, three timers, two
+    // step ends.
+    CHECK(events_at_end == 6);
+}
+
 TEST_CASE("processor: advance is not interruptible: an interrupt arriving mid-step waits for its "
           "end",
           "[sim][processor]") {

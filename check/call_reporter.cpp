@@ -1,0 +1,60 @@
+#include "check/call_reporter.h"
+
+#include <fmt/format.h>
+
+namespace check {
+
+void CallReporter::violate(Call& k, Property property, int cpu, std::int64_t time, int task,
+                           const std::string& why) {
+    if (k.reported[cpu].contains(property)) {
+        return;
+    }
+    k.reported[cpu].insert(property);
+    const Cause cause = causes_.cause_of(k, property, cpu);
+    if (!findings_.count_violation(property, cpu, cause)) {
+        return;
+    }
+    Violation v = explained(k, cpu, why, cause);
+    v.property = std::string(name(property));
+    v.time = time;
+    v.task = text_.task_name(task);
+    findings_.add_report(std::move(v));
+}
+
+Violation CallReporter::explained(const Call& k, int cpu, const std::string& why,
+                                  Cause cause) const {
+    Violation v;
+    v.cause = cause;
+    v.cpu = cpu;
+    v.call = k.name(text_);
+    v.t_a = k.t_a;
+    v.t_b = k.t_b;
+    v.t_r = k.t_r;
+    for (const auto& rd : k.reads) {
+        if (rd.cpu != cpu) {
+            continue;
+        }
+        v.chain.push_back(
+            fmt::format("cpu{}: rq->curr was {} (mm {}) when the caller read it at t={}, so {}",
+                        cpu, text_.task_name(rd.task), text_.mm_name(rd.mm), rd.time,
+                        rd.mm == k.mm ? "it was sent the IPI" : "no IPI"));
+    }
+    for (const auto& rec : history_.cpu(cpu).recent) {
+        if (rec.seq < k.a) {
+            continue;
+        }
+        // The site says which branch: an smp_mb in switch_mm_irqs_off is its lazy path.
+        v.chain.push_back(fmt::format("cpu{} t={} {}: {}{}", cpu, rec.time.count(),
+                                      text_.task_name(rec.task), text_.describe(rec),
+                                      rec.site == kernel::Fn::none
+                                          ? std::string()
+                                          : fmt::format(" [{}]", kernel::fn_name(rec.site))));
+    }
+    v.chain.push_back(why);
+    if (cause != Cause::none) {
+        v.chain.push_back(causes_.explain(k, cause, cpu, text_));
+    }
+    return v;
+}
+
+} // namespace check

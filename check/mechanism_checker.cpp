@@ -1,0 +1,217 @@
+#include "check/mechanism_checker.h"
+
+#include "check/record_fields.h"
+
+#include <fmt/format.h>
+
+namespace check {
+
+using kernel::Record;
+using kernel::RecordKind;
+
+void MechanismChecker::on_record(const Record& r) {
+    CpuState& st = cpus_[r.cpu];
+    settle_k1(r, st);
+    if (kernel::is_full_barrier(r)) {
+        st.k2_need_fb = false;
+    }
+    if (kernel::is_serializing(r)) {
+        st.k2_need_ser = false;
+    }
+    switch (r.kind) {
+    case RecordKind::rq_curr_store:
+    case RecordKind::task_mm_store:
+        visible_mm_store(r, st);
+        break;
+    case RecordKind::context_switch:
+        st.k5_changed = false;
+        break;
+    case RecordKind::switch_mm_same:
+        same_mm_switch(r, st);
+        break;
+    case RecordKind::return_to_user:
+        return_to_user(r, st);
+        break;
+    default:
+        break;
+    }
+    check_registration(r, st);
+}
+
+void MechanismChecker::call_read(Call& k, std::uint64_t key, const Record& r) {
+    // K1: a CPU seen running the mm must run the handler before t_b (the caller's own CPU only
+    // for SYNC_CORE: its own barriers serve plain calls).
+    const bool private_call = k.kind == kernel::BarrierCall::private_expedited ||
+                              k.kind == kernel::BarrierCall::sync_core ||
+                              k.kind == kernel::BarrierCall::rseq;
+    if (private_call && r.mm == k.mm && (r.other != k.c0 || k.sync_core())) {
+        k.k1_need_fb[r.other] = 1;
+        k.k1_need_ser[r.other] = k.sync_core() ? 1 : 0;
+        cpus_[r.other].k1_owed.push_back(key);
+    }
+}
+
+void MechanismChecker::call_ended(const Call& k) {
+    for (int c = 0; c < cpus_.size(); ++c) {
+        if (!k.k1_need_fb[c] && !k.k1_need_ser[c]) {
+            continue;
+        }
+        findings_.warn(MechanismRule::k1, c,
+                       fmt::format("K1 on cpu{}: {} read rq->curr->mm == {} there but no {} ran "
+                                   "on cpu{} before t_b={}",
+                                   c, k.name(text_), text_.mm_name(k.mm),
+                                   k.k1_need_fb[c] ? "full barrier" : "serializing instruction", c,
+                                   k.t_b));
+    }
+}
+
+void MechanismChecker::settle_k1(const Record& r, CpuState& st) {
+    // An [FB] is the handler's barrier, a [SER] its serialization. Only the open calls waiting
+    // on this CPU are visited; what is left stays.
+    if (!kernel::is_full_barrier(r) || st.k1_owed.empty()) {
+        return;
+    }
+    const bool ser = kernel::is_serializing(r);
+    std::vector<std::uint64_t> still;
+    for (const std::uint64_t key : st.k1_owed) {
+        Call* k = calls_.find_open(key);
+        if (k == nullptr || k->ended) {
+            continue;
+        }
+        k->k1_need_fb[r.cpu] = 0;
+        if (ser) {
+            k->k1_need_ser[r.cpu] = 0;
+        }
+        if (k->k1_need_fb[r.cpu] || k->k1_need_ser[r.cpu]) {
+            still.push_back(key);
+        }
+    }
+    st.k1_owed = std::move(still);
+}
+
+void MechanismChecker::visible_mm_store(const Record& r, CpuState& st) {
+    if (r.kind == RecordKind::rq_curr_store) {
+        st.k5_changed = false; // a new switch starts
+    }
+    if (!history_.changed_visible_mm(r)) {
+        return; // K5: a same-mm switch needs nothing
+    }
+    const CpuHistory& h = history_.cpu(r.cpu);
+    const int from = h.prev_visible_mm;
+    // K3: a full barrier after the last user access of the mm left, before this store.
+    if (h.last_user.active && h.last_user.mm == from && h.last_user_end > h.last_fb) {
+        findings_.warn(MechanismRule::k3, r.cpu,
+                       fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from "
+                                   "{} to {} with no full barrier since {}'s last user "
+                                   "instruction",
+                                   r.cpu, r.time.count(), text_.mm_name(from), text_.mm_name(r.mm),
+                                   text_.task_name(h.last_user.task)));
+    }
+    st.k5_changed = true;
+    st.k5_from = from;
+    st.k4_reported = false;
+    st.k2_need_fb = r.mm >= 0;
+    st.k2_need_ser = r.mm >= 0 && to_sync_core_mm(r);
+    st.k2_time = r.time.count();
+}
+
+void MechanismChecker::same_mm_switch(const Record& r, CpuState& st) {
+    // K5: the same-mm return skips every barrier, which is sound only when rq->curr->mm (or the
+    // kthread's tsk->mm) did not change in this switch.
+    if (st.k5_changed) {
+        findings_.warn(MechanismRule::k5, r.cpu,
+                       fmt::format("K5 on cpu{} at t={}: switch_mm_irqs_off took its same-mm "
+                                   "return (mm {} loaded, not lazy: no barrier, no CR3 write) "
+                                   "although the membarrier-visible mm changed from {} to {} in "
+                                   "this switch",
+                                   r.cpu, r.time.count(), text_.mm_name(r.mm),
+                                   text_.mm_name(st.k5_from), text_.mm_name(r.mm)));
+    }
+    st.k5_changed = false;
+}
+
+void MechanismChecker::return_to_user(const Record& r, CpuState& st) {
+    // K2: after a change to mm M, an [FB] (and, for SYNC_CORE, a [SER]) before its user code.
+    if (r.mm >= 0 && r.mm == history_.cpu(r.cpu).visible_mm && (st.k2_need_fb || st.k2_need_ser)) {
+        findings_.warn(MechanismRule::k2, r.cpu,
+                       fmt::format("K2 on cpu{} at t={}: {} returned to user mode of mm {} with "
+                                   "no {} since the membarrier-visible mm became {} at t={}",
+                                   r.cpu, r.time.count(), text_.task_name(r.task),
+                                   text_.mm_name(r.mm),
+                                   st.k2_need_fb ? "full barrier" : "serializing instruction",
+                                   text_.mm_name(r.mm), st.k2_time));
+    }
+    st.k2_need_fb = false;
+    st.k2_need_ser = false;
+    st.k5_changed = false;
+}
+
+void MechanismChecker::check_registration(const Record& r, CpuState& st) {
+    if (!rq_membarrier_state_) {
+        return;
+    }
+    switch (r.kind) {
+    case RecordKind::rq_membarrier_state:
+        st.k4_reported = false;
+        break;
+    case RecordKind::rq_curr_store:
+        st.switching = true;
+        break;
+    case RecordKind::context_switch:
+        st.switching = false;
+        break;
+    case RecordKind::membarrier_return:
+        if (const std::string_view command = History::registration(r); !command.empty()) {
+            registration_returned(r, command);
+        }
+        break;
+    case RecordKind::return_to_user:
+        k4_on_return_to_user(r, st);
+        break;
+    default:
+        break;
+    }
+}
+
+void MechanismChecker::registration_returned(const Record& r, std::string_view command) {
+    // K4: every CPU running the mm now has the new bits in its runqueue. A CPU in the middle of
+    // switching to it is not (yet) running it: its membarrier_switch_mm is still to come, and
+    // the return-to-user half of the rule checks what it does.
+    const std::uint32_t registered = history_.mm(r.mm).registered;
+    for (int c = 0; c < cpus_.size(); ++c) {
+        CpuState& cs = cpus_[c];
+        const CpuHistory& h = history_.cpu(c);
+        if (h.visible_mm != r.mm || cs.switching || cs.k4_reported ||
+            (h.rq_state & registered) == registered) {
+            continue;
+        }
+        cs.k4_reported = true;
+        findings_.warn(MechanismRule::k4, c,
+                       fmt::format("K4 on cpu{}: membarrier({}) by {} on cpu{} registered mm {} "
+                                   "at t={}, but rq(cpu{})->membarrier_state = {:#x} lacks {:#x} "
+                                   "although rq->curr->mm is {}: sync_runqueues_membarrier_state "
+                                   "did not refresh it",
+                                   c, command, text_.task_name(r.task), r.cpu, text_.mm_name(r.mm),
+                                   r.time.count(), c, h.rq_state, registered & ~h.rq_state,
+                                   text_.mm_name(r.mm)));
+    }
+}
+
+void MechanismChecker::k4_on_return_to_user(const Record& r, CpuState& st) {
+    // K4: a switch into the mm after its registration read the new state.
+    if (r.mm < 0 || st.k4_reported) {
+        return;
+    }
+    const std::uint32_t registered = history_.mm(r.mm).registered;
+    const std::uint32_t rq_state = history_.cpu(r.cpu).rq_state;
+    if ((rq_state & registered) != registered) {
+        st.k4_reported = true;
+        findings_.warn(MechanismRule::k4, r.cpu,
+                       fmt::format("K4 on cpu{} at t={}: {} returned to user mode of mm {} with "
+                                   "rq->membarrier_state = {:#x}, lacking its registered {:#x}",
+                                   r.cpu, r.time.count(), text_.task_name(r.task),
+                                   text_.mm_name(r.mm), rq_state, registered & ~rq_state));
+    }
+}
+
+} // namespace check

@@ -1,0 +1,97 @@
+#include "check/tlb_checker.h"
+
+#include "check/record_fields.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace check {
+
+using kernel::Record;
+using kernel::RecordKind;
+
+TlbChecker::MmState& TlbChecker::mm_state(int mm) {
+    MmState& s = mms_[mm];
+    if (s.reported.size() == 0) {
+        s.reported = PerCpu<std::uint8_t>(history_.cpus());
+    }
+    return s;
+}
+
+void TlbChecker::on_record(const Record& r) {
+    CpuState& st = cpus_[r.cpu];
+    switch (r.kind) {
+    case RecordKind::cr3_write:
+        // PTI's switches between the kernel and user PCIDs of the loaded ASID carry no
+        // generation (-1): they keep the ASID's TLB context and so its generation.
+        if (r.gen >= 0 || r.mm != st.loaded_mm) {
+            st.ctx_gen = r.gen;
+        }
+        st.loaded_mm = r.mm;
+        st.leaving_mm = false;
+        break;
+    case RecordKind::atomic:
+        // switch_mm_irqs_off() clears this CPU from prev's mm_cpumask, then writes CR3 with IRQs
+        // off and no user access in between: the kernel lets flushes skip it from that point.
+        if (atomic_op(r) == kernel::AtomicOp::cpumask_clear_cpu && r.mm == st.loaded_mm) {
+            st.leaving_mm = true;
+        }
+        break;
+    case RecordKind::tlb_flush:
+        st.ctx_gen = r.gen;
+        break;
+    case RecordKind::return_to_user:
+        return_to_user(r);
+        break;
+    case RecordKind::flush_done:
+        flush_done(r);
+        break;
+    default:
+        break;
+    }
+}
+
+void TlbChecker::return_to_user(const Record& r) {
+    if (r.mm < 0) {
+        return;
+    }
+    MmState& ms = mm_state(r.mm);
+    if (r.gen < 0 || r.gen >= ms.flushed_gen || ms.reported[r.cpu]) {
+        return;
+    }
+    ms.reported[r.cpu] = 1;
+    findings_.report(Property::g_tlb, r.cpu, r.time.count(), text_.task_name(r.task),
+                     fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
+                                 text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
+                     {fmt::format("cpu{} returned to user mode of mm {} at t={} on a TLB context "
+                                  "of generation {}, older than the completed flush",
+                                  r.cpu, text_.mm_name(r.mm), r.time.count(), r.gen)});
+}
+
+void TlbChecker::flush_done(const Record& r) {
+    MmState& ms = mm_state(r.mm);
+    ms.flushed_gen = std::max(ms.flushed_gen, r.gen);
+    ms.flush_time = r.time.count();
+    std::fill(ms.reported.begin(), ms.reported.end(), 0);
+    for (int c = 0; c < cpus_.size(); ++c) {
+        const CpuState& cs = cpus_[c];
+        const UserInterval& user = history_.cpu(c).user;
+        const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen && !cs.leaving_mm;
+        const bool running = user.active && user.mm == r.mm;
+        if (!stale || !(running || r.flag)) {
+            continue;
+        }
+        ms.reported[c] = 1;
+        findings_.report(
+            Property::g_tlb, c, r.time.count(), text_.task_name(running ? user.task : -1),
+            fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",
+                        text_.mm_name(r.mm), r.gen, r.flag ? " (page tables freed)" : "", r.cpu),
+            {fmt::format("when it returned at t={}, cpu{} still had mm {} loaded on a TLB "
+                         "context of generation {}{}",
+                         r.time.count(), c, text_.mm_name(r.mm), cs.ctx_gen,
+                         running ? ", running its user code" : "")});
+    }
+}
+
+} // namespace check

@@ -1,0 +1,45 @@
+#pragma once
+// G-TLB: no user code of an mm runs on a TLB context older than a completed flush of that mm
+// (flush_tlb_mm_range returning, flush_done), and once a flush that freed page tables completes,
+// no CPU still has the mm loaded on an older context (it could walk the freed tables).
+
+#include "check/findings.h"
+#include "check/history.h"
+#include "check/per_cpu.h"
+#include "kernel/record.h"
+#include "kernel/record_text.h"
+
+#include <cstdint>
+
+namespace check {
+
+class TlbChecker {
+public:
+    TlbChecker(const History& history, Findings& findings, const kernel::RecordText& text)
+        : history_(history), findings_(findings), text_(text), cpus_(history.cpus()) {}
+    void on_record(const kernel::Record& r);
+
+private:
+    struct CpuState {
+        int loaded_mm = -1;        ///< whose page tables CR3 holds
+        std::int64_t ctx_gen = -1; ///< the loaded ASID's TLB generation
+        bool leaving_mm = false;   ///< cleared its bit in the loaded mm's mm_cpumask (switching
+                                   ///< away): flushes of that mm no longer include it
+    };
+    struct MmState {
+        std::int64_t flushed_gen = -1; ///< the latest completed flush_tlb_mm_range
+        std::int64_t flush_time = 0;
+        PerCpu<std::uint8_t> reported; ///< per CPU, for the latest flush
+    };
+    MmState& mm_state(int mm);
+    void return_to_user(const kernel::Record& r);
+    void flush_done(const kernel::Record& r);
+
+    const History& history_;
+    Findings& findings_;
+    const kernel::RecordText& text_;
+    PerCpu<CpuState> cpus_;
+    PerMm<MmState> mms_;
+};
+
+} // namespace check
