@@ -1,6 +1,6 @@
 #include "check/counting_observer.h"
 
-#include "scenario/errno_names.h"
+#include "scenario_model/errno_names.h"
 
 #include <string_view>
 

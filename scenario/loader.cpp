@@ -3,11 +3,11 @@
 
 #include "scenario/loader.h"
 
-#include "scenario/limits.h"
 #include "scenario/keys.h"
+#include "scenario/limits.h"
 
-#include "scenario/errno_names.h"
 #include "scenario/text_util.h"
+#include "scenario_model/errno_names.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -438,7 +438,8 @@ private:
         const std::string subject =
             what.empty() ? std::string("must be") : fmt::format("{} must be", what);
         // Times and lengths are bounded by tlbsim's limit, not by their meaning: say so apart.
-        const bool unbounded = hi == std::numeric_limits<std::int64_t>::max() || hi == limits::cycles;
+        const bool unbounded =
+            hi == std::numeric_limits<std::int64_t>::max() || hi == limits::cycles;
         if (unbounded && v < lo) {
             fail(loc, path, fmt::format("{} >= {} (got {})", subject, lo, v));
         }

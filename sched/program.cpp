@@ -3,7 +3,7 @@
 #include "arch_x86/entry.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
-#include "scenario/errno_names.h"
+#include "scenario_model/errno_names.h"
 #include "sched/idle.h"
 #include "sched/lifecycle.h"
 #include "sched/scheduler.h"

@@ -1,6 +1,6 @@
 #pragma once
 // The parsed scenario: plain data, exactly as ../shared/docs/SCENARIO-FORMAT.md describes it.
-// The loader (loader.h) fills it after validating every key, type, range and reference; the
+// The loader (scenario/loader.h) fills it after validating every key, type, range and reference; the
 // kernel layers consume it and never see TOML. Indices replace names once resolved.
 
 #include <cstdint>
