@@ -5,6 +5,7 @@
 
 #include "scenario/keys.h"
 #include "scenario/limits.h"
+#include "scenario/steps.h"
 
 #include "scenario/text_util.h"
 #include "scenario_model/errno_names.h"
@@ -102,24 +103,6 @@ std::string lower_ascii(std::string_view s) {
 // ---------------------------------------------------------------------------------------------
 // Fixed vocabularies
 
-struct MembarrierCmd {
-    std::string_view name;
-    std::int64_t value;
-};
-constexpr MembarrierCmd kMembarrierCmds[] = {
-    {"query", 0},
-    {"global", 1},
-    {"global_expedited", 2},
-    {"register_global_expedited", 4},
-    {"private_expedited", 8},
-    {"register_private_expedited", 16},
-    {"private_expedited_sync_core", 32},
-    {"register_private_expedited_sync_core", 64},
-    {"private_expedited_rseq", 128},
-    {"register_private_expedited_rseq", 256},
-    {"get_registrations", 512},
-};
-
 struct RegistrationName {
     std::string_view name;
     Registration reg;
@@ -132,63 +115,6 @@ constexpr RegistrationName kRegistrations[] = {
 };
 
 const std::vector<std::string_view> kViolations = {"G-MB", "G-SC", "G-SC-SELF", "G-TLB", "G-REF"};
-
-enum Kinds : unsigned { kUser = 1, kKernel = 2, kBoth = 3 };
-
-struct OpInfo {
-    std::string_view name;
-    Op op;
-    bool is_end;
-    unsigned kinds;
-    int args_user;   ///< positional arguments in a [[thread]]
-    int args_kernel; ///< positional arguments in a [[kthread]]
-    std::string_view usage_user;
-    std::string_view usage_kernel;
-};
-
-constexpr OpInfo kOps[] = {
-    {"user", Op::user, false, kUser, 1, 0, "user N", ""},
-    {"syscall", Op::syscall, false, kUser, 1, 0, "syscall N", ""},
-    {"sleep", Op::sleep, false, kBoth, 1, 1, "sleep N", "sleep N"},
-    {"wait", Op::wait, false, kBoth, 1, 1, "wait EVENT", "wait EVENT"},
-    {"signal", Op::signal, false, kBoth, 1, 1, "signal EVENT", "signal EVENT"},
-    {"yield", Op::yield, false, kBoth, 0, 0, "yield", "yield"},
-    {"migrate", Op::migrate, false, kBoth, 1, 1, "migrate CPU", "migrate CPU"},
-    {"membarrier", Op::membarrier, false, kUser, 1, 0,
-     "membarrier CMD [flags=F] [cpu=N] [expect=R]", ""},
-    {"flush_tlb", Op::flush_tlb, false, kBoth, 0, 1, "flush_tlb [pages=N] [freed_tables]",
-     "flush_tlb PROCESS [pages=N] [freed_tables]"},
-    {"exec", Op::exec, false, kUser, 0, 0, "exec", ""},
-    {"exit", Op::exit, false, kBoth, 0, 0, "exit", "exit"},
-    {"work", Op::work, false, kKernel, 0, 1, "", "work N"},
-    {"use_mm", Op::use_mm, false, kKernel, 0, 1, "", "use_mm PROCESS"},
-    {"unuse_mm", Op::unuse_mm, false, kKernel, 0, 0, "", "unuse_mm"},
-    {"text_poke", Op::text_poke, false, kKernel, 0, 0, "", "text_poke"},
-    {"efi_call", Op::efi_call, false, kKernel, 0, 0, "", "efi_call"},
-    {"repeat", Op::repeat, false, kBoth, 1, 1, "repeat N", "repeat N"},
-    {"end", Op::repeat, true, kBoth, 0, 0, "end", "end"},
-};
-
-const std::vector<std::string_view> kAllOptions = {"pages", "freed_tables", "flags",
-                                                   "cpu",   "expect",       "label"};
-
-std::vector<std::string_view> options_for(const OpInfo& op) {
-    if (op.is_end) {
-        return {};
-    }
-    switch (op.op) {
-    case Op::membarrier:
-        return {"flags", "cpu", "expect", "label"};
-    case Op::flush_tlb:
-        return {"pages", "freed_tables", "label"};
-    default:
-        return {"label"};
-    }
-}
-
-bool is_flag_for(const OpInfo& op, std::string_view word) {
-    return !op.is_end && op.op == Op::flush_tlb && word == "freed_tables";
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -678,10 +604,37 @@ private:
     std::vector<Step> parse_program(const toml::array& arr, const std::string& path, bool kthread);
     struct ParsedStep {
         Step step;
-        const OpInfo* info = nullptr;
-        Tok op_tok;
+        const StepInfo* info = nullptr;
+    };
+    /// An option as written: `name=value`, or a bare flag.
+    struct WrittenOption {
+        const OptionInfo* info;
+        std::string_view value;
+        std::size_t off;       ///< of the option
+        std::size_t value_off; ///< of its value
+        bool bare;
+    };
+    /// A step's words after the operation: positional arguments, then options.
+    struct StepWords {
+        std::vector<Tok> args;
+        std::vector<WrittenOption> options;
     };
     ParsedStep parse_step(const StepSrc& src, bool kthread, bool in_repeat);
+    std::vector<Tok> tokenize(const StepSrc& src) const;
+    const StepInfo& find_operation(const StepSrc& src, const Tok& op_tok, bool kthread,
+                                   bool in_repeat) const;
+    StepWords split_words(const StepSrc& src, const std::vector<Tok>& toks, const StepInfo& info,
+                          bool kthread) const;
+    void check_argument_count(const StepSrc& src, const Tok& t, const StepInfo& info,
+                              bool kthread) const;
+    WrittenOption read_option_word(const StepSrc& src, const Tok& t, const StepInfo& info,
+                                   const StepWords& words) const;
+    void read_argument(Step& st, const StepSrc& src, const ArgInfo& arg, const Tok& t);
+    void read_membarrier_cmd(Step& st, const StepSrc& src, const Tok& t) const;
+    void read_option(Step& st, const StepSrc& src, const WrittenOption& o, bool in_repeat);
+    std::int64_t read_membarrier_flags(const StepSrc& src, const WrittenOption& o) const;
+    ResultValue read_result(const StepSrc& src, const WrittenOption& o) const;
+    void read_label(Step& st, const StepSrc& src, const WrittenOption& o, bool in_repeat);
     std::int64_t step_int(const StepSrc& src, const Tok& t, std::string_view what) const;
 };
 
@@ -1133,7 +1086,7 @@ std::vector<Step> Loader::parse_program(const toml::array& arr, const std::strin
         src.value = n.as_string()->get();
         ParsedStep ps = parse_step(src, kthread, !stack.empty());
         std::vector<Step>& cur = stack.empty() ? top : stack.back().body;
-        if (ps.info->is_end) {
+        if (ps.info->closes_repeat) {
             if (stack.empty()) {
                 fail(ps.step.loc, src.path, "\"end\" without a matching \"repeat\"");
             }
@@ -1176,7 +1129,30 @@ std::int64_t Loader::step_int(const StepSrc& src, const Tok& t, std::string_view
 }
 
 Loader::ParsedStep Loader::parse_step(const StepSrc& src, bool kthread, bool in_repeat) {
-    // Tokenize on ASCII white space, keeping byte offsets.
+    const std::vector<Tok> toks = tokenize(src);
+    const StepInfo& info = find_operation(src, toks.front(), kthread, in_repeat);
+    const StepWords words = split_words(src, toks, info, kthread);
+    ParsedStep ps;
+    ps.info = &info;
+    Step& st = ps.step;
+    st.op = info.op;
+    st.path = src.path;
+    st.loc = word_loc(src, toks.front().off);
+    if (info.closes_repeat) {
+        return ps;
+    }
+    const std::vector<const ArgInfo*> args = step_args(info, kthread);
+    for (std::size_t i = 0; i < words.args.size(); ++i) {
+        read_argument(st, src, *args[i], words.args[i]);
+    }
+    for (const WrittenOption& o : words.options) {
+        read_option(st, src, o, in_repeat);
+    }
+    return ps;
+}
+
+/// The words of a step string, split on ASCII white space, with their byte offsets.
+std::vector<Tok> Loader::tokenize(const StepSrc& src) const {
     std::vector<Tok> toks;
     const std::string_view s = src.value;
     auto is_space = [](char c) {
@@ -1198,23 +1174,22 @@ Loader::ParsedStep Loader::parse_step(const StepSrc& src, bool kthread, bool in_
         fail(node_loc(*src.node), src.path,
              "empty step (expected an operation such as \"user 1000\")");
     }
+    return toks;
+}
 
-    const Tok& op_tok = toks.front();
+/// The step table's entry for the operation word, if a thread of this kind may use it here.
+const StepInfo& Loader::find_operation(const StepSrc& src, const Tok& op_tok, bool kthread,
+                                       bool in_repeat) const {
     const SourceLoc op_loc = word_loc(src, op_tok.off);
-    const unsigned kind = kthread ? kKernel : kUser;
-    const OpInfo* info = nullptr;
-    for (const OpInfo& o : kOps) {
-        if (o.name == op_tok.text) {
-            info = &o;
-        }
-    }
+    const StepInfo* info = find_step(op_tok.text);
     if (info == nullptr) {
+        // Suggest an operation of this thread kind first.
         std::vector<std::string_view> mine;
         std::vector<std::string_view> all;
-        for (const OpInfo& o : kOps) {
-            all.push_back(o.name);
-            if ((o.kinds & kind) != 0) {
-                mine.push_back(o.name);
+        for (const StepInfo& s : step_table()) {
+            all.push_back(s.name);
+            if (includes(s.kinds, kthread)) {
+                mine.push_back(s.name);
             }
         }
         auto sugg = closest(op_tok.text, mine);
@@ -1224,262 +1199,273 @@ Loader::ParsedStep Loader::parse_step(const StepSrc& src, bool kthread, bool in_
         fail(op_loc, src.path,
              fmt::format("unknown operation {}{}", quote(op_tok.text), did_you_mean(sugg)));
     }
-    if ((info->kinds & kind) == 0) {
+    if (!includes(info->kinds, kthread)) {
         fail(op_loc, src.path,
              fmt::format("{} is only for [[{}]]", info->name, kthread ? "thread" : "kthread"));
     }
-    const std::string_view usage = kthread ? info->usage_kernel : info->usage_user;
-    const int nargs = kthread ? info->args_kernel : info->args_user;
-    const std::vector<std::string_view> opts = options_for(*info);
+    if (in_repeat && !info->allowed_in_repeat) {
+        fail(op_loc, src.path, fmt::format("{} is not allowed inside repeat", info->name));
+    }
+    return *info;
+}
 
-    struct Opt {
-        std::string_view name;
-        std::string_view value;
-        std::size_t off;
-        std::size_t value_off;
-        bool bare;
-    };
-    std::vector<Tok> args;
-    std::vector<Opt> options;
+/// Sorts the words after the operation into positional arguments and options (`key=value`, a
+/// flag, or the name of a valued option alone, which is an error), checking their number.
+Loader::StepWords Loader::split_words(const StepSrc& src, const std::vector<Tok>& toks,
+                                      const StepInfo& info, bool kthread) const {
+    StepWords words;
+    const std::size_t nargs = step_args(info, kthread).size();
     for (std::size_t i = 1; i < toks.size(); ++i) {
         const Tok& t = toks[i];
-        const std::size_t eq = t.text.find('=');
-        std::string_view oname = eq == std::string_view::npos ? t.text : t.text.substr(0, eq);
-        const bool flag = eq == std::string_view::npos && is_flag_for(*info, t.text);
-        const bool valued_name_alone = eq == std::string_view::npos && !flag &&
-                                       std::find(opts.begin(), opts.end(), t.text) != opts.end();
-        if (eq == std::string_view::npos && !flag && !valued_name_alone) {
-            // A positional argument.
-            if (!options.empty()) {
-                fail(word_loc(src, t.off), src.path,
-                     fmt::format("unexpected argument {} after options (usage: {})", quote(t.text),
-                                 usage));
-            }
-            if (static_cast<int>(args.size()) >= nargs) {
-                std::vector<std::string_view> words(opts.begin(), opts.end());
-                const auto sugg = closest(t.text, words);
-                std::string extra;
-                if (!kthread && info->op == Op::flush_tlb && !info->is_end) {
-                    extra = "; a [[thread]] flushes its own mm";
-                }
-                fail(word_loc(src, t.off), src.path,
-                     nargs == 0 && !sugg
-                         ? fmt::format("{} takes no arguments, got {} (usage: {}{})", info->name,
-                                       quote(t.text), usage, extra)
-                         : fmt::format("unexpected argument {}{} (usage: {}{})", quote(t.text),
-                                       did_you_mean(sugg), usage, extra));
-            }
-            args.push_back(t);
+        const bool option_word =
+            t.text.find('=') != std::string_view::npos ||
+            std::any_of(info.options.begin(), info.options.end(),
+                        [&](StepOption o) { return option_info(o).name == t.text; });
+        if (option_word) {
+            words.options.push_back(read_option_word(src, t, info, words));
             continue;
         }
-        if (oname.empty()) {
+        if (!words.options.empty()) {
             fail(word_loc(src, t.off), src.path,
-                 fmt::format("expected key=value, got {}", quote(t.text)));
+                 fmt::format("unexpected argument {} after options (usage: {})", quote(t.text),
+                             step_usage(info, kthread)));
         }
-        if (std::find(opts.begin(), opts.end(), oname) == opts.end()) {
-            const bool known =
-                std::find(kAllOptions.begin(), kAllOptions.end(), oname) != kAllOptions.end();
-            if (opts.empty()) {
-                fail(word_loc(src, t.off), src.path,
-                     fmt::format("{} takes no options, got {}", info->name, quote(t.text)));
-            }
-            fail(word_loc(src, t.off), src.path,
-                 known ? fmt::format("option {} is not valid for {} (valid: {})", quote(oname),
-                                     info->name, detail::join(opts))
-                       : fmt::format("unknown option {}{}", quote(oname),
-                                     suggest_and_list(closest(oname, opts), opts)));
+        if (words.args.size() >= nargs) {
+            check_argument_count(src, t, info, kthread);
         }
-        if (valued_name_alone) {
-            fail(word_loc(src, t.off), src.path,
-                 fmt::format("option {} needs a value ({}=...)", quote(oname), oname));
-        }
-        for (const Opt& o : options) {
-            if (o.name == oname) {
-                fail(word_loc(src, t.off), src.path,
-                     fmt::format("option {} given twice", quote(oname)));
-            }
-        }
-        Opt o{oname, {}, t.off, t.off, flag};
-        if (!flag) {
-            o.value = t.text.substr(eq + 1);
-            o.value_off = t.off + eq + 1;
-            if (o.value.empty()) {
-                fail(word_loc(src, t.off), src.path,
-                     fmt::format("option {} needs a value ({}=...)", quote(oname), oname));
-            }
-        }
-        options.push_back(o);
+        words.args.push_back(t);
     }
-    if (static_cast<int>(args.size()) < nargs) {
-        fail(op_loc, src.path, fmt::format("missing argument (usage: {})", usage));
+    if (words.args.size() < nargs) {
+        fail(word_loc(src, toks.front().off), src.path,
+             fmt::format("missing argument (usage: {})", step_usage(info, kthread)));
     }
+    return words;
+}
 
-    ParsedStep ps;
-    ps.info = info;
-    ps.op_tok = op_tok;
-    Step& st = ps.step;
-    st.op = info->op;
-    st.path = src.path;
-    st.loc = op_loc;
-    if (info->is_end) {
-        return ps;
+/// Reports the positional argument `t`, one more than the step takes.
+void Loader::check_argument_count(const StepSrc& src, const Tok& t, const StepInfo& info,
+                                  bool kthread) const {
+    std::vector<std::string_view> option_names;
+    for (const StepOption o : info.options) {
+        option_names.push_back(option_info(o).name);
     }
+    const auto sugg = closest(t.text, option_names);
+    std::string hints;
+    for (const ArgInfo& a : info.args) {
+        if (!includes(a.kinds, kthread) && !a.absent_hint.empty()) {
+            hints += fmt::format("; {}", a.absent_hint);
+        }
+    }
+    const std::string usage = step_usage(info, kthread);
+    fail(word_loc(src, t.off), src.path,
+         step_args(info, kthread).empty() && !sugg
+             ? fmt::format("{} takes no arguments, got {} (usage: {}{})", info.name, quote(t.text),
+                           usage, hints)
+             : fmt::format("unexpected argument {}{} (usage: {}{})", quote(t.text),
+                           did_you_mean(sugg), usage, hints));
+}
 
-    // Positional arguments.
-    auto arg_loc = [&](std::size_t i) { return word_loc(src, args[i].off); };
-    switch (info->op) {
-    case Op::user:
-    case Op::work:
-        st.n = step_int(src, args[0], "N");
-        check_range(st.n, 1, limits::cycles, arg_loc(0), src.path, "N");
-        break;
-    case Op::repeat:
-        st.n = step_int(src, args[0], "N");
-        check_range(st.n, 1, std::numeric_limits<std::int64_t>::max(), arg_loc(0), src.path, "N");
-        break;
-    case Op::syscall:
-    case Op::sleep:
-        st.n = step_int(src, args[0], "N");
-        check_range(st.n, 0, limits::cycles, arg_loc(0), src.path, "N");
-        break;
-    case Op::migrate:
-        st.n = step_int(src, args[0], "CPU");
-        check_cpu(st.n, arg_loc(0), src.path);
-        break;
-    case Op::wait:
-    case Op::signal: {
-        st.event = event_id(args[0].text);
-        if (info->op == Op::signal) {
-            signalled_.insert(st.event);
-        } else {
-            waits_.push_back(WaitMention{st.event, src.path, arg_loc(0)});
-        }
-        break;
+/// An option word: its name must be one of the step's options, given once, with a value unless
+/// it is a flag.
+Loader::WrittenOption Loader::read_option_word(const StepSrc& src, const Tok& t,
+                                               const StepInfo& info, const StepWords& words) const {
+    const std::size_t eq = t.text.find('=');
+    const std::string_view name = eq == std::string_view::npos ? t.text : t.text.substr(0, eq);
+    const SourceLoc loc = word_loc(src, t.off);
+    if (name.empty()) {
+        fail(loc, src.path, fmt::format("expected key=value, got {}", quote(t.text)));
     }
-    case Op::use_mm:
-        st.process = find_process(args[0].text, arg_loc(0), src.path);
-        break;
-    case Op::flush_tlb:
-        if (kthread) {
-            st.process = find_process(args[0].text, arg_loc(0), src.path);
+    const OptionInfo* option = nullptr;
+    std::vector<std::string_view> valid;
+    for (const StepOption o : info.options) {
+        valid.push_back(option_info(o).name);
+        if (option_info(o).name == name) {
+            option = &option_info(o);
         }
-        break;
-    case Op::membarrier: {
-        const std::string_view c = args[0].text;
-        st.cmd_name = std::string(c);
-        bool found = false;
-        for (const MembarrierCmd& m : kMembarrierCmds) {
-            if (m.name == c) {
-                st.cmd = m.value;
-                found = true;
-            }
-        }
-        if (!found) {
-            std::int64_t v = 0;
-            const IntParse r = detail::parse_int(c, v);
-            if (r == IntParse::out_of_range) {
-                fail(arg_loc(0), src.path, fmt::format("membarrier command {} is out of range", c));
-            }
-            if (r != IntParse::ok) {
-                std::vector<std::string_view> names;
-                for (const MembarrierCmd& m : kMembarrierCmds) {
-                    names.push_back(m.name);
-                }
-                std::string norm = lower_ascii(c);
-                if (norm.rfind("membarrier_cmd_", 0) == 0) {
-                    norm = norm.substr(15);
-                }
-                fail(arg_loc(0), src.path,
-                     fmt::format("unknown membarrier command {}{}", quote(c),
-                                 suggest_and_list(closest(norm, names), names)));
-            }
-            st.cmd = v;
-        }
-        break;
     }
-    default:
-        break;
+    if (option == nullptr) {
+        const bool known = std::any_of(step_options().begin(), step_options().end(),
+                                       [&](const OptionInfo& o) { return o.name == name; });
+        if (valid.empty()) {
+            fail(loc, src.path,
+                 fmt::format("{} takes no options, got {}", info.name, quote(t.text)));
+        }
+        fail(loc, src.path,
+             known ? fmt::format("option {} is not valid for {} (valid: {})", quote(name),
+                                 info.name, detail::join(valid))
+                   : fmt::format("unknown option {}{}", quote(name),
+                                 suggest_and_list(closest(name, valid), valid)));
     }
+    const bool bare = eq == std::string_view::npos;
+    if (bare && option->type != OptionType::flag) {
+        fail(loc, src.path, fmt::format("option {} needs a value ({}=...)", quote(name), name));
+    }
+    for (const WrittenOption& o : words.options) {
+        if (o.info == option) {
+            fail(loc, src.path, fmt::format("option {} given twice", quote(name)));
+        }
+    }
+    WrittenOption o{option, {}, t.off, t.off, bare};
+    if (!bare) {
+        o.value = t.text.substr(eq + 1);
+        o.value_off = t.off + eq + 1;
+        if (o.value.empty()) {
+            fail(loc, src.path, fmt::format("option {} needs a value ({}=...)", quote(name), name));
+        }
+    }
+    return o;
+}
 
-    // Options.
-    for (const Opt& o : options) {
-        const SourceLoc vloc = word_loc(src, o.value_off);
-        const Tok vtok{o.value, o.value_off};
-        if (o.name == "label") {
-            if (!is_label_name(o.value)) {
-                fail(vloc, src.path,
-                     fmt::format("invalid label {} (a label is [A-Za-z_][A-Za-z0-9_.-]*)",
-                                 quote(o.value)));
-            }
-            if (in_repeat) {
-                fail(word_loc(src, o.off), src.path, "labels are not allowed inside repeat");
-            }
-            if (auto it = labels_.find(o.value); it != labels_.end()) {
-                fail(vloc, src.path,
-                     fmt::format("duplicate label {} (first used at {}, line {})", quote(o.value),
-                                 it->second.path, it->second.loc.line));
-            }
-            st.label = std::string(o.value);
-            labels_.emplace(st.label, LabelInfo{src.path, st.loc, st.op});
-        } else if (o.name == "pages") {
-            st.pages = step_int(src, vtok, "pages");
-            check_range(st.pages, 0, std::numeric_limits<std::int64_t>::max(), vloc, src.path,
-                        "pages");
-        } else if (o.name == "freed_tables") {
-            if (o.bare || o.value == "true") {
-                st.freed_tables = true;
-            } else if (o.value == "false") {
-                st.freed_tables = false;
-            } else {
-                fail(vloc, src.path,
-                     fmt::format("freed_tables must be true or false, got {}", quote(o.value)));
-            }
-        } else if (o.name == "flags") {
-            if (o.value == "cpu") {
-                st.flags = 1;
-            } else {
-                std::int64_t v = 0;
-                const IntParse r = detail::parse_int(o.value, v);
-                if (r == IntParse::out_of_range) {
-                    fail(vloc, src.path, fmt::format("flags {} is out of range", o.value));
-                }
-                if (r != IntParse::ok) {
-                    fail(vloc, src.path,
-                         fmt::format("flags must be an integer or \"cpu\", got {}{}",
-                                     quote(o.value), did_you_mean(closest(o.value, {"cpu"}))));
-                }
-                st.flags = v;
-            }
-        } else if (o.name == "cpu") {
-            st.cpu_id = step_int(src, vtok, "cpu");
-        } else if (o.name == "expect") {
-            std::int64_t v = 0;
-            const IntParse r = detail::parse_int(o.value, v);
-            if (r == IntParse::out_of_range) {
-                fail(vloc, src.path, fmt::format("expect {} is out of range", o.value));
-            }
-            if (r == IntParse::ok) {
-                if (v < 0) {
-                    const std::string_view name =
-                        v > -100000 ? errno_name(static_cast<int>(-v)) : std::string_view();
-                    fail(vloc, src.path,
-                         fmt::format(
-                             "expect must be a non-negative integer or an errno name, got {}{}", v,
-                             name.empty() ? std::string() : did_you_mean(std::string(name))));
-                }
-                ResultValue rv;
-                rv.value = v;
-                st.expect = rv;
-            } else if (auto rv = errno_result(o.value)) {
-                st.expect = *rv;
-            } else {
-                fail(vloc, src.path,
-                     fmt::format("expect must be a non-negative integer or an errno name, got {}{}",
-                                 quote(o.value), errno_hint(o.value)));
-            }
+void Loader::read_argument(Step& st, const StepSrc& src, const ArgInfo& arg, const Tok& t) {
+    const SourceLoc loc = word_loc(src, t.off);
+    switch (arg.type) {
+    case ArgType::integer:
+        st.n = step_int(src, t, arg.name);
+        check_range(st.n, arg.min, arg.max, loc, src.path, arg.name);
+        break;
+    case ArgType::cpu:
+        st.n = step_int(src, t, arg.name);
+        check_cpu(st.n, loc, src.path);
+        break;
+    case ArgType::awaited_event:
+        st.event = event_id(t.text);
+        waits_.push_back(WaitMention{st.event, src.path, loc});
+        break;
+    case ArgType::signalled_event:
+        st.event = event_id(t.text);
+        signalled_.insert(st.event);
+        break;
+    case ArgType::process:
+        st.process = find_process(t.text, loc, src.path);
+        break;
+    case ArgType::membarrier_cmd:
+        read_membarrier_cmd(st, src, t);
+        break;
+    }
+}
+
+/// A membarrier command: a name of membarrier_commands(), or any integer.
+void Loader::read_membarrier_cmd(Step& st, const StepSrc& src, const Tok& t) const {
+    const std::string_view c = t.text;
+    st.cmd_name = std::string(c);
+    std::vector<std::string_view> names;
+    for (const MembarrierCommand& m : membarrier_commands()) {
+        names.push_back(m.name);
+        if (m.name == c) {
+            st.cmd = m.value;
+            return;
         }
     }
-    return ps;
+    std::int64_t v = 0;
+    const IntParse r = detail::parse_int(c, v);
+    if (r == IntParse::out_of_range) {
+        fail(word_loc(src, t.off), src.path,
+             fmt::format("membarrier command {} is out of range", c));
+    }
+    if (r != IntParse::ok) {
+        std::string norm = lower_ascii(c);
+        if (norm.rfind("membarrier_cmd_", 0) == 0) {
+            norm = norm.substr(15);
+        }
+        fail(word_loc(src, t.off), src.path,
+             fmt::format("unknown membarrier command {}{}", quote(c),
+                         suggest_and_list(closest(norm, names), names)));
+    }
+    st.cmd = v;
+}
+
+void Loader::read_option(Step& st, const StepSrc& src, const WrittenOption& o, bool in_repeat) {
+    const OptionInfo& info = *o.info;
+    const SourceLoc vloc = word_loc(src, o.value_off);
+    switch (info.type) {
+    case OptionType::integer:
+        st.*info.int_field = step_int(src, Tok{o.value, o.value_off}, info.name);
+        check_range(st.*info.int_field, info.min, info.max, vloc, src.path, info.name);
+        break;
+    case OptionType::flag:
+        if (!o.bare && o.value != "true" && o.value != "false") {
+            fail(vloc, src.path,
+                 fmt::format("{} must be true or false, got {}", info.name, quote(o.value)));
+        }
+        st.*info.bool_field = o.bare || o.value == "true";
+        break;
+    case OptionType::membarrier_flags:
+        st.*info.int_field = read_membarrier_flags(src, o);
+        break;
+    case OptionType::result:
+        st.expect = read_result(src, o);
+        break;
+    case OptionType::label:
+        read_label(st, src, o, in_repeat);
+        break;
+    }
+}
+
+/// membarrier flags: an integer, or `cpu` for MEMBARRIER_CMD_FLAG_CPU.
+std::int64_t Loader::read_membarrier_flags(const StepSrc& src, const WrittenOption& o) const {
+    if (o.value == "cpu") {
+        return 1;
+    }
+    const SourceLoc vloc = word_loc(src, o.value_off);
+    std::int64_t v = 0;
+    const IntParse r = detail::parse_int(o.value, v);
+    if (r == IntParse::out_of_range) {
+        fail(vloc, src.path, fmt::format("{} {} is out of range", o.info->name, o.value));
+    }
+    if (r != IntParse::ok) {
+        fail(vloc, src.path,
+             fmt::format("{} must be an integer or \"cpu\", got {}{}", o.info->name, quote(o.value),
+                         did_you_mean(closest(o.value, {"cpu"}))));
+    }
+    return v;
+}
+
+/// A system call's result: a non-negative integer or a canonical errno name.
+ResultValue Loader::read_result(const StepSrc& src, const WrittenOption& o) const {
+    const SourceLoc vloc = word_loc(src, o.value_off);
+    const std::string_view name = o.info->name;
+    std::int64_t v = 0;
+    const IntParse r = detail::parse_int(o.value, v);
+    if (r == IntParse::out_of_range) {
+        fail(vloc, src.path, fmt::format("{} {} is out of range", name, o.value));
+    }
+    if (r == IntParse::ok) {
+        if (v < 0) {
+            const std::string_view errno_text =
+                v > -100000 ? errno_name(static_cast<int>(-v)) : std::string_view();
+            fail(vloc, src.path,
+                 fmt::format(
+                     "{} must be a non-negative integer or an errno name, got {}{}", name, v,
+                     errno_text.empty() ? std::string() : did_you_mean(std::string(errno_text))));
+        }
+        ResultValue rv;
+        rv.value = v;
+        return rv;
+    }
+    if (auto rv = errno_result(o.value)) {
+        return *rv;
+    }
+    fail(vloc, src.path,
+         fmt::format("{} must be a non-negative integer or an errno name, got {}{}", name,
+                     quote(o.value), errno_hint(o.value)));
+}
+
+void Loader::read_label(Step& st, const StepSrc& src, const WrittenOption& o, bool in_repeat) {
+    const SourceLoc vloc = word_loc(src, o.value_off);
+    if (!is_label_name(o.value)) {
+        fail(vloc, src.path,
+             fmt::format("invalid label {} (a label is [A-Za-z_][A-Za-z0-9_.-]*)", quote(o.value)));
+    }
+    if (in_repeat) {
+        fail(word_loc(src, o.off), src.path, "labels are not allowed inside repeat");
+    }
+    if (auto it = labels_.find(o.value); it != labels_.end()) {
+        fail(vloc, src.path,
+             fmt::format("duplicate label {} (first used at {}, line {})", quote(o.value),
+                         it->second.path, it->second.loc.line));
+    }
+    st.label = std::string(o.value);
+    labels_.emplace(st.label, LabelInfo{src.path, st.loc, st.op});
 }
 
 // --- injects, policies, expectations -----------------------------------------------------------
