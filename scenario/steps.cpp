@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -221,9 +222,13 @@ const std::vector<OptionInfo>& step_options() {
 }
 
 const OptionInfo& option_info(StepOption option) {
-    const auto& options = step_options();
-    return *std::find_if(options.begin(), options.end(),
-                         [&](const OptionInfo& o) { return o.option == option; });
+    const auto it = std::find_if(kOptions.begin(), kOptions.end(),
+                                 [&](const OptionInfo& o) { return o.option == option; });
+    if (it == kOptions.end()) {
+        throw std::logic_error(
+            fmt::format("step option {} is not in the table", static_cast<int>(option)));
+    }
+    return *it;
 }
 
 const StepInfo* find_step(std::string_view name) {
@@ -233,6 +238,16 @@ const StepInfo* find_step(std::string_view name) {
         }
     }
     return nullptr;
+}
+
+const StepInfo& step_info(Op op) {
+    const auto it = std::find_if(kSteps.begin(), kSteps.end(),
+                                 [&](const StepInfo& s) { return s.op == op && !s.closes_repeat; });
+    if (it == kSteps.end()) {
+        throw std::logic_error(
+            fmt::format("operation {} is not in the step table", static_cast<int>(op)));
+    }
+    return *it;
 }
 
 std::vector<const ArgInfo*> step_args(const StepInfo& step, bool kthread) {

@@ -89,6 +89,8 @@ const std::vector<OptionInfo>& step_options();
 const OptionInfo& option_info(StepOption option);
 /// The step named `name`, or nullptr.
 const StepInfo* find_step(std::string_view name);
+/// The step whose operation is `op` (`repeat` for Op::repeat, not `end`).
+const StepInfo& step_info(Op op);
 
 /// The positional arguments `step` takes in a [[kthread]] (kthread) or a [[thread]].
 std::vector<const ArgInfo*> step_args(const StepInfo& step, bool kthread);
