@@ -95,7 +95,8 @@ const std::vector<StepInfo> kSteps = {
                .type = ArgType::membarrier_cmd,
                .meaning = "a command (tlbsim steps lists them) or any integer"}},
      .options = {flags, cpu, expect, label},
-     .meaning = "the membarrier() system call"},
+     .meaning = "the membarrier() system call with command CMD; expect= checks its result under "
+                "every policy, label= names it for [[expect]] results"},
     {.name = "flush_tlb",
      .op = Op::flush_tlb,
      .args = {{.name = "PROCESS",
@@ -152,7 +153,7 @@ const std::vector<StepInfo> kSteps = {
      .args =
          {{.name = "N", .type = ArgType::integer, .min = 1, .max = kMaxInt, .meaning = "times"}},
      .options = {label},
-     .meaning = "repeat the steps up to the matching end N times (nests up to 64 deep)"},
+     .meaning = "repeat the steps up to the matching end N times (repeats may nest)"},
     {.name = "end",
      .op = Op::repeat,
      .closes_repeat = true,
