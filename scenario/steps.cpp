@@ -261,13 +261,6 @@ std::vector<const ArgInfo*> step_args(const StepInfo& step, bool kthread) {
     return args;
 }
 
-bool has_flag(const StepInfo& step, std::string_view word) {
-    return std::any_of(step.options.begin(), step.options.end(), [&](StepOption o) {
-        const OptionInfo& info = option_info(o);
-        return info.type == OptionType::flag && info.name == word;
-    });
-}
-
 std::string step_usage(const StepInfo& step, bool kthread) {
     std::string usage(step.name);
     for (const ArgInfo* a : step_args(step, kthread)) {

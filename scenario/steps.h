@@ -31,7 +31,7 @@ enum class ArgType {
 };
 
 struct ArgInfo {
-    std::string_view name; ///< "N", "CPU", ...: in usage lines and in messages
+    std::string_view name = ""; ///< "N", "CPU", ...: in usage lines and in messages
     ArgType type = ArgType::integer;
     std::int64_t min = 0; ///< integer only
     std::int64_t max = 0; ///< integer only
@@ -94,8 +94,6 @@ const StepInfo& step_info(Op op);
 
 /// The positional arguments `step` takes in a [[kthread]] (kthread) or a [[thread]].
 std::vector<const ArgInfo*> step_args(const StepInfo& step, bool kthread);
-/// Whether `step` has the flag option `word` (`freed_tables` for flush_tlb).
-bool has_flag(const StepInfo& step, std::string_view word);
 /// `membarrier CMD [flags=F] [cpu=N] [expect=R]`: arguments, then every option but `label`
 /// (which any step but `end` takes).
 std::string step_usage(const StepInfo& step, bool kthread);
