@@ -17,6 +17,7 @@
 #include "cli/output_file.h"
 #include "cli/redundancy.h"
 #include "cli/report_table.h"
+#include "cli/steps_listing.h"
 #include "cli/svg_timeline.h"
 #include "cli/timeline.h"
 #include "kernel/cost_model.h"
@@ -88,6 +89,8 @@ commands:
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
   scenario-keys      list every scenario key: type, default, meaning (--markdown)
+  steps              list every step of a program: usage per thread kind, arguments,
+                     options, meaning (--markdown)
   gen                write a random valid scenario (--cpus N, --seed S, --profile mix|jit, -o)
 
   tlbsim COMMAND --help    options of one command
@@ -249,6 +252,20 @@ int cmd_scenario_keys(const std::vector<std::string>& args, const Io& io) {
                            k.default_value, k.meaning);
             }
         }
+    }
+    return exit_ok;
+}
+
+int cmd_steps(const std::vector<std::string>& args, const Io& io) {
+    const auto markdown = listing_options("tlbsim steps [--markdown]", args, io);
+    if (!markdown) {
+        return exit_ok;
+    }
+    const std::vector<ReferenceTable> tables = steps_reference();
+    if (*markdown) {
+        print_markdown(io.out, tables);
+    } else {
+        print_text(io.out, tables);
     }
     return exit_ok;
 }
@@ -905,10 +922,9 @@ int dispatch(std::vector<std::string> args, const Io& io) {
     args.erase(args.begin());
     using Command = int (*)(const std::vector<std::string>&, const Io&);
     static const std::pair<std::string_view, Command> commands[] = {
-        {"run", cmd_run},         {"diff", cmd_diff},
-        {"check", cmd_check},     {"counters", cmd_counters},
-        {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
-        {"explain", cmd_explain}, {"policies", cmd_policies},
+        {"run", cmd_run},           {"diff", cmd_diff},       {"check", cmd_check},
+        {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
+        {"steps", cmd_steps},       {"explain", cmd_explain}, {"policies", cmd_policies},
         {"gen", cmd_gen<Io>},
     };
     for (const auto& [name, command] : commands) {
