@@ -9,7 +9,7 @@
 #include "kernel/kernel_state.h"
 #include "kernel/trace.h"
 #include "policy/knobs.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 #include "sim/simulation.h"
 
 #include <array>

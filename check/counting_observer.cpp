@@ -1,7 +1,7 @@
 #include "check/counting_observer.h"
 
 #include "check/record_fields.h"
-#include "scenario/errno_names.h"
+#include "scenario_model/errno_names.h"
 
 #include <optional>
 #include <string_view>

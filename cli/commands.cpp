@@ -42,6 +42,8 @@ commands:
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
   scenario-keys      list every scenario key: type, default, meaning (--markdown)
+  steps              list every step of a program: usage per thread kind, arguments,
+                     options, meaning (--markdown)
   gen                write a random valid scenario (--cpus N, --seed S, --profile mix|jit, -o)
 
   tlbsim COMMAND --help    options of one command
@@ -64,10 +66,9 @@ int dispatch(std::vector<std::string> args, const Io& io) {
     args.erase(args.begin());
     using Command = int (*)(const std::vector<std::string>&, const Io&);
     static const std::pair<std::string_view, Command> commands[] = {
-        {"run", cmd_run},         {"diff", cmd_diff},
-        {"check", cmd_check},     {"counters", cmd_counters},
-        {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
-        {"explain", cmd_explain}, {"policies", cmd_policies},
+        {"run", cmd_run},           {"diff", cmd_diff},       {"check", cmd_check},
+        {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
+        {"steps", cmd_steps},       {"explain", cmd_explain}, {"policies", cmd_policies},
         {"gen", cmd_gen<Io>},
     };
     for (const auto& [name, command] : commands) {

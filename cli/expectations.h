@@ -2,7 +2,7 @@
 // Evaluates a scenario's [[expect]] blocks against one run.
 
 #include "run/runner.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <string>
 #include <vector>

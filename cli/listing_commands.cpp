@@ -1,11 +1,13 @@
 // The reference listings, each from the one table that declares its names: `tlbsim counters`
 // (check/counter_catalog.h), `tlbsim costs` (kernel/cost_model.h), `tlbsim scenario-keys`
-// (scenario/keys.h); text, or a Markdown table with --markdown (the docs are generated so).
+// (scenario/keys.h), `tlbsim steps` (scenario/steps.h, through steps_listing.h); text, or
+// Markdown with --markdown (the docs are generated so).
 
 #include "check/counter_catalog.h"
 #include "cli/command.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/steps_listing.h"
 #include "kernel/cost_model.h"
 #include "scenario/keys.h"
 
@@ -84,6 +86,20 @@ int cmd_scenario_keys(const Args& args, const Io& io) {
     }
     for (const auto& t : scenario::key_tables()) {
         *md ? key_table_markdown(t, io) : key_table_text(t, io);
+    }
+    return exit_ok;
+}
+
+int cmd_steps(const Args& args, const Io& io) {
+    const auto md = listing_options("tlbsim steps [--markdown]", args, io);
+    if (!md) {
+        return exit_ok;
+    }
+    const std::vector<ReferenceTable> tables = steps_reference();
+    if (*md) {
+        print_markdown(io.out, tables);
+    } else {
+        print_text(io.out, tables);
     }
     return exit_ok;
 }

@@ -10,7 +10,7 @@
 #include "cli/json_report.h"
 #include "cli/timeline.h"
 #include "run/runner.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -3,7 +3,7 @@
 // milliseconds. A loaded scenario larger than the budget is skipped (not a finding); its time
 // limit is clipped. The numbers are documented in docs/fuzzing.md.
 
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <cstddef>
 #include <cstdint>

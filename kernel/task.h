@@ -2,7 +2,7 @@
 // struct task_struct, the fields tlbsim models (include/linux/sched.h, v5.10.13), plus where the
 // task is in its scenario program.
 
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 #include "sim/event_queue.h"
 #include "sim/fiber.h"
 

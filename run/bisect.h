@@ -3,7 +3,7 @@
 // scenario's verdict -- "which hunk of the patch breaks it?".
 
 #include "policy/knobs.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <string>
 #include <vector>

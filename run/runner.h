@@ -5,7 +5,7 @@
 #include "check/guarantee_checker.h"
 #include "kernel/trace.h"
 #include "policy/knobs.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 #include "sim/counters.h"
 
 #include <cstdint>

@@ -44,7 +44,20 @@ std::int64_t expanded_cycles(const std::vector<Step>& program, std::int64_t cap)
         case Op::repeat:
             one = mul_capped(expanded_cycles(st.body, cap), st.n, cap + 1);
             break;
-        default:
+        // The steps that ask for no time of their own. Every Op is listed (no default), so that
+        // a step added to the enum must say whether it does.
+        case Op::wait:
+        case Op::signal:
+        case Op::yield:
+        case Op::migrate:
+        case Op::membarrier:
+        case Op::flush_tlb:
+        case Op::exec:
+        case Op::exit:
+        case Op::use_mm:
+        case Op::unuse_mm:
+        case Op::text_poke:
+        case Op::efi_call:
             break;
         }
         n = add_capped(n, one, cap + 1);
@@ -75,8 +88,7 @@ std::int64_t step_bound(const Scenario& sc, std::int64_t expanded_total) {
 
 void check_thread_time(const Scenario& sc, std::size_t i) {
     const Thread& th = sc.threads[i];
-    const std::int64_t time =
-        add_capped(th.start, expanded_cycles(th.program, cycles), cycles + 1);
+    const std::int64_t time = add_capped(th.start, expanded_cycles(th.program, cycles), cycles + 1);
     if (time > cycles && !sc.machine.max_cycles) {
         fail(sc, th.loc,
              fmt::format("{}[{}] ({}): its program spans more than 2^50 cycles after repeat "
@@ -93,7 +105,8 @@ void check_limits(const Scenario& sc) {
     std::size_t crossing = sc.threads.size();
     for (std::size_t i = 0; i < sc.threads.size(); ++i) {
         check_thread_time(sc, i);
-        const std::int64_t n = std::min(expanded_steps(sc.threads[i].program, steps), per_thread_cap);
+        const std::int64_t n =
+            std::min(expanded_steps(sc.threads[i].program, steps), per_thread_cap);
         total = add_capped(total, n, steps + 1);
         if (total > steps && crossing == sc.threads.size()) {
             crossing = i;

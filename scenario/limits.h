@@ -3,7 +3,7 @@
 // overflowing its arithmetic or the host's memory, and is reported like any other scenario
 // error: one line with file:line:column.
 
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 // Strict TOML scenario loader (../shared/docs/SCENARIO-FORMAT.md). Every problem is reported as a
 // ScenarioError whose what() is exactly one line: `file:line:col: path: message`.
 
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <functional>
 #include <stdexcept>

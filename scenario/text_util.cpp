@@ -46,6 +46,14 @@ std::size_t skip_string(std::string_view text, std::size_t i, bool& multiline) {
 
 } // namespace
 
+std::string lower_ascii(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        c = lower(c);
+    }
+    return out;
+}
+
 std::string quote(std::string_view text) {
     std::string out = "\"";
     for (char c : text) {

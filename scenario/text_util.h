@@ -23,6 +23,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> closest(std::string_view word,
                                    const std::vector<std::string_view>& candidates);
 
+/// `text` with ASCII upper-case letters in lower case.
+std::string lower_ascii(std::string_view text);
+
 /// `a, b, c`
 std::string join(const std::vector<std::string_view>& items, std::string_view sep = ", ");
 

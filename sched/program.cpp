@@ -3,7 +3,7 @@
 #include "arch_x86/entry.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
-#include "scenario/errno_names.h"
+#include "scenario_model/errno_names.h"
 #include "sched/idle.h"
 #include "sched/lifecycle.h"
 #include "sched/scheduler.h"
@@ -37,9 +37,16 @@ private:
     void run_program();
     const Step* next_step();
     void user_step(const Step& st);
+    void system_call(const Step& st);
     void kthread_step(const Step& st);
-    /// The part of a step shared by user threads (inside a system call) and kthreads.
-    void common_kernel_step(const Step& st);
+    void kthread_work(const Step& st);
+    [[noreturn]] void wrong_interpreter(const Step& st);
+    // What the steps do, for both kinds of thread where they share it.
+    void spend(std::int64_t cycles);
+    void nanosleep(std::int64_t cycles);
+    void futex_wait(int event);
+    void futex_wake(int event);
+    void unuse_mm(const Step& st);
     void block_on_latch(int event);
     void record_result(const Step& st, std::int64_t result);
     kernel::Mm* live_mm(const Step& st);
@@ -125,32 +132,13 @@ void TaskBody::run_program() {
 
 void TaskBody::user_step(const Step& st) {
     if (st.op == Op::user) {
-        s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
+        spend(st.n);
         return;
     }
     arch_x86::syscall_entry(s_.m, cpu());
     {
         KFrame frame(s_.m, cpu(), Fn::do_syscall_64);
-        switch (st.op) {
-        case Op::syscall:
-            s_.m.sim.cpu(cpu()).advance_interruptible(
-                s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
-            break;
-        case Op::membarrier: {
-            const std::int64_t r = s_.syscalls->membarrier(cpu(), st.cmd, st.flags, st.cpu_id);
-            record_result(st, r);
-            break;
-        }
-        case Op::flush_tlb:
-            arch_x86::flush_tlb_mm_range(s_.m, cpu(), t_.mm, st.pages, st.freed_tables);
-            break;
-        case Op::exec:
-            do_execve(s_, t_);
-            break;
-        default:
-            common_kernel_step(st);
-            break;
-        }
+        system_call(st);
     }
     KFrame exit_frame(s_.m, cpu(), Fn::exit_to_user_mode);
     // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
@@ -158,82 +146,134 @@ void TaskBody::user_step(const Step& st) {
                                 st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
 }
 
-void TaskBody::kthread_step(const Step& st) {
+// system_call and kthread_work list every scenario::Op without a default, so that a step added
+// to the enum fails to compile (-Wswitch, an error) until both interpreters say what it does.
+
+/// What a [[thread]]'s step does inside its system call.
+void TaskBody::system_call(const Step& st) {
     switch (st.op) {
-    case Op::work:
-        s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{st.n}));
-        break;
-    case Op::use_mm:
-        mm_acquire_failed_ = !io_sq_thread_acquire_mm(s_, cpu(), t_, live_mm(st));
-        break;
-    case Op::unuse_mm:
-        if (t_.mm == nullptr && mm_acquire_failed_) {
-            break; // io_sq_thread_drop_mm(): no mm, nothing to drop
-        }
-        if (t_.mm == nullptr) {
-            s_.fail_run(cpu(), "{}: unuse_mm without use_mm", st.path);
-        }
-        io_sq_thread_drop_mm(s_, cpu(), t_);
-        break;
+    case Op::syscall:
+        return spend(st.n);
+    case Op::membarrier:
+        return record_result(st, s_.syscalls->membarrier(cpu(), st.cmd, st.flags, st.cpu_id));
     case Op::flush_tlb:
-        arch_x86::flush_tlb_mm_range(s_.m, cpu(), live_mm(st), st.pages, st.freed_tables);
-        break;
+        return arch_x86::flush_tlb_mm_range(s_.m, cpu(), t_.mm, st.pages, st.freed_tables);
+    case Op::exec:
+        return do_execve(s_, t_);
+    case Op::sleep:
+        return nanosleep(st.n);
+    case Op::wait:
+        return futex_wait(st.event);
+    case Op::signal:
+        return futex_wake(st.event);
+    case Op::yield:
+        return s_.do_sched_yield(cpu());
+    case Op::migrate:
+        return s_.sched_setaffinity(cpu(), &t_, static_cast<int>(st.n));
+    case Op::user:   // runs in user mode (user_step)
+    case Op::exit:   // ends the program (run_program)
+    case Op::repeat: // expanded by next_step
+    case Op::work:   // [[kthread]] steps, which the loader refuses in a [[thread]]
+    case Op::use_mm:
+    case Op::unuse_mm:
     case Op::text_poke:
-        text_poke(s_, cpu(), t_);
-        break;
     case Op::efi_call:
-        efi_call(s_, cpu(), t_);
-        break;
-    default:
-        common_kernel_step(st);
         break;
     }
+    wrong_interpreter(st);
+}
+
+void TaskBody::kthread_step(const Step& st) {
+    kthread_work(st);
     // Kernel threads act on need_resched at the end of each step.
     if (s_.m.rq(cpu()).need_resched) {
         s_.schedule(cpu());
     }
 }
 
-void TaskBody::common_kernel_step(const Step& st) {
+/// What a [[kthread]]'s step does.
+void TaskBody::kthread_work(const Step& st) {
     switch (st.op) {
-    case Op::sleep: {
-        KFrame frame(s_.m, cpu(), Fn::do_nanosleep);
-        t_.state = TaskState::interruptible;
-        // hrtimer_start_range_ns() -> lock_hrtimer_base() (v5.10.13 kernel/time/hrtimer.c). The
-        // final hrtimer_cancel() takes no lock when the timer has fired (!hrtimer_active).
-        s_.m.atomic(cpu(), kernel::AtomicOp::hrtimer_base_lock);
-        t_.sleep_timer =
-            s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{st.n}, arch_x86::HRTIMER_VECTOR,
-                               timer_data(TimerKind::sleep_wakeup, t_.id));
-        s_.schedule(cpu());
-        s_.m.sim.cancel_timer(t_.sleep_timer); // hrtimer_cancel(): an early wakeup leaves none
-        break;
-    }
-    case Op::wait: {
-        KFrame frame(s_.m, cpu(), Fn::futex_wait);
-        block_on_latch(st.event);
-        break;
-    }
-    case Op::signal: {
-        KFrame frame(s_.m, cpu(), Fn::futex_wake);
-        kernel::EventLatch& latch = s_.m.ks.events[static_cast<std::size_t>(st.event)];
-        latch.signalled = true;
-        std::vector<Task*> waiters;
-        waiters.swap(latch.waiters);
-        for (Task* w : waiters) {
-            s_.try_to_wake_up(cpu(), w);
-        }
-        break;
-    }
+    case Op::work:
+        return spend(st.n);
+    case Op::use_mm:
+        mm_acquire_failed_ = !io_sq_thread_acquire_mm(s_, cpu(), t_, live_mm(st));
+        return;
+    case Op::unuse_mm:
+        return unuse_mm(st);
+    case Op::flush_tlb:
+        return arch_x86::flush_tlb_mm_range(s_.m, cpu(), live_mm(st), st.pages, st.freed_tables);
+    case Op::text_poke:
+        return text_poke(s_, cpu(), t_);
+    case Op::efi_call:
+        return efi_call(s_, cpu(), t_);
+    case Op::sleep:
+        return nanosleep(st.n);
+    case Op::wait:
+        return futex_wait(st.event);
+    case Op::signal:
+        return futex_wake(st.event);
     case Op::yield:
-        s_.do_sched_yield(cpu());
-        break;
+        return s_.do_sched_yield(cpu());
     case Op::migrate:
-        s_.sched_setaffinity(cpu(), &t_, static_cast<int>(st.n));
+        return s_.sched_setaffinity(cpu(), &t_, static_cast<int>(st.n));
+    case Op::exit:   // ends the program (run_program)
+    case Op::repeat: // expanded by next_step
+    case Op::user:   // [[thread]] steps, which the loader refuses in a [[kthread]]
+    case Op::syscall:
+    case Op::membarrier:
+    case Op::exec:
         break;
-    default:
-        SIM_ASSERT(false, "step {} reached the wrong interpreter", st.path);
     }
+    wrong_interpreter(st);
+}
+
+void TaskBody::wrong_interpreter(const Step& st) {
+    SIM_ASSERT(false, "step {} reached the wrong interpreter", st.path);
+}
+
+/// Cycles of interruptible work (user mode, a system call's or a kthread's own work).
+void TaskBody::spend(std::int64_t cycles) {
+    s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{cycles}));
+}
+
+void TaskBody::nanosleep(std::int64_t cycles) {
+    KFrame frame(s_.m, cpu(), Fn::do_nanosleep);
+    t_.state = TaskState::interruptible;
+    // hrtimer_start_range_ns() -> lock_hrtimer_base() (v5.10.13 kernel/time/hrtimer.c). The
+    // final hrtimer_cancel() takes no lock when the timer has fired (!hrtimer_active).
+    s_.m.atomic(cpu(), kernel::AtomicOp::hrtimer_base_lock);
+    t_.sleep_timer =
+        s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{cycles}, arch_x86::HRTIMER_VECTOR,
+                           timer_data(TimerKind::sleep_wakeup, t_.id));
+    s_.schedule(cpu());
+    s_.m.sim.cancel_timer(t_.sleep_timer); // hrtimer_cancel(): an early wakeup leaves none
+}
+
+void TaskBody::futex_wait(int event) {
+    KFrame frame(s_.m, cpu(), Fn::futex_wait);
+    block_on_latch(event);
+}
+
+void TaskBody::futex_wake(int event) {
+    KFrame frame(s_.m, cpu(), Fn::futex_wake);
+    kernel::EventLatch& latch = s_.m.ks.events[static_cast<std::size_t>(event)];
+    latch.signalled = true;
+    std::vector<Task*> waiters;
+    waiters.swap(latch.waiters);
+    for (Task* w : waiters) {
+        s_.try_to_wake_up(cpu(), w);
+    }
+}
+
+void TaskBody::unuse_mm(const Step& st) {
+    if (t_.mm == nullptr && mm_acquire_failed_) {
+        return; // io_sq_thread_drop_mm(): no mm, nothing to drop
+    }
+    if (t_.mm == nullptr) {
+        s_.fail_run(cpu(), "{}: unuse_mm without use_mm", st.path);
+    }
+    io_sq_thread_drop_mm(s_, cpu(), t_);
 }
 
 void TaskBody::block_on_latch(int event) {

@@ -7,7 +7,7 @@
 // is created at `start` by a timer interrupt on its CPU (wake_up_new_task, docs/barriers.md 2.3).
 
 #include "kernel/kernel_state.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 #include "sim/simulation.h"
 
 #include <cstddef>

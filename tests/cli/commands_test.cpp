@@ -1,10 +1,11 @@
 // The other commands: diff's order and plain verdicts, policies --markdown generated from the
-// policy tables, -v, usage errors and exit codes.
+// policy tables, steps from the step table, -v, usage errors and exit codes.
 
 #include "support.h"
 
 #include "policy/knobs.h"
 #include "policy/presets.h"
+#include "scenario/steps.h"
 
 using namespace clitest;
 
@@ -98,6 +99,32 @@ TEST_CASE("policies --markdown is generated from the preset and knob tables", "[
     }
     CHECK(tlbsim({"counters", "--markdown"}).code == cli::exit_ok);
     CHECK(tlbsim({"costs", "--markdown"}).code == cli::exit_ok);
+}
+
+TEST_CASE("steps lists the step table, in text and in Markdown", "[cli][docs]") {
+    const Cmd text = tlbsim({"steps"});
+    REQUIRE(text.code == cli::exit_ok);
+    const std::vector<std::string> ls = lines(text.out);
+    // One line per step under "Steps:", starting with its name and its [[thread]] usage.
+    const std::size_t first = line_of(ls, "Steps:") + 2;
+    REQUIRE(first + scenario::step_table().size() <= ls.size());
+    for (std::size_t i = 0; i < scenario::step_table().size(); ++i) {
+        const scenario::StepInfo& s = scenario::step_table()[i];
+        INFO(ls[first + i]);
+        CHECK(ls[first + i].rfind("  " + std::string(s.name) + " ", 0) == 0);
+        const std::string usage =
+            scenario::includes(s.kinds, false) ? scenario::step_usage(s, false) : "-";
+        CHECK(ls[first + i].find(" " + usage + " ") != std::string::npos);
+    }
+    CHECK(line_of(ls, "Options:") > first);
+    CHECK(text.out.find('`') == std::string::npos); // code spans are for Markdown only
+    const Cmd md = tlbsim({"steps", "--markdown"});
+    REQUIRE(md.code == cli::exit_ok);
+    CHECK(md.out.find("| `flush_tlb` | `flush_tlb [pages=N] [freed_tables]` | "
+                      "`flush_tlb PROCESS [pages=N] [freed_tables]` | yes |") != std::string::npos);
+    CHECK(md.out.find("| `label=NAME` | label name | none | every step but `end` |") !=
+          std::string::npos);
+    CHECK(tlbsim({"--help"}).out.find("\n  steps ") != std::string::npos);
 }
 
 TEST_CASE("run -v narrates every record", "[cli][run]") {

@@ -7,6 +7,7 @@
 #include "gen/generator.h"
 #include "policy/presets.h"
 #include "run/runner.h"
+#include "scenario/steps.h"
 
 #include <catch2/catch.hpp>
 
@@ -38,26 +39,16 @@ gen::GenParams mix(int cpus, std::uint64_t seed, int steps = 10) {
     return p;
 }
 
-constexpr const char* op_names[] = {
-    "user",    "syscall",    "sleep",     "wait",     "signal", "yield",
-    "migrate", "membarrier", "flush_tlb", "exec",     "exit",   "work",
-    "use_mm",  "unuse_mm",   "text_poke", "efi_call", "repeat",
-};
-
 /// Every step's first word, and every membarrier command, in `steps` (repeat bodies included).
 void collect(const std::vector<scenario::Step>& steps, std::set<std::string>& words) {
     for (const scenario::Step& st : steps) {
-        switch (st.op) {
-        case scenario::Op::membarrier:
+        if (st.op == scenario::Op::membarrier) {
             words.insert("membarrier " + st.cmd_name);
-            break;
-        case scenario::Op::flush_tlb:
-            words.insert(st.freed_tables ? "flush_tlb freed_tables" : "flush_tlb");
-            break;
-        default:
-            break;
         }
-        words.insert(op_names[static_cast<std::size_t>(st.op)]);
+        if (st.op == scenario::Op::flush_tlb) {
+            words.insert(st.freed_tables ? "flush_tlb freed_tables" : "flush_tlb");
+        }
+        words.insert(std::string(scenario::step_info(st.op).name));
         collect(st.body, words);
     }
 }
@@ -144,19 +135,15 @@ TEST_CASE("gen: over a few seeds, the mix has every kind of step it promises", "
             collect(t.program, words);
         }
     }
-    for (const char* op : {"user", "syscall", "sleep", "wait", "signal", "yield", "migrate",
-                           "membarrier", "flush_tlb", "exec", "exit", "work", "use_mm", "unuse_mm",
-                           "text_poke", "efi_call", "repeat", "flush_tlb freed_tables"}) {
-        INFO(op);
-        CHECK(words.count(op) == 1);
+    // Every step of the step table (`end` closes a repeat), and every membarrier command.
+    for (const scenario::StepInfo& step : scenario::step_table()) {
+        INFO(step.name);
+        CHECK((step.closes_repeat || words.count(std::string(step.name)) == 1));
     }
-    for (const char* cmd :
-         {"query", "global", "global_expedited", "register_global_expedited", "private_expedited",
-          "register_private_expedited", "private_expedited_sync_core",
-          "register_private_expedited_sync_core", "private_expedited_rseq",
-          "register_private_expedited_rseq", "get_registrations"}) {
-        INFO(cmd);
-        CHECK(words.count(std::string("membarrier ") + cmd) == 1);
+    CHECK(words.count("flush_tlb freed_tables") == 1);
+    for (const scenario::MembarrierCommand& cmd : scenario::membarrier_commands()) {
+        INFO(cmd.name);
+        CHECK(words.count("membarrier " + std::string(cmd.name)) == 1);
     }
 }
 

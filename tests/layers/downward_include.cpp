@@ -3,6 +3,6 @@
 #include "arch_x86/machine.h"
 #include "kernel/record.h"
 #include "policy/knobs.h"
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 #include "sched/scheduler.h"
 #include "sim/simulation.h"

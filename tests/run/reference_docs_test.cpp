@@ -46,6 +46,15 @@ TEST_CASE("docs/scenario-keys.md is the output of tlbsim scenario-keys --markdow
     CHECK(doc.substr(tables) == generated);
 }
 
+TEST_CASE("docs/steps.md is the output of tlbsim steps --markdown", "[docs]") {
+    const std::string doc = file_text(std::string(TLBSIM_SOURCE_DIR) + "/docs/steps.md");
+    const std::string generated = command_output({"steps", "--markdown"});
+    // The file is a short header followed by the generated tables.
+    const auto tables = doc.find("### Steps");
+    REQUIRE(tables != std::string::npos);
+    CHECK(doc.substr(tables) == generated);
+}
+
 TEST_CASE("docs/invariants.md has a section for every invariant, in catalogue order", "[docs]") {
     const std::string doc = file_text(std::string(TLBSIM_SOURCE_DIR) + "/docs/invariants.md");
     std::size_t previous = 0;

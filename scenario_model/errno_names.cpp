@@ -1,4 +1,4 @@
-#include "scenario/errno_names.h"
+#include "scenario_model/errno_names.h"
 
 #include <utility>
 

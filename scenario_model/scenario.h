@@ -1,7 +1,7 @@
 #pragma once
 // The parsed scenario: plain data, exactly as ../shared/docs/SCENARIO-FORMAT.md describes it.
-// The loader (loader.h) fills it after validating every key, type, range and reference; the
-// kernel layers consume it and never see TOML. Indices replace names once resolved.
+// The loader (scenario/loader.h) fills it after validating every key, type, range and reference;
+// the kernel layers consume it and never see TOML. Indices replace names once resolved.
 
 #include <cstdint>
 #include <map>
@@ -68,24 +68,27 @@ struct ResultValue {
     bool operator==(const ResultValue&) const = default;
 };
 
+/// The operation of a step. Each is described once, with its arguments, options and the thread
+/// kinds that may use it, in the step table (scenario/steps.cpp; `tlbsim steps`). `repeat` stays
+/// the last enumerator; adding one: docs/extending.md.
 enum class Op {
-    user,       ///< user N
-    syscall,    ///< syscall N
-    sleep,      ///< sleep N
-    wait,       ///< wait EVENT
-    signal,     ///< signal EVENT
-    yield,      ///< yield
-    migrate,    ///< migrate CPU
-    membarrier, ///< membarrier CMD [flags=F] [cpu=N] [expect=R]
-    flush_tlb,  ///< flush_tlb [PROCESS] [pages=N] [freed_tables]
-    exec,       ///< exec
-    exit,       ///< exit
-    work,       ///< work N (kthreads)
-    use_mm,     ///< use_mm PROCESS (kthreads)
-    unuse_mm,   ///< unuse_mm (kthreads)
-    text_poke,  ///< text_poke (kthreads)
-    efi_call,   ///< efi_call (kthreads)
-    repeat,     ///< repeat N ... end; the enclosed steps are in `body`
+    user,
+    syscall,
+    sleep,
+    wait,
+    signal,
+    yield,
+    migrate,
+    membarrier,
+    flush_tlb,
+    exec,
+    exit,
+    work,      ///< kthreads
+    use_mm,    ///< kthreads
+    unuse_mm,  ///< kthreads
+    text_poke, ///< kthreads
+    efi_call,  ///< kthreads
+    repeat,    ///< repeat N ... end; the enclosed steps are in `body`
 };
 
 struct Step {

@@ -1,4 +1,4 @@
-#include "scenario/scenario.h"
+#include "scenario_model/scenario.h"
 
 #include <algorithm>
 

@@ -1,0 +1,138 @@
+// [[thread]] and [[kthread]]: the threads and their programs.
+
+#include "scenario/sections.h"
+
+#include "scenario/keys.h"
+#include "scenario/limits.h"
+#include "scenario/step_parser.h"
+#include "scenario/text_util.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace scenario::detail {
+
+namespace {
+
+/// A [[thread]] or [[kthread]] table not parsed yet.
+struct ThreadTable {
+    const toml::table* table;
+    bool kthread;
+    std::size_t index; ///< among the tables of its kind
+    SourceLoc loc;
+};
+
+/// Every [[thread]] table, then every [[kthread]] table.
+std::vector<ThreadTable> thread_tables(const LoadState& st, const Tbl& root) {
+    std::vector<ThreadTable> all;
+    for (const bool kthread : {false, true}) {
+        const std::string_view key = kthread ? "kthread" : "thread";
+        if (const Entry* e = root.find(key)) {
+            const std::vector<const toml::table*> tables =
+                st.in.get_table_array(*e->node, std::string(key));
+            for (std::size_t i = 0; i < tables.size(); ++i) {
+                all.push_back(ThreadTable{tables[i], kthread, i, TomlReader::node_loc(*tables[i])});
+            }
+        }
+    }
+    return all;
+}
+
+/// The indices of `all` in file order.
+std::vector<std::size_t> file_order(const std::vector<ThreadTable>& all) {
+    std::vector<std::size_t> order(all.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::pair(all[a].loc.line, all[a].loc.column) <
+               std::pair(all[b].loc.line, all[b].loc.column);
+    });
+    return order;
+}
+
+void check_thread_keys(const LoadState& st, const Tbl& t, bool kthread) {
+    if (!kthread) {
+        st.in.check_keys(t, key_names(KeyTable::thread));
+        return;
+    }
+    if (const Entry* e = t.find("process")) {
+        st.in.fail(e->key_loc, t.child("process"),
+                   "not allowed in a [[kthread]] (kernel threads have no mm of their own; use "
+                   "\"use_mm PROCESS\" in the program)");
+    }
+    st.in.check_keys(t, key_names(KeyTable::kthread));
+}
+
+Thread load_thread(LoadState& st, const toml::table& table, const std::string& path, bool kthread) {
+    const Tbl t = st.in.open(table, path);
+    check_thread_keys(st, t, kthread);
+    Thread th;
+    th.kthread = kthread;
+    th.loc = t.loc;
+    th.name = st.in.get_name(*st.in.required(t, "name").node, t.child("name"));
+    if (!kthread) {
+        const Entry& proc = st.in.required(t, "process");
+        const std::string pp = t.child("process");
+        th.process =
+            st.find_process(st.in.get_string(*proc.node, pp), TomlReader::node_loc(*proc.node), pp);
+    }
+    const Entry& cpu = st.in.required(t, "cpu");
+    const std::int64_t c = st.in.get_int(*cpu.node, t.child("cpu"));
+    st.check_cpu(c, TomlReader::node_loc(*cpu.node), t.child("cpu"));
+    th.cpu = static_cast<int>(c);
+    if (const Entry* start = t.find("start")) {
+        th.start = st.in.get_int_range(*start->node, t.child("start"), 0, limits::cycles);
+    }
+    const Entry& program = st.in.required(t, "program");
+    const std::string pp = t.child("program");
+    th.program =
+        parse_program(st, st.in.get_array(*program.node, pp, "an array of strings"), pp, kthread);
+    return th;
+}
+
+/// Every event a step waits for is signalled by some step (reported at the first such wait).
+void check_waits_signalled(const LoadState& st) {
+    for (const WaitMention& w : st.waits) {
+        if (st.signalled.count(w.event) != 0) {
+            continue;
+        }
+        std::vector<std::string_view> sig;
+        for (const int s : st.signalled) {
+            sig.push_back(st.sc.events[static_cast<std::size_t>(s)]);
+        }
+        const std::string& name = st.sc.events[static_cast<std::size_t>(w.event)];
+        st.in.fail(w.loc, w.path,
+                   fmt::format("event {} is waited for but never signalled{}", quote(name),
+                               did_you_mean(closest(name, sig))));
+    }
+}
+
+} // namespace
+
+void load_threads(LoadState& st, const Tbl& root) {
+    const std::vector<ThreadTable> all = thread_tables(st, root);
+    // Parse in file order, so that events are numbered in order of first mention; store
+    // [[thread]] entries first, then [[kthread]] (Scenario::threads).
+    std::vector<std::optional<Thread>> parsed(all.size());
+    std::map<std::string, std::string, std::less<>> names; // name -> path
+    for (const std::size_t k : file_order(all)) {
+        const ThreadTable& p = all[k];
+        const std::string path = index_path(p.kthread ? "kthread" : "thread", p.index);
+        Thread th = load_thread(st, *p.table, path, p.kthread);
+        if (auto it = names.find(th.name); it != names.end()) {
+            st.in.fail(TomlReader::node_loc(*p.table->get("name")), path + ".name",
+                       fmt::format("duplicate thread name {} (also used by {})", quote(th.name),
+                                   it->second));
+        }
+        names.emplace(th.name, path);
+        parsed[k] = std::move(th);
+    }
+    for (std::optional<Thread>& t : parsed) {
+        st.sc.threads.push_back(std::move(*t));
+    }
+    check_waits_signalled(st);
+}
+
+} // namespace scenario::detail
