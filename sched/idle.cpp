@@ -42,12 +42,8 @@ bool current_clr_polling_and_test(Machine& m, int c) {
 /// `sti; hlt`: interrupts on and halt until one arrives; one already pending ends it at once.
 void safe_halt(Machine& m, int c) {
     sim::Processor& p = m.sim.cpu(c);
-    if (!p.pending().empty()) {
-        m.local_irq_enable(c);
-        return;
-    }
     p.set_irqs_enabled(true);
-    p.block(/*wake_on_interrupt=*/true); // takes the interrupt that woke it
+    p.wait_for_interrupt(); // takes the interrupt that ends it
 }
 
 /// cpu_idle_poll(): spin in EQS with interrupts on until NEED_RESCHED. An interrupt that sets
@@ -85,7 +81,7 @@ void intel_idle(Machine& m, int c) {
     m.cpu(c).polling = true;
     m.atomic(c, AtomicOp::set_polling); // current_set_polling_and_test()
     if (!need_resched(m, c)) {
-        m.sim.cpu(c).block(/*wake_on_interrupt=*/true); // __monitor; __mwait
+        m.sim.cpu(c).wait_for_interrupt(); // __monitor; __mwait (ECX=1: IRQs off still wake it)
     }
     current_clr_polling(m, c); // current_clr_polling(): btr, then smp_mb()
     m.smp_mb(c);

@@ -67,13 +67,15 @@ void Processor::advance_interruptible(Cycles d) {
     take_interrupts();
 }
 
-void Processor::block(bool wake_on_interrupt) {
-    if (wake_on_interrupt && !pending_.empty()) {
-        // A wait for an interrupt (HLT, MWAIT) ends at once when one is already pending, even
-        // with IRQs off (it is taken when they are enabled).
+void Processor::wait_for_interrupt() {
+    if (!pending_.empty()) {
         take_interrupts();
         return;
     }
+    block(/*wake_on_interrupt=*/true);
+}
+
+void Processor::block(bool wake_on_interrupt) {
     wake_on_interrupt_ = wake_on_interrupt;
     cancel_resume(); // no resumption is outstanding while blocked
     suspend(State::blocked);

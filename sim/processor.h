@@ -67,9 +67,13 @@ public:
     /// Lets `d` cycles pass, taking interrupts as they arrive (the rest of the step continues
     /// after the handler). A step ending at t completes before an interrupt pending at t is taken.
     void advance_interruptible(Cycles d);
-    /// Suspends until wake(), or until an interrupt arrives when `wake_on_interrupt` (then one
-    /// already pending returns at once, without suspending).
+    /// Suspends until wake(), or until an interrupt arrives when `wake_on_interrupt`. An
+    /// interrupt already pending does not end it (a CPU spinning with IRQs off, csd_lock_wait,
+    /// leaves it pending).
     void block(bool wake_on_interrupt);
+    /// HLT or MWAIT: like block(true), but an interrupt already pending ends it at once, IRQs on
+    /// or off (taken now if they are on, else when they are enabled).
+    void wait_for_interrupt();
     /// Makes a blocked processor resume now (from anywhere). No effect unless blocked.
     void wake();
 

@@ -310,7 +310,7 @@ TEST_CASE("processor: block(true) is woken by an interrupt", "[sim][processor]")
     CHECK(woke == 80); // after the handler
 }
 
-TEST_CASE("processor: block(true) with an interrupt already pending returns at once",
+TEST_CASE("processor: wait_for_interrupt with an interrupt already pending returns at once",
           "[sim][processor]") {
     // MWAIT with IRQs off: the interrupt raised before the wait ends it immediately; it is taken
     // when IRQs are enabled again. (Without the check the CPU would sleep until another wake.)
@@ -321,7 +321,7 @@ TEST_CASE("processor: block(true) with an interrupt already pending returns at o
     m.start(0, [&] {
         m.cpu(0).set_irqs_enabled(false);
         m.cpu(0).advance(Cycles{10}); // the interrupt arrives meanwhile and stays pending
-        m.cpu(0).block(true);
+        m.cpu(0).wait_for_interrupt();
         returned = m.now();
         taken_at_return = m.taken.size();
         m.cpu(0).set_irqs_enabled(true);
@@ -332,6 +332,29 @@ TEST_CASE("processor: block(true) with an interrupt already pending returns at o
     CHECK(taken_at_return == 0);
     REQUIRE(m.taken.size() == 1);
     CHECK(m.taken[0].at == 10);
+}
+
+TEST_CASE("processor: block(true) with IRQs off leaves an already pending interrupt pending",
+          "[sim][processor]") {
+    // csd_lock_wait with IRQs off: the sender waits for the ack (wake() here), not for the
+    // interrupt that arrived before it started waiting.
+    FakeModel m(config(2));
+    m.sim.send_interrupt(0, -1, Cycles{5}, 8, 0);
+    std::int64_t returned = -1;
+    m.start(0, [&] {
+        m.cpu(0).set_irqs_enabled(false);
+        m.cpu(0).advance(Cycles{10});
+        m.cpu(0).block(true);
+        returned = m.now();
+    });
+    m.start(1, [&] {
+        m.cpu(1).advance(Cycles{100});
+        m.cpu(0).wake();
+    });
+    CHECK(m.sim.run() == RunStatus::out_of_events);
+    CHECK(returned == 100);
+    CHECK(m.taken.empty());
+    CHECK(m.cpu(0).pending().size() == 1);
 }
 
 TEST_CASE("processor: block(false) ignores interrupts and is woken by wake() from another CPU",
