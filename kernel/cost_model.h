@@ -1,7 +1,7 @@
 #pragma once
 // The cost model: how many cycles each modelled step takes. Every entry has a name (used in
 // [machine.costs] and `tlbsim costs`), a default and the source of that default
-// (../shared/reference/anchors.md §2, at 3 GHz). Costs shape the windows between steps; they never
+// (a measurement, a commit or a paper, at 3 GHz; "assumption" where none is published). Costs shape the windows between steps; they never
 // decide which path the kernel takes.
 
 #include <array>

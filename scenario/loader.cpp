@@ -1,5 +1,5 @@
-// Strict scenario loader: ../shared/docs/SCENARIO-FORMAT.md is the contract,
-// docs/scenario-loader.md records the decisions taken where the contract is silent. The
+// Strict scenario loader: the key table (keys.h) and the step table (steps.h) are the contract
+// (docs/scenario-keys.md, docs/steps.md); docs/scenario-loader.md records the other decisions. The
 // sections are loaded by sections.h, steps parsed by step_parser.h against the step table
 // (steps.h), and values read through toml_reader.h.
 

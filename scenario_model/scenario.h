@@ -1,5 +1,5 @@
 #pragma once
-// The parsed scenario: plain data, exactly as ../shared/docs/SCENARIO-FORMAT.md describes it.
+// The parsed scenario: plain data, as docs/scenario-keys.md and docs/steps.md describe it.
 // The loader (scenario/loader.h) fills it after validating every key, type, range and reference;
 // the kernel layers consume it and never see TOML. Indices replace names once resolved.
 

@@ -1,4 +1,5 @@
-// Tests of the strict scenario loader (../shared/docs/SCENARIO-FORMAT.md).
+// Tests of the strict scenario loader (docs/scenario-keys.md, docs/steps.md,
+// docs/scenario-loader.md).
 
 #include "scenario/loader.h"
 #include "scenario/limits.h"
