@@ -43,13 +43,12 @@ po::options_description diff_options() {
 /// The command line, or nullopt when --help was printed.
 std::optional<DiffCommandLine> parse_diff(const Args& args, const Io& io) {
     const po::options_description desc = diff_options();
-    po::positional_options_description pos;
-    pos.add("file", -1);
-    const auto vm = parse(desc, pos, args);
-    if (vm.count("help")) {
+    const auto parsed = parse_file_command(desc, args);
+    if (!parsed) {
         fmt::print(io.out, "{}", help_text(desc));
         return std::nullopt;
     }
+    const po::variables_map& vm = *parsed;
     DiffCommandLine cl;
     cl.json_out = string_opt(vm, "json");
     cl.policies = strings(vm, "policy");

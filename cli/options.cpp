@@ -23,6 +23,17 @@ po::variables_map parse(const po::options_description& desc,
     return vm;
 }
 
+std::optional<po::variables_map> parse_file_command(const po::options_description& desc,
+                                                    const std::vector<std::string>& args) {
+    po::positional_options_description pos;
+    pos.add("file", -1);
+    po::variables_map vm = parse(desc, pos, args);
+    if (vm.count("help")) {
+        return std::nullopt;
+    }
+    return vm;
+}
+
 std::vector<std::string> strings(const po::variables_map& vm, const char* key) {
     return vm.count(key) ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>{};
 }

@@ -21,6 +21,11 @@ po::variables_map parse(const po::options_description& desc,
                         const po::positional_options_description& pos,
                         const std::vector<std::string>& args);
 
+/// Parses a command whose positional arguments are scenario files or directories (`file`);
+/// nullopt when --help was asked for (the caller prints its help).
+std::optional<po::variables_map> parse_file_command(const po::options_description& desc,
+                                                    const std::vector<std::string>& args);
+
 /// A repeatable or positional option's values (empty when absent).
 std::vector<std::string> strings(const po::variables_map& vm, const char* key);
 std::optional<std::string> string_opt(const po::variables_map& vm, const char* key);

@@ -54,13 +54,12 @@ po::options_description run_options() {
 /// The command line, or nullopt when --help was printed.
 std::optional<RunCommandLine> parse_run(const Args& args, const Io& io) {
     const po::options_description desc = run_options();
-    po::positional_options_description pos;
-    pos.add("file", -1);
-    const auto vm = parse(desc, pos, args);
-    if (vm.count("help")) {
+    const auto parsed = parse_file_command(desc, args);
+    if (!parsed) {
         fmt::print(io.out, "{}", help_text(desc));
         return std::nullopt;
     }
+    const po::variables_map& vm = *parsed;
     if (!vm.count("file")) {
         throw UsageError("run: no scenario file given");
     }

@@ -8,10 +8,7 @@
 
 namespace {
 
-struct Counters {
-    const run::RunResult& r;
-    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
-};
+using test::Counters;
 
 // A SYNC_CORE-registered thread that sleeps (so it comes back through the lazy d1 path, where
 // finish_task_switch would sync the core), makes a plain syscall, and takes a device interrupt

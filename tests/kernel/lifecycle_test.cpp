@@ -13,10 +13,7 @@
 
 namespace {
 
-struct Counters {
-    const run::RunResult& r;
-    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
-};
+using test::Counters;
 
 // cpu0 runs a thread of p for the whole run (so p stays live); cpu1 runs kernel thread k.
 std::string kthread_scenario(const std::string& k_program, const std::string& a_program) {

@@ -9,10 +9,7 @@
 
 namespace {
 
-struct Counters {
-    const run::RunResult& r;
-    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
-};
+using test::Counters;
 
 scenario::ResultValue value(std::int64_t v) {
     scenario::ResultValue r;

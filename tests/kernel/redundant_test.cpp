@@ -18,10 +18,7 @@
 
 namespace {
 
-struct Counters {
-    const run::RunResult& r;
-    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
-};
+using test::Counters;
 
 std::string seed_case(const std::string& b_flush_step) {
     return R"(

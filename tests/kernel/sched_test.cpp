@@ -11,10 +11,7 @@
 
 namespace {
 
-struct Counters {
-    const run::RunResult& r;
-    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
-};
+using test::Counters;
 
 // The first switch idle->T into a new user thread on a CPU: __schedule's rq_lock and
 // clear_tsk_need_resched, switch_mm's cpumask_set_cpu, and in schedule_tail: finish_task_switch's

@@ -36,4 +36,10 @@ inline std::int64_t counter(const run::RunResult& r, const std::string& name) {
     return *v;
 }
 
+/// Counters of one run by name: `Counters c{r}; c("ser.total")`.
+struct Counters {
+    const run::RunResult& r;
+    std::int64_t operator()(const std::string& name) const { return counter(r, name); }
+};
+
 } // namespace test

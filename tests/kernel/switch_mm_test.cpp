@@ -11,10 +11,7 @@
 
 namespace {
 
-struct Counters {
-    const run::RunResult& r;
-    std::int64_t operator()(const std::string& name) const { return test::counter(r, name); }
-};
+using test::Counters;
 
 // Two threads of one process ping-pong on one CPU with sched_yield.
 const char* const same_mm_yield = R"(
