@@ -51,10 +51,9 @@ KnobInfo enumeration(std::string_view name, E Knobs::*member, std::string_view d
             }};
 }
 
-} // namespace
-
-const std::vector<KnobInfo>& knob_table() {
-    static const std::vector<KnobInfo> table = {
+/// Core serialization and full barriers on the scheduler path.
+std::vector<KnobInfo> scheduler_path_knobs() {
+    return {
         enumeration(
             "lazy_sync_core", &Knobs::lazy_sync_core,
             "where a kernel->user switch back into the lazily loaded mm core-serializes for "
@@ -85,6 +84,12 @@ const std::vector<KnobInfo>& knob_table() {
             "after a to-user switch_mm (and in kthread_use_mm), smp_mb() if the rq's membarrier "
             "state has a private or global expedited registration",
             "true: Lutomirski 'membarrier cleanups' 4/8 (2021-06-15, unmerged)"),
+    };
+}
+
+/// Lazy TLB and TLB shootdown.
+std::vector<KnobInfo> lazy_tlb_knobs() {
+    return {
         enumeration(
             "enter_lazy_tlb", &Knobs::enter_lazy_tlb, "what entering lazy TLB mode does",
             "lazy: v4.20+ (145f573b89a6); eager_with_pcid: v4.14..v4.19 with PCID (switch to "
@@ -97,6 +102,12 @@ const std::vector<KnobInfo>& knob_table() {
                     "how switch_mm_irqs_off maintains mm_cpumask on a switch between mms",
                     "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, with the "
                     "83b0177a6c48 smp_mb)"),
+    };
+}
+
+/// The membarrier() system call.
+std::vector<KnobInfo> membarrier_knobs() {
+    return {
         enumeration("sync_core_ipi", &Knobs::sync_core_ipi, "the SYNC_CORE IPI handler",
                     "mb_and_sync_core: v5.10+ (758c9373); mb_only: v4.16..v5.9, trusting IRET"),
         boolean("sync_core_on_caller_cpu", &Knobs::sync_core_on_caller_cpu,
@@ -135,6 +146,12 @@ const std::vector<KnobInfo>& knob_table() {
             "the membarrier() command set, QUERY mask and argument checks",
             "v4.16: no RSEQ, no FLAG_CPU; v5.10: QUERY 0x7f (RSEQ works but is not advertised); "
             "mainline: QUERY 0x3ff with GET_REGISTRATIONS (v6.3+)"),
+    };
+}
+
+/// Entry and exit.
+std::vector<KnobInfo> entry_knobs() {
+    return {
         boolean("fred_entry", &Knobs::fred_entry,
                 "the kernel enters and leaves through FRED when the machine has it (fred = true) "
                 "and PTI is off: every return to user is ERETU (system calls too), every return "
@@ -142,6 +159,20 @@ const std::vector<KnobInfo>& knob_table() {
                 "true: v6.9+ (14619d912b65, entry_64_fred.S; PTI turns FRED off: 932d922285ef); "
                 "false: v4.16, v5.10 and the RFC-era kernels (no FRED code)"),
     };
+}
+
+} // namespace
+
+const std::vector<KnobInfo>& knob_table() {
+    static const std::vector<KnobInfo> table = [] {
+        std::vector<KnobInfo> t;
+        for (auto family : {scheduler_path_knobs, lazy_tlb_knobs, membarrier_knobs, entry_knobs}) {
+            for (KnobInfo& k : family()) {
+                t.push_back(std::move(k));
+            }
+        }
+        return t;
+    }();
     return table;
 }
 

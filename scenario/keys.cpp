@@ -2,50 +2,65 @@
 
 namespace scenario {
 
+namespace {
+
+/// The top level of a scenario file.
+KeyTableInfo top_level_keys() {
+    return {KeyTable::top,
+            "top level",
+            {{"name", "string", "file stem", "scenario name in reports"},
+             {"description", "string", "\"\"", "free text"},
+             {"policies", "array of strings", "[\"v5.10\"]",
+              "policies to run when the command line names none"},
+             {"machine", "table", "required", "the simulated machine"},
+             {"process", "array of tables", "none", "processes (each one mm)"},
+             {"thread", "array of tables", "none", "user threads"},
+             {"kthread", "array of tables", "none", "kernel threads (no mm of their own)"},
+             {"inject", "array of tables", "none", "events injected at fixed times"},
+             {"policy", "array of tables", "none", "user-defined policies"},
+             {"expect", "array of tables", "none", "expected results"}}};
+}
+
+/// [machine]: the simulated machine.
+KeyTableInfo machine_keys() {
+    return {
+        KeyTable::machine,
+        "[machine]",
+        {{"cpus", "int 1..4096", "required",
+          "number of CPUs; each starts in its idle task on init_mm"},
+         {"pcid", "bool", "true",
+          "PCID/ASID support (6 dynamic ASIDs; ASID 0 and always flush when off)"},
+         {"pti", "bool", "false",
+          "page-table isolation: CR3 written on every kernel entry and exit"},
+         {"invpcid", "bool", "true",
+          "INVPCID_SINGLE (with pcid): under PTI a one-page flush also flushes the user PCID "
+          "by INVPCID instead of flushing all of it at the next return to user"},
+         {"serialize", "bool", "false",
+          "sync_core() uses SERIALIZE instead of IRET-to-self (cost only)"},
+         {"fred", "bool", "false",
+          "FRED: under a kernel with fred_entry (mainline) and without PTI, returns are "
+          "ERETU/ERETS, not serializing"},
+         {"idle", "\"poll\", \"halt\" or \"mwait\"", "\"poll\"",
+          "the idle routine: idle=poll, HLT, or intel_idle's MWAIT (sched/idle.h)"},
+         {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
+          "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
+         {"timeslice", "int >= 0", "0", "scheduler tick period; 0 = no tick"},
+         {"wakeup_preempt", "bool", "false", "a wakeup onto a busy CPU sets need_resched there"},
+         {"offline", "array of ints", "[]", "CPUs that exist but are offline"},
+         {"nohz_full", "bool", "false", "booted with nohz_full (membarrier GLOBAL and QUERY)"},
+         {"max_cycles", "int > 0", "none", "stop the run at this simulated time"},
+         {"ghz", "float > 0", "3.0", "only for printing nanoseconds and trace timestamps"},
+         {"seed", "int", "0", "root seed for anything random"},
+         {"jitter", "int 0..100", "0", "percent by which every cost and step length is perturbed"},
+         {"costs", "table", "defaults", "cost-model overrides by name (tlbsim costs)"}}};
+}
+
+} // namespace
+
 const std::vector<KeyTableInfo>& key_tables() {
     static const std::vector<KeyTableInfo> tables = {
-        {KeyTable::top,
-         "top level",
-         {{"name", "string", "file stem", "scenario name in reports"},
-          {"description", "string", "\"\"", "free text"},
-          {"policies", "array of strings", "[\"v5.10\"]",
-           "policies to run when the command line names none"},
-          {"machine", "table", "required", "the simulated machine"},
-          {"process", "array of tables", "none", "processes (each one mm)"},
-          {"thread", "array of tables", "none", "user threads"},
-          {"kthread", "array of tables", "none", "kernel threads (no mm of their own)"},
-          {"inject", "array of tables", "none", "events injected at fixed times"},
-          {"policy", "array of tables", "none", "user-defined policies"},
-          {"expect", "array of tables", "none", "expected results"}}},
-        {KeyTable::machine,
-         "[machine]",
-         {{"cpus", "int 1..4096", "required",
-           "number of CPUs; each starts in its idle task on init_mm"},
-          {"pcid", "bool", "true",
-           "PCID/ASID support (6 dynamic ASIDs; ASID 0 and always flush when off)"},
-          {"pti", "bool", "false",
-           "page-table isolation: CR3 written on every kernel entry and exit"},
-          {"invpcid", "bool", "true",
-           "INVPCID_SINGLE (with pcid): under PTI a one-page flush also flushes the user PCID "
-           "by INVPCID instead of flushing all of it at the next return to user"},
-          {"serialize", "bool", "false",
-           "sync_core() uses SERIALIZE instead of IRET-to-self (cost only)"},
-          {"fred", "bool", "false",
-           "FRED: under a kernel with fred_entry (mainline) and without PTI, returns are "
-           "ERETU/ERETS, not serializing"},
-          {"idle", "\"poll\", \"halt\" or \"mwait\"", "\"poll\"",
-           "the idle routine: idle=poll, HLT, or intel_idle's MWAIT (sched/idle.h)"},
-          {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
-           "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
-          {"timeslice", "int >= 0", "0", "scheduler tick period; 0 = no tick"},
-          {"wakeup_preempt", "bool", "false", "a wakeup onto a busy CPU sets need_resched there"},
-          {"offline", "array of ints", "[]", "CPUs that exist but are offline"},
-          {"nohz_full", "bool", "false", "booted with nohz_full (membarrier GLOBAL and QUERY)"},
-          {"max_cycles", "int > 0", "none", "stop the run at this simulated time"},
-          {"ghz", "float > 0", "3.0", "only for printing nanoseconds and trace timestamps"},
-          {"seed", "int", "0", "root seed for anything random"},
-          {"jitter", "int 0..100", "0", "percent by which every cost and step length is perturbed"},
-          {"costs", "table", "defaults", "cost-model overrides by name (tlbsim costs)"}}},
+        top_level_keys(),
+        machine_keys(),
         {KeyTable::process,
          "[[process]]",
          {{"name", "string", "required", "unique among processes"},
