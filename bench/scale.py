@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""DESIGN.md's scale target: 1,024 CPUs and 100,000 threads in one run.
+"""The scale target of docs/design.md (Performance targets): 1,024 CPUs and 100,000 threads in
+one run.
 
     bench/scale.py [--cpus N] [--threads N] [--policy P] [--tlbsim PATH]
 
