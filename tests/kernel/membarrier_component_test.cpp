@@ -54,8 +54,9 @@ std::string errno_of(const Recorded& run) {
 ScenarioBuilder caller_and_peer(std::int64_t flags = 0, std::int64_t cpu_id = 0) {
     ScenarioBuilder b;
     const int p = b.process("p", {Registration::private_expedited});
-    b.thread("caller", p, 0).user(call_at).membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, flags,
-                                                      cpu_id, "m");
+    b.thread("caller", p, 0)
+        .user(call_at)
+        .membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, flags, cpu_id, "m");
     b.thread("peer", p, 1).user(100000);
     return b;
 }
@@ -122,8 +123,10 @@ TEST_CASE("membarrier: FLAG_CPU is EINVAL for PRIVATE_EXPEDITED, whatever the CP
 ScenarioBuilder rseq_on_cpu(std::int64_t cpu_id) {
     ScenarioBuilder b;
     const int p = b.process("p", {Registration::private_expedited_rseq});
-    b.thread("caller", p, 0).user(call_at).membarrier(
-        membarrier::MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, cpu_id, "m");
+    b.thread("caller", p, 0)
+        .user(call_at)
+        .membarrier(membarrier::MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU,
+                    cpu_id, "m");
     b.thread("peer", p, 1).user(100000);
     return b;
 }
