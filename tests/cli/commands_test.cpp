@@ -161,3 +161,52 @@ TEST_CASE("exit codes of the command line", "[cli]") {
     CHECK(e.code == cli::exit_ok);
     CHECK(e.out.find("ser.sync_core = ") == 0);
 }
+
+TEST_CASE("policy names on the command line: did-you-mean, all, FILE's [[policy]]", "[cli]") {
+    TempDir dir;
+    const std::string file = dir.write("v.toml", violation_scenario);
+    const Cmd typo = tlbsim({"run", file, "--policy", "rfc_v2"});
+    CHECK(typo.code == cli::exit_usage);
+    CHECK(typo.err.find("unknown policy \"rfc_v2\" (did you mean \"rfc-v2\"?)") !=
+          std::string::npos);
+    // `all`: every preset, in the table's order, each once.
+    const Cmd all = tlbsim({"run", file, "--policy", "all", "--policy", "v5.10"});
+    REQUIRE(all.code == cli::exit_ok);
+    std::string header = "counter";
+    for (const auto& p : policy::presets()) {
+        header += " " + std::string(p.name);
+    }
+    const std::string first_row = lines(all.out).at(1);
+    std::string words;
+    for (std::size_t i = 0; i < first_row.size(); ++i) {
+        if (first_row[i] != ' ' || (i > 0 && first_row[i - 1] != ' ')) {
+            words += first_row[i];
+        }
+    }
+    CHECK(words == header);
+    // --diff accepts a file's [[policy]], as --bisect does; --bisect wants one file.
+    const std::string defs =
+        dir.write("d.toml", std::string(violation_scenario) +
+                                "\n[[policy]]\nname = \"mine\"\nbase = \"v5.10\"\n"
+                                "knobs = { lazy_switch_mb = false }\n");
+    const Cmd d = tlbsim({"policies", "--diff", "v5.10", "mine", defs});
+    INFO(d.err);
+    CHECK(d.code == cli::exit_ok);
+    CHECK(d.out.rfind("lazy_switch_mb: true -> false\n", 0) == 0);
+    CHECK(tlbsim({"policies", "--diff", "v5.10", "mine"}).code == cli::exit_usage);
+    const Cmd b = tlbsim({"policies", "--bisect", "v5.10", "rfc-v2", dir.path.string()});
+    CHECK(b.code == cli::exit_usage);
+    CHECK(b.err.find("is a directory; give one scenario file") != std::string::npos);
+}
+
+TEST_CASE("no scenario files: the message names where it looked", "[cli]") {
+    TempDir dir;
+    const Cmd r = tlbsim({"run", dir.path.string()});
+    CHECK(r.code == cli::exit_usage);
+    CHECK(r.err.find("run: no scenario files (*.toml) found in " + dir.path.string()) !=
+          std::string::npos);
+    const Cmd c = tlbsim({"check", dir.path.string()});
+    CHECK(c.code == cli::exit_usage);
+    CHECK(c.err.find("check: no scenario files (*.toml) found in " + dir.path.string()) !=
+          std::string::npos);
+}
