@@ -3,6 +3,7 @@
 
 #include "support.h"
 
+#include "cli/explain.h"
 #include "policy/knobs.h"
 #include "policy/presets.h"
 #include "scenario/steps.h"
@@ -209,4 +210,18 @@ TEST_CASE("no scenario files: the message names where it looked", "[cli]") {
     CHECK(c.code == cli::exit_usage);
     CHECK(c.err.find("check: no scenario files (*.toml) found in " + dir.path.string()) !=
           std::string::npos);
+}
+
+TEST_CASE("explain names each record's function once in its call path", "[cli][explain]") {
+    CHECK(cli::call_line("context_switch", "context_switch ← __schedule") ==
+          "context_switch ← __schedule");
+    CHECK(cli::call_line("sync_core", "finish_task_switch ← context_switch") ==
+          "sync_core ← finish_task_switch ← context_switch");
+    CHECK(cli::call_line("smp_mb", "") == "smp_mb");
+    TempDir dir;
+    const std::string v = dir.write("v.toml", violation_scenario);
+    const Cmd e = tlbsim({"explain", v, "--policy", "v5.10", "ctxsw.total"});
+    REQUIRE(e.code == cli::exit_ok);
+    CHECK(e.out.find("    context_switch ← __schedule") != std::string::npos);
+    CHECK(e.out.find("context_switch ← context_switch") == std::string::npos);
 }
