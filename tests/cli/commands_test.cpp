@@ -225,3 +225,17 @@ TEST_CASE("explain names each record's function once in its call path", "[cli][e
     CHECK(e.out.find("    context_switch ← __schedule") != std::string::npos);
     CHECK(e.out.find("context_switch ← context_switch") == std::string::npos);
 }
+
+TEST_CASE("explain prints the findings behind violation and warning counters", "[cli][explain]") {
+    const std::string file = std::string(TLBSIM_SOURCE_DIR) + "/scenarios/history/idle-return.toml";
+    const Cmd v = tlbsim({"explain", file, "--policy", "rfc-v2", "violation.G-SC"});
+    REQUIRE(v.code == cli::exit_ok);
+    CHECK(v.out.rfind("violation.G-SC = 1 in idle-return under rfc-v2\n", 0) == 0);
+    CHECK(v.out.find("  violation (rfc-v2): G-SC on cpu1 at t=") != std::string::npos);
+    CHECK(v.out.find("when the caller read it") != std::string::npos);
+    const Cmd k = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu1.warning.K2"});
+    REQUIRE(k.code == cli::exit_ok);
+    CHECK(k.out.find("  warning (rfc-v2): K2 on cpu1 at t=") != std::string::npos);
+    const Cmd none = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu0.warning.K2"});
+    CHECK(none.out == "cpu0.warning.K2 = 0 in idle-return under rfc-v2\n");
+}
