@@ -54,7 +54,9 @@ bool queue_csd(Machine& m, int cpu, sim::CpuId target, int id) {
 
 /// x2apic_wrmsr_fence() (v5.10.13 arch/x86/include/asm/apic.h): "mfence" once per send call,
 /// before its WRMSR(s) to the ICR, "to make previous memory operations globally visible before
-/// sending the IPI". The xAPIC's MMIO ICR write needs none.
+/// sending the IPI". The xAPIC's MMIO ICR write needs none. Since 25a068b8e9a4 (v5.12) it is
+/// weak_wrmsr_fence() (arch/x86/include/asm/barrier.h), "mfence; lfence": the LFENCE keeps the
+/// WRMSR, which is not serializing for x2APIC MSRs, from starting before the MFENCE completes.
 void x2apic_wrmsr_fence(Machine& m, int cpu) {
     if (m.config.apic != scenario::ApicMode::x2apic) {
         return;
@@ -62,6 +64,13 @@ void x2apic_wrmsr_fence(Machine& m, int cpu) {
     const sim::Cycles d = m.draw(cpu, Cost::mfence);
     m.emit(cpu, {.kind = RecordKind::smp_mb, .detail = 1, .cost = d});
     m.sim.cpu(cpu).advance(d);
+    switch (m.knobs.x2apic_ipi_fence) {
+    case policy::X2apicIpiFence::mfence:
+        break;
+    case policy::X2apicIpiFence::mfence_lfence:
+        m.step(cpu, Cost::lfence); // neither [SER] nor [FB] (Intel SDM vol. 3A, 9.3): no record
+        break;
+    }
 }
 
 /// One WRMSR (or MMIO write) to the ICR: the CALL_FUNCTION IPI to `target`.

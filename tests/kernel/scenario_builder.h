@@ -16,6 +16,7 @@
 #include "scenario_model/scenario.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -127,11 +128,14 @@ private:
     std::vector<kernel::Record>& out_;
 };
 
-inline Recorded run_recorded(const scenario::Scenario& sc, const std::string& policy = "v5.10") {
+/// Runs `sc` under `policy`, or under `knobs` when given (named `policy` in the result).
+inline Recorded run_recorded(const scenario::Scenario& sc, const std::string& policy = "v5.10",
+                             std::optional<policy::Knobs> knobs = std::nullopt) {
     Recorded rec;
     RecordCollector collector(rec.records);
     run::RunOptions options;
     options.observers.push_back(&collector);
+    options.knobs = std::move(knobs);
     rec.result = run(sc, policy, options);
     return rec;
 }
