@@ -191,7 +191,7 @@ void run_interrupt_handler(Machine& m, int c, const sim::InterruptRequest& req) 
         // scheduler_ipi(): TIF_NEED_RESCHED was set by the sender; nothing else to do.
         m.emit(c, {.kind = RecordKind::ipi_handler,
                    .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
-                   .other = req.sender});
+                   .other = req.sender.index()});
         m.step(c, Cost::resched_ipi_handler);
         break;
     default:

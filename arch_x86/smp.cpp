@@ -43,9 +43,9 @@ void run_csd_func(Machine& m, int cpu, SmpCall& call) {
 namespace {
 
 /// Queues call `id` on `target`; returns whether its queue was empty (then it needs a kick).
-bool queue_csd(Machine& m, int cpu, int target, int id) {
+bool queue_csd(Machine& m, int cpu, sim::CpuId target, int id) {
     m.atomic(cpu, kernel::AtomicOp::llist_add);
-    X86Cpu& t = m.cpu(target);
+    X86Cpu& t = m.cpu(target.index());
     const bool was_empty = t.call_single_queue.empty();
     t.call_single_queue.push_back(id);
     ++m.smp_calls[static_cast<std::size_t>(id)].acks_pending;
@@ -54,7 +54,9 @@ bool queue_csd(Machine& m, int cpu, int target, int id) {
 
 /// x2apic_wrmsr_fence() (v5.10.13 arch/x86/include/asm/apic.h): "mfence" once per send call,
 /// before its WRMSR(s) to the ICR, "to make previous memory operations globally visible before
-/// sending the IPI". The xAPIC's MMIO ICR write needs none.
+/// sending the IPI". The xAPIC's MMIO ICR write needs none. Since 25a068b8e9a4 (v5.12) it is
+/// weak_wrmsr_fence() (arch/x86/include/asm/barrier.h), "mfence; lfence": the LFENCE keeps the
+/// WRMSR, which is not serializing for x2APIC MSRs, from starting before the MFENCE completes.
 void x2apic_wrmsr_fence(Machine& m, int cpu) {
     if (m.config.apic != scenario::ApicMode::x2apic) {
         return;
@@ -62,30 +64,40 @@ void x2apic_wrmsr_fence(Machine& m, int cpu) {
     const sim::Cycles d = m.draw(cpu, Cost::mfence);
     m.emit(cpu, {.kind = RecordKind::smp_mb, .detail = 1, .cost = d});
     m.sim.cpu(cpu).advance(d);
+    switch (m.knobs.x2apic_ipi_fence) {
+    case policy::X2apicIpiFence::mfence:
+        break;
+    case policy::X2apicIpiFence::mfence_lfence:
+        m.step(cpu, Cost::lfence); // neither [SER] nor [FB] (Intel SDM vol. 3A, 9.3): no record
+        break;
+    }
 }
 
 /// One WRMSR (or MMIO write) to the ICR: the CALL_FUNCTION IPI to `target`.
-void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
+void send_call_function_ipi(Machine& m, int cpu, sim::CpuId target, int id) {
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
     m.emit(cpu,
            {.kind = RecordKind::ipi_send,
             .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
-            .other = target,
+            .other = target.index(),
             .cost = d});
     // The IPI carries only its kind: the handler takes whatever the queue holds when it runs.
     m.sim.send_interrupt(
-        target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency), CALL_FUNCTION_VECTOR,
-        static_cast<std::uint64_t>(m.smp_calls[static_cast<std::size_t>(id)].kind));
+        {.target = target,
+         .sender = sim::CpuId{cpu},
+         .at = m.sim.now() + m.draw(cpu, Cost::ipi_latency),
+         .vector = CALL_FUNCTION_VECTOR,
+         .data = static_cast<std::uint64_t>(m.smp_calls[static_cast<std::size_t>(id)].kind)});
     m.sim.cpu(cpu).advance(d);
 }
 
 /// send_call_function_single_ipi() (kernel/sched/core.c): set_nr_if_polling() wakes a polling
 /// idle CPU without an IPI; it runs the queue from do_idle with IRQs off, and returns by no IRET.
-void send_call_function_single_ipi(Machine& m, int cpu, int target, int id) {
-    if (m.cpu(target).polling) {
+void send_call_function_single_ipi(Machine& m, int cpu, sim::CpuId target, int id) {
+    if (m.cpu(target.index()).polling) {
         m.atomic(cpu, kernel::AtomicOp::set_nr_if_polling);
-        m.rq(target).need_resched = true;
-        m.sim.cpu(target).wake();
+        m.rq(target.index()).need_resched = true;
+        m.sim.cpu(target.index()).wake();
         return;
     }
     // arch_send_call_function_single_ipi() -> x2apic_send_IPI(): the fence, one WRMSR.
@@ -97,10 +109,11 @@ void send_call_function_single_ipi(Machine& m, int cpu, int target, int id) {
 /// arch_send_call_function_ipi_mask() -> __x2apic_send_IPI_mask() (v5.10.13
 /// arch/x86/kernel/apic/x2apic_phys.c): one fence, then one WRMSR per target. v5.10 calls it
 /// even when no target's queue was empty: the fence with no WRMSR.
-void send_call_function_ipi_mask(Machine& m, int cpu, const std::vector<int>& targets, int id) {
+void send_call_function_ipi_mask(Machine& m, int cpu, const std::vector<sim::CpuId>& targets,
+                                 int id) {
     KFrame frame(m, cpu, Fn::__x2apic_send_IPI_mask);
     x2apic_wrmsr_fence(m, cpu);
-    for (int target : targets) {
+    for (sim::CpuId target : targets) {
         send_call_function_ipi(m, cpu, target, id);
     }
 }
@@ -110,13 +123,13 @@ void send_call_function_ipi_mask(Machine& m, int cpu, const std::vector<int>& ta
 void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall request,
                             bool wait, const CallCondition& cond) {
     KFrame frame(m, cpu, Fn::smp_call_function_many);
-    request.sender = cpu;
+    request.sender = sim::CpuId{cpu};
     request.acks_pending = 0;
     request.wait = wait;
-    std::vector<int> candidates;
+    std::vector<sim::CpuId> candidates;
     mask.for_each([&](int target) {
         if (target != cpu && m.rq(target).online) {
-            candidates.push_back(target);
+            candidates.push_back(sim::CpuId{target});
         }
     });
     if (candidates.empty()) {
@@ -125,8 +138,8 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
     const int id = new_call(m, request);
     if (candidates.size() == 1) {
         // The fast path: smp_call_function_single() for the only other CPU.
-        const int target = candidates.front();
-        if (!cond || cond(target)) {
+        const sim::CpuId target = candidates.front();
+        if (!cond || cond(target.index())) {
             if (queue_csd(m, cpu, target, id)) {
                 send_call_function_single_ipi(m, cpu, target, id);
             }
@@ -134,9 +147,9 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
     } else {
         // Queue a call_single_data on every target (llist_add, a cmpxchg); only the targets
         // whose queue was empty get an IPI, and always a real one.
-        std::vector<int> ipi_targets;
-        for (int target : candidates) {
-            if ((!cond || cond(target)) && queue_csd(m, cpu, target, id)) {
+        std::vector<sim::CpuId> ipi_targets;
+        for (sim::CpuId target : candidates) {
+            if ((!cond || cond(target.index())) && queue_csd(m, cpu, target, id)) {
                 ipi_targets.push_back(target);
             }
         }
@@ -157,16 +170,16 @@ void smp_call_function_many(Machine& m, int cpu, const kernel::CpuMask& mask, Sm
     }
 }
 
-void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, bool wait) {
-    if (target == cpu) {
-        request.sender = cpu;
+void smp_call_function_single(Machine& m, int cpu, sim::CpuId target, SmpCall request, bool wait) {
+    if (target.is(cpu)) {
+        request.sender = sim::CpuId{cpu};
         const bool flags = m.local_irq_save(cpu);
         run_csd_func(m, cpu, request);
         m.local_irq_restore(cpu, flags);
         return;
     }
     kernel::CpuMask mask(m.sim.cpus());
-    mask.set(target);
+    mask.set(target.index());
     smp_call_function_many(m, cpu, mask, request, wait);
 }
 
@@ -175,24 +188,26 @@ void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall 
     KFrame frame(m, cpu, Fn::on_each_cpu_mask);
     smp_call_function_many(m, cpu, mask, request, wait, cond);
     if (mask.test(cpu) && (!cond || cond(cpu))) {
-        request.sender = cpu;
+        request.sender = sim::CpuId{cpu};
         const bool flags = m.local_irq_save(cpu);
         run_csd_func(m, cpu, request);
         m.local_irq_restore(cpu, flags);
     }
 }
 
-void smp_send_reschedule(Machine& m, int cpu, int target) {
+void smp_send_reschedule(Machine& m, int cpu, sim::CpuId target) {
     // native_smp_send_reschedule() -> x2apic_send_IPI(): the fence, one WRMSR.
     KFrame frame(m, cpu, Fn::x2apic_send_IPI);
     x2apic_wrmsr_fence(m, cpu);
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
     m.emit(cpu, {.kind = RecordKind::ipi_send,
                  .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
-                 .other = target,
+                 .other = target.index(),
                  .cost = d});
-    m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
-                         RESCHEDULE_VECTOR, 0);
+    m.sim.send_interrupt({.target = target,
+                          .sender = sim::CpuId{cpu},
+                          .at = m.sim.now() + m.draw(cpu, Cost::ipi_latency),
+                          .vector = RESCHEDULE_VECTOR});
     m.sim.cpu(cpu).advance(d);
 }
 
@@ -204,10 +219,10 @@ void csd_unlock(Machine& m, int cpu, std::size_t id) {
     SmpCall& call = m.smp_calls[id];
     m.emit(cpu, {.kind = RecordKind::ipi_ack,
                  .detail = static_cast<std::uint8_t>(call.kind),
-                 .other = call.sender});
+                 .other = call.sender.index()});
     if (--call.acks_pending == 0) {
         if (call.wait) {
-            m.sim.cpu(call.sender).wake();
+            m.sim.cpu(call.sender.index()).wake();
         } else {
             call.active = false;
         }
@@ -235,13 +250,13 @@ void run_taken_calls(Machine& m, int cpu, bool sync_pass) {
 
 } // namespace
 
-void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiKind kind) {
+void flush_smp_call_function_queue(Machine& m, int cpu, sim::CpuId sender, kernel::IpiKind kind) {
     KFrame frame(m, cpu, Fn::flush_smp_call_function_queue);
     X86Cpu& x = m.cpu(cpu);
-    if (sender >= 0) { // by interrupt; sender -1: from the idle loop, no IPI
+    if (!sender.is_none()) { // by interrupt; none: from the idle loop, no IPI
         m.emit(cpu, {.kind = RecordKind::ipi_handler,
                      .detail = static_cast<std::uint8_t>(kind),
-                     .other = sender});
+                     .other = sender.index()});
     }
     // llist_del_all() (v5.10.13 kernel/smp.c flush_smp_call_function_queue): the whole queue at
     // once, by an xchg (a locked RMW) even when the list is already empty. A sender whose
@@ -255,7 +270,7 @@ void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiK
         // calls this IPI was raised for; the kernel returns (entry = NULL).
         m.emit(cpu, {.kind = RecordKind::ipi_queue_empty,
                      .detail = static_cast<std::uint8_t>(kind),
-                     .other = sender});
+                     .other = sender.index()});
         return;
     }
     // v5.10 flush_smp_call_function_queue(): first every SYNC call, then the others.
@@ -269,7 +284,7 @@ void flush_smp_call_function_from_idle(Machine& m, int cpu) {
         return;
     }
     const bool flags = m.local_irq_save(cpu);
-    flush_smp_call_function_queue(m, cpu, /*sender=*/-1, kernel::IpiKind::membarrier);
+    flush_smp_call_function_queue(m, cpu, sim::CpuId::none(), kernel::IpiKind::membarrier);
     m.local_irq_restore(cpu, flags);
 }
 

@@ -6,6 +6,7 @@
 
 #include "arch_x86/x86_cpu.h"
 #include "kernel/cpumask.h"
+#include "sim/cpu_id.h"
 
 #include <functional>
 
@@ -34,16 +35,16 @@ void on_each_cpu_mask(Machine& m, int cpu, const kernel::CpuMask& mask, SmpCall 
 
 /// smp_call_function_single(): on `target` by IPI (none to a polling idle CPU), or locally with
 /// IRQs off when `target` is the caller's CPU.
-void smp_call_function_single(Machine& m, int cpu, int target, SmpCall request, bool wait);
+void smp_call_function_single(Machine& m, int cpu, sim::CpuId target, SmpCall request, bool wait);
 
 /// smp_send_reschedule: a RESCHEDULE IPI to `target`.
-void smp_send_reschedule(Machine& m, int cpu, int target);
+void smp_send_reschedule(Machine& m, int cpu, sim::CpuId target);
 
 /// flush_smp_call_function_queue() (kernel/smp.c, v5.10.13), sysvec_call_function's body for an
-/// IPI of `kind` from `sender` (-1: from the idle loop, no IPI): takes the whole queue with
+/// IPI of `kind` from `sender` (none: from the idle loop, no IPI): takes the whole queue with
 /// llist_del_all() and runs it, synchronous calls first. An IPI can find the queue empty (an
 /// earlier flush ran the calls it was raised for): it returns, recorded as ipi_queue_empty.
-void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiKind kind);
+void flush_smp_call_function_queue(Machine& m, int cpu, sim::CpuId sender, kernel::IpiKind kind);
 
 /// flush_smp_call_function_from_idle() (kernel/smp.c, v5.10.13): do_idle runs what was queued
 /// without an IPI (the CPU was polling), with IRQs off; nothing when the queue is empty.

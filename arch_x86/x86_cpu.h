@@ -4,6 +4,7 @@
 
 #include "kernel/rcu_data.h"
 #include "kernel/record.h"
+#include "sim/cpu_id.h"
 #include "sim/event_queue.h"
 
 #include <array>
@@ -71,7 +72,7 @@ struct FlushTlbInfo {
 
 /// One smp_call_function_many() in flight: what to run and how many targets still owe an ack.
 struct SmpCall {
-    int sender = 0;
+    sim::CpuId sender = sim::CpuId::none();
     int acks_pending = 0;
     CsdFunc func = CsdFunc::ipi_mb;
     kernel::IpiKind kind = kernel::IpiKind::membarrier;

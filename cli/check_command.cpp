@@ -68,7 +68,8 @@ std::optional<CheckCommandLine> parse_check(const Args& args, const Io& io) {
     cl.json_out = string_opt(vm, "json");
     cl.files = expand_paths(strings(vm, "file"));
     if (cl.files.empty()) {
-        throw UsageError("check: no scenario files (*.toml) found");
+        throw UsageError(fmt::format("check: no scenario files (*.toml) found in {}",
+                                     fmt::join(strings(vm, "file"), ", ")));
     }
     cl.rules = ExpectationRules{.violations_must_be_expected = true,
                                 .warnings_must_be_expected = vm.count("strict") > 0};

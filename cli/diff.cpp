@@ -201,7 +201,8 @@ DiffSummary summarize(const std::vector<DiffPair>& pairs) {
     s.totals = {{"ser.redundant", "ser.redundant"},
                 {"cycles of ser.redundant (derived)", "derived.redundant_cycles"},
                 {"cycles.ser", "cycles.ser"},
-                {"violations (all properties)", "violations"}};
+                {"violations (all properties)", "violations"},
+                {"mechanism warnings (K1-K5)", "warnings"}};
     for (const auto& p : pairs) {
         if (!error_of(p).empty()) {
             ++s.errors;
@@ -209,9 +210,11 @@ DiffSummary summarize(const std::vector<DiffPair>& pairs) {
         }
         ++s.compared;
         const std::int64_t a[] = {total_of(*p.a, "ser.redundant"), p.redundant_cycles_a,
-                                  total_of(*p.a, "cycles.ser"), violations_of(*p.a)};
+                                  total_of(*p.a, "cycles.ser"), violations_of(*p.a),
+                                  p.a->warning_count};
         const std::int64_t b[] = {total_of(*p.b, "ser.redundant"), p.redundant_cycles_b,
-                                  total_of(*p.b, "cycles.ser"), violations_of(*p.b)};
+                                  total_of(*p.b, "cycles.ser"), violations_of(*p.b),
+                                  p.b->warning_count};
         for (std::size_t i = 0; i < s.totals.size(); ++i) {
             s.totals[i].a += a[i];
             s.totals[i].b += b[i];

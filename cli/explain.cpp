@@ -28,6 +28,15 @@ std::string record_head(const kernel::Record& r) {
     }
 }
 
+std::string call_line(const std::string& head, const std::string& path) {
+    // A record named after the function that emits it (a context_switch record in
+    // context_switch) names that function once.
+    if (path == head || path.starts_with(head + " ← ")) {
+        return path;
+    }
+    return path.empty() ? head : head + " ← " + path;
+}
+
 ExplainObserver::ExplainObserver(const std::string& counter, int cpus, double ghz)
     : ids_(check::declare_counters(registry_)), classifier_(ids_, cpus), ghz_(ghz) {
     const auto [cpu, name] = sim::split_cpu_prefix(counter);
@@ -50,10 +59,10 @@ void ExplainObserver::on_record(const kernel::Record& r) {
         total_ += n;
         const std::string path = trace_->format_path(r.path);
         const double us = static_cast<double>(r.time.count()) / (ghz_ * 1000.0);
-        lines_.push_back(fmt::format("t={} ({:.3f}us) cpu{} {}: {}{}\n    {}{}{}", r.time.count(),
-                                     us, r.cpu, text_.task_name(r.task), text_.describe(r),
-                                     n != 1 ? fmt::format(" [+{}]", n) : "", record_head(r),
-                                     path.empty() ? "" : " ← ", path));
+        lines_.push_back(fmt::format("t={} ({:.3f}us) cpu{} {}: {}{}\n    {}", r.time.count(), us,
+                                     r.cpu, text_.task_name(r.task), text_.describe(r),
+                                     n != 1 ? fmt::format(" [+{}]", n) : "",
+                                     call_line(record_head(r), path)));
     });
 }
 

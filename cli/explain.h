@@ -37,4 +37,7 @@ private:
 /// The name of the instruction or operation a record stands for, as the head of a call path.
 std::string record_head(const kernel::Record& r);
 
+/// "HEAD ← PATH", innermost first; HEAD once when the path starts with it.
+std::string call_line(const std::string& head, const std::string& path);
+
 } // namespace cli

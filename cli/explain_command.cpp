@@ -2,6 +2,7 @@
 // with its call path (explain.h).
 
 #include "check/counter_catalog.h"
+#include "check/findings.h"
 #include "cli/catalog.h"
 #include "cli/command.h"
 #include "cli/commands.h"
@@ -40,8 +41,57 @@ void check_counter_cpu(const std::string& counter, const scenario::Scenario& sc)
     }
 }
 
+/// Whether warning text `w` ("K2 on cpu1 at t=...: ...") is of `rule`, on `cpu` unless it is -1.
+bool warning_matches(std::string_view w, const std::string& rule, int cpu) {
+    const std::string prefix = rule + " on cpu";
+    if (!w.starts_with(prefix)) {
+        return false;
+    }
+    const std::string_view rest = w.substr(prefix.size());
+    const std::string n = cpu < 0 ? "" : std::to_string(cpu);
+    return cpu < 0 || (rest.starts_with(n) && rest.size() > n.size() &&
+                       (rest[n.size()] < '0' || rest[n.size()] > '9'));
+}
+
+/// violation.P and warning.K counters (per CPU too): the findings behind them, as `run` prints
+/// them; the first ones are kept in full. Returns how many it printed.
+std::size_t print_findings_behind(const run::RunResult& r, const std::string& counter,
+                                  const Io& io) {
+    const auto [cpu, name] = sim::split_cpu_prefix(counter);
+    std::size_t shown = 0;
+    if (name.starts_with("violation.")) {
+        const std::string_view property = name.substr(std::string_view("violation.").size());
+        for (const auto& v : r.violation_reports) {
+            if (v.property == property && (cpu < 0 || v.cpu == cpu)) {
+                print_violation(r.policy, v, io);
+                ++shown;
+            }
+        }
+    } else if (name.starts_with("warning.")) {
+        const std::string rule(name.substr(std::string_view("warning.").size()));
+        for (const auto& w : r.warnings) {
+            if (warning_matches(w, rule, cpu)) {
+                fmt::print(io.out, "  warning ({}): {}\n", r.policy, w);
+                ++shown;
+            }
+        }
+    }
+    return shown;
+}
+
 void print_explanation(const RunReport& rep, const std::string& counter, const Io& io) {
     const run::RunResult& r = rep.result;
+    const std::string_view name = sim::split_cpu_prefix(counter).second;
+    if (name.starts_with("violation.") || name.starts_with("warning.")) {
+        const std::int64_t total = r.counters.value(counter).value_or(0);
+        fmt::print(io.out, "{} = {} in {} under {}\n", counter, total, r.scenario, r.policy);
+        const auto shown = static_cast<std::int64_t>(print_findings_behind(r, counter, io));
+        if (total > shown) {
+            fmt::print(io.out, "  ({} more not kept in full: the first {} findings of a run are)\n",
+                       total - shown, check::Findings::max_reports);
+        }
+        return;
+    }
     const std::size_t n = rep.explained.size();
     fmt::print(io.out, "{} = {} in {} under {} ({} record{})\n", counter,
                r.counters.value(counter).value_or(0), r.scenario, r.policy, n, n == 1 ? "" : "s");

@@ -5,12 +5,15 @@
 #include "cli/command.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/run_pipeline.h"
 #include "policy/presets.h"
 #include "run/bisect.h"
 #include "run/runner.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <filesystem>
 
 namespace cli {
 
@@ -90,27 +93,37 @@ void policies_text(const Io& io) {
     }
 }
 
-void diff_presets(const std::vector<std::string>& names, const Io& io) {
-    if (names.size() != 2) {
-        throw UsageError("policies --diff takes two preset names");
+/// The one scenario file an option names (not a directory).
+scenario::Scenario load_one_scenario(const std::string& path, const char* option) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        throw UsageError(
+            fmt::format("policies {}: {} is a directory; give one scenario file", option, path));
     }
-    const auto* a = policy::find_preset(names[0]);
-    const auto* b = policy::find_preset(names[1]);
-    if (a == nullptr || b == nullptr) {
-        throw UsageError(fmt::format("policies --diff: unknown preset \"{}\"",
-                                     a == nullptr ? names[0] : names[1]));
+    return load_scenario(path);
+}
+
+/// --diff A B [FILE]: presets, or also FILE's [[policy]] definitions.
+void diff_policies(const std::vector<std::string>& words, const Io& io) {
+    if (words.size() != 2 && words.size() != 3) {
+        throw UsageError("policies --diff takes A B [FILE]");
     }
+    const scenario::Scenario sc =
+        words.size() == 3 ? load_one_scenario(words[2], "--diff") : scenario::Scenario{};
+    check_policies(sc, words.size() == 3 ? words[2] : "policies --diff", {words[0], words[1]});
+    const policy::Knobs a = *run::resolve_policy(sc, words[0]);
+    const policy::Knobs b = *run::resolve_policy(sc, words[1]);
     int differences = 0;
     for (const auto& k : policy::knob_table()) {
-        const auto va = policy::knob_value(a->knobs, k.name);
-        const auto vb = policy::knob_value(b->knobs, k.name);
+        const auto va = policy::knob_value(a, k.name);
+        const auto vb = policy::knob_value(b, k.name);
         if (va != vb) {
             fmt::print(io.out, "{}: {} -> {}\n  {}\n", k.name, va, vb, k.description);
             ++differences;
         }
     }
     if (differences == 0) {
-        fmt::print(io.out, "{} and {} set every knob alike\n", a->name, b->name);
+        fmt::print(io.out, "{} and {} set every knob alike\n", words[0], words[1]);
     }
 }
 
@@ -142,22 +155,19 @@ void bisect_policies(const std::vector<std::string>& words, const Io& io) {
     if (words.size() != 3) {
         throw UsageError("policies --bisect takes A B FILE");
     }
-    const scenario::Scenario sc = load_scenario(words[2]);
-    for (int i = 0; i < 2; ++i) {
-        if (!run::resolve_policy(sc, words[static_cast<std::size_t>(i)])) {
-            throw UsageError(fmt::format("{}: unknown policy \"{}\"", words[2],
-                                         words[static_cast<std::size_t>(i)]));
-        }
-    }
+    const scenario::Scenario sc = load_one_scenario(words[2], "--bisect");
+    check_policies(sc, words[2], {words[0], words[1]});
     const run::BisectResult b = run::bisect(sc, words[0], words[1]);
     print_bisection(b, sc.name, words[0], words[1], io);
 }
 
 po::options_description policies_options() {
-    po::options_description desc("tlbsim policies [--diff A B] [--bisect A B FILE] [--markdown]");
+    po::options_description desc(
+        "tlbsim policies [--diff A B [FILE]] [--bisect A B FILE] [--markdown]");
     desc.add_options()("help,h", "this help") //
         ("diff", po::value<std::vector<std::string>>()->multitoken(),
-         "show the knobs on which presets A and B differ") //
+         "A B [FILE]: the knobs on which policies A and B differ (presets, or FILE's "
+         "[[policy]] definitions too)") //
         ("bisect", po::value<std::vector<std::string>>()->multitoken(),
          "A B FILE: the smallest set of knobs that, moved from A's values to B's, flips "
          "FILE's verdict") //
@@ -175,7 +185,7 @@ int cmd_policies(const Args& args, const Io& io) {
     } else if (vm.count("bisect")) {
         bisect_policies(strings(vm, "bisect"), io);
     } else if (vm.count("diff")) {
-        diff_presets(strings(vm, "diff"), io);
+        diff_policies(strings(vm, "diff"), io);
     } else if (vm.count("markdown")) {
         presets_markdown(io);
         knobs_markdown(io);

@@ -10,6 +10,7 @@
 #include "cli/options.h"
 #include "cli/report_table.h"
 #include "cli/run_pipeline.h"
+#include "cli/run_summary.h"
 #include "cli/run_text.h"
 #include "cli/svg_timeline.h"
 
@@ -27,6 +28,7 @@ struct RunCommandLine {
     run::RunOptions options;
     bool per_cpu = false;
     bool verbose = false;
+    bool summary = false;
     std::optional<std::string> json_out;
     std::optional<std::string> trace_out;
     std::optional<std::string> svg_out;
@@ -38,8 +40,11 @@ po::options_description run_options() {
         ("policy,p", po::value<std::vector<std::string>>(),
          "policy to run (repeatable); default: the scenario's `policies`");
     add_seed_options(desc);
-    desc.add_options()                                                                        //
-        ("per-cpu", "also show cpuN.* counters")                                              //
+    desc.add_options()                           //
+        ("per-cpu", "also show cpuN.* counters") //
+        ("summary", "end with one table over all runs: each policy's sync_cores and their "
+                    "cycles against the first policy, its warnings, and every violated "
+                    "property with the scenario, CPU and time of its first violation")        //
         ("verbose,v", "print every record as it happens (time, CPU, task, event, call path)") //
         ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)")   //
         ("trace", po::value<std::string>(),
@@ -69,6 +74,7 @@ std::optional<RunCommandLine> parse_run(const Args& args, const Io& io) {
     cl.policies = strings(vm, "policy");
     cl.per_cpu = vm.count("per-cpu") > 0;
     cl.verbose = vm.count("verbose") > 0;
+    cl.summary = vm.count("summary") > 0;
     cl.json_out = string_opt(vm, "json");
     cl.trace_out = string_opt(vm, "trace");
     cl.svg_out = string_opt(vm, "svg");
@@ -187,11 +193,18 @@ int cmd_run(const Args& args, const Io& io) {
     RunOutputPaths paths(total_runs(loaded) == 1);
     Json doc = json_document("run");
     int status = exit_ok;
+    std::vector<RunDigest> digests;
     for (const auto& l : loaded) {
         fmt::print(io.out, "scenario {} ({})\n", l.sc.name, l.file);
         std::fflush(io.out);
         const std::vector<RunReport> reports = run_policies(l, *cl, paths, io);
         status = std::max(status, print_scenario(l, reports, cl->per_cpu, doc, io));
+        for (const auto& rep : reports) {
+            digests.push_back(digest(rep.result));
+        }
+    }
+    if (cl->summary) {
+        fmt::print(io.out, "{}", format_summary(summarize(digests), loaded.size()));
     }
     if (cl->json_out) {
         write_json_file(*cl->json_out, doc);

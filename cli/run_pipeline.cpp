@@ -7,19 +7,54 @@
 #include "cli/narrative.h"
 #include "cli/redundancy.h"
 
+#include "policy/presets.h"
+#include "scenario/text_util.h"
+
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace cli {
+
+std::vector<std::string> policy_names(const scenario::Scenario& sc) {
+    std::vector<std::string> names;
+    for (const auto& p : policy::presets()) {
+        names.emplace_back(p.name);
+    }
+    for (const auto& d : sc.policy_defs) {
+        names.push_back(d.name);
+    }
+    return names;
+}
 
 void check_policies(const scenario::Scenario& sc, const std::string& file,
                     const std::vector<std::string>& policies) {
     for (const auto& p : policies) {
         if (!run::resolve_policy(sc, p)) {
-            throw UsageError(fmt::format("{}: unknown policy \"{}\" (tlbsim policies lists the "
-                                         "presets; a scenario may define more with [[policy]])",
-                                         file, p));
+            const std::vector<std::string> known = policy_names(sc);
+            const std::vector<std::string_view> candidates(known.begin(), known.end());
+            throw UsageError(fmt::format(
+                "{}: unknown policy \"{}\"{} (tlbsim policies lists the "
+                "presets; a scenario may define more with [[policy]])",
+                file, p, scenario::detail::did_you_mean(scenario::detail::closest(p, candidates))));
         }
     }
+}
+
+std::vector<std::string> expand_policies(const scenario::Scenario& sc,
+                                         const std::vector<std::string>& requested) {
+    if (requested.empty()) {
+        return sc.policies;
+    }
+    std::vector<std::string> out;
+    for (const auto& p : requested) {
+        for (const auto& name : p == "all" ? policy_names(sc) : std::vector<std::string>{p}) {
+            if (std::find(out.begin(), out.end(), name) == out.end()) {
+                out.push_back(name);
+            }
+        }
+    }
+    return out;
 }
 
 std::vector<LoadedScenario> load_scenarios(const std::vector<std::string>& paths,
@@ -27,15 +62,14 @@ std::vector<LoadedScenario> load_scenarios(const std::vector<std::string>& paths
                                            const char* command) {
     std::vector<LoadedScenario> loaded;
     for (const auto& file : expand_paths(paths)) {
-        LoadedScenario l{file, load_scenario(file), policies};
-        if (l.policies.empty()) {
-            l.policies = l.sc.policies;
-        }
+        LoadedScenario l{file, load_scenario(file), {}};
+        l.policies = expand_policies(l.sc, policies);
         check_policies(l.sc, file, l.policies);
         loaded.push_back(std::move(l));
     }
     if (loaded.empty()) {
-        throw UsageError(fmt::format("{}: no scenario files (*.toml) found", command));
+        throw UsageError(fmt::format("{}: no scenario files (*.toml) found in {}", command,
+                                     fmt::join(paths, ", ")));
     }
     return loaded;
 }

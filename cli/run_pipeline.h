@@ -27,14 +27,23 @@ struct LoadedScenario {
     std::vector<std::string> policies;
 };
 
-/// Throws UsageError when one of `policies` is neither a preset nor a [[policy]] of `sc`.
+/// Every policy `sc` can run under: the presets, then its own [[policy]] definitions.
+std::vector<std::string> policy_names(const scenario::Scenario& sc);
+
+/// The policies asked for on the command line, with `all` standing for policy_names(sc), each
+/// once; the scenario's own `policies` when none was asked for.
+std::vector<std::string> expand_policies(const scenario::Scenario& sc,
+                                         const std::vector<std::string>& requested);
+
+/// Throws UsageError (with a did-you-mean) when one of `policies` is neither a preset nor a
+/// [[policy]] of `sc`.
 void check_policies(const scenario::Scenario& sc, const std::string& file,
                     const std::vector<std::string>& policies);
 
 /// Loads every scenario file of `paths` (directories recursively, sorted), each to run under
-/// `policies`, or under its own `policies` when that is empty. Throws ScenarioError for a file
+/// expand_policies(`policies`). Throws ScenarioError for a file
 /// that does not load and UsageError for an unknown policy or when no file is found
-/// ("COMMAND: no scenario files (*.toml) found").
+/// ("COMMAND: no scenario files (*.toml) found in PATHS").
 std::vector<LoadedScenario> load_scenarios(const std::vector<std::string>& paths,
                                            const std::vector<std::string>& policies,
                                            const char* command);

@@ -19,8 +19,6 @@ int report_run_failure(const run::RunResult& r, const std::string& file, const I
     return exit_ok;
 }
 
-namespace {
-
 void print_violation(const std::string& policy, const check::Violation& v, const Io& io) {
     if (v.time < 0) { // found at the end of the run (a reference leak)
         fmt::print(io.out, "  violation ({}): {} at the end of the run: {}\n", policy, v.property,
@@ -35,8 +33,6 @@ void print_violation(const std::string& policy, const check::Violation& v, const
         fmt::print(io.out, "      {}\n", line);
     }
 }
-
-} // namespace
 
 void print_findings(const run::RunResult& r, const Io& io) {
     for (const auto& v : r.violation_reports) {

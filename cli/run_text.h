@@ -14,6 +14,9 @@ namespace cli {
 /// watchdog). Returns the exit status the run calls for, exit_ok when it completed.
 int report_run_failure(const run::RunResult& r, const std::string& file, const Io& io);
 
+/// Prints one violation with its call and explanation chain, indented under its scenario.
+void print_violation(const std::string& policy, const check::Violation& v, const Io& io);
+
 /// Prints the violations (each with its call and explanation chain) and the mechanism warnings
 /// of a completed run, indented under its scenario.
 void print_findings(const run::RunResult& r, const Io& io);

@@ -50,6 +50,7 @@ namespace kernel {
     X(invlpg, 300, "INVLPG: ~100 ns per page (tlb.c comment), ~350 cycles INVPCID (Hansen)")       \
     X(smp_mb, 20, "smp_mb(): lock addl, 18 cycles (commit 8270137a0d50)")                          \
     X(mfence, 33, "MFENCE: 33 cycles on Skylake (Agner Fog's instruction tables)")                 \
+    X(lfence, 4, "LFENCE: 4 cycles reciprocal throughput on Skylake (Agner Fog's tables)")         \
     X(invpcid, 350, "INVPCID single-address: ~350 cycles (Hansen, as for INVLPG above)")           \
     X(atomic, 20, "a LOCK-prefixed RMW: 18 cycles (commit 8270137a0d50)")                          \
     X(sync_core_iret, 330, "sync_core() by IRET-to-self: ~110 ns (commit c198b121b1a1)")           \

@@ -245,7 +245,8 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     const SmpCall call = call_of(ipi_func, kernel::IpiKind::membarrier);
     if (cpu_id >= 0) {
         if (cpu_id < s_.m.sim.cpus() && s_.m.rq(cpu_id).online && read_curr(cpu_id)) {
-            arch_x86::smp_call_function_single(s_.m, cpu, cpu_id, call, /*wait=*/true);
+            arch_x86::smp_call_function_single(s_.m, cpu, sim::CpuId{cpu_id}, call,
+                                               /*wait=*/true);
         }
     } else {
         for (int c = 0; c < s_.m.sim.cpus(); ++c) {

@@ -149,7 +149,7 @@ std::vector<KnobInfo> membarrier_knobs() {
     };
 }
 
-/// Entry and exit.
+/// Entry and exit, and the APIC.
 std::vector<KnobInfo> entry_knobs() {
     return {
         boolean("fred_entry", &Knobs::fred_entry,
@@ -158,6 +158,13 @@ std::vector<KnobInfo> entry_knobs() {
                 "to the kernel ERETS; without it a FRED machine still returns by IRET and SYSRET",
                 "true: v6.9+ (14619d912b65, entry_64_fred.S; PTI turns FRED off: 932d922285ef); "
                 "false: v4.16, v5.10 and the RFC-era kernels (no FRED code)"),
+        enumeration("x2apic_ipi_fence", &Knobs::x2apic_ipi_fence,
+                    "the fence before each x2APIC IPI's WRMSR to the ICR: MFENCE ([FB]) alone, or "
+                    "MFENCE then LFENCE so that the WRMSR cannot start before the fence completes "
+                    "(LFENCE is neither [SER] nor [FB]: it only costs time)",
+                    "mfence: v4.16..v5.11 (x2apic_wrmsr_fence); mfence_lfence: v5.12+ and stable "
+                    "(25a068b8e9a4, weak_wrmsr_fence; 04c3024560d3 skips it on AMD, which this "
+                    "Intel-like model is not)"),
     };
 }
 

@@ -64,6 +64,13 @@ enum class CpumaskUpdate : std::uint8_t {
     lazy, ///< set the new one's only if clear (else smp_mb), never clear (209954cbc7d0, v6.14+)
 };
 
+/// The fence before a WRMSR to an x2APIC register (the ICR write that sends an IPI), which is not
+/// serializing.
+enum class X2apicIpiFence : std::uint8_t {
+    mfence,        ///< x2apic_wrmsr_fence(): MFENCE (v4.16..v5.11)
+    mfence_lfence, ///< weak_wrmsr_fence(): MFENCE; LFENCE (25a068b8e9a4, v5.12+)
+};
+
 /// The membarrier system call's version: command set, QUERY mask and errno quirks.
 enum class MembarrierApi : std::uint8_t { v4_16, v5_10, mainline };
 
@@ -137,6 +144,15 @@ constexpr std::string_view knob_value_name(CpumaskUpdate v) {
     }
     return {};
 }
+constexpr std::string_view knob_value_name(X2apicIpiFence v) {
+    switch (v) {
+    case X2apicIpiFence::mfence:
+        return "mfence";
+    case X2apicIpiFence::mfence_lfence:
+        return "mfence_lfence";
+    }
+    return {};
+}
 constexpr std::string_view knob_value_name(MembarrierApi v) {
     switch (v) {
     case MembarrierApi::v4_16:
@@ -173,8 +189,9 @@ struct Knobs {
     bool membarrier_update_current_mm = false;
     bool kthread_use_mm_always_grab = false;
     MembarrierApi membarrier_api = MembarrierApi::v5_10;
-    // Entry and exit.
+    // Entry and exit, and the APIC.
     bool fred_entry = false;
+    X2apicIpiFence x2apic_ipi_fence = X2apicIpiFence::mfence;
 };
 
 enum class KnobType : std::uint8_t { boolean, integer, enumeration };

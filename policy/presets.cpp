@@ -20,6 +20,7 @@ Knobs mainline() {
     k.kthread_use_mm_always_grab = true;
     k.membarrier_api = MembarrierApi::mainline;
     k.fred_entry = true;
+    k.x2apic_ipi_fence = X2apicIpiFence::mfence_lfence;
     return k;
 }
 
@@ -69,7 +70,8 @@ const std::vector<Preset>& presets() {
             k.membarrier_finish_switch_mm = true;
             k.membarrier_update_current_mm = true;
             k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
-            k.sync_rq_state_on_caller_cpu = true; // v5.13 has ce29ddc47b91
+            k.sync_rq_state_on_caller_cpu = true;               // v5.13 has ce29ddc47b91
+            k.x2apic_ipi_fence = X2apicIpiFence::mfence_lfence; // and 25a068b8e9a4
             p.push_back({"luto-2021", "P4",
                          "Lutomirski's June 2021 'membarrier cleanups' on v5.13: registration-"
                          "guarded sync in switch_mm_irqs_off, explicit post-switch barrier",

@@ -111,7 +111,7 @@ namespace {
 void kick_process(Scheduler& s, int cpu, const Task& u) {
     KFrame frame(s.m, cpu, Fn::kick_process);
     if (u.cpu != cpu && s.m.rq(u.cpu).curr == &u) {
-        arch_x86::smp_send_reschedule(s.m, cpu, u.cpu);
+        arch_x86::smp_send_reschedule(s.m, cpu, sim::CpuId{u.cpu});
     }
 }
 

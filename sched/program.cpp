@@ -169,7 +169,7 @@ void TaskBody::system_call(const Step& st) {
     case Op::yield:
         return s_.do_sched_yield(cpu());
     case Op::migrate:
-        return s_.sched_setaffinity(cpu(), &t_, static_cast<int>(st.n));
+        return s_.sched_setaffinity(cpu(), &t_, sim::CpuId{static_cast<int>(st.n)});
     case Op::user:   // runs in user mode (user_step)
     case Op::exit:   // ends the program (run_program)
     case Op::repeat: // expanded by next_step
@@ -216,7 +216,7 @@ void TaskBody::kthread_work(const Step& st) {
     case Op::yield:
         return s_.do_sched_yield(cpu());
     case Op::migrate:
-        return s_.sched_setaffinity(cpu(), &t_, static_cast<int>(st.n));
+        return s_.sched_setaffinity(cpu(), &t_, sim::CpuId{static_cast<int>(st.n)});
     case Op::exit:   // ends the program (run_program)
     case Op::repeat: // expanded by next_step
     case Op::user:   // [[thread]] steps, which the loader refuses in a [[kthread]]

@@ -96,7 +96,7 @@ bool Rcu::sched_clock_irq(int cpu, bool user) {
         // Idle and user mode are quiescent already; in kernel mode (no preemption) the CPU
         // is made to pass through the scheduler on its way out of the kernel.
         if (!user) {
-            s_.resched_curr(cpu, cpu);
+            s_.resched_curr(cpu, sim::CpuId{cpu});
         }
         rdp.urgent_qs = false;
     }
@@ -111,7 +111,7 @@ void Rcu::rcu_core(int cpu) {
     s_.m.atomic(cpu, AtomicOp::rcu_node_lock);
 }
 
-void Rcu::resched_cpu(int cpu, int target) {
+void Rcu::resched_cpu(int cpu, sim::CpuId target) {
     // resched_cpu() (kernel/sched/core.c): raw_spin_lock_irqsave(&rq->lock) of the target's rq,
     // then resched_curr().
     KFrame frame(s_.m, cpu, Fn::resched_cpu);
@@ -140,7 +140,7 @@ void Rcu::implicit_dynticks_qs(int cpu, GracePeriod& gp, int c) {
     }
     const bool resched_due = now - gp.start > sim::Cycles{s_.m.costs[Cost::rcu_jiffies_resched]};
     if (resched_due && now - gp.last_fqs_resched[i] > jtsq) {
-        resched_cpu(cpu, c);
+        resched_cpu(cpu, sim::CpuId{c});
         gp.last_fqs_resched[i] = now;
     }
 }

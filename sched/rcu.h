@@ -15,6 +15,7 @@
 // wakes the waiter); the rnp->lock of a context switch's report; nohz_full's context tracking
 // (user mode as an EQS) and its 3 x jiffies_to_sched_qs resched_cpu.
 
+#include "sim/cpu_id.h"
 #include "sim/cycles.h"
 
 #include <cstdint>
@@ -62,7 +63,7 @@ private:
     void force_qs_rnp(int cpu, GracePeriod& gp);
     /// rcu_implicit_dynticks_qs() for one pending CPU `c`, from `cpu`.
     void implicit_dynticks_qs(int cpu, GracePeriod& gp, int c);
-    void resched_cpu(int cpu, int target);
+    void resched_cpu(int cpu, sim::CpuId target);
 
     Scheduler& s_;
     std::vector<GracePeriod> gps_;

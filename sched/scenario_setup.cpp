@@ -129,7 +129,9 @@ void spawn_injected_flush(sim::Simulation& sim, kernel::KernelState& ks,
 }
 
 void raise_injected_interrupt(sim::Simulation& sim, const scenario::Inject& inj) {
-    sim.send_interrupt(inj.cpu, -1, sim::Cycles{inj.at}, arch_x86::DEVICE_VECTOR, 0);
+    sim.send_interrupt({.target = sim::CpuId{inj.cpu},
+                        .at = sim::Cycles{inj.at},
+                        .vector = arch_x86::DEVICE_VECTOR});
 }
 
 void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc,

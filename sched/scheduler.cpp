@@ -264,7 +264,7 @@ void Scheduler::attach_migrated(int cpu, Task* p) {
     m.step(cpu, Cost::migrate);
     m.atomic(cpu, AtomicOp::rq_lock);
     enqueue(p, target);
-    check_preempt_curr(cpu, target);
+    check_preempt_curr(cpu, sim::CpuId{target});
 }
 
 void Scheduler::membarrier_finish_switch_mm(int cpu) {
@@ -303,19 +303,19 @@ void Scheduler::mmdrop(int cpu, Mm* mm) {
     }
 }
 
-void Scheduler::check_preempt_curr(int cpu, int target) {
-    kernel::Rq& rq = m.rq(target);
+void Scheduler::check_preempt_curr(int cpu, sim::CpuId target) {
+    kernel::Rq& rq = m.rq(target.index());
     if (rq.curr->idle || m.config.wakeup_preempt) {
         resched_curr(cpu, target);
     }
 }
 
-void Scheduler::resched_curr(int cpu, int target) {
-    kernel::Rq& rq = m.rq(target);
+void Scheduler::resched_curr(int cpu, sim::CpuId target) {
+    kernel::Rq& rq = m.rq(target.index());
     if (rq.need_resched) {
         return;
     }
-    if (target == cpu) {
+    if (target.is(cpu)) {
         m.atomic(cpu, AtomicOp::set_tsk_need_resched);
         rq.need_resched = true;
         return;
@@ -323,8 +323,8 @@ void Scheduler::resched_curr(int cpu, int target) {
     // set_nr_and_not_polling(): a polling idle CPU notices the flag without an IPI.
     m.atomic(cpu, AtomicOp::set_nr_and_not_polling);
     rq.need_resched = true;
-    if (m.cpu(target).polling) {
-        m.sim.cpu(target).wake();
+    if (m.cpu(target.index()).polling) {
+        m.sim.cpu(target.index()).wake();
     } else {
         arch_x86::smp_send_reschedule(m, cpu, target);
     }
@@ -356,7 +356,7 @@ void Scheduler::try_to_wake_up(int cpu, Task* p) {
     const int target = p->cpu;
     p->state = TaskState::running;
     enqueue(p, target);
-    check_preempt_curr(cpu, target);
+    check_preempt_curr(cpu, sim::CpuId{target});
 }
 
 void Scheduler::wake_up_new_task(int cpu, Task* p) {
@@ -369,7 +369,7 @@ void Scheduler::wake_up_new_task(int cpu, Task* p) {
     }
     p->state = TaskState::running;
     enqueue(p, cpu);
-    check_preempt_curr(cpu, cpu);
+    check_preempt_curr(cpu, sim::CpuId{cpu});
 }
 
 void Scheduler::copy_mm(int cpu, Task* p) {
@@ -398,12 +398,12 @@ void Scheduler::do_sched_yield(int cpu) {
     schedule(cpu);
 }
 
-void Scheduler::sched_setaffinity(int cpu, Task* t, int target) {
+void Scheduler::sched_setaffinity(int cpu, Task* t, sim::CpuId target) {
     KFrame frame(m, cpu, Fn::sched_setaffinity);
-    if (target == cpu) {
+    if (target.is(cpu)) {
         return;
     }
-    t->migrate_to = target;
+    t->migrate_to = target.index();
     __schedule(cpu, /*preempt=*/false);
 }
 
@@ -413,7 +413,7 @@ void Scheduler::scheduler_tick(int cpu) {
     m.step(cpu, Cost::scheduler_tick);
     kernel::Rq& rq = m.rq(cpu);
     if (!rq.curr->idle && !rq.runnable.empty()) {
-        resched_curr(cpu, cpu);
+        resched_curr(cpu, sim::CpuId{cpu});
     }
 }
 

@@ -69,10 +69,10 @@ public:
     bool __schedule(int cpu, bool preempt);
     void try_to_wake_up(int cpu, kernel::Task* p);
     void wake_up_new_task(int cpu, kernel::Task* p);
-    void resched_curr(int cpu, int target);
+    void resched_curr(int cpu, sim::CpuId target);
     void do_sched_yield(int cpu);
     /// sched_setaffinity to a single CPU: the task moves at its next schedule.
-    void sched_setaffinity(int cpu, kernel::Task* t, int target);
+    void sched_setaffinity(int cpu, kernel::Task* t, sim::CpuId target);
 
     /// Gives `t` a kernel stack (fiber) running its program; idle tasks run do_idle.
     void create_fiber(kernel::Task& t);
@@ -107,7 +107,7 @@ private:
     /// and an mm_users reference (copy_process's mmget); a run error when the process is gone.
     void copy_mm(int cpu, kernel::Task* p);
     void enqueue(kernel::Task* p, int cpu);
-    void check_preempt_curr(int cpu, int target);
+    void check_preempt_curr(int cpu, sim::CpuId target);
     void scheduler_tick(int cpu);
 };
 

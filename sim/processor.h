@@ -4,6 +4,7 @@
 // or Linux: the layer above installs an InterruptHandler that decides what taking an interrupt
 // means, and it runs on the interrupted fiber, like a handler on the interrupted task's stack.
 
+#include "sim/cpu_id.h"
 #include "sim/cycles.h"
 #include "sim/rng.h"
 
@@ -20,7 +21,7 @@ class Simulation;
 
 struct InterruptRequest {
     std::uint32_t vector = 0; ///< meaning defined by the layer above
-    std::int32_t sender = -1; ///< sending CPU, -1 for a device or timer
+    CpuId sender = CpuId::none(); ///< the sending CPU; none for a device or a timer
     std::uint64_t data = 0;
     Cycles raised_at;
 };

@@ -31,14 +31,13 @@ void Simulation::cancel(std::uint64_t seq) {
     cancelled_.insert(seq);
 }
 
-void Simulation::send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
-                                std::uint64_t data) {
-    schedule({.time = at,
+void Simulation::send_interrupt(const InterruptSend& s) {
+    schedule({.time = s.at,
               .cls = EventClass::interrupt_arrival,
-              .cpu = target,
-              .sender = sender,
-              .kind = vector,
-              .data = data});
+              .cpu = s.target.index(),
+              .sender = s.sender.index(),
+              .kind = s.vector,
+              .data = s.data});
 }
 
 TimerId Simulation::arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data) {
@@ -114,7 +113,7 @@ Fiber* Simulation::dispatch() {
             [[fallthrough]];
         case EventClass::interrupt_arrival:
             cpu(e.cpu).raise(
-                {.vector = e.kind, .sender = e.sender, .data = e.data, .raised_at = e.time});
+                {.vector = e.kind, .sender = CpuId{e.sender}, .data = e.data, .raised_at = e.time});
             break;
         case EventClass::end_of_run:
             status_ = RunStatus::max_cycles;

@@ -64,9 +64,16 @@ public:
     /// turn comes, but still counts as processed (events_processed(), the watchdog), so the
     /// counts do not depend on how a model cancels.
     void cancel(std::uint64_t seq);
-    /// Marks an interrupt pending on `target` at `at` (class: interrupt arrival).
-    void send_interrupt(int target, int sender, Cycles at, std::uint32_t vector,
-                        std::uint64_t data);
+    /// An interrupt sent to another CPU (or raised by a device): every field named at the call.
+    struct InterruptSend {
+        CpuId target;
+        CpuId sender = CpuId::none(); ///< none for a device
+        Cycles at;                    ///< when it becomes pending on `target`
+        std::uint32_t vector = 0;
+        std::uint64_t data = 0;
+    };
+    /// Marks an interrupt pending on its target at its time (class: interrupt arrival).
+    void send_interrupt(const InterruptSend& s);
     /// A timer that raises interrupt `vector` on `cpu` at `at` (class: timer expiry).
     TimerId arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data);
     /// hrtimer_cancel(): the timer raises nothing if it has not expired yet; no effect once it

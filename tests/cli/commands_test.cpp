@@ -3,6 +3,7 @@
 
 #include "support.h"
 
+#include "cli/explain.h"
 #include "policy/knobs.h"
 #include "policy/presets.h"
 #include "scenario/steps.h"
@@ -160,4 +161,81 @@ TEST_CASE("exit codes of the command line", "[cli]") {
     const Cmd e = tlbsim({"explain", v, "--policy", "v5.10", "ser.sync_core"});
     CHECK(e.code == cli::exit_ok);
     CHECK(e.out.find("ser.sync_core = ") == 0);
+}
+
+TEST_CASE("policy names on the command line: did-you-mean, all, FILE's [[policy]]", "[cli]") {
+    TempDir dir;
+    const std::string file = dir.write("v.toml", violation_scenario);
+    const Cmd typo = tlbsim({"run", file, "--policy", "rfc_v2"});
+    CHECK(typo.code == cli::exit_usage);
+    CHECK(typo.err.find("unknown policy \"rfc_v2\" (did you mean \"rfc-v2\"?)") !=
+          std::string::npos);
+    // `all`: every preset, in the table's order, each once.
+    const Cmd all = tlbsim({"run", file, "--policy", "all", "--policy", "v5.10"});
+    REQUIRE(all.code == cli::exit_ok);
+    std::string header = "counter";
+    for (const auto& p : policy::presets()) {
+        header += " " + std::string(p.name);
+    }
+    const std::string first_row = lines(all.out).at(1);
+    std::string words;
+    for (std::size_t i = 0; i < first_row.size(); ++i) {
+        if (first_row[i] != ' ' || (i > 0 && first_row[i - 1] != ' ')) {
+            words += first_row[i];
+        }
+    }
+    CHECK(words == header);
+    // --diff accepts a file's [[policy]], as --bisect does; --bisect wants one file.
+    const std::string defs =
+        dir.write("d.toml", std::string(violation_scenario) +
+                                "\n[[policy]]\nname = \"mine\"\nbase = \"v5.10\"\n"
+                                "knobs = { lazy_switch_mb = false }\n");
+    const Cmd d = tlbsim({"policies", "--diff", "v5.10", "mine", defs});
+    INFO(d.err);
+    CHECK(d.code == cli::exit_ok);
+    CHECK(d.out.rfind("lazy_switch_mb: true -> false\n", 0) == 0);
+    CHECK(tlbsim({"policies", "--diff", "v5.10", "mine"}).code == cli::exit_usage);
+    const Cmd b = tlbsim({"policies", "--bisect", "v5.10", "rfc-v2", dir.path.string()});
+    CHECK(b.code == cli::exit_usage);
+    CHECK(b.err.find("is a directory; give one scenario file") != std::string::npos);
+}
+
+TEST_CASE("no scenario files: the message names where it looked", "[cli]") {
+    TempDir dir;
+    const Cmd r = tlbsim({"run", dir.path.string()});
+    CHECK(r.code == cli::exit_usage);
+    CHECK(r.err.find("run: no scenario files (*.toml) found in " + dir.path.string()) !=
+          std::string::npos);
+    const Cmd c = tlbsim({"check", dir.path.string()});
+    CHECK(c.code == cli::exit_usage);
+    CHECK(c.err.find("check: no scenario files (*.toml) found in " + dir.path.string()) !=
+          std::string::npos);
+}
+
+TEST_CASE("explain names each record's function once in its call path", "[cli][explain]") {
+    CHECK(cli::call_line("context_switch", "context_switch ← __schedule") ==
+          "context_switch ← __schedule");
+    CHECK(cli::call_line("sync_core", "finish_task_switch ← context_switch") ==
+          "sync_core ← finish_task_switch ← context_switch");
+    CHECK(cli::call_line("smp_mb", "") == "smp_mb");
+    TempDir dir;
+    const std::string v = dir.write("v.toml", violation_scenario);
+    const Cmd e = tlbsim({"explain", v, "--policy", "v5.10", "ctxsw.total"});
+    REQUIRE(e.code == cli::exit_ok);
+    CHECK(e.out.find("    context_switch ← __schedule") != std::string::npos);
+    CHECK(e.out.find("context_switch ← context_switch") == std::string::npos);
+}
+
+TEST_CASE("explain prints the findings behind violation and warning counters", "[cli][explain]") {
+    const std::string file = std::string(TLBSIM_SOURCE_DIR) + "/scenarios/history/idle-return.toml";
+    const Cmd v = tlbsim({"explain", file, "--policy", "rfc-v2", "violation.G-SC"});
+    REQUIRE(v.code == cli::exit_ok);
+    CHECK(v.out.rfind("violation.G-SC = 1 in idle-return under rfc-v2\n", 0) == 0);
+    CHECK(v.out.find("  violation (rfc-v2): G-SC on cpu1 at t=") != std::string::npos);
+    CHECK(v.out.find("when the caller read it") != std::string::npos);
+    const Cmd k = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu1.warning.K2"});
+    REQUIRE(k.code == cli::exit_ok);
+    CHECK(k.out.find("  warning (rfc-v2): K2 on cpu1 at t=") != std::string::npos);
+    const Cmd none = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu0.warning.K2"});
+    CHECK(none.out == "cpu0.warning.K2 = 0 in idle-return under rfc-v2\n");
 }

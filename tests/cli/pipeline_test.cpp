@@ -85,5 +85,5 @@ TEST_CASE("loading runs each scenario under its own policies unless told otherwi
                     cli::UsageError);
     dir.write("empty/readme.txt", "not a scenario");
     CHECK_THROWS_WITH(cli::load_scenarios({dir.file("empty")}, {}, "diff"),
-                      "diff: no scenario files (*.toml) found");
+                      "diff: no scenario files (*.toml) found in " + dir.file("empty"));
 }

@@ -1,7 +1,10 @@
 // Each knob's effect in isolation: the v5.10 preset against v5.10 with that one knob moved,
 // on a scenario where the knob's kernel path runs. The knob table documents what each changes.
 
+#include "kernel/scenario_builder.h"
 #include "kernel/support.h"
+#include "membarrier/membarrier.h"
+#include "policy/presets.h"
 
 #include <fmt/format.h>
 
@@ -347,9 +350,43 @@ TEST_CASE("fred_entry: a FRED machine returns by ERETU/ERETS only with the kerne
     CHECK(c(base, "ser.total") - c(k, "ser.total") == 4);
 }
 
+TEST_CASE("x2apic_ipi_fence: weak_wrmsr_fence adds an LFENCE, neither [SER] nor [FB]", "[knobs]") {
+    // One membarrier IPI: t1 on cpu0 calls PRIVATE_EXPEDITED while t2 runs p on cpu1.
+    test::ScenarioBuilder b;
+    const int p = b.process("p", {scenario::Registration::private_expedited});
+    b.thread("t1", p, 0).user(1000).membarrier(membarrier::MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+    b.thread("t2", p, 1).user(100000);
+    policy::Knobs lfence = policy::find_preset("v5.10")->knobs;
+    lfence.x2apic_ipi_fence = policy::X2apicIpiFence::mfence_lfence;
+    const test::Recorded base = test::run_recorded(b.build());
+    const test::Recorded k = test::run_recorded(b.build(), "v5.10+lfence", lfence);
+    // The IPI's WRMSR (ipi_send) starts when the fence ends: 33 cycles after the MFENCE's
+    // record (its cost), 4 more with the LFENCE after it.
+    const auto fence_to_send = [](const test::Recorded& r) {
+        const auto sends = r.of_kind(kernel::RecordKind::ipi_send);
+        REQUIRE(sends.size() == 1);
+        std::int64_t fence = -1;
+        for (const auto& rec : r.of_kind(kernel::RecordKind::smp_mb)) {
+            if (rec.detail == 1 && rec.time <= sends[0].time) { // the MFENCE before the send
+                fence = rec.time.count();
+            }
+        }
+        return sends[0].time.count() - fence;
+    };
+    CHECK(fence_to_send(base) == 33);
+    CHECK(fence_to_send(k) == 33 + 4);
+    // The LFENCE is in no counter of barriers or serializations.
+    test::Counters cb{base.result};
+    test::Counters ck{k.result};
+    for (const char* name : {"fb.total", "fb.mfence", "cycles.fb", "ser.total", "cycles.ser"}) {
+        INFO(name);
+        CHECK(cb(name) == ck(name));
+    }
+}
+
 TEST_CASE("every knob is exercised above", "[knobs]") {
     // A new knob needs its own test case here.
-    CHECK(policy::knob_table().size() == 20);
+    CHECK(policy::knob_table().size() == 21);
 }
 
 TEST_CASE("knobs built on rq->membarrier_state are refused without it", "[knobs]") {

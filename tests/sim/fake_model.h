@@ -70,11 +70,11 @@ public:
         taken.push_back({.cpu = p.id(),
                          .at = now(),
                          .vector = r.vector,
-                         .sender = r.sender,
+                         .sender = r.sender.index(),
                          .data = r.data,
                          .raised_at = r.raised_at.count()});
         trace.push_back(fmt::format("{} cpu{} irq vector {} from {} data {}", now(), p.id(),
-                                    r.vector, r.sender, r.data));
+                                    r.vector, r.sender.index(), r.data));
         const sim::Cycles cost = handler_cost_fn ? handler_cost_fn(p) : handler_cost;
         if (cost > sim::Cycles::zero()) {
             p.set_irqs_enabled(false);

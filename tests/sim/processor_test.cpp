@@ -96,7 +96,7 @@ TEST_CASE("processor: an interrupt arriving at a step's end is taken at that bou
           "expiring then waits for the next one",
           "[sim][processor]") {
     FakeModel m(config(1));
-    m.sim.send_interrupt(0, -1, Cycles{50}, 1, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{50}, .vector = 1});
     m.sim.arm_timer(0, Cycles{50}, 2, 0);
     m.start(0, [&] {
         m.cpu(0).advance(Cycles{50});
@@ -147,7 +147,7 @@ TEST_CASE("processor: advance is not interruptible: an interrupt arriving mid-st
           "[sim][processor]") {
     FakeModel m(config(1));
     m.handler_cost = Cycles{7};
-    m.sim.send_interrupt(0, -1, Cycles{30}, 1, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{30}, .vector = 1});
     std::int64_t end = -1;
     m.start(0, [&] {
         m.cpu(0).advance(Cycles{100});
@@ -163,10 +163,12 @@ TEST_CASE("processor: advance is not interruptible: an interrupt arriving mid-st
 TEST_CASE("processor: interrupts arriving together are taken in the event order",
           "[sim][processor]") {
     FakeModel m(config(1));
-    m.sim.send_interrupt(0, 3, Cycles{20}, 13, 0);
+    m.sim.send_interrupt(
+        {.target = sim::CpuId{0}, .sender = sim::CpuId{3}, .at = Cycles{20}, .vector = 13});
     m.sim.arm_timer(0, Cycles{20}, 99, 0); // class timer: after every arrival
-    m.sim.send_interrupt(0, 1, Cycles{20}, 11, 0);
-    m.sim.send_interrupt(0, -1, Cycles{20}, 10, 0);
+    m.sim.send_interrupt(
+        {.target = sim::CpuId{0}, .sender = sim::CpuId{1}, .at = Cycles{20}, .vector = 11});
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{20}, .vector = 10});
     m.start(0, [&] { m.cpu(0).advance_interruptible(Cycles{100}); });
     CHECK(m.sim.run() == RunStatus::out_of_events);
     std::vector<std::uint32_t> vectors;
@@ -192,7 +194,11 @@ TEST_CASE("processor: advance_interruptible is cut short by an interrupt and the
     SECTION("one interrupt sent mid-step by another CPU") {
         m.start(1, [&] {
             m.cpu(1).advance(Cycles{40});
-            m.sim.send_interrupt(0, 1, m.sim.now(), 5, 77);
+            m.sim.send_interrupt({.target = sim::CpuId{0},
+                                  .sender = sim::CpuId{1},
+                                  .at = m.sim.now(),
+                                  .vector = 5,
+                                  .data = 77});
         });
         CHECK(m.sim.run() == RunStatus::out_of_events);
         CHECK(m.taken ==
@@ -201,10 +207,11 @@ TEST_CASE("processor: advance_interruptible is cut short by an interrupt and the
         CHECK(step_end == 107);
     }
     SECTION("two interrupts, the second in the rest of the step") {
-        m.sim.send_interrupt(0, -1, Cycles{80}, 6, 0);
+        m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{80}, .vector = 6});
         m.start(1, [&] {
             m.cpu(1).advance(Cycles{40});
-            m.sim.send_interrupt(0, 1, m.sim.now(), 5, 0);
+            m.sim.send_interrupt(
+                {.target = sim::CpuId{0}, .sender = sim::CpuId{1}, .at = m.sim.now(), .vector = 5});
         });
         CHECK(m.sim.run() == RunStatus::out_of_events);
         REQUIRE(m.taken.size() == 2);
@@ -213,8 +220,8 @@ TEST_CASE("processor: advance_interruptible is cut short by an interrupt and the
         CHECK(step_end == 114);
     }
     SECTION("an interrupt arriving during the handler is taken right after it") {
-        m.sim.send_interrupt(0, -1, Cycles{40}, 5, 0);
-        m.sim.send_interrupt(0, -1, Cycles{45}, 6, 0);
+        m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{40}, .vector = 5});
+        m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{45}, .vector = 6});
         CHECK(m.sim.run() == RunStatus::out_of_events);
         REQUIRE(m.taken.size() == 2);
         CHECK(m.taken[0].at == 40);
@@ -238,7 +245,7 @@ TEST_CASE("processor: an interrupt arriving exactly when an interruptible step e
         end2 = m.now();
     });
     SECTION("at the end: the whole step ran, then the handler") {
-        m.sim.send_interrupt(0, -1, Cycles{100}, 1, 0);
+        m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{100}, .vector = 1});
         CHECK(m.sim.run() == RunStatus::out_of_events);
         REQUIRE(m.taken.size() == 1);
         CHECK(m.taken[0].at == 100);
@@ -246,7 +253,7 @@ TEST_CASE("processor: an interrupt arriving exactly when an interruptible step e
         CHECK(end2 == 117);
     }
     SECTION("one cycle earlier: the step is cut with one cycle left") {
-        m.sim.send_interrupt(0, -1, Cycles{99}, 1, 0);
+        m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{99}, .vector = 1});
         CHECK(m.sim.run() == RunStatus::out_of_events);
         REQUIRE(m.taken.size() == 1);
         CHECK(m.taken[0].at == 99);
@@ -259,7 +266,7 @@ TEST_CASE("processor: interrupts raised while irqs are disabled stay pending unt
           "[sim][processor]") {
     FakeModel m(config(1));
     m.handler_cost = Cycles{7};
-    m.sim.send_interrupt(0, -1, Cycles{30}, 4, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{30}, .vector = 4});
     std::size_t pending_at_100 = 0;
     std::size_t pending_at_150 = 0;
     std::size_t taken_at_150 = 99;
@@ -292,7 +299,7 @@ TEST_CASE("processor: interrupts raised while irqs are disabled stay pending unt
 TEST_CASE("processor: block(true) is woken by an interrupt", "[sim][processor]") {
     FakeModel m(config(2));
     m.handler_cost = Cycles{3};
-    m.sim.send_interrupt(0, -1, Cycles{77}, 8, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{77}, .vector = 8});
     std::int64_t woke = -1;
     Processor::State seen = Processor::State::running;
     m.start(0, [&] {
@@ -315,7 +322,7 @@ TEST_CASE("processor: wait_for_interrupt with an interrupt already pending retur
     // MWAIT with IRQs off: the interrupt raised before the wait ends it immediately; it is taken
     // when IRQs are enabled again. (Without the check the CPU would sleep until another wake.)
     FakeModel m(config(1));
-    m.sim.send_interrupt(0, -1, Cycles{5}, 8, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{5}, .vector = 8});
     std::int64_t returned = -1;
     std::size_t taken_at_return = 99;
     m.start(0, [&] {
@@ -339,7 +346,7 @@ TEST_CASE("processor: block(true) with IRQs off leaves an already pending interr
     // csd_lock_wait with IRQs off: the sender waits for the ack (wake() here), not for the
     // interrupt that arrived before it started waiting.
     FakeModel m(config(2));
-    m.sim.send_interrupt(0, -1, Cycles{5}, 8, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{5}, .vector = 8});
     std::int64_t returned = -1;
     m.start(0, [&] {
         m.cpu(0).set_irqs_enabled(false);
@@ -360,7 +367,7 @@ TEST_CASE("processor: block(true) with IRQs off leaves an already pending interr
 TEST_CASE("processor: block(false) ignores interrupts and is woken by wake() from another CPU",
           "[sim][processor]") {
     FakeModel m(config(3));
-    m.sim.send_interrupt(0, -1, Cycles{50}, 8, 0);
+    m.sim.send_interrupt({.target = sim::CpuId{0}, .at = Cycles{50}, .vector = 8});
     std::int64_t woke = -1;
     std::int64_t cpu2_end = -1;
     std::size_t taken_before_wake = 99;
@@ -556,8 +563,11 @@ Lines ping_run(std::uint64_t seed) {
             for (int k = 0; k < 40; ++k) {
                 p.advance_interruptible(p.jittered(Cycles{100}));
                 m.log(fmt::format("cpu{} user {}", i, k));
-                m.sim.send_interrupt((i + 1) % 4, i, m.sim.now() + p.jittered(Cycles{30}), 1,
-                                     static_cast<std::uint64_t>(k));
+                m.sim.send_interrupt({.target = sim::CpuId{(i + 1) % 4},
+                                      .sender = sim::CpuId{i},
+                                      .at = m.sim.now() + p.jittered(Cycles{30}),
+                                      .vector = 1,
+                                      .data = static_cast<std::uint64_t>(k)});
                 p.advance(p.jittered(Cycles{50}));
                 if (k % 8 == 0) {
                     m.sim.arm_timer(i, m.sim.now() + p.jittered(Cycles{200}), 2,
