@@ -48,9 +48,11 @@ po::options_description run_options() {
         ("per-cpu", "also show cpuN.* counters") //
         ("summary", "end with one table over all runs: each policy's sync_cores and their "
                     "cycles against the first policy, its warnings, and every violated "
-                    "property with the scenario, CPU and time of its first violation")        //
-        ("verbose,v", "print every record as it happens (time, CPU, task, event, call path)") //
-        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)")   //
+                    "property with the scenario, CPU and time of its first violation") //
+        ("verbose,v", "print every record as it happens under a header naming the columns (time, "
+                      "CPU, task, event, call path); --from, --to, --cpus and --task select "
+                      "which")                                                              //
+        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)") //
         ("trace", po::value<std::string>(),
          "write a Chrome trace-event file (ui.perfetto.dev); with several runs, one file per "
          "run: OUT-<scenario>-<policy>.EXT") //

@@ -61,13 +61,13 @@ std::string View::describe_with_tasks() const {
 
 void add_view_options(po::options_description& desc) {
     desc.add_options() //
-        ("from", po::value<std::string>(),
+        ("from", po::value<std::string>()->value_name("CYCLES"),
          "show -v, --svg and --trace from this cycle on (default: the start of the run)") //
-        ("to", po::value<std::string>(),
+        ("to", po::value<std::string>()->value_name("CYCLES"),
          "show them up to this cycle (default: the end of the run); must be after --from") //
-        ("cpus", po::value<std::string>(),
+        ("cpus", po::value<std::string>()->value_name("LIST"),
          "show only these CPUs, e.g. 0,2-3 (each must exist on the scenario's machine)") //
-        ("task", po::value<std::vector<std::string>>(),
+        ("task", po::value<std::vector<std::string>>()->value_name("NAME"),
          "-v: print only the records of this task (repeatable; a context switch counts for "
          "the task it switches to too)");
 }
