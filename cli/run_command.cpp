@@ -122,6 +122,17 @@ void write_run_files(const RunReport& rep, const RunCommandLine& cl, RunOutputPa
     }
 }
 
+/// A window that starts at or after the end of the run shows nothing: say so (the run's length is
+/// known only now).
+void note_empty_window(const run::RunResult& r, const View& view, const Io& io) {
+    if (view.from && r.error.empty() && r.internal_error.empty() && *view.from >= r.cycles) {
+        fmt::print(io.err,
+                   "run: --from {} is at or after the end of {} under {} (cycle {}): "
+                   "its view shows nothing\n",
+                   *view.from, r.scenario, r.policy, r.cycles);
+    }
+}
+
 /// Runs one scenario under each of its policies; each run's files are written as it ends (its
 /// timeline is then dropped: it can be large).
 std::vector<RunReport> run_policies(const LoadedScenario& l, const RunCommandLine& cl,
@@ -132,6 +143,7 @@ std::vector<RunReport> run_policies(const LoadedScenario& l, const RunCommandLin
             fmt::print(io.out, "-- {} under {}\n", l.sc.name, policy);
         }
         reports.push_back(run_request(request_for(l, policy, cl, io)));
+        note_empty_window(reports.back().result, cl.view, io);
         if (reports.back().timeline) {
             write_run_files(reports.back(), cl, paths, io);
             reports.back().timeline.reset();

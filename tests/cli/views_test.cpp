@@ -411,3 +411,11 @@ TEST_CASE("--svg --from --to: the time scale starts at --from", "[cli][views][sv
         CHECK(g->all("rect").front()->attrs.at("x") == "70.00");
     }
 }
+
+TEST_CASE("a window after the end of the run is reported, not silently empty", "[cli][views]") {
+    const Cmd c = tlbsim({"run", membarrier_d(), "--policy", "v5.10", "-v", "--from", "99999999"});
+    CHECK(c.code == cli::exit_ok);
+    CHECK(narrated(c.out).empty());
+    CHECK(c.err.find("run: --from 99999999 is at or after the end of membarrier-d under v5.10") !=
+          std::string::npos);
+}
