@@ -4,6 +4,7 @@
 #include "scenario/text_util.h"
 #include "sched/scenario_setup.h"
 
+#include <boost/program_options.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>

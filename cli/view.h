@@ -14,13 +14,16 @@
 #include "kernel/record_text.h"
 #include "scenario_model/scenario.h"
 
-#include <boost/program_options.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace boost::program_options {
+class options_description;
+class variables_map;
+} // namespace boost::program_options
 
 namespace cli {
 
