@@ -92,7 +92,8 @@ std::vector<Json> metadata_events(const Timeline& tl) {
                         {"pid", 0},
                         {"tid", 0},
                         {"args", {{"name", fmt::format("tlbsim {} {}", tl.scenario, tl.policy)}}}});
-    for (int c = 0; c < tl.cpus(); ++c) {
+    for (int t = 0; t < tl.cpus(); ++t) {
+        const int c = tl.cpu_id(t);
         meta.push_back(Json{{"name", "thread_name"},
                             {"ph", "M"},
                             {"pid", 0},
@@ -110,7 +111,7 @@ std::vector<Json> metadata_events(const Timeline& tl) {
 /// An event of a track.
 struct EventRef {
     std::int64_t time;
-    int cpu;
+    int track;
     std::size_t index;
 };
 
@@ -118,10 +119,10 @@ struct EventRef {
 /// begin/end pairs at equal timestamps nest.
 std::vector<EventRef> merged_order(const Timeline& tl) {
     std::vector<EventRef> order;
-    for (int c = 0; c < tl.cpus(); ++c) {
-        const auto& track = tl.tracks[static_cast<std::size_t>(c)];
+    for (int t = 0; t < tl.cpus(); ++t) {
+        const auto& track = tl.tracks[static_cast<std::size_t>(t)];
         for (std::size_t i = 0; i < track.size(); ++i) {
-            order.push_back({track[i].time, c, i});
+            order.push_back({track[i].time, t, i});
         }
     }
     std::stable_sort(order.begin(), order.end(),
@@ -130,10 +131,16 @@ std::vector<EventRef> merged_order(const Timeline& tl) {
 }
 
 Json other_data(const Timeline& tl) {
-    return Json{
+    Json j{
         {"generator", "tlbsim"}, {"scenario", tl.scenario}, {"file", tl.file},
         {"policy", tl.policy},   {"seed", tl.seed},         {"jitter", tl.jitter},
         {"ghz", tl.ghz},         {"cycles", tl.end},        {"violations", tl.violations.size()}};
+    if (!tl.view.empty()) { // a view cut the timeline (timeline_view.h)
+        j["view"] = tl.view;
+        j["view_from_cycles"] = tl.from;
+        j["view_to_cycles"] = tl.window_end();
+    }
+    return j;
 }
 
 } // namespace
@@ -146,8 +153,8 @@ void write_chrome_trace(const Timeline& tl, std::ostream& os) {
         first = false;
     }
     for (const auto& ref : merged_order(tl)) {
-        const auto& e = tl.tracks[static_cast<std::size_t>(ref.cpu)][ref.index];
-        os << ",\n" << compact(event_json(e, ref.cpu, tl.ghz));
+        const auto& e = tl.tracks[static_cast<std::size_t>(ref.track)][ref.index];
+        os << ",\n" << compact(event_json(e, tl.cpu_id(ref.track), tl.ghz));
     }
     os << "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":" << compact(other_data(tl)) << "}\n";
 }

@@ -2,8 +2,8 @@
 // `--trace OUT`: the timeline of one run as Chrome trace-event JSON (the format chrome://tracing
 // and ui.perfetto.dev open): {"traceEvents": [...], "displayTimeUnit": "ns", "otherData": {...}}.
 //
-//   * one process (pid 0, named "tlbsim <scenario> <policy>"), one thread per CPU (tid = CPU,
-//     named "cpuN", sorted by CPU);
+//   * one process (pid 0, named "tlbsim <scenario> <policy>"), one thread per CPU shown (tid =
+//     the CPU's number, named "cpuN", sorted by CPU; a view may hide CPUs, timeline_view.h);
 //   * slices as B/E pairs, properly nested per track (timeline.h says which);
 //   * instant events (ph "i", scope "t") for every [SER] and [FB] record, named
 //     "[SER] sync_core @finish_task_switch", and for a few kernel events (category "event");
@@ -13,7 +13,9 @@
 //     violating CPU at the violating instruction's time, its explanation chain in args.
 //
 // Timestamps are microseconds: cycles / (ghz * 1000), rounded to the picosecond, so that equal
-// cycle counts always give equal timestamps and the order of events is never inverted.
+// cycle counts always give equal timestamps and the order of events is never inverted. They
+// stay absolute under a view (a window starts at its --from, not at 0); otherData then says the
+// view ("view", "view_from_cycles", "view_to_cycles").
 
 #include "cli/timeline.h"
 

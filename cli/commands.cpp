@@ -30,7 +30,8 @@ where full memory barriers happen, and counts them exactly, per kernel site.
 
 commands:
   run FILE...        run scenarios (files or directories) under policies; print counters
-                     (--json OUT, --trace OUT, --svg OUT, -v for a narrative)
+                     (--json OUT, --trace OUT, --svg OUT, -v for a narrative; --from, --to,
+                     --cpus, --task: the part of the run -v, --svg and --trace show)
   diff FILE... --policy A --policy B
                      the counters and verdicts that differ between two policies
   check FILE_OR_DIR...

@@ -1,6 +1,7 @@
 // `tlbsim run FILE...`: every scenario under its policies; per scenario a counter table, then
 // each run's violations, warnings and expectation failures. Files: --json (every run), --trace
-// and --svg (one per run, written as the run ends).
+// and --svg (one per run, written as the run ends). A view (--from, --to, --cpus, --task:
+// view.h) selects what -v, --trace and --svg show.
 
 #include "cli/chrome_trace.h"
 #include "cli/command.h"
@@ -13,6 +14,8 @@
 #include "cli/run_summary.h"
 #include "cli/run_text.h"
 #include "cli/svg_timeline.h"
+#include "cli/timeline_view.h"
+#include "cli/view.h"
 
 #include <fmt/format.h>
 
@@ -32,6 +35,7 @@ struct RunCommandLine {
     std::optional<std::string> json_out;
     std::optional<std::string> trace_out;
     std::optional<std::string> svg_out;
+    View view; ///< what -v, --trace and --svg show
 };
 
 po::options_description run_options() {
@@ -44,15 +48,19 @@ po::options_description run_options() {
         ("per-cpu", "also show cpuN.* counters") //
         ("summary", "end with one table over all runs: each policy's sync_cores and their "
                     "cycles against the first policy, its warnings, and every violated "
-                    "property with the scenario, CPU and time of its first violation")        //
-        ("verbose,v", "print every record as it happens (time, CPU, task, event, call path)") //
-        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)")   //
+                    "property with the scenario, CPU and time of its first violation") //
+        ("verbose,v", "print every record as it happens under a header naming the columns (time, "
+                      "CPU, task, event, call path); --from, --to, --cpus and --task select "
+                      "which")                                                              //
+        ("json", po::value<std::string>(), "write every run as JSON (docs/json-schema.md)") //
         ("trace", po::value<std::string>(),
          "write a Chrome trace-event file (ui.perfetto.dev); with several runs, one file per "
          "run: OUT-<scenario>-<policy>.EXT") //
         ("svg", po::value<std::string>(),
-         "write an SVG timeline; with several runs, one file per run as for --trace") //
-        ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
+         "write an SVG timeline; with several runs, one file per run as for --trace");
+    add_view_options(desc);
+    desc.add_options()("file", po::value<std::vector<std::string>>(),
+                       "scenario files or directories");
     return desc;
 }
 
@@ -78,6 +86,8 @@ std::optional<RunCommandLine> parse_run(const Args& args, const Io& io) {
     cl.json_out = string_opt(vm, "json");
     cl.trace_out = string_opt(vm, "trace");
     cl.svg_out = string_opt(vm, "svg");
+    cl.view = view_options(vm, "run");
+    check_view_outputs(cl.view, cl.verbose, cl.trace_out || cl.svg_out, "run");
     return cl;
 }
 
@@ -87,22 +97,39 @@ RunRequest request_for(const LoadedScenario& l, const std::string& policy, const
     req.needs.redundant_cycles = cl.json_out.has_value();
     req.needs.timeline = cl.trace_out.has_value() || cl.svg_out.has_value();
     req.needs.narrate_to = cl.verbose ? io.out : nullptr;
+    req.needs.narrate_view = cl.view;
     return req;
 }
 
-/// --trace and --svg of one run.
+/// --trace and --svg of one run: its timeline, or the part of it the view shows.
 void write_run_files(const RunReport& rep, const RunCommandLine& cl, RunOutputPaths& paths,
                      const Io& io) {
     const run::RunResult& r = rep.result;
+    std::optional<Timeline> viewed;
+    if (!cl.view.whole_run()) {
+        viewed = apply_view(*rep.timeline, cl.view);
+    }
+    const Timeline& shown = viewed ? *viewed : *rep.timeline;
     if (cl.trace_out) {
         const std::string path = paths.next(*cl.trace_out, r.scenario, r.policy);
-        write_chrome_trace_file(*rep.timeline, path);
+        write_chrome_trace_file(shown, path);
         fmt::print(io.err, "trace: {} under {} written to {}\n", r.scenario, r.policy, path);
     }
     if (cl.svg_out) {
         const std::string path = paths.next(*cl.svg_out, r.scenario, r.policy);
-        write_svg_file(*rep.timeline, path);
+        write_svg_file(shown, path);
         fmt::print(io.err, "svg: {} under {} written to {}\n", r.scenario, r.policy, path);
+    }
+}
+
+/// A window that starts at or after the end of the run shows nothing: say so (the run's length is
+/// known only now).
+void note_empty_window(const run::RunResult& r, const View& view, const Io& io) {
+    if (view.from && r.error.empty() && r.internal_error.empty() && *view.from >= r.cycles) {
+        fmt::print(io.err,
+                   "run: --from {} is at or after the end of {} under {} (cycle {}): "
+                   "its view shows nothing\n",
+                   *view.from, r.scenario, r.policy, r.cycles);
     }
 }
 
@@ -116,6 +143,7 @@ std::vector<RunReport> run_policies(const LoadedScenario& l, const RunCommandLin
             fmt::print(io.out, "-- {} under {}\n", l.sc.name, policy);
         }
         reports.push_back(run_request(request_for(l, policy, cl, io)));
+        note_empty_window(reports.back().result, cl.view, io);
         if (reports.back().timeline) {
             write_run_files(reports.back(), cl, paths, io);
             reports.back().timeline.reset();
@@ -190,6 +218,9 @@ int cmd_run(const Args& args, const Io& io) {
         return exit_ok;
     }
     const std::vector<LoadedScenario> loaded = load_scenarios(cl->files, cl->policies, "run");
+    for (const auto& l : loaded) {
+        check_view(cl->view, l.sc, l.file, "run");
+    }
     RunOutputPaths paths(total_runs(loaded) == 1);
     Json doc = json_document("run");
     int status = exit_ok;

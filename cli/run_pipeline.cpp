@@ -87,7 +87,7 @@ struct ReportObservers {
 
     ReportObservers(const ReportNeeds& needs, const scenario::Machine& machine) {
         if (needs.narrate_to != nullptr) {
-            narrative.emplace(needs.narrate_to, machine.ghz);
+            narrative.emplace(needs.narrate_to, machine.ghz, needs.narrate_view);
         }
         if (needs.redundant_cycles) {
             redundancy.emplace(machine.cpus);

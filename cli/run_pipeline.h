@@ -9,6 +9,7 @@
 
 #include "cli/json_report.h"
 #include "cli/timeline.h"
+#include "cli/view.h"
 #include "run/runner.h"
 #include "scenario_model/scenario.h"
 
@@ -54,6 +55,7 @@ struct ReportNeeds {
     bool timeline = false; ///< RunReport::timeline (--trace, --svg); memory grows with the run
     std::optional<std::string> explain_counter; ///< RunReport::explained (`explain`)
     std::FILE* narrate_to = nullptr;            ///< -v: print every record there as it happens
+    View narrate_view; ///< -v: only the records it shows (the timeline is cut after the run)
 };
 
 struct RunRequest {

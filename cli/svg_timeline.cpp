@@ -2,6 +2,7 @@
 #include "cli/output_file.h"
 
 #include "cli/junit.h" // xml_escape
+#include "kernel/record.h"
 
 #include <fmt/format.h>
 
@@ -46,6 +47,15 @@ const char* slice_fill(const std::string& cat) {
         return "#4db6ac";
     }
     return "#bdbdbd";
+}
+
+/// Every IPI kind, in the order of kernel::IpiKind: each has an arrow head and a legend entry.
+std::vector<std::string> ipi_kinds() {
+    std::vector<std::string> kinds;
+    for (int k = 0; k <= static_cast<int>(kernel::IpiKind::sync_rq_state); ++k) {
+        kinds.emplace_back(kernel::ipi_kind_name(static_cast<kernel::IpiKind>(k)));
+    }
+    return kinds;
 }
 
 const char* ipi_colour(const std::string& kind) {
@@ -123,12 +133,15 @@ struct Tick {
     std::string label;
 };
 
-/// The picture's geometry: the time scale, the ticks, where the lanes, the axis, the legend and
-/// the violation notes go, and the notes' text.
+/// The picture's geometry: the time scale (from the timeline's `from` to its window's end), the
+/// ticks, where the lanes, the axis, the legend and the violation notes go, and the notes' text.
+/// Lanes are tracks: track i shows CPU tl.cpu_id(i).
 struct Layout {
     explicit Layout(const Timeline& timeline) : tl(timeline) {}
     const Timeline& tl;
+    double from_us = 0;
     double end_us = 0;
+    double span_us = 0;
     int cpus = 0;
     double axis_y = 0;
     double legend_y = 0;
@@ -138,11 +151,11 @@ struct Layout {
     std::vector<std::string> notes;
 
     double x_of(std::int64_t cycles) const {
-        return left + plot * std::clamp(tl.us(cycles) / end_us, 0.0, 1.0);
+        return left + plot * std::clamp((tl.us(cycles) - from_us) / span_us, 0.0, 1.0);
     }
-    static double lane_top(int cpu) { return top + lane * cpu; }
-    /// The middle of a CPU's level-0 band (where IPI arrows start and end).
-    static double band_middle(int cpu) { return lane_top(cpu) + band_y + band_h / 2; }
+    static double lane_top(int track) { return top + lane * track; }
+    /// The middle of a lane's level-0 band (where IPI arrows start and end).
+    static double band_middle(int track) { return lane_top(track) + band_y + band_h / 2; }
 };
 
 /// Violation notes below the legend: one line per violation plus, for the first few, its call
@@ -169,29 +182,32 @@ std::vector<std::string> violation_notes(const Timeline& tl) {
     return notes;
 }
 
-/// About ten ticks at a nice step, from 0 to the end of the run.
-std::vector<Tick> axis_ticks(double end_us) {
-    const double step = tick_step(end_us, 10);
+/// About ten ticks at a nice step over the time scale, each at a multiple of the step.
+std::vector<Tick> axis_ticks(double from_us, double span_us) {
+    const double step = tick_step(span_us, 10);
+    const double first = std::ceil(from_us / step) * step;
     std::vector<Tick> ticks;
     for (int i = 0;; ++i) {
-        const double us = step * i;
-        if (us > end_us * 1.0000001) {
+        const double us = first + step * i;
+        if (us - from_us > span_us * 1.0000001) {
             break;
         }
-        ticks.push_back({left + plot * us / end_us, tick_label(us, step)});
+        ticks.push_back({left + plot * (us - from_us) / span_us, tick_label(us, step)});
     }
     return ticks;
 }
 
 Layout lay_out(const Timeline& tl) {
     Layout l(tl);
-    l.end_us = std::max(tl.us(tl.end), 1e-9);
+    l.from_us = tl.us(tl.from);
+    l.end_us = tl.us(std::max(tl.window_end(), tl.from));
+    l.span_us = std::max(l.end_us - l.from_us, 1e-9);
     l.cpus = tl.cpus();
     l.axis_y = top + lane * l.cpus + 6;
-    l.ticks = axis_ticks(l.end_us);
+    l.ticks = axis_ticks(l.from_us, l.span_us);
     l.notes = violation_notes(tl);
     l.legend_y = l.axis_y + 44;
-    l.notes_y = l.legend_y + 66;
+    l.notes_y = l.legend_y + (tl.view.empty() ? 92 : 118);
     l.height = l.notes_y + 16.0 * static_cast<double>(l.notes.size()) + 16;
     return l;
 }
@@ -225,7 +241,7 @@ void draw_header(std::string& s, const Layout& l) {
                      "sans-serif\" font-size=\"11\">\n",
                      num(width), num(l.height), num(width), num(l.height));
     s += "<defs>\n";
-    for (const char* kind : {"membarrier", "tlb", "resched", "sync_rq_state"}) {
+    for (const auto& kind : ipi_kinds()) {
         s += fmt::format("<marker id=\"arrow-{}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
                          "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
                          "<path d=\"M0 0 L10 5 L0 10 z\" fill=\"{}\"/></marker>\n",
@@ -320,9 +336,10 @@ void draw_instants(std::string& s, const Layout& l, const std::vector<TrackEvent
     }
 }
 
-void draw_lane(std::string& s, const Layout& l, int cpu) {
-    const double y = Layout::lane_top(cpu);
-    const auto c = static_cast<std::size_t>(cpu);
+void draw_lane(std::string& s, const Layout& l, int track) {
+    const double y = Layout::lane_top(track);
+    const auto c = static_cast<std::size_t>(track);
+    const int cpu = l.tl.cpu_id(track);
     s += fmt::format("<g id=\"cpu{}\">\n", cpu);
     s += fmt::format("<text x=\"10\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">cpu{}"
                      "</text>\n",
@@ -335,19 +352,24 @@ void draw_lane(std::string& s, const Layout& l, int cpu) {
 
 void draw_ipis(std::string& s, const Layout& l) {
     for (const auto& f : l.tl.flows) {
+        const int from = l.tl.track_of(f.from_cpu);
+        const int to = l.tl.track_of(f.to_cpu);
+        if (from < 0 || to < 0) {
+            continue; // (a view keeps only the flows between shown CPUs)
+        }
         s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" "
                          "stroke-width=\"1.6\" marker-end=\"url(#arrow-{})\"><title>{} IPI "
                          "cpu{} → cpu{}, sent {:.3f} µs, handled {:.3f} µs</title></line>\n",
-                         num(l.x_of(f.from)), num(Layout::band_middle(f.from_cpu)),
-                         num(l.x_of(f.to)), num(Layout::band_middle(f.to_cpu)), ipi_colour(f.kind),
-                         f.kind, f.kind, f.from_cpu, f.to_cpu, l.tl.us(f.from), l.tl.us(f.to));
+                         num(l.x_of(f.from)), num(Layout::band_middle(from)), num(l.x_of(f.to)),
+                         num(Layout::band_middle(to)), ipi_colour(f.kind), f.kind, f.kind,
+                         f.from_cpu, f.to_cpu, l.tl.us(f.from), l.tl.us(f.to));
     }
 }
 
 /// One violation: the window in which a barrier was owed (when it has one), the violating
 /// instruction, and its label.
-void draw_violation(std::string& s, const Layout& l, const check::Violation& v) {
-    const double y = Layout::lane_top(v.cpu);
+void draw_violation(std::string& s, const Layout& l, const check::Violation& v, int track) {
+    const double y = Layout::lane_top(track);
     const double x = l.x_of(l.tl.violation_time(v));
     if (v.t_a >= 0 && v.time >= 0 && v.t_a <= v.time) {
         const double xa = l.x_of(v.t_a);
@@ -375,8 +397,8 @@ void draw_violation(std::string& s, const Layout& l, const check::Violation& v) 
 
 void draw_violations(std::string& s, const Layout& l) {
     for (const auto& v : l.tl.violations) {
-        if (v.cpu >= 0 && v.cpu < l.cpus) {
-            draw_violation(s, l, v);
+        if (const int track = l.tl.track_of(v.cpu); track >= 0) {
+            draw_violation(s, l, v, track);
         }
     }
 }
@@ -402,7 +424,7 @@ void draw_slice_legend(std::string& s, double y) {
                      num(x), num(y + 4), num(x + 20), num(y + 10));
 }
 
-/// The legend's second row: the [SER] markers, the [FB] tick and the IPI arrow.
+/// The legend's second row: the [SER] markers and the [FB] tick.
 void draw_marker_legend(std::string& s, double y) {
     double x = left - 60;
     const auto marker = [&](SerKind k, bool redundant, const char* text) {
@@ -418,12 +440,37 @@ void draw_marker_legend(std::string& s, double y) {
     s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#757575\"/>"
                      "<text x=\"{3}\" y=\"{4}\">other full barrier</text>\n",
                      num(x + 4), num(y - 5), num(y + 5), num(x + 10), num(y + 4));
-    x += 130;
-    s += fmt::format(
-        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"1.6\" "
-        "marker-end=\"url(#arrow-tlb)\"/><text x=\"{}\" y=\"{}\">IPI (send → handler)"
-        "</text>\n",
-        num(x), num(y), num(x + 26), num(y), ipi_colour("tlb"), num(x + 32), num(y + 4));
+}
+
+/// The legend's third row: an IPI arrow of each kind, and the violating instruction's mark.
+void draw_ipi_legend(std::string& s, double y) {
+    double x = left - 60;
+    const char* const head = "IPI, send → handler:";
+    s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(x), num(y + 4), head);
+    x += 12 + 6.3 * static_cast<double>(std::strlen(head) - 2); // "→" is one glyph, 3 bytes
+    for (const auto& kind : ipi_kinds()) {
+        s += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" "
+                         "stroke-width=\"1.6\" marker-end=\"url(#arrow-{})\"/><text x=\"{}\" "
+                         "y=\"{}\">{}</text>\n",
+                         num(x), num(y), num(x + 26), num(y), ipi_colour(kind), kind, num(x + 32),
+                         num(y + 4), kind);
+        x += 44 + 6.3 * static_cast<double>(kind.size());
+    }
+    x += 16;
+    s += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"#d50000\" "
+                     "stroke-width=\"2.5\"/><circle cx=\"{0}\" cy=\"{3}\" r=\"5\" fill=\"none\" "
+                     "stroke=\"#d50000\" stroke-width=\"2\"/><text x=\"{4}\" y=\"{5}\">violating "
+                     "instruction</text>\n",
+                     num(x + 6), num(y - 8), num(y + 8), num(y), num(x + 16), num(y + 4));
+}
+
+/// The legend's last row when a view cut the timeline: which part of the run it shows.
+void draw_view_legend(std::string& s, const Layout& l, double y) {
+    const Timeline& tl = l.tl;
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-weight=\"bold\">view: {} ({:.3f}–{:.3f} µs of "
+                     "the run's {:.3f} µs): only what lies inside it is drawn</text>\n",
+                     num(left - 60), num(y + 4), xml_escape(tl.view), l.from_us, l.end_us,
+                     tl.us(tl.end));
 }
 
 void draw_notes(std::string& s, const Layout& l) {
@@ -449,6 +496,10 @@ std::string render_svg(const Timeline& tl) {
     draw_violations(s, l);
     draw_slice_legend(s, l.legend_y);
     draw_marker_legend(s, l.legend_y + 26);
+    draw_ipi_legend(s, l.legend_y + 52);
+    if (!tl.view.empty()) {
+        draw_view_legend(s, l, l.legend_y + 78);
+    }
     draw_notes(s, l);
     s += "</svg>\n";
     return s;

@@ -654,6 +654,9 @@ Timeline TimelineRecorder::build(const run::RunResult& result, const std::string
     // (a violation with time -1 is drawn at the end, see Timeline::violation_time)
     tl.tracks.resize(static_cast<std::size_t>(cpus_));
     tl.lazy.resize(static_cast<std::size_t>(cpus_));
+    for (int c = 0; c < cpus_; ++c) {
+        tl.cpu_ids.push_back(c);
+    }
     tl.violations = result.violation_reports;
     TimelineBuilder(*this, tl).build();
     return tl;

@@ -23,7 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,7 +61,14 @@ struct Timeline {
     std::uint64_t seed = 0;
     int jitter = 0;
     std::int64_t end = 0;                        ///< cycles: the end of the run
-    std::vector<std::vector<TrackEvent>> tracks; ///< one per CPU, in drawing order
+    std::vector<std::vector<TrackEvent>> tracks; ///< one per CPU shown, in drawing order
+    std::vector<int> cpu_ids;                    ///< the CPU of each track (and of lazy[i])
+
+    /// What the timeline shows (timeline_view.h): the window [from, to] of the run, in cycles,
+    /// and the view in words for the legend ("cycles 1000..5000, cpus 0,2"; empty: the whole run).
+    std::int64_t from = 0;
+    std::optional<std::int64_t> to; ///< nullopt: the end of the run
+    std::string view;
 
     struct Flow {
         int id = 0;
@@ -81,6 +90,15 @@ struct Timeline {
     std::vector<std::vector<Lazy>> lazy; ///< per CPU
 
     int cpus() const { return static_cast<int>(tracks.size()); }
+    /// The CPU track `track` shows.
+    int cpu_id(int track) const { return cpu_ids.at(static_cast<std::size_t>(track)); }
+    /// The track of CPU `cpu`, or -1 when it is not shown.
+    int track_of(int cpu) const {
+        const auto it = std::find(cpu_ids.begin(), cpu_ids.end(), cpu);
+        return it == cpu_ids.end() ? -1 : static_cast<int>(it - cpu_ids.begin());
+    }
+    /// Where the time scale ends: `to`, but not past the end of the run.
+    std::int64_t window_end() const { return to ? std::min(*to, end) : end; }
     /// Where a violation is drawn: its time, or the end of the run for one found there (time -1,
     /// e.g. a reference leak).
     std::int64_t violation_time(const check::Violation& v) const {

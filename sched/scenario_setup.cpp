@@ -10,6 +10,30 @@
 
 namespace sched {
 
+std::string idle_task_name(int cpu) {
+    return fmt::format("swapper/{}", cpu);
+}
+
+std::string injected_flush_task_name(std::size_t index) {
+    return fmt::format("kflush/{}", index);
+}
+
+std::vector<std::string> task_names(const scenario::Scenario& sc) {
+    std::vector<std::string> names;
+    for (int c = 0; c < sc.machine.cpus; ++c) {
+        names.push_back(idle_task_name(c));
+    }
+    for (const auto& t : sc.threads) {
+        names.push_back(t.name);
+    }
+    for (std::size_t i = 0; i < sc.injects.size(); ++i) {
+        if (sc.injects[i].event == scenario::InjectEvent::flush_tlb) {
+            names.push_back(injected_flush_task_name(i));
+        }
+    }
+    return names;
+}
+
 using kernel::Mm;
 using kernel::Task;
 using kernel::TaskState;
@@ -60,7 +84,7 @@ void build_mms(kernel::KernelState& ks, const scenario::Scenario& sc) {
 
 void build_idle_tasks(kernel::KernelState& ks, int cpus) {
     for (int c = 0; c < cpus; ++c) {
-        Task& idle = ks.new_task(fmt::format("swapper/{}", c), /*kthread=*/true);
+        Task& idle = ks.new_task(idle_task_name(c), /*kthread=*/true);
         idle.idle = true;
         idle.cpu = c;
         ks.rqs[static_cast<std::size_t>(c)].idle = &idle;
@@ -124,7 +148,7 @@ void spawn_injected_flush(sim::Simulation& sim, kernel::KernelState& ks,
     st.loc = inj.loc;
     programs.push_back({st});
     add_task(sim, ks,
-             {fmt::format("kflush/{}", index), /*kthread=*/true, nullptr, inj.cpu,
+             {injected_flush_task_name(index), /*kthread=*/true, nullptr, inj.cpu,
               std::max<std::int64_t>(inj.at, 1), &programs.back(), -1});
 }
 

@@ -12,9 +12,20 @@
 
 #include <cstddef>
 #include <deque>
+#include <string>
 #include <vector>
 
 namespace sched {
+
+/// The name of CPU `cpu`'s idle task: "swapper/N", as in Linux.
+std::string idle_task_name(int cpu);
+
+/// The name of the kernel thread of [[inject]] number `index` (a flush_tlb one): "kflush/N".
+std::string injected_flush_task_name(std::size_t index);
+
+/// Every task a run of `sc` creates, by name: the idle tasks (CPU by CPU, first), the [[thread]]
+/// and [[kthread]] tasks, and the injected flush threads.
+std::vector<std::string> task_names(const scenario::Scenario& sc);
 
 /// Programs the setup makes up (tasks point into them): they must outlive the run.
 using SynthesizedPrograms = std::deque<std::vector<scenario::Step>>;

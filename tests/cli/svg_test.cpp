@@ -3,6 +3,8 @@
 
 #include "support.h"
 
+#include "kernel/record.h"
+
 #include <cstdlib>
 
 using namespace clitest;
@@ -109,4 +111,43 @@ TEST_CASE("the SVG is deterministic", "[cli][svg]") {
         b_fixed.replace(p, 8, "one.toml");
     }
     CHECK(a == b_fixed);
+}
+
+TEST_CASE("the SVG legend shows every IPI kind and every mark", "[cli][svg]") {
+    TempDir dir;
+    const XmlNode root = parse_xml(read_file(svg_of(dir, busy_scenario, "v5.10", "legend")));
+    // Legend arrows: lines with an arrow head and no tooltip (the IPIs drawn have one).
+    std::map<std::string, std::string> legend_arrows; // marker-end -> stroke
+    for (const auto* l : root.all("line")) {
+        if (l->attrs.count("marker-end") == 1 && l->children.empty()) {
+            legend_arrows[l->attrs.at("marker-end")] = l->attrs.at("stroke");
+        }
+    }
+    std::map<std::string, std::string> heads; // marker id -> fill
+    for (const auto* m : root.all("marker")) {
+        heads[m->attrs.at("id")] = m->children.front().attrs.at("fill");
+    }
+    for (int k = 0; k <= static_cast<int>(kernel::IpiKind::sync_rq_state); ++k) {
+        const std::string kind(kernel::ipi_kind_name(static_cast<kernel::IpiKind>(k)));
+        INFO(kind);
+        CHECK(has_text(root, kind));
+        REQUIRE(legend_arrows.count("url(#arrow-" + kind + ")") == 1);
+        CHECK(legend_arrows["url(#arrow-" + kind + ")"] == heads.at("arrow-" + kind));
+    }
+    // The kinds have colours of their own.
+    std::set<std::string> colours;
+    for (const auto& [marker, stroke] : legend_arrows) {
+        colours.insert(stroke);
+    }
+    CHECK(colours.size() == legend_arrows.size());
+    for (const char* label :
+         {"IPI, send → handler:", "violating instruction", "violation window", "other full barrier",
+          "lazy TLB (mm kept loaded)", "IPI work run by polling idle"}) {
+        INFO(label);
+        CHECK(has_text(root, label));
+    }
+    // No view: the legend does not mention one.
+    for (const auto& t : texts(root)) {
+        CHECK(t.rfind("view:", 0) != 0);
+    }
 }

@@ -447,3 +447,59 @@ TEST_CASE("IPI flows end inside the handler on the target CPU", "[cli][trace]") 
     }
     CHECK(finishes == run["counters"]["totals"]["ipi.received"].get<std::size_t>());
 }
+
+TEST_CASE("a view's trace is valid, with absolute times and the real CPU ids", "[cli][trace]") {
+    TempDir dir;
+    const std::string file = dir.write("busy.toml", busy_scenario);
+    const std::int64_t from = 3000;
+    const std::int64_t to = 12000;
+    const auto trace_of = [&](std::vector<std::string> view, const std::string& name) {
+        std::vector<std::string> args{"run", file, "--policy", "v5.10", "--trace", dir.file(name)};
+        args.insert(args.end(), view.begin(), view.end());
+        const Cmd c = tlbsim(args);
+        INFO(c.err);
+        REQUIRE(c.code == cli::exit_ok);
+        return Json::parse(read_file(dir.file(name)));
+    };
+    const Json whole = trace_of({}, "all.json");
+    const Json trace = trace_of(
+        {"--from", std::to_string(from), "--to", std::to_string(to), "--cpus", "1-2"}, "v.json");
+    const auto errors = trace_errors(trace);
+    for (const auto& e : errors) {
+        UNSCOPED_INFO(e);
+    }
+    REQUIRE(errors.empty());
+    std::map<int, std::string> threads;
+    for (const auto& m : events(trace, "M")) {
+        if (m["name"] == "thread_name") {
+            threads[m["tid"].get<int>()] = m["args"]["name"];
+        }
+    }
+    CHECK(threads == std::map<int, std::string>{{1, "cpu1"}, {2, "cpu2"}});
+    const double lo = cli::trace_us(from, 3.0);
+    const double hi = cli::trace_us(to, 3.0);
+    for (const auto& e : trace["traceEvents"]) {
+        if (e["ph"] != "M") {
+            CHECK(e["ts"].get<double>() >= lo);
+            CHECK(e["ts"].get<double>() <= hi);
+        }
+    }
+    CHECK(trace["otherData"]["view"] == "cycles 3000..12000, cpus 1-2");
+    CHECK(trace["otherData"]["cycles"] == whole["otherData"]["cycles"]);
+    CHECK(!whole["otherData"].contains("view"));
+    // The instants are exactly the whole trace's on those CPUs inside the window.
+    const auto instants = [&](const Json& t) {
+        std::vector<std::string> out;
+        for (const auto& e : events(t, "i")) {
+            const int tid = e["tid"];
+            const double ts = e["ts"];
+            if ((tid == 1 || tid == 2) && ts >= lo && ts <= hi) {
+                out.push_back(std::to_string(tid) + " " + e["ts"].dump() + " " +
+                              e["name"].get<std::string>());
+            }
+        }
+        return out;
+    };
+    CHECK(!instants(trace).empty());
+    CHECK(instants(trace) == instants(whole));
+}
