@@ -210,3 +210,22 @@ TEST_CASE("no scenario files: the message names where it looked", "[cli]") {
     CHECK(c.err.find("check: no scenario files (*.toml) found in " + dir.path.string()) !=
           std::string::npos);
 }
+
+TEST_CASE("--list-commands: every command, each with --help and a line in tlbsim --help",
+          "[cli][docs]") {
+    // The man page and the bash completion are generated from this listing (scripts/cli-files).
+    const Cmd list = tlbsim({"--list-commands"});
+    REQUIRE(list.code == cli::exit_ok);
+    const auto names = lines(list.out);
+    REQUIRE(!names.empty());
+    CHECK(names.front() == "run");
+    CHECK(names.back() == "gen");
+    const std::string usage = tlbsim({"--help"}).out;
+    for (const std::string& name : names) {
+        INFO(name);
+        CHECK(usage.find("\n  " + name + " ") != std::string::npos);
+        const Cmd help = tlbsim({name, "--help"});
+        CHECK(help.code == cli::exit_ok);
+        CHECK(help.out.find("--help") != std::string::npos);
+    }
+}
