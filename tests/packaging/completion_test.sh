@@ -91,6 +91,7 @@ expect_exactly "a.toml sub" tlbsim run ""
 expect_exactly "sub/c.toml" tlbsim check --strict sub/
 expect_exactly "a.toml sub" tlbsim diff --policy v5.10 ""
 expect_exactly "a.toml b.txt sub" tlbsim check --junit ""
+expect_exactly "a.toml sub" tlbsim run --file ""
 expect_exactly "a.toml" tlbsim explain a
 
 # Counters after explain FILE (an option's value is not a positional argument).
