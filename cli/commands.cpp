@@ -50,9 +50,23 @@ commands:
   tlbsim COMMAND --help    options of one command
   tlbsim --version
 
-exit codes: 0 ok, 1 an expectation failed, 2 usage or scenario error (including deadlock),
-3 internal error
+exit codes: 0 ok, 1 an expectation failed (check: also a violation that no [[expect]] block
+states, and with --strict an unpinned mechanism warning), 2 usage or scenario error (including
+deadlock), 3 internal error
 )";
+
+using Command = int (*)(const std::vector<std::string>&, const Io&);
+
+// Every command, in the order of usage_text: dispatch looks commands up here, and the hidden
+// `tlbsim --list-commands` prints the names (the man page and the bash completion are generated
+// from it and from each command's --help; scripts/cli-files).
+constexpr std::pair<std::string_view, Command> commands[] = {
+    {"run", cmd_run},           {"diff", cmd_diff},
+    {"check", cmd_check},       {"explain", cmd_explain},
+    {"policies", cmd_policies}, {"counters", cmd_counters},
+    {"costs", cmd_costs},       {"scenario-keys", cmd_scenario_keys},
+    {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
+};
 
 int dispatch(std::vector<std::string> args, const Io& io) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -63,15 +77,14 @@ int dispatch(std::vector<std::string> args, const Io& io) {
         fmt::print(io.out, "tlbsim {}\n", TLBSIM_VERSION);
         return exit_ok;
     }
+    if (args[0] == "--list-commands") {
+        for (const auto& [name, command] : commands) {
+            fmt::print(io.out, "{}\n", name);
+        }
+        return exit_ok;
+    }
     const std::string cmd = args[0];
     args.erase(args.begin());
-    using Command = int (*)(const std::vector<std::string>&, const Io&);
-    static const std::pair<std::string_view, Command> commands[] = {
-        {"run", cmd_run},           {"diff", cmd_diff},       {"check", cmd_check},
-        {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
-        {"steps", cmd_steps},       {"explain", cmd_explain}, {"policies", cmd_policies},
-        {"gen", cmd_gen<Io>},
-    };
     for (const auto& [name, command] : commands) {
         if (cmd == name) {
             return command(args, io);

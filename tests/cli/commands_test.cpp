@@ -239,3 +239,22 @@ TEST_CASE("explain prints the findings behind violation and warning counters", "
     const Cmd none = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu0.warning.K2"});
     CHECK(none.out == "cpu0.warning.K2 = 0 in idle-return under rfc-v2\n");
 }
+
+TEST_CASE("--list-commands: every command, each with --help and a line in tlbsim --help",
+          "[cli][docs]") {
+    // The man page and the bash completion are generated from this listing (scripts/cli-files).
+    const Cmd list = tlbsim({"--list-commands"});
+    REQUIRE(list.code == cli::exit_ok);
+    const auto names = lines(list.out);
+    REQUIRE(!names.empty());
+    CHECK(names.front() == "run");
+    CHECK(names.back() == "gen");
+    const std::string usage = tlbsim({"--help"}).out;
+    for (const std::string& name : names) {
+        INFO(name);
+        CHECK(usage.find("\n  " + name + " ") != std::string::npos);
+        const Cmd help = tlbsim({name, "--help"});
+        CHECK(help.code == cli::exit_ok);
+        CHECK(help.out.find("--help") != std::string::npos);
+    }
+}
