@@ -2,6 +2,7 @@
 
 #include "arch_x86/machine.h"
 #include "arch_x86/tlb.h"
+#include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
 #include <array>
@@ -10,7 +11,7 @@ namespace arch_x86 {
 
 using kernel::Cost;
 using kernel::Fn;
-using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -60,18 +61,14 @@ void x2apic_wrmsr_fence(Machine& m, int cpu) {
         return;
     }
     const sim::Cycles d = m.draw(cpu, Cost::mfence);
-    m.emit(cpu, {.kind = RecordKind::smp_mb, .detail = 1, .cost = d});
+    m.emit(cpu, rec::mfence(d));
     m.sim.cpu(cpu).advance(d);
 }
 
 /// One WRMSR (or MMIO write) to the ICR: the CALL_FUNCTION IPI to `target`.
 void send_call_function_ipi(Machine& m, int cpu, int target, int id) {
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
-    m.emit(cpu,
-           {.kind = RecordKind::ipi_send,
-            .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
-            .other = target,
-            .cost = d});
+    m.emit(cpu, rec::ipi_send(m.smp_calls[static_cast<std::size_t>(id)].kind, target, d));
     // The IPI carries only its kind: the handler takes whatever the queue holds when it runs.
     m.sim.send_interrupt(
         target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency), CALL_FUNCTION_VECTOR,
@@ -187,10 +184,7 @@ void smp_send_reschedule(Machine& m, int cpu, int target) {
     KFrame frame(m, cpu, Fn::x2apic_send_IPI);
     x2apic_wrmsr_fence(m, cpu);
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
-    m.emit(cpu, {.kind = RecordKind::ipi_send,
-                 .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
-                 .other = target,
-                 .cost = d});
+    m.emit(cpu, rec::ipi_send(kernel::IpiKind::resched, target, d));
     m.sim.send_interrupt(target, cpu, m.sim.now() + m.draw(cpu, Cost::ipi_latency),
                          RESCHEDULE_VECTOR, 0);
     m.sim.cpu(cpu).advance(d);
@@ -202,9 +196,7 @@ namespace {
 void csd_unlock(Machine& m, int cpu, std::size_t id) {
     m.step(cpu, Cost::csd_ack);
     SmpCall& call = m.smp_calls[id];
-    m.emit(cpu, {.kind = RecordKind::ipi_ack,
-                 .detail = static_cast<std::uint8_t>(call.kind),
-                 .other = call.sender});
+    m.emit(cpu, rec::ipi_ack(call.kind, call.sender));
     if (--call.acks_pending == 0) {
         if (call.wait) {
             m.sim.cpu(call.sender).wake();
@@ -239,9 +231,7 @@ void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiK
     KFrame frame(m, cpu, Fn::flush_smp_call_function_queue);
     X86Cpu& x = m.cpu(cpu);
     if (sender >= 0) { // by interrupt; sender -1: from the idle loop, no IPI
-        m.emit(cpu, {.kind = RecordKind::ipi_handler,
-                     .detail = static_cast<std::uint8_t>(kind),
-                     .other = sender});
+        m.emit(cpu, rec::ipi_handler(kind, sender));
     }
     // llist_del_all() (v5.10.13 kernel/smp.c flush_smp_call_function_queue): the whole queue at
     // once, by an xchg (a locked RMW) even when the list is already empty. A sender whose
@@ -253,9 +243,7 @@ void flush_smp_call_function_queue(Machine& m, int cpu, int sender, kernel::IpiK
     if (x.csd_taken.empty()) {
         // An earlier flush (another IPI's handler, or the polling idle loop) already ran the
         // calls this IPI was raised for; the kernel returns (entry = NULL).
-        m.emit(cpu, {.kind = RecordKind::ipi_queue_empty,
-                     .detail = static_cast<std::uint8_t>(kind),
-                     .other = sender});
+        m.emit(cpu, rec::ipi_queue_empty(kind, sender));
         return;
     }
     // v5.10 flush_smp_call_function_queue(): first every SYNC call, then the others.
