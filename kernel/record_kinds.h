@@ -174,9 +174,8 @@ inline Record unlazy(int mm) {
 /// `new_gen` (the mm's tlb_gen), in an IPI handler when `remote`, else by the initiator. Kept:
 /// flush_kind, flush_is_remote, tlb_context_gen (new_gen).
 inline Record tlb_flush(FlushKind kind, bool remote, int mm, std::int64_t new_gen) {
-    return detail::make(
-        RecordKind::tlb_flush, mm, {},
-        {.detail = detail::u8(kind), .flag = remote, .value = new_gen, .gen = new_gen});
+    return detail::make(RecordKind::tlb_flush, mm, {},
+                        {.detail = detail::u8(kind), .flag = remote, .gen = new_gen});
 }
 
 /// One IPI of `kind` sent to `target_cpu` (one ICR write). Kept: ipi_kind, ipi_target.
