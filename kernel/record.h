@@ -201,25 +201,29 @@ namespace rec::detail {
 struct Fields;
 }
 
+/// One record. The fields every record has are public; the kind-specific ones (`detail`, `flag`,
+/// `other`, `value`, `gen`) are private to kernel/record_kinds.h, whose constructors and readers
+/// say what each kind keeps in them. 72 bytes: observers copy records (histories, timelines).
 struct Record {
     std::uint64_t seq = 0;
     sim::Cycles time{};
+    sim::Cycles cost{}; ///< cycles the event itself took (serializing instructions, barriers)
     std::int32_t cpu = -1;
+    std::int32_t task = -1; ///< the task whose kernel stack emitted it (current)
+    std::int32_t mm = -1;   ///< the mm it concerns, -1 for none (rec::KIND says which)
+    std::uint32_t path = 0; ///< interned call path (Trace::intern_path)
     RecordKind kind = RecordKind::smp_mb;
-    Fn site = Fn::none;
+    Fn site = Fn::none; ///< the innermost modelled kernel function running when it was emitted
+
+private:
+    friend struct rec::detail::Fields;
     std::uint8_t detail = 0;
     bool flag = false;
-    std::int32_t task = -1; ///< the task whose kernel stack emitted it (current)
-    std::int32_t mm = -1;
     std::int32_t other = -1;
     std::int64_t value = 0;
-    sim::Cycles cost{};     ///< cycles the event itself took (serializing instructions, barriers)
-    std::int64_t gen = -1;  ///< TLB context generation: of the loaded ASID after a CR3 write, a
-                            ///< flush or at a return to user; of the mm for flush_done
-    std::uint32_t path = 0; ///< interned call path (Trace::call_path)
-
-    friend struct rec::detail::Fields; ///< kernel/record_kinds.h
+    std::int64_t gen = -1;
 };
+static_assert(sizeof(Record) == 72, "Record stays compact: observers copy records");
 
 /// Whether the record is a serializing event ([SER]) / a full barrier ([FB]). With FRED the
 /// returns are ERETU/ERETS, which are neither.
