@@ -20,6 +20,18 @@ std::string RecordText::task_name(int id) const {
     return ks_->tasks[static_cast<std::size_t>(id)]->name;
 }
 
+std::string RecordText::describe_atomic(const Record& r) const {
+    const AtomicOp op = rec::atomic_op(r);
+    const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop || op == AtomicOp::mmget ||
+                        op == AtomicOp::mmput || op == AtomicOp::inc_mm_tlb_gen;
+    if (r.mm < 0) {
+        return fmt::format("locked {}", atomic_op_name(op));
+    }
+    return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm),
+                                rec::atomic_new_value(r))
+                  : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
+}
+
 std::string RecordText::describe(const Record& r) const {
     switch (r.kind) {
     case RecordKind::kernel_entry:
@@ -49,18 +61,8 @@ std::string RecordText::describe(const Record& r) const {
                                                                                     : "SERIALIZE");
     case RecordKind::smp_mb:
         return rec::is_mfence(r) ? "mfence" : "smp_mb";
-    case RecordKind::atomic: {
-        const AtomicOp op = rec::atomic_op(r);
-        const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||
-                            op == AtomicOp::mmget || op == AtomicOp::mmput ||
-                            op == AtomicOp::inc_mm_tlb_gen;
-        if (r.mm < 0) {
-            return fmt::format("locked {}", atomic_op_name(op));
-        }
-        return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm),
-                                    rec::atomic_new_value(r))
-                      : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
-    }
+    case RecordKind::atomic:
+        return describe_atomic(r);
     case RecordKind::enter_lazy:
         return fmt::format("lazy on mm {}", mm_name(r.mm));
     case RecordKind::unlazy:
