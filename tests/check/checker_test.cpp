@@ -27,6 +27,7 @@ struct Stream {
         checker.on_start(ks, trace);
     }
     /// `r` (built by a kernel/record_kinds.h constructor) at `time` on `cpu`, emitted by `task`.
+    /// The streams leave rq_curr_store's and context_switch's next task -1: no checker reads it.
     void emit(std::int64_t time, int cpu, int task, Record r) {
         r.seq = ++seq;
         r.time = sim::Cycles{time};
