@@ -2,15 +2,15 @@
 
 #include "arch_x86/machine.h"
 #include "arch_x86/smp.h"
+#include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
 namespace arch_x86 {
 
 using kernel::Cost;
 using kernel::Fn;
-using kernel::Record;
-using kernel::RecordKind;
 using kernel::ReturnInsn;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -35,11 +35,8 @@ void pti_switch_cr3(Machine& m, int c, bool to_user) {
     if (flush) {
         d += m.draw(c, Cost::tlb_refill);
     }
-    m.emit(c, {.kind = RecordKind::cr3_write,
-               .flag = flush,
-               .mm = x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->id : -1,
-               .value = pcid,
-               .cost = d});
+    m.emit(c, rec::cr3_write(x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->id : -1,
+                             static_cast<std::uint16_t>(pcid), flush, rec::no_tlb_gen, d));
     m.sim.cpu(c).advance(d);
 }
 
@@ -48,9 +45,7 @@ void enter_from_user(Machine& m, int c, kernel::EntryKind kind) {
     SIM_ASSERT(x.mode == Mode::user, "cpu{} enters the kernel from kernel mode", c);
     x.mode = Mode::kernel;
     x.current->in_user = false;
-    m.emit(c, {.kind = RecordKind::kernel_entry,
-               .detail = static_cast<std::uint8_t>(kind),
-               .mm = x.current->mm != nullptr ? x.current->mm->id : -1});
+    m.emit(c, rec::kernel_entry(kind, x.current->mm != nullptr ? x.current->mm->id : -1));
     if (m.config.pti) {
         pti_switch_cr3(m, c, /*to_user=*/false);
     }
@@ -124,13 +119,11 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
     X86Cpu& x = m.cpu(c);
     x.mode = Mode::user;
     t->in_user = true;
-    m.emit(c, {.kind = RecordKind::return_to_user,
-               .detail = static_cast<std::uint8_t>(actual),
-               .mm = t->mm != nullptr ? t->mm->id : -1,
-               .cost = d,
-               .gen = x.tlb.loaded_mm == t->mm
-                          ? static_cast<std::int64_t>(x.tlb.ctxs[x.tlb.loaded_mm_asid].tlb_gen)
-                          : -1});
+    const std::int64_t ctx_gen =
+        x.tlb.loaded_mm == t->mm
+            ? static_cast<std::int64_t>(x.tlb.ctxs[x.tlb.loaded_mm_asid].tlb_gen)
+            : rec::no_tlb_gen;
+    m.emit(c, rec::return_to_user(actual, t->mm != nullptr ? t->mm->id : -1, ctx_gen, d));
     // IRQs are on in user mode; a pending interrupt is taken after the first user instruction.
     m.local_irq_enable(c);
 }
@@ -175,7 +168,7 @@ void run_interrupt_handler(Machine& m, int c, const sim::InterruptRequest& req) 
         break;
     }
     KFrame frame(m, c, fn);
-    m.emit(c, {.kind = RecordKind::irq_enter, .value = req.vector});
+    m.emit(c, rec::irq_enter(req.vector));
     // irqentry_enter() -> rcu_irq_enter(): an interrupt taken in the idle loop's EQS leaves it
     // for the handler and enters it again on the way out (rcu_irq_exit).
     const bool from_eqs = m.cpu(c).rcu.in_eqs();
@@ -189,9 +182,7 @@ void run_interrupt_handler(Machine& m, int c, const sim::InterruptRequest& req) 
         break;
     case RESCHEDULE_VECTOR:
         // scheduler_ipi(): TIF_NEED_RESCHED was set by the sender; nothing else to do.
-        m.emit(c, {.kind = RecordKind::ipi_handler,
-                   .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
-                   .other = req.sender.index()});
+        m.emit(c, rec::ipi_handler(kernel::IpiKind::resched, req.sender.index()));
         m.step(c, Cost::resched_ipi_handler);
         break;
     default:
@@ -201,7 +192,7 @@ void run_interrupt_handler(Machine& m, int c, const sim::InterruptRequest& req) 
     if (from_eqs) {
         rcu_dynticks_eqs_enter(m, c);
     }
-    m.emit(c, {.kind = RecordKind::irq_exit, .value = req.vector});
+    m.emit(c, rec::irq_exit(req.vector));
 }
 } // namespace
 
@@ -229,8 +220,7 @@ void handle_interrupt(Machine& m, int c, const sim::InterruptRequest& req) {
     const ReturnInsn insn = under_fred(m, ReturnInsn::iret, /*to_user=*/false);
     const sim::Cycles d = return_cost(m, c, insn);
     m.sim.cpu(c).advance(d);
-    m.emit(c,
-           {.kind = RecordKind::irq_return, .detail = static_cast<std::uint8_t>(insn), .cost = d});
+    m.emit(c, rec::irq_return(insn, d));
     m.sim.cpu(c).set_irqs_enabled(true); // the caller's loop takes the next pending interrupt
 }
 

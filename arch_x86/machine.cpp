@@ -2,6 +2,7 @@
 
 #include "arch_x86/entry.h"
 #include "arch_x86/smp.h"
+#include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
 #include <fmt/format.h>
@@ -9,7 +10,7 @@
 namespace arch_x86 {
 
 using kernel::Record;
-using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 Machine::Machine(sim::Simulation& s, kernel::KernelState& k, kernel::Trace& t,
                  const policy::Knobs& kn, const kernel::CostModel& c, const scenario::Machine& cfg)
@@ -44,9 +45,7 @@ void Machine::emit(int c, Record r) {
 void Machine::set_rq_membarrier_state(int c, const kernel::Mm* mm) {
     const std::uint32_t state = mm != nullptr ? mm->membarrier_state : 0;
     rq(c).membarrier_state = state;
-    emit(c, {.kind = RecordKind::rq_membarrier_state,
-             .mm = mm != nullptr ? mm->id : -1,
-             .value = static_cast<std::int64_t>(state)});
+    emit(c, rec::rq_membarrier_state(mm != nullptr ? mm->id : -1, state));
 }
 
 sim::Cycles Machine::draw(int c, kernel::Cost cost) {
@@ -59,7 +58,7 @@ void Machine::step(int c, kernel::Cost cost) {
 
 void Machine::smp_mb(int c, const kernel::Record* then) {
     const sim::Cycles d = draw(c, kernel::Cost::smp_mb);
-    emit(c, {.kind = RecordKind::smp_mb, .cost = d});
+    emit(c, rec::smp_mb(d));
     if (then != nullptr) {
         emit(c, *then);
     }
@@ -68,11 +67,7 @@ void Machine::smp_mb(int c, const kernel::Record* then) {
 
 void Machine::atomic(int c, kernel::AtomicOp op, const kernel::Mm* mm, std::int64_t value) {
     const sim::Cycles d = draw(c, kernel::Cost::atomic);
-    emit(c, {.kind = RecordKind::atomic,
-             .detail = static_cast<std::uint8_t>(op),
-             .mm = mm != nullptr ? mm->id : -1,
-             .value = value,
-             .cost = d});
+    emit(c, rec::atomic(op, mm != nullptr ? mm->id : -1, value, d));
     sim.cpu(c).advance(d);
 }
 

@@ -2,6 +2,7 @@
 
 #include "arch_x86/machine.h"
 #include "arch_x86/tlb.h"
+#include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
 #include <array>
@@ -10,7 +11,7 @@ namespace arch_x86 {
 
 using kernel::Cost;
 using kernel::Fn;
-using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -62,7 +63,7 @@ void x2apic_wrmsr_fence(Machine& m, int cpu) {
         return;
     }
     const sim::Cycles d = m.draw(cpu, Cost::mfence);
-    m.emit(cpu, {.kind = RecordKind::smp_mb, .detail = 1, .cost = d});
+    m.emit(cpu, rec::mfence(d));
     m.sim.cpu(cpu).advance(d);
     switch (m.knobs.x2apic_ipi_fence) {
     case policy::X2apicIpiFence::mfence:
@@ -76,11 +77,7 @@ void x2apic_wrmsr_fence(Machine& m, int cpu) {
 /// One WRMSR (or MMIO write) to the ICR: the CALL_FUNCTION IPI to `target`.
 void send_call_function_ipi(Machine& m, int cpu, sim::CpuId target, int id) {
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
-    m.emit(cpu,
-           {.kind = RecordKind::ipi_send,
-            .detail = static_cast<std::uint8_t>(m.smp_calls[static_cast<std::size_t>(id)].kind),
-            .other = target.index(),
-            .cost = d});
+    m.emit(cpu, rec::ipi_send(m.smp_calls[static_cast<std::size_t>(id)].kind, target.index(), d));
     // The IPI carries only its kind: the handler takes whatever the queue holds when it runs.
     m.sim.send_interrupt(
         {.target = target,
@@ -200,10 +197,7 @@ void smp_send_reschedule(Machine& m, int cpu, sim::CpuId target) {
     KFrame frame(m, cpu, Fn::x2apic_send_IPI);
     x2apic_wrmsr_fence(m, cpu);
     const sim::Cycles d = m.draw(cpu, Cost::ipi_send);
-    m.emit(cpu, {.kind = RecordKind::ipi_send,
-                 .detail = static_cast<std::uint8_t>(kernel::IpiKind::resched),
-                 .other = target.index(),
-                 .cost = d});
+    m.emit(cpu, rec::ipi_send(kernel::IpiKind::resched, target.index(), d));
     m.sim.send_interrupt({.target = target,
                           .sender = sim::CpuId{cpu},
                           .at = m.sim.now() + m.draw(cpu, Cost::ipi_latency),
@@ -217,9 +211,7 @@ namespace {
 void csd_unlock(Machine& m, int cpu, std::size_t id) {
     m.step(cpu, Cost::csd_ack);
     SmpCall& call = m.smp_calls[id];
-    m.emit(cpu, {.kind = RecordKind::ipi_ack,
-                 .detail = static_cast<std::uint8_t>(call.kind),
-                 .other = call.sender.index()});
+    m.emit(cpu, rec::ipi_ack(call.kind, call.sender.index()));
     if (--call.acks_pending == 0) {
         if (call.wait) {
             m.sim.cpu(call.sender.index()).wake();
@@ -254,9 +246,7 @@ void flush_smp_call_function_queue(Machine& m, int cpu, sim::CpuId sender, kerne
     KFrame frame(m, cpu, Fn::flush_smp_call_function_queue);
     X86Cpu& x = m.cpu(cpu);
     if (!sender.is_none()) { // by interrupt; none: from the idle loop, no IPI
-        m.emit(cpu, {.kind = RecordKind::ipi_handler,
-                     .detail = static_cast<std::uint8_t>(kind),
-                     .other = sender.index()});
+        m.emit(cpu, rec::ipi_handler(kind, sender.index()));
     }
     // llist_del_all() (v5.10.13 kernel/smp.c flush_smp_call_function_queue): the whole queue at
     // once, by an xchg (a locked RMW) even when the list is already empty. A sender whose
@@ -268,9 +258,7 @@ void flush_smp_call_function_queue(Machine& m, int cpu, sim::CpuId sender, kerne
     if (x.csd_taken.empty()) {
         // An earlier flush (another IPI's handler, or the polling idle loop) already ran the
         // calls this IPI was raised for; the kernel returns (entry = NULL).
-        m.emit(cpu, {.kind = RecordKind::ipi_queue_empty,
-                     .detail = static_cast<std::uint8_t>(kind),
-                     .other = sender.index()});
+        m.emit(cpu, rec::ipi_queue_empty(kind, sender.index()));
         return;
     }
     // v5.10 flush_smp_call_function_queue(): first every SYNC call, then the others.

@@ -1,21 +1,19 @@
 #include "arch_x86/sync_core.h"
 
 #include "arch_x86/machine.h"
+#include "kernel/record_kinds.h"
 
 namespace arch_x86 {
 
 using kernel::Cost;
-using kernel::RecordKind;
 
 void sync_core(Machine& m, int cpu) {
     // One [SER] event whichever instruction does it: never also counted as an IRET.
     const bool serialize = m.config.serialize;
     const sim::Cycles d = m.draw(cpu, serialize ? Cost::sync_core_serialize : Cost::sync_core_iret);
-    m.emit(cpu,
-           {.kind = RecordKind::sync_core,
-            .detail = static_cast<std::uint8_t>(serialize ? kernel::SyncCoreMethod::serialize
-                                                          : kernel::SyncCoreMethod::iret_to_self),
-            .cost = d});
+    m.emit(cpu, kernel::rec::sync_core(serialize ? kernel::SyncCoreMethod::serialize
+                                                 : kernel::SyncCoreMethod::iret_to_self,
+                                       d));
     m.sim.cpu(cpu).advance(d);
 }
 

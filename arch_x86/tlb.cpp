@@ -4,6 +4,7 @@
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
 #include "arch_x86/tlb_invariants.h"
+#include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
 namespace arch_x86 {
@@ -13,7 +14,7 @@ using kernel::Cost;
 using kernel::Fn;
 using kernel::Invariant;
 using kernel::Mm;
-using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -72,7 +73,7 @@ void invalidate_user_asid(Machine& m, int cpu, std::uint16_t asid) {
 /// SWITCH_TO_USER_CR3. INVPCID is not [SER] (DESIGN.md): its cost, no record.
 void flush_tlb_one_user(Machine& m, int cpu, const Mm& mm, std::uint16_t asid, std::int64_t page) {
     const sim::Cycles d = m.draw(cpu, Cost::invlpg);
-    m.emit(cpu, {.kind = RecordKind::invlpg, .mm = mm.id, .value = page, .cost = d});
+    m.emit(cpu, rec::invlpg(mm.id, page, d));
     m.sim.cpu(cpu).advance(d);
     if (!m.config.pti) {
         return;
@@ -94,12 +95,8 @@ void write_cr3(Machine& m, int cpu, Mm* mm, std::uint16_t asid, bool flush) {
     }
     x.cr3_mm = mm;
     x.cr3_pcid = m.config.pcid ? static_cast<std::uint16_t>(asid + 1) : 0;
-    m.emit(cpu, {.kind = RecordKind::cr3_write,
-                 .flag = flushes,
-                 .mm = mm->id,
-                 .value = x.cr3_pcid,
-                 .cost = d,
-                 .gen = static_cast<std::int64_t>(x.tlb.ctxs[asid].tlb_gen)});
+    m.emit(cpu, rec::cr3_write(mm->id, x.cr3_pcid, flushes,
+                               static_cast<std::int64_t>(x.tlb.ctxs[asid].tlb_gen), d));
     m.sim.cpu(cpu).advance(d);
 }
 
@@ -129,7 +126,7 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
     kernel::enforce(Invariant::loaded_mm_consistent, check_loaded_mm(cpu, tlb));
     if (tlb.is_lazy) {
         // "We're in lazy mode ... just switch to init_mm": the unlazy.
-        m.emit(cpu, {.kind = RecordKind::unlazy, .mm = loaded_mm->id});
+        m.emit(cpu, rec::unlazy(loaded_mm->id));
         switch_mm_irqs_off(m, cpu, nullptr, m.ks.init_mm, nullptr);
         return;
     }
@@ -141,13 +138,9 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
     kernel::enforce(Invariant::mm_tlb_gen_monotonic, check_flush_request_gen(*loaded_mm, f));
     const bool partial =
         !f.full && f.new_tlb_gen == local_tlb_gen + 1 && f.new_tlb_gen == mm_tlb_gen;
-    m.emit(cpu, {.kind = RecordKind::tlb_flush,
-                 .detail = static_cast<std::uint8_t>(partial ? kernel::FlushKind::partial
-                                                             : kernel::FlushKind::full),
-                 .flag = !local,
-                 .mm = loaded_mm->id,
-                 .value = static_cast<std::int64_t>(mm_tlb_gen),
-                 .gen = static_cast<std::int64_t>(mm_tlb_gen)});
+    m.emit(cpu,
+           rec::tlb_flush(partial ? kernel::FlushKind::partial : kernel::FlushKind::full,
+                          /*remote=*/!local, loaded_mm->id, static_cast<std::int64_t>(mm_tlb_gen)));
     if (partial) {
         for (std::int64_t page = 0; page < f.pages; ++page) {
             flush_tlb_one_user(m, cpu, *loaded_mm, asid, page);
@@ -204,7 +197,7 @@ void do_switch_mm_irqs_off(Machine& m, int cpu, Mm* next, kernel::Task* tsk) {
         if (!was_lazy) {
             // A switch between threads of one process: no barrier, no CR3. RFC v2 asks here
             // "XXX: why is this okay wrt membarrier?"; the checker's K5 says when it is not.
-            m.emit(cpu, {.kind = RecordKind::switch_mm_same, .mm = next->id});
+            m.emit(cpu, rec::switch_mm_same(next->id));
             return;
         }
         // "The barrier synchronizes with the tlb_gen increment in the TLB shootdown code."
@@ -290,7 +283,7 @@ void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
     }
     if (!x.tlb.is_lazy) {
         x.tlb.is_lazy = true;
-        m.emit(cpu, {.kind = RecordKind::enter_lazy, .mm = x.tlb.loaded_mm->id});
+        m.emit(cpu, rec::enter_lazy(x.tlb.loaded_mm->id));
     }
     // The running task's active_mm holds the lazily kept mm (context_switch passes it on).
     kernel::enforce(Invariant::lazy_mm_referenced, check_lazy_mm_held_by(cpu, x.tlb, *x.current));
@@ -303,7 +296,7 @@ void leave_mm(Machine& m, int cpu) {
         return;
     }
     SIM_ASSERT(x.tlb.is_lazy, "leave_mm on cpu{} while not lazy", cpu);
-    m.emit(cpu, {.kind = RecordKind::unlazy, .mm = x.tlb.loaded_mm->id});
+    m.emit(cpu, rec::unlazy(x.tlb.loaded_mm->id));
     switch_mm(m, cpu, nullptr, m.ks.init_mm, nullptr);
 }
 
@@ -365,10 +358,7 @@ void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool fr
                              [&m](int c) { return !m.cpu(c).tlb.is_lazy; }); // tlb_is_not_lazy
         }
     }
-    m.emit(cpu, {.kind = RecordKind::flush_done,
-                 .flag = freed_tables,
-                 .mm = mm->id,
-                 .gen = static_cast<std::int64_t>(info.new_tlb_gen)});
+    m.emit(cpu, rec::flush_done(mm->id, static_cast<std::int64_t>(info.new_tlb_gen), freed_tables));
 }
 
 } // namespace arch_x86

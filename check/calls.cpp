@@ -1,6 +1,6 @@
 #include "check/calls.h"
 
-#include "check/record_fields.h"
+#include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
 
@@ -29,12 +29,12 @@ std::string Call::name(const kernel::RecordText& text) const {
 
 Call& CallTable::open(const kernel::Record& r) {
     Call k;
-    k.id = r.value;
-    k.kind = barrier_call(r);
+    k.id = kernel::rec::call_id(r);
+    k.kind = kernel::rec::barrier_call(r);
     k.mm = r.mm;
     k.t0 = r.task;
     k.c0 = r.cpu;
-    k.cpu_filter = r.other;
+    k.cpu_filter = kernel::rec::call_cpu_filter(r);
     k.a = r.seq;
     k.t_a = r.time.count();
     k.reported = PerCpu<PropertySet>(cpus_);

@@ -1,6 +1,6 @@
 #include "check/core_serialization_checker.h"
 
-#include "check/record_fields.h"
+#include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
 
@@ -40,7 +40,8 @@ void CoreSerializationChecker::caller_returned(Call& k, const Record& r) {
                           fmt::format("the caller {} returned by {} with no serializing "
                                       "instruction on cpu{} since t_a={}",
                                       text_.task_name(r.task),
-                                      kernel::return_insn_name(return_insn(r)), r.cpu, k.t_a));
+                                      kernel::return_insn_name(kernel::rec::return_insn(r)), r.cpu,
+                                      k.t_a));
     }
     // G-SC: every other CPU's first instruction of mm at or after t_r.
     for (int c = 0; c < history_.cpus(); ++c) {
@@ -71,8 +72,8 @@ void CoreSerializationChecker::user_started(const Record& r) {
                           fmt::format("{} returned to user mode by {} at t={} with no "
                                       "serializing instruction on cpu{} since t_a={}",
                                       text_.task_name(r.task),
-                                      kernel::return_insn_name(return_insn(r)), r.time.count(),
-                                      r.cpu, k->t_a));
+                                      kernel::return_insn_name(kernel::rec::return_insn(r)),
+                                      r.time.count(), r.cpu, k->t_a));
         set_pending(*k, r.cpu, false);
         settled.push_back(key);
     }

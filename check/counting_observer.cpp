@@ -1,6 +1,6 @@
 #include "check/counting_observer.h"
 
-#include "check/record_fields.h"
+#include "kernel/record_kinds.h"
 #include "scenario_model/errno_names.h"
 
 #include <optional>
@@ -9,6 +9,7 @@
 namespace check {
 
 using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -60,7 +61,7 @@ void CounterClassifier::classify_impl(const kernel::Record& r, const Add& add) {
     }
     switch (r.kind) {
     case RecordKind::smp_mb:
-        add(is_mfence(r) ? ids_.fb_mfence : ids_.fb_smp_mb, 1);
+        add(rec::is_mfence(r) ? ids_.fb_mfence : ids_.fb_smp_mb, 1);
         add(ids_.fb_total, 1);
         add(ids_.cycles_fb, r.cost.count());
         break;
@@ -73,7 +74,7 @@ void CounterClassifier::classify_impl(const kernel::Record& r, const Add& add) {
         break;
     case RecordKind::rq_curr_store:
     case RecordKind::task_mm_store:
-        if (r.mm != r.value) {
+        if (r.mm != rec::previous_mm(r)) {
             st.visible_mm_change = r.seq;
         }
         break;
@@ -98,7 +99,7 @@ void CounterClassifier::count_serializing(const kernel::Record& r, CpuState& st,
     case RecordKind::cr3_write:
         add(ids_.ser_cr3, 1);
         add(ids_.cr3_write, 1);
-        add(r.flag ? ids_.cr3_write_flush : ids_.cr3_write_noflush, 1);
+        add(rec::cr3_flushes(r) ? ids_.cr3_write_flush : ids_.cr3_write_noflush, 1);
         break;
     case RecordKind::invlpg:
         add(ids_.ser_invlpg, 1);
@@ -127,7 +128,7 @@ void CounterClassifier::count_sync_core(const kernel::Record& r, const CpuState&
 }
 
 void CounterClassifier::count_atomic(const kernel::Record& r, const Add& add) {
-    const kernel::AtomicOp op = atomic_op(r);
+    const kernel::AtomicOp op = rec::atomic_op(r);
     add(ids_.fb_atomic, 1);
     add(ids_.fb_atomic_op[op], 1);
     add(ids_.fb_total, 1);
@@ -141,7 +142,7 @@ void CounterClassifier::count_atomic(const kernel::Record& r, const Add& add) {
 
 void CounterClassifier::count_ipi_send(const kernel::Record& r, const Add& add) {
     add(ids_.ipi_sent, 1);
-    switch (ipi_kind(r)) {
+    switch (rec::ipi_kind(r)) {
     case kernel::IpiKind::membarrier:
         add(ids_.ipi_membarrier, 1);
         break;
@@ -159,10 +160,10 @@ void CounterClassifier::count_ipi_send(const kernel::Record& r, const Add& add) 
 
 void CounterClassifier::count_membarrier_return(const kernel::Record& r, const Add& add) {
     add(ids_.membarrier_calls, 1);
-    const auto cmd = cmd_index(r.value);
+    const auto cmd = cmd_index(rec::membarrier_cmd(r));
     add(cmd ? ids_.membarrier_calls_cmd[*cmd] : ids_.membarrier_calls_invalid, 1);
-    if (r.other < 0) {
-        const std::string_view name = scenario::errno_name(-r.other);
+    if (const std::int32_t result = rec::membarrier_result(r); result < 0) {
+        const std::string_view name = scenario::errno_name(-result);
         for (std::size_t e = 0; e < membarrier_errno_names.size(); ++e) {
             if (membarrier_errno_names[e] == name) {
                 add(ids_.membarrier_errors[e], 1);
@@ -183,7 +184,7 @@ void CounterClassifier::count_event(const kernel::Record& r, const Add& add) {
         add(ids_.ipi_empty, 1);
         break;
     case RecordKind::tlb_flush:
-        add(r.flag ? ids_.tlb_flush_remote : ids_.tlb_flush_local, 1);
+        add(rec::flush_is_remote(r) ? ids_.tlb_flush_remote : ids_.tlb_flush_local, 1);
         break;
     case RecordKind::unlazy:
         add(ids_.tlb_unlazy, 1);

@@ -1,6 +1,6 @@
 #include "check/guarantee_checker.h"
 
-#include "check/record_fields.h"
+#include "kernel/record_kinds.h"
 
 namespace check {
 
@@ -66,7 +66,7 @@ void GuaranteeChecker::start_call(const Record& r) {
 
 void GuaranteeChecker::end_call(const Record& r) {
     calls_.for_each_by_caller(r.task, [&](std::uint64_t, Call& k) {
-        if (k.id != r.value || k.ended) {
+        if (k.id != kernel::rec::call_id(r) || k.ended) {
             return;
         }
         k.ended = true;
@@ -80,7 +80,8 @@ void GuaranteeChecker::end_call(const Record& r) {
 void GuaranteeChecker::read_rq_curr(const Record& r) {
     calls_.for_each_by_caller(r.task, [&](std::uint64_t key, Call& k) {
         if (!k.ended) {
-            k.reads.push_back({r.other, r.time.count(), read_task(r), r.mm});
+            k.reads.push_back(
+                {kernel::rec::read_cpu(r), r.time.count(), kernel::rec::read_task(r), r.mm});
             mechanisms_.call_read(k, key, r);
         }
     });

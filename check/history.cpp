@@ -1,8 +1,8 @@
 #include "check/history.h"
 
 #include "check/counter_catalog.h"
-#include "check/record_fields.h"
 #include "kernel/kernel_state.h"
+#include "kernel/record_kinds.h"
 
 #include <bit>
 
@@ -10,6 +10,7 @@ namespace check {
 
 using kernel::Record;
 using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -39,7 +40,7 @@ bool explains(const Record& r) {
     case RecordKind::invlpg:
         return true;
     case RecordKind::atomic:
-        return atomic_op(r) == kernel::AtomicOp::mmdrop;
+        return rec::atomic_op(r) == kernel::AtomicOp::mmdrop;
     default:
         return false;
     }
@@ -77,8 +78,8 @@ std::string_view History::registration(const Record& r) {
         return {};
     }
     // The command as the system call's int saw it: one bit, 1 << (index - 1) in the names.
-    const auto cmd = static_cast<std::uint32_t>(r.value);
-    if (r.other != 0 || r.mm < 0 || !std::has_single_bit(cmd)) {
+    const auto cmd = static_cast<std::uint32_t>(rec::membarrier_cmd(r));
+    if (rec::membarrier_result(r) != 0 || r.mm < 0 || !std::has_single_bit(cmd)) {
         return {};
     }
     const auto index = static_cast<std::size_t>(std::countr_zero(cmd)) + 1;
@@ -110,15 +111,15 @@ void History::track_visible_mm(const Record& r, CpuHistory& st) {
 }
 
 void History::track_membarrier_state(const Record& r, CpuHistory& st) {
-    if (is_atomic(r, kernel::AtomicOp::membarrier_state_or)) {
+    if (rec::is_atomic(r, kernel::AtomicOp::membarrier_state_or)) {
         MmHistory& ms = mms_[r.mm];
-        const std::uint32_t state = membarrier_state_bits(r);
+        const std::uint32_t state = rec::membarrier_state_bits(r);
         if ((state & ~ms.membarrier_state) & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED) {
             ms.global_expedited_seq = r.seq;
         }
         ms.membarrier_state = state;
     } else if (r.kind == RecordKind::rq_membarrier_state) {
-        st.rq_state = membarrier_state_bits(r);
+        st.rq_state = rec::membarrier_state_bits(r);
     } else if (!registration(r).empty()) {
         MmHistory& ms = mms_[r.mm];
         ms.registered |= ms.membarrier_state & registration_bits;

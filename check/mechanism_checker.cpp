@@ -1,6 +1,6 @@
 #include "check/mechanism_checker.h"
 
-#include "check/record_fields.h"
+#include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
 
@@ -8,6 +8,7 @@ namespace check {
 
 using kernel::Record;
 using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 void MechanismChecker::on_record(const Record& r) {
     CpuState& st = cpus_[r.cpu];
@@ -44,10 +45,11 @@ void MechanismChecker::call_read(Call& k, std::uint64_t key, const Record& r) {
     const bool private_call = k.kind == kernel::BarrierCall::private_expedited ||
                               k.kind == kernel::BarrierCall::sync_core ||
                               k.kind == kernel::BarrierCall::rseq;
-    if (private_call && r.mm == k.mm && (r.other != k.c0 || k.sync_core())) {
-        k.k1_need_fb[r.other] = 1;
-        k.k1_need_ser[r.other] = k.sync_core() ? 1 : 0;
-        cpus_[r.other].k1_owed.push_back(key);
+    const int cpu = rec::read_cpu(r);
+    if (private_call && r.mm == k.mm && (cpu != k.c0 || k.sync_core())) {
+        k.k1_need_fb[cpu] = 1;
+        k.k1_need_ser[cpu] = k.sync_core() ? 1 : 0;
+        cpus_[cpu].k1_owed.push_back(key);
     }
 }
 
@@ -111,7 +113,7 @@ void MechanismChecker::visible_mm_store(const Record& r, CpuState& st) {
     st.k5_from = from;
     st.k4_reported = false;
     st.k2_need_fb = r.mm >= 0;
-    st.k2_need_ser = r.mm >= 0 && to_sync_core_mm(r);
+    st.k2_need_ser = r.mm >= 0 && rec::to_sync_core_mm(r);
     st.k2_time = r.time.count();
 }
 

@@ -32,7 +32,7 @@ public:
     void set_rq_membarrier_state(bool on) { rq_membarrier_state_ = on; }
 
     void on_record(const kernel::Record& r);
-    /// K1: the open call `k` read rq(r.other)->curr (membarrier_read record `r`).
+    /// K1: the open call `k` read rq(rec::read_cpu(r))->curr (membarrier_read record `r`).
     void call_read(Call& k, std::uint64_t key, const kernel::Record& r);
     /// K1 at t_b.
     void call_ended(const Call& k);

@@ -1,5 +1,7 @@
 #include "check/reference_checker.h"
 
+#include "kernel/record_kinds.h"
+
 #include <fmt/format.h>
 
 namespace check {
@@ -11,13 +13,14 @@ void ReferenceChecker::on_record(const Record& r) {
     if (r.kind == RecordKind::mm_free) {
         MmState& ms = mms_[r.mm];
         ms.freed = true;
-        if (r.value > 0 && !ms.reported) {
+        const std::int64_t users = kernel::rec::freed_users(r);
+        if (users > 0 && !ms.reported) {
             ms.reported = true;
             findings_.report(Property::g_ref, r.cpu, r.time.count(), text_.task_name(r.task),
                              fmt::format("mm {}", text_.mm_name(r.mm)),
                              {fmt::format("__mmdrop freed mm {} at t={} while {} task(s) or "
                                           "CPU(s) still used it",
-                                          text_.mm_name(r.mm), r.time.count(), r.value)});
+                                          text_.mm_name(r.mm), r.time.count(), users)});
         }
         return;
     }

@@ -1,6 +1,6 @@
 #include "check/tlb_checker.h"
 
-#include "check/record_fields.h"
+#include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
 
@@ -10,6 +10,7 @@ namespace check {
 
 using kernel::Record;
 using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 TlbChecker::MmState& TlbChecker::mm_state(int mm) {
     MmState& s = mms_[mm];
@@ -25,8 +26,8 @@ void TlbChecker::on_record(const Record& r) {
     case RecordKind::cr3_write:
         // PTI's switches between the kernel and user PCIDs of the loaded ASID carry no
         // generation (-1): they keep the ASID's TLB context and so its generation.
-        if (r.gen >= 0 || r.mm != st.loaded_mm) {
-            st.ctx_gen = r.gen;
+        if (rec::tlb_context_gen(r) >= 0 || r.mm != st.loaded_mm) {
+            st.ctx_gen = rec::tlb_context_gen(r);
         }
         st.loaded_mm = r.mm;
         st.leaving_mm = false;
@@ -34,12 +35,12 @@ void TlbChecker::on_record(const Record& r) {
     case RecordKind::atomic:
         // switch_mm_irqs_off() clears this CPU from prev's mm_cpumask, then writes CR3 with IRQs
         // off and no user access in between: the kernel lets flushes skip it from that point.
-        if (atomic_op(r) == kernel::AtomicOp::cpumask_clear_cpu && r.mm == st.loaded_mm) {
+        if (rec::atomic_op(r) == kernel::AtomicOp::cpumask_clear_cpu && r.mm == st.loaded_mm) {
             st.leaving_mm = true;
         }
         break;
     case RecordKind::tlb_flush:
-        st.ctx_gen = r.gen;
+        st.ctx_gen = rec::tlb_context_gen(r);
         break;
     case RecordKind::return_to_user:
         return_to_user(r);
@@ -57,7 +58,8 @@ void TlbChecker::return_to_user(const Record& r) {
         return;
     }
     MmState& ms = mm_state(r.mm);
-    if (r.gen < 0 || r.gen >= ms.flushed_gen || ms.reported[r.cpu]) {
+    const std::int64_t ctx_gen = rec::tlb_context_gen(r);
+    if (ctx_gen < 0 || ctx_gen >= ms.flushed_gen || ms.reported[r.cpu]) {
         return;
     }
     ms.reported[r.cpu] = 1;
@@ -66,27 +68,30 @@ void TlbChecker::return_to_user(const Record& r) {
                                  text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
                      {fmt::format("cpu{} returned to user mode of mm {} at t={} on a TLB context "
                                   "of generation {}, older than the completed flush",
-                                  r.cpu, text_.mm_name(r.mm), r.time.count(), r.gen)});
+                                  r.cpu, text_.mm_name(r.mm), r.time.count(), ctx_gen)});
 }
 
 void TlbChecker::flush_done(const Record& r) {
     MmState& ms = mm_state(r.mm);
-    ms.flushed_gen = std::max(ms.flushed_gen, r.gen);
+    const std::int64_t gen = rec::flushed_gen(r);
+    const bool freed_tables = rec::freed_tables(r);
+    ms.flushed_gen = std::max(ms.flushed_gen, gen);
     ms.flush_time = r.time.count();
     std::fill(ms.reported.begin(), ms.reported.end(), 0);
     for (int c = 0; c < cpus_.size(); ++c) {
         const CpuState& cs = cpus_[c];
         const UserInterval& user = history_.cpu(c).user;
-        const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < r.gen && !cs.leaving_mm;
+        const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < gen && !cs.leaving_mm;
         const bool running = user.active && user.mm == r.mm;
-        if (!stale || !(running || r.flag)) {
+        if (!stale || !(running || freed_tables)) {
             continue;
         }
         ms.reported[c] = 1;
         findings_.report(
             Property::g_tlb, c, r.time.count(), text_.task_name(running ? user.task : -1),
             fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",
-                        text_.mm_name(r.mm), r.gen, r.flag ? " (page tables freed)" : "", r.cpu),
+                        text_.mm_name(r.mm), gen, freed_tables ? " (page tables freed)" : "",
+                        r.cpu),
             {fmt::format("when it returned at t={}, cpu{} still had mm {} loaded on a TLB "
                          "context of generation {}{}",
                          r.time.count(), c, text_.mm_name(r.mm), cs.ctx_gen,

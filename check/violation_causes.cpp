@@ -1,7 +1,7 @@
 #include "check/violation_causes.h"
 
-#include "check/record_fields.h"
 #include "kernel/kernel_state.h"
+#include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
 
@@ -47,7 +47,7 @@ void CauseTracker::on_record(const Record& r) {
 }
 
 void CauseTracker::track_registration(const Record& r, CpuCauses& st) {
-    if (is_atomic(r, kernel::AtomicOp::membarrier_state_or)) {
+    if (kernel::rec::is_atomic(r, kernel::AtomicOp::membarrier_state_or)) {
         st.state_or_seq = r.seq;
         return;
     }

@@ -1,5 +1,6 @@
 #include "cli/explain.h"
 
+#include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
 #include <fmt/format.h>
@@ -18,11 +19,11 @@ std::string record_head(const kernel::Record& r) {
         return "invlpg";
     case RecordKind::return_to_user:
     case RecordKind::irq_return:
-        return std::string(kernel::return_insn_name(static_cast<kernel::ReturnInsn>(r.detail)));
+        return std::string(kernel::return_insn_name(kernel::rec::return_insn(r)));
     case RecordKind::smp_mb:
         return "smp_mb";
     case RecordKind::atomic:
-        return std::string(kernel::atomic_op_name(static_cast<kernel::AtomicOp>(r.detail)));
+        return std::string(kernel::atomic_op_name(kernel::rec::atomic_op(r)));
     default:
         return std::string(kernel::record_kind_name(r.kind));
     }

@@ -2,6 +2,7 @@
 
 #include "cli/explain.h"
 #include "kernel/kernel_state.h"
+#include "kernel/record_kinds.h"
 #include "kernel/record_text.h"
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@ namespace cli {
 
 using kernel::Fn;
 using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 std::string_view ser_kind_name(SerKind k) {
     switch (k) {
@@ -157,7 +159,7 @@ void TimelineRecorder::on_record(const kernel::Record& r) {
     note_task(r.task);
     note_mm(r.mm);
     if (r.kind == RecordKind::context_switch) {
-        note_task(r.other);
+        note_task(rec::next_task(r));
     }
     if (r.path >= paths_.size()) {
         paths_.resize(r.path + 1);
@@ -231,9 +233,9 @@ private:
         for (std::size_t i = 0; i < rec_.records_.size(); ++i) {
             const auto& r = rec_.records_[i].r;
             if (r.kind == RecordKind::ipi_send) {
-                pending[{r.cpu, r.other}].push_back(i);
+                pending[{r.cpu, rec::ipi_target(r)}].push_back(i);
             } else if (r.kind == RecordKind::ipi_handler) {
-                auto& q = pending[{r.other, r.cpu}];
+                auto& q = pending[{rec::ipi_sender(r), r.cpu}];
                 if (q.empty()) {
                     continue;
                 }
@@ -242,7 +244,7 @@ private:
                 const auto& s = rec_.records_[send].r;
                 Timeline::Flow f;
                 f.id = static_cast<int>(tl_.flows.size());
-                f.kind = std::string(kernel::ipi_kind_name(static_cast<kernel::IpiKind>(s.detail)));
+                f.kind = std::string(kernel::ipi_kind_name(rec::ipi_kind(s)));
                 f.from_cpu = s.cpu;
                 f.from = s.time.count();
                 f.to_cpu = r.cpu;
@@ -271,9 +273,7 @@ private:
     }
     /// __schedule starts by taking the rq lock: a new scheduling pass, not a continuation.
     static bool starts_schedule(const Stored& s) {
-        return s.r.kind == RecordKind::atomic &&
-               static_cast<kernel::AtomicOp>(s.r.detail) == kernel::AtomicOp::rq_lock &&
-               s.r.site == Fn::__schedule;
+        return rec::is_atomic(s.r, kernel::AtomicOp::rq_lock) && s.r.site == Fn::__schedule;
     }
     bool continues_schedule(const Stored* next) const {
         return next != nullptr && in_schedule(*next) && !starts_schedule(*next);
@@ -397,9 +397,9 @@ private:
         auto& lazy = tl_.lazy[static_cast<std::size_t>(cpu)];
         const auto& r = s.r;
         const std::int64_t t = r.time.count();
-        const bool user_next = r.kind == RecordKind::context_switch && r.other >= 0 &&
-                               static_cast<std::size_t>(r.other) < rec_.tasks_.size() &&
-                               !rec_.tasks_[static_cast<std::size_t>(r.other)].kthread;
+        const int next = r.kind == RecordKind::context_switch ? rec::next_task(r) : -1;
+        const bool user_next = next >= 0 && static_cast<std::size_t>(next) < rec_.tasks_.size() &&
+                               !rec_.tasks_[static_cast<std::size_t>(next)].kthread;
         if (lazy_open_ && (r.kind == RecordKind::unlazy || user_next)) {
             lazy.back().end = t;
             lazy_open_ = false;
@@ -469,7 +469,7 @@ private:
         const std::int64_t t = s.r.time.count();
         end_to(0, t);
         st_.irq_depth = 0;
-        st_.cur = s.r.other;
+        st_.cur = rec::next_task(s.r);
         st_.mode = Mode::kernel;
         if (is_idle(st_.cur) && !continues_schedule(next)) {
             st_.phase = IdlePhase::loop;
@@ -484,7 +484,8 @@ private:
         const std::int64_t t = s.r.time.count();
         end_to(0, t);
         st_.mode = Mode::kernel;
-        open_kernel(t, st_.cur, Json{{"entry", s.r.detail == 0 ? "syscall" : "interrupt"}});
+        const bool syscall = rec::entry_kind(s.r) == kernel::EntryKind::syscall;
+        open_kernel(t, st_.cur, Json{{"entry", syscall ? "syscall" : "interrupt"}});
     }
 
     /// The return instruction runs in the kernel (its instant first), then user code.
@@ -495,8 +496,7 @@ private:
         st_.mode = Mode::user;
         begin(t, task_name(st_.cur), "user",
               Json{{"task", task_name(st_.cur)},
-                   {"return",
-                    kernel::return_insn_name(static_cast<kernel::ReturnInsn>(s.r.detail))}});
+                   {"return", kernel::return_insn_name(rec::return_insn(s.r))}});
     }
 
     void enter_irq(const Stored& s) {
@@ -510,7 +510,7 @@ private:
             open_kernel(t, st_.cur);
         }
         begin(t, std::string(kernel::fn_name(s.r.site)), "irq",
-              Json{{"handler", kernel::fn_name(s.r.site)}, {"vector", s.r.value}});
+              Json{{"handler", kernel::fn_name(s.r.site)}, {"vector", rec::irq_vector(s.r)}});
         ++st_.irq_depth;
     }
 

@@ -1,5 +1,7 @@
 #include "cli/view.h"
 
+#include "kernel/record_kinds.h"
+
 #include "cli/command.h"
 #include "scenario/text_util.h"
 #include "sched/scenario_setup.h"
@@ -34,7 +36,8 @@ bool View::shows(const kernel::Record& r, const kernel::RecordText& text) const 
                std::find(tasks.begin(), tasks.end(), text.task_name(task)) != tasks.end();
     };
     // A context switch is recorded by the task switched from; it is also the next task's start.
-    return named(r.task) || (r.kind == kernel::RecordKind::context_switch && named(r.other));
+    return named(r.task) ||
+           (r.kind == kernel::RecordKind::context_switch && named(kernel::rec::next_task(r)));
 }
 
 std::string View::describe() const {

@@ -1,5 +1,7 @@
 #include "kernel/record.h"
 
+#include "kernel/record_kinds.h"
+
 #include <array>
 
 namespace kernel {
@@ -93,7 +95,7 @@ bool is_serializing(const Record& r) {
         return true;
     case RecordKind::return_to_user:
     case RecordKind::irq_return:
-        return static_cast<ReturnInsn>(r.detail) == ReturnInsn::iret;
+        return rec::return_insn(r) == ReturnInsn::iret;
     default:
         return false;
     }

@@ -160,69 +160,70 @@ enum class BarrierCall : std::uint8_t {
 std::string_view return_insn_name(ReturnInsn r);
 std::string_view ipi_kind_name(IpiKind k);
 
+/// What a record says happened. Each kind keeps its own payload in Record's kind-specific
+/// fields: kernel/record_kinds.h builds each kind with `rec::KIND(...)` and reads it with named
+/// readers, and documents there what each kind keeps. Nothing else touches those fields.
 enum class RecordKind : std::uint8_t {
-    kernel_entry,    ///< detail: EntryKind; user -> kernel: user code of `mm` stops here
-    return_to_user,  ///< detail: ReturnInsn; user code of `mm` runs from this instant (one
-                     ///< instruction at least) until the next kernel_entry on this CPU
-    irq_return,      ///< detail: ReturnInsn (iret or erets); an interrupt returning to kernel mode
-    rq_curr_store,   ///< RCU_INIT_POINTER(rq->curr, next): other = next task (task = prev,
-                     ///< still current), mm = next->mm (-1 if NULL), value = prev->mm (-1)
-    task_mm_store,   ///< tsk->mm of the running task changes: mm = new (-1), value = old (-1);
-                     ///< detail (also on rq_curr_store): 1 when the new mm is SYNC_CORE-registered
-    context_switch,  ///< prev (other) -> next (task) completed switch_to
-    cr3_write,       ///< flag: flushes the PCID; value: PCID written (0 without PCID); mm
-    invlpg,          ///< one INVLPG; mm; value: page index
-    sync_core,       ///< detail: SyncCoreMethod
-    smp_mb,          ///< an explicit smp_mb() (detail 0: lock addl), or detail 1: an MFENCE
-                     ///< (x2apic_wrmsr_fence before an x2APIC IPI's WRMSR)
-    atomic,          ///< detail: AtomicOp; mm where it concerns one; value: new count/generation
-    enter_lazy,      ///< cpu_tlbstate.is_lazy set; mm = loaded mm
-    unlazy,          ///< a lazy CPU switched to init_mm (by its own flush or an IPI); mm = old
-    tlb_flush,       ///< detail: FlushKind; flag: remote (in an IPI handler); mm; value: gen
-    ipi_send,        ///< detail: IpiKind; other: target CPU
-    ipi_handler,     ///< detail: IpiKind; other: sender CPU
-    ipi_ack,         ///< detail: IpiKind; other: sender CPU
-    membarrier_read, ///< membarrier read rq(other)->curr: value = that task, mm = its mm (-1)
-    mm_free,         ///< __mmdrop freed mm; value = tasks and CPUs still using it (0 when sound)
-    membarrier_return,   ///< sys_membarrier returns: value = cmd as the system call's int saw
-                         ///< it, mm = the caller's mm, other = result (or -errno)
-    rcu_sync,            ///< a synchronize_rcu() grace period was waited for
-    flush_done,          ///< flush_tlb_mm_range returns: mm, gen = the generation it flushed to,
-                         ///< flag = freed_tables
-    irq_enter,           ///< an interrupt handler starts (site: the handler); value: vector
-    irq_exit,            ///< ... and ends (before its exit work and return instruction)
-    barrier_call_start,  ///< a membarrier call's entry barrier t_a has executed: it now owes the
-                         ///< guarantee. detail: BarrierCall; mm: the mm covered (one record per
-                         ///< mm for the global commands); other: cpu_id with FLAG_CPU, else -1;
-                         ///< value: call id (task: the caller t0)
-    barrier_call_end,    ///< the call's exit barrier t_b has executed. value: call id
-    rq_membarrier_state, ///< this CPU's rq->membarrier_state was written: mm = the mm whose
-                         ///< state it copied (-1 when cleared), value = the new state
-    switch_mm_same,      ///< switch_mm_irqs_off returned early: next is already loaded and the
-                         ///< CPU was not lazy (no barrier, no CR3 write); mm = next
-    ipi_queue_empty,     ///< a CALL_FUNCTION IPI's flush found call_single_queue empty (an earlier
-                         ///< flush ran its calls): detail: IpiKind as sent; other: sender CPU
+    kernel_entry,        ///< user -> kernel: user code of `mm` stops here (rec::kernel_entry)
+    return_to_user,      ///< user code of `mm` runs from here (rec::return_to_user)
+    irq_return,          ///< an interrupt returns to kernel mode (rec::irq_return)
+    rq_curr_store,       ///< RCU_INIT_POINTER(rq->curr, next) (rec::rq_curr_store)
+    task_mm_store,       ///< tsk->mm of the running task changes (rec::task_mm_store)
+    context_switch,      ///< switch_to completed (rec::context_switch)
+    cr3_write,           ///< one write to CR3 (rec::cr3_write)
+    invlpg,              ///< one INVLPG (rec::invlpg)
+    sync_core,           ///< an explicit sync_core() (rec::sync_core)
+    smp_mb,              ///< smp_mb(), or an MFENCE before an x2APIC IPI (rec::smp_mb, rec::mfence)
+    atomic,              ///< a LOCK-prefixed read-modify-write (rec::atomic)
+    enter_lazy,          ///< cpu_tlbstate.is_lazy set (rec::enter_lazy)
+    unlazy,              ///< a lazy CPU switched to init_mm (rec::unlazy)
+    tlb_flush,           ///< a TLB flush caught a CPU up (rec::tlb_flush)
+    ipi_send,            ///< an IPI sent (rec::ipi_send)
+    ipi_handler,         ///< an IPI's handler runs (rec::ipi_handler)
+    ipi_ack,             ///< a cross-CPU call acknowledged (rec::ipi_ack)
+    membarrier_read,     ///< membarrier read a runqueue's curr (rec::membarrier_read)
+    mm_free,             ///< __mmdrop freed an mm (rec::mm_free)
+    membarrier_return,   ///< sys_membarrier returns (rec::membarrier_return)
+    rcu_sync,            ///< a synchronize_rcu() grace period was waited for (rec::rcu_sync)
+    flush_done,          ///< flush_tlb_mm_range returns (rec::flush_done)
+    irq_enter,           ///< an interrupt handler starts (rec::irq_enter)
+    irq_exit,            ///< ... and ends (rec::irq_exit)
+    barrier_call_start,  ///< a membarrier call's entry barrier t_a (rec::barrier_call_start)
+    barrier_call_end,    ///< the call's exit barrier t_b (rec::barrier_call_end)
+    rq_membarrier_state, ///< rq->membarrier_state written (rec::rq_membarrier_state)
+    switch_mm_same,      ///< switch_mm_irqs_off's same-mm early return (rec::switch_mm_same)
+    ipi_queue_empty,     ///< an IPI found call_single_queue empty (rec::ipi_queue_empty)
     count_
 };
 std::string_view record_kind_name(RecordKind k);
 
+namespace rec::detail {
+struct Fields;
+}
+
+/// One record. The fields every record has are public; the kind-specific ones (`detail`, `flag`,
+/// `other`, `value`, `gen`) are private to kernel/record_kinds.h, whose constructors and readers
+/// say what each kind keeps in them. 72 bytes: observers copy records (histories, timelines).
 struct Record {
     std::uint64_t seq = 0;
     sim::Cycles time{};
+    sim::Cycles cost{}; ///< cycles the event itself took (serializing instructions, barriers)
     std::int32_t cpu = -1;
+    std::int32_t task = -1; ///< the task whose kernel stack emitted it (current)
+    std::int32_t mm = -1;   ///< the mm it concerns, -1 for none (rec::KIND says which)
+    std::uint32_t path = 0; ///< interned call path (Trace::intern_path)
     RecordKind kind = RecordKind::smp_mb;
-    Fn site = Fn::none;
+    Fn site = Fn::none; ///< the innermost modelled kernel function running when it was emitted
+
+private:
+    friend struct rec::detail::Fields;
     std::uint8_t detail = 0;
     bool flag = false;
-    std::int32_t task = -1; ///< the task whose kernel stack emitted it (current)
-    std::int32_t mm = -1;
     std::int32_t other = -1;
     std::int64_t value = 0;
-    sim::Cycles cost{};     ///< cycles the event itself took (serializing instructions, barriers)
-    std::int64_t gen = -1;  ///< TLB context generation: of the loaded ASID after a CR3 write, a
-                            ///< flush or at a return to user; of the mm for flush_done
-    std::uint32_t path = 0; ///< interned call path (Trace::call_path)
+    std::int64_t gen = -1;
 };
+static_assert(sizeof(Record) == 72, "Record stays compact: observers copy records");
 
 /// Whether the record is a serializing event ([SER]) / a full barrier ([FB]). With FRED the
 /// returns are ERETU/ERETS, which are neither.

@@ -1,5 +1,7 @@
 #include "kernel/record_text.h"
 
+#include "kernel/record_kinds.h"
+
 #include <fmt/format.h>
 
 namespace kernel {
@@ -18,75 +20,82 @@ std::string RecordText::task_name(int id) const {
     return ks_->tasks[static_cast<std::size_t>(id)]->name;
 }
 
+std::string RecordText::describe_atomic(const Record& r) const {
+    const AtomicOp op = rec::atomic_op(r);
+    const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop || op == AtomicOp::mmget ||
+                        op == AtomicOp::mmput || op == AtomicOp::inc_mm_tlb_gen;
+    if (r.mm < 0) {
+        return fmt::format("locked {}", atomic_op_name(op));
+    }
+    return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm),
+                                rec::atomic_new_value(r))
+                  : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
+}
+
 std::string RecordText::describe(const Record& r) const {
     switch (r.kind) {
     case RecordKind::kernel_entry:
-        return fmt::format("enter kernel by {}", r.detail == 0 ? "syscall" : "interrupt");
+        return fmt::format("enter kernel by {}",
+                           rec::entry_kind(r) == EntryKind::syscall ? "syscall" : "interrupt");
     case RecordKind::return_to_user:
-        return fmt::format("return to user by {} (mm {})",
-                           return_insn_name(static_cast<ReturnInsn>(r.detail)), mm_name(r.mm));
+        return fmt::format("return to user by {} (mm {})", return_insn_name(rec::return_insn(r)),
+                           mm_name(r.mm));
     case RecordKind::irq_return:
         return fmt::format("return from interrupt to kernel by {}",
-                           return_insn_name(static_cast<ReturnInsn>(r.detail)));
+                           return_insn_name(rec::return_insn(r)));
     case RecordKind::rq_curr_store:
-        return fmt::format("rq->curr = {} (mm {} -> {})", task_name(r.other),
-                           mm_name(static_cast<int>(r.value)), mm_name(r.mm));
+        return fmt::format("rq->curr = {} (mm {} -> {})", task_name(rec::next_task(r)),
+                           mm_name(rec::previous_mm(r)), mm_name(r.mm));
     case RecordKind::task_mm_store:
-        return fmt::format("tsk->mm = {} (was {})", mm_name(r.mm),
-                           mm_name(static_cast<int>(r.value)));
+        return fmt::format("tsk->mm = {} (was {})", mm_name(r.mm), mm_name(rec::previous_mm(r)));
     case RecordKind::context_switch:
-        return fmt::format("switch_to {}", task_name(r.other));
+        return fmt::format("switch_to {}", task_name(rec::next_task(r)));
     case RecordKind::cr3_write:
-        return fmt::format("CR3 write mm {} pcid {} {}", mm_name(r.mm), r.value,
-                           r.flag ? "flush" : "noflush");
+        return fmt::format("CR3 write mm {} pcid {} {}", mm_name(r.mm), rec::cr3_pcid(r),
+                           rec::cr3_flushes(r) ? "flush" : "noflush");
     case RecordKind::invlpg:
-        return fmt::format("INVLPG mm {} page {}", mm_name(r.mm), r.value);
+        return fmt::format("INVLPG mm {} page {}", mm_name(r.mm), rec::invlpg_page(r));
     case RecordKind::sync_core:
-        return fmt::format("sync_core by {}", r.detail == 0 ? "IRET-to-self" : "SERIALIZE");
+        return fmt::format("sync_core by {}",
+                           rec::sync_core_method(r) == SyncCoreMethod::iret_to_self ? "IRET-to-self"
+                                                                                    : "SERIALIZE");
     case RecordKind::smp_mb:
-        return r.detail == 0 ? "smp_mb" : "mfence";
-    case RecordKind::atomic: {
-        const auto op = static_cast<AtomicOp>(r.detail);
-        const bool counts = op == AtomicOp::mmgrab || op == AtomicOp::mmdrop ||
-                            op == AtomicOp::mmget || op == AtomicOp::mmput ||
-                            op == AtomicOp::inc_mm_tlb_gen;
-        if (r.mm < 0) {
-            return fmt::format("locked {}", atomic_op_name(op));
-        }
-        return counts ? fmt::format("locked {} (mm {}, now {})", atomic_op_name(op), mm_name(r.mm),
-                                    r.value)
-                      : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
-    }
+        return rec::is_mfence(r) ? "mfence" : "smp_mb";
+    case RecordKind::atomic:
+        return describe_atomic(r);
     case RecordKind::enter_lazy:
         return fmt::format("lazy on mm {}", mm_name(r.mm));
     case RecordKind::unlazy:
         return fmt::format("unlazy: leave mm {} for init_mm", mm_name(r.mm));
     case RecordKind::tlb_flush:
-        return fmt::format("{} {} TLB flush of mm {} to gen {}", r.flag ? "remote" : "local",
-                           r.detail == 0 ? "partial" : "full", mm_name(r.mm), r.value);
+        return fmt::format("{} {} TLB flush of mm {} to gen {}",
+                           rec::flush_is_remote(r) ? "remote" : "local",
+                           rec::flush_kind(r) == FlushKind::partial ? "partial" : "full",
+                           mm_name(r.mm), rec::tlb_context_gen(r));
     case RecordKind::ipi_send:
-        return fmt::format("send {} IPI to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)),
-                           r.other);
+        return fmt::format("send {} IPI to cpu{}", ipi_kind_name(rec::ipi_kind(r)),
+                           rec::ipi_target(r));
     case RecordKind::ipi_handler:
-        return fmt::format("{} IPI from cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)),
-                           r.other);
+        return fmt::format("{} IPI from cpu{}", ipi_kind_name(rec::ipi_kind(r)),
+                           rec::ipi_sender(r));
     case RecordKind::ipi_ack:
-        return fmt::format("ack {} call to cpu{}", ipi_kind_name(static_cast<IpiKind>(r.detail)),
-                           r.other);
+        return fmt::format("ack {} call to cpu{}", ipi_kind_name(rec::ipi_kind(r)),
+                           rec::ipi_sender(r));
     case RecordKind::membarrier_read:
-        return fmt::format("read rq(cpu{})->curr = {} (mm {})", r.other,
-                           task_name(static_cast<int>(r.value)), mm_name(r.mm));
+        return fmt::format("read rq(cpu{})->curr = {} (mm {})", rec::read_cpu(r),
+                           task_name(rec::read_task(r)), mm_name(r.mm));
     case RecordKind::mm_free:
         return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
     case RecordKind::membarrier_return:
-        return fmt::format("membarrier(cmd {}) returns {}", r.value, r.other);
+        return fmt::format("membarrier(cmd {}) returns {}", rec::membarrier_cmd(r),
+                           rec::membarrier_result(r));
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";
     case RecordKind::flush_done:
         return fmt::format("flush_tlb_mm_range of mm {} done: generation {}{}", mm_name(r.mm),
-                           r.gen, r.flag ? ", page tables freed" : "");
+                           rec::flushed_gen(r), rec::freed_tables(r) ? ", page tables freed" : "");
     case RecordKind::irq_enter:
-        return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), r.value);
+        return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), rec::irq_vector(r));
     case RecordKind::irq_exit:
         return fmt::format("interrupt handler {} done", fn_name(r.site));
     case RecordKind::barrier_call_start:
@@ -96,15 +105,16 @@ std::string RecordText::describe(const Record& r) const {
         return "membarrier exit barrier done (t_b)";
     case RecordKind::rq_membarrier_state:
         return r.mm >= 0
-                   ? fmt::format("rq->membarrier_state = {:#x} (mm {}'s)", r.value, mm_name(r.mm))
-                   : fmt::format("rq->membarrier_state = {:#x}", r.value);
+                   ? fmt::format("rq->membarrier_state = {:#x} (mm {}'s)",
+                                 rec::membarrier_state_bits(r), mm_name(r.mm))
+                   : fmt::format("rq->membarrier_state = {:#x}", rec::membarrier_state_bits(r));
     case RecordKind::switch_mm_same:
         return fmt::format("switch_mm_irqs_off: mm {} already loaded, not lazy: return (no "
                            "barrier, no CR3 write)",
                            mm_name(r.mm));
     case RecordKind::ipi_queue_empty:
         return fmt::format("{} IPI from cpu{} finds call_single_queue empty: its calls already ran",
-                           ipi_kind_name(static_cast<IpiKind>(r.detail)), r.other);
+                           ipi_kind_name(rec::ipi_kind(r)), rec::ipi_sender(r));
     case RecordKind::count_:
         break;
     }

@@ -17,6 +17,9 @@ public:
     std::string task_name(int id) const;
 
 private:
+    /// "locked mmgrab (mm jit, now 3)": the count it produced for the counting operations.
+    std::string describe_atomic(const Record& r) const;
+
     const KernelState* ks_ = nullptr;
 };
 

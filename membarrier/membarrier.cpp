@@ -3,6 +3,7 @@
 #include "arch_x86/machine.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
+#include "kernel/record_kinds.h"
 
 namespace membarrier {
 
@@ -12,7 +13,7 @@ using arch_x86::SmpCall;
 using kernel::Cost;
 using kernel::Fn;
 using kernel::Mm;
-using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 namespace {
 
@@ -93,10 +94,9 @@ std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flag
     // The record carries cmd as the system call's int saw it, so that membarrier.calls.CMD
     // counts the command the kernel dispatched (4294967304 is PRIVATE_EXPEDITED, 8).
     const Mm* mm = s_.m.current(cpu)->mm;
-    s_.m.emit(cpu, {.kind = RecordKind::membarrier_return,
-                    .mm = mm != nullptr ? mm->id : -1,
-                    .other = static_cast<std::int32_t>(result),
-                    .value = static_cast<std::int32_t>(cmd)});
+    s_.m.emit(cpu,
+              rec::membarrier_return(static_cast<std::int32_t>(cmd), mm != nullptr ? mm->id : -1,
+                                     static_cast<std::int32_t>(result)));
     return result;
 }
 
@@ -143,16 +143,12 @@ std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags
             const std::int64_t call_id = next_call_id_++;
             for (const auto& mm : s_.m.ks.mms) {
                 if (mm->kind == kernel::MmKind::user && !mm->freed && !mm->torn_down) {
-                    s_.m.emit(cpu,
-                              {.kind = RecordKind::barrier_call_start,
-                               .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global),
-                               .mm = mm->id,
-                               .other = -1,
-                               .value = call_id});
+                    s_.m.emit(cpu, rec::barrier_call_start(kernel::BarrierCall::global, mm->id,
+                                                           /*cpu_filter=*/-1, call_id));
                 }
             }
             s_.rcu.synchronize_rcu(cpu);
-            s_.m.emit(cpu, {.kind = RecordKind::barrier_call_end, .value = call_id});
+            s_.m.emit(cpu, rec::barrier_call_end(call_id));
         }
         return 0;
     case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
@@ -224,21 +220,14 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     const auto kind = flags == MEMBARRIER_FLAG_SYNC_CORE ? kernel::BarrierCall::sync_core
                       : flags == MEMBARRIER_FLAG_RSEQ    ? kernel::BarrierCall::rseq
                                                          : kernel::BarrierCall::private_expedited;
-    s_.m.emit(cpu, {.kind = RecordKind::barrier_call_start,
-                    .detail = static_cast<std::uint8_t>(kind),
-                    .mm = mm->id,
-                    .other = cpu_id,
-                    .value = call_id});
+    s_.m.emit(cpu, rec::barrier_call_start(kind, mm->id, cpu_id, call_id));
     s_.m.smp_mb(cpu);
     ipi_mutex_lock(cpu);
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
     auto read_curr = [&](int c) {
         // rcu_dereference(cpu_rq(c)->curr), each read at its own time.
         const kernel::Task* p = s_.m.rq(c).curr;
-        s_.m.emit(cpu, {.kind = RecordKind::membarrier_read,
-                        .mm = p->mm != nullptr ? p->mm->id : -1,
-                        .other = c,
-                        .value = p->id});
+        s_.m.emit(cpu, rec::membarrier_read(c, p->id, p->mm != nullptr ? p->mm->id : -1));
         s_.m.step(cpu, Cost::membarrier_read_curr);
         return p->mm == mm;
     };
@@ -270,7 +259,7 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     }
     ipi_mutex_unlock(cpu);
     // "c": the exit barrier. System call exit is not a full barrier either.
-    const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
+    const kernel::Record end = rec::barrier_call_end(call_id);
     s_.m.smp_mb(cpu, &end);
     return 0;
 }
@@ -297,12 +286,8 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     for (const auto& mm : s_.m.ks.mms) {
         if (mm->kind == kernel::MmKind::user && !mm->freed &&
             (mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY)) {
-            s_.m.emit(cpu,
-                      {.kind = RecordKind::barrier_call_start,
-                       .detail = static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited),
-                       .mm = mm->id,
-                       .other = -1,
-                       .value = call_id});
+            s_.m.emit(cpu, rec::barrier_call_start(kernel::BarrierCall::global_expedited, mm->id,
+                                                   /*cpu_filter=*/-1, call_id));
         }
     }
     s_.m.smp_mb(cpu);
@@ -318,10 +303,7 @@ std::int64_t Membarrier::global_expedited(int cpu) {
             continue;
         }
         const kernel::Task* p = s_.m.rq(c).curr;
-        s_.m.emit(cpu, {.kind = RecordKind::membarrier_read,
-                        .mm = p->mm != nullptr ? p->mm->id : -1,
-                        .other = c,
-                        .value = p->id});
+        s_.m.emit(cpu, rec::membarrier_read(c, p->id, p->mm != nullptr ? p->mm->id : -1));
         if (!s_.m.knobs.membarrier_rq_state) {
             // v4.16..v5.3: `p && p->mm && (p->mm->membarrier_state & GLOBAL_EXPEDITED)`.
             if (p->mm != nullptr &&
@@ -342,7 +324,7 @@ std::int64_t Membarrier::global_expedited(int cpu) {
                                      call_of(CsdFunc::ipi_mb, kernel::IpiKind::membarrier),
                                      /*wait=*/true);
     ipi_mutex_unlock(cpu);
-    const kernel::Record end{.kind = RecordKind::barrier_call_end, .value = call_id};
+    const kernel::Record end = rec::barrier_call_end(call_id);
     s_.m.smp_mb(cpu, &end);
     return 0;
 }

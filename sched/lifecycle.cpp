@@ -3,6 +3,7 @@
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
 #include "kernel/invariants.h"
+#include "kernel/record_kinds.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
 
@@ -15,7 +16,6 @@ using kernel::AtomicOp;
 using kernel::Cost;
 using kernel::Fn;
 using kernel::Mm;
-using kernel::RecordKind;
 using kernel::Task;
 using kernel::TaskState;
 
@@ -24,12 +24,10 @@ namespace {
 void store_task_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
     const int old = t.mm != nullptr ? t.mm->id : -1;
     t.mm = mm;
-    s.m.emit(cpu, {.kind = RecordKind::task_mm_store,
-                   .detail = static_cast<std::uint8_t>(
-                       mm != nullptr && (mm->membarrier_state &
-                                         kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
-                   .mm = mm != nullptr ? mm->id : -1,
-                   .value = old});
+    const bool new_mm_sync_core =
+        mm != nullptr &&
+        (mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE);
+    s.m.emit(cpu, kernel::rec::task_mm_store(mm != nullptr ? mm->id : -1, old, new_mm_sync_core));
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "sched/rcu.h"
 
 #include "arch_x86/machine.h"
+#include "kernel/record_kinds.h"
 #include "sched/scheduler.h"
 
 #include <algorithm>
@@ -78,7 +79,7 @@ void Rcu::synchronize_rcu(int cpu) {
     s_.m.sim.arm_timer(cpu, s_.m.sim.now() + sim::Cycles{s_.m.costs[Cost::rcu_grace_period]},
                        arch_x86::HRTIMER_VECTOR, scan_timer(index));
     s_.schedule(cpu);
-    s_.m.emit(self->cpu, {.kind = kernel::RecordKind::rcu_sync});
+    s_.m.emit(self->cpu, kernel::rec::rcu_sync());
 }
 
 void Rcu::note_context_switch(int cpu) {

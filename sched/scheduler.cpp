@@ -5,6 +5,7 @@
 #include "arch_x86/sync_core.h"
 #include "arch_x86/tlb.h"
 #include "arch_x86/tlb_invariants.h"
+#include "kernel/record_kinds.h"
 #include "sched/lifecycle.h"
 #include "sched/program.h"
 #include "sched/sched_invariants.h"
@@ -22,7 +23,6 @@ using kernel::Cost;
 using kernel::Fn;
 using kernel::Invariant;
 using kernel::Mm;
-using kernel::RecordKind;
 using kernel::Task;
 using kernel::TaskState;
 
@@ -128,13 +128,11 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     }
     // S3: RCU_INIT_POINTER(rq->curr, next): a plain store, no barrier.
     rq.curr = next;
-    m.emit(cpu, {.kind = RecordKind::rq_curr_store,
-                 .detail = static_cast<std::uint8_t>(
-                     next->mm != nullptr && (next->mm->membarrier_state &
-                                             kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)),
-                 .mm = mm_id(next->mm),
-                 .other = next->id,
-                 .value = mm_id(prev->mm)});
+    const bool next_sync_core =
+        next->mm != nullptr &&
+        (next->mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE);
+    m.emit(cpu,
+           kernel::rec::rq_curr_store(next->id, mm_id(next->mm), mm_id(prev->mm), next_sync_core));
     m.step(cpu, Cost::rq_curr_store);
     bool prev_gone = false;
     int resumed_cpu = cpu;
@@ -187,7 +185,7 @@ void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone,
 
 Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
     m.step(cpu, Cost::switch_to);
-    m.emit(cpu, {.kind = RecordKind::context_switch, .other = next->id});
+    m.emit(cpu, kernel::rec::context_switch(next->id));
     // __switch_to: this_cpu_write(current_task, next).
     m.cpu(cpu).current = next;
     kernel::enforce(Invariant::single_current, check_new_current(cpu, *next, m.rq(cpu)));
@@ -299,7 +297,7 @@ void Scheduler::mmdrop(int cpu, Mm* mm) {
         for (const auto& x : m.cpus) {
             users += x.tlb.loaded_mm == mm ? 1 : 0;
         }
-        m.emit(cpu, {.kind = RecordKind::mm_free, .mm = mm->id, .value = users});
+        m.emit(cpu, kernel::rec::mm_free(mm->id, users));
     }
 }
 

@@ -3,13 +3,14 @@
 
 #include "check/guarantee_checker.h"
 #include "kernel/kernel_state.h"
+#include "kernel/record_kinds.h"
 
 #include <catch2/catch.hpp>
 
 namespace {
 
 using kernel::Record;
-using kernel::RecordKind;
+namespace rec = kernel::rec;
 
 using check::Property;
 constexpr Property G_MB = Property::g_mb, G_SC = Property::g_sc, G_SC_SELF = Property::g_sc_self,
@@ -25,25 +26,13 @@ struct Stream {
         ks.new_task("k", true);
         checker.on_start(ks, trace);
     }
-    void emit(std::int64_t time, int cpu, RecordKind kind, int task, int mm = -1,
-              std::int64_t value = 0, std::uint8_t detail = 0, std::int64_t gen = -1,
-              bool flag = false) {
-        Record r;
+    /// `r` (built by a kernel/record_kinds.h constructor) at `time` on `cpu`, emitted by `task`.
+    /// The streams leave rq_curr_store's and context_switch's next task -1: no checker reads it.
+    void emit(std::int64_t time, int cpu, int task, Record r) {
         r.seq = ++seq;
         r.time = sim::Cycles{time};
         r.cpu = cpu;
-        r.kind = kind;
         r.task = task;
-        r.mm = mm;
-        r.value = value;
-        r.detail = detail;
-        r.gen = gen;
-        r.flag = flag;
-        checker.on_record(r);
-    }
-    /// For records whose `other` matters.
-    void emit(Record r) {
-        r.seq = ++seq;
         checker.on_record(r);
     }
     std::int64_t count(Property property) {
@@ -57,21 +46,23 @@ struct Stream {
 };
 
 constexpr int jit = 1;
-constexpr auto sysret = static_cast<std::uint8_t>(kernel::ReturnInsn::sysret);
-constexpr auto iret = static_cast<std::uint8_t>(kernel::ReturnInsn::iret);
-constexpr auto eretu = static_cast<std::uint8_t>(kernel::ReturnInsn::eretu);
-constexpr auto sync_core = static_cast<std::uint8_t>(kernel::BarrierCall::sync_core);
+constexpr auto sysret = kernel::ReturnInsn::sysret;
+constexpr auto iret = kernel::ReturnInsn::iret;
+constexpr auto eretu = kernel::ReturnInsn::eretu;
+constexpr auto by_syscall = kernel::EntryKind::syscall;
+constexpr auto iret_to_self = kernel::SyncCoreMethod::iret_to_self;
+constexpr auto sync_core = kernel::BarrierCall::sync_core;
 
 /// t0 on cpu0 makes a SYNC_CORE call: t_a at 100, t_b at 200, returns (SYSRET) at 300.
 void sync_core_call(Stream& s, bool ser_on_caller) {
-    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
-    s.emit(100, 0, RecordKind::smp_mb, 0);
+    s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
+    s.emit(100, 0, 0, rec::smp_mb({}));
     if (ser_on_caller) {
-        s.emit(150, 0, RecordKind::sync_core, 0);
+        s.emit(150, 0, 0, rec::sync_core(iret_to_self, {}));
     }
-    s.emit(200, 0, RecordKind::smp_mb, 0);
-    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
-    s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+    s.emit(200, 0, 0, rec::smp_mb({}));
+    s.emit(200, 0, 0, rec::barrier_call_end(7));
+    s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
 }
 
 } // namespace
@@ -80,8 +71,8 @@ TEST_CASE("G-SC: a sibling's first user instruction after t_r needs a [SER] sinc
     SECTION("a SYSRET return with nothing serializing since t_a violates") {
         Stream s;
         sync_core_call(s, true);
-        s.emit(350, 1, RecordKind::smp_mb, 1); // a full barrier (G-MB holds), not serializing
-        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(350, 1, 1, rec::smp_mb({})); // a full barrier (G-MB holds), not serializing
+        s.emit(400, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_MB) == 0);
         CHECK(s.count(G_SC) == 1);
         CHECK(s.checker.count(G_SC, 1) == 1);
@@ -93,21 +84,21 @@ TEST_CASE("G-SC: a sibling's first user instruction after t_r needs a [SER] sinc
     SECTION("a CR3 write on that CPU after t_a satisfies it") {
         Stream s;
         sync_core_call(s, true);
-        s.emit(350, 1, RecordKind::cr3_write, 1, jit);
-        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(350, 1, 1, rec::cr3_write(jit, 0, false, rec::no_tlb_gen, {}));
+        s.emit(400, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_SC) == 0);
     }
     SECTION("an IRET return is itself the [SER]") {
         Stream s;
         sync_core_call(s, true);
-        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, iret);
+        s.emit(400, 1, 1, rec::return_to_user(iret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_SC) == 0);
     }
     SECTION("a [SER] before t_a does not count") {
         Stream s;
-        s.emit(50, 1, RecordKind::cr3_write, 1, jit);
+        s.emit(50, 1, 1, rec::cr3_write(jit, 0, false, rec::no_tlb_gen, {}));
         sync_core_call(s, true);
-        s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(400, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_SC) == 1);
     }
 }
@@ -124,26 +115,26 @@ TEST_CASE("G-SC-SELF: the caller's own return needs a [SER] since t_a", "[check]
 TEST_CASE("G-MB: user code running across the whole call needs a barrier", "[check]") {
     SECTION("continuous user code from before t_a to after t_b violates") {
         Stream s;
-        s.emit(10, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(10, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         sync_core_call(s, true);
         CHECK(s.count(G_MB) == 1);
     }
     SECTION("an IPI's barrier in between splits it") {
         Stream s;
-        s.emit(10, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
-        s.emit(100, 0, RecordKind::smp_mb, 0);
-        s.emit(150, 1, RecordKind::kernel_entry, 1, jit);
-        s.emit(160, 1, RecordKind::smp_mb, 1);
-        s.emit(170, 1, RecordKind::return_to_user, 1, jit, 0, iret);
-        s.emit(200, 0, RecordKind::smp_mb, 0);
-        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
-        s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        s.emit(10, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
+        s.emit(100, 0, 0, rec::smp_mb({}));
+        s.emit(150, 1, 1, rec::kernel_entry(by_syscall, jit));
+        s.emit(160, 1, 1, rec::smp_mb({}));
+        s.emit(170, 1, 1, rec::return_to_user(iret, jit, rec::no_tlb_gen, {}));
+        s.emit(200, 0, 0, rec::smp_mb({}));
+        s.emit(200, 0, 0, rec::barrier_call_end(7));
+        s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_MB) == 0);
     }
     SECTION("another mm's user code owes nothing") {
         Stream s;
-        s.emit(10, 1, RecordKind::return_to_user, 1, 0, 0, sysret);
+        s.emit(10, 1, 1, rec::return_to_user(sysret, 0, rec::no_tlb_gen, {}));
         sync_core_call(s, true);
         CHECK(s.count(G_MB) == 0);
     }
@@ -152,36 +143,35 @@ TEST_CASE("G-MB: user code running across the whole call needs a barrier", "[che
 TEST_CASE("G-TLB: no user code on a context older than a completed flush", "[check]") {
     SECTION("a return to user on a stale context after the flush violates") {
         Stream s;
-        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, /*gen=*/0);
-        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, /*gen=*/1);
-        s.emit(30, 1, RecordKind::return_to_user, 1, jit, 0, sysret, /*gen=*/0);
+        s.emit(10, 1, 1, rec::cr3_write(jit, 0, false, 0, {}));
+        s.emit(20, 0, 0, rec::flush_done(jit, 1, false));
+        s.emit(30, 1, 1, rec::return_to_user(sysret, jit, 0, {}));
         CHECK(s.count(G_TLB) == 1);
     }
     SECTION("a freed-tables flush may not leave the mm loaded on a stale context") {
         Stream s;
-        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
-        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, /*freed=*/true);
+        s.emit(10, 1, 1, rec::cr3_write(jit, 0, false, 0, {}));
+        s.emit(20, 0, 0, rec::flush_done(jit, 1, /*freed=*/true));
         CHECK(s.count(G_TLB) == 1);
     }
     SECTION("a CPU between its mm_cpumask clear and its CR3 write is not counted") {
         // switch_mm_irqs_off(): cpumask_clear_cpu(prev), then load_new_mm_cr3() with IRQs off.
         Stream s;
-        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
-        s.emit(15, 1, RecordKind::atomic, 1, jit, 0,
-               static_cast<std::uint8_t>(kernel::AtomicOp::cpumask_clear_cpu));
-        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, true);
+        s.emit(10, 1, 1, rec::cr3_write(jit, 0, false, 0, {}));
+        s.emit(15, 1, 1, rec::atomic(kernel::AtomicOp::cpumask_clear_cpu, jit, 0, {}));
+        s.emit(20, 0, 0, rec::flush_done(jit, 1, true));
         CHECK(s.count(G_TLB) == 0);
         // ... until it loads the mm again.
-        s.emit(30, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
-        s.emit(40, 0, RecordKind::flush_done, 0, jit, 0, 0, 2, true);
+        s.emit(30, 1, 1, rec::cr3_write(jit, 0, false, 0, {}));
+        s.emit(40, 0, 0, rec::flush_done(jit, 2, true));
         CHECK(s.count(G_TLB) == 1);
     }
     SECTION("caught up contexts are fine") {
         Stream s;
-        s.emit(10, 1, RecordKind::cr3_write, 1, jit, 0, 0, 0);
-        s.emit(15, 1, RecordKind::tlb_flush, 1, jit, 1, 0, 1);
-        s.emit(20, 0, RecordKind::flush_done, 0, jit, 0, 0, 1, true);
-        s.emit(30, 1, RecordKind::return_to_user, 1, jit, 0, sysret, 1);
+        s.emit(10, 1, 1, rec::cr3_write(jit, 0, false, 0, {}));
+        s.emit(15, 1, 1, rec::tlb_flush(kernel::FlushKind::partial, false, jit, 1));
+        s.emit(20, 0, 0, rec::flush_done(jit, 1, true));
+        s.emit(30, 1, 1, rec::return_to_user(sysret, jit, 1, {}));
         CHECK(s.count(G_TLB) == 0);
     }
 }
@@ -189,15 +179,15 @@ TEST_CASE("G-TLB: no user code on a context older than a completed flush", "[che
 TEST_CASE("G-REF: no use of a freed mm, no leaked reference", "[check]") {
     SECTION("freeing an mm still in use") {
         Stream s;
-        s.emit(10, 0, RecordKind::mm_free, 0, jit, /*users=*/1);
+        s.emit(10, 0, 0, rec::mm_free(jit, 1));
         CHECK(s.count(G_REF) == 1);
     }
     SECTION("loading it after the free, reported once per mm") {
         Stream s;
-        s.emit(10, 0, RecordKind::mm_free, 0, jit, 0);
+        s.emit(10, 0, 0, rec::mm_free(jit, 0));
         CHECK(s.count(G_REF) == 0);
-        s.emit(20, 1, RecordKind::cr3_write, 1, jit);
-        s.emit(30, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(20, 1, 1, rec::cr3_write(jit, 0, false, rec::no_tlb_gen, {}));
+        s.emit(30, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_REF) == 1);
     }
     SECTION("end-of-run accounting") {
@@ -244,33 +234,26 @@ namespace {
 using check::MechanismRule;
 constexpr MechanismRule K1 = MechanismRule::k1, K2 = MechanismRule::k2, K3 = MechanismRule::k3,
                         K4 = MechanismRule::k4, K5 = MechanismRule::k5;
-constexpr auto private_expedited =
-    static_cast<std::uint8_t>(kernel::BarrierCall::private_expedited);
-constexpr auto membarrier_state_or =
-    static_cast<std::uint8_t>(kernel::AtomicOp::membarrier_state_or);
-constexpr std::int64_t register_global_expedited = 1 << 2;
-constexpr std::int64_t global_expedited_bit = kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED;
+constexpr auto private_expedited = kernel::BarrierCall::private_expedited;
+constexpr auto membarrier_state_or = kernel::AtomicOp::membarrier_state_or;
+constexpr std::int32_t register_global_expedited = 1 << 2;
+constexpr std::uint32_t global_expedited_bit = kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED;
 
 std::int64_t warnings(const Stream& s, MechanismRule rule) {
     return s.checker.warning_count(rule, 0) + s.checker.warning_count(rule, 1);
 }
 
-/// RCU_INIT_POINTER(rq(cpu)->curr, next): mm = next->mm, value = prev->mm.
+/// RCU_INIT_POINTER(rq(cpu)->curr, next) by the CPU's task, from prev_mm to next_mm (the
+/// checkers do not read which task next is).
 void switch_rq_curr(Stream& s, std::int64_t time, int cpu, int prev_mm, int next_mm,
                     bool sync_core_registered = false) {
-    s.emit(time, cpu, RecordKind::rq_curr_store, cpu, next_mm, prev_mm,
-           sync_core_registered ? 1 : 0);
+    s.emit(time, cpu, cpu,
+           rec::rq_curr_store(/*next_task=*/-1, next_mm, prev_mm, sync_core_registered));
 }
 
 /// sys_membarrier(cmd) by t0 on cpu0 returns `result`.
-void membarrier_return(Stream& s, std::int64_t time, std::int64_t cmd, std::int32_t result) {
-    s.emit({.time = sim::Cycles{time},
-            .cpu = 0,
-            .kind = RecordKind::membarrier_return,
-            .task = 0,
-            .mm = jit,
-            .other = result,
-            .value = cmd});
+void membarrier_return(Stream& s, std::int64_t time, std::int32_t cmd, std::int32_t result) {
+    s.emit(time, 0, 0, rec::membarrier_return(cmd, jit, result));
 }
 
 } // namespace
@@ -278,21 +261,15 @@ void membarrier_return(Stream& s, std::int64_t time, std::int64_t cmd, std::int3
 TEST_CASE("K1: a CPU read running the mm runs the handler's barrier before t_b", "[check]") {
     auto call = [](bool handler_barrier) {
         Stream s;
-        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, private_expedited);
-        s.emit(100, 0, RecordKind::smp_mb, 0);
+        s.emit(100, 0, 0, rec::barrier_call_start(private_expedited, jit, -1, 7));
+        s.emit(100, 0, 0, rec::smp_mb({}));
         // rq(1)->curr->mm == jit
-        s.emit({.time = sim::Cycles{120},
-                .cpu = 0,
-                .kind = RecordKind::membarrier_read,
-                .task = 0,
-                .mm = jit,
-                .other = 1,
-                .value = 1});
+        s.emit(120, 0, 0, rec::membarrier_read(/*read_cpu=*/1, /*task=*/1, jit));
         if (handler_barrier) {
-            s.emit(150, 1, RecordKind::smp_mb, 1);
+            s.emit(150, 1, 1, rec::smp_mb({}));
         }
-        s.emit(200, 0, RecordKind::smp_mb, 0);
-        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+        s.emit(200, 0, 0, rec::smp_mb({}));
+        s.emit(200, 0, 0, rec::barrier_call_end(7));
         return s.checker.warning_count(K1, 1);
     };
     CHECK(call(true) == 0);
@@ -303,32 +280,32 @@ TEST_CASE("K2: a barrier between the switch to M and M's user code", "[check]") 
     SECTION("none: warned") {
         Stream s;
         switch_rq_curr(s, 10, 1, -1, jit);
-        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(20, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.checker.warning_count(K2, 1) == 1);
     }
     SECTION("a full barrier after the store suffices for a plain registration") {
         Stream s;
         switch_rq_curr(s, 10, 1, -1, jit);
-        s.emit(15, 1, RecordKind::smp_mb, 1);
-        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(15, 1, 1, rec::smp_mb({}));
+        s.emit(20, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(s, K2) == 0);
     }
     SECTION("a barrier before the store does not count") {
         Stream s;
-        s.emit(5, 1, RecordKind::smp_mb, 1);
+        s.emit(5, 1, 1, rec::smp_mb({}));
         switch_rq_curr(s, 10, 1, -1, jit);
-        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(20, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(s, K2) == 1);
     }
     SECTION("a SYNC_CORE mm also needs a serializing event") {
         Stream s;
         switch_rq_curr(s, 10, 1, -1, jit, /*sync_core_registered=*/true);
-        s.emit(15, 1, RecordKind::smp_mb, 1);
-        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(15, 1, 1, rec::smp_mb({}));
+        s.emit(20, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(s, K2) == 1);
         Stream iret_return;
         switch_rq_curr(iret_return, 10, 1, -1, jit, true);
-        iret_return.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, iret);
+        iret_return.emit(20, 1, 1, rec::return_to_user(iret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(iret_return, K2) == 0);
     }
 }
@@ -337,11 +314,11 @@ TEST_CASE("K3: a barrier between M's last user access and the store that leaves 
     auto leave = [](bool barrier) {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
-        s.emit(6, 1, RecordKind::smp_mb, 1);
-        s.emit(10, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-        s.emit(20, 1, RecordKind::kernel_entry, 1, jit);
+        s.emit(6, 1, 1, rec::smp_mb({}));
+        s.emit(10, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(20, 1, 1, rec::kernel_entry(by_syscall, jit));
         if (barrier) {
-            s.emit(25, 1, RecordKind::atomic, 1, -1, 0, 0); // e.g. the rq lock
+            s.emit(25, 1, 1, rec::atomic(kernel::AtomicOp::rq_lock, -1, 0, {})); // e.g. the rq lock
         }
         switch_rq_curr(s, 30, 1, jit, -1);
         return warnings(s, K3);
@@ -353,29 +330,29 @@ TEST_CASE("K3: a barrier between M's last user access and the store that leaves 
 TEST_CASE("K4: CPUs running a registered mm carry its bits in rq->membarrier_state", "[check]") {
     auto registration = [](Stream& s) {
         switch_rq_curr(s, 5, 0, -1, jit);
-        s.emit(5, 0, RecordKind::context_switch, 0);
-        s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
-        s.emit(20, 0, RecordKind::rq_membarrier_state, 0, jit, global_expedited_bit);
+        s.emit(5, 0, 0, rec::context_switch(-1));
+        s.emit(10, 0, 0, rec::atomic(membarrier_state_or, jit, global_expedited_bit, {}));
+        s.emit(20, 0, 0, rec::rq_membarrier_state(jit, global_expedited_bit));
     };
     SECTION("a sibling CPU not refreshed by the time REGISTER returns") {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
-        s.emit(6, 1, RecordKind::context_switch, 1);
+        s.emit(6, 1, 1, rec::context_switch(-1));
         registration(s);
         membarrier_return(s, 30, register_global_expedited, 0);
         CHECK(s.checker.warning_count(K4, 0) == 0);
         CHECK(s.checker.warning_count(K4, 1) == 1);
         // Once reported, the same stale state is not reported again at each return to user.
-        s.emit(40, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(40, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(s, K4) == 1);
     }
     SECTION("refreshed (ipi_sync_rq_state) before the return: fine") {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
         registration(s);
-        s.emit(25, 1, RecordKind::rq_membarrier_state, 1, jit, global_expedited_bit);
+        s.emit(25, 1, 1, rec::rq_membarrier_state(jit, global_expedited_bit));
         membarrier_return(s, 30, register_global_expedited, 0);
-        s.emit(40, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(40, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(s, K4) == 0);
     }
     SECTION("a later switch into the mm that does not copy its state") {
@@ -383,8 +360,8 @@ TEST_CASE("K4: CPUs running a registered mm carry its bits in rq->membarrier_sta
         registration(s);
         membarrier_return(s, 30, register_global_expedited, 0);
         switch_rq_curr(s, 40, 1, -1, jit);
-        s.emit(45, 1, RecordKind::smp_mb, 1);
-        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(45, 1, 1, rec::smp_mb({}));
+        s.emit(50, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.checker.warning_count(K4, 1) == 1);
     }
     SECTION("a CPU in the middle of switching to the mm is checked at its return to user") {
@@ -393,16 +370,16 @@ TEST_CASE("K4: CPUs running a registered mm carry its bits in rq->membarrier_sta
         switch_rq_curr(s, 25, 1, -1, jit); // rq(1)->curr = a thread of jit; switch_to to come
         membarrier_return(s, 30, register_global_expedited, 0);
         CHECK(warnings(s, K4) == 0);
-        s.emit(35, 1, RecordKind::rq_membarrier_state, 1, jit, global_expedited_bit);
-        s.emit(36, 1, RecordKind::context_switch, 1);
-        s.emit(37, 1, RecordKind::smp_mb, 1);
-        s.emit(40, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+        s.emit(35, 1, 1, rec::rq_membarrier_state(jit, global_expedited_bit));
+        s.emit(36, 1, 1, rec::context_switch(-1));
+        s.emit(37, 1, 1, rec::smp_mb({}));
+        s.emit(40, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(warnings(s, K4) == 0);
     }
     SECTION("the same stale runqueue is reported once, not at every registration") {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
-        s.emit(6, 1, RecordKind::context_switch, 1);
+        s.emit(6, 1, 1, rec::context_switch(-1));
         registration(s);
         membarrier_return(s, 30, register_global_expedited, 0);
         membarrier_return(s, 40, register_global_expedited, 0); // registering again: a no-op
@@ -421,23 +398,23 @@ TEST_CASE("K5: the same-mm return only when the visible mm did not change", "[ch
     SECTION("a thread of the mm after another: the exemption holds") {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
-        s.emit(6, 1, RecordKind::smp_mb, 1);
+        s.emit(6, 1, 1, rec::smp_mb({}));
         switch_rq_curr(s, 10, 1, jit, jit);
-        s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
+        s.emit(12, 1, 1, rec::switch_mm_same(jit));
         CHECK(warnings(s, K5) == 0);
     }
     SECTION("a kernel thread to a thread of the mm still loaded and not lazy (efi_call)") {
         Stream s;
         switch_rq_curr(s, 10, 1, -1, jit);
-        s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
+        s.emit(12, 1, 1, rec::switch_mm_same(jit));
         CHECK(s.checker.warning_count(K5, 1) == 1);
     }
     SECTION("a change in an earlier switch does not count") {
         Stream s;
         switch_rq_curr(s, 5, 1, -1, jit);
-        s.emit(6, 1, RecordKind::context_switch, 1);
+        s.emit(6, 1, 1, rec::context_switch(-1));
         switch_rq_curr(s, 10, 1, jit, jit);
-        s.emit(12, 1, RecordKind::switch_mm_same, 1, jit);
+        s.emit(12, 1, 1, rec::switch_mm_same(jit));
         CHECK(warnings(s, K5) == 0);
     }
 }
@@ -447,26 +424,27 @@ TEST_CASE("K5: the same-mm return only when the visible mm did not change", "[ch
 TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
     constexpr auto plain = private_expedited;
     auto call_start = [](Stream& s) {
-        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, plain);
-        s.emit(100, 0, RecordKind::smp_mb, 0);
+        s.emit(100, 0, 0, rec::barrier_call_start(plain, jit, -1, 7));
+        s.emit(100, 0, 0, rec::smp_mb({}));
     };
     auto call_end = [](Stream& s) {
-        s.emit(200, 0, RecordKind::smp_mb, 0);
-        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+        s.emit(200, 0, 0, rec::smp_mb({}));
+        s.emit(200, 0, 0, rec::barrier_call_end(7));
     };
     SECTION("G-MB, x <= t_a: an [FB] at t_b's instant before the t_b record covers x") {
         for (const bool before_t_b : {true, false}) {
             Stream s;
-            s.emit(100, 1, RecordKind::return_to_user, 1, jit, 0, sysret); // x == t_a, before it
+            s.emit(100, 1, 1,
+                   rec::return_to_user(sysret, jit, rec::no_tlb_gen, {})); // x == t_a, before it
             call_start(s);
-            s.emit(150, 1, RecordKind::kernel_entry, 1, jit);
-            s.emit(200, 0, RecordKind::smp_mb, 0);
+            s.emit(150, 1, 1, rec::kernel_entry(by_syscall, jit));
+            s.emit(200, 0, 0, rec::smp_mb({}));
             if (before_t_b) {
-                s.emit(200, 1, RecordKind::smp_mb, 1);
+                s.emit(200, 1, 1, rec::smp_mb({}));
             }
-            s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
+            s.emit(200, 0, 0, rec::barrier_call_end(7));
             if (!before_t_b) {
-                s.emit(200, 1, RecordKind::smp_mb, 1); // same instant, after t_b
+                s.emit(200, 1, 1, rec::smp_mb({})); // same instant, after t_b
             }
             INFO("[FB] " << (before_t_b ? "before" : "after") << " the t_b record");
             CHECK(s.count(G_MB) == (before_t_b ? 0 : 1));
@@ -476,15 +454,15 @@ TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
         for (const bool after_t_a : {true, false}) {
             Stream s;
             if (!after_t_a) {
-                s.emit(100, 1, RecordKind::smp_mb, 1); // same instant, before t_a
+                s.emit(100, 1, 1, rec::smp_mb({})); // same instant, before t_a
             }
             call_start(s);
             if (after_t_a) {
-                s.emit(100, 1, RecordKind::smp_mb, 1);
+                s.emit(100, 1, 1, rec::smp_mb({}));
             }
             call_end(s);
-            s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret); // t_r
-            s.emit(300, 1, RecordKind::return_to_user, 1, jit, 0, sysret); // x == t_r
+            s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {})); // t_r
+            s.emit(300, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {})); // x == t_r
             INFO("[FB] " << (after_t_a ? "after" : "before") << " the t_a record");
             CHECK(s.count(G_MB) == (after_t_a ? 0 : 1));
         }
@@ -493,18 +471,18 @@ TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
         for (const bool after_t_a : {true, false}) {
             Stream s;
             if (!after_t_a) {
-                s.emit(100, 1, RecordKind::sync_core, 1);
+                s.emit(100, 1, 1, rec::sync_core(iret_to_self, {}));
             }
-            s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
-            s.emit(100, 0, RecordKind::smp_mb, 0);
+            s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
+            s.emit(100, 0, 0, rec::smp_mb({}));
             if (after_t_a) {
-                s.emit(100, 1, RecordKind::sync_core, 1);
+                s.emit(100, 1, 1, rec::sync_core(iret_to_self, {}));
             }
-            s.emit(150, 0, RecordKind::sync_core, 0);
+            s.emit(150, 0, 0, rec::sync_core(iret_to_self, {}));
             call_end(s);
-            s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret); // t_r
-            s.emit(300, 1, RecordKind::smp_mb, 1);                         // G-MB's [FB]
-            s.emit(300, 1, RecordKind::return_to_user, 1, jit, 0, sysret); // x == t_r
+            s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {})); // t_r
+            s.emit(300, 1, 1, rec::smp_mb({}));                                       // G-MB's [FB]
+            s.emit(300, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {})); // x == t_r
             INFO("[SER] " << (after_t_a ? "after" : "before") << " the t_a record");
             CHECK(s.count(G_SC) == (after_t_a ? 0 : 1));
             CHECK(s.count(G_MB) == 0);
@@ -514,30 +492,30 @@ TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
         for (const bool after_t_a : {true, false}) {
             Stream s;
             if (!after_t_a) {
-                s.emit(100, 0, RecordKind::sync_core, 0);
+                s.emit(100, 0, 0, rec::sync_core(iret_to_self, {}));
             }
-            s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
+            s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
             if (after_t_a) {
-                s.emit(100, 0, RecordKind::sync_core, 0);
+                s.emit(100, 0, 0, rec::sync_core(iret_to_self, {}));
             }
-            s.emit(100, 0, RecordKind::smp_mb, 0);
+            s.emit(100, 0, 0, rec::smp_mb({}));
             call_end(s);
-            s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+            s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
             CHECK(s.count(G_SC_SELF) == (after_t_a ? 0 : 1));
         }
     }
     SECTION("G-SC: a sibling still in user mode at t_r, with no [SER] since t_a, violates at t_r") {
         Stream s;
-        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
-        s.emit(100, 0, RecordKind::smp_mb, 0);
+        s.emit(50, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
+        s.emit(100, 0, 0, rec::smp_mb({}));
         // A FRED machine: the IPI's barrier serves G-MB, its ERETU does not serialize.
-        s.emit(150, 1, RecordKind::kernel_entry, 1, jit);
-        s.emit(155, 1, RecordKind::smp_mb, 1);
-        s.emit(160, 1, RecordKind::return_to_user, 1, jit, 0, eretu);
-        s.emit(150, 0, RecordKind::sync_core, 0);
+        s.emit(150, 1, 1, rec::kernel_entry(by_syscall, jit));
+        s.emit(155, 1, 1, rec::smp_mb({}));
+        s.emit(160, 1, 1, rec::return_to_user(eretu, jit, rec::no_tlb_gen, {}));
+        s.emit(150, 0, 0, rec::sync_core(iret_to_self, {}));
         call_end(s);
-        s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+        s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
         CHECK(s.count(G_MB) == 0);
         CHECK(s.count(G_SC) == 1);
         REQUIRE(s.checker.violations().size() == 1);
@@ -549,31 +527,19 @@ TEST_CASE("boundaries at exactly t_a, t_b and t_r", "[check]") {
 namespace {
 
 constexpr int kthread_k = 2;
-constexpr auto global_expedited_call =
-    static_cast<std::uint8_t>(kernel::BarrierCall::global_expedited);
+constexpr auto global_expedited_call = kernel::BarrierCall::global_expedited;
 
 /// The call's read of rq(1)->curr: task `task` with mm `mm`.
 void read_cpu1(Stream& s, std::int64_t time, int task, int mm) {
-    s.emit({.time = sim::Cycles{time},
-            .cpu = 0,
-            .kind = RecordKind::membarrier_read,
-            .task = 0,
-            .mm = mm,
-            .other = 1,
-            .value = task});
+    s.emit(time, 0, 0, rec::membarrier_read(/*read_cpu=*/1, task, mm));
 }
 
 /// kthread_use_mm(jit) by k on cpu1: the tsk->mm store, then the lazy path's smp_mb.
 void use_mm_on_cpu1(Stream& s, std::int64_t time) {
-    s.emit({.time = sim::Cycles{time},
-            .cpu = 1,
-            .kind = RecordKind::task_mm_store,
-            .site = kernel::Fn::kthread_use_mm,
-            .detail = 1,
-            .task = kthread_k,
-            .mm = jit,
-            .value = -1});
-    s.emit(time + 1, 1, RecordKind::smp_mb, kthread_k);
+    Record store = rec::task_mm_store(jit, -1, /*new_mm_sync_core=*/true);
+    store.site = kernel::Fn::kthread_use_mm;
+    s.emit(time, 1, kthread_k, store);
+    s.emit(time + 1, 1, kthread_k, rec::smp_mb({}));
 }
 
 /// A SYNC_CORE call by t0 (t_a 100, t_b 200, return 300) that read rq(1)->curr = k without
@@ -582,22 +548,22 @@ check::Violation p8_like(bool use_mm_after_t_a) {
     Stream s;
     if (!use_mm_after_t_a) {
         switch_rq_curr(s, 50, 1, -1, jit, true); // a plain switch into jit, before t_a
-        s.emit(51, 1, RecordKind::context_switch, 1);
+        s.emit(51, 1, 1, rec::context_switch(-1));
     }
-    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 7, sync_core);
-    s.emit(100, 0, RecordKind::smp_mb, 0);
+    s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
+    s.emit(100, 0, 0, rec::smp_mb({}));
     read_cpu1(s, 110, kthread_k, -1);
-    s.emit(150, 0, RecordKind::sync_core, 0);
-    s.emit(200, 0, RecordKind::smp_mb, 0);
-    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 7);
-    s.emit(300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
+    s.emit(150, 0, 0, rec::sync_core(iret_to_self, {}));
+    s.emit(200, 0, 0, rec::smp_mb({}));
+    s.emit(200, 0, 0, rec::barrier_call_end(7));
+    s.emit(300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
     if (use_mm_after_t_a) {
         use_mm_on_cpu1(s, 350);
         switch_rq_curr(s, 360, 1, jit, jit, true); // k (mm jit) -> t1: the same mm
-        s.emit(361, 1, RecordKind::context_switch, 1);
+        s.emit(361, 1, 1, rec::context_switch(-1));
     }
-    s.emit(390, 1, RecordKind::smp_mb, 1); // G-MB holds: only core serialization is missing
-    s.emit(400, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
+    s.emit(390, 1, 1, rec::smp_mb({})); // G-MB holds: only core serialization is missing
+    s.emit(400, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
     REQUIRE(s.checker.violations().size() == 1);
     return s.checker.violations()[0];
 }
@@ -609,30 +575,24 @@ check::Violation global_call_after_registration(bool registered_on_cpu1, bool re
                                                 bool already_registered = false) {
     Stream s;
     switch_rq_curr(s, 5, 1, -1, jit);
-    s.emit(6, 1, RecordKind::context_switch, 1);
-    s.emit(10, 1, RecordKind::atomic, 1, jit, global_expedited_bit, membarrier_state_or);
+    s.emit(6, 1, 1, rec::context_switch(-1));
+    s.emit(10, 1, 1, rec::atomic(membarrier_state_or, jit, global_expedited_bit, {}));
     if (already_registered) {
         // t1 enters REGISTER_GLOBAL_EXPEDITED again: the mm is registered, it returns at once.
-        s.emit(20, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-        s.emit(25, 1, RecordKind::kernel_entry, 1, jit);
+        s.emit(20, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(25, 1, 1, rec::kernel_entry(by_syscall, jit));
     }
     if (registered_on_cpu1) {
-        s.emit({.time = sim::Cycles{30},
-                .cpu = 1,
-                .kind = RecordKind::membarrier_return,
-                .task = 1,
-                .mm = jit,
-                .other = 0,
-                .value = register_global_expedited});
+        s.emit(30, 1, 1, rec::membarrier_return(register_global_expedited, jit, 0));
     }
-    s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
-    s.emit(100, 0, RecordKind::smp_mb, 0);
+    s.emit(50, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+    s.emit(100, 0, 0, rec::barrier_call_start(global_expedited_call, jit, -1, 9));
+    s.emit(100, 0, 0, rec::smp_mb({}));
     if (read) {
         read_cpu1(s, 110, 1, jit); // seen, but (say) no IPI was sent
     }
-    s.emit(200, 0, RecordKind::smp_mb, 0);
-    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+    s.emit(200, 0, 0, rec::smp_mb({}));
+    s.emit(200, 0, 0, rec::barrier_call_end(9));
     REQUIRE(s.checker.violations().size() == 1);
     CHECK(s.checker.violations()[0].property == "G-MB");
     return s.checker.violations()[0];
@@ -682,29 +642,29 @@ TEST_CASE("reports: past the first 64, the first of each property and cause is k
     // 70 SYNC_CORE calls whose caller returns unserialized: 70 G-SC-SELF violations.
     for (int i = 0; i < 70; ++i) {
         const std::int64_t t = 1000 * (i + 1);
-        s.emit(t, 0, RecordKind::barrier_call_start, 0, jit, 100 + i, sync_core);
-        s.emit(t, 0, RecordKind::smp_mb, 0);
-        s.emit(t + 100, 0, RecordKind::smp_mb, 0);
-        s.emit(t + 100, 0, RecordKind::barrier_call_end, 0, -1, 100 + i);
-        s.emit(t + 200, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
-        s.emit(t + 300, 0, RecordKind::kernel_entry, 0, jit);
-        s.emit(t + 310, 1, RecordKind::smp_mb, 1); // cpu1 owes nothing: the call retires
-        s.emit(t + 320, 1, RecordKind::sync_core, 1);
+        s.emit(t, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 100 + i));
+        s.emit(t, 0, 0, rec::smp_mb({}));
+        s.emit(t + 100, 0, 0, rec::smp_mb({}));
+        s.emit(t + 100, 0, 0, rec::barrier_call_end(100 + i));
+        s.emit(t + 200, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(t + 300, 0, 0, rec::kernel_entry(by_syscall, jit));
+        s.emit(t + 310, 1, 1, rec::smp_mb({})); // cpu1 owes nothing: the call retires
+        s.emit(t + 320, 1, 1, rec::sync_core(iret_to_self, {}));
     }
     CHECK(s.count(G_SC_SELF) == 70);
     CHECK(s.checker.violations().size() == 64);
     // Then user code of jit on cpu1 across a whole call, twice: G-MB, not recognised.
     for (int i = 0; i < 2; ++i) {
         const std::int64_t t = 100000 * (i + 1);
-        s.emit(t, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-        s.emit(t + 100, 0, RecordKind::barrier_call_start, 0, jit, 500 + i, private_expedited);
-        s.emit(t + 100, 0, RecordKind::smp_mb, 0);
-        s.emit(t + 200, 0, RecordKind::smp_mb, 0);
-        s.emit(t + 200, 0, RecordKind::barrier_call_end, 0, -1, 500 + i);
-        s.emit(t + 300, 0, RecordKind::return_to_user, 0, jit, 0, sysret);
-        s.emit(t + 400, 1, RecordKind::kernel_entry, 1, jit);
-        s.emit(t + 410, 1, RecordKind::smp_mb, 1);
-        s.emit(t + 420, 0, RecordKind::kernel_entry, 0, jit);
+        s.emit(t, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(t + 100, 0, 0, rec::barrier_call_start(private_expedited, jit, -1, 500 + i));
+        s.emit(t + 100, 0, 0, rec::smp_mb({}));
+        s.emit(t + 200, 0, 0, rec::smp_mb({}));
+        s.emit(t + 200, 0, 0, rec::barrier_call_end(500 + i));
+        s.emit(t + 300, 0, 0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(t + 400, 1, 1, rec::kernel_entry(by_syscall, jit));
+        s.emit(t + 410, 1, 1, rec::smp_mb({}));
+        s.emit(t + 420, 0, 0, rec::kernel_entry(by_syscall, jit));
     }
     CHECK(s.count(G_MB) == 2);
     REQUIRE(s.checker.violations().size() == 65);
@@ -721,29 +681,25 @@ namespace {
 check::Violation stale_runqueue(bool cleared_on_exit) {
     Stream s;
     switch_rq_curr(s, 5, 1, -1, jit);
-    s.emit(6, 1, RecordKind::context_switch, 1);
-    s.emit(7, 1, RecordKind::rq_membarrier_state, 1, jit, 0); // membarrier_switch_mm: jit's 0
+    s.emit(6, 1, 1, rec::context_switch(-1));
+    s.emit(7, 1, 1, rec::rq_membarrier_state(jit, 0)); // membarrier_switch_mm: jit's 0
     if (cleared_on_exit) {
         // tsk->mm = NULL, then membarrier_update_current_mm(NULL) in exit_mm.
-        s.emit(8, 1, RecordKind::task_mm_store, 1, -1, jit);
-        s.emit({.time = sim::Cycles{8},
-                .cpu = 1,
-                .kind = RecordKind::rq_membarrier_state,
-                .site = kernel::Fn::exit_mm,
-                .task = 1,
-                .mm = -1,
-                .value = 0});
+        s.emit(8, 1, 1, rec::task_mm_store(-1, jit, false));
+        Record cleared = rec::rq_membarrier_state(-1, 0);
+        cleared.site = kernel::Fn::exit_mm;
+        s.emit(8, 1, 1, cleared);
     } else {
         switch_rq_curr(s, 8, 1, jit, -1); // to the idle task: lazily on jit
     }
-    s.emit(10, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+    s.emit(10, 0, 0, rec::atomic(membarrier_state_or, jit, global_expedited_bit, {}));
     switch_rq_curr(s, 12, 1, -1, jit); // back into jit from lazy mode: no runqueue write
-    s.emit(13, 1, RecordKind::context_switch, 1);
-    s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-    s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
-    s.emit(100, 0, RecordKind::smp_mb, 0);
-    s.emit(200, 0, RecordKind::smp_mb, 0);
-    s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+    s.emit(13, 1, 1, rec::context_switch(-1));
+    s.emit(50, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+    s.emit(100, 0, 0, rec::barrier_call_start(global_expedited_call, jit, -1, 9));
+    s.emit(100, 0, 0, rec::smp_mb({}));
+    s.emit(200, 0, 0, rec::smp_mb({}));
+    s.emit(200, 0, 0, rec::barrier_call_end(9));
     REQUIRE(s.checker.violations().size() == 1);
     return s.checker.violations()[0];
 }
@@ -778,17 +734,17 @@ TEST_CASE("causes: kthread_use_mm that leaves the runqueue behind", "[check]") {
         switch_rq_curr(s, 5, 1, -1, -1); // idle -> k
         use_mm_on_cpu1(s, 10);
         if (runqueue_copied) { // v5.11+: membarrier_update_current_mm(jit)
-            s.emit(11, 1, RecordKind::rq_membarrier_state, kthread_k, jit, 0);
+            s.emit(11, 1, kthread_k, rec::rq_membarrier_state(jit, 0));
         }
-        s.emit(20, 1, RecordKind::task_mm_store, kthread_k, -1, jit); // kthread_unuse_mm
-        s.emit(25, 0, RecordKind::atomic, 0, jit, global_expedited_bit, membarrier_state_or);
+        s.emit(20, 1, kthread_k, rec::task_mm_store(-1, jit, false)); // kthread_unuse_mm
+        s.emit(25, 0, 0, rec::atomic(membarrier_state_or, jit, global_expedited_bit, {}));
         switch_rq_curr(s, 30, 1, -1, jit); // k -> t1: no write
-        s.emit(31, 1, RecordKind::context_switch, 1);
-        s.emit(50, 1, RecordKind::return_to_user, 1, jit, 0, sysret);
-        s.emit(100, 0, RecordKind::barrier_call_start, 0, jit, 9, global_expedited_call);
-        s.emit(100, 0, RecordKind::smp_mb, 0);
-        s.emit(200, 0, RecordKind::smp_mb, 0);
-        s.emit(200, 0, RecordKind::barrier_call_end, 0, -1, 9);
+        s.emit(31, 1, 1, rec::context_switch(-1));
+        s.emit(50, 1, 1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+        s.emit(100, 0, 0, rec::barrier_call_start(global_expedited_call, jit, -1, 9));
+        s.emit(100, 0, 0, rec::smp_mb({}));
+        s.emit(200, 0, 0, rec::smp_mb({}));
+        s.emit(200, 0, 0, rec::barrier_call_end(9));
         REQUIRE(s.checker.violations().size() == 1);
         return s.checker.violations()[0];
     };

@@ -1,6 +1,7 @@
 // Each knob's effect in isolation: the v5.10 preset against v5.10 with that one knob moved,
 // on a scenario where the knob's kernel path runs. The knob table documents what each changes.
 
+#include "kernel/record_kinds.h"
 #include "kernel/scenario_builder.h"
 #include "kernel/support.h"
 #include "membarrier/membarrier.h"
@@ -367,7 +368,8 @@ TEST_CASE("x2apic_ipi_fence: weak_wrmsr_fence adds an LFENCE, neither [SER] nor 
         REQUIRE(sends.size() == 1);
         std::int64_t fence = -1;
         for (const auto& rec : r.of_kind(kernel::RecordKind::smp_mb)) {
-            if (rec.detail == 1 && rec.time <= sends[0].time) { // the MFENCE before the send
+            if (kernel::rec::is_mfence(rec) &&
+                rec.time <= sends[0].time) { // the MFENCE before the send
                 fence = rec.time.count();
             }
         }

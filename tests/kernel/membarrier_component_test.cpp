@@ -3,6 +3,7 @@
 // and the one call it varies. A caller on CPU 0 spends 1,000 cycles in user mode, then calls;
 // by then every other thread has been running in user mode on its CPU since boot.
 
+#include "kernel/record_kinds.h"
 #include "kernel/scenario_builder.h"
 #include "membarrier/membarrier.h"
 
@@ -23,7 +24,7 @@ constexpr std::int64_t call_at = 1000;
 std::vector<int> cpus_read(const Recorded& run) {
     std::vector<int> cpus;
     for (const auto& r : run.of_kind(RecordKind::membarrier_read)) {
-        cpus.push_back(r.other);
+        cpus.push_back(kernel::rec::read_cpu(r));
     }
     return cpus;
 }
@@ -32,8 +33,8 @@ std::vector<int> cpus_read(const Recorded& run) {
 std::vector<int> ipi_targets(const Recorded& run) {
     std::vector<int> cpus;
     for (const auto& r : run.of_kind(RecordKind::ipi_send)) {
-        if (static_cast<kernel::IpiKind>(r.detail) == kernel::IpiKind::membarrier) {
-            cpus.push_back(r.other);
+        if (kernel::rec::ipi_kind(r) == kernel::IpiKind::membarrier) {
+            cpus.push_back(kernel::rec::ipi_target(r));
         }
     }
     return cpus;

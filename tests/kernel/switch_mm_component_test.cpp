@@ -4,6 +4,7 @@
 // switch_mm_test.cpp are the integration level of the same branches.
 
 #include "kernel/arch_rig.h"
+#include "kernel/record_kinds.h"
 
 namespace {
 
@@ -30,7 +31,7 @@ void enter_lazy(ArchRig& rig, int cpu, kernel::Task& t) {
 std::size_t atomics(const ArchRig& rig, AtomicOp op) {
     std::size_t n = 0;
     for (const Record& r : rig.of_kind(RecordKind::atomic)) {
-        n += static_cast<AtomicOp>(r.detail) == op ? 1 : 0;
+        n += kernel::rec::atomic_op(r) == op ? 1 : 0;
     }
     return n;
 }
@@ -43,7 +44,7 @@ struct Cr3 {
 Cr3 only_cr3_write(const ArchRig& rig) {
     const auto writes = rig.of_kind(RecordKind::cr3_write);
     REQUIRE(writes.size() == 1);
-    return {writes[0].flag, writes[0].value};
+    return {kernel::rec::cr3_flushes(writes[0]), kernel::rec::cr3_pcid(writes[0])};
 }
 
 } // namespace
