@@ -70,7 +70,7 @@ void invalidate_user_asid(Machine& m, int cpu, std::uint16_t asid) {
 /// native_flush_tlb_one_user() (v5.10.13 arch/x86/mm/tlb.c): INVLPG of the page; under PTI the
 /// user PCID's copy too, by invpcid_flush_one() when the CPU has INVPCID_SINGLE (set only with
 /// PCID, setup_pcid() in arch/x86/mm/init.c), else invalidate_user_asid() for the next
-/// SWITCH_TO_USER_CR3. INVPCID is not [SER] (DESIGN.md): its cost, no record.
+/// SWITCH_TO_USER_CR3. INVPCID is not [SER] (docs/design.md): its cost, no record.
 void flush_tlb_one_user(Machine& m, int cpu, const Mm& mm, std::uint16_t asid, std::int64_t page) {
     const sim::Cycles d = m.draw(cpu, Cost::invlpg);
     m.emit(cpu, rec::invlpg(mm.id, page, d));

@@ -17,8 +17,8 @@ class Machine;
 /// initialize_tlbstate_and_flush(): the boot state, init_mm in ASID slot 0 (no record: time 0).
 void initialize_tlbstate_and_flush(Machine& m, int cpu);
 
-/// switch_mm_irqs_off(prev, next, tsk): every branch of kernel-spec §3.1. `prev` is only a hint
-/// (the kernel trusts cpu_tlbstate.loaded_mm); called with IRQs off.
+/// switch_mm_irqs_off(prev, next, tsk): every branch of docs/kernel-notes.md §3.1. `prev` is only a
+/// hint (the kernel trusts cpu_tlbstate.loaded_mm); called with IRQs off.
 void switch_mm_irqs_off(Machine& m, int cpu, kernel::Mm* prev, kernel::Mm* next, kernel::Task* tsk);
 /// switch_mm(): local_irq_save + switch_mm_irqs_off + local_irq_restore.
 void switch_mm(Machine& m, int cpu, kernel::Mm* prev, kernel::Mm* next, kernel::Task* tsk);

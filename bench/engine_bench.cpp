@@ -1,5 +1,6 @@
 // engine_bench: the engine's event throughput against a bare binary-heap "hold" loop with the
-// same number of pending events, in one binary (DESIGN.md, Performance targets: engine >= 0.5x).
+// same number of pending events, in one binary (docs/design.md, Performance targets: engine >=
+// 0.5x).
 //
 //   bare:   std::priority_queue of (time, seq) holding P events; each iteration pops the minimum
 //           and pushes a new event at time + increment.
@@ -231,7 +232,7 @@ int main(int argc, char** argv) {
                     eng / 1e6, ratio);
     }
     if (all) {
-        std::printf("target (DESIGN.md): engine >= 0.50x the bare heap: %s\n",
+        std::printf("target (docs/design.md): engine >= 0.50x the bare heap: %s\n",
                     all_ok ? "met" : "NOT met");
     }
     return 0;

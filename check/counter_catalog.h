@@ -1,5 +1,5 @@
 #pragma once
-// Every counter of DESIGN.md (Counters), declared once with its description in the engine's
+// Every counter of docs/design.md (Counters), declared once with its description in the engine's
 // registry. The names are a contract: scenarios and CI depend on them.
 
 #include "check/properties.h"

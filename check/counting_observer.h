@@ -24,7 +24,7 @@ public:
 private:
     using Add = std::function<void(sim::CounterId, std::int64_t)>;
     void classify_impl(const kernel::Record& r, const Add& add);
-    /// Per-CPU state of the redundancy rule (DESIGN.md, Observables).
+    /// Per-CPU state of the redundancy rule (docs/design.md, Observables).
     struct CpuState {
         std::uint64_t visible_mm_change = 0; ///< seq of the last store that changed the visible mm
         std::uint64_t last_ser = 0;          ///< seq of the last [SER] (0: none)

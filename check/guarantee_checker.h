@@ -49,7 +49,8 @@ public:
     /// Whether the kernel has rq->membarrier_state (v5.4+): K4 is about it and off without.
     void set_rq_membarrier_state(bool on);
 
-    /// Mechanism warnings K1-K5 (kernel-spec §6.5): the first `max_reports` in full.
+    /// Mechanism warnings K1-K5 (docs/properties.md, Mechanism warnings): the first `max_reports`
+    /// in full.
     const std::vector<std::string>& warnings() const { return findings_.warnings(); }
     std::int64_t warning_count() const { return findings_.warning_count(); }
     /// Warnings of `rule` on `cpu` (the CPU the rule concerns).

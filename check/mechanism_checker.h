@@ -1,7 +1,8 @@
 #pragma once
-// The mechanism rules K1..K5 (kernel-spec §6.5; check/properties.h): how the kernel is meant to
-// keep the guarantees. A broken rule is a warning, not a violation -- the guarantee may still
-// hold by another path -- and shows where a model departs from the intended mechanism.
+// The mechanism rules K1..K5 (docs/properties.md, docs/mechanisms.md; check/properties.h): how the
+// kernel is meant to keep the guarantees. A broken rule is a warning, not a violation -- the
+// guarantee may still hold by another path -- and shows where a model departs from the intended
+// mechanism.
 //   K1  a CPU the call read running its mm runs the IPI handler's [FB] ([SER]) before t_b
 //   K2  a change of the membarrier-visible mm to M is followed by an [FB] (and for SYNC_CORE a
 //       [SER]) before M's user code

@@ -1,11 +1,11 @@
 #pragma once
-// What the checker judges, each declared once: the membarrier guarantees (DESIGN.md, Properties)
-// and the kernel mechanism rules K1..K5 (kernel-spec §6.5). A name here is a contract: it makes
-// the counters `violation.NAME` and `warning.NAME`, the `property` of a reported violation, and
-// the names a scenario's `[[expect]] violations` may use (cli/catalog.cpp hands them to the
-// loader through scenario::Catalog, as it hands it every name it validates). Anything sized or
-// named by them is derived from these tables: adding an enum value without its table entry fails
-// the static_asserts below (docs/extending-checks.md).
+// What the checker judges, each declared once: the membarrier guarantees (docs/properties.md)
+// and the kernel mechanism rules K1..K5 (docs/properties.md, Mechanism warnings). A name here is a
+// contract: it makes the counters `violation.NAME` and `warning.NAME`, the `property` of a reported
+// violation, and the names a scenario's `[[expect]] violations` may use (cli/catalog.cpp hands them
+// to the loader through scenario::Catalog, as it hands it every name it validates). Anything sized
+// or named by them is derived from these tables: adding an enum value without its table entry fails
+// the static_asserts below (docs/extending.md).
 
 #include <array>
 #include <cstddef>

@@ -1,4 +1,4 @@
-// tlbsim: the command line (DESIGN.md, Command line): dispatches to the commands (command.h)
+// tlbsim: the command line (docs/design.md, Command line): dispatches to the commands (command.h)
 // and turns what escapes them into an exit status. Exit codes: 0 ok; 1 an expectation failed;
 // 2 usage or scenario error (including deadlock); 3 internal error.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The `tlbsim` command line (DESIGN.md, Command line) as a library function, so that tests run
+// The `tlbsim` command line (docs/design.md, Command line) as a library function, so that tests run
 // it in-process. Exit codes: 0 ok; 1 an expectation failed; 2 usage or scenario error
 // (including deadlock); 3 internal error.
 

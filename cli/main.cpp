@@ -1,4 +1,4 @@
-// tlbsim: the command line (DESIGN.md, Command line); the commands live in cli/commands.cpp.
+// tlbsim: the command line (docs/design.md, Command line); the commands live in cli/commands.cpp.
 // Exit codes: 0 ok; 1 an expectation failed; 2 usage or scenario error (including deadlock);
 // 3 internal error.
 

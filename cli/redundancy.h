@@ -1,5 +1,5 @@
 #pragma once
-// Which serializing events the counters call redundant (DESIGN.md, Observables, "Redundant"),
+// Which serializing events the counters call redundant (docs/design.md, Observables, "Redundant"),
 // record by record, and the cycles they cost. Uses the same classifier as the counters, so a
 // record flagged here is exactly one that incremented `ser.redundant`.
 

@@ -48,8 +48,8 @@ void write_machine(std::string& out, const DraftMachine& m) {
     fmt::format_to(it, "[machine]\ncpus = {}\n", m.cpus);
     fmt::format_to(it, "pcid = {}\npti = {}\nserialize = {}\nfred = {}\n", boolean(m.pcid),
                    boolean(m.pti), boolean(m.serialize), boolean(m.fred));
-    fmt::format_to(it, "idle = \"{}\"\ntimeslice = {}\nwakeup_preempt = {}\n",
-                   m.idle, m.timeslice, boolean(m.wakeup_preempt));
+    fmt::format_to(it, "idle = \"{}\"\ntimeslice = {}\nwakeup_preempt = {}\n", m.idle, m.timeslice,
+                   boolean(m.wakeup_preempt));
     if (!m.offline.empty()) {
         fmt::format_to(it, "offline = [{}]\n", fmt::join(m.offline, ", "));
     }

@@ -1,8 +1,8 @@
 #pragma once
 // The cost model: how many cycles each modelled step takes. Every entry has a name (used in
 // [machine.costs] and `tlbsim costs`), a default and the source of that default
-// (a measurement, a commit or a paper, at 3 GHz; "assumption" where none is published). Costs shape the windows between steps; they never
-// decide which path the kernel takes.
+// (a measurement, a commit or a paper, at 3 GHz; "assumption" where none is published). Costs shape
+// the windows between steps; they never decide which path the kernel takes.
 
 #include <array>
 #include <cstdint>
@@ -74,7 +74,7 @@ namespace kernel {
     X(membarrier_entry, 100, "sys_membarrier dispatch and argument checks")                        \
     X(membarrier_read_curr, 20, "reading one CPU's rq->curr->mm under RCU")                        \
     X(rcu_grace_period, 3000000,                                                                   \
-      "synchronize_rcu: 'at least a few ms' (Felker, LKML 2019); 1 ms at 3 GHz")              \
+      "synchronize_rcu: 'at least a few ms' (Felker, LKML 2019); 1 ms at 3 GHz")                   \
     X(rcu_jiffies_to_sched_qs, 300000000,                                                          \
       "jiffies_to_sched_qs: at least HZ/10, 100 ms (v5.10.13 adjust_jiffies_till_sched_qs)")       \
     X(rcu_jiffies_resched, 31500000000,                                                            \

@@ -1,6 +1,7 @@
 #pragma once
-// Records: what every modelled kernel step that matters leaves behind (DESIGN.md, Observables).
-// Counters, the checker and every report are derived from these and from nothing else.
+// Records: what every modelled kernel step that matters leaves behind (docs/design.md,
+// Observables). Counters, the checker and every report are derived from these and from nothing
+// else.
 
 #include "sim/cycles.h"
 
@@ -148,7 +149,7 @@ enum class ReturnInsn : std::uint8_t { sysret, iret, eretu, erets };
 enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };
 enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
 enum class FlushKind : std::uint8_t { partial, full };
-/// What a membarrier call promises (DESIGN.md, Properties).
+/// What a membarrier call promises (docs/properties.md).
 enum class BarrierCall : std::uint8_t {
     private_expedited, ///< G-MB for its mm
     sync_core,         ///< G-MB, G-SC and G-SC-SELF for its mm

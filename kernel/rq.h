@@ -1,6 +1,6 @@
 #pragma once
 // struct rq, the fields tlbsim models (kernel/sched/sched.h, v5.10.13), with the FIFO run list of
-// SCENARIO-FORMAT.md's scheduling model.
+// docs/scenario-format.md's scheduling model.
 
 #include <cstdint>
 #include <deque>

@@ -1,5 +1,5 @@
 #pragma once
-// Named presets (DESIGN.md, Policies): each is a set of knob values with the kernel it models.
+// Named presets (docs/design.md, Policies): each is a set of knob values with the kernel it models.
 // Preset names appear here and in reports only; kernel code reads knobs.
 
 #include "policy/knobs.h"
@@ -12,7 +12,7 @@ namespace policy {
 
 struct Preset {
     std::string_view name;
-    std::string_view history; ///< policy-history.md §4 label
+    std::string_view history; ///< the label of the preset in docs/design.md, Policies
     std::string_view models;
     Knobs knobs;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Every key a scenario table accepts, with its type, default and meaning (SCENARIO-FORMAT.md).
+// Every key a scenario table accepts, with its type, default and meaning (docs/scenario-format.md).
 // The loader validates keys against these lists, and `tlbsim scenario-keys --markdown` prints
 // them, so the reference cannot drift from what is accepted.
 

@@ -1,6 +1,7 @@
 #pragma once
-// Strict TOML scenario loader (docs/scenario-keys.md, docs/steps.md, docs/scenario-loader.md). Every problem is reported as a
-// ScenarioError whose what() is exactly one line: `file:line:col: path: message`.
+// Strict TOML scenario loader (docs/scenario-keys.md, docs/steps.md, docs/scenario-loader.md).
+// Every problem is reported as a ScenarioError whose what() is exactly one line: `file:line:col:
+// path: message`.
 
 #include "scenario_model/scenario.h"
 

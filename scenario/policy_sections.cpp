@@ -13,7 +13,6 @@ namespace scenario::detail {
 
 namespace {
 
-
 /// Names of policies: they appear on command lines and in reports.
 bool is_policy_name(std::string_view s) {
     auto ok = [](char c) {

@@ -309,7 +309,7 @@ void efi_call(Scheduler& s, int cpu, Task& t) {
     }
     s.m.step(cpu, Cost::efi_runtime_call);
     {
-        // Back to the borrowed mm, non-lazily (kernel-spec P3d).
+        // Back to the borrowed mm, non-lazily (docs/kernel-notes.md §15.1, P3d).
         KFrame sw(s.m, cpu, Fn::efi_switch_mm);
         t.active_mm = prev_mm;
         arch_x86::switch_mm(s.m, cpu, efi_mm, prev_mm, nullptr);

@@ -146,7 +146,7 @@ void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone,
     m.step(cpu, Cost::prepare_task_switch);
     kernel::enforce(Invariant::single_current, check_switch_target(cpu, *next));
     next->on_cpu = true;
-    // S5: the mm cases (kernel-spec §2.2).
+    // S5: the mm cases (docs/kernel-notes.md §1.2).
     kernel::Rq& rq = m.rq(cpu);
     if (next->mm == nullptr) {
         // to kernel: borrow prev's active_mm lazily.

@@ -1,5 +1,5 @@
 #pragma once
-// kernel/sched/core.c (v5.10.13) with the scheduling model of SCENARIO-FORMAT.md: one FIFO run
+// kernel/sched/core.c (v5.10.13) with the scheduling model of docs/scenario-format.md: one FIFO run
 // list per CPU, no load balancing, need_resched acted on only on the way to user mode (and by
 // kernel threads at the end of a step). Tasks run their programs on their own fibers; switch_to
 // is a fiber switch, so `current` changes exactly where __switch_to changes it.

@@ -1,5 +1,5 @@
 #pragma once
-// The event queue and its total order (DESIGN.md, Engine).
+// The event queue and its total order (docs/design.md, Engine).
 //
 // Events are ordered by (time, class, cpu, sender, insertion sequence). At equal time:
 //   1. interrupt arrivals   -- they only mark the interrupt pending; by target CPU, then sender

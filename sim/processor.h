@@ -20,7 +20,7 @@ class Processor;
 class Simulation;
 
 struct InterruptRequest {
-    std::uint32_t vector = 0; ///< meaning defined by the layer above
+    std::uint32_t vector = 0;     ///< meaning defined by the layer above
     CpuId sender = CpuId::none(); ///< the sending CPU; none for a device or a timer
     std::uint64_t data = 0;
     Cycles raised_at;

@@ -1,4 +1,4 @@
-// The identities of DESIGN.md's counter table hold on every run: they are derived from one
+// The identities of docs/design.md's counter table hold on every run: they are derived from one
 // record stream, so a record kind counted twice or not at all breaks them.
 
 #include "kernel/support.h"

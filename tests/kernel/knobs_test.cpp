@@ -59,10 +59,10 @@ cpu = 1
 program = ["user 20000"]
 )";
 
-// kernel-spec §9 item 6: r1 registers GLOBAL_EXPEDITED on cpu1 while r2 of its process runs on
-// cpu2; g (another process) calls GLOBAL_EXPEDITED much later. The registration's grace period
-// needs a quiescent state from r2's CPU, which only runs user code: the machine has a 1 ms tick
-// (HZ=1000 at 3 GHz), whose first interrupt of r2 in user mode (t=3000000) reports it, so the
+// docs/kernel-notes.md §15.4 item 6: r1 registers GLOBAL_EXPEDITED on cpu1 while r2 of its process
+// runs on cpu2; g (another process) calls GLOBAL_EXPEDITED much later. The registration's grace
+// period needs a quiescent state from r2's CPU, which only runs user code: the machine has a 1 ms
+// tick (HZ=1000 at 3 GHz), whose first interrupt of r2 in user mode (t=3000000) reports it, so the
 // registration completes (t=3008623) long before g's call (t=20006460). Without a tick the grace
 // period would wait for r2's first context switch, at its exit (t=30003735), after g's call.
 const char* const registration_race = R"(

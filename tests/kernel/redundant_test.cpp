@@ -1,4 +1,4 @@
-// The redundancy rule of DESIGN.md (Observables): a scheduler-path sync_core on CPU c at t is
+// The redundancy rule of docs/design.md (Observables): a scheduler-path sync_core on CPU c at t is
 // redundant when c executed another [SER] after the last store that changed c's
 // membarrier-visible mm and before t, with no user code in between. The seed thread's three
 // cases on a SYNC_CORE-registered process, where a thread waits on cpu0 (the CPU idles lazily

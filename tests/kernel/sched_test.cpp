@@ -1,4 +1,4 @@
-// The scheduling model of SCENARIO-FORMAT.md on the v5.10.13 scheduler paths
+// The scheduling model of docs/scenario-format.md on the v5.10.13 scheduler paths
 // (docs/kernel-notes.md §1.7 try_to_wake_up, §1.9 scheduler_tick, §1.10 resched_curr,
 // §1.11 sched_yield): tick preemption, wakeup preemption, migration, timer wakeups and thread
 // creation, and which return instruction each resumption uses.

@@ -1,8 +1,8 @@
 // Tests of the strict scenario loader (docs/scenario-keys.md, docs/steps.md,
 // docs/scenario-loader.md).
 
-#include "scenario/loader.h"
 #include "scenario/limits.h"
+#include "scenario/loader.h"
 
 #include <catch2/catch.hpp>
 
@@ -141,7 +141,7 @@ const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idl
 // ---------------------------------------------------------------------------------------------
 // Accepted scenarios
 
-SCENARIO("the example of SCENARIO-FORMAT.md loads") {
+SCENARIO("the example of docs/scenario-format.md loads") {
     const Scenario s = load(kExample);
     CHECK(s.file == "seed.toml");
     CHECK(s.name == "unlazy-via-shootdown");
@@ -493,7 +493,8 @@ SCENARIO("values out of range are rejected") {
     CHECK(error_of("[machine]\ncpus = 1\nghz = inf\n") ==
           "seed.toml:3:7: machine.ghz: must be a finite number > 0 (got inf)");
     CHECK(error_of("[machine]\ncpus = 1\nidle = \"hlt\"\n") ==
-          "seed.toml:3:8: machine.idle: expected \"poll\", \"halt\" or \"mwait\", got \"hlt\" (did you mean "
+          "seed.toml:3:8: machine.idle: expected \"poll\", \"halt\" or \"mwait\", got \"hlt\" (did "
+          "you mean "
           "\"halt\"?)");
     CHECK(error_of("[machine]\ncpus = 1\napic = \"x2apci\"\n") ==
           "seed.toml:3:8: machine.apic: expected \"x2apic\" or \"xapic\", got \"x2apci\" (did you "
@@ -950,8 +951,8 @@ program = ["repeat 600000000", "user 1", "end"]
     CHECK(error_of(big) == "seed.toml:13:1: b (thread): with it the scenario's programs execute "
                            "more than 1000000000 steps after repeat expansion (docs/limits.md)");
     // With max_cycles = 10^8 the two CPUs execute at most 2 x 10^8 steps.
-    CHECK_NOTHROW(
-        load(std::string(big).replace(big.find("cpus = 2"), 8, "cpus = 2\nmax_cycles = 100000000")));
+    CHECK_NOTHROW(load(
+        std::string(big).replace(big.find("cpus = 2"), 8, "cpus = 2\nmax_cycles = 100000000")));
     // Host memory: 16 KiB per task (two idle tasks here) and 32 KiB per CPU.
     CHECK(scenario::limits::estimated_memory(load(kBase)) == 2 * (16 + 32) * 1024);
     // 4,096 CPUs and 1,100,000 threads: 1,104,096 tasks x 16 KiB + 4,096 x 32 KiB > 16 GiB. (No

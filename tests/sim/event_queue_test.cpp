@@ -1,4 +1,4 @@
-// The event queue's total order (sim/event_queue.h, DESIGN.md Engine): each tie rule gets its
+// The event queue's total order (sim/event_queue.h, docs/design.md Engine): each tie rule gets its
 // own test that pushes events in a scrambled order and checks the pop order.
 
 #include "sim/event_queue.h"
