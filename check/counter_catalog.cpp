@@ -108,6 +108,10 @@ void declare_membarrier(sim::CounterRegistry& r, Counters& c) {
             r.declare(fmt::format("membarrier.errors.{}", membarrier_errno_names[i]),
                       fmt::format("membarrier() calls failing with {}", membarrier_errno_names[i]));
     }
+    c.membarrier_rq_reads = r.declare(
+        "membarrier.rq_reads",
+        "rq->curr reads by the expedited membarrier commands: one per CPU each call scans (all "
+        "online CPUs, or the one FLAG_CPU names), however few of them run the mm");
     c.rcu_sync = r.declare("rcu.sync", "RCU grace periods waited for (synchronize_rcu)");
 }
 

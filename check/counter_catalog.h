@@ -49,6 +49,7 @@ struct Counters {
     std::array<sim::CounterId, membarrier_cmd_names.size()> membarrier_calls_cmd;
     sim::CounterId membarrier_calls_invalid;
     std::array<sim::CounterId, membarrier_errno_names.size()> membarrier_errors;
+    sim::CounterId membarrier_rq_reads;
     sim::CounterId rcu_sync;
     PerProperty<sim::CounterId> violation; ///< violation.G-MB ...
     PerRule<sim::CounterId> warning;       ///< warning.K1 ...

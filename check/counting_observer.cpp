@@ -189,6 +189,9 @@ void CounterClassifier::count_event(const kernel::Record& r, const Add& add) {
     case RecordKind::unlazy:
         add(ids_.tlb_unlazy, 1);
         break;
+    case RecordKind::membarrier_read:
+        add(ids_.membarrier_rq_reads, 1);
+        break;
     case RecordKind::rcu_sync:
         add(ids_.rcu_sync, 1);
         break;

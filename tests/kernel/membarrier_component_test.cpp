@@ -72,6 +72,8 @@ TEST_CASE("membarrier_private_expedited: a CPU running the caller's mm gets the 
     CHECK(cpus_read(run) == std::vector<int>{0, 1});
     CHECK(ipi_targets(run) == std::vector<int>{1});
     CHECK(run.of_kind(RecordKind::barrier_call_start).size() == 1);
+    // membarrier.rq_reads counts the scan: one read per online CPU.
+    CHECK(test::counter(run.result, "membarrier.rq_reads") == 2);
 }
 
 TEST_CASE("membarrier_private_expedited: CPUs running another mm or idle are read and skipped") {
@@ -87,6 +89,8 @@ TEST_CASE("membarrier_private_expedited: CPUs running another mm or idle are rea
     CHECK(result(run) == 0);
     CHECK(cpus_read(run) == std::vector<int>{0, 1, 2});
     CHECK(ipi_targets(run).empty());
+    CHECK(test::counter(run.result, "membarrier.rq_reads") == 3);
+    CHECK(test::counter(run.result, "cpu0.membarrier.rq_reads") == 3); // the caller's CPU reads
 }
 
 TEST_CASE("membarrier_private_expedited: the only thread of its mm returns at once") {
@@ -109,6 +113,7 @@ TEST_CASE("membarrier_private_expedited: an unregistered mm gets EPERM") {
     CHECK(result(run) == -1);
     CHECK(errno_of(run) == "EPERM");
     CHECK(cpus_read(run).empty());
+    CHECK(test::counter(run.result, "membarrier.rq_reads") == 0);
 }
 
 TEST_CASE("membarrier: FLAG_CPU is EINVAL for PRIVATE_EXPEDITED, whatever the CPU") {
@@ -137,6 +142,7 @@ TEST_CASE("membarrier_private_expedited: RSEQ with FLAG_CPU reads and interrupts
     CHECK(result(run) == 0);
     CHECK(cpus_read(run) == std::vector<int>{1});
     CHECK(ipi_targets(run) == std::vector<int>{1});
+    CHECK(test::counter(run.result, "membarrier.rq_reads") == 1);
 }
 
 TEST_CASE("membarrier_private_expedited: FLAG_CPU beyond nr_cpu_ids reads nothing and succeeds") {
