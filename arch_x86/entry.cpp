@@ -88,6 +88,12 @@ void syscall_entry(Machine& m, int c) {
     m.step(c, Cost::syscall_entry);
 }
 
+void exception_entry(Machine& m, int c) {
+    m.local_irq_disable(c); // the IDT's interrupt gate clears IF
+    enter_from_user(m, c, kernel::EntryKind::exception);
+    m.step(c, Cost::interrupt_entry);
+}
+
 void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
     // exit_to_user_mode_loop(): with IRQs off, check the work flags; for NEED_RESCHED enable
     // IRQs and schedule(), then check again.

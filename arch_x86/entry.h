@@ -17,6 +17,11 @@ class Machine;
 /// entry_SYSCALL_64: user -> kernel by `syscall`. IRQs stay enabled in the handler.
 void syscall_entry(Machine& m, int cpu);
 
+/// asm_exc_page_fault -> irqentry_enter() (v5.10.13 arch/x86/include/asm/idtentry.h,
+/// kernel/entry/common.c): user -> kernel by an exception through an interrupt gate, so with IRQs
+/// off until the handler enables them.
+void exception_entry(Machine& m, int cpu);
+
 /// exit_to_user_mode: the work loop (need_resched -> schedule(), possibly several times), then
 /// the return instruction. `t` is current; it may come back on another CPU only if it migrated.
 /// `insn` is SYSRET for a system call, IRET for an interrupt, exception, exec or ret_from_fork

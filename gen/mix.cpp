@@ -326,8 +326,8 @@ void MixBuilder::user_item(ThreadPlan& t) {
 
 /// A user step that neither waits nor signals (so it may repeat); `times`: how often it runs.
 std::string MixBuilder::user_simple(ThreadPlan& t, int times) {
-    enum { user, syscall, sleep, yield, migrate, flush, membarrier };
-    switch (c_.weighted({30, 5, 10, 6, online_.size() > 1 ? 6 : 0, 8, times > 1 ? 10 : 0})) {
+    enum { user, syscall, sleep, yield, migrate, flush, membarrier, page_fault };
+    switch (c_.weighted({30, 5, 10, 6, online_.size() > 1 ? 6 : 0, 8, times > 1 ? 10 : 0, 4})) {
     case user:
         return fmt::format("user {}", c_.spread(50, 20000));
     case syscall:
@@ -340,6 +340,8 @@ std::string MixBuilder::user_simple(ThreadPlan& t, int times) {
         return migrate_step();
     case flush:
         return "flush_tlb" + flush_options();
+    case page_fault:
+        return fmt::format("page_fault {}", c_.range(0, 2000));
     default:
         return membarrier_step(t);
     }

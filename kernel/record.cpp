@@ -25,6 +25,18 @@ std::string_view atomic_op_name(AtomicOp op) {
     return names[static_cast<std::size_t>(op)];
 }
 
+std::string_view entry_kind_name(EntryKind k) {
+    switch (k) {
+    case EntryKind::syscall:
+        return "syscall";
+    case EntryKind::interrupt:
+        return "interrupt";
+    case EntryKind::exception:
+        return "exception";
+    }
+    return "?";
+}
+
 std::string_view return_insn_name(ReturnInsn r) {
     switch (r) {
     case ReturnInsn::sysret:

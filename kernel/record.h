@@ -30,6 +30,7 @@ namespace kernel {
     X(futex_wait)                                                                                  \
     X(futex_wake)                                                                                  \
     X(do_syscall_64)                                                                               \
+    X(exc_page_fault)                                                                              \
     X(exit_to_user_mode)                                                                           \
     X(irqentry_exit)                                                                               \
     X(common_interrupt)                                                                            \
@@ -143,7 +144,9 @@ enum class AtomicOp : std::uint8_t {
 };
 std::string_view atomic_op_name(AtomicOp op);
 
-enum class EntryKind : std::uint8_t { syscall, interrupt };
+/// How user mode entered the kernel: SYSCALL, an interrupt, or an exception (a page fault).
+enum class EntryKind : std::uint8_t { syscall, interrupt, exception };
+std::string_view entry_kind_name(EntryKind k);
 /// The instruction that returned to a less privileged or interrupted context.
 enum class ReturnInsn : std::uint8_t { sysret, iret, eretu, erets };
 enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };

@@ -272,7 +272,7 @@ inline Record ipi_queue_empty(IpiKind kind, int sender_cpu) {
 
 // Readers, by field ----------------------------------------------------------------------------
 
-/// kernel_entry: by a system call or an interrupt.
+/// kernel_entry: by a system call, an interrupt or an exception.
 inline EntryKind entry_kind(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::kernel_entry}));
     return static_cast<EntryKind>(detail::Fields::detail(r));

@@ -35,8 +35,7 @@ std::string RecordText::describe_atomic(const Record& r) const {
 std::string RecordText::describe(const Record& r) const {
     switch (r.kind) {
     case RecordKind::kernel_entry:
-        return fmt::format("enter kernel by {}",
-                           rec::entry_kind(r) == EntryKind::syscall ? "syscall" : "interrupt");
+        return fmt::format("enter kernel by {}", entry_kind_name(rec::entry_kind(r)));
     case RecordKind::return_to_user:
         return fmt::format("return to user by {} (mm {})", return_insn_name(rec::return_insn(r)),
                            mm_name(r.mm));

@@ -37,6 +37,7 @@ std::int64_t expanded_cycles(const std::vector<Step>& program, std::int64_t cap)
         switch (st.op) {
         case Op::user:
         case Op::syscall:
+        case Op::page_fault:
         case Op::sleep:
         case Op::work:
             one = st.n;

@@ -61,6 +61,13 @@ const std::vector<StepInfo> kSteps = {
      .args = {cycles_arg(0, "cycles in the kernel")},
      .options = {label},
      .meaning = "enter the kernel by SYSCALL, spend N cycles there, return by SYSRET"},
+    {.name = "page_fault",
+     .op = Op::page_fault,
+     .kinds = K::user,
+     .args = {cycles_arg(0, "cycles in the handler")},
+     .options = {label},
+     .meaning = "fault in user mode: enter the kernel by the #PF exception (exc_page_fault), "
+                "spend N cycles handling it with IRQs on, return by IRET"},
     {.name = "sleep",
      .op = Op::sleep,
      .args = {cycles_arg(0, "cycles from blocking")},

@@ -74,6 +74,7 @@ struct ResultValue {
 enum class Op {
     user,
     syscall,
+    page_fault,
     sleep,
     wait,
     signal,

@@ -37,6 +37,7 @@ private:
     void run_program();
     const Step* next_step();
     void user_step(const Step& st);
+    void page_fault(std::int64_t cycles);
     void system_call(const Step& st);
     void kthread_step(const Step& st);
     void kthread_work(const Step& st);
@@ -135,6 +136,10 @@ void TaskBody::user_step(const Step& st) {
         spend(st.n);
         return;
     }
+    if (st.op == Op::page_fault) {
+        page_fault(st.n);
+        return;
+    }
     arch_x86::syscall_entry(s_.m, cpu());
     {
         KFrame frame(s_.m, cpu(), Fn::do_syscall_64);
@@ -144,6 +149,21 @@ void TaskBody::user_step(const Step& st) {
     // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
     arch_x86::exit_to_user_mode(s_.m, &t_,
                                 st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
+}
+
+/// A user access faults (v5.10.13 arch/x86/mm/fault.c): exc_page_fault -> handle_page_fault ->
+/// do_user_addr_fault(), which enables IRQs ("It's safe to allow irq's after cr2 has been saved";
+/// user mode ran with them on), handle_mm_fault() for `cycles`, then irqentry_exit() to user mode
+/// and the return by IRET (ERETU under FRED).
+void TaskBody::page_fault(std::int64_t cycles) {
+    arch_x86::exception_entry(s_.m, cpu());
+    {
+        KFrame frame(s_.m, cpu(), Fn::exc_page_fault);
+        s_.m.local_irq_enable(cpu());
+        spend(cycles);
+    }
+    KFrame exit_frame(s_.m, cpu(), Fn::irqentry_exit);
+    arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::iret);
 }
 
 // system_call and kthread_work list every scenario::Op without a default, so that a step added
@@ -170,10 +190,11 @@ void TaskBody::system_call(const Step& st) {
         return s_.do_sched_yield(cpu());
     case Op::migrate:
         return s_.sched_setaffinity(cpu(), &t_, sim::CpuId{static_cast<int>(st.n)});
-    case Op::user:   // runs in user mode (user_step)
-    case Op::exit:   // ends the program (run_program)
-    case Op::repeat: // expanded by next_step
-    case Op::work:   // [[kthread]] steps, which the loader refuses in a [[thread]]
+    case Op::user:       // runs in user mode (user_step)
+    case Op::page_fault: // enters by an exception, not a system call (user_step)
+    case Op::exit:       // ends the program (run_program)
+    case Op::repeat:     // expanded by next_step
+    case Op::work:       // [[kthread]] steps, which the loader refuses in a [[thread]]
     case Op::use_mm:
     case Op::unuse_mm:
     case Op::text_poke:
@@ -221,6 +242,7 @@ void TaskBody::kthread_work(const Step& st) {
     case Op::repeat: // expanded by next_step
     case Op::user:   // [[thread]] steps, which the loader refuses in a [[kthread]]
     case Op::syscall:
+    case Op::page_fault:
     case Op::membarrier:
     case Op::exec:
         break;

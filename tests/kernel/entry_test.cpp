@@ -227,3 +227,31 @@ SCENARIO("interrupts return by IRET to user or kernel mode", "[entry][interrupt]
         }
     }
 }
+
+TEST_CASE("page_fault: in by the #PF exception, out by IRET (ERETU under FRED)", "[entry]") {
+    // One thread: a fault in user mode, then (for comparison) a system call of the same length.
+    const std::string toml = R"(
+[machine]
+cpus = 1
+[[process]]
+name = "p"
+[[thread]]
+name = "t"
+process = "p"
+cpu = 0
+program = ["user 100", "page_fault 500", "user 100", "syscall 500"]
+)";
+    const run::RunResult r = test::run(toml);
+    Counters c{r};
+    // Returns to user: ret_from_fork (IRET), the fault (IRET), the system call (SYSRET). Only
+    // the IRETs are [SER]: 2, where a program with two system calls has 1.
+    CHECK(c("ser.iret") == 2);
+    const run::RunResult two_syscalls =
+        test::run(std::string(toml).replace(toml.find("page_fault 500"), 14, "syscall 500"));
+    CHECK(Counters{two_syscalls}("ser.iret") == 1);
+    CHECK(c("ser.total") == Counters{two_syscalls}("ser.total") + 1);
+    // A FRED machine under mainline returns from the fault by ERETU, which is not [SER].
+    std::string fred = toml;
+    fred.replace(fred.find("cpus = 1"), 8, "cpus = 1\nfred = true");
+    CHECK(Counters{test::run(fred, "mainline")}("ser.iret") == 0);
+}

@@ -969,3 +969,16 @@ program = ["repeat 600000000", "user 1", "end"]
                                        "MiB (docs/limits.md)");
     }
 }
+
+SCENARIO("page_fault: a [[thread]] step with the cycles its handler takes") {
+    const Scenario s = load(thread_with("[\"page_fault 700 label=pf\", \"page_fault 0\"]"));
+    const auto& program = s.threads.at(0).program;
+    REQUIRE(program.size() == 2);
+    CHECK(program[0].op == Op::page_fault);
+    CHECK(program[0].n == 700);
+    CHECK(program[0].label == "pf");
+    CHECK(program[1].n == 0);
+    CHECK(error_of(kBase + "[[kthread]]\nname = \"k\"\ncpu = 0\nprogram = [\"page_fault 5\"]\n") ==
+          "seed.toml:10:13: kthread[0].program[0]: page_fault is only for [[thread]]");
+    CHECK(error_of(thread_with("[\"page_fault\"]")).find("page_fault") != std::string::npos);
+}
