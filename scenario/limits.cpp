@@ -100,8 +100,10 @@ void check_thread_time(const Scenario& sc, std::size_t i) {
 }
 
 void check_limits(const Scenario& sc) {
+    // A thread executes at most one step per cycle until max_cycles; the cap stays above the
+    // limit so that one thread alone can exceed it.
     const std::int64_t per_thread_cap =
-        sc.machine.max_cycles ? std::min(steps, *sc.machine.max_cycles) : steps;
+        sc.machine.max_cycles ? std::min(steps + 1, *sc.machine.max_cycles) : steps + 1;
     std::int64_t total = 0;
     std::size_t crossing = sc.threads.size();
     for (std::size_t i = 0; i < sc.threads.size(); ++i) {

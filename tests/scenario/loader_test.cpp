@@ -950,6 +950,11 @@ program = ["repeat 600000000", "user 1", "end"]
 )";
     CHECK(error_of(big) == "seed.toml:13:1: b (thread): with it the scenario's programs execute "
                            "more than 1000000000 steps after repeat expansion (docs/limits.md)");
+    // One thread alone over the limit (it once slipped through: its count was clipped to it).
+    CHECK(error_of(thread_with("[\"repeat 2000000000\", \"user 1\", \"end\"]")) ==
+          "seed.toml:7:1: t (thread): with it the scenario's programs execute more than "
+          "1000000000 steps after repeat expansion (docs/limits.md)");
+    CHECK_NOTHROW(load(thread_with("[\"repeat 999999999\", \"user 1\", \"end\"]")));
     // With max_cycles = 10^8 the two CPUs execute at most 2 x 10^8 steps.
     CHECK_NOTHROW(load(
         std::string(big).replace(big.find("cpus = 2"), 8, "cpus = 2\nmax_cycles = 100000000")));
