@@ -11,7 +11,9 @@
 // assert() (debug builds, e.g. the sanitizer build): a reader applied to a kind that does not
 // keep its field is a bug in the caller.
 
+#include "kernel/ids.h"
 #include "kernel/record.h"
+#include "sim/cpu_id.h"
 #include "sim/cycles.h"
 
 #include <algorithm>
@@ -96,13 +98,14 @@ inline Record irq_return(ReturnInsn insn, sim::Cycles cost) {
 }
 
 /// RCU_INIT_POINTER(rq->curr, next), emitted by prev (the record's task, still current):
-/// `next_mm` is next->mm and `prev_mm` prev->mm (-1 for NULL); `next_mm_sync_core` when next's
-/// mm is registered for PRIVATE_EXPEDITED_SYNC_CORE. Kept: next_task, previous_mm,
-/// to_sync_core_mm; the record's mm is next_mm.
-inline Record rq_curr_store(int next_task, int next_mm, int prev_mm, bool next_mm_sync_core) {
-    return detail::make(
-        RecordKind::rq_curr_store, next_mm, {},
-        {.detail = detail::u8(next_mm_sync_core), .other = next_task, .value = prev_mm});
+/// `next_mm` is next->mm and `prev_mm` prev->mm (none for NULL); `next_mm_sync_core` when
+/// next's mm is registered for PRIVATE_EXPEDITED_SYNC_CORE. Kept: next_task, previous_mm,
+/// to_sync_core_mm; the record's mm is next_mm. (Strong ids: a task and two mms at once.)
+inline Record rq_curr_store(TaskId next_task, MmId next_mm, MmId prev_mm, bool next_mm_sync_core) {
+    return detail::make(RecordKind::rq_curr_store, next_mm.value(), {},
+                        {.detail = detail::u8(next_mm_sync_core),
+                         .other = next_task.value(),
+                         .value = prev_mm.value()});
 }
 
 /// tsk->mm of the running task changes from `old_mm` to `new_mm` (-1 for NULL): exec, exit,
@@ -197,10 +200,11 @@ inline Record ipi_ack(IpiKind kind, int sender_cpu) {
                         {.detail = detail::u8(kind), .other = sender_cpu});
 }
 
-/// membarrier read rq(`read_cpu`)->curr and saw `task`, whose mm is `mm` (-1 for none). Kept:
-/// read_cpu, read_task.
-inline Record membarrier_read(int read_cpu, int task, int mm) {
-    return detail::make(RecordKind::membarrier_read, mm, {}, {.other = read_cpu, .value = task});
+/// membarrier read rq(`read_cpu`)->curr and saw `task`, whose mm is `mm` (none for NULL). Kept:
+/// read_cpu, read_task. (Strong ids: a CPU, a task and an mm at once.)
+inline Record membarrier_read(sim::CpuId read_cpu, TaskId task, MmId mm) {
+    return detail::make(RecordKind::membarrier_read, mm.value(), {},
+                        {.other = read_cpu.index(), .value = task.value()});
 }
 
 /// __mmdrop freed `mm`; `users`: the tasks and CPUs still using it (0 when sound). Kept:

@@ -227,7 +227,8 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     auto read_curr = [&](int c) {
         // rcu_dereference(cpu_rq(c)->curr), each read at its own time.
         const kernel::Task* p = s_.m.rq(c).curr;
-        s_.m.emit(cpu, rec::membarrier_read(c, p->id, p->mm != nullptr ? p->mm->id : -1));
+        s_.m.emit(cpu,
+                  rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*p), kernel::id_of(p->mm)));
         s_.m.step(cpu, Cost::membarrier_read_curr);
         return p->mm == mm;
     };
@@ -303,7 +304,8 @@ std::int64_t Membarrier::global_expedited(int cpu) {
             continue;
         }
         const kernel::Task* p = s_.m.rq(c).curr;
-        s_.m.emit(cpu, rec::membarrier_read(c, p->id, p->mm != nullptr ? p->mm->id : -1));
+        s_.m.emit(cpu,
+                  rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*p), kernel::id_of(p->mm)));
         if (!s_.m.knobs.membarrier_rq_state) {
             // v4.16..v5.3: `p && p->mm && (p->mm->membarrier_state & GLOBAL_EXPEDITED)`.
             if (p->mm != nullptr &&

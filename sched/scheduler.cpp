@@ -26,12 +26,6 @@ using kernel::Mm;
 using kernel::Task;
 using kernel::TaskState;
 
-namespace {
-int mm_id(const Mm* mm) {
-    return mm != nullptr ? mm->id : -1;
-}
-} // namespace
-
 Scheduler::Scheduler(arch_x86::Machine& machine) : m(machine) {
     m.sched = this;
 }
@@ -131,8 +125,8 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     const bool next_sync_core =
         next->mm != nullptr &&
         (next->mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE);
-    m.emit(cpu,
-           kernel::rec::rq_curr_store(next->id, mm_id(next->mm), mm_id(prev->mm), next_sync_core));
+    m.emit(cpu, kernel::rec::rq_curr_store(kernel::id_of(*next), kernel::id_of(next->mm),
+                                           kernel::id_of(prev->mm), next_sync_core));
     m.step(cpu, Cost::rq_curr_store);
     bool prev_gone = false;
     int resumed_cpu = cpu;

@@ -248,7 +248,8 @@ std::int64_t warnings(const Stream& s, MechanismRule rule) {
 void switch_rq_curr(Stream& s, std::int64_t time, int cpu, int prev_mm, int next_mm,
                     bool sync_core_registered = false) {
     s.emit(time, cpu, cpu,
-           rec::rq_curr_store(/*next_task=*/-1, next_mm, prev_mm, sync_core_registered));
+           rec::rq_curr_store(kernel::TaskId::none(), kernel::MmId(next_mm), kernel::MmId(prev_mm),
+                              sync_core_registered));
 }
 
 /// sys_membarrier(cmd) by t0 on cpu0 returns `result`.
@@ -264,7 +265,8 @@ TEST_CASE("K1: a CPU read running the mm runs the handler's barrier before t_b",
         s.emit(100, 0, 0, rec::barrier_call_start(private_expedited, jit, -1, 7));
         s.emit(100, 0, 0, rec::smp_mb({}));
         // rq(1)->curr->mm == jit
-        s.emit(120, 0, 0, rec::membarrier_read(/*read_cpu=*/1, /*task=*/1, jit));
+        s.emit(120, 0, 0,
+               rec::membarrier_read(sim::CpuId{1}, kernel::TaskId(1), kernel::MmId(jit)));
         if (handler_barrier) {
             s.emit(150, 1, 1, rec::smp_mb({}));
         }
@@ -531,7 +533,7 @@ constexpr auto global_expedited_call = kernel::BarrierCall::global_expedited;
 
 /// The call's read of rq(1)->curr: task `task` with mm `mm`.
 void read_cpu1(Stream& s, std::int64_t time, int task, int mm) {
-    s.emit(time, 0, 0, rec::membarrier_read(/*read_cpu=*/1, task, mm));
+    s.emit(time, 0, 0, rec::membarrier_read(sim::CpuId{1}, kernel::TaskId(task), kernel::MmId(mm)));
 }
 
 /// kthread_use_mm(jit) by k on cpu1: the tsk->mm store, then the lazy path's smp_mb.
