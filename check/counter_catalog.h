@@ -4,6 +4,7 @@
 
 #include "check/properties.h"
 #include "kernel/record.h"
+#include "scenario_model/membarrier_commands.h"
 #include "sim/counters.h"
 
 #include <array>
@@ -15,19 +16,8 @@ namespace check {
 inline constexpr std::array<std::string_view, 3> sync_core_sites = {
     "finish_task_switch", "switch_mm_irqs_off", "ipi_sync_core"};
 
-/// membarrier commands by name, for `membarrier.calls.CMD` (uapi values 0, 1<<0 .. 1<<9).
-inline constexpr std::array<std::string_view, 11> membarrier_cmd_names = {
-    "query",
-    "global",
-    "global_expedited",
-    "register_global_expedited",
-    "private_expedited",
-    "register_private_expedited",
-    "private_expedited_sync_core",
-    "register_private_expedited_sync_core",
-    "private_expedited_rseq",
-    "register_private_expedited_rseq",
-    "get_registrations"};
+/// membarrier commands by name, for `membarrier.calls.CMD` (scenario_model/membarrier_commands.h).
+using scenario::membarrier_cmd_names;
 inline constexpr std::array<std::string_view, 3> membarrier_errno_names = {"EINVAL", "EPERM",
                                                                            "ENOMEM"};
 

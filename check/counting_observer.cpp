@@ -24,17 +24,9 @@ std::optional<std::size_t> site_index(kernel::Fn f) {
     return std::nullopt;
 }
 
-/// The index of a membarrier command in membarrier_cmd_names (uapi values 0, 1<<0 .. 1<<9).
+/// The index of a membarrier command in membarrier_cmd_names.
 std::optional<std::size_t> cmd_index(std::int64_t cmd) {
-    if (cmd == 0) {
-        return 0; // QUERY
-    }
-    for (std::size_t bit = 0; bit < 10; ++bit) {
-        if (cmd == (std::int64_t{1} << bit)) {
-            return bit + 1;
-        }
-    }
-    return std::nullopt;
+    return scenario::membarrier_cmd_index(cmd);
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "kernel/record_text.h"
 
+#include "scenario_model/membarrier_commands.h"
+
 #include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
@@ -31,6 +33,15 @@ std::string RecordText::describe_atomic(const Record& r) const {
                                 rec::atomic_new_value(r))
                   : fmt::format("locked {} (mm {})", atomic_op_name(op), mm_name(r.mm));
 }
+
+namespace {
+/// The command's name (scenario_model/membarrier_commands.h), or "cmd N" for a value that names
+/// none.
+std::string membarrier_cmd_text(std::int32_t cmd) {
+    const auto index = scenario::membarrier_cmd_index(cmd);
+    return index ? std::string(scenario::membarrier_cmd_names[*index]) : fmt::format("cmd {}", cmd);
+}
+} // namespace
 
 std::string RecordText::describe(const Record& r) const {
     switch (r.kind) {
@@ -86,7 +97,7 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::mm_free:
         return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
     case RecordKind::membarrier_return:
-        return fmt::format("membarrier(cmd {}) returns {}", rec::membarrier_cmd(r),
+        return fmt::format("membarrier({}) returns {}", membarrier_cmd_text(rec::membarrier_cmd(r)),
                            rec::membarrier_result(r));
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";

@@ -1,5 +1,7 @@
 #include "scenario/steps.h"
 
+#include "scenario_model/membarrier_commands.h"
+
 #include "scenario/limits.h"
 
 #include <algorithm>
@@ -318,19 +320,13 @@ std::string type_text(const OptionInfo& option) {
 }
 
 const std::vector<MembarrierCommand>& membarrier_commands() {
-    static const std::vector<MembarrierCommand> commands = {
-        {"query", 0},
-        {"global", 1},
-        {"global_expedited", 2},
-        {"register_global_expedited", 4},
-        {"private_expedited", 8},
-        {"register_private_expedited", 16},
-        {"private_expedited_sync_core", 32},
-        {"register_private_expedited_sync_core", 64},
-        {"private_expedited_rseq", 128},
-        {"register_private_expedited_rseq", 256},
-        {"get_registrations", 512},
-    };
+    static const std::vector<MembarrierCommand> commands = [] {
+        std::vector<MembarrierCommand> c;
+        for (std::size_t i = 0; i < membarrier_cmd_names.size(); ++i) {
+            c.push_back({membarrier_cmd_names[i], membarrier_cmd_value(i)});
+        }
+        return c;
+    }();
     return commands;
 }
 

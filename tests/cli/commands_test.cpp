@@ -258,3 +258,17 @@ TEST_CASE("--list-commands: every command, each with --help and a line in tlbsim
         CHECK(help.out.find("--help") != std::string::npos);
     }
 }
+
+TEST_CASE("a membarrier call's record names its command", "[cli]") {
+    const std::string file = std::string(TLBSIM_SOURCE_DIR) + "/scenarios/history/idle-return.toml";
+    const Cmd e = tlbsim({"explain", file, "--policy", "v5.10", "membarrier.calls"});
+    REQUIRE(e.code == cli::exit_ok);
+    CHECK(e.out.find("membarrier(private_expedited_sync_core) returns 0") != std::string::npos);
+    TempDir dir;
+    const std::string bad = dir.write(
+        "bad.toml", "[machine]\ncpus = 1\n[[process]]\nname = \"p\"\n[[thread]]\nname = \"t\"\n"
+                    "process = \"p\"\ncpu = 0\nprogram = [\"membarrier 3 expect=EINVAL\"]\n");
+    const Cmd v = tlbsim({"run", bad, "-v"});
+    REQUIRE(v.code == cli::exit_ok);
+    CHECK(v.out.find("membarrier(cmd 3) returns -22") != std::string::npos);
+}
