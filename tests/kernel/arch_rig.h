@@ -21,6 +21,7 @@
 #include "kernel/trace.h"
 #include "policy/presets.h"
 #include "scenario_model/scenario.h"
+#include "sim/fake_model.h" // simtest::FnBody: a fiber body that runs a lambda
 #include "sim/fiber.h"
 #include "sim/simulation.h"
 
@@ -80,7 +81,7 @@ public:
         m.cpu(cpu).current = &current;
         current.cpu = cpu;
         body_ = std::move(body);
-        FnBody fn([this, cpu] {
+        simtest::FnBody fn([this, cpu] {
             m.local_irq_disable(cpu);
             body_(m);
             m.local_irq_enable(cpu);
@@ -107,15 +108,6 @@ public:
     std::vector<kernel::Record> records;
 
 private:
-    class FnBody final : public sim::FiberBody {
-    public:
-        explicit FnBody(std::function<void()> fn) : fn_(std::move(fn)) {}
-        void run() override { fn_(); }
-
-    private:
-        std::function<void()> fn_;
-    };
-
     static sim::SimConfig sim_config(int cpus) {
         sim::SimConfig c;
         c.cpus = cpus;

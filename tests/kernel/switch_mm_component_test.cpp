@@ -47,6 +47,24 @@ Cr3 only_cr3_write(const ArchRig& rig) {
     return {kernel::rec::cr3_flushes(writes[0]), kernel::rec::cr3_pcid(writes[0])};
 }
 
+/// Two processes a and b with a thread each, on a rig built with `config`.
+struct TwoProcesses {
+    explicit TwoProcesses(test::ArchRigConfig config = {})
+        : rig(std::move(config)), a(rig.user_mm("a")), b(rig.user_mm("b")), ta(rig.task("ta", &a)),
+          tb(rig.task("tb", &b)) {}
+    /// CPU 0 runs ta, then tb; the records of the next calls only are kept.
+    void a_then_b() {
+        switch_to(rig, 0, ta, a);
+        switch_to(rig, 0, tb, b);
+        rig.clear();
+    }
+    ArchRig rig;
+    Mm& a;
+    Mm& b;
+    kernel::Task& ta;
+    kernel::Task& tb;
+};
+
 } // namespace
 
 TEST_CASE("switch_mm_irqs_off: a new mm takes the next free ASID slot and flushes it") {
@@ -69,14 +87,9 @@ TEST_CASE("switch_mm_irqs_off: a new mm takes the next free ASID slot and flushe
 }
 
 TEST_CASE("switch_mm_irqs_off: back to an mm whose slot is current writes CR3 with NOFLUSH") {
-    ArchRig rig;
-    Mm& a = rig.user_mm("a");
-    Mm& b = rig.user_mm("b");
-    auto& ta = rig.task("ta", &a);
-    auto& tb = rig.task("tb", &b);
-    switch_to(rig, 0, ta, a);
-    switch_to(rig, 0, tb, b);
-    rig.clear();
+    TwoProcesses p;
+    p.a_then_b();
+    auto& [rig, a, b, ta, tb] = p;
     switch_to(rig, 0, ta, a);
     // Slot 1 still holds a's ctx_id at a's tlb_gen: no flush, same PCID as before.
     const Cr3 w = only_cr3_write(rig);
@@ -89,15 +102,10 @@ TEST_CASE("switch_mm_irqs_off: back to an mm whose slot is current writes CR3 wi
 }
 
 TEST_CASE("switch_mm_irqs_off: back to an mm whose slot fell behind its tlb_gen flushes it") {
-    ArchRig rig;
-    Mm& a = rig.user_mm("a");
-    Mm& b = rig.user_mm("b");
-    auto& ta = rig.task("ta", &a);
-    auto& tb = rig.task("tb", &b);
-    switch_to(rig, 0, ta, a);
-    switch_to(rig, 0, tb, b);
+    TwoProcesses p;
+    p.a_then_b();
+    auto& [rig, a, b, ta, tb] = p;
     ++a.tlb_gen; // a flush of a while CPU 0 ran b (b's CPU was not in a's mm_cpumask)
-    rig.clear();
     switch_to(rig, 0, ta, a);
     const Cr3 w = only_cr3_write(rig);
     CHECK(w.flush);
@@ -178,26 +186,18 @@ TEST_CASE("choose_new_asid: a seventh mm evicts the slot next_asid points at, ro
 }
 
 TEST_CASE("switch_mm_irqs_off without PCID: every switch to another mm flushes, PCID 0") {
-    ArchRig rig({.pcid = false});
-    Mm& a = rig.user_mm("a");
-    Mm& b = rig.user_mm("b");
-    auto& ta = rig.task("ta", &a);
-    auto& tb = rig.task("tb", &b);
-    switch_to(rig, 0, ta, a);
-    switch_to(rig, 0, tb, b);
-    rig.clear();
-    switch_to(rig, 0, ta, a);
+    TwoProcesses p({.pcid = false});
+    p.a_then_b();
+    switch_to(p.rig, 0, p.ta, p.a);
+    auto& rig = p.rig;
     const Cr3 w = only_cr3_write(rig);
     CHECK(w.flush);
     CHECK(w.pcid == 0);
 }
 
 TEST_CASE("switch_mm_irqs_off under mainline: the bit of the mm left lingers") {
-    ArchRig rig({.policy = "mainline"});
-    Mm& a = rig.user_mm("a");
-    Mm& b = rig.user_mm("b");
-    auto& ta = rig.task("ta", &a);
-    auto& tb = rig.task("tb", &b);
+    TwoProcesses p({.policy = "mainline"});
+    auto& [rig, a, b, ta, tb] = p;
     switch_to(rig, 0, ta, a);
     rig.clear();
     switch_to(rig, 0, tb, b);
