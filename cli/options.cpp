@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <limits>
+
 #include <sstream>
 
 namespace cli {
@@ -46,15 +49,35 @@ std::optional<std::string> string_opt(const po::variables_map& vm, const char* k
 }
 
 void add_seed_options(po::options_description& desc) {
-    desc.add_options()                                                               //
-        ("seed", po::value<std::uint64_t>(), "root seed (overrides [machine] seed)") //
+    desc.add_options() //
+        ("seed", po::value<std::string>(),
+         "root seed, 0..2^63-1 as in a scenario file (overrides [machine] seed)") //
         ("jitter", po::value<int>(), "percent jitter 0..100 (overrides [machine] jitter)");
 }
+
+namespace {
+
+/// --seed: the domain of [machine] seed (a TOML integer >= 0), in decimal. A minus sign is refused
+/// rather than wrapped around to 2^64 - 1.
+std::uint64_t parse_seed(const std::string& text, const char* command) {
+    std::uint64_t v = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc() || ptr != end ||
+        v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        throw UsageError(fmt::format(
+            "{}: --seed must be a whole number from 0 to 9223372036854775807, got \"{}\"", command,
+            text));
+    }
+    return v;
+}
+
+} // namespace
 
 run::RunOptions seed_options(const po::variables_map& vm, const char* command) {
     run::RunOptions options;
     if (vm.count("seed")) {
-        options.seed = vm["seed"].as<std::uint64_t>();
+        options.seed = parse_seed(vm["seed"].as<std::string>(), command);
     }
     if (vm.count("jitter")) {
         const int j = vm["jitter"].as<int>();

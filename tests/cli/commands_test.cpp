@@ -272,3 +272,16 @@ TEST_CASE("a membarrier call's record names its command", "[cli]") {
     REQUIRE(v.code == cli::exit_ok);
     CHECK(v.out.find("membarrier(cmd 3) returns -22") != std::string::npos);
 }
+
+TEST_CASE("--seed takes the values [machine] seed takes", "[cli]") {
+    TempDir dir;
+    const std::string file = dir.write("v.toml", violation_scenario);
+    for (const char* bad : {"-1", "12x", "", "9223372036854775808"}) {
+        INFO(bad);
+        const Cmd c = tlbsim({"run", file, "--seed", bad});
+        CHECK(c.code == cli::exit_usage);
+        CHECK(c.err.find("--seed must be a whole number from 0 to 9223372036854775807") !=
+              std::string::npos);
+    }
+    CHECK(tlbsim({"run", file, "--seed", "9223372036854775807"}).code == cli::exit_ok);
+}
