@@ -1,5 +1,7 @@
 #include "check/call_reporter.h"
 
+#include "check/record_chain.h"
+
 #include <fmt/format.h>
 
 namespace check {
@@ -30,26 +32,8 @@ Violation CallReporter::explained(const Call& k, int cpu, const std::string& why
     v.t_a = k.t_a;
     v.t_b = k.t_b;
     v.t_r = k.t_r;
-    for (const auto& rd : k.reads) {
-        if (rd.cpu != cpu) {
-            continue;
-        }
-        v.chain.push_back(
-            fmt::format("cpu{}: rq->curr was {} (mm {}) when the caller read it at t={}, so {}",
-                        cpu, text_.task_name(rd.task), text_.mm_name(rd.mm), rd.time,
-                        rd.mm == k.mm ? "it was sent the IPI" : "no IPI"));
-    }
-    for (const auto& rec : history_.cpu(cpu).recent) {
-        if (rec.seq < k.a) {
-            continue;
-        }
-        // The site says which branch: an smp_mb in switch_mm_irqs_off is its lazy path.
-        v.chain.push_back(fmt::format("cpu{} t={} {}: {}{}", cpu, rec.time.count(),
-                                      text_.task_name(rec.task), text_.describe(rec),
-                                      rec.site == kernel::Fn::none
-                                          ? std::string()
-                                          : fmt::format(" [{}]", kernel::fn_name(rec.site))));
-    }
+    append_reads_of(v.chain, k, cpu, text_);
+    append_records_since(v.chain, history_, cpu, k.a, text_);
     v.chain.push_back(why);
     if (cause != Cause::none) {
         v.chain.push_back(causes_.explain(k, cause, cpu, text_));

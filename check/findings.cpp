@@ -25,12 +25,10 @@ void Findings::report(Property property, int cpu, std::int64_t time, std::string
     violations_.push_back(std::move(v));
 }
 
-void Findings::warn(MechanismRule rule, int cpu, std::string text) {
+bool Findings::count_warning(MechanismRule rule, int cpu) {
     ++warning_count_;
     ++warning_counts_[cpu][rule];
-    if (warnings_.size() < max_reports) {
-        warnings_.push_back(std::move(text));
-    }
+    return warnings_.size() < max_reports;
 }
 
 } // namespace check

@@ -28,12 +28,15 @@ public:
     /// A violation with no call behind it (G-TLB, G-REF): counted, and reported when kept.
     void report(Property property, int cpu, std::int64_t time, std::string task, std::string what,
                 std::vector<std::string> chain);
-    /// A mechanism warning on `cpu` (the CPU the rule concerns): the first max_reports in full.
-    void warn(MechanismRule rule, int cpu, std::string text);
+    /// Counts a mechanism warning of `rule` on `cpu` (the CPU the rule concerns), and says
+    /// whether to keep it in full: the first max_reports are. A checker builds the warning's text
+    /// and chain only then.
+    bool count_warning(MechanismRule rule, int cpu);
+    void add_warning(Warning w) { warnings_.push_back(std::move(w)); }
 
     const std::vector<Violation>& violations() const { return violations_; }
     std::int64_t count(Property property, int cpu) const { return counts_[cpu][property]; }
-    const std::vector<std::string>& warnings() const { return warnings_; }
+    const std::vector<Warning>& warnings() const { return warnings_; }
     std::int64_t warning_count() const { return warning_count_; }
     std::int64_t warning_count(MechanismRule rule, int cpu) const {
         return warning_counts_[cpu][rule];
@@ -44,7 +47,7 @@ private:
     PerCpu<PerRule<std::int64_t>> warning_counts_;
     std::bitset<count_of<Property> * count_of<Cause>> kinds_reported_; ///< (property, cause)
     std::vector<Violation> violations_;
-    std::vector<std::string> warnings_;
+    std::vector<Warning> warnings_;
     std::int64_t warning_count_ = 0;
 };
 

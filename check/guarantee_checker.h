@@ -51,7 +51,7 @@ public:
 
     /// Mechanism warnings K1-K5 (docs/properties.md, Mechanism warnings): the first `max_reports`
     /// in full.
-    const std::vector<std::string>& warnings() const { return findings_.warnings(); }
+    const std::vector<Warning>& warnings() const { return findings_.warnings(); }
     std::int64_t warning_count() const { return findings_.warning_count(); }
     /// Warnings of `rule` on `cpu` (the CPU the rule concerns).
     std::int64_t warning_count(MechanismRule rule, int cpu) const {

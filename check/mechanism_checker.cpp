@@ -1,5 +1,6 @@
 #include "check/mechanism_checker.h"
 
+#include "check/record_chain.h"
 #include "kernel/record_kinds.h"
 
 #include <fmt/format.h>
@@ -9,6 +10,20 @@ namespace check {
 using kernel::Record;
 using kernel::RecordKind;
 namespace rec = kernel::rec;
+
+namespace {
+
+/// A warning of `rule` on `cpu` at `time` about `task`, its text and chain still to come.
+Warning started(MechanismRule rule, int cpu, std::int64_t time, std::string task) {
+    Warning w;
+    w.rule = rule;
+    w.cpu = cpu;
+    w.time = time;
+    w.task = std::move(task);
+    return w;
+}
+
+} // namespace
 
 void MechanismChecker::on_record(const Record& r) {
     CpuState& st = cpus_[r.cpu];
@@ -58,13 +73,32 @@ void MechanismChecker::call_ended(const Call& k) {
         if (!k.k1_need_fb[c] && !k.k1_need_ser[c]) {
             continue;
         }
-        findings_.warn(MechanismRule::k1, c,
-                       fmt::format("K1 on cpu{}: {} read rq->curr->mm == {} there but no {} ran "
-                                   "on cpu{} before t_b={}",
-                                   c, k.name(text_), text_.mm_name(k.mm),
-                                   k.k1_need_fb[c] ? "full barrier" : "serializing instruction", c,
-                                   k.t_b));
+        if (!findings_.count_warning(MechanismRule::k1, c)) {
+            continue;
+        }
+        Warning w = started(MechanismRule::k1, c, k.t_b, read_task(k, c));
+        w.text =
+            fmt::format("K1 on cpu{} at t={}: {} read rq->curr->mm == {} there but no {} ran "
+                        "on cpu{} before t_b={}",
+                        c, k.t_b, k.name(text_), text_.mm_name(k.mm),
+                        k.k1_need_fb[c] ? "full barrier" : "serializing instruction", c, k.t_b);
+        append_reads_of(w.chain, k, c, text_);
+        keep(std::move(w), k.a);
     }
+}
+
+std::string MechanismChecker::read_task(const Call& k, int cpu) const {
+    for (const auto& rd : k.reads) {
+        if (rd.cpu == cpu && rd.mm == k.mm) {
+            return text_.task_name(rd.task);
+        }
+    }
+    return {};
+}
+
+void MechanismChecker::keep(Warning w, std::uint64_t since) {
+    append_records_since(w.chain, history_, w.cpu, since, text_);
+    findings_.add_warning(std::move(w));
 }
 
 void MechanismChecker::settle_k1(const Record& r, CpuState& st) {
@@ -101,13 +135,15 @@ void MechanismChecker::visible_mm_store(const Record& r, CpuState& st) {
     const CpuHistory& h = history_.cpu(r.cpu);
     const int from = h.prev_visible_mm;
     // K3: a full barrier after the last user access of the mm left, before this store.
-    if (h.last_user.active && h.last_user.mm == from && h.last_user_end > h.last_fb) {
-        findings_.warn(MechanismRule::k3, r.cpu,
-                       fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from "
-                                   "{} to {} with no full barrier since {}'s last user "
-                                   "instruction",
-                                   r.cpu, r.time.count(), text_.mm_name(from), text_.mm_name(r.mm),
-                                   text_.task_name(h.last_user.task)));
+    if (h.last_user.active && h.last_user.mm == from && h.last_user_end > h.last_fb &&
+        findings_.count_warning(MechanismRule::k3, r.cpu)) {
+        Warning w =
+            started(MechanismRule::k3, r.cpu, r.time.count(), text_.task_name(h.last_user.task));
+        w.text =
+            fmt::format("K3 on cpu{} at t={}: the membarrier-visible mm changed from {} to {} "
+                        "with no full barrier since {}'s last user instruction",
+                        r.cpu, r.time.count(), text_.mm_name(from), text_.mm_name(r.mm), w.task);
+        keep(std::move(w), h.last_user.start_seq);
     }
     st.k5_changed = true;
     st.k5_from = from;
@@ -115,33 +151,35 @@ void MechanismChecker::visible_mm_store(const Record& r, CpuState& st) {
     st.k2_need_fb = r.mm >= 0;
     st.k2_need_ser = r.mm >= 0 && rec::to_sync_core_mm(r);
     st.k2_time = r.time.count();
+    st.k2_seq = r.seq;
 }
 
 void MechanismChecker::same_mm_switch(const Record& r, CpuState& st) {
     // K5: the same-mm return skips every barrier, which is sound only when rq->curr->mm (or the
     // kthread's tsk->mm) did not change in this switch.
-    if (st.k5_changed) {
-        findings_.warn(MechanismRule::k5, r.cpu,
-                       fmt::format("K5 on cpu{} at t={}: switch_mm_irqs_off took its same-mm "
-                                   "return (mm {} loaded, not lazy: no barrier, no CR3 write) "
-                                   "although the membarrier-visible mm changed from {} to {} in "
-                                   "this switch",
-                                   r.cpu, r.time.count(), text_.mm_name(r.mm),
-                                   text_.mm_name(st.k5_from), text_.mm_name(r.mm)));
+    if (st.k5_changed && findings_.count_warning(MechanismRule::k5, r.cpu)) {
+        Warning w = started(MechanismRule::k5, r.cpu, r.time.count(), text_.task_name(r.task));
+        w.text = fmt::format("K5 on cpu{} at t={}: switch_mm_irqs_off took its same-mm return "
+                             "(mm {} loaded, not lazy: no barrier, no CR3 write) although the "
+                             "membarrier-visible mm changed from {} to {} in this switch",
+                             r.cpu, r.time.count(), text_.mm_name(r.mm), text_.mm_name(st.k5_from),
+                             text_.mm_name(r.mm));
+        keep(std::move(w), st.k2_seq);
     }
     st.k5_changed = false;
 }
 
 void MechanismChecker::return_to_user(const Record& r, CpuState& st) {
     // K2: after a change to mm M, an [FB] (and, for SYNC_CORE, a [SER]) before its user code.
-    if (r.mm >= 0 && r.mm == history_.cpu(r.cpu).visible_mm && (st.k2_need_fb || st.k2_need_ser)) {
-        findings_.warn(MechanismRule::k2, r.cpu,
-                       fmt::format("K2 on cpu{} at t={}: {} returned to user mode of mm {} with "
-                                   "no {} since the membarrier-visible mm became {} at t={}",
-                                   r.cpu, r.time.count(), text_.task_name(r.task),
-                                   text_.mm_name(r.mm),
-                                   st.k2_need_fb ? "full barrier" : "serializing instruction",
-                                   text_.mm_name(r.mm), st.k2_time));
+    if (r.mm >= 0 && r.mm == history_.cpu(r.cpu).visible_mm && (st.k2_need_fb || st.k2_need_ser) &&
+        findings_.count_warning(MechanismRule::k2, r.cpu)) {
+        Warning w = started(MechanismRule::k2, r.cpu, r.time.count(), text_.task_name(r.task));
+        w.text = fmt::format("K2 on cpu{} at t={}: {} returned to user mode of mm {} with no {} "
+                             "since the membarrier-visible mm became {} at t={}",
+                             r.cpu, r.time.count(), w.task, text_.mm_name(r.mm),
+                             st.k2_need_fb ? "full barrier" : "serializing instruction",
+                             text_.mm_name(r.mm), st.k2_time);
+        keep(std::move(w), st.k2_seq);
     }
     st.k2_need_fb = false;
     st.k2_need_ser = false;
@@ -188,14 +226,20 @@ void MechanismChecker::registration_returned(const Record& r, std::string_view c
             continue;
         }
         cs.k4_reported = true;
-        findings_.warn(MechanismRule::k4, c,
-                       fmt::format("K4 on cpu{}: membarrier({}) by {} on cpu{} registered mm {} "
-                                   "at t={}, but rq(cpu{})->membarrier_state = {:#x} lacks {:#x} "
-                                   "although rq->curr->mm is {}: sync_runqueues_membarrier_state "
-                                   "did not refresh it",
-                                   c, command, text_.task_name(r.task), r.cpu, text_.mm_name(r.mm),
-                                   r.time.count(), c, h.rq_state, registered & ~h.rq_state,
-                                   text_.mm_name(r.mm)));
+        if (!findings_.count_warning(MechanismRule::k4, c)) {
+            continue;
+        }
+        Warning w = started(MechanismRule::k4, c, r.time.count(), std::string());
+        w.text = fmt::format("K4 on cpu{} at t={}: membarrier({}) by {} on cpu{} registered mm {}, "
+                             "but rq(cpu{})->membarrier_state = {:#x} lacks {:#x} although "
+                             "rq->curr->mm is {}: sync_runqueues_membarrier_state did not "
+                             "refresh it",
+                             c, r.time.count(), command, text_.task_name(r.task), r.cpu,
+                             text_.mm_name(r.mm), c, h.rq_state, registered & ~h.rq_state,
+                             text_.mm_name(r.mm));
+        w.chain.push_back(fmt::format("cpu{} t={} {}: {}", r.cpu, r.time.count(),
+                                      text_.task_name(r.task), text_.describe(r)));
+        keep(std::move(w), h.visible_seq);
     }
 }
 
@@ -208,11 +252,15 @@ void MechanismChecker::k4_on_return_to_user(const Record& r, CpuState& st) {
     const std::uint32_t rq_state = history_.cpu(r.cpu).rq_state;
     if ((rq_state & registered) != registered) {
         st.k4_reported = true;
-        findings_.warn(MechanismRule::k4, r.cpu,
-                       fmt::format("K4 on cpu{} at t={}: {} returned to user mode of mm {} with "
-                                   "rq->membarrier_state = {:#x}, lacking its registered {:#x}",
-                                   r.cpu, r.time.count(), text_.task_name(r.task),
-                                   text_.mm_name(r.mm), rq_state, registered & ~rq_state));
+        if (!findings_.count_warning(MechanismRule::k4, r.cpu)) {
+            return;
+        }
+        Warning w = started(MechanismRule::k4, r.cpu, r.time.count(), text_.task_name(r.task));
+        w.text = fmt::format("K4 on cpu{} at t={}: {} returned to user mode of mm {} with "
+                             "rq->membarrier_state = {:#x}, lacking its registered {:#x}",
+                             r.cpu, r.time.count(), w.task, text_.mm_name(r.mm), rq_state,
+                             registered & ~rq_state);
+        keep(std::move(w), history_.cpu(r.cpu).visible_seq);
     }
 }
 

@@ -18,6 +18,7 @@
 #include "kernel/record_text.h"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -44,11 +45,17 @@ private:
         bool k2_need_fb = false;            ///< visible mm changed; no [FB] since
         bool k2_need_ser = false;           ///< ... to a SYNC_CORE mm; no [SER] since
         std::int64_t k2_time = 0;           ///< ... at this time
-        bool k4_reported = false;           ///< rq->membarrier_state's staleness reported
-        bool switching = false;             ///< between an rq->curr store and its switch_to
-        bool k5_changed = false; ///< the visible mm changed in the switch in progress ...
-        int k5_from = -1;        ///< ... from this mm
+        std::uint64_t k2_seq = 0; ///< ... by this record (its warnings' chains start there)
+        bool k4_reported = false; ///< rq->membarrier_state's staleness reported
+        bool switching = false;   ///< between an rq->curr store and its switch_to
+        bool k5_changed = false;  ///< the visible mm changed in the switch in progress ...
+        int k5_from = -1;         ///< ... from this mm
     };
+    /// rq->curr's task as the call read it on `cpu` running the call's mm ("" if none did).
+    std::string read_task(const Call& k, int cpu) const;
+    /// Keeps warning `w` (counted and kept by Findings): its chain ends with `w.cpu`'s records
+    /// since sequence number `since`.
+    void keep(Warning w, std::uint64_t since);
     void settle_k1(const kernel::Record& r, CpuState& st);
     void visible_mm_store(const kernel::Record& r, CpuState& st);
     void same_mm_switch(const kernel::Record& r, CpuState& st);

@@ -56,4 +56,15 @@ struct Violation {
     Cause cause = Cause::none;
 };
 
+/// A broken mechanism rule (K1..K5): not a violation, but where a policy departs from how the
+/// kernel means to keep a guarantee (docs/properties.md, Mechanism warnings).
+struct Warning {
+    MechanismRule rule = MechanismRule::k1;
+    int cpu = -1;          ///< the CPU the rule concerns
+    std::int64_t time = 0; ///< when the rule was found broken
+    std::string task;      ///< the task it concerns: whose user code, or rq->curr at the read
+    std::string text;      ///< one line: "K2 on cpu1 at t=...: ..."
+    std::vector<std::string> chain; ///< the records that explain it, oldest first
+};
+
 } // namespace check

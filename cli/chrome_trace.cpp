@@ -39,6 +39,9 @@ const char* colour(const std::string& cat) {
     if (cat == "violation") {
         return "terrible";
     }
+    if (cat == "warning") {
+        return "bad";
+    }
     return nullptr;
 }
 
@@ -55,6 +58,7 @@ Json event_json(const TrackEvent& e, int cpu, double ghz) {
         break;
     case TrackEvent::Type::instant:
     case TrackEvent::Type::violation:
+    case TrackEvent::Type::warning:
         j["ph"] = "i";
         j["s"] = "t";
         break;
@@ -131,10 +135,16 @@ std::vector<EventRef> merged_order(const Timeline& tl) {
 }
 
 Json other_data(const Timeline& tl) {
-    Json j{
-        {"generator", "tlbsim"}, {"scenario", tl.scenario}, {"file", tl.file},
-        {"policy", tl.policy},   {"seed", tl.seed},         {"jitter", tl.jitter},
-        {"ghz", tl.ghz},         {"cycles", tl.end},        {"violations", tl.violations.size()}};
+    Json j{{"generator", "tlbsim"},
+           {"scenario", tl.scenario},
+           {"file", tl.file},
+           {"policy", tl.policy},
+           {"seed", tl.seed},
+           {"jitter", tl.jitter},
+           {"ghz", tl.ghz},
+           {"cycles", tl.end},
+           {"violations", tl.violations.size()},
+           {"warnings", tl.warnings.size()}};
     if (!tl.view.empty()) { // a view cut the timeline (timeline_view.h)
         j["view"] = tl.view;
         j["view_from_cycles"] = tl.from;

@@ -125,6 +125,45 @@ std::vector<Verdict> verdicts(const run::RunResult& a, const run::RunResult& b) 
     return out;
 }
 
+std::vector<WarningChange> warning_changes(const run::RunResult& a, const run::RunResult& b) {
+    std::vector<WarningChange> out;
+    for (const auto& k : check::mechanism_rules) {
+        const std::string counter = fmt::format("warning.{}", k.name);
+        const std::int64_t na = total_of(a, counter);
+        const std::int64_t nb = total_of(b, counter);
+        if ((na == 0) != (nb == 0)) {
+            out.push_back({k.id, na, nb});
+        }
+    }
+    return out;
+}
+
+namespace {
+
+/// "K2 on cpu1 at t=...": the first kept warning of `rule` in `r`, or "" when none was kept.
+std::string first_warning_text(const run::RunResult& r, check::MechanismRule rule) {
+    for (const auto& w : r.warnings) {
+        if (w.rule == rule) {
+            return w.text;
+        }
+    }
+    return {};
+}
+
+/// The mechanism rules broken under one policy and not the other, each with the first warning.
+std::string format_warning_changes(const DiffPair& p) {
+    std::string out;
+    for (const auto& c : warning_changes(*p.a, *p.b)) {
+        const run::RunResult& side = c.a > 0 ? *p.a : *p.b;
+        out += fmt::format("  {}: {} warning{} under {}, {} under {}; first under {}: {}\n",
+                           check::name(c.rule), c.a, c.a == 1 ? "" : "s", p.a->policy, c.b,
+                           p.b->policy, side.policy, first_warning_text(side, c.rule));
+    }
+    return out;
+}
+
+} // namespace
+
 std::string format_diff(const DiffPair& p, bool per_cpu) {
     std::string out = fmt::format("scenario {} ({}): {} -> {}\n", p.a->scenario, p.file,
                                   p.a->policy, p.b->policy);
@@ -169,7 +208,7 @@ std::string format_diff(const DiffPair& p, bool per_cpu) {
         out += same.empty() ? "  verdicts: no change (no property violated under either)\n"
                             : fmt::format("  verdicts: no change ({} violated under both)\n", same);
     }
-    return out;
+    return out + format_warning_changes(p);
 }
 
 namespace {
@@ -187,6 +226,11 @@ struct VerdictChange {
     Verdict verdict;
 };
 
+struct ScenarioWarningChange {
+    std::string scenario;
+    WarningChange change;
+};
+
 /// What the text summary and the JSON "summary" report, computed once.
 struct DiffSummary {
     std::size_t compared = 0;  ///< scenarios whose runs both completed
@@ -194,6 +238,7 @@ struct DiffSummary {
     std::size_t differing = 0; ///< compared scenarios whose counters differ
     std::vector<SummaryTotal> totals;
     std::vector<VerdictChange> changes;
+    std::vector<ScenarioWarningChange> warning_changes;
 };
 
 DiffSummary summarize(const std::vector<DiffPair>& pairs) {
@@ -224,6 +269,9 @@ DiffSummary summarize(const std::vector<DiffPair>& pairs) {
             if (v.violated_a != v.violated_b) {
                 s.changes.push_back({p.a->scenario, v});
             }
+        }
+        for (const auto& c : warning_changes(*p.a, *p.b)) {
+            s.warning_changes.push_back({p.a->scenario, c});
         }
     }
     return s;
@@ -279,13 +327,20 @@ std::string format_diff_summary(const std::vector<DiffPair>& pairs, const std::s
         fmt::format("  scenarios whose counters differ: {} of {}\n", sum.differing, sum.compared);
     if (sum.changes.empty()) {
         out += "  verdict changes: none\n";
-        return out;
+    } else {
+        out += fmt::format("  verdict changes: {}\n", sum.changes.size());
     }
-    out += fmt::format("  verdict changes: {}\n", sum.changes.size());
     for (const auto& c : sum.changes) {
         out += fmt::format("    {}: {}: {} under {}, {} under {}\n", c.scenario, c.verdict.property,
                            verdict_word(c.verdict.violated_a), a,
                            verdict_word(c.verdict.violated_b), b);
+    }
+    out += fmt::format("  mechanism rules broken under one policy only: {}\n",
+                       sum.warning_changes.empty() ? std::string("none")
+                                                   : std::to_string(sum.warning_changes.size()));
+    for (const auto& c : sum.warning_changes) {
+        out += fmt::format("    {}: {}: {} under {}, {} under {}\n", c.scenario,
+                           check::name(c.change.rule), c.change.a, a, c.change.b, b);
     }
     return out;
 }

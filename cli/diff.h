@@ -46,6 +46,15 @@ struct Verdict {
 /// Every property, in check::property_names order.
 std::vector<Verdict> verdicts(const run::RunResult& a, const run::RunResult& b);
 
+/// A mechanism rule broken under one policy and not the other: its warning.Kn counts.
+struct WarningChange {
+    check::MechanismRule rule{};
+    std::int64_t a = 0;
+    std::int64_t b = 0;
+};
+/// The rules whose warnings appear under one policy only, in check::mechanism_rules order.
+std::vector<WarningChange> warning_changes(const run::RunResult& a, const run::RunResult& b);
+
 /// The text report of one scenario (`diff` prints it).
 std::string format_diff(const DiffPair& p, bool per_cpu);
 /// The text summary over scenarios (errors excluded).

@@ -39,6 +39,17 @@ void check_unexpected_violations(const scenario::Scenario& sc, const run::RunRes
     }
 }
 
+/// "; first: K2 on cpu1 at t=...": the first kept warning behind counter `warning.Kn`.
+std::string first_warning(const run::RunResult& result, std::string_view counter) {
+    const std::string_view rule = counter.substr(std::string_view("warning.").size());
+    for (const auto& w : result.warnings) {
+        if (check::name(w.rule) == rule) {
+            return "; first: " + w.text;
+        }
+    }
+    return {};
+}
+
 /// Mechanism warnings whose warning.Kn counter no block for the policy pins.
 void check_unexpected_warnings(const scenario::Scenario& sc, const run::RunResult& result,
                                std::vector<std::string>& failures) {
@@ -55,8 +66,9 @@ void check_unexpected_warnings(const scenario::Scenario& sc, const run::RunResul
             });
         if (n > 0 && !pinned) {
             failures.push_back(fmt::format("{} = {}: a mechanism warning no [[expect]] block for "
-                                           "{} pins (--strict)",
-                                           d.name, n, result.policy));
+                                           "{} pins (--strict){}",
+                                           d.name, n, result.policy,
+                                           first_warning(result, d.name)));
         }
     }
 }

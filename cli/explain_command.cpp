@@ -41,18 +41,6 @@ void check_counter_cpu(const std::string& counter, const scenario::Scenario& sc)
     }
 }
 
-/// Whether warning text `w` ("K2 on cpu1 at t=...: ...") is of `rule`, on `cpu` unless it is -1.
-bool warning_matches(std::string_view w, const std::string& rule, int cpu) {
-    const std::string prefix = rule + " on cpu";
-    if (!w.starts_with(prefix)) {
-        return false;
-    }
-    const std::string_view rest = w.substr(prefix.size());
-    const std::string n = cpu < 0 ? "" : std::to_string(cpu);
-    return cpu < 0 || (rest.starts_with(n) && rest.size() > n.size() &&
-                       (rest[n.size()] < '0' || rest[n.size()] > '9'));
-}
-
 /// violation.P and warning.K counters (per CPU too): the findings behind them, as `run` prints
 /// them; the first ones are kept in full. Returns how many it printed.
 std::size_t print_findings_behind(const run::RunResult& r, const std::string& counter,
@@ -68,10 +56,10 @@ std::size_t print_findings_behind(const run::RunResult& r, const std::string& co
             }
         }
     } else if (name.starts_with("warning.")) {
-        const std::string rule(name.substr(std::string_view("warning.").size()));
+        const std::string_view rule = name.substr(std::string_view("warning.").size());
         for (const auto& w : r.warnings) {
-            if (warning_matches(w, rule, cpu)) {
-                fmt::print(io.out, "  warning ({}): {}\n", r.policy, w);
+            if (check::name(w.rule) == rule && (cpu < 0 || w.cpu == cpu)) {
+                print_warning(r.policy, w, /*with_chain=*/true, io);
                 ++shown;
             }
         }

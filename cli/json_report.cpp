@@ -56,6 +56,15 @@ Json violation_json(const check::Violation& v) {
                           : Json(std::string(check::cause_name(v.cause)))}};
 }
 
+Json warning_json(const check::Warning& w) {
+    return {{"rule", std::string(check::name(w.rule))},
+            {"cpu", w.cpu},
+            {"time", w.time},
+            {"task", w.task.empty() ? Json(nullptr) : Json(w.task)},
+            {"text", w.text},
+            {"chain", w.chain}};
+}
+
 } // namespace
 
 Json run_json(const run::RunResult& r, const RunInfo& info) {
@@ -79,6 +88,11 @@ Json run_json(const run::RunResult& r, const RunInfo& info) {
     j["violations"] = Json::array();
     for (const auto& v : r.violation_reports) {
         j["violations"].push_back(violation_json(v));
+    }
+    j["warning_count"] = r.warning_count;
+    j["warnings"] = Json::array();
+    for (const auto& w : r.warnings) {
+        j["warnings"].push_back(warning_json(w));
     }
     Json results = Json::object();
     for (const auto& [label, value] : r.results) {

@@ -1,5 +1,5 @@
 #pragma once
-// `--json OUT` for run, diff and check: one versioned schema, "tlbsim/1", documented in
+// `--json OUT` for run, diff and check: one versioned schema, "tlbsim/2", documented in
 // docs/json-schema.md (and as JSON Schema in tests/cli/schema.json, which the tests enforce).
 // Every document has "schema", "generator", "command", "runs" and "errors"; `diff` adds "diff",
 // `check` adds "check". Key order is fixed; everything but wall_seconds is deterministic.
@@ -17,7 +17,7 @@ namespace cli {
 
 using Json = nlohmann::ordered_json;
 
-inline constexpr std::string_view json_schema_version = "tlbsim/1";
+inline constexpr std::string_view json_schema_version = "tlbsim/2";
 
 /// What a report knows about one run besides its RunResult.
 struct RunInfo {

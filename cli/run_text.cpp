@@ -34,12 +34,26 @@ void print_violation(const std::string& policy, const check::Violation& v, const
     }
 }
 
+void print_warning(const std::string& policy, const check::Warning& w, bool with_chain,
+                   const Io& io) {
+    fmt::print(io.out, "  warning ({}): {}\n", policy, w.text);
+    if (!with_chain) {
+        return;
+    }
+    for (const auto& line : w.chain) {
+        fmt::print(io.out, "      {}\n", line);
+    }
+}
+
 void print_findings(const run::RunResult& r, const Io& io) {
     for (const auto& v : r.violation_reports) {
         print_violation(r.policy, v, io);
     }
+    // The first warning of each rule with the records behind it; `explain` shows the others'.
+    check::PerRule<bool> chained{};
     for (const auto& w : r.warnings) {
-        fmt::print(io.out, "  warning ({}): {}\n", r.policy, w);
+        print_warning(r.policy, w, !chained[w.rule], io);
+        chained[w.rule] = true;
     }
     const auto shown = static_cast<std::int64_t>(r.warnings.size());
     if (r.warning_count > shown) {

@@ -17,8 +17,12 @@ int report_run_failure(const run::RunResult& r, const std::string& file, const I
 /// Prints one violation with its call and explanation chain, indented under its scenario.
 void print_violation(const std::string& policy, const check::Violation& v, const Io& io);
 
+/// Prints one mechanism warning, with the records behind it when `with_chain`.
+void print_warning(const std::string& policy, const check::Warning& w, bool with_chain,
+                   const Io& io);
+
 /// Prints the violations (each with its call and explanation chain) and the mechanism warnings
-/// of a completed run, indented under its scenario.
+/// of a completed run (the first of each rule with its records), indented under its scenario.
 void print_findings(const run::RunResult& r, const Io& io);
 
 /// The first line of `s`.

@@ -182,6 +182,22 @@ std::vector<std::string> violation_notes(const Timeline& tl) {
     return notes;
 }
 
+/// Warning notes after the violation notes: the first few warnings in one line each (their
+/// records are in the trace and in `tlbsim explain`), then how many more.
+std::vector<std::string> warning_notes(const Timeline& tl) {
+    constexpr std::size_t shown = 8;
+    std::vector<std::string> notes;
+    for (std::size_t i = 0; i < tl.warnings.size() && i < shown; ++i) {
+        notes.push_back("warning " + tl.warnings[i].text);
+    }
+    if (tl.warnings.size() > shown) {
+        notes.push_back(fmt::format("warning: {} more kept in this view (tlbsim explain FILE "
+                                    "--policy P warning.Kn lists them with their records)",
+                                    tl.warnings.size() - shown));
+    }
+    return notes;
+}
+
 /// About ten ticks at a nice step over the time scale, each at a multiple of the step.
 std::vector<Tick> axis_ticks(double from_us, double span_us) {
     const double step = tick_step(span_us, 10);
@@ -206,6 +222,9 @@ Layout lay_out(const Timeline& tl) {
     l.axis_y = top + lane * l.cpus + 6;
     l.ticks = axis_ticks(l.from_us, l.span_us);
     l.notes = violation_notes(tl);
+    for (auto& note : warning_notes(tl)) {
+        l.notes.push_back(std::move(note));
+    }
     l.legend_y = l.axis_y + 44;
     l.notes_y = l.legend_y + (tl.view.empty() ? 92 : 118);
     l.height = l.notes_y + 16.0 * static_cast<double>(l.notes.size()) + 16;
@@ -254,12 +273,13 @@ void draw_header(std::string& s, const Layout& l) {
                      "under {}</text>\n",
                      num(left - 60), xml_escape(tl.scenario), xml_escape(tl.policy));
     s += fmt::format("<text x=\"{}\" y=\"42\" fill=\"#424242\">{} · seed {} · jitter {}% · {} "
-                     "GHz · {} cycles ({:.3f} µs) · {} IPI{} · {}</text>\n",
+                     "GHz · {} cycles ({:.3f} µs) · {} IPI{} · {} · {} warning{}</text>\n",
                      num(left - 60), xml_escape(tl.file), tl.seed, tl.jitter, tl.ghz, tl.end,
                      tl.us(tl.end), tl.flows.size(), tl.flows.size() == 1 ? "" : "s",
                      tl.violations.empty() ? std::string("no violation")
                                            : fmt::format("{} violation{}", tl.violations.size(),
-                                                         tl.violations.size() == 1 ? "" : "s"));
+                                                         tl.violations.size() == 1 ? "" : "s"),
+                     tl.warnings.size(), tl.warnings.size() == 1 ? "" : "s");
 }
 
 void draw_grid_and_axis(std::string& s, const Layout& l) {
@@ -395,6 +415,22 @@ void draw_violation(std::string& s, const Layout& l, const check::Violation& v, 
                      right_side ? "start" : "end", xml_escape(v.property));
 }
 
+/// A mechanism warning: an orange triangle on the lane's top edge at its time.
+std::string warning_marker(double x, double y, const std::string& title) {
+    return fmt::format("<path d=\"M{} {} L{} {} L{} {} z\" fill=\"#ef6c00\" stroke=\"#ffffff\" "
+                       "stroke-width=\"0.5\"><title>{}</title></path>\n",
+                       num(x - 5), num(y), num(x + 5), num(y), num(x), num(y + 8),
+                       xml_escape(title));
+}
+
+void draw_warnings(std::string& s, const Layout& l) {
+    for (const auto& w : l.tl.warnings) {
+        if (const int track = l.tl.track_of(w.cpu); track >= 0) {
+            s += warning_marker(l.x_of(w.time), Layout::lane_top(track) + 1, w.text);
+        }
+    }
+}
+
 void draw_violations(std::string& s, const Layout& l) {
     for (const auto& v : l.tl.violations) {
         if (const int track = l.tl.track_of(v.cpu); track >= 0) {
@@ -462,6 +498,10 @@ void draw_ipi_legend(std::string& s, double y) {
                      "stroke=\"#d50000\" stroke-width=\"2\"/><text x=\"{4}\" y=\"{5}\">violating "
                      "instruction</text>\n",
                      num(x + 6), num(y - 8), num(y + 8), num(y), num(x + 16), num(y + 4));
+    x += 150;
+    s += warning_marker(x + 6, y - 6, "mechanism warning (K1-K5)");
+    s += fmt::format("<text x=\"{}\" y=\"{}\">mechanism warning (K1-K5)</text>\n", num(x + 16),
+                     num(y + 4));
 }
 
 /// The legend's last row when a view cut the timeline: which part of the run it shows.
@@ -473,12 +513,19 @@ void draw_view_legend(std::string& s, const Layout& l, double y) {
                      tl.us(tl.end));
 }
 
+/// Violations in red (their explanation lines grey), warnings in the markers' orange.
+const char* note_colour(const std::string& note) {
+    if (note.starts_with("    ")) {
+        return "#424242";
+    }
+    return note.starts_with("warning") ? "#e65100" : "#d50000";
+}
+
 void draw_notes(std::string& s, const Layout& l) {
     for (std::size_t i = 0; i < l.notes.size(); ++i) {
         s += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"{}\" xml:space=\"preserve\">{}</text>\n",
                          num(left - 60), num(l.notes_y + 16.0 * static_cast<double>(i)),
-                         l.notes[i].starts_with("    ") ? "#424242" : "#d50000",
-                         xml_escape(l.notes[i]));
+                         note_colour(l.notes[i]), xml_escape(l.notes[i]));
     }
 }
 
@@ -494,6 +541,7 @@ std::string render_svg(const Timeline& tl) {
     }
     draw_ipis(s, l);
     draw_violations(s, l);
+    draw_warnings(s, l);
     draw_slice_legend(s, l.legend_y);
     draw_marker_legend(s, l.legend_y + 26);
     draw_ipi_legend(s, l.legend_y + 52);

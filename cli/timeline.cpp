@@ -198,26 +198,44 @@ public:
             }
         }
         match_ipis();
-        std::vector<std::vector<int>> violations(cpus);
-        for (std::size_t v = 0; v < tl_.violations.size(); ++v) {
-            const int c = tl_.violations[v].cpu;
-            if (c >= 0 && static_cast<std::size_t>(c) < cpus) {
-                violations[static_cast<std::size_t>(c)].push_back(static_cast<int>(v));
-            }
-        }
-        for (auto& vs : violations) {
-            std::stable_sort(vs.begin(), vs.end(), [&](int a, int b) {
-                return tl_.violation_time(tl_.violations[static_cast<std::size_t>(a)]) <
-                       tl_.violation_time(tl_.violations[static_cast<std::size_t>(b)]);
-            });
-        }
+        const auto findings = findings_by_cpu(cpus);
         for (std::size_t c = 0; c < cpus; ++c) {
-            build_track(static_cast<int>(c), per_cpu[c], violations[c]);
+            build_track(static_cast<int>(c), per_cpu[c], findings[c]);
         }
     }
 
 private:
     using Stored = TimelineRecorder::Stored;
+
+    /// A violation or a warning to mark on its CPU's track.
+    struct Finding {
+        std::int64_t time = 0;
+        bool warning = false;
+        int index = 0; ///< into Timeline::violations or Timeline::warnings
+    };
+
+    /// Each CPU's findings in time order (at equal times violations first, each kind in report
+    /// order).
+    std::vector<std::vector<Finding>> findings_by_cpu(std::size_t cpus) const {
+        std::vector<std::vector<Finding>> out(cpus);
+        const auto add = [&](int cpu, Finding f) {
+            if (cpu >= 0 && static_cast<std::size_t>(cpu) < cpus) {
+                out[static_cast<std::size_t>(cpu)].push_back(f);
+            }
+        };
+        for (std::size_t v = 0; v < tl_.violations.size(); ++v) {
+            const auto& rep = tl_.violations[v];
+            add(rep.cpu, {tl_.violation_time(rep), false, static_cast<int>(v)});
+        }
+        for (std::size_t w = 0; w < tl_.warnings.size(); ++w) {
+            add(tl_.warnings[w].cpu, {tl_.warnings[w].time, true, static_cast<int>(w)});
+        }
+        for (auto& fs : out) {
+            std::stable_sort(fs.begin(), fs.end(),
+                             [](const Finding& a, const Finding& b) { return a.time < b.time; });
+        }
+        return out;
+    }
 
     struct Open {
         std::string name;
@@ -391,6 +409,29 @@ private:
         out_->push_back(std::move(e));
     }
 
+    void warning(int w) {
+        const auto& rep = tl_.warnings[static_cast<std::size_t>(w)];
+        TrackEvent e;
+        e.type = TrackEvent::Type::warning;
+        e.time = rep.time;
+        e.name = fmt::format("WARNING {}", check::name(rep.rule));
+        e.cat = "warning";
+        e.warning = w;
+        e.args["rule"] = std::string(check::name(rep.rule));
+        e.args["task"] = rep.task;
+        e.args["text"] = rep.text;
+        e.args["chain"] = rep.chain;
+        out_->push_back(std::move(e));
+    }
+
+    void mark(const Finding& f) {
+        if (f.warning) {
+            warning(f.index);
+        } else {
+            violation(f.index);
+        }
+    }
+
     /// Lazy TLB mode: from enter_lazy until unlazy, or until a user task is switched in (it
     /// runs on the loaded mm, or switch_mm loads its own).
     void track_lazy(int cpu, const Stored& s) {
@@ -428,7 +469,7 @@ private:
         Mode mode = Mode::kernel;
         IdlePhase phase = IdlePhase::loop;
         int irq_depth = 0;
-        std::size_t next_violation = 0; ///< into the CPU's violations, in time order
+        std::size_t next_finding = 0; ///< into the CPU's findings, in time order
     };
 
     bool idle_in_kernel() const {
@@ -453,13 +494,12 @@ private:
         }
     }
 
-    /// The CPU's violations before time `t`. A violation sits after every record at its time
-    /// (the violating instruction runs right after the return to user mode that records it).
-    void place_violations_before(const std::vector<int>& viols, std::int64_t t) {
-        while (st_.next_violation < viols.size() &&
-               tl_.violation_time(
-                   tl_.violations[static_cast<std::size_t>(viols[st_.next_violation])]) < t) {
-            violation(viols[st_.next_violation++]);
+    /// The CPU's findings before time `t`. A finding sits after every record at its time (the
+    /// violating instruction runs right after the return to user mode that records it; a warning
+    /// is found by the record at its time).
+    void place_findings_before(const std::vector<Finding>& findings, std::int64_t t) {
+        while (st_.next_finding < findings.size() && findings[st_.next_finding].time < t) {
+            mark(findings[st_.next_finding++]);
         }
     }
 
@@ -595,10 +635,10 @@ private:
         close_idle_spans(s, next);
     }
 
-    /// The violations left, the lazy span still open, and every open slice, at the end.
-    void finish_track(int cpu, const std::vector<int>& viols) {
-        while (st_.next_violation < viols.size()) {
-            violation(viols[st_.next_violation++]);
+    /// The findings left, the lazy span still open, and every open slice, at the end.
+    void finish_track(int cpu, const std::vector<Finding>& findings) {
+        while (st_.next_finding < findings.size()) {
+            mark(findings[st_.next_finding++]);
         }
         if (lazy_open_) {
             tl_.lazy[static_cast<std::size_t>(cpu)].back().end = tl_.end;
@@ -611,7 +651,8 @@ private:
         end_to(0, end);
     }
 
-    void build_track(int cpu, const std::vector<std::size_t>& idx, const std::vector<int>& viols) {
+    void build_track(int cpu, const std::vector<std::size_t>& idx,
+                     const std::vector<Finding>& findings) {
         start_track(cpu, idx);
         for (std::size_t k = 0; k < idx.size(); ++k) {
             const Stored& s = rec_.records_[idx[k]];
@@ -619,11 +660,11 @@ private:
             if (s.r.kind != RecordKind::context_switch && s.r.task >= 0) {
                 st_.cur = s.r.task; // every record names the current task
             }
-            place_violations_before(viols, s.r.time.count());
+            place_findings_before(findings, s.r.time.count());
             track_lazy(cpu, s);
             place_record(s, idx[k], next);
         }
-        finish_track(cpu, viols);
+        finish_track(cpu, findings);
     }
 
     const TimelineRecorder& rec_;
@@ -658,6 +699,7 @@ Timeline TimelineRecorder::build(const run::RunResult& result, const std::string
         tl.cpu_ids.push_back(c);
     }
     tl.violations = result.violation_reports;
+    tl.warnings = result.warnings;
     TimelineBuilder(*this, tl).build();
     return tl;
 }

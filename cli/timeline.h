@@ -13,7 +13,8 @@
 // slice at some level first closes every open slice at that level and deeper. Instant events
 // mark each [SER] and [FB] and a few kernel events (rq->curr stores, lazy/unlazy, membarrier
 // reads); IPIs become flows from the ipi_send record to the matching ipi_handler record; the
-// checker's violation reports are placed at the violating CPU and time.
+// checker's violation reports are placed at the violating CPU and time, its mechanism warnings at
+// the CPU and time the rule concerns.
 
 #include "check/guarantee_checker.h"
 #include "cli/redundancy.h"
@@ -39,17 +40,26 @@ std::string_view ser_kind_name(SerKind k);
 SerKind ser_kind(const kernel::Record& r);
 
 struct TrackEvent {
-    enum class Type : std::uint8_t { begin, end, instant, flow_start, flow_end, violation };
+    enum class Type : std::uint8_t {
+        begin,
+        end,
+        instant,
+        flow_start,
+        flow_end,
+        violation,
+        warning
+    };
     Type type = Type::instant;
     std::int64_t time = 0; ///< cycles
     std::string name;
     /// Slices: "user", "kernel", "idle", "irq", "polled". Instants: "ser", "fb", "event".
-    /// Flows: "ipi". Violations: "violation".
+    /// Flows: "ipi". Violations: "violation". Warnings: "warning".
     std::string cat;
     SerKind ser = SerKind::none; ///< instants of [SER] events
     bool redundant = false;      ///< a redundant serialization (ser.redundant)
     int flow = -1;               ///< flow id (flow_start / flow_end)
     int violation = -1;          ///< index into Timeline::violations
+    int warning = -1;            ///< index into Timeline::warnings
     Json args = Json::object();
 };
 
@@ -80,6 +90,7 @@ struct Timeline {
     };
     std::vector<Flow> flows;
     std::vector<check::Violation> violations;
+    std::vector<check::Warning> warnings; ///< the mechanism warnings the run kept (K1..K5)
 
     /// When a CPU was in lazy TLB mode (enter_lazy .. unlazy, or a switch to a user task).
     struct Lazy {

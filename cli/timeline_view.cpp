@@ -14,10 +14,11 @@ struct Window {
     bool contains(std::int64_t t) const { return from <= t && t <= to; }
 };
 
-/// What a timeline keeps besides its slices: which violations (old index -> new, -1 dropped)
-/// and which flows (by id).
+/// What a timeline keeps besides its slices: which violations and warnings (old index -> new,
+/// -1 dropped) and which flows (by id).
 struct Kept {
     std::vector<int> violation_index;
+    std::vector<int> warning_index;
     std::set<int> flows;
 };
 
@@ -100,13 +101,20 @@ private:
         }
     }
 
-    /// An instant, a violation or a flow end inside the window.
+    /// An instant, a violation, a warning or a flow end inside the window.
     void point(const TrackEvent& e) {
         if (e.type == TrackEvent::Type::violation) {
             const int v = kept_.violation_index.at(static_cast<std::size_t>(e.violation));
             if (v >= 0) {
                 TrackEvent moved = e;
                 moved.violation = v;
+                out_.push_back(std::move(moved));
+            }
+        } else if (e.type == TrackEvent::Type::warning) {
+            const int w = kept_.warning_index.at(static_cast<std::size_t>(e.warning));
+            if (w >= 0) {
+                TrackEvent moved = e;
+                moved.warning = w;
                 out_.push_back(std::move(moved));
             }
         } else if (e.type == TrackEvent::Type::instant || kept_.flows.count(e.flow) > 0) {
@@ -141,6 +149,19 @@ std::vector<int> keep_violations(const Timeline& tl, const View& view, Window w,
         index.push_back(kept ? static_cast<int>(out.violations.size()) : -1);
         if (kept) {
             out.violations.push_back(v);
+        }
+    }
+    return index;
+}
+
+/// The warnings the view keeps (in `out`), and where each of `tl`'s went.
+std::vector<int> keep_warnings(const Timeline& tl, const View& view, Window w, Timeline& out) {
+    std::vector<int> index;
+    for (const auto& warning : tl.warnings) {
+        const bool kept = view.shows_cpu(warning.cpu) && w.contains(warning.time);
+        index.push_back(kept ? static_cast<int>(out.warnings.size()) : -1);
+        if (kept) {
+            out.warnings.push_back(warning);
         }
     }
     return index;
@@ -183,6 +204,7 @@ Timeline apply_view(const Timeline& tl, const View& view) {
     out.view = view.describe();
     Kept kept;
     kept.violation_index = keep_violations(tl, view, w, out);
+    kept.warning_index = keep_warnings(tl, view, w, out);
     kept.flows = keep_flows(tl, view, w, out);
     for (std::size_t i = 0; i < tl.tracks.size(); ++i) {
         const int cpu = tl.cpu_id(static_cast<int>(i));

@@ -62,8 +62,14 @@ std::string fingerprint(const run::RunResult& r) {
     for (const auto& [label, value] : r.results) {
         out += fmt::format("{}={}{}\n", label, value.value, value.errno_name);
     }
-    for (const auto* list : {&r.violations, &r.warnings, &r.step_expect_failures}) {
+    for (const auto* list : {&r.violations, &r.step_expect_failures}) {
         for (const auto& line : *list) {
+            out += line + '\n';
+        }
+    }
+    for (const auto& w : r.warnings) {
+        out += w.text + '\n';
+        for (const auto& line : w.chain) {
             out += line + '\n';
         }
     }

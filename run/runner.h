@@ -43,7 +43,7 @@ struct RunResult {
     std::vector<std::string> step_expect_failures;        ///< `expect=` on steps
     std::vector<std::string> violations;                  ///< properties violated (the checker)
     std::vector<check::Violation> violation_reports;      ///< the first ones, explained
-    std::vector<std::string> warnings;                    ///< mechanism rules K1-K5 (first ones)
+    std::vector<check::Warning> warnings;                 ///< mechanism rules K1-K5 (first ones)
     std::int64_t warning_count = 0;
     std::int64_t cycles = 0;  ///< simulated time at the end
     std::uint64_t events = 0; ///< engine events processed

@@ -57,6 +57,12 @@ TEST_CASE("diff: redundant first, then by site, then barriers, then the rest", "
     CHECK(c.out.find("summary: 2 scenarios, v5.10 -> rfc-v2") != std::string::npos);
     CHECK(c.out.find("mb-lazy: G-SC: holds under v5.10, violated under rfc-v2") !=
           std::string::npos);
+    // A mechanism rule broken under one policy only, with the first such warning, and in the
+    // summary: rfc-v2's missing switch-in sync_core is K2 on cpu0, where a returns to user mode.
+    CHECK(c.out.find("  K2: 0 warnings under v5.10, 1 under rfc-v2; first under rfc-v2: K2 on "
+                     "cpu0 at t=") != std::string::npos);
+    CHECK(c.out.find("  mechanism rules broken under one policy only: ") != std::string::npos);
+    CHECK(c.out.find("    mb-lazy: K2: 0 under v5.10, 1 under rfc-v2\n") != std::string::npos);
 }
 
 TEST_CASE("diff: usage", "[cli][diff]") {
@@ -235,7 +241,18 @@ TEST_CASE("explain prints the findings behind violation and warning counters", "
     CHECK(v.out.find("when the caller read it") != std::string::npos);
     const Cmd k = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu1.warning.K2"});
     REQUIRE(k.code == cli::exit_ok);
-    CHECK(k.out.find("  warning (rfc-v2): K2 on cpu1 at t=") != std::string::npos);
+    CHECK(k.out.find("  warning (rfc-v2): K2 on cpu1 at t=11460: ") != std::string::npos);
+    // ... with the records behind it: from the rq->curr store that made jit cpu1's visible mm
+    // (K2's window opens there) to the SYSRET into jit with no [SER] in between (rfc-v2 drops
+    // the switch-in sync_core; the smp_mb of switch_mm_irqs_off is an [FB], not a [SER]).
+    const auto at = [&](const std::string& s) { return k.out.find(s); };
+    const auto store =
+        at("      cpu1 t=10465 swapper/1: rq->curr = t2 (mm NULL -> jit) [__schedule]");
+    const auto ret = at("      cpu1 t=11460 t2: return to user by SYSRET (mm jit)");
+    REQUIRE(store != std::string::npos);
+    REQUIRE(ret != std::string::npos);
+    CHECK(store < ret);
+    CHECK(k.out.find("sync_core", store) == std::string::npos);
     const Cmd none = tlbsim({"explain", file, "--policy", "rfc-v2", "cpu0.warning.K2"});
     CHECK(none.out == "cpu0.warning.K2 = 0 in idle-return under rfc-v2\n");
 }

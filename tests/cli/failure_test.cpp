@@ -119,5 +119,7 @@ TEST_CASE("check --strict fails on a mechanism warning no [[expect]] block pins"
     CHECK(strict.code == cli::exit_expectation);
     CHECK(strict.out.find("FAIL mb-lazy rfc-v2 (" + file + "): warning.K2 = ") !=
           std::string::npos);
+    // The FAIL line names the first such warning, so the log says where to look.
+    CHECK(strict.out.find("pins (--strict); first: K2 on cpu0 at t=") != std::string::npos);
     CHECK(strict.out.find("PASS mb-lazy v5.10") != std::string::npos);
 }

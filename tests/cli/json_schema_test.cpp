@@ -1,5 +1,5 @@
 // `--json` for run, diff and check: real output is validated against tests/cli/schema.json (the
-// documented schema "tlbsim/1"), and the schema check itself is shown to fail when a field goes
+// documented schema "tlbsim/2"), and the schema check itself is shown to fail when a field goes
 // missing, changes type or appears unannounced.
 
 #include "support.h"
@@ -36,7 +36,7 @@ TEST_CASE("run --json matches the schema and carries every counter", "[cli][json
     const std::string file = dir.write("busy.toml", busy_scenario);
     const Json doc = run_json_doc(dir, {file}, cli::exit_ok);
     require_valid(doc);
-    CHECK(doc["schema"] == "tlbsim/1");
+    CHECK(doc["schema"] == "tlbsim/2");
     CHECK(doc["command"] == "run");
     REQUIRE(doc["runs"].size() == 2);
     for (const auto& r : doc["runs"]) {
@@ -89,6 +89,35 @@ TEST_CASE("run --json reports violations with their explanation chains", "[cli][
     CHECK(v["t_a"].get<std::int64_t>() <= v["time"].get<std::int64_t>());
     CHECK(!v["chain"].empty());
     CHECK(r["counters"]["totals"]["violation.G-SC"].get<int>() >= 1);
+}
+
+TEST_CASE("run --json carries each mechanism warning with its CPU, time and records",
+          "[cli][json]") {
+    TempDir dir;
+    const std::string file = dir.write("v.toml", violation_scenario);
+    const Json doc = run_json_doc(dir, {file, "--policy", "rfc-v2"}, cli::exit_ok);
+    require_valid(doc);
+    const auto& r = doc["runs"][0];
+    // warning_count is every warning; the warning.* counters count the same ones.
+    std::int64_t counted = 0;
+    for (const auto& [name, value] : r["counters"]["totals"].items()) {
+        counted += name.starts_with("warning.") ? value.get<std::int64_t>() : 0;
+    }
+    CHECK(r["warning_count"].get<std::int64_t>() == counted);
+    REQUIRE(!r["warnings"].empty());
+    const auto& w = r["warnings"][0];
+    // rfc-v2 drops the switch-in sync_core: a's return to jit on cpu0 after the call finds no
+    // [SER] since rq->curr became a (K2), at the time of that return.
+    CHECK(w["rule"] == "K2");
+    CHECK(w["cpu"] == 0);
+    CHECK(w["task"] == "a");
+    const auto t = w["time"].get<std::int64_t>();
+    CHECK(w["text"].get<std::string>().starts_with("K2 on cpu0 at t=" + std::to_string(t) + ": "));
+    const auto& chain = w["chain"];
+    REQUIRE(chain.size() >= 2);
+    CHECK(chain.front().get<std::string>().find("rq->curr = a") != std::string::npos);
+    CHECK(chain.back().get<std::string>().find("t=" + std::to_string(t) + " a: return to user") !=
+          std::string::npos);
 }
 
 TEST_CASE("a deadlocked run has its error in the JSON and exits 2", "[cli][json]") {
@@ -198,7 +227,7 @@ TEST_CASE("the schema check fails when a field is missing, mistyped or unknown",
     broken["runs"][0]["surprise"] = 1;
     CHECK(!validator.validate(broken).empty());
     broken = doc;
-    broken["schema"] = "tlbsim/2";
+    broken["schema"] = "tlbsim/1"; // the old version is another schema
     CHECK(!validator.validate(broken).empty());
     broken = doc;
     broken["command"] = "diff"; // a diff document must have "diff"
@@ -209,7 +238,7 @@ TEST_CASE("docs/json-schema.md documents every field of the schema", "[cli][json
     const std::string md =
         read_file((source_dir() / ".." / ".." / "docs" / "json-schema.md").string());
     const Json schema = Json::parse(read_file((source_dir() / "schema.json").string()));
-    CHECK(md.find("tlbsim/1") != std::string::npos);
+    CHECK(md.find("tlbsim/2") != std::string::npos);
     const auto documented = [&](const std::string& name) {
         return md.find("`" + name + "`") != std::string::npos;
     };

@@ -101,6 +101,28 @@ TEST_CASE("the SVG highlights the violation and explains it", "[cli][svg]") {
     render(svg, dir.file("v.png"));
 }
 
+TEST_CASE("the SVG marks each mechanism warning and lists it below the legend", "[cli][svg]") {
+    TempDir dir;
+    const std::string svg = svg_of(dir, violation_scenario, "rfc-v2", "w");
+    const XmlNode root = parse_xml(read_file(svg));
+    // rfc-v2's K2 on cpu0: an orange marker whose tooltip is the warning, a note line, the
+    // count in the subtitle and the marker in the legend.
+    std::vector<std::string> tooltips;
+    for (const auto* p : root.all("path")) {
+        if (p->attrs.count("fill") == 1 && p->attrs.at("fill") == "#ef6c00" &&
+            !p->children.empty()) {
+            tooltips.push_back(p->children.front().text);
+        }
+    }
+    REQUIRE(tooltips.size() >= 2); // the lane's warning(s) and the legend's
+    CHECK(tooltips.front().starts_with("K2 on cpu0 at t="));
+    CHECK(tooltips.back() == "mechanism warning (K1-K5)");
+    CHECK(has_text(root, "warning K2 on cpu0 at t="));
+    CHECK(has_text(root, "1 violation · "));
+    CHECK(has_text(root, "mechanism warning (K1-K5)"));
+    render(svg, dir.file("w.png"));
+}
+
 TEST_CASE("the SVG is deterministic", "[cli][svg]") {
     TempDir dir;
     const std::string a = read_file(svg_of(dir, busy_scenario, "rfc-v2", "one"));

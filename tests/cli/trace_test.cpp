@@ -300,6 +300,24 @@ TEST_CASE("the violation is marked at the violating CPU and time", "[cli][trace]
     CHECK(inside_user_a);
 }
 
+TEST_CASE("each mechanism warning is marked at its CPU and time with its records", "[cli][trace]") {
+    TempDir dir;
+    const auto [trace, run] = traced_run(dir, violation_scenario, "rfc-v2");
+    REQUIRE(trace_errors(trace).empty());
+    const auto marks = events(trace, "i", "warning");
+    REQUIRE(!run["warnings"].empty());
+    REQUIRE(marks.size() == run["warnings"].size());
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+        const auto& w = run["warnings"][i];
+        CHECK(marks[i]["name"] == "WARNING " + w["rule"].get<std::string>());
+        CHECK(marks[i]["tid"] == w["cpu"]);
+        CHECK(marks[i]["ts"].get<double>() == cli::trace_us(w["time"].get<std::int64_t>(), 3.0));
+        CHECK(marks[i]["args"]["text"] == w["text"]);
+        CHECK(marks[i]["args"]["chain"] == w["chain"]);
+    }
+    CHECK(trace["otherData"]["warnings"] == run["warnings"].size());
+}
+
 TEST_CASE("the trace checker rejects broken traces", "[cli][trace]") {
     const auto t = [](const char* events) {
         return Json::parse(std::string(R"({"displayTimeUnit":"ns","traceEvents":[)") + events +

@@ -183,6 +183,44 @@ TEST_CASE("apply_view keeps flows and violations inside the window on shown CPUs
     CHECK(cut.lazy[1][0].end == 260);
 }
 
+TEST_CASE("apply_view keeps the warnings inside the window on shown CPUs", "[cli][views]") {
+    // Two idle CPUs over 400 cycles; warnings: 0 on cpu0 at 30, 1 on cpu1 at 120, 2 on cpu0 at
+    // 200, 3 on cpu0 at 300.
+    Timeline tl;
+    tl.end = 400;
+    tl.cpu_ids = {0, 1};
+    tl.lazy.resize(2);
+    const auto warning = [](int cpu, std::int64_t time) {
+        check::Warning w;
+        w.rule = check::MechanismRule::k2;
+        w.cpu = cpu;
+        w.time = time;
+        return w;
+    };
+    const auto warning_ev = [](std::int64_t time, int index) {
+        TrackEvent e = ev(Type::warning, time, "WARNING K2", "warning");
+        e.warning = index;
+        return e;
+    };
+    tl.warnings = {warning(0, 30), warning(1, 120), warning(0, 200), warning(0, 300)};
+    tl.tracks = {{ev(Type::begin, 0, "idle", "idle"), warning_ev(30, 0), warning_ev(200, 2),
+                  warning_ev(300, 3), ev(Type::end, 400)},
+                 {ev(Type::begin, 0, "idle", "idle"), warning_ev(120, 1), ev(Type::end, 400)}};
+    const Timeline cut = cli::apply_view(tl, view_of(100, 250, {0}));
+    // Only warning 2 is left (0 and 3 are outside the window, 1 on the hidden cpu1), and its
+    // event points at its new index.
+    REQUIRE(cut.warnings.size() == 1);
+    CHECK(cut.warnings[0].time == 200);
+    REQUIRE(cut.tracks.size() == 1);
+    std::vector<int> indices;
+    for (const auto& e : cut.tracks[0]) {
+        if (e.type == Type::warning) {
+            indices.push_back(e.warning);
+        }
+    }
+    CHECK(indices == std::vector<int>{0});
+}
+
 TEST_CASE("apply_view: a hidden CPU's track goes, the others keep their CPU numbers",
           "[cli][views]") {
     cli::View v;
