@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace check {
 
 using kernel::Record;
@@ -98,6 +100,13 @@ std::string MechanismChecker::read_task(const Call& k, int cpu) const {
 
 void MechanismChecker::keep(Warning w, std::uint64_t since) {
     append_records_since(w.chain, history_, w.cpu, since, text_);
+    w.window_start = w.time;
+    for (const auto& rec : history_.cpu(w.cpu).recent) {
+        if (rec.seq >= since) {
+            w.window_start = std::min(w.window_start, rec.time.count());
+            break;
+        }
+    }
     findings_.add_warning(std::move(w));
 }
 

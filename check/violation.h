@@ -62,6 +62,9 @@ struct Warning {
     MechanismRule rule = MechanismRule::k1;
     int cpu = -1;          ///< the CPU the rule concerns
     std::int64_t time = 0; ///< when the rule was found broken
+    /// When the rule's window opened on `cpu` (its first kept record; `time` when none was
+    /// kept): where explore concentrates its perturbations.
+    std::int64_t window_start = 0;
     std::string task;      ///< the task it concerns: whose user code, or rq->curr at the read
     std::string text;      ///< one line: "K2 on cpu1 at t=...: ..."
     std::vector<std::string> chain; ///< the records that explain it, oldest first

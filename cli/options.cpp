@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "scenario/limits.h"
 #include <charconv>
+
 #include <limits>
 
 #include <sstream>
@@ -51,8 +53,11 @@ std::optional<std::string> string_opt(const po::variables_map& vm, const char* k
 void add_seed_options(po::options_description& desc) {
     desc.add_options() //
         ("seed", po::value<std::string>(),
-         "root seed, 0..2^63-1 as in a scenario file (overrides [machine] seed)") //
-        ("jitter", po::value<int>(), "percent jitter 0..100 (overrides [machine] jitter)");
+         "root seed, 0..2^63-1 as in a scenario file (overrides [machine] seed)")          //
+        ("jitter", po::value<int>(), "percent jitter 0..100 (overrides [machine] jitter)") //
+        ("delay", po::value<std::vector<std::string>>()->value_name("CPU@AT+EXTRA"),
+         "stretch CPU's first step at or after cycle AT by EXTRA cycles (repeatable; replaces "
+         "[machine] delays, `none` clears them; what explore prints to replay a finding)");
 }
 
 namespace {
@@ -85,6 +90,22 @@ run::RunOptions seed_options(const po::variables_map& vm, const char* command) {
             throw UsageError(fmt::format("{}: --jitter must be in 0..100", command));
         }
         options.jitter = j;
+    }
+    if (vm.count("delay")) {
+        options.delays.emplace();
+        const auto texts = vm["delay"].as<std::vector<std::string>>();
+        if (texts.size() == 1 && texts[0] == "none") {
+            return options; // no delays, whatever [machine] delays says
+        }
+        for (const auto& text : texts) {
+            const auto d = scenario::parse_delay(text);
+            if (!d || d->at > scenario::limits::cycles || d->extra > scenario::limits::cycles) {
+                throw UsageError(fmt::format("{}: --delay expects CPU@AT+EXTRA (e.g. 1@5000+300, "
+                                             "EXTRA >= 1, times up to 2^50), got \"{}\"",
+                                             command, text));
+            }
+            options.delays->push_back(*d);
+        }
     }
     return options;
 }

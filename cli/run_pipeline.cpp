@@ -119,6 +119,13 @@ struct ReportObservers {
 
 RunReport run_request(const RunRequest& request) {
     const scenario::Machine& machine = request.sc->machine;
+    for (const scenario::Delay& d : request.options.delays.value_or(machine.delays)) {
+        if (d.cpu >= machine.cpus) {
+            throw UsageError(
+                fmt::format("--delay {} names cpu{}, but the machine of {} has {} CPUs",
+                            scenario::format_delay(d), d.cpu, request.file, machine.cpus));
+        }
+    }
     ReportObservers observers(request.needs, machine);
     run::RunOptions options = request.options;
     observers.attach(options);

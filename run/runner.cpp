@@ -66,6 +66,7 @@ RunResult describe_run(const scenario::Scenario& sc, const std::string& policy_n
     result.policy = policy_name;
     result.seed = options.seed.value_or(sc.machine.seed);
     result.jitter = options.jitter.value_or(sc.machine.jitter);
+    result.delays = options.delays.value_or(sc.machine.delays);
     return result;
 }
 
@@ -74,6 +75,9 @@ sim::SimConfig sim_config(const scenario::Scenario& sc, const RunResult& result)
     cfg.cpus = sc.machine.cpus;
     cfg.seed = result.seed;
     cfg.jitter_percent = result.jitter;
+    for (const scenario::Delay& d : result.delays) {
+        cfg.delays.push_back({d.cpu, sim::Cycles{d.at}, sim::Cycles{d.extra}});
+    }
     if (sc.machine.max_cycles) {
         cfg.max_cycles = sim::Cycles{*sc.machine.max_cycles};
     }

@@ -19,6 +19,8 @@ namespace run {
 struct RunOptions {
     std::optional<std::uint64_t> seed; ///< overrides [machine] seed
     std::optional<int> jitter;         ///< overrides [machine] jitter
+    /// Overrides [machine] delays (a schedule perturbation: explore, --delay).
+    std::optional<std::vector<scenario::Delay>> delays;
     /// Extra observers of the record stream (narrative, trace writers), in order.
     std::vector<kernel::RecordObserver*> observers;
     /// Run with these knobs instead of the named policy's (bisection); the name is kept for
@@ -31,6 +33,7 @@ struct RunResult {
     std::string policy;
     std::uint64_t seed = 0;
     int jitter = 0;
+    std::vector<scenario::Delay> delays; ///< the schedule perturbation used
     /// Empty when the run completed (every thread exited, or max_cycles); otherwise one line:
     /// a deadlock, a step the scenario cannot do, or the watchdog (with a state dump after it).
     std::string error;

@@ -52,6 +52,9 @@ KeyTableInfo machine_keys() {
          {"ghz", "float > 0", "3.0", "only for printing nanoseconds and trace timestamps"},
          {"seed", "int", "0", "root seed for anything random"},
          {"jitter", "int 0..100", "0", "percent by which every cost and step length is perturbed"},
+         {"delays", "array of strings", "[]",
+          "schedule perturbation, each \"CPU@AT+EXTRA\": the first step on CPU drawn at or after "
+          "cycle AT lasts EXTRA cycles longer (what tlbsim explore and --shrink write)"},
          {"costs", "table", "defaults", "cost-model overrides by name (tlbsim costs)"}}};
 }
 

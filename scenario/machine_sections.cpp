@@ -76,6 +76,35 @@ std::vector<int> load_offline(const LoadState& st, const toml::node& n, const st
     return off;
 }
 
+/// `delays`: "CPU@AT+EXTRA" strings naming existing CPUs, times within the cycle limit.
+std::vector<Delay> load_delays(const LoadState& st, const toml::node& n, const std::string& path) {
+    const Machine& m = st.sc.machine;
+    const toml::array& arr = st.in.get_array(n, path, "an array of \"CPU@AT+EXTRA\" strings");
+    std::vector<Delay> delays;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        const toml::node& d = *arr.get(i);
+        const std::string dp = index_path(path, i);
+        const std::string text = st.in.get_string(d, dp);
+        const std::optional<Delay> delay = parse_delay(text);
+        if (!delay) {
+            st.in.fail(TomlReader::node_loc(d), dp,
+                       fmt::format("expected \"CPU@AT+EXTRA\" (e.g. \"1@5000+300\": CPU 1's first "
+                                   "step at or after cycle 5000 lasts 300 cycles longer), got {}",
+                                   quote(text)));
+        }
+        if (delay->cpu >= m.cpus) {
+            st.in.fail(TomlReader::node_loc(d), dp, no_such_cpu(delay->cpu, m));
+        }
+        if (delay->at > limits::cycles || delay->extra > limits::cycles) {
+            st.in.fail(TomlReader::node_loc(d), dp,
+                       fmt::format("{}: AT and EXTRA must be at most {} cycles", quote(text),
+                                   limits::cycles));
+        }
+        delays.push_back(*delay);
+    }
+    return delays;
+}
+
 void load_machine_costs(LoadState& st, const toml::node& n, const std::string& path) {
     const Tbl t = st.in.open(st.in.get_table(n, path), path);
     std::vector<std::string_view> names(st.catalog.cost_names.begin(), st.catalog.cost_names.end());
@@ -117,6 +146,8 @@ void load_machine_key(LoadState& st, const Entry& e, const std::string& path) {
         m.jitter = static_cast<int>(st.in.get_int_range(n, path, 0, 100));
     } else if (e.key == "offline") {
         m.offline = load_offline(st, n, path);
+    } else if (e.key == "delays") {
+        m.delays = load_delays(st, n, path);
     } else if (e.key == "costs") {
         load_machine_costs(st, n, path);
     }

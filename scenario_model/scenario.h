@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scenario {
@@ -21,6 +22,21 @@ enum class IdleMode { poll, halt, mwait };
 /// How the kernel writes the local APIC's ICR: x2APIC by WRMSR (each send call starts with an
 /// MFENCE, x2apic_wrmsr_fence), or xAPIC by MMIO (no fence).
 enum class ApicMode { x2apic, xapic };
+
+/// A schedule perturbation's change point, written "CPU@AT+EXTRA" (`[machine] delays`, `--delay`,
+/// and what `tlbsim explore` prints): the first step on CPU whose duration is drawn at or after
+/// cycle AT lasts EXTRA cycles longer (sim::StepDelay).
+struct Delay {
+    int cpu = 0;
+    std::int64_t at = 0;
+    std::int64_t extra = 0;
+    bool operator==(const Delay&) const = default;
+};
+/// "1@5000+300"
+std::string format_delay(const Delay& d);
+/// The delay written as "CPU@AT+EXTRA" with decimal integers (CPU >= 0, AT >= 0, EXTRA >= 1), or
+/// nullopt; ranges against a machine are the caller's to check.
+std::optional<Delay> parse_delay(std::string_view text);
 
 struct Machine {
     int cpus = 0;
@@ -39,6 +55,7 @@ struct Machine {
     double ghz = 3.0;
     std::uint64_t seed = 0;
     int jitter = 0;                             ///< percent, 0..100
+    std::vector<Delay> delays;                  ///< schedule perturbation (explore)
     std::map<std::string, std::int64_t> costs;  ///< validated cost-model overrides
     std::map<std::string, SourceLoc> cost_locs; ///< where each override was written
     SourceLoc loc;                              ///< the [machine] table

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sim {
 
 Processor::Processor(Simulation& sim, int id, std::uint64_t root_seed, int jitter_percent)
@@ -13,7 +15,23 @@ Processor::Processor(Simulation& sim, int id, std::uint64_t root_seed, int jitte
       jitter_percent_(jitter_percent) {}
 
 Cycles Processor::jittered(Cycles cost) {
-    return jitter(cost, jitter_percent_, rng_);
+    Cycles d = jitter(cost, jitter_percent_, rng_);
+    while (next_delay_ < delays_.size() && delays_[next_delay_].first <= sim_.now()) {
+        d += delays_[next_delay_++].second;
+    }
+    return d;
+}
+
+void Processor::set_delays(const std::vector<StepDelay>& all) {
+    delays_.clear();
+    next_delay_ = 0;
+    for (const StepDelay& d : all) {
+        if (d.cpu == id_) {
+            delays_.emplace_back(d.at, d.extra);
+        }
+    }
+    std::stable_sort(delays_.begin(), delays_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 void Processor::cancel_resume() {

@@ -12,12 +12,15 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sim {
 
 class Fiber;
 class Processor;
 class Simulation;
+struct StepDelay;
 
 struct InterruptRequest {
     std::uint32_t vector = 0;     ///< meaning defined by the layer above
@@ -60,8 +63,11 @@ public:
     void raise(const InterruptRequest& request);
 
     // --- time passing, called on this CPU's current fiber ------------------------------------
-    /// The cost after jitter; draw it once per step so the record and the delay agree.
+    /// The cost after jitter, and after the delays due by now (SimConfig::delays); draw it once
+    /// per step so the record and the delay agree.
     Cycles jittered(Cycles cost);
+    /// This CPU's delays among `all` (SimConfig::delays), applied in time order.
+    void set_delays(const std::vector<StepDelay>& all);
     /// Lets exactly `d` cycles pass; interrupts arriving meanwhile wait for the boundary at its
     /// end.
     void advance(Cycles d);
@@ -105,6 +111,8 @@ private:
     int id_;
     Rng rng_;
     int jitter_percent_;
+    std::vector<std::pair<Cycles, Cycles>> delays_; ///< (at, extra), by `at`
+    std::size_t next_delay_ = 0;                    ///< the first not yet applied
     State state_ = State::idle_no_fiber;
     bool irqs_enabled_ = true;
     bool wake_on_interrupt_ = false;

@@ -12,6 +12,7 @@ Simulation::Simulation(const SimConfig& config) : config_(config) {
     for (int i = 0; i < config.cpus; ++i) {
         processors_.push_back(
             std::make_unique<Processor>(*this, i, config.seed, config.jitter_percent));
+        processors_.back()->set_delays(config.delays);
     }
     pool_.set_dispatcher(&Simulation::dispatch_thunk, this);
     if (config.max_cycles) {

@@ -21,10 +21,20 @@
 
 namespace sim {
 
+/// A change point of a schedule perturbation (`tlbsim explore`, docs/explore.md): the first step
+/// on `cpu` whose duration is drawn (Processor::jittered) at or after time `at` lasts `extra`
+/// cycles longer. Steps are the layer above's; the engine only stretches one.
+struct StepDelay {
+    int cpu = 0;
+    Cycles at;
+    Cycles extra;
+};
+
 struct SimConfig {
     int cpus = 1;
     std::uint64_t seed = 0;
     int jitter_percent = 0;
+    std::vector<StepDelay> delays;
     std::optional<Cycles> max_cycles;
     /// The watchdog ends the run when this many events pass without note_progress().
     std::uint64_t watchdog_events = 50'000'000;
