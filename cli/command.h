@@ -30,6 +30,7 @@ int cmd_run(const Args& args, const Io& io);      // run_command.cpp
 int cmd_diff(const Args& args, const Io& io);     // diff_command.cpp
 int cmd_check(const Args& args, const Io& io);    // check_command.cpp
 int cmd_explain(const Args& args, const Io& io);  // explain_command.cpp
+int cmd_explore(const Args& args, const Io& io);  // explore_command.cpp
 int cmd_policies(const Args& args, const Io& io); // policies_command.cpp
 int cmd_counters(const Args& args, const Io& io); // listing_commands.cpp
 int cmd_costs(const Args& args, const Io& io);

@@ -39,6 +39,9 @@ commands:
                      compare (--junit OUT, --json OUT); exit 1 when an expectation fails
   explain FILE --policy P COUNTER
                      the records behind one counter, with their call paths
+  explore FILE... --policy P
+                     rerun scenarios with their timing perturbed and report the violations
+                     found, each with the `run` command that replays it (--runs N, --all)
   policies           list policy presets and knobs (--diff A B: how two differ; --markdown)
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
@@ -61,10 +64,9 @@ using Command = int (*)(const std::vector<std::string>&, const Io&);
 // `tlbsim --list-commands` prints the names (the man page and the bash completion are generated
 // from it and from each command's --help; scripts/cli-files).
 constexpr std::pair<std::string_view, Command> commands[] = {
-    {"run", cmd_run},           {"diff", cmd_diff},
-    {"check", cmd_check},       {"explain", cmd_explain},
-    {"policies", cmd_policies}, {"counters", cmd_counters},
-    {"costs", cmd_costs},       {"scenario-keys", cmd_scenario_keys},
+    {"run", cmd_run},           {"diff", cmd_diff},       {"check", cmd_check},
+    {"explain", cmd_explain},   {"explore", cmd_explore}, {"policies", cmd_policies},
+    {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
     {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
 };
 

@@ -1,0 +1,237 @@
+// `tlbsim explore FILE... --policy P`: each scenario rerun with its timing perturbed
+// (run/explore.h, docs/explore.md); each finding printed with its chain and the `run` command
+// that replays it. Exit status: 1 a violation found, 0 none, 2 a bad scenario or option (or a run
+// error found), 3 an internal error found.
+
+#include "cli/command.h"
+#include "cli/commands.h"
+#include "cli/explore_report.h"
+#include "cli/json_report.h"
+#include "cli/options.h"
+#include "cli/run_pipeline.h"
+#include "cli/run_text.h"
+#include "run/explore.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <unistd.h>
+
+namespace cli {
+
+namespace {
+
+struct ExploreCommandLine {
+    std::vector<std::string> files;
+    std::vector<std::string> policies;
+    run::ExploreOptions options;
+    std::optional<std::string> json_out;
+};
+
+po::options_description explore_options() {
+    po::options_description desc("tlbsim explore FILE... --policy P [options]");
+    desc.add_options()("help,h", "this help") //
+        ("policy,p", po::value<std::vector<std::string>>(),
+         "policy to explore (repeatable; `all` for every one); default: the scenario's "
+         "`policies`") //
+        ("runs", po::value<std::uint64_t>()->default_value(1000),
+         "runs per scenario and policy (the first is the scenario as written)") //
+        ("seed", po::value<std::uint64_t>()->default_value(0),
+         "the search's seed: each run's seed and change points derive from it") //
+        ("jitter", po::value<int>()->default_value(10),
+         "percent by which every cost and step length is perturbed, 0..100") //
+        ("depth", po::value<int>()->default_value(2),
+         "change points per run: delays of a random CPU's next step at random times, 0..16") //
+        ("all", "collect every distinct violation (property, cause, kernel sites) instead of "
+                "stopping at the first") //
+        ("shard", po::value<std::string>(),
+         "K/N: make only the runs i with i % N == K-1 (1 <= K <= N); tlbsim merge combines "
+         "the shards' --json files") //
+        ("json", po::value<std::string>(),
+         "write the explorations as JSON (docs/json-schema.md)") //
+        ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
+    return desc;
+}
+
+/// "K/N" with 1 <= K <= N.
+void parse_shard(const std::string& text, run::ExploreOptions& o) {
+    unsigned k = 0;
+    unsigned n = 0;
+    char slash = 0;
+    char extra = 0;
+    if (std::sscanf(text.c_str(), "%u%c%u%c", &k, &slash, &n, &extra) != 3 || slash != '/' ||
+        k < 1 || k > n || n > 1'000'000) {
+        throw UsageError(fmt::format(
+            "explore: --shard expects K/N with 1 <= K <= N (e.g. 2/4), got \"{}\"", text));
+    }
+    o.shard_index = k - 1;
+    o.shard_count = n;
+}
+
+void check_ranges(const run::ExploreOptions& o) {
+    if (o.runs < 1) {
+        throw UsageError("explore: --runs must be at least 1");
+    }
+    if (o.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        throw UsageError("explore: --seed must be at most 9223372036854775807");
+    }
+    if (o.jitter < 0 || o.jitter > 100) {
+        throw UsageError("explore: --jitter must be in 0..100");
+    }
+    if (o.depth < 0 || o.depth > 16) {
+        throw UsageError("explore: --depth must be in 0..16");
+    }
+}
+
+std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) {
+    const po::options_description desc = explore_options();
+    const auto parsed = parse_file_command(desc, args);
+    if (!parsed) {
+        fmt::print(io.out, "{}", help_text(desc));
+        return std::nullopt;
+    }
+    const po::variables_map& vm = *parsed;
+    if (!vm.count("file")) {
+        throw UsageError("explore: no scenario file given");
+    }
+    ExploreCommandLine cl;
+    cl.files = strings(vm, "file");
+    cl.policies = strings(vm, "policy");
+    cl.options.runs = vm["runs"].as<std::uint64_t>();
+    cl.options.seed = vm["seed"].as<std::uint64_t>();
+    cl.options.jitter = vm["jitter"].as<int>();
+    cl.options.depth = vm["depth"].as<int>();
+    cl.options.all = vm.count("all") > 0;
+    if (const auto shard = string_opt(vm, "shard")) {
+        parse_shard(*shard, cl.options);
+    }
+    check_ranges(cl.options);
+    cl.json_out = string_opt(vm, "json");
+    return cl;
+}
+
+/// The progress line on a terminal: runs done, runs/s, findings, time left.
+class ProgressLine {
+public:
+    ProgressLine(const Io& io, std::uint64_t planned)
+        : io_(io), planned_(planned), shown_(isatty(fileno(io.out)) == 1 && io.out == stdout),
+          start_(std::chrono::steady_clock::now()) {}
+
+    void operator()(std::uint64_t runs, std::size_t findings) const {
+        if (!shown_) {
+            return;
+        }
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        const double rate = s > 0 ? static_cast<double>(runs) / s : 0;
+        const double left = rate > 0 ? static_cast<double>(planned_ - runs) / rate : 0;
+        fmt::print(io_.err, "\r  {} of {} runs, {:.0f} runs/s, {} finding{}, {:.0f} s left   ",
+                   runs, planned_, rate, findings, findings == 1 ? "" : "s", left);
+        std::fflush(io_.err);
+    }
+    void clear() const {
+        if (shown_) {
+            fmt::print(io_.err, "\r{:80}\r", "");
+        }
+    }
+
+private:
+    Io io_;
+    std::uint64_t planned_;
+    bool shown_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+} // namespace
+
+namespace {
+
+const char* kind_word(run::Finding::Kind k) {
+    switch (k) {
+    case run::Finding::Kind::violation:
+        return "violation";
+    case run::Finding::Kind::run_error:
+        return "run error";
+    case run::Finding::Kind::internal_error:
+        return "internal error";
+    }
+    return "?";
+}
+
+void print_finding(const LoadedScenario& l, const run::ExploreResult& res, std::size_t n,
+                   const Io& io) {
+    const run::Finding& f = res.findings[n];
+    fmt::print(io.out, "  finding {}: {} in run {}{}\n", n + 1, kind_word(f.kind), f.plan.index,
+               res.options.all ? fmt::format(" (and {} more run{} like it)", f.occurrences - 1,
+                                             f.occurrences == 2 ? "" : "s")
+                               : "");
+    if (f.kind == run::Finding::Kind::violation) {
+        print_violation(res.policy, f.violation(), io);
+    } else {
+        fmt::print(io.out, "    {}\n", first_line(f.signature));
+    }
+    fmt::print(io.out, "    replay: {}\n",
+               replay_command(l.file, res.policy, l.sc.machine, f.plan));
+}
+
+void print_exploration(const LoadedScenario& l, const run::ExploreResult& res, const Io& io) {
+    const auto& o = res.options;
+    fmt::print(
+        io.out,
+        "explore {} ({}) under {}: {} runs planned, jitter {}%, {} change point{} per run, "
+        "search seed {}{}\n",
+        l.sc.name, l.file, res.policy, o.runs, o.jitter, o.depth, o.depth == 1 ? "" : "s", o.seed,
+        o.shard_count > 1 ? fmt::format(", shard {}/{}", o.shard_index + 1, o.shard_count) : "");
+    for (std::size_t n = 0; n < res.findings.size(); ++n) {
+        print_finding(l, res, n, io);
+    }
+    fmt::print(io.out, "  {} run{} made{}; {} with mechanism warnings and no violation; {}\n",
+               res.runs, res.runs == 1 ? "" : "s",
+               res.stopped ? " (stopped at the first finding)" : "", res.warned_runs.size(),
+               res.findings.empty() ? "no violation found"
+                                    : fmt::format("{} finding{}", res.findings.size(),
+                                                  res.findings.size() == 1 ? "" : "s"));
+}
+
+int status_of(const run::ExploreResult& res) {
+    int status = exit_ok;
+    for (const auto& f : res.findings) {
+        const int s = f.kind == run::Finding::Kind::internal_error ? exit_internal
+                      : f.kind == run::Finding::Kind::run_error    ? exit_usage
+                                                                   : exit_expectation;
+        status = std::max(status, s);
+    }
+    return status;
+}
+
+} // namespace
+
+int cmd_explore(const Args& args, const Io& io) {
+    const auto cl = parse_explore(args, io);
+    if (!cl) {
+        return exit_ok;
+    }
+    const auto loaded = load_scenarios(cl->files, cl->policies, "explore");
+    Json doc = json_document("explore");
+    doc["explore"] = Json::array();
+    int status = exit_ok;
+    for (const auto& l : loaded) {
+        for (const auto& policy : l.policies) {
+            run::ExploreOptions o = cl->options;
+            o.policy = policy;
+            const ProgressLine progress(io, o.runs);
+            const run::ExploreResult res = run::explore(l.sc, o, std::cref(progress));
+            progress.clear();
+            print_exploration(l, res, io);
+            doc["explore"].push_back(exploration_json(l.file, l.sc.machine, res, doc["runs"]));
+            status = std::max(status, status_of(res));
+            std::fflush(io.out);
+        }
+    }
+    if (cl->json_out) {
+        write_json_file(*cl->json_out, doc);
+    }
+    return status;
+}
+
+} // namespace cli
