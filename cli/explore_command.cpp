@@ -185,6 +185,12 @@ void print_exploration(const LoadedScenario& l, const run::ExploreResult& res, c
     for (std::size_t n = 0; n < res.findings.size(); ++n) {
         print_finding(l, res, n, io);
     }
+    if (res.first_warned) {
+        fmt::print(io.out,
+                   "  first run with warnings and no violation: run {}: {}\n    replay: {}\n",
+                   res.first_warned->index, res.first_warning,
+                   replay_command(l.file, res.policy, l.sc.machine, *res.first_warned));
+    }
     fmt::print(io.out, "  {} run{} made{}; {} with mechanism warnings and no violation; {}\n",
                res.runs, res.runs == 1 ? "" : "s",
                res.stopped ? " (stopped at the first finding)" : "", res.warned_runs.size(),

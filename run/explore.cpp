@@ -189,7 +189,11 @@ ExploreResult explore(const scenario::Scenario& sc, const ExploreOptions& o,
             continue; // another shard's probe: guidance only
         }
         ++res.runs;
-        const bool warned = r.warning_count > 0;
+        const bool warned = r.warning_count > 0 && !r.warnings.empty();
+        if (warned && r.violation_reports.empty() && !res.first_warned) {
+            res.first_warned = plan;
+            res.first_warning = r.warnings.front().text;
+        }
         std::optional<Finding> f = finding_of(std::move(r), plan);
         if (!f && warned) {
             res.warned_runs.push_back(i);

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,8 @@ struct ExploreResult {
     std::uint64_t planned = 0;   ///< runs the search planned (the options' `runs`)
     bool stopped = false;        ///< stopped at the first violation
     std::vector<std::uint64_t> warned_runs; ///< indices of runs with warnings and no violation
+    std::optional<Plan> first_warned;       ///< the first of them ...
+    std::string first_warning;              ///< ... and its first warning's text
     std::vector<Finding> findings;          ///< in run order; distinct signatures with --all
 };
 

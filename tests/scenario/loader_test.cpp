@@ -134,7 +134,7 @@ bool is_one_line_error(std::string_view msg) {
 
 const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idle, apic, "
                                  "timeslice, wakeup_preempt, offline, nohz_full, max_cycles, ghz, "
-                                 "seed, jitter, costs";
+                                 "seed, jitter, delays, costs";
 
 } // namespace
 
@@ -986,4 +986,23 @@ SCENARIO("page_fault: a [[thread]] step with the cycles its handler takes") {
     CHECK(error_of(kBase + "[[kthread]]\nname = \"k\"\ncpu = 0\nprogram = [\"page_fault 5\"]\n") ==
           "seed.toml:10:13: kthread[0].program[0]: page_fault is only for [[thread]]");
     CHECK(error_of(thread_with("[\"page_fault\"]")).find("page_fault") != std::string::npos);
+}
+
+TEST_CASE("[machine] delays: CPU@AT+EXTRA strings, each checked", "[scenario][delays]") {
+    const char* const head = "[machine]\ncpus = 2\ndelays = ";
+    const auto with = [&](const std::string& value) { return std::string(head) + value + "\n"; };
+    const Scenario s = load(with("[\"1@5000+300\", \"0@0+1\"]"));
+    REQUIRE(s.machine.delays.size() == 2);
+    CHECK(s.machine.delays[0] == Delay{1, 5000, 300});
+    CHECK(s.machine.delays[1] == Delay{0, 0, 1});
+    CHECK(format_delay(s.machine.delays[0]) == "1@5000+300");
+    // The machine has CPUs 0 and 1; EXTRA is at least 1; the three numbers are decimal.
+    CHECK(error_of(with("[\"2@10+5\"]")).starts_with("seed.toml:3:11: machine.delays[0]: "));
+    CHECK(error_of(with("[\"0@10+0\"]")).find("expected \"CPU@AT+EXTRA\"") != std::string::npos);
+    CHECK(error_of(with("[\"0@10\"]")).find("expected \"CPU@AT+EXTRA\"") != std::string::npos);
+    CHECK(error_of(with("[\"0@-1+5\"]")).find("expected \"CPU@AT+EXTRA\"") != std::string::npos);
+    CHECK(error_of(with("[\"x@1+5\"]")).find("expected \"CPU@AT+EXTRA\"") != std::string::npos);
+    CHECK(error_of(with("[\"0@1+5 \"]")).find("expected \"CPU@AT+EXTRA\"") != std::string::npos);
+    CHECK(error_of(with("[7]")).starts_with("seed.toml:3:11: machine.delays[0]: "));
+    CHECK(error_of(with("\"0@1+5\"")).starts_with("seed.toml:3:10: machine.delays: "));
 }

@@ -1,0 +1,189 @@
+// `tlbsim explore`: it finds the violations of the untuned scenarios of scenarios/explore under
+// RFC v2 as posted and none under v5.10, each finding replays with the `run` command it prints,
+// the search is deterministic and the same in every shard, and bad options are usage errors.
+
+#include "support.h"
+
+#include "cli/catalog.h"
+#include "run/explore.h"
+#include "scenario/loader.h"
+
+#include <sstream>
+
+using namespace clitest;
+
+namespace {
+
+std::string source(const std::string& rel) {
+    return std::string(TLBSIM_SOURCE_DIR) + "/" + rel;
+}
+
+/// The words of the "replay: tlbsim run ..." line of finding `n` (0-based), without "tlbsim".
+std::vector<std::string> replay_args(const std::string& out, std::size_t n = 0) {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i <= n; ++i) {
+        at = out.find("replay: tlbsim ", at);
+        REQUIRE(at != std::string::npos);
+        at += std::string("replay: tlbsim ").size();
+    }
+    std::istringstream line(out.substr(at, out.find('\n', at) - at));
+    std::vector<std::string> words;
+    for (std::string w; line >> w;) {
+        words.push_back(w);
+    }
+    return words;
+}
+
+/// The first "violation (P): G-.. on cpuN at t=T by X" line.
+std::string violation_line(const std::string& out) {
+    const auto at = out.find("violation (");
+    REQUIRE(at != std::string::npos);
+    return out.substr(at, out.find('\n', at) - at);
+}
+
+} // namespace
+
+TEST_CASE("explore finds the exit handoff (P3b) in an untuned scenario; run replays it",
+          "[cli][explore]") {
+    const std::string file = source("scenarios/explore/jit-exit.toml");
+    const Cmd e = tlbsim({"explore", file, "--policy", "rfc-v2", "--runs", "2000"});
+    INFO(e.out << e.err);
+    REQUIRE(e.code == cli::exit_expectation);
+    // The run as written holds: the violation needs a membarrier that reads rq(1)->curr between
+    // w1's exit_mm (tsk->mm = NULL) and the switch to w2.
+    CHECK(e.out.find("finding 1: violation in run 0\n") == std::string::npos);
+    CHECK(e.out.find("G-SC on cpu1") != std::string::npos);
+    CHECK(e.out.find("rq->curr was w1 (mm NULL) when the caller read it") != std::string::npos);
+    CHECK(e.out.find("(stopped at the first finding)") != std::string::npos);
+    // The replay command reproduces the same violation, at the same time, by `run`.
+    const Cmd r = tlbsim(replay_args(e.out));
+    INFO(r.out << r.err);
+    CHECK(violation_line(r.out) == violation_line(e.out));
+}
+
+TEST_CASE("explore finds the idle return (P3) in an untuned scenario, not under v5.10",
+          "[cli][explore]") {
+    const std::string file = source("scenarios/explore/jit-idle.toml");
+    const Cmd bad = tlbsim({"explore", file, "--policy", "rfc-v2", "--runs", "2000"});
+    INFO(bad.out);
+    REQUIRE(bad.code == cli::exit_expectation);
+    CHECK(bad.out.find("rq->curr was swapper/1 (mm NULL) when the caller read it") !=
+          std::string::npos);
+    const Cmd r = tlbsim(replay_args(bad.out));
+    CHECK(violation_line(r.out) == violation_line(bad.out));
+    // v5.10 syncs in finish_task_switch on the same path: nothing to find.
+    const Cmd good = tlbsim({"explore", file, "--policy", "v5.10", "--runs", "500"});
+    INFO(good.out);
+    CHECK(good.code == cli::exit_ok);
+    CHECK(good.out.find("500 runs made; ") != std::string::npos);
+    CHECK(good.out.find("no violation found") != std::string::npos);
+}
+
+TEST_CASE("explore is deterministic; --all collects distinct findings with their counts",
+          "[cli][explore]") {
+    const std::string file = source("scenarios/explore/jit-idle.toml");
+    const std::vector<std::string> args = {"explore", file,  "--policy", "rfc-v2",
+                                           "--runs",  "400", "--all"};
+    const Cmd a = tlbsim(args);
+    const Cmd b = tlbsim(args);
+    CHECK(a.code == cli::exit_expectation);
+    CHECK(a.out == b.out);
+    CHECK(a.out.find("400 runs made; ") != std::string::npos);
+    CHECK(a.out.find("(stopped") == std::string::npos);
+    // Another search seed searches other timings.
+    std::vector<std::string> other = args;
+    other.insert(other.end(), {"--seed", "7"});
+    CHECK(tlbsim(other).out != a.out);
+}
+
+TEST_CASE("every shard plans each run as one machine does", "[cli][explore][shard]") {
+    const scenario::Scenario sc =
+        scenario::load_file(source("scenarios/explore/jit-idle.toml"), cli::scenario_catalog());
+    run::ExploreOptions o;
+    o.policy = "rfc-v2";
+    o.runs = 300;
+    o.all = true;
+    const run::ExploreResult whole = run::explore(sc, o);
+    REQUIRE(!whole.findings.empty());
+    // Each signature's first run over the shards is the one machine's; the runs add up.
+    std::map<std::string, std::uint64_t> first;
+    std::uint64_t runs = 0;
+    for (std::uint32_t k = 0; k < 3; ++k) {
+        run::ExploreOptions s = o;
+        s.shard_index = k;
+        s.shard_count = 3;
+        const run::ExploreResult part = run::explore(sc, s);
+        CHECK(part.horizon == whole.horizon);
+        CHECK(part.windows.size() == whole.windows.size());
+        runs += part.runs;
+        for (const auto& f : part.findings) {
+            CHECK(f.plan.index % 3 == k);
+            auto [it, fresh] = first.emplace(f.signature, f.plan.index);
+            if (!fresh) {
+                it->second = std::min(it->second, f.plan.index);
+            }
+        }
+    }
+    CHECK(runs == whole.runs);
+    REQUIRE(first.size() == whole.findings.size());
+    for (const auto& f : whole.findings) {
+        CHECK(first.at(f.signature) == f.plan.index);
+    }
+}
+
+TEST_CASE("explore --json: the findings, their plans and runs", "[cli][explore][json]") {
+    TempDir dir;
+    const std::string file = source("scenarios/history/idle-return.toml");
+    const Cmd e =
+        tlbsim({"explore", file, "--policy", "rfc-v2", "--runs", "5", "--json", dir.file("x.json")});
+    REQUIRE(e.code == cli::exit_expectation);
+    const Json doc = Json::parse(read_file(dir.file("x.json")));
+    const auto errors = schema_validator().validate(doc);
+    for (const auto& err : errors) {
+        UNSCOPED_INFO(err);
+    }
+    CHECK(errors.empty());
+    CHECK(doc["command"] == "explore");
+    const auto& x = doc["explore"][0];
+    CHECK(x["policy"] == "rfc-v2");
+    // The scenario as written already violates G-SC (run 0: its own seed and jitter, no delays).
+    REQUIRE(x["findings"].size() == 1);
+    const auto& f = x["findings"][0];
+    CHECK(f["kind"] == "violation");
+    CHECK(f["plan"]["run"] == 0);
+    CHECK(f["plan"]["delays"] == Json::array());
+    CHECK(f["replay"] == "tlbsim run " + file + " --policy rfc-v2 --seed 0 --jitter 0");
+    CHECK(doc["runs"][f["run_index"].get<std::size_t>()]["violated"] == Json::array({"G-SC"}));
+}
+
+TEST_CASE("explore: bad options are one-line usage errors", "[cli][explore]") {
+    const std::string file = source("scenarios/explore/jit-idle.toml");
+    for (const auto& [opt, value] : std::vector<std::pair<std::string, std::string>>{
+             {"--shard", "0/4"},
+             {"--shard", "5/4"},
+             {"--shard", "2-4"},
+             {"--runs", "0"},
+             {"--jitter", "101"},
+             {"--depth", "17"}}) {
+        INFO(opt << " " << value);
+        const Cmd c = tlbsim({"explore", file, "--policy", "rfc-v2", opt, value});
+        CHECK(c.code == cli::exit_usage);
+        CHECK(c.err.find("explore: ") != std::string::npos);
+        CHECK(std::count(c.err.begin(), c.err.end(), '\n') == 1);
+    }
+}
+
+TEST_CASE("--delay: a step stretched at a given time, replayable and checked", "[cli][explore]") {
+    const std::string file = source("scenarios/explore/jit-exit.toml");
+    // Without the delay the run holds; stretching the compiler's first step drawn at or after
+    // cycle 7000 by 3,400..3,900 cycles moves a membarrier's read of rq(1)->curr into w1's exit
+    // (tsk->mm NULL, so no IPI) and rfc-v2 fails G-SC on cpu1.
+    const Cmd plain = tlbsim({"run", file, "--policy", "rfc-v2"});
+    CHECK(plain.out.find("violation (") == std::string::npos);
+    const Cmd late = tlbsim({"run", file, "--policy", "rfc-v2", "--delay", "0@7000+3600"});
+    INFO(late.out);
+    CHECK(late.out.find("violation (rfc-v2): G-SC on cpu1") != std::string::npos);
+    CHECK(tlbsim({"run", file, "--delay", "3@0+10"}).code == cli::exit_usage); // 2 CPUs
+    CHECK(tlbsim({"run", file, "--delay", "0@10+0"}).code == cli::exit_usage); // EXTRA >= 1
+    CHECK(tlbsim({"run", file, "--delay", "0@10"}).code == cli::exit_usage);
+}
