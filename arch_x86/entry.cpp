@@ -31,13 +31,8 @@ void pti_switch_cr3(Machine& m, int c, bool to_user) {
         }
         pcid |= 1 << 11; // X86_CR3_PTI_PCID_USER_BIT
     }
-    sim::Cycles d = m.draw(c, Cost::pti_cr3);
-    if (flush) {
-        d += m.draw(c, Cost::tlb_refill);
-    }
-    m.emit(c, rec::cr3_write(x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->id : -1,
-                             static_cast<std::uint16_t>(pcid), flush, rec::no_tlb_gen, d));
-    m.sim.cpu(c).advance(d);
+    m.mov_to_cr3(c, Cost::pti_cr3, x.tlb.loaded_mm != nullptr ? x.tlb.loaded_mm->id : -1,
+                 static_cast<std::uint16_t>(pcid), flush, rec::no_tlb_gen);
 }
 
 void enter_from_user(Machine& m, int c, kernel::EntryKind kind) {
@@ -119,7 +114,10 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
     }
     const ReturnInsn actual = under_fred(m, insn, /*to_user=*/true);
     // A system call's exit work costs the same through FRED (no published figure for ERETU
-    // after a syscall): only an exception return is priced as ERETU.
+    // after a syscall): only an exception return is priced as ERETU. The record's cost is the
+    // instruction alone for IRET (330, what cycles.ser sums); Cost::sysret folds the exit work
+    // in with SYSRET (one published figure), which no cycles counter sums: SYSRET and ERETU are
+    // neither [SER] nor [FB].
     const sim::Cycles d = return_cost(m, c, insn == ReturnInsn::sysret ? insn : actual);
     m.sim.cpu(c).advance(d);
     X86Cpu& x = m.cpu(c);

@@ -71,6 +71,20 @@ void Machine::atomic(int c, kernel::AtomicOp op, const kernel::Mm* mm, std::int6
     sim.cpu(c).advance(d);
 }
 
+void Machine::mov_to_cr3(int c, kernel::Cost insn, int mm, std::uint16_t pcid, bool flushes,
+                         std::int64_t ctx_gen) {
+    // Both drawn before either record, the instruction's first: the order and number of draws
+    // that fix every later time.
+    const sim::Cycles write = draw(c, insn);
+    const sim::Cycles refill = flushes ? draw(c, kernel::Cost::tlb_refill) : sim::Cycles::zero();
+    emit(c, rec::cr3_write(mm, pcid, flushes, ctx_gen, write));
+    if (flushes) {
+        emit(c, rec::tlb_refill(mm, pcid, refill));
+    }
+    // One step: an interrupt cannot land between the write and its refill.
+    sim.cpu(c).advance(write + refill);
+}
+
 void Machine::local_irq_disable(int c) {
     sim.cpu(c).set_irqs_enabled(false);
 }

@@ -72,6 +72,12 @@ public:
     void smp_mb(int cpu, const kernel::Record* then = nullptr);
     void atomic(int cpu, kernel::AtomicOp op, const kernel::Mm* mm = nullptr,
                 std::int64_t value = 0);
+    /// One MOV to CR3 ([SER]), priced as `insn` (cr3_write, or pti_cr3 for PTI's switches):
+    /// its cr3_write record costs the instruction alone. A flushing write is followed by a
+    /// tlb_refill record at the same instant with the cost model's tlb_refill; the CPU spends
+    /// both in one step, so the refill is in no [SER] or [FB] count but still in the CPU's time.
+    void mov_to_cr3(int cpu, kernel::Cost insn, int mm, std::uint16_t pcid, bool flushes,
+                    std::int64_t ctx_gen);
     /// WRITE_ONCE(rq->membarrier_state, ...) on `cpu`: `mm`'s state, or 0 when `mm` is null.
     /// Recorded because GLOBAL_EXPEDITED targets CPUs by it (the checker's K4).
     void set_rq_membarrier_state(int cpu, const kernel::Mm* mm);

@@ -85,19 +85,15 @@ void flush_tlb_one_user(Machine& m, int cpu, const Mm& mm, std::uint16_t asid, s
     }
 }
 
-/// write_cr3(): the one place CR3 changes. Serializing and a full barrier, flush or not.
+/// write_cr3(): the one place CR3 changes. Serializing and a full barrier, flush or not; a
+/// flushing write's TLB refill is charged after it as a tlb_refill record (Machine::mov_to_cr3).
 void write_cr3(Machine& m, int cpu, Mm* mm, std::uint16_t asid, bool flush) {
     X86Cpu& x = m.cpu(cpu);
     const bool flushes = flush || !m.config.pcid; // without PCID every write flushes
-    sim::Cycles d = m.draw(cpu, Cost::cr3_write);
-    if (flushes) {
-        d += m.draw(cpu, Cost::tlb_refill);
-    }
     x.cr3_mm = mm;
     x.cr3_pcid = m.config.pcid ? static_cast<std::uint16_t>(asid + 1) : 0;
-    m.emit(cpu, rec::cr3_write(mm->id, x.cr3_pcid, flushes,
-                               static_cast<std::int64_t>(x.tlb.ctxs[asid].tlb_gen), d));
-    m.sim.cpu(cpu).advance(d);
+    m.mov_to_cr3(cpu, Cost::cr3_write, mm->id, x.cr3_pcid, flushes,
+                 static_cast<std::int64_t>(x.tlb.ctxs[asid].tlb_gen));
 }
 
 /// load_new_mm_cr3(pgd, asid, need_flush): build_cr3 (flushing) or build_cr3_noflush.

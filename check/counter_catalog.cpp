@@ -48,15 +48,30 @@ void declare_full_barriers(sim::CounterRegistry& r, Counters& c) {
     }
 }
 
+/// Each cycles counter sums the `cost` of the records it names: the instruction alone (a
+/// flushing CR3 write's TLB refill is its own tlb_refill record), as drawn, jitter included.
 void declare_cycles(sim::CounterRegistry& r, Counters& c) {
-    c.cycles_ser = r.declare("cycles.ser", "simulated cycles spent in serializing instructions");
+    c.cycles_ser = r.declare(
+        "cycles.ser",
+        "simulated cycles of the serializing instructions ser.total counts: the cost of each CR3 "
+        "write (the MOV alone, cost model's cr3_write or pti_cr3; no TLB refill), INVLPG, IRET "
+        "(to user or kernel) and sync_core (SERIALIZE or IRET-to-self)");
     for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
-        c.cycles_sync_core_at[i] =
-            r.declare(fmt::format("cycles.sync_core@{}", sync_core_sites[i]),
-                      fmt::format("cycles of sync_core executed by {}", sync_core_sites[i]));
+        c.cycles_sync_core_at[i] = r.declare(
+            fmt::format("cycles.sync_core@{}", sync_core_sites[i]),
+            fmt::format("simulated cycles of the sync_core instructions ser.sync_core@{} counts "
+                        "(SERIALIZE or IRET-to-self; part of cycles.ser)",
+                        sync_core_sites[i]));
     }
-    c.cycles_fb = r.declare("cycles.fb",
-                            "simulated cycles spent in full barriers (serializing ones included)");
+    c.cycles_fb = r.declare(
+        "cycles.fb",
+        "simulated cycles of the full barriers fb.total counts: cycles.ser plus the cost of each "
+        "smp_mb(), MFENCE (x2apic_wrmsr_fence) and LOCK-prefixed RMW; no TLB refill");
+    c.cycles_tlb_refill = r.declare(
+        "cycles.tlb_refill",
+        "simulated cycles of TLB refill after flushing CR3 writes (the cost model's tlb_refill, "
+        "charged to the CPU after the write; one per cr3.write.flush); in neither cycles.ser nor "
+        "cycles.fb");
 }
 
 void declare_cr3(sim::CounterRegistry& r, Counters& c) {

@@ -27,7 +27,7 @@ struct Counters {
     sim::CounterId fb_total, fb_smp_mb, fb_mfence, fb_atomic;
     /// fb.atomic.OP, one per kernel::AtomicOp
     EnumArray<kernel::AtomicOp, sim::CounterId> fb_atomic_op;
-    sim::CounterId cycles_ser, cycles_fb;
+    sim::CounterId cycles_ser, cycles_fb, cycles_tlb_refill;
     std::array<sim::CounterId, sync_core_sites.size()> cycles_sync_core_at;
     sim::CounterId cr3_write, cr3_write_flush, cr3_write_noflush;
     sim::CounterId ipi_sent, ipi_membarrier, ipi_tlb, ipi_resched, ipi_sync_rq_state, ipi_received,

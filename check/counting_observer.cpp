@@ -60,6 +60,10 @@ void CounterClassifier::classify_impl(const kernel::Record& r, const Add& add) {
     case RecordKind::atomic:
         count_atomic(r, add);
         break;
+    case RecordKind::tlb_refill:
+        // Not [SER]: the refill that follows a flushing CR3 write, out of cycles.ser/fb.
+        add(ids_.cycles_tlb_refill, r.cost.count());
+        break;
     case RecordKind::return_to_user:
         st.last_user = r.seq;
         st.have_user = true;

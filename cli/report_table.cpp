@@ -19,7 +19,7 @@ int row_rank(const std::string& name) {
     if (name.starts_with("cycles.sync_core@")) {
         return 2;
     }
-    if (name == "cycles.ser" || name == "cycles.fb") {
+    if (name == "cycles.ser" || name == "cycles.fb" || name == "cycles.tlb_refill") {
         return 3;
     }
     return 4;

@@ -88,6 +88,8 @@ const char* event_name(RecordKind k) {
         return "unlazy";
     case RecordKind::tlb_flush:
         return "TLB flush";
+    case RecordKind::tlb_refill:
+        return "TLB refill";
     case RecordKind::membarrier_read:
         return "membarrier reads rq->curr";
     case RecordKind::membarrier_return:
@@ -363,7 +365,7 @@ private:
         if (!path(s).text.empty()) {
             e.args["path"] = path(s).text;
         }
-        if (fb) {
+        if (fb || r.kind == RecordKind::tlb_refill) {
             e.args["cost_cycles"] = r.cost.count();
         }
         if (s.redundant) {

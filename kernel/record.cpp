@@ -74,6 +74,7 @@ std::string_view record_kind_name(RecordKind k) {
                  "task_mm_store",
                  "context_switch",
                  "cr3_write",
+                 "tlb_refill",
                  "invlpg",
                  "sync_core",
                  "smp_mb",

@@ -175,6 +175,7 @@ enum class RecordKind : std::uint8_t {
     task_mm_store,       ///< tsk->mm of the running task changes (rec::task_mm_store)
     context_switch,      ///< switch_to completed (rec::context_switch)
     cr3_write,           ///< one write to CR3 (rec::cr3_write)
+    tlb_refill,          ///< the TLB refill after a flushing CR3 write (rec::tlb_refill)
     invlpg,              ///< one INVLPG (rec::invlpg)
     sync_core,           ///< an explicit sync_core() (rec::sync_core)
     smp_mb,              ///< smp_mb(), or an MFENCE before an x2APIC IPI (rec::smp_mb, rec::mfence)
@@ -211,7 +212,10 @@ struct Fields;
 struct Record {
     std::uint64_t seq = 0;
     sim::Cycles time{};
-    sim::Cycles cost{}; ///< cycles the event itself took (serializing instructions, barriers)
+    /// Cycles the event itself took, as the cost model prices it: for [SER] and [FB] records
+    /// the instruction alone (what cycles.ser and cycles.fb sum). A flushing CR3 write's TLB
+    /// refill is not part of its cost: it is a tlb_refill record of its own.
+    sim::Cycles cost{};
     std::int32_t cpu = -1;
     std::int32_t task = -1; ///< the task whose kernel stack emitted it (current)
     std::int32_t mm = -1;   ///< the mm it concerns, -1 for none (rec::KIND says which)

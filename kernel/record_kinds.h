@@ -123,7 +123,8 @@ inline Record context_switch(int next_task) {
 }
 
 /// One write to CR3 loading `mm` with `pcid` (0 without PCID; PTI's user half has bit 11 set),
-/// flushing that PCID's TLB entries when `flushes` (every write without PCID). `ctx_gen`: the
+/// flushing that PCID's TLB entries when `flushes` (every write without PCID; a tlb_refill
+/// record follows each flushing write). `cost`: the MOV to CR3 alone. `ctx_gen`: the
 /// TLB generation of the ASID's context after the write, or no_tlb_gen for PTI's switches
 /// between the kernel and user halves of the loaded ASID. Kept: cr3_pcid, cr3_flushes,
 /// tlb_context_gen.
@@ -131,6 +132,15 @@ inline Record cr3_write(int mm, std::uint16_t pcid, bool flushes, std::int64_t c
                         sim::Cycles cost) {
     return detail::make(RecordKind::cr3_write, mm, cost,
                         {.flag = flushes, .value = pcid, .gen = ctx_gen});
+}
+
+/// The TLB refill that follows a flushing CR3 write (a cr3_write with cr3_flushes) loading `mm`
+/// with `pcid`: the cost model's tlb_refill, the misses the flush causes, not the MOV to CR3.
+/// Emitted right after that cr3_write, at the same instant; the CPU spends the write's cost and
+/// then this one (one step for both, so nothing runs on the CPU in between). Neither [SER] nor
+/// [FB]. Kept: cr3_pcid.
+inline Record tlb_refill(int mm, std::uint16_t pcid, sim::Cycles cost) {
+    return detail::make(RecordKind::tlb_refill, mm, cost, {.value = pcid});
 }
 
 /// One INVLPG of page `page` (an index) of `mm`. Kept: invlpg_page.
@@ -306,9 +316,9 @@ inline bool to_sync_core_mm(const Record& r) {
     return detail::Fields::detail(r) != 0;
 }
 
-/// cr3_write: the PCID written (0 without PCID).
+/// cr3_write, tlb_refill: the PCID written (0 without PCID).
 inline std::uint16_t cr3_pcid(const Record& r) {
-    assert(detail::is_kind(r, {RecordKind::cr3_write}));
+    assert(detail::is_kind(r, {RecordKind::cr3_write, RecordKind::tlb_refill}));
     return static_cast<std::uint16_t>(detail::Fields::value(r));
 }
 

@@ -63,6 +63,9 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::cr3_write:
         return fmt::format("CR3 write mm {} pcid {} {}", mm_name(r.mm), rec::cr3_pcid(r),
                            rec::cr3_flushes(r) ? "flush" : "noflush");
+    case RecordKind::tlb_refill:
+        return fmt::format("TLB refill after the flushing CR3 write mm {} pcid {}", mm_name(r.mm),
+                           rec::cr3_pcid(r));
     case RecordKind::invlpg:
         return fmt::format("INVLPG mm {} page {}", mm_name(r.mm), rec::invlpg_page(r));
     case RecordKind::sync_core:

@@ -67,6 +67,8 @@ void check_identities(const run::RunResult& r) {
         CHECK(v(p + "ser.redundant") <= v(p + "ser.sync_core@finish_task_switch") +
                                             v(p + "ser.sync_core@switch_mm_irqs_off"));
         CHECK(v(p + "cycles.fb") >= v(p + "cycles.ser"));
+        // A refill follows every flushing CR3 write and nothing else.
+        CHECK((v(p + "cycles.tlb_refill") > 0) == (v(p + "cr3.write.flush") > 0));
     }
     // Every counter's total is the sum of its per-CPU values.
     for (const auto& d : r.counters.declared()) {

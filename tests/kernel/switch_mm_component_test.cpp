@@ -6,6 +6,8 @@
 #include "kernel/arch_rig.h"
 #include "kernel/record_kinds.h"
 
+#include <algorithm>
+
 namespace {
 
 using kernel::AtomicOp;
@@ -84,6 +86,39 @@ TEST_CASE("switch_mm_irqs_off: a new mm takes the next free ASID slot and flushe
     CHECK(a.cpumask.test(0));
     CHECK(rig.m.cpu(0).tlb.loaded_mm == &a);
     CHECK(rig.m.cpu(0).tlb.loaded_mm_asid == 1);
+}
+
+TEST_CASE("write_cr3: a flushing write's TLB refill is its own record, right after the write") {
+    TwoProcesses p;
+    auto& [rig, a, b, ta, tb] = p;
+    switch_to(rig, 0, ta, a);
+    // A fresh slot: the write flushes. Its record costs the MOV to CR3 alone (cost model
+    // cr3_write, 200); the refill (tlb_refill, 1000) follows as a tlb_refill record on the same
+    // CPU at the same instant, with nothing in between: the CPU spends both in one step.
+    const auto write = std::find_if(rig.records.begin(), rig.records.end(), [](const Record& r) {
+        return r.kind == RecordKind::cr3_write;
+    });
+    REQUIRE(write != rig.records.end());
+    REQUIRE(write + 1 != rig.records.end());
+    const Record& refill = *(write + 1);
+    CHECK(kernel::rec::cr3_flushes(*write));
+    CHECK(write->cost.count() == 200);
+    CHECK(refill.kind == RecordKind::tlb_refill);
+    CHECK(refill.cost.count() == 1000);
+    CHECK(refill.cpu == write->cpu);
+    CHECK(refill.time == write->time);
+    CHECK(refill.seq == write->seq + 1);
+    CHECK(refill.mm == a.id);
+    CHECK(kernel::rec::cr3_pcid(refill) == kernel::rec::cr3_pcid(*write));
+    CHECK_FALSE(kernel::is_serializing(refill));
+    CHECK_FALSE(kernel::is_full_barrier(refill));
+    rig.clear();
+    switch_to(rig, 0, tb, b);
+    rig.clear();
+    switch_to(rig, 0, ta, a);
+    // Back to a's current slot: NOFLUSH, nothing to refill.
+    CHECK_FALSE(only_cr3_write(rig).flush);
+    CHECK(rig.count(RecordKind::tlb_refill) == 0);
 }
 
 TEST_CASE("switch_mm_irqs_off: back to an mm whose slot is current writes CR3 with NOFLUSH") {
