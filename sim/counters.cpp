@@ -9,36 +9,40 @@ namespace sim {
 CounterId CounterRegistry::declare(std::string name, std::string description) {
     SIM_ASSERT(!find(name), "counter declared twice: {}", name);
     SIM_ASSERT(per_cpu_.empty(), "counter {} declared after reset()", name);
-    decls_.push_back({std::move(name), std::move(description)});
+    if (decls_.use_count() > 1) {
+        decls_ = std::make_shared<Decls>(*decls_);
+    }
+    const auto id = static_cast<std::uint32_t>(decls_->list.size());
+    decls_->index.emplace(name, id);
+    decls_->list.push_back({std::move(name), std::move(description)});
     totals_.push_back(0);
-    return CounterId{static_cast<std::uint32_t>(decls_.size() - 1)};
+    return CounterId{id};
 }
 
 void CounterRegistry::reset(int cpus) {
     cpus_ = cpus;
-    totals_.assign(decls_.size(), 0);
-    per_cpu_.assign(decls_.size() * static_cast<std::size_t>(cpus), 0);
+    totals_.assign(decls_->list.size(), 0);
+    per_cpu_.assign(decls_->list.size() * static_cast<std::size_t>(cpus), 0);
 }
 
 void CounterRegistry::add(CounterId id, int cpu, std::int64_t n) {
     totals_[id.index] += n;
     if (cpu >= 0 && cpu < cpus_) {
-        per_cpu_[static_cast<std::size_t>(cpu) * decls_.size() + id.index] += n;
+        per_cpu_[static_cast<std::size_t>(cpu) * totals_.size() + id.index] += n;
     }
 }
 
 std::int64_t CounterRegistry::on_cpu(CounterId id, int cpu) const {
     SIM_ASSERT(cpu >= 0 && cpu < cpus_, "counter read for cpu {} of {}", cpu, cpus_);
-    return per_cpu_[static_cast<std::size_t>(cpu) * decls_.size() + id.index];
+    return per_cpu_[static_cast<std::size_t>(cpu) * totals_.size() + id.index];
 }
 
 std::optional<CounterId> CounterRegistry::find(std::string_view name) const {
-    for (std::size_t i = 0; i < decls_.size(); ++i) {
-        if (decls_[i].name == name) {
-            return CounterId{static_cast<std::uint32_t>(i)};
-        }
+    const auto it = decls_->index.find(std::string(name));
+    if (it == decls_->index.end()) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    return CounterId{it->second};
 }
 
 std::pair<int, std::string_view> split_cpu_prefix(std::string_view full_name) {

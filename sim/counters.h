@@ -4,9 +4,11 @@
 // and per CPU (`cpuN.<name>`); a counter that never fired reads 0.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sim {
@@ -38,11 +40,17 @@ public:
     /// Whether `full_name` names a counter, with or without a `cpuN.` prefix (N not checked).
     bool is_name(std::string_view full_name) const;
 
-    const std::vector<CounterDecl>& declared() const { return decls_; }
+    const std::vector<CounterDecl>& declared() const { return decls_->list; }
     int cpus() const { return cpus_; }
 
 private:
-    std::vector<CounterDecl> decls_;
+    /// The declarations and a name index, shared by copies of a registry (every run copies the
+    /// catalog's, and a run's result copies the run's): declare() copies them first when shared.
+    struct Decls {
+        std::vector<CounterDecl> list;
+        std::unordered_map<std::string, std::uint32_t> index;
+    };
+    std::shared_ptr<Decls> decls_ = std::make_shared<Decls>();
     std::vector<std::int64_t> totals_;
     std::vector<std::int64_t> per_cpu_; // [cpu * decls_.size() + index]
     int cpus_ = 0;
