@@ -31,9 +31,11 @@ where full memory barriers happen, and counts them exactly, per kernel site.
 commands:
   run FILE...        run scenarios (files or directories) under policies; print counters
                      (--json OUT, --trace OUT, --svg OUT, -v for a narrative; --from, --to,
-                     --cpus, --task: the part of the run -v, --svg and --trace show)
+                     --cpus, --task: the part of the run -v, --svg and --trace show;
+                     --seeds N: each counter's mean, spread and confidence interval)
   diff FILE... --policy A --policy B
-                     the counters and verdicts that differ between two policies
+                     the counters and verdicts that differ between two policies (--seeds N:
+                     which differences are the policy's and which the seeds' noise)
   check FILE_OR_DIR...
                      run every scenario under the policies its [[expect]] blocks name and
                      compare (--junit OUT, --json OUT); exit 1 when an expectation fails
@@ -46,6 +48,8 @@ commands:
   steps              list every step of a program: usage per thread kind, arguments,
                      options, meaning (--markdown)
   gen                write a random valid scenario (--cpus N, --seed S, --profile mix|jit, -o)
+  merge FILE.json... the shards of run --seeds or diff --seeds (--shard K/N) as one machine
+                     would have printed them (--json OUT)
 
   tlbsim COMMAND --help    options of one command
   tlbsim --version
@@ -66,6 +70,7 @@ constexpr std::pair<std::string_view, Command> commands[] = {
     {"policies", cmd_policies}, {"counters", cmd_counters},
     {"costs", cmd_costs},       {"scenario-keys", cmd_scenario_keys},
     {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
+    {"merge", cmd_merge},
 };
 
 int dispatch(std::vector<std::string> args, const Io& io) {
