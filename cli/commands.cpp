@@ -36,6 +36,8 @@ commands:
   diff FILE... --policy A --policy B
                      the counters and verdicts that differ between two policies (--seeds N:
                      which differences are the policy's and which the seeds' noise)
+  merge FILE.json... the shards of run --seeds or diff --seeds (--shard K/N) as one machine
+                     would have printed them (--json OUT)
   check FILE_OR_DIR...
                      run every scenario under the policies its [[expect]] blocks name and
                      compare (--junit OUT, --json OUT); exit 1 when an expectation fails
@@ -48,8 +50,6 @@ commands:
   steps              list every step of a program: usage per thread kind, arguments,
                      options, meaning (--markdown)
   gen                write a random valid scenario (--cpus N, --seed S, --profile mix|jit, -o)
-  merge FILE.json... the shards of run --seeds or diff --seeds (--shard K/N) as one machine
-                     would have printed them (--json OUT)
 
   tlbsim COMMAND --help    options of one command
   tlbsim --version
@@ -65,12 +65,10 @@ using Command = int (*)(const std::vector<std::string>&, const Io&);
 // `tlbsim --list-commands` prints the names (the man page and the bash completion are generated
 // from it and from each command's --help; scripts/cli-files).
 constexpr std::pair<std::string_view, Command> commands[] = {
-    {"run", cmd_run},           {"diff", cmd_diff},
-    {"check", cmd_check},       {"explain", cmd_explain},
-    {"policies", cmd_policies}, {"counters", cmd_counters},
-    {"costs", cmd_costs},       {"scenario-keys", cmd_scenario_keys},
+    {"run", cmd_run},           {"diff", cmd_diff},       {"merge", cmd_merge},
+    {"check", cmd_check},       {"explain", cmd_explain}, {"policies", cmd_policies},
+    {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
     {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
-    {"merge", cmd_merge},
 };
 
 int dispatch(std::vector<std::string> args, const Io& io) {

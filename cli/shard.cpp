@@ -40,7 +40,7 @@ Shard parse_shard(const std::string& text, const char* command) {
     }
     if (!k || !n || *k > *n) {
         throw UsageError(fmt::format("{}: --shard must be K/N with 1 <= K <= N <= {} (shard K of "
-                                     "N, as GNU parallel's {{%}}), got \"{}\"",
+                                     "N), got \"{}\"",
                                      command, max_shards, text));
     }
     return Shard{*k, *n};
