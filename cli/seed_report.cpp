@@ -64,7 +64,9 @@ std::vector<Row> table_rows(const SeededScenario& s, const SeededAnalysis& a) {
             for (auto& cell : stats_cells(c.paired->difference)) {
                 r.push_back(std::move(cell));
             }
-            r.emplace_back(attribution_name(c.paired->attribution));
+            // One seed (a small shard) has no interval: nothing to attribute.
+            r.emplace_back(c.paired->difference.n < 2 ? std::string_view("-")
+                                                      : attribution_name(c.paired->attribution));
             rows.push_back(std::move(r));
         }
     }
