@@ -36,6 +36,7 @@ int cmd_counters(const Args& args, const Io& io); // listing_commands.cpp
 int cmd_costs(const Args& args, const Io& io);
 int cmd_scenario_keys(const Args& args, const Io& io);
 int cmd_steps(const Args& args, const Io& io);
+int cmd_merge(const Args& args, const Io& io); // merge_command.cpp
 // `gen` is gen_command.h's cmd_gen.
 
 } // namespace cli

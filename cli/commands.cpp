@@ -31,9 +31,13 @@ where full memory barriers happen, and counts them exactly, per kernel site.
 commands:
   run FILE...        run scenarios (files or directories) under policies; print counters
                      (--json OUT, --trace OUT, --svg OUT, -v for a narrative; --from, --to,
-                     --cpus, --task: the part of the run -v, --svg and --trace show)
+                     --cpus, --task: the part of the run -v, --svg and --trace show;
+                     --seeds N: each counter's mean, spread and confidence interval)
   diff FILE... --policy A --policy B
-                     the counters and verdicts that differ between two policies
+                     the counters and verdicts that differ between two policies (--seeds N:
+                     which differences are the policy's and which the seeds' noise)
+  merge FILE.json... the shards of run --seeds or diff --seeds (--shard K/N) as one machine
+                     would have printed them (--json OUT)
   check FILE_OR_DIR...
                      run every scenario under the policies its [[expect]] blocks name and
                      compare (--junit OUT, --json OUT); exit 1 when an expectation fails
@@ -64,8 +68,9 @@ using Command = int (*)(const std::vector<std::string>&, const Io&);
 // `tlbsim --list-commands` prints the names (the man page and the bash completion are generated
 // from it and from each command's --help; scripts/cli-files).
 constexpr std::pair<std::string_view, Command> commands[] = {
-    {"run", cmd_run},           {"diff", cmd_diff},       {"check", cmd_check},
-    {"explain", cmd_explain},   {"explore", cmd_explore}, {"policies", cmd_policies},
+    {"run", cmd_run},           {"diff", cmd_diff},       {"merge", cmd_merge},
+    {"check", cmd_check},       {"explain", cmd_explain}, {"explore", cmd_explore},
+    {"policies", cmd_policies},
     {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
     {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
 };

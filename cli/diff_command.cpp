@@ -8,6 +8,8 @@
 #include "cli/options.h"
 #include "cli/run_pipeline.h"
 #include "cli/run_text.h"
+#include "cli/schedule_divergence.h"
+#include "cli/seed_report.h"
 
 #include <fmt/format.h>
 
@@ -24,6 +26,7 @@ struct DiffCommandLine {
     run::RunOptions options;
     bool per_cpu = false;
     std::optional<std::string> json_out;
+    std::optional<SeedsOption> seeds; ///< --seeds N [--shard K/N]: seed_report.h
 };
 
 po::options_description diff_options() {
@@ -32,6 +35,7 @@ po::options_description diff_options() {
         ("policy,p", po::value<std::vector<std::string>>(),
          "the two policies to compare, A then B (give --policy twice)");
     add_seed_options(desc);
+    add_seeds_options(desc);
     desc.add_options()                                           //
         ("per-cpu", "also show the cpuN.* counters that differ") //
         ("json", po::value<std::string>(),
@@ -58,7 +62,9 @@ std::optional<DiffCommandLine> parse_diff(const Args& args, const Io& io) {
     if (!vm.count("file")) {
         throw UsageError("diff: no scenario file given");
     }
+    refuse_with_seeds(vm, "per-cpu", "diff");
     cl.options = seed_options(vm, "diff");
+    cl.seeds = seeds_option(vm, "diff");
     cl.per_cpu = vm.count("per-cpu") > 0;
     cl.files = strings(vm, "file");
     return cl;
@@ -68,31 +74,52 @@ std::optional<DiffCommandLine> parse_diff(const Args& args, const Io& io) {
 struct DiffRuns {
     RunReport a;
     RunReport b;
+    Schedule schedule_a;
+    Schedule schedule_b;
+    std::optional<Divergence> divergence;
+
+    bool completed() const {
+        return a.result.error.empty() && a.result.internal_error.empty() &&
+               b.result.error.empty() && b.result.internal_error.empty();
+    }
 
     DiffPair pair() const {
         return DiffPair{a.file, &a.result, &b.result, a.redundant_cycles, b.redundant_cycles};
     }
 };
 
-DiffRuns run_pair(const LoadedScenario& l, const DiffCommandLine& cl) {
-    const auto request = [&](const std::string& policy) {
-        RunRequest req{&l.sc, l.file, policy, cl.options, {}};
-        req.needs.redundant_cycles = true;
-        return req;
-    };
-    RunReport a = run_request(request(cl.policies[0]));
-    RunReport b = run_request(request(cl.policies[1]));
-    return DiffRuns{std::move(a), std::move(b)};
+/// The run of `l` under `policy`, and its context switches.
+std::pair<RunReport, Schedule> run_one(const LoadedScenario& l, const std::string& policy,
+                                       const DiffCommandLine& cl) {
+    SwitchRecorder switches;
+    RunRequest req{&l.sc, l.file, policy, cl.options, {}};
+    req.needs.redundant_cycles = true;
+    req.options.observers.push_back(&switches);
+    RunReport rep = run_request(req);
+    Schedule schedule{policy, switches.switches(), rep.result.task_names};
+    return {std::move(rep), std::move(schedule)};
 }
 
-/// Why the pair could not be compared (on stderr), then its diff. Returns the worst exit status
-/// of its runs.
-int print_pair(const DiffPair& p, bool per_cpu, const Io& io) {
+DiffRuns run_pair(const LoadedScenario& l, const DiffCommandLine& cl) {
+    auto [a, schedule_a] = run_one(l, cl.policies[0], cl);
+    auto [b, schedule_b] = run_one(l, cl.policies[1], cl);
+    DiffRuns d{std::move(a), std::move(b), std::move(schedule_a), std::move(schedule_b), {}};
+    d.divergence = first_divergence(d.schedule_a, d.schedule_b);
+    return d;
+}
+
+/// Why the pair could not be compared (on stderr), then its diff and where the schedules part.
+/// Returns the worst exit status of its runs.
+int print_pair(const DiffRuns& d, const DiffPair& p, bool per_cpu, const Io& io) {
     int status = exit_ok;
     for (const auto* r : {p.a, p.b}) {
         status = std::max(status, report_run_failure(*r, p.file, io));
     }
-    fmt::print(io.out, "{}\n", format_diff(p, per_cpu));
+    fmt::print(io.out, "{}", format_diff(p, per_cpu));
+    if (d.completed()) {
+        fmt::print(io.out, "  {}\n", format_divergence(d.schedule_a, d.schedule_b, d.divergence));
+    }
+    fmt::print(io.out, "\n");
     std::fflush(io.out);
     return status;
 }
@@ -109,6 +136,12 @@ Json diff_document(const std::deque<DiffRuns>& runs, const std::vector<DiffPair>
         }
     }
     doc["diff"] = diff_json(pairs, run_index, cl.policies[0], cl.policies[1], cl.per_cpu);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const DiffRuns& d = runs[i];
+        doc["diff"]["scenarios"][i]["schedule_divergence"] =
+            d.completed() ? divergence_json(d.schedule_a, d.schedule_b, d.divergence)
+                          : Json(nullptr);
+    }
     return doc;
 }
 
@@ -120,13 +153,16 @@ int cmd_diff(const Args& args, const Io& io) {
         return exit_ok;
     }
     const std::vector<LoadedScenario> loaded = load_scenarios(cl->files, cl->policies, "diff");
+    if (cl->seeds) {
+        return run_seeds_command("diff", loaded, *cl->seeds, cl->options, cl->json_out, io);
+    }
     std::deque<DiffRuns> runs; // the pairs point into it
     std::vector<DiffPair> pairs;
     int status = exit_ok;
     for (const auto& l : loaded) {
         runs.push_back(run_pair(l, *cl));
         pairs.push_back(runs.back().pair());
-        status = std::max(status, print_pair(pairs.back(), cl->per_cpu, io));
+        status = std::max(status, print_pair(runs.back(), pairs.back(), cl->per_cpu, io));
     }
     fmt::print(io.out, "{}", format_diff_summary(pairs, cl->policies[0], cl->policies[1]));
     if (cl->json_out) {

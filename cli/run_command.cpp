@@ -13,6 +13,7 @@
 #include "cli/run_pipeline.h"
 #include "cli/run_summary.h"
 #include "cli/run_text.h"
+#include "cli/seed_report.h"
 #include "cli/svg_timeline.h"
 #include "cli/timeline_view.h"
 #include "cli/view.h"
@@ -35,7 +36,8 @@ struct RunCommandLine {
     std::optional<std::string> json_out;
     std::optional<std::string> trace_out;
     std::optional<std::string> svg_out;
-    View view; ///< what -v, --trace and --svg show
+    View view;                        ///< what -v, --trace and --svg show
+    std::optional<SeedsOption> seeds; ///< --seeds N [--shard K/N]: seed_report.h
 };
 
 po::options_description run_options() {
@@ -44,6 +46,7 @@ po::options_description run_options() {
         ("policy,p", po::value<std::vector<std::string>>(),
          "policy to run (repeatable); default: the scenario's `policies`");
     add_seed_options(desc);
+    add_seeds_options(desc);
     desc.add_options()                           //
         ("per-cpu", "also show cpuN.* counters") //
         ("summary", "end with one table over all runs: each policy's sync_cores and their "
@@ -76,8 +79,13 @@ std::optional<RunCommandLine> parse_run(const Args& args, const Io& io) {
     if (!vm.count("file")) {
         throw UsageError("run: no scenario file given");
     }
+    for (const char* one_run :
+         {"per-cpu", "summary", "verbose", "trace", "svg", "from", "to", "cpus", "task"}) {
+        refuse_with_seeds(vm, one_run, "run");
+    }
     RunCommandLine cl;
     cl.options = seed_options(vm, "run");
+    cl.seeds = seeds_option(vm, "run");
     cl.files = strings(vm, "file");
     cl.policies = strings(vm, "policy");
     cl.per_cpu = vm.count("per-cpu") > 0;
@@ -218,6 +226,9 @@ int cmd_run(const Args& args, const Io& io) {
         return exit_ok;
     }
     const std::vector<LoadedScenario> loaded = load_scenarios(cl->files, cl->policies, "run");
+    if (cl->seeds) {
+        return run_seeds_command("run", loaded, *cl->seeds, cl->options, cl->json_out, io);
+    }
     for (const auto& l : loaded) {
         check_view(cl->view, l.sc, l.file, "run");
     }
