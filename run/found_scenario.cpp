@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -50,18 +51,39 @@ std::string quoted_list(const std::vector<std::string>& items) {
     return fmt::format("[{}]", fmt::join(q, ", "));
 }
 
+/// `text` with its lines broken between words to at most `width` columns.
+std::string wrapped(const std::string& text, std::size_t width) {
+    std::string out;
+    std::size_t column = 0;
+    std::istringstream words(text);
+    for (std::string w; words >> w;) {
+        if (column > 0 && column + 1 + w.size() > width) {
+            out += '\n';
+            column = 0;
+        } else if (column > 0) {
+            out += ' ';
+            ++column;
+        }
+        out += w;
+        column += w.size();
+    }
+    return out;
+}
+
 std::string description(const ShrinkResult& s, const FoundOrigin& o) {
     const check::Violation& v = s.violation;
-    return fmt::format(
-        "Found by `tlbsim explore {} --policy {} --seed {}` in run {}: {}.\n"
-        "Shrunk by `--shrink` from {} threads and {} steps to {} and {}: under {} it still "
-        "violates {}\n(cause {}, kernel sites of the chain among the original's): {} on cpu{} at "
-        "t={}, the call\n{}. The timing is fixed in [machine] (seed, jitter, delays), so "
-        "`tlbsim run` replays it\nwithout options; the [[expect]] block records each policy's "
-        "verdict.",
-        o.file, o.policy, o.explore_seed, o.run_index, o.signature, s.threads_before,
-        s.steps_before, s.threads, s.steps, o.policy, v.property, check::cause_name(v.cause),
-        v.task, v.cpu, v.time, v.call);
+    return wrapped(
+        fmt::format(
+            "Found by `tlbsim explore {} --policy {} --seed {}` in run {} ({}) and shrunk by "
+            "`--shrink` from {} threads and {} steps to {} and {}. Under {} it still violates {} "
+            "by the same mechanism (cause {}; the call read what the original's read; the chain's "
+            "kernel sites among the original's): {} on cpu{} at t={}, after the call {}. The "
+            "timing is fixed in [machine] (seed, jitter, delays), so `tlbsim run` replays it "
+            "without options; the [[expect]] block records each policy's verdict.",
+            o.file, o.policy, o.explore_seed, o.run_index, o.signature, s.threads_before,
+            s.steps_before, s.threads, s.steps, o.policy, v.property, check::cause_name(v.cause),
+            v.task, v.cpu, v.time, v.call),
+        96);
 }
 
 /// The explored policy, then the explored file's others that the shrunk scenario resolves.

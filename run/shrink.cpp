@@ -4,6 +4,7 @@
 #include "run/shrink_toml.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -26,6 +27,30 @@ std::vector<std::string> sites_of(const check::Violation& v) {
         sites.push_back(s);
     }
     return sites;
+}
+
+/// The lines of the chain that are not kernel records (what the call read on the CPU, why the
+/// return broke the guarantee, the cause), times masked: "t=17605" reads "t=#".
+std::vector<std::string> explanation_of(const check::Violation& v) {
+    std::vector<std::string> lines;
+    for (const auto& line : v.chain) {
+        if (!line.empty() && line.back() == ']') {
+            continue;
+        }
+        std::string masked;
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            const bool digit = std::isdigit(static_cast<unsigned char>(line[i])) != 0;
+            if (digit && i > 0 && (line[i - 1] == '=' || masked.back() == '#')) {
+                if (masked.back() != '#') {
+                    masked += '#';
+                }
+                continue;
+            }
+            masked += line[i];
+        }
+        lines.push_back(std::move(masked));
+    }
+    return lines;
 }
 
 /// The document `text` with the timing of `plan` written into [machine], the policy as its only
@@ -132,7 +157,8 @@ bool reduce_once(Judge& judge, toml::table& doc, check::Violation& v, std::size_
 } // namespace
 
 bool same_mechanism(const check::Violation& found, const check::Violation& target) {
-    if (found.property != target.property || found.cause != target.cause) {
+    if (found.property != target.property || found.cause != target.cause ||
+        explanation_of(found) != explanation_of(target)) {
         return false;
     }
     const auto allowed = sites_of(target);

@@ -9,10 +9,13 @@
 // the candidate loads and its run under the policy still shows the violation, until no reduction
 // is kept (a fixed point) or the bound on candidates is reached.
 //
-// "The same mechanism": the candidate's first violation has the target's property and cause, and
-// every kernel site of its chain is one of the target's (the chain may lose sites: a shorter
-// scenario passes fewer places, but it may not reach the violation through a place the original
-// did not).
+// "The same mechanism": the candidate's first violation has the target's property and cause,
+// its explanation (the chain's lines that are not kernel records: which task and mm the call
+// read on the CPU and whether it sent the IPI, why the return broke the guarantee), times
+// masked, is the target's, and every kernel site of its chain is one of the target's (the chain
+// may lose sites: a shorter scenario passes fewer places, but it may not reach the violation
+// through a place the original did not). The explanation tells an exit handoff (the call read
+// the exiting thread, mm NULL) from an idle return (it read the idle task), whose sites agree.
 
 #include "check/violation.h"
 #include "run/explore.h"

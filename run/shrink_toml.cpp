@@ -162,19 +162,18 @@ std::int64_t min_repeat(std::string_view op) {
     return op == "repeat" ? 1 : -1;
 }
 
-/// Three tries per value: the smallest, half, three quarters.
+/// Tries per value: the smallest, then N/2, 3N/4, 7N/8 and 15N/16 (each when it lies between
+/// the smallest and N): a length that must stay near its value to keep a race's window is
+/// still trimmed a little.
 std::int64_t try_value(std::size_t variant, std::int64_t n, std::int64_t min) {
-    switch (variant) {
-    case 0:
+    if (variant == 0) {
         return min;
-    case 1:
-        return n / 2 > min ? n / 2 : n;
-    default:
-        return n - n / 4 > n / 2 ? n - n / 4 : n;
     }
+    const std::int64_t v = n - n / (std::int64_t{2} << (variant - 1));
+    return v > min && v < n ? v : n;
 }
 
-constexpr std::size_t value_variants = 3;
+constexpr std::size_t value_variants = 5;
 
 // ---- The reductions -------------------------------------------------------------------------
 
