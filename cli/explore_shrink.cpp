@@ -38,8 +38,8 @@ void make_directory(const std::string& dir) {
 /// [A-Za-z0-9._-] of NAME replaced by '_'.
 std::string found_path(const std::string& dir, std::string name, std::size_t k) {
     for (char& c : name) {
-        const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
-                           c == '_' || c == '-';
+        const bool plain =
+            std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
         c = plain ? c : '_';
     }
     const std::string file = k < 2 ? name + ".toml" : fmt::format("{}-{}.toml", name, k);
@@ -61,8 +61,8 @@ run::FoundOrigin origin_of(const LoadedScenario& l, const run::ExploreResult& re
 
 } // namespace
 
-void shrink_findings(const LoadedScenario& l, const run::ExploreResult& res,
-                     const std::string& dir, const Io& io) {
+void shrink_findings(const LoadedScenario& l, const run::ExploreResult& res, const std::string& dir,
+                     const Io& io) {
     std::size_t k = 0;
     for (std::size_t n = 0; n < res.findings.size(); ++n) {
         const run::Finding& f = res.findings[n];

@@ -28,7 +28,8 @@ std::vector<std::string> counters_named(std::string_view prefix) {
 
 /// A policy's verdict as the generated block records it: the violated properties and the count
 /// of each mechanism warning.
-using Verdict = std::pair<std::vector<std::string>, std::vector<std::pair<std::string, std::int64_t>>>;
+using Verdict =
+    std::pair<std::vector<std::string>, std::vector<std::pair<std::string, std::int64_t>>>;
 
 Verdict verdict_of(const RunResult& r) {
     Verdict v;
@@ -107,8 +108,8 @@ std::string expectation_block(const std::vector<RunResult>& runs) {
     std::vector<std::pair<Verdict, std::vector<std::string>>> groups;
     for (const auto& r : runs) {
         Verdict v = verdict_of(r);
-        const auto it = std::find_if(groups.begin(), groups.end(),
-                                     [&](const auto& g) { return g.first == v; });
+        const auto it =
+            std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == v; });
         if (it != groups.end()) {
             it->second.push_back(r.policy);
         } else {
@@ -140,8 +141,7 @@ std::string found_scenario(const ShrinkResult& shrunk, const FoundOrigin& origin
     doc.insert_or_assign("name", found_name(origin));
     doc.insert_or_assign("description", description(shrunk, origin));
     const std::string file = found_name(origin) + ".toml";
-    const scenario::Scenario sc =
-        scenario::load_string(shrink_edit::format(doc), file, catalog);
+    const scenario::Scenario sc = scenario::load_string(shrink_edit::format(doc), file, catalog);
     std::vector<RunResult> runs;
     toml::array policies;
     for (const auto& p : candidate_policies(sc, origin)) {

@@ -3,8 +3,8 @@
 // regression scenario, with a name, a description of where it came from, the policies to check
 // it under and the generated [[expect]] block that scripts/regenerate-expectations would write.
 
-#include "run/shrink.h"
 #include "run/runner.h"
+#include "run/shrink.h"
 #include "scenario/loader.h"
 
 #include <cstdint>
@@ -15,12 +15,12 @@ namespace run {
 
 /// Where a shrunk scenario came from.
 struct FoundOrigin {
-    std::string file;        ///< the explored scenario file
-    std::string scenario;    ///< its name
-    std::string policy;      ///< the policy explored
+    std::string file;     ///< the explored scenario file
+    std::string scenario; ///< its name
+    std::string policy;   ///< the policy explored
     std::uint64_t explore_seed = 0;
     std::uint64_t run_index = 0;
-    std::string signature;   ///< the finding's (violation_signature)
+    std::string signature;             ///< the finding's (violation_signature)
     std::vector<std::string> policies; ///< the explored file's `policies`
 };
 

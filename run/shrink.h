@@ -35,7 +35,7 @@ struct ShrinkOptions {
 struct ShrinkResult {
     /// The shrunk scenario: its policies = [the policy], no [[expect]], the timing in [machine].
     std::string toml;
-    check::Violation violation; ///< its first violation under the policy
+    check::Violation violation;                       ///< its first violation under the policy
     std::size_t threads_before = 0, steps_before = 0; ///< threads/kthreads and program steps
     std::size_t threads = 0, steps = 0;
     std::size_t candidates = 0; ///< candidates tried (those that did not load included)

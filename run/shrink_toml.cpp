@@ -91,8 +91,8 @@ std::vector<std::string> step_tokens(const toml::array& prog, std::size_t s) {
 
 /// The number in tokens[1], if it is one.
 std::optional<std::int64_t> argument(const std::vector<std::string>& t) {
-    if (t.size() < 2 || t[1].empty() ||
-        t[1].find_first_not_of("0123456789") != std::string::npos || t[1].size() > 18) {
+    if (t.size() < 2 || t[1].empty() || t[1].find_first_not_of("0123456789") != std::string::npos ||
+        t[1].size() > 18) {
         return std::nullopt;
     }
     return std::stoll(t[1]);
@@ -299,16 +299,14 @@ std::size_t value_sites(const toml::table& doc) {
 
 std::optional<toml::table> lower_repeat(const toml::table& doc, std::size_t site) {
     const std::size_t variant = site % value_variants;
-    return lower_argument(doc, site / value_variants, min_repeat, [&](std::int64_t n, std::int64_t m) {
-        return try_value(variant, n, m);
-    });
+    return lower_argument(doc, site / value_variants, min_repeat,
+                          [&](std::int64_t n, std::int64_t m) { return try_value(variant, n, m); });
 }
 
 std::optional<toml::table> shorten_step(const toml::table& doc, std::size_t site) {
     const std::size_t variant = site % value_variants;
-    return lower_argument(doc, site / value_variants, min_length, [&](std::int64_t n, std::int64_t m) {
-        return try_value(variant, n, m);
-    });
+    return lower_argument(doc, site / value_variants, min_length,
+                          [&](std::int64_t n, std::int64_t m) { return try_value(variant, n, m); });
 }
 
 std::size_t start_sites(const toml::table& doc) {
@@ -368,8 +366,8 @@ std::optional<toml::table> shorten_delay(const toml::table& doc, std::size_t sit
     if (v >= d->extra) {
         return std::nullopt;
     }
-    delays[site / value_variants] = std::to_string(d->cpu) + "@" + std::to_string(d->at) + "+" +
-                                    std::to_string(v);
+    delays[site / value_variants] =
+        std::to_string(d->cpu) + "@" + std::to_string(d->at) + "+" + std::to_string(v);
     toml::table copy = doc;
     set_delays(*copy.get_as<toml::table>("machine"), delays);
     return copy;
@@ -508,7 +506,8 @@ void print_body(std::ostream& os, const toml::table& t, bool sections_too) {
 std::string format(const toml::table& doc) {
     std::ostringstream os;
     print_body(os, doc, false);
-    for (const char* key : {"machine", "process", "policy", "thread", "kthread", "inject", "expect"}) {
+    for (const char* key :
+         {"machine", "process", "policy", "thread", "kthread", "inject", "expect"}) {
         const toml::node* n = doc.get(key);
         if (n == nullptr) {
             continue;

@@ -33,8 +33,8 @@ TEST_CASE("explore --shrink: usage errors and no file when nothing is found", "[
     CHECK(bad.code == cli::exit_usage);
     CHECK(lines(bad.err).size() == 1);
 
-    const Cmd none = tlbsim({"explore", src, "--policy", "v5.10", "--runs", "50", "--shrink",
-                             dir.file("none")});
+    const Cmd none =
+        tlbsim({"explore", src, "--policy", "v5.10", "--runs", "50", "--shrink", dir.file("none")});
     CHECK(none.code == cli::exit_ok);
     CHECK_FALSE(std::filesystem::exists(dir.file("none")));
 }
