@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/commands.h"
 #include "cli/explore_report.h"
+#include "cli/explore_shrink.h"
 #include "cli/json_report.h"
 #include "cli/options.h"
 #include "cli/run_pipeline.h"
@@ -26,6 +27,7 @@ struct ExploreCommandLine {
     std::vector<std::string> policies;
     run::ExploreOptions options;
     std::optional<std::string> json_out;
+    std::optional<std::string> shrink_dir;
 };
 
 po::options_description explore_options() {
@@ -49,6 +51,9 @@ po::options_description explore_options() {
          "the shards' --json files") //
         ("json", po::value<std::string>(),
          "write the explorations as JSON (docs/json-schema.md)") //
+        ("shrink", po::value<std::string>(),
+         "DIR: shrink each violation found into a small scenario with its expectations, "
+         "written to DIR (docs/explore.md)") //
         ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
     return desc;
 }
@@ -107,6 +112,10 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
     }
     check_ranges(cl.options);
     cl.json_out = string_opt(vm, "json");
+    cl.shrink_dir = string_opt(vm, "shrink");
+    if (cl.shrink_dir && cl.shrink_dir->empty()) {
+        throw UsageError("explore: --shrink expects a directory");
+    }
     return cl;
 }
 
@@ -229,6 +238,9 @@ int cmd_explore(const Args& args, const Io& io) {
             const run::ExploreResult res = run::explore(l.sc, o, std::cref(progress));
             progress.clear();
             print_exploration(l, res, io);
+            if (cl->shrink_dir) {
+                shrink_findings(l, res, *cl->shrink_dir, io);
+            }
             doc["explore"].push_back(exploration_json(l.file, l.sc.machine, res, doc["runs"]));
             status = std::max(status, status_of(res));
             std::fflush(io.out);
