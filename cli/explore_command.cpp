@@ -153,74 +153,6 @@ private:
 
 } // namespace
 
-namespace {
-
-const char* kind_word(run::Finding::Kind k) {
-    switch (k) {
-    case run::Finding::Kind::violation:
-        return "violation";
-    case run::Finding::Kind::run_error:
-        return "run error";
-    case run::Finding::Kind::internal_error:
-        return "internal error";
-    }
-    return "?";
-}
-
-void print_finding(const LoadedScenario& l, const run::ExploreResult& res, std::size_t n,
-                   const Io& io) {
-    const run::Finding& f = res.findings[n];
-    fmt::print(io.out, "  finding {}: {} in run {}{}\n", n + 1, kind_word(f.kind), f.plan.index,
-               res.options.all ? fmt::format(" (and {} more run{} like it)", f.occurrences - 1,
-                                             f.occurrences == 2 ? "" : "s")
-                               : "");
-    if (f.kind == run::Finding::Kind::violation) {
-        print_violation(res.policy, f.violation(), io);
-    } else {
-        fmt::print(io.out, "    {}\n", first_line(f.signature));
-    }
-    fmt::print(io.out, "    replay: {}\n",
-               replay_command(l.file, res.policy, l.sc.machine, f.plan));
-}
-
-void print_exploration(const LoadedScenario& l, const run::ExploreResult& res, const Io& io) {
-    const auto& o = res.options;
-    fmt::print(
-        io.out,
-        "explore {} ({}) under {}: {} runs planned, jitter {}%, {} change point{} per run, "
-        "search seed {}{}\n",
-        l.sc.name, l.file, res.policy, o.runs, o.jitter, o.depth, o.depth == 1 ? "" : "s", o.seed,
-        o.shard_count > 1 ? fmt::format(", shard {}/{}", o.shard_index + 1, o.shard_count) : "");
-    for (std::size_t n = 0; n < res.findings.size(); ++n) {
-        print_finding(l, res, n, io);
-    }
-    if (res.first_warned) {
-        fmt::print(io.out,
-                   "  first run with warnings and no violation: run {}: {}\n    replay: {}\n",
-                   res.first_warned->index, res.first_warning,
-                   replay_command(l.file, res.policy, l.sc.machine, *res.first_warned));
-    }
-    fmt::print(io.out, "  {} run{} made{}; {} with mechanism warnings and no violation; {}\n",
-               res.runs, res.runs == 1 ? "" : "s",
-               res.stopped ? " (stopped at the first finding)" : "", res.warned_runs.size(),
-               res.findings.empty() ? "no violation found"
-                                    : fmt::format("{} finding{}", res.findings.size(),
-                                                  res.findings.size() == 1 ? "" : "s"));
-}
-
-int status_of(const run::ExploreResult& res) {
-    int status = exit_ok;
-    for (const auto& f : res.findings) {
-        const int s = f.kind == run::Finding::Kind::internal_error ? exit_internal
-                      : f.kind == run::Finding::Kind::run_error    ? exit_usage
-                                                                   : exit_expectation;
-        status = std::max(status, s);
-    }
-    return status;
-}
-
-} // namespace
-
 int cmd_explore(const Args& args, const Io& io) {
     const auto cl = parse_explore(args, io);
     if (!cl) {
@@ -237,12 +169,13 @@ int cmd_explore(const Args& args, const Io& io) {
             const ProgressLine progress(io, o.runs);
             const run::ExploreResult res = run::explore(l.sc, o, std::cref(progress));
             progress.clear();
-            print_exploration(l, res, io);
+            Json x = exploration_json(l.file, l.sc.machine, res, doc["runs"]);
+            print_exploration(x, doc["runs"], io);
             if (cl->shrink_dir) {
                 shrink_findings(l, res, *cl->shrink_dir, io);
             }
-            doc["explore"].push_back(exploration_json(l.file, l.sc.machine, res, doc["runs"]));
-            status = std::max(status, status_of(res));
+            status = std::max(status, exploration_status(x));
+            doc["explore"].push_back(std::move(x));
             std::fflush(io.out);
         }
     }

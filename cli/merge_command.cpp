@@ -1,10 +1,12 @@
 // `tlbsim merge FILE.json... [--json OUT]`: puts the JSON documents of the shards of one command
 // (--shard 1/N .. N/N) back together and prints what that command would have printed on one
 // machine, and writes its document (docs/sharding.md). Each kind of document merges by a function
-// of its own, chosen by the document's "command": `run` and `diff` documents of --seeds.
+// of its own, chosen by the document's "command": `run` and `diff` documents of --seeds, and
+// `explore` documents (docs/explore.md).
 
 #include "cli/command.h"
 #include "cli/commands.h"
+#include "cli/explore_report.h"
 #include "cli/json_report.h"
 #include "cli/options.h"
 #include "cli/run_from_json.h"
@@ -201,15 +203,95 @@ int merge_seeded(const std::vector<MergeInput>& inputs, const std::optional<std:
     return seeded_status(runs);
 }
 
+// explore ----------------------------------------------------------------------------------------
+
+/// What every shard's exploration list must share: each exploration's identity and options but
+/// the shard.
+Json explore_identity(const Json& doc) {
+    Json id = Json::array();
+    for (const auto& x : doc.at("explore")) {
+        Json o = x.at("options");
+        o.erase("shard");
+        id.push_back({{"scenario", x.at("scenario")},
+                      {"file", x.at("file")},
+                      {"policy", x.at("policy")},
+                      {"options", o}});
+    }
+    return id;
+}
+
+/// The shard (K, N) of an explore document, the same in each of its explorations.
+std::pair<int, int> explore_shard(const MergeInput& in) {
+    const Json& xs = in.doc.at("explore");
+    if (xs.empty()) {
+        refuse(in.file, "an explore document with no exploration");
+    }
+    const Json& sh = xs.front().at("options").at("shard");
+    return {sh.at(0).get<int>(), sh.at(1).get<int>()};
+}
+
+/// Every shard K/N of one N exactly once, with the same explorations.
+void check_explore_shards(const std::vector<MergeInput>& inputs) {
+    const Json id =
+        naming_file(inputs.front(), [](const auto& in) { return explore_identity(in.doc); });
+    const int n = naming_file(inputs.front(), explore_shard).second;
+    std::set<int> seen;
+    for (const auto& in : inputs) {
+        const auto [k, count] = naming_file(in, explore_shard);
+        if (count != n) {
+            refuse(in.file, fmt::format("shard {}/{}, but {} is of {} shards", k, count,
+                                        inputs.front().file, n));
+        }
+        if (!seen.insert(k).second) {
+            refuse(in.file, fmt::format("shard {}/{} is given twice", k, n));
+        }
+        if (naming_file(in, [](const auto& i) { return explore_identity(i.doc); }) != id) {
+            refuse(in.file, fmt::format("explores other scenarios, policies or options than {}",
+                                        inputs.front().file));
+        }
+    }
+    if (static_cast<int>(inputs.size()) != n) {
+        refuse(inputs.front().file, fmt::format("{} of {} shards given", inputs.size(), n));
+    }
+}
+
+int merge_explore(const std::vector<MergeInput>& inputs, const std::optional<std::string>& json_out,
+                  const Io& io) {
+    check_explore_shards(inputs);
+    Json doc = json_document("explore");
+    doc["explore"] = Json::array();
+    int status = exit_ok;
+    const std::size_t count = inputs.front().doc.at("explore").size();
+    for (std::size_t i = 0; i < count; ++i) {
+        std::vector<const Json*> shards;
+        std::vector<const Json*> runs;
+        for (const auto& in : inputs) {
+            shards.push_back(&in.doc.at("explore").at(i));
+            runs.push_back(&in.doc.at("runs"));
+        }
+        Json x = naming_file(inputs.front(), [&](const auto&) {
+            return merge_explorations(shards, runs, doc["runs"]);
+        });
+        print_exploration(x, doc["runs"], io);
+        status = std::max(status, exploration_status(x));
+        doc["explore"].push_back(std::move(x));
+    }
+    if (json_out) {
+        write_json_file(*json_out, doc);
+    }
+    return status;
+}
+
 // The kinds of document --------------------------------------------------------------------------
 
 using MergeKind = int (*)(const std::vector<MergeInput>&, const std::optional<std::string>&,
                           const Io&);
 
-/// Each document kind that merges, by its "command" (explore adds its own).
+/// Each document kind that merges, by its "command".
 constexpr std::pair<std::string_view, MergeKind> merge_kinds[] = {
     {"run", merge_seeded},
     {"diff", merge_seeded},
+    {"explore", merge_explore},
 };
 
 MergeInput read_input(const std::string& file) {
@@ -255,7 +337,8 @@ po::options_description merge_options() {
     desc.add_options()("help,h", "this help")                                //
         ("json", po::value<std::string>(), "write the merged JSON document") //
         ("file", po::value<std::vector<std::string>>(),
-         "the shards' JSON documents (--json of run --seeds or diff --seeds with --shard K/N)");
+         "the shards' JSON documents (--json of run --seeds, diff --seeds or explore with "
+         "--shard K/N)");
     return desc;
 }
 

@@ -187,3 +187,32 @@ TEST_CASE("--delay: a step stretched at a given time, replayable and checked", "
     CHECK(tlbsim({"run", file, "--delay", "0@10+0"}).code == cli::exit_usage); // EXTRA >= 1
     CHECK(tlbsim({"run", file, "--delay", "0@10"}).code == cli::exit_usage);
 }
+
+TEST_CASE("merge: explore shards combine into the one-machine report; a missing or doubled "
+          "shard is refused",
+          "[cli][explore][shard]") {
+    TempDir dir;
+    const std::string file = source("scenarios/explore/jit-idle.toml");
+    const std::vector<std::string> base = {"explore", file, "--policy", "rfc-v2", "--runs", "200"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return tlbsim(args);
+    };
+    const Cmd one = with({});
+    std::vector<std::string> merge = {"merge"};
+    for (int k = 1; k <= 3; ++k) {
+        const std::string out = dir.file("s" + std::to_string(k) + ".json");
+        with({"--shard", std::to_string(k) + "/3", "--json", out});
+        merge.push_back(out);
+    }
+    const Cmd merged = tlbsim(merge);
+    CHECK(merged.code == one.code);
+    CHECK(merged.out == one.out); // the finding of run 35 lives in shard 3/3 (35 % 3 == 2)
+    const Cmd missing = tlbsim({"merge", merge[1], merge[2]});
+    CHECK(missing.code == cli::exit_usage);
+    CHECK(missing.err.find("2 of 3 shards given") != std::string::npos);
+    const Cmd twice = tlbsim({"merge", merge[1], merge[1], merge[2]});
+    CHECK(twice.code == cli::exit_usage);
+    CHECK(twice.err.find("shard 1/3 is given twice") != std::string::npos);
+}

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# GNU parallel runs four shards of `tlbsim diff --seeds` (docs/sharding.md), `tlbsim merge`
-# combines them, and the result equals the one-machine run: the text byte for byte, the JSON
-# byte for byte once each run's wall_seconds (host time) is removed.
+# GNU parallel runs four shards of `tlbsim diff --seeds` and of `tlbsim explore` (with and
+# without --all) (docs/sharding.md, docs/explore.md), `tlbsim merge` combines each, and the result
+# equals the one-machine run: the text byte for byte, the JSON byte for byte once each run's
+# wall_seconds (host time) is removed.
 #
-# usage: parallel_shards_test.sh TLBSIM SCENARIO
+# usage: parallel_shards_test.sh TLBSIM SCENARIO [EXPLORE_SCENARIO...]
 # Exit 77 (ctest's SKIP_RETURN_CODE) when GNU parallel is not installed: scripts/install-deps
 # installs it.
 set -euo pipefail
 
 tlbsim=$1
 scenario=$2
+shift 2
+explore_scenarios=("$@")
 if ! command -v parallel >/dev/null 2>&1; then
     echo "SKIP: GNU parallel is not installed (Debian package parallel; scripts/install-deps installs it)"
     exit 77
@@ -17,19 +20,22 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-options=(diff "$scenario" --policy v5.10 --policy rfc-v2 --seeds 12)
 
-"$tlbsim" "${options[@]}" --json "$work/one.json" >"$work/one.txt"
-
-# As docs/sharding.md runs it: each input K is one shard. (Not {%}: a job slot is reused as soon
-# as a job ends, so two shards could get the same number.)
-parallel --will-cite --jobs 4 \
-    "$tlbsim" "${options[@]}" --shard {}/4 --json "$work/shard-{}.json" '>' "$work/shard-{}.txt" \
-    ::: 1 2 3 4
-"$tlbsim" merge "$work"/shard-{1,2,3,4}.json --json "$work/merged.json" >"$work/merged.txt"
-
-cmp "$work/one.txt" "$work/merged.txt"
-python3 - "$work/one.json" "$work/merged.json" <<'PY'
+# shards_equal_one NAME COMMAND...: the one-machine run, four shards by parallel, merged, compared.
+shards_equal_one() {
+    local name=$1
+    shift
+    local dir="$work/$name"
+    mkdir -p "$dir"
+    "$tlbsim" "$@" --json "$dir/one.json" >"$dir/one.txt" || true
+    # As docs/sharding.md runs it: each input K is one shard. (Not {%}: a job slot is reused as
+    # soon as a job ends, so two shards could get the same number.)
+    parallel --will-cite --jobs 4 \
+        "$tlbsim" "$@" --shard {}/4 --json "$dir/shard-{}.json" '>' "$dir/shard-{}.txt" '||' true \
+        ::: 1 2 3 4
+    "$tlbsim" merge "$dir"/shard-{1,2,3,4}.json --json "$dir/merged.json" >"$dir/merged.txt" || true
+    cmp "$dir/one.txt" "$dir/merged.txt"
+    python3 - "$dir/one.json" "$dir/merged.json" <<'PY'
 import json, sys
 def without_wall_seconds(path):
     doc = json.load(open(path))
@@ -40,7 +46,14 @@ one, merged = (without_wall_seconds(p) for p in sys.argv[1:3])
 if one != merged:
     sys.exit("merged JSON differs from the one-machine JSON")
 PY
-for k in 1 2 3 4; do
-    grep -q "shard $k/4" "$work/shard-$k.txt" || { echo "shard $k/4 did not run as shard $k"; exit 1; }
-done
-echo "4 shards by GNU parallel, merged: text and JSON equal the one-machine run"
+    for k in 1 2 3 4; do
+        grep -q "shard $k/4" "$dir/shard-$k.txt" || { echo "$name: shard $k/4 did not run as shard $k"; exit 1; }
+    done
+    echo "$name: 4 shards by GNU parallel, merged: text and JSON equal the one-machine run"
+}
+
+shards_equal_one diff-seeds diff "$scenario" --policy v5.10 --policy rfc-v2 --seeds 12
+if [ ${#explore_scenarios[@]} -gt 0 ]; then
+    shards_equal_one explore explore "${explore_scenarios[@]}" --policy rfc-v2 --policy v5.10 --runs 300
+    shards_equal_one explore-all explore "${explore_scenarios[@]}" --policy rfc-v2 --runs 300 --all
+fi
