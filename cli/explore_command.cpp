@@ -37,9 +37,9 @@ po::options_description explore_options() {
         ("policy,p", po::value<std::vector<std::string>>(),
          "policy to explore (repeatable; `all` for every one); default: the scenario's "
          "`policies`") //
-        ("runs", po::value<std::uint64_t>()->default_value(1000),
+        ("runs", po::value<std::string>()->default_value("1000"),
          "runs per scenario and policy (the first is the scenario as written)") //
-        ("seed", po::value<std::uint64_t>()->default_value(0),
+        ("seed", po::value<std::string>()->default_value("0"),
          "the search's seed: each run's seed and change points derive from it") //
         ("jitter", po::value<int>()->default_value(10),
          "percent by which every cost and step length is perturbed, 0..100") //
@@ -60,12 +60,6 @@ po::options_description explore_options() {
 }
 
 void check_ranges(const run::ExploreOptions& o) {
-    if (o.runs < 1) {
-        throw UsageError("explore: --runs must be at least 1");
-    }
-    if (o.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        throw UsageError("explore: --seed must be at most 9223372036854775807");
-    }
     if (o.jitter < 0 || o.jitter > 100) {
         throw UsageError("explore: --jitter must be in 0..100");
     }
@@ -88,8 +82,9 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
     ExploreCommandLine cl;
     cl.files = strings(vm, "file");
     cl.policies = strings(vm, "policy");
-    cl.options.runs = vm["runs"].as<std::uint64_t>();
-    cl.options.seed = vm["seed"].as<std::uint64_t>();
+    cl.options.runs = parse_whole_number(vm["runs"].as<std::string>(), "--runs", "explore", 1,
+                                         std::uint64_t{1} << 40);
+    cl.options.seed = parse_seed(vm["seed"].as<std::string>(), "explore");
     cl.options.jitter = vm["jitter"].as<int>();
     cl.options.depth = vm["depth"].as<int>();
     cl.options.all = vm.count("all") > 0;

@@ -2,6 +2,7 @@
 
 #include "cli/catalog.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "cli/output_file.h"
 #include "gen/generator.h"
 
@@ -33,7 +34,7 @@ po::options_description gen_options() {
         ("kthreads", po::value<int>()->default_value(-1), "kernel threads (-1: chosen; mix)")   //
         ("steps", po::value<int>()->default_value(10), "mean program length in steps")          //
         ("efi", "also efi_call in kernel threads (mix)")                                        //
-        ("seed", po::value<std::uint64_t>()->default_value(0), "seed")                          //
+        ("seed", po::value<std::string>()->default_value("0"), "seed, 0..2^63-1")               //
         ("output,o", po::value<std::string>(), "write to this file instead of stdout");
     return desc;
 }
@@ -53,7 +54,7 @@ gen::GenParams params_of(const po::variables_map& vm) {
     p.kthreads = vm["kthreads"].as<int>();
     p.steps = vm["steps"].as<int>();
     p.efi = vm.count("efi") > 0;
-    p.seed = vm["seed"].as<std::uint64_t>();
+    p.seed = parse_seed(vm["seed"].as<std::string>(), "gen");
     if (const std::string why = gen::check_params(p); !why.empty()) {
         throw UserError("gen: " + why);
     }

@@ -60,24 +60,22 @@ void add_seed_options(po::options_description& desc) {
          "[machine] delays, `none` clears them; what explore prints to replay a finding)");
 }
 
-namespace {
-
-/// --seed: the domain of [machine] seed (a TOML integer >= 0), in decimal. A minus sign is refused
-/// rather than wrapped around to 2^64 - 1.
-std::uint64_t parse_seed(const std::string& text, const char* command) {
+std::uint64_t parse_whole_number(const std::string& text, const char* option, const char* command,
+                                 std::uint64_t min, std::uint64_t max) {
     std::uint64_t v = 0;
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, v);
-    if (text.empty() || ec != std::errc() || ptr != end ||
-        v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        throw UsageError(fmt::format(
-            "{}: --seed must be a whole number from 0 to 9223372036854775807, got \"{}\"", command,
-            text));
+    if (text.empty() || ec != std::errc() || ptr != end || v < min || v > max) {
+        throw UsageError(fmt::format("{}: {} must be a whole number from {} to {}, got \"{}\"",
+                                     command, option, min, max, text));
     }
     return v;
 }
 
-} // namespace
+std::uint64_t parse_seed(const std::string& text, const char* command) {
+    return parse_whole_number(text, "--seed", command, 0,
+                              static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+}
 
 run::RunOptions seed_options(const po::variables_map& vm, const char* command) {
     run::RunOptions options;

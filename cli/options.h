@@ -30,6 +30,13 @@ std::optional<po::variables_map> parse_file_command(const po::options_descriptio
 std::vector<std::string> strings(const po::variables_map& vm, const char* key);
 std::optional<std::string> string_opt(const po::variables_map& vm, const char* key);
 
+/// A decimal whole number in min..max from option `option`'s text. A minus sign, a sign, spaces
+/// or trailing junk are refused (Boost.Program_options would wrap "-5" around to 2^64 - 5).
+std::uint64_t parse_whole_number(const std::string& text, const char* option, const char* command,
+                                 std::uint64_t min, std::uint64_t max);
+/// --seed: the domain of [machine] seed (a TOML integer >= 0).
+std::uint64_t parse_seed(const std::string& text, const char* command);
+
 /// --seed and --jitter, shared by run, diff and explain.
 void add_seed_options(po::options_description& desc);
 /// Their values as run options; throws UsageError for a jitter outside 0..100.

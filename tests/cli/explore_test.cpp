@@ -134,8 +134,8 @@ TEST_CASE("every shard plans each run as one machine does", "[cli][explore][shar
 TEST_CASE("explore --json: the findings, their plans and runs", "[cli][explore][json]") {
     TempDir dir;
     const std::string file = source("scenarios/history/idle-return.toml");
-    const Cmd e =
-        tlbsim({"explore", file, "--policy", "rfc-v2", "--runs", "5", "--json", dir.file("x.json")});
+    const Cmd e = tlbsim(
+        {"explore", file, "--policy", "rfc-v2", "--runs", "5", "--json", dir.file("x.json")});
     REQUIRE(e.code == cli::exit_expectation);
     const Json doc = Json::parse(read_file(dir.file("x.json")));
     const auto errors = schema_validator().validate(doc);
@@ -163,6 +163,9 @@ TEST_CASE("explore: bad options are one-line usage errors", "[cli][explore]") {
              {"--shard", "5/4"},
              {"--shard", "2-4"},
              {"--runs", "0"},
+             {"--runs", "-5"}, // not wrapped around to 2^64 - 5
+             {"--runs", "5x"},
+             {"--seed", "-1"},
              {"--jitter", "101"},
              {"--depth", "17"}}) {
         INFO(opt << " " << value);
