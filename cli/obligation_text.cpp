@@ -24,7 +24,8 @@ std::string dischargers_of(const check::ObligationSummary& s, check::Property p)
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::string property_line(const check::ObligationSummary& s, check::Property p) {
+std::string property_line(const check::ObligationSummary& s, check::Property p,
+                          std::string_view indent) {
     const check::ObligationTally& t = s.of(p);
     std::vector<std::string> parts;
     if (t.discharged > 0) {
@@ -40,14 +41,14 @@ std::string property_line(const check::ObligationSummary& s, check::Property p) 
     if (parts.empty()) {
         return {};
     }
-    return fmt::format("    {:<10} {}\n", check::name(p), fmt::join(parts, ", "));
+    return fmt::format("{}{:<10} {}\n", indent, check::name(p), fmt::join(parts, ", "));
 }
 
-std::string sync_core_line(const check::ObligationSummary& s) {
-    std::string line = fmt::format("    {:<10} {} executed, {} discharged an obligation, {} "
+std::string sync_core_line(const check::ObligationSummary& s, std::string_view indent) {
+    std::string line = fmt::format("{}{:<10} {} executed, {} discharged an obligation, {} "
                                    "discharged none (ser.sync_core.unneeded",
-                                   "sync_core", s.sync_cores, s.sync_cores - s.sync_cores_unneeded,
-                                   s.sync_cores_unneeded);
+                                   indent, "sync_core", s.sync_cores,
+                                   s.sync_cores - s.sync_cores_unneeded, s.sync_cores_unneeded);
     std::vector<std::string> sites;
     for (std::size_t i = 0; i < check::sync_core_sites.size(); ++i) {
         if (s.unneeded_at[i] > 0) {
@@ -85,6 +86,18 @@ Json discharger_json(const check::ObligationEntry& e) {
             {"task", e.by_task}};
 }
 
+/// The per-property lines and the sync_core line of a summary.
+std::string summary_lines(const check::ObligationSummary& s, std::string_view indent) {
+    std::string out;
+    for (const check::Property p : check::call_properties) {
+        out += property_line(s, p, indent);
+    }
+    if (s.sync_cores > 0) {
+        out += sync_core_line(s, indent);
+    }
+    return out;
+}
+
 } // namespace
 
 std::string format_obligation_summary(const run::RunResult& r) {
@@ -92,15 +105,9 @@ std::string format_obligation_summary(const run::RunResult& r) {
     if (s.calls == 0 && s.sync_cores == 0) {
         return {};
     }
-    std::string out = fmt::format("  obligations ({}): {} membarrier call{}\n", r.policy, s.calls,
-                                  s.calls == 1 ? "" : "s");
-    for (const check::Property p : check::call_properties) {
-        out += property_line(s, p);
-    }
-    if (s.sync_cores > 0) {
-        out += sync_core_line(s);
-    }
-    return out;
+    return fmt::format("  obligations ({}): {} membarrier call{}\n", r.policy, s.calls,
+                       s.calls == 1 ? "" : "s") +
+           summary_lines(s, "    ");
 }
 
 std::string format_call_obligations(const run::RunResult& r) {
@@ -110,7 +117,7 @@ std::string format_call_obligations(const run::RunResult& r) {
                                   s.calls > static_cast<std::int64_t>(s.kept.size())
                                       ? fmt::format(" (the first {} listed)", s.kept.size())
                                       : "");
-    out += format_obligation_summary(r);
+    out += summary_lines(s, "  ");
     for (const auto& k : s.kept) {
         out += fmt::format("  call: {} (t_a={}, t_b={}, t_r={})\n", k.call, k.t_a, k.t_b, k.t_r);
         if (k.entries.empty()) {
