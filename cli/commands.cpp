@@ -38,7 +38,9 @@ commands:
                      run every scenario under the policies its [[expect]] blocks name and
                      compare (--junit OUT, --json OUT); exit 1 when an expectation fails
   explain FILE --policy P COUNTER
-                     the records behind one counter, with their call paths
+                     the records behind one counter, with their call paths; with
+                     `obligations` for COUNTER, which barrier discharged each membarrier
+                     call's obligations, per CPU
   policies           list policy presets and knobs (--diff A B: how two differ; --markdown)
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)

@@ -1,5 +1,7 @@
 // `tlbsim explain FILE --policy P COUNTER`: one run, then the records behind the counter, each
-// with its call path (explain.h).
+// with its call path (explain.h). `obligations` and the obligation counters
+// (ser.sync_core.unneeded*, discharged.*) are answered from the checker's obligation accounting
+// (cli/obligation_text.h).
 
 #include "check/counter_catalog.h"
 #include "check/findings.h"
