@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <tuple>
 
 namespace check {
 
@@ -447,15 +448,17 @@ void ObligationLedger::finish() {
 }
 
 void ObligationLedger::summarise() {
+    // Records of two kinds may share a name (an IRET to user and one to kernel are both "iret"):
+    // one row per (property, name, site).
+    std::map<std::tuple<Property, std::string, std::string>, std::int64_t> rows;
     for (const auto& [key, count] : by_) {
         Property p{};
         const Discharger d = unpack(key, p);
-        summary_.by.push_back({p, d.kind_name(), std::string(d.site_name()), count});
+        rows[{p, d.kind_name(), std::string(d.site_name())}] += count;
     }
-    // by_ is ordered by property first; within one, by kind and site names for the reader.
-    std::stable_sort(summary_.by.begin(), summary_.by.end(), [](const auto& x, const auto& y) {
-        return std::tie(x.property, x.kind, x.site) < std::tie(y.property, y.kind, y.site);
-    });
+    for (const auto& [row, count] : rows) {
+        summary_.by.push_back({std::get<0>(row), std::get<1>(row), std::get<2>(row), count});
+    }
     auto& seqs = summary_.unneeded_seqs;
     std::sort(seqs.begin(), seqs.end());
     seqs.resize(std::min(seqs.size(), ObligationSummary::max_unneeded));

@@ -13,13 +13,33 @@ namespace {
 
 using check::ObligationStatus;
 
-/// "8 by sync_core [ipi_sync_core], 4 by write_cr3 [switch_mm_irqs_off]" for one property.
+/// How many kinds of discharger `run` names per property; the JSON and `explain` have them all.
+constexpr std::size_t shown_dischargers = 4;
+
+/// "8 by sync_core [ipi_sync_core], 4 by write_cr3 [switch_mm_irqs_off]" for one property, the
+/// most frequent first, then "and N more".
 std::string dischargers_of(const check::ObligationSummary& s, check::Property p) {
-    std::vector<std::string> parts;
+    std::vector<const check::DischargeCount*> rows;
     for (const auto& d : s.by) {
         if (d.property == p) {
-            parts.push_back(fmt::format("{} by {} [{}]", d.count, d.kind, d.site));
+            rows.push_back(&d);
         }
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto* x, const auto* y) { return x->count > y->count; });
+    std::vector<std::string> parts;
+    std::int64_t rest = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i < shown_dischargers) {
+            parts.push_back(
+                fmt::format("{} by {} [{}]", rows[i]->count, rows[i]->kind, rows[i]->site));
+        } else {
+            rest += rows[i]->count;
+        }
+    }
+    if (rows.size() > shown_dischargers) {
+        parts.push_back(
+            fmt::format("{} by {} other kinds or sites", rest, rows.size() - shown_dischargers));
     }
     return fmt::format("{}", fmt::join(parts, ", "));
 }
@@ -153,6 +173,33 @@ std::vector<std::pair<std::string, std::int64_t>> obligation_rows(const run::Run
     return rows;
 }
 
+namespace {
+
+/// The calls kept in full, each with its (CPU, property) obligations.
+Json kept_calls_json(const check::ObligationSummary& s) {
+    Json calls = Json::array();
+    for (const auto& k : s.kept) {
+        Json entries = Json::array();
+        for (const auto& e : k.entries) {
+            entries.push_back(
+                {{"cpu", e.cpu},
+                 {"property", std::string(check::name(e.property))},
+                 {"status", std::string(check::status_name(e.status))},
+                 {"needed_at", e.needed_at},
+                 {"needed_by", e.needed_by.empty() ? Json(nullptr) : Json(e.needed_by)},
+                 {"by", discharger_json(e)}});
+        }
+        calls.push_back({{"call", k.call},
+                         {"t_a", k.t_a},
+                         {"t_b", k.t_b},
+                         {"t_r", k.t_r},
+                         {"obligations", std::move(entries)}});
+    }
+    return calls;
+}
+
+} // namespace
+
 Json obligations_json(const check::ObligationSummary& s) {
     Json properties = Json::array();
     for (const check::Property p : check::call_properties) {
@@ -174,31 +221,13 @@ Json obligations_json(const check::ObligationSummary& s) {
     for (std::size_t i = 0; i < check::sync_core_sites.size(); ++i) {
         unneeded_at[std::string(check::sync_core_sites[i])] = s.unneeded_at[i];
     }
-    Json calls = Json::array();
-    for (const auto& k : s.kept) {
-        Json entries = Json::array();
-        for (const auto& e : k.entries) {
-            entries.push_back(
-                {{"cpu", e.cpu},
-                 {"property", std::string(check::name(e.property))},
-                 {"status", std::string(check::status_name(e.status))},
-                 {"needed_at", e.needed_at},
-                 {"needed_by", e.needed_by.empty() ? Json(nullptr) : Json(e.needed_by)},
-                 {"by", discharger_json(e)}});
-        }
-        calls.push_back({{"call", k.call},
-                         {"t_a", k.t_a},
-                         {"t_b", k.t_b},
-                         {"t_r", k.t_r},
-                         {"obligations", std::move(entries)}});
-    }
     return {{"calls", s.calls},
             {"properties", std::move(properties)},
             {"sync_core",
              {{"executed", s.sync_cores},
               {"unneeded", s.sync_cores_unneeded},
               {"unneeded_at", std::move(unneeded_at)}}},
-            {"kept_calls", std::move(calls)}};
+            {"kept_calls", kept_calls_json(s)}};
 }
 
 } // namespace cli
