@@ -76,6 +76,7 @@ public:
     /// finish_obligations() was called, which may be called more than once.
     const ObligationLedger& obligations() const { return obligations_; }
     void finish_obligations() { obligations_.finish(); }
+    ObligationSummary take_obligation_summary() { return obligations_.take_summary(); }
 
     static constexpr std::size_t max_reports = Findings::max_reports;
 

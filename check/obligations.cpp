@@ -212,7 +212,8 @@ void ObligationLedger::call_started(const Call& k, std::uint64_t key) {
     ++summary_.calls;
     if (summary_.kept.size() < ObligationSummary::max_calls) {
         lc.kept = static_cast<int>(summary_.kept.size());
-        summary_.kept.push_back({k.name(text_), k.t_a, -1, -1, {}});
+        lc.needs = PerCpu<Need>(history_.cpus());
+        summary_.kept.push_back({k.name(text_), k.t_a, -1, -1, {}, {}});
     }
     for (int c = 0; c < history_.cpus(); ++c) {
         if (!k.covers(c)) {
@@ -304,10 +305,8 @@ void ObligationLedger::violated(std::uint64_t key, Property p, int cpu, std::int
     if (k == nullptr || !is_open(k->slots[cpu].status[index_of(p)])) {
         return;
     }
-    Slot& s = k->slots[cpu];
-    if (s.status[index_of(p)] == Status::unmaterialised) {
-        s.needed_at[index_of(p)] = time;
-        s.needed_by[index_of(p)] = task;
+    if (k->slots[cpu].status[index_of(p)] == Status::unmaterialised) {
+        note_need(*k, cpu, p, time, task);
     }
     settle(key, *k, cpu, p, Status::violated);
     sweep();
@@ -325,9 +324,15 @@ void ObligationLedger::materialise(std::uint64_t key, int cpu, Property p, std::
         return; // settled already (a violation reported at this record), or not owed
     }
     s.status[i] = Status::materialised;
-    s.needed_at[i] = time;
-    s.needed_by[i] = task;
+    note_need(*k, cpu, p, time, task);
     try_discharge(key, *k, cpu, p);
+}
+
+void ObligationLedger::note_need(LedgerCall& k, int cpu, Property p, std::int64_t time, int task) {
+    if (k.kept >= 0) {
+        k.needs[cpu].at[index_of(p)] = time;
+        k.needs[cpu].task[index_of(p)] = task;
+    }
 }
 
 void ObligationLedger::try_discharge(std::uint64_t key, LedgerCall& k, int cpu, Property p) {
@@ -388,17 +393,22 @@ void ObligationLedger::keep_entry(const LedgerCall& k, int cpu, Property p) {
     if (k.kept < 0 || s.status[i] == Status::not_owed) {
         return;
     }
+    CallObligations& kept = summary_.kept[static_cast<std::size_t>(k.kept)];
+    if (s.status[i] == Status::not_needed) {
+        kept.not_needed[i].push_back(cpu); // a list of CPUs: on a big machine most are these
+        return;
+    }
     ObligationEntry e;
     e.cpu = cpu;
     e.property = p;
     e.status = s.status[i];
-    e.needed_at = s.needed_at[i];
-    e.needed_by = s.needed_by[i] < 0 ? "" : text_.task_name(s.needed_by[i]);
+    e.needed_at = k.needs[cpu].at[i];
+    e.needed_by = k.needs[cpu].task[i] < 0 ? "" : text_.task_name(k.needs[cpu].task[i]);
     if (e.status == Status::discharged) {
         e.by = is_ser_property(p) ? ser_nodes_[static_cast<std::size_t>(s.ser)].d : s.fb;
         e.by_task = text_.task_name(e.by.task);
     }
-    summary_.kept[static_cast<std::size_t>(k.kept)].entries.push_back(std::move(e));
+    kept.entries.push_back(std::move(e));
 }
 
 void ObligationLedger::drop_mm(int mm) {
@@ -466,6 +476,9 @@ void ObligationLedger::summarise() {
         std::sort(k.entries.begin(), k.entries.end(), [](const auto& x, const auto& y) {
             return std::pair(x.cpu, x.property) < std::pair(y.cpu, y.property);
         });
+        for (auto& cpus : k.not_needed) {
+            std::sort(cpus.begin(), cpus.end());
+        }
     }
 }
 

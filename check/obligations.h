@@ -93,7 +93,10 @@ struct ObligationEntry {
 struct CallObligations {
     std::string call; ///< "membarrier(private_expedited_sync_core) by t1 on cpu0 for mm jit"
     std::int64_t t_a = -1, t_b = -1, t_r = -1;
-    std::vector<ObligationEntry> entries; ///< owed ones, by CPU then property
+    /// The materialised ones (discharged, violated, still owed), by CPU then property.
+    std::vector<ObligationEntry> entries;
+    /// Per property (call_properties order), the CPUs where it was not needed, in order.
+    std::array<std::vector<int>, 3> not_needed;
 };
 
 /// How many obligations of one property were discharged by one kind of record at one site.
@@ -151,6 +154,8 @@ public:
     void finish();
 
     const ObligationSummary& summary() const { return summary_; }
+    /// Moves the summary out (after finish()), for the run's result.
+    ObligationSummary take_summary() { return std::move(summary_); }
     std::int64_t discharged(Property p, int cpu) const {
         return cpus_[cpu].discharged[index_of(p)];
     }
@@ -166,11 +171,14 @@ private:
     /// One call's obligations on one CPU, and the first [FB] / [SER] there since its t_a.
     struct Slot {
         std::array<ObligationStatus, n_props> status{};
-        std::array<std::int64_t, n_props> needed_at{-1, -1, -1};
-        std::array<int, n_props> needed_by{-1, -1, -1};
         Discharger fb;
         bool has_fb = false;
         int ser = -1; ///< its first [SER] (a SerNode), held while a [SER] obligation is open
+    };
+    /// When and by whom each obligation was first needed: kept for the calls kept in full only.
+    struct Need {
+        std::array<std::int64_t, n_props> at{-1, -1, -1};
+        std::array<int, n_props> task{-1, -1, -1};
     };
     struct LedgerCall {
         int mm = -1;
@@ -178,6 +186,7 @@ private:
         int kept = -1; ///< index in summary_.kept, or -1
         int open = 0;  ///< obligations still open
         PerCpu<Slot> slots;
+        PerCpu<Need> needs; ///< empty unless kept
     };
     /// A [SER] that is some call's first on its CPU since t_a, until no open obligation can be
     /// discharged by it.
@@ -202,6 +211,7 @@ private:
     void serve_fb(const kernel::Record& r);
     void serve_ser(const kernel::Record& r);
     void materialise(std::uint64_t key, int cpu, Property p, std::int64_t time, int task);
+    void note_need(LedgerCall& k, int cpu, Property p, std::int64_t time, int task);
     void try_discharge(std::uint64_t key, LedgerCall& k, int cpu, Property p);
     void settle(std::uint64_t key, LedgerCall& k, int cpu, Property p, ObligationStatus status);
     void count_discharge(int cpu, Property p, const Discharger& d);

@@ -32,6 +32,8 @@ public:
     const GuaranteeChecker& checker() const { return checker_; }
     /// The obligation accounting, complete after fold_verdicts.
     const ObligationSummary& obligations() const { return checker_.obligations().summary(); }
+    /// Moves the obligation accounting out (after fold_verdicts), for the run's result.
+    ObligationSummary take_obligations() { return checker_.take_obligation_summary(); }
     /// The properties violated at least once, in check::properties order.
     std::vector<std::string> violated_properties() const;
 

@@ -88,12 +88,41 @@ std::string entry_line(const check::ObligationEntry& e) {
     }
     if (e.needed_at >= 0) {
         out += fmt::format(", for {}'s user code from t={}", e.needed_by, e.needed_at);
-    } else if (e.status == ObligationStatus::not_needed) {
-        out += e.property == check::Property::g_mb
-                   ? ": no other thread of the mm ran user code there after t_a"
-                   : ": no other thread of the mm ran user code there after t_r";
     }
     return out;
+}
+
+/// "cpu0-3,5": CPU numbers in order, runs as ranges.
+std::string cpu_list(const std::vector<int>& cpus) {
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < cpus.size();) {
+        std::size_t j = i;
+        while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) {
+            ++j;
+        }
+        parts.push_back(i == j ? fmt::format("{}", cpus[i])
+                               : fmt::format("{}-{}", cpus[i], cpus[j]));
+        i = j + 1;
+    }
+    return fmt::format("cpu{}", fmt::join(parts, ","));
+}
+
+/// "    not needed: G-MB on cpu1, G-SC on cpu1 (no thread of the mm but the caller ran user
+/// code there after t_a, resp. t_r)", or "" when every owed obligation materialised.
+std::string not_needed_line(const check::CallObligations& k) {
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < check::call_properties.size(); ++i) {
+        if (!k.not_needed[i].empty()) {
+            parts.push_back(fmt::format("{} on {}", check::name(check::call_properties[i]),
+                                        cpu_list(k.not_needed[i])));
+        }
+    }
+    if (parts.empty()) {
+        return {};
+    }
+    return fmt::format("    not needed: {} (no thread of the mm but the caller ran user code "
+                       "there after t_a for G-MB, after t_r for G-SC)\n",
+                       fmt::join(parts, ", "));
 }
 
 Json discharger_json(const check::ObligationEntry& e) {
@@ -140,12 +169,10 @@ std::string format_call_obligations(const run::RunResult& r) {
     out += summary_lines(s, "  ");
     for (const auto& k : s.kept) {
         out += fmt::format("  call: {} (t_a={}, t_b={}, t_r={})\n", k.call, k.t_a, k.t_b, k.t_r);
-        if (k.entries.empty()) {
-            out += "    no CPU owed it anything\n";
-        }
         for (const auto& e : k.entries) {
             out += fmt::format("    {}\n", entry_line(e));
         }
+        out += not_needed_line(k);
     }
     return out;
 }
@@ -189,11 +216,16 @@ Json kept_calls_json(const check::ObligationSummary& s) {
                  {"needed_by", e.needed_by.empty() ? Json(nullptr) : Json(e.needed_by)},
                  {"by", discharger_json(e)}});
         }
+        Json not_needed = Json::object();
+        for (std::size_t i = 0; i < check::call_properties.size(); ++i) {
+            not_needed[std::string(check::name(check::call_properties[i]))] = k.not_needed[i];
+        }
         calls.push_back({{"call", k.call},
                          {"t_a", k.t_a},
                          {"t_b", k.t_b},
                          {"t_r", k.t_r},
-                         {"obligations", std::move(entries)}});
+                         {"obligations", std::move(entries)},
+                         {"not_needed", std::move(not_needed)}});
     }
     return calls;
 }

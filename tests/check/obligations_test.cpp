@@ -209,8 +209,14 @@ TEST_CASE("obligations: an obligation that never materialises credits nothing",
         CHECK(s.checker.obligations().summary().sync_cores_unneeded == 0); // still open
         const auto& sum = finished(s);
         CHECK(sum.sync_cores_unneeded == 1);
-        CHECK(entry(sum, 1, Property::g_sc).status == ObligationStatus::not_needed);
-        CHECK(entry(sum, 1, Property::g_sc).needed_at == -1);
+        // Kept as "not needed on cpu1" (G-MB: no other thread of jit ran on cpu1 after t_a
+        // either; cpu0 ran only the caller), not as an entry.
+        CHECK(sum.of(Property::g_sc).not_needed == 2); // cpu0 and cpu1
+        CHECK(sum.kept.front().not_needed[1] == std::vector<int>{0, 1});
+        CHECK(sum.kept.front().not_needed[0] == std::vector<int>{0, 1});
+        for (const auto& e : sum.kept.front().entries) {
+            CHECK(e.property == Property::g_sc_self); // the only one that materialised
+        }
     }
     SECTION("known when the mm is freed: none of its user code runs again") {
         Stream s;
