@@ -143,14 +143,13 @@ void declare_verdicts(sim::CounterRegistry& r, Counters& c) {
                                     fmt::format("mechanism warnings {}: {}", k.name, k.meaning));
     }
     // Obligation accounting (docs/properties.md, Obligations), on the CPU that owed.
-    const std::array<Property, 3> owed = {Property::g_mb, Property::g_sc, Property::g_sc_self};
-    const std::array<std::string_view, 3> by = {"[FB]", "[SER]", "[SER]"};
-    for (std::size_t i = 0; i < owed.size(); ++i) {
+    for (std::size_t i = 0; i < call_properties.size(); ++i) {
+        const Property p = call_properties[i];
         c.discharged[i] = r.declare(
-            fmt::format("discharged.{}", name(owed[i])),
+            fmt::format("discharged.{}", name(p)),
             fmt::format("(membarrier call, CPU) obligations of {} discharged, each by the first "
                         "{} on that CPU since the call's t_a, before the user code that needed it",
-                        name(owed[i]), by[i]));
+                        name(p), p == Property::g_mb ? "[FB]" : "[SER]"));
     }
 }
 

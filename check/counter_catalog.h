@@ -47,9 +47,9 @@ struct Counters {
     sim::CounterId rcu_sync;
     PerProperty<sim::CounterId> violation; ///< violation.G-MB ...
     PerRule<sim::CounterId> warning;       ///< warning.K1 ...
-    /// discharged.G-MB, discharged.G-SC, discharged.G-SC-SELF (obligations.h call_properties
-    /// order), folded in at the end of the run like the verdicts.
-    std::array<sim::CounterId, 3> discharged;
+    /// discharged.G-MB, discharged.G-SC, discharged.G-SC-SELF (call_properties order), folded
+    /// in at the end of the run like the verdicts.
+    std::array<sim::CounterId, call_properties.size()> discharged;
 };
 
 /// Declares every counter in `registry` (in report order) and returns their ids.

@@ -42,10 +42,6 @@
 
 namespace check {
 
-/// The properties a membarrier call owes per CPU, in report order.
-inline constexpr std::array<Property, 3> call_properties = {Property::g_mb, Property::g_sc,
-                                                            Property::g_sc_self};
-
 /// A barrier record that discharged an obligation: what the reports say about it.
 struct Discharger {
     std::uint64_t seq = 0;
@@ -96,7 +92,7 @@ struct CallObligations {
     /// The materialised ones (discharged, violated, still owed), by CPU then property.
     std::vector<ObligationEntry> entries;
     /// Per property (call_properties order), the CPUs where it was not needed, in order.
-    std::array<std::vector<int>, 3> not_needed;
+    std::array<std::vector<int>, call_properties.size()> not_needed;
 };
 
 /// How many obligations of one property were discharged by one kind of record at one site.
