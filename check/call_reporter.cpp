@@ -12,6 +12,7 @@ void CallReporter::violate(Call& k, Property property, int cpu, std::int64_t tim
         return;
     }
     k.reported[cpu].insert(property);
+    obligations_.violated(k.a, property, cpu, time, task);
     const Cause cause = causes_.cause_of(k, property, cpu);
     if (!findings_.count_violation(property, cpu, cause)) {
         return;

@@ -6,6 +6,7 @@
 #include "check/calls.h"
 #include "check/findings.h"
 #include "check/history.h"
+#include "check/obligations.h"
 #include "check/violation_causes.h"
 #include "kernel/record_text.h"
 
@@ -17,8 +18,9 @@ namespace check {
 class CallReporter {
 public:
     CallReporter(Findings& findings, const History& history, const CauseTracker& causes,
-                 const kernel::RecordText& text)
-        : findings_(findings), history_(history), causes_(causes), text_(text) {}
+                 const kernel::RecordText& text, ObligationLedger& obligations)
+        : findings_(findings), history_(history), causes_(causes), text_(text),
+          obligations_(obligations) {}
 
     /// `task`'s user instruction at `time` on `cpu` violates `property` of call `k`; `why` says
     /// how.
@@ -32,6 +34,7 @@ private:
     const History& history_;
     const CauseTracker& causes_;
     const kernel::RecordText& text_;
+    ObligationLedger& obligations_; ///< told of each violation: that obligation is settled
 };
 
 } // namespace check

@@ -8,6 +8,22 @@ namespace {
 
 // One function per family of counters, called in report order.
 
+/// The obligation accounting's sync_cores (docs/properties.md, Obligations), next to the local
+/// rule of ser.redundant; counted at the end of the run, when "none" is known.
+void declare_unneeded(sim::CounterRegistry& r, Counters& c) {
+    c.ser_sync_core_unneeded =
+        r.declare("ser.sync_core.unneeded",
+                  "explicit sync_core() that discharged no G-SC or G-SC-SELF obligation of any "
+                  "membarrier call in the run: it was no call's first [SER] on its CPU since t_a, "
+                  "or only of calls whose obligation there never materialised (no thread of the "
+                  "mm ran user code there afterwards)");
+    for (std::size_t i = 0; i < sync_core_sites.size(); ++i) {
+        c.ser_sync_core_unneeded_at[i] =
+            r.declare(fmt::format("ser.sync_core.unneeded@{}", sync_core_sites[i]),
+                      fmt::format("ser.sync_core.unneeded executed by {}", sync_core_sites[i]));
+    }
+}
+
 void declare_serializing(sim::CounterRegistry& r, Counters& c) {
     c.ser_total = r.declare("ser.total",
                             "serializing events: ser.cr3 + ser.invlpg + ser.iret + ser.sync_core");
@@ -27,6 +43,7 @@ void declare_serializing(sim::CounterRegistry& r, Counters& c) {
             r.declare(fmt::format("ser.sync_core@{}", sync_core_sites[i]),
                       fmt::format("sync_core executed by {}", sync_core_sites[i]));
     }
+    declare_unneeded(r, c);
 }
 
 void declare_full_barriers(sim::CounterRegistry& r, Counters& c) {
@@ -139,6 +156,15 @@ void declare_verdicts(sim::CounterRegistry& r, Counters& c) {
     for (const auto& k : mechanism_rules) {
         c.warning[k.id] = r.declare(fmt::format("warning.{}", k.name),
                                     fmt::format("mechanism warnings {}: {}", k.name, k.meaning));
+    }
+    // Obligation accounting (docs/properties.md, Obligations), on the CPU that owed.
+    for (std::size_t i = 0; i < call_properties.size(); ++i) {
+        const Property p = call_properties[i];
+        c.discharged[i] = r.declare(
+            fmt::format("discharged.{}", name(p)),
+            fmt::format("(membarrier call, CPU) obligations of {} discharged, each by the first "
+                        "{} on that CPU since the call's t_a, before the user code that needed it",
+                        name(p), p == Property::g_mb ? "[FB]" : "[SER]"));
     }
 }
 

@@ -24,6 +24,10 @@ inline constexpr std::array<std::string_view, 3> membarrier_errno_names = {"EINV
 struct Counters {
     sim::CounterId ser_total, ser_cr3, ser_invlpg, ser_iret, ser_sync_core, ser_redundant;
     std::array<sim::CounterId, sync_core_sites.size()> ser_sync_core_at;
+    /// ser.sync_core.unneeded and ser.sync_core.unneeded@SITE: counted by the checker's
+    /// obligation accounting at the end of the run (RunChecks::fold_verdicts), not per record.
+    sim::CounterId ser_sync_core_unneeded;
+    std::array<sim::CounterId, sync_core_sites.size()> ser_sync_core_unneeded_at;
     sim::CounterId fb_total, fb_smp_mb, fb_mfence, fb_atomic;
     /// fb.atomic.OP, one per kernel::AtomicOp
     EnumArray<kernel::AtomicOp, sim::CounterId> fb_atomic_op;
@@ -43,6 +47,9 @@ struct Counters {
     sim::CounterId rcu_sync;
     PerProperty<sim::CounterId> violation; ///< violation.G-MB ...
     PerRule<sim::CounterId> warning;       ///< warning.K1 ...
+    /// discharged.G-MB, discharged.G-SC, discharged.G-SC-SELF (call_properties order), folded
+    /// in at the end of the run like the verdicts.
+    std::array<sim::CounterId, call_properties.size()> discharged;
 };
 
 /// Declares every counter in `registry` (in report order) and returns their ids.

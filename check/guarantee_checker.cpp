@@ -9,7 +9,7 @@ using kernel::RecordKind;
 
 GuaranteeChecker::GuaranteeChecker(int cpus)
     : history_(cpus), findings_(cpus), calls_(cpus), causes_(history_),
-      reporter_(findings_, history_, causes_, text_),
+      obligations_(history_, text_), reporter_(findings_, history_, causes_, text_, obligations_),
       memory_barrier_(history_, calls_, reporter_, text_),
       core_serialization_(history_, calls_, reporter_, text_), tlb_(history_, findings_, text_),
       references_(findings_, text_), mechanisms_(history_, calls_, findings_, text_) {}
@@ -28,6 +28,7 @@ void GuaranteeChecker::set_rq_membarrier_state(bool on) {
 /// including `r`), what barriers pay, then each checker, then the calls' life.
 void GuaranteeChecker::on_record(const Record& r) {
     history_.on_record(r);
+    obligations_.on_record(r);
     memory_barrier_.settle(r);
     core_serialization_.settle(r);
     tlb_.on_record(r);
@@ -62,6 +63,7 @@ void GuaranteeChecker::follow_calls(const Record& r) {
 void GuaranteeChecker::start_call(const Record& r) {
     Call& k = calls_.open(r);
     memory_barrier_.call_started(k, k.a);
+    obligations_.call_started(k, k.a);
 }
 
 void GuaranteeChecker::end_call(const Record& r) {
@@ -74,6 +76,7 @@ void GuaranteeChecker::end_call(const Record& r) {
         k.t_b = r.time.count();
         mechanisms_.call_ended(k);
         memory_barrier_.call_ended(k);
+        obligations_.call_ended(k, k.a);
     });
 }
 
@@ -96,6 +99,7 @@ void GuaranteeChecker::user_started(const Record& r) {
             k.r = r.seq;
             k.t_r = r.time.count();
             core_serialization_.caller_returned(k, r);
+            obligations_.caller_returned(k, key, r);
             returned.push_back(key);
         }
     });
@@ -103,6 +107,7 @@ void GuaranteeChecker::user_started(const Record& r) {
     // closed ones (it starts at t_r, when a call closes), in this order in the reports.
     memory_barrier_.user_started(r);
     core_serialization_.user_started(r);
+    obligations_.user_started(r);
     for (const std::uint64_t key : returned) {
         close_call(key);
     }

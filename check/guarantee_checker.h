@@ -9,6 +9,7 @@
 //   ReferenceChecker          G-REF
 //   MechanismChecker          K1..K5 (warnings)
 //   CauseTracker              the kernel mechanism behind a violation, where recognised
+//   ObligationLedger          which [FB] / [SER] discharged each call's obligation per CPU
 //   Findings                  the violations and warnings, in the order of the records
 // Only calls that executed their entry barrier owe anything (barrier_call_start records). Memory
 // is per CPU plus per call in flight; a call is retired once every CPU has had a full barrier
@@ -21,6 +22,7 @@
 #include "check/history.h"
 #include "check/mechanism_checker.h"
 #include "check/memory_barrier_checker.h"
+#include "check/obligations.h"
 #include "check/properties.h"
 #include "check/reference_checker.h"
 #include "check/tlb_checker.h"
@@ -70,6 +72,12 @@ public:
         references_.report_leak(mm, count, holders);
     }
 
+    /// Obligation accounting (docs/properties.md, Obligations): complete once
+    /// finish_obligations() was called, which may be called more than once.
+    const ObligationLedger& obligations() const { return obligations_; }
+    void finish_obligations() { obligations_.finish(); }
+    ObligationSummary take_obligation_summary() { return obligations_.take_summary(); }
+
     static constexpr std::size_t max_reports = Findings::max_reports;
 
 private:
@@ -86,6 +94,7 @@ private:
     Findings findings_;
     CallTable calls_;
     CauseTracker causes_;
+    ObligationLedger obligations_;
     CallReporter reporter_;
     MemoryBarrierChecker memory_barrier_;
     CoreSerializationChecker core_serialization_;

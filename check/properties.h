@@ -121,6 +121,11 @@ constexpr std::string_view name(MechanismRule k) {
     return mechanism_rules[to_index(k)].name;
 }
 
+/// The properties a membarrier call owes per CPU, in report order: obligation accounting
+/// (check/obligations.h) and its counters (discharged.NAME) are per these.
+inline constexpr std::array<Property, 3> call_properties = {Property::g_mb, Property::g_sc,
+                                                            Property::g_sc_self};
+
 /// The property names in report order ("G-MB", ...), for listings and name checks.
 inline constexpr std::array<std::string_view, count_of<Property>> property_names = [] {
     std::array<std::string_view, count_of<Property>> out{};

@@ -15,6 +15,7 @@ void RunChecks::attach(kernel::Trace& trace) {
 }
 
 void RunChecks::fold_verdicts() {
+    fold_obligations();
     for (const auto& p : properties) {
         for (int c = 0; c < cpus_; ++c) {
             counters_.add(ids_.violation[p.id], c, checker_.count(p.id, c));
@@ -23,6 +24,20 @@ void RunChecks::fold_verdicts() {
     for (const auto& k : mechanism_rules) {
         for (int c = 0; c < cpus_; ++c) {
             counters_.add(ids_.warning[k.id], c, checker_.warning_count(k.id, c));
+        }
+    }
+}
+
+void RunChecks::fold_obligations() {
+    checker_.finish_obligations();
+    const ObligationLedger& ledger = checker_.obligations();
+    for (int c = 0; c < cpus_; ++c) {
+        for (std::size_t i = 0; i < call_properties.size(); ++i) {
+            counters_.add(ids_.discharged[i], c, ledger.discharged(call_properties[i], c));
+        }
+        counters_.add(ids_.ser_sync_core_unneeded, c, ledger.unneeded(c));
+        for (std::size_t s = 0; s < sync_core_sites.size(); ++s) {
+            counters_.add(ids_.ser_sync_core_unneeded_at[s], c, ledger.unneeded_at(s, c));
         }
     }
 }

@@ -25,14 +25,22 @@ public:
     /// Adds the counting observer, then the checker, to `trace`.
     void attach(kernel::Trace& trace);
     /// After the run: adds each property's violations and each rule's warnings, per CPU, to the
-    /// violation.<P> and warning.<K> counters. Call once.
+    /// violation.<P> and warning.<K> counters, and the obligation accounting's counters
+    /// (discharged.<P>, ser.sync_core.unneeded*). Call once.
     void fold_verdicts();
 
     const GuaranteeChecker& checker() const { return checker_; }
+    /// The obligation accounting, complete after fold_verdicts.
+    const ObligationSummary& obligations() const { return checker_.obligations().summary(); }
+    /// Moves the obligation accounting out (after fold_verdicts), for the run's result.
+    ObligationSummary take_obligations() { return checker_.take_obligation_summary(); }
     /// The properties violated at least once, in check::properties order.
     std::vector<std::string> violated_properties() const;
 
 private:
+    /// Ends the obligation accounting and adds discharged.* and ser.sync_core.unneeded*.
+    void fold_obligations();
+
     sim::CounterRegistry& counters_;
     int cpus_;
     Counters ids_;

@@ -36,13 +36,15 @@ commands:
   diff FILE... --policy A --policy B
                      the counters and verdicts that differ between two policies (--seeds N:
                      which differences are the policy's and which the seeds' noise)
-  merge FILE.json... the shards of run --seeds or diff --seeds (--shard K/N) as one machine
+  merge FILE.json... the shards (--shard K/N) of run/diff --seeds or explore as one machine
                      would have printed them (--json OUT)
   check FILE_OR_DIR...
                      run every scenario under the policies its [[expect]] blocks name and
                      compare (--junit OUT, --json OUT); exit 1 when an expectation fails
   explain FILE --policy P COUNTER
-                     the records behind one counter, with their call paths
+                     the records behind one counter, with their call paths; with
+                     `obligations` for COUNTER, which barrier discharged each membarrier
+                     call's obligations, per CPU
   explore FILE... --policy P
                      rerun scenarios with their timing perturbed and report the violations
                      found, each with the `run` command that replays it (--runs N, --all)

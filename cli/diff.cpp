@@ -1,6 +1,7 @@
 #include "cli/diff.h"
 
 #include "check/counter_catalog.h"
+#include "cli/obligation_text.h"
 
 #include <fmt/format.h>
 
@@ -14,6 +15,9 @@ std::pair<int, int> diff_rank(std::string_view n) {
     }
     if (n == redundant_cycles_row) {
         return {0, 1};
+    }
+    if (n.starts_with("ser.sync_core.unneeded")) { // next to the local rule, whole-run notion
+        return {0, 2};
     }
     if (n.starts_with("ser.sync_core@")) {
         return {1, 0};
@@ -113,6 +117,26 @@ std::vector<CounterDelta> counter_deltas(const DiffPair& p, bool per_cpu) {
     return out;
 }
 
+std::vector<CounterDelta> obligation_deltas(const DiffPair& p) {
+    std::vector<CounterDelta> rows;
+    const auto row = [&rows](const std::string& name) -> CounterDelta& {
+        for (auto& r : rows) {
+            if (r.name == name) {
+                return r;
+            }
+        }
+        return rows.emplace_back(CounterDelta{name, 0, 0});
+    };
+    for (const auto& [name, value] : obligation_rows(*p.a)) {
+        row(name).a = value;
+    }
+    for (const auto& [name, value] : obligation_rows(*p.b)) {
+        row(name).b = value;
+    }
+    std::erase_if(rows, [](const CounterDelta& d) { return d.a == d.b; });
+    return rows;
+}
+
 std::vector<Verdict> verdicts(const run::RunResult& a, const run::RunResult& b) {
     std::vector<Verdict> out;
     for (const auto& p : check::property_names) {
@@ -170,7 +194,10 @@ std::string format_diff(const DiffPair& p, bool per_cpu) {
     if (const auto err = error_of(p); !err.empty()) {
         return out + fmt::format("  {}\n", err.substr(0, err.find('\n')));
     }
-    const auto rows = counter_deltas(p, per_cpu);
+    auto rows = counter_deltas(p, per_cpu);
+    for (auto& d : obligation_deltas(p)) {
+        rows.push_back(std::move(d));
+    }
     if (rows.empty()) {
         out += "  no counter differs\n";
     } else {
@@ -245,6 +272,7 @@ DiffSummary summarize(const std::vector<DiffPair>& pairs) {
     DiffSummary s;
     s.totals = {{"ser.redundant", "ser.redundant"},
                 {"cycles of ser.redundant (derived)", "derived.redundant_cycles"},
+                {"ser.sync_core.unneeded", "ser.sync_core.unneeded"},
                 {"cycles.ser", "cycles.ser"},
                 {"violations (all properties)", "violations"},
                 {"mechanism warnings (K1-K5)", "warnings"}};
@@ -254,11 +282,17 @@ DiffSummary summarize(const std::vector<DiffPair>& pairs) {
             continue;
         }
         ++s.compared;
-        const std::int64_t a[] = {total_of(*p.a, "ser.redundant"), p.redundant_cycles_a,
-                                  total_of(*p.a, "cycles.ser"), violations_of(*p.a),
+        const std::int64_t a[] = {total_of(*p.a, "ser.redundant"),
+                                  p.redundant_cycles_a,
+                                  total_of(*p.a, "ser.sync_core.unneeded"),
+                                  total_of(*p.a, "cycles.ser"),
+                                  violations_of(*p.a),
                                   p.a->warning_count};
-        const std::int64_t b[] = {total_of(*p.b, "ser.redundant"), p.redundant_cycles_b,
-                                  total_of(*p.b, "cycles.ser"), violations_of(*p.b),
+        const std::int64_t b[] = {total_of(*p.b, "ser.redundant"),
+                                  p.redundant_cycles_b,
+                                  total_of(*p.b, "ser.sync_core.unneeded"),
+                                  total_of(*p.b, "cycles.ser"),
+                                  violations_of(*p.b),
                                   p.b->warning_count};
         for (std::size_t i = 0; i < s.totals.size(); ++i) {
             s.totals[i].a += a[i];
@@ -303,8 +337,15 @@ Json scenario_json(const DiffPair& p, const std::pair<std::size_t, std::size_t>&
                                     {"changed", v.violated_a != v.violated_b}});
         }
     }
+    Json obligations = Json::array();
+    if (err.empty()) {
+        for (const auto& r : obligation_deltas(p)) {
+            obligations.push_back({{"name", r.name}, {"a", r.a}, {"b", r.b}, {"delta", r.delta()}});
+        }
+    }
     s["counters"] = std::move(counters);
     s["verdicts"] = std::move(verdict_rows);
+    s["obligations"] = std::move(obligations);
     return s;
 }
 

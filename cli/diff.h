@@ -38,6 +38,10 @@ struct DiffPair {
 /// cpuN rows that differ.
 std::vector<CounterDelta> counter_deltas(const DiffPair& p, bool per_cpu);
 
+/// The obligation breakdowns (obligation_text.h, obligation_rows) whose values differ: "G-SC
+/// discharged by sync_core [ipi_sync_core]", "G-SC violated", ...; in A's order, then B's.
+std::vector<CounterDelta> obligation_deltas(const DiffPair& p);
+
 struct Verdict {
     std::string property;
     bool violated_a = false;

@@ -64,6 +64,7 @@ void ExplainObserver::on_record(const kernel::Record& r) {
                                      r.cpu, text_.task_name(r.task), text_.describe(r),
                                      n != 1 ? fmt::format(" [+{}]", n) : "",
                                      call_line(record_head(r), path)));
+        seqs_.push_back(r.seq);
     });
 }
 

@@ -19,6 +19,8 @@ public:
     void on_record(const kernel::Record& r) override;
 
     const std::vector<std::string>& lines() const { return lines_; }
+    /// The seq of the record behind each line.
+    const std::vector<std::uint64_t>& seqs() const { return seqs_; }
     std::int64_t total() const { return total_; }
 
 private:
@@ -31,6 +33,7 @@ private:
     kernel::RecordText text_;
     const kernel::Trace* trace_ = nullptr;
     std::vector<std::string> lines_;
+    std::vector<std::uint64_t> seqs_;
     std::int64_t total_ = 0;
 };
 

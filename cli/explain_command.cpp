@@ -1,11 +1,14 @@
 // `tlbsim explain FILE --policy P COUNTER`: one run, then the records behind the counter, each
-// with its call path (explain.h).
+// with its call path (explain.h). `obligations` and the obligation counters
+// (ser.sync_core.unneeded*, discharged.*) are answered from the checker's obligation accounting
+// (cli/obligation_text.h).
 
 #include "check/counter_catalog.h"
 #include "check/findings.h"
 #include "cli/catalog.h"
 #include "cli/command.h"
 #include "cli/commands.h"
+#include "cli/obligation_text.h"
 #include "cli/options.h"
 #include "cli/run_pipeline.h"
 #include "cli/run_text.h"
@@ -18,7 +21,7 @@ namespace cli {
 namespace {
 
 po::options_description explain_options() {
-    po::options_description desc("tlbsim explain FILE --policy P COUNTER");
+    po::options_description desc("tlbsim explain FILE --policy P COUNTER|obligations");
     desc.add_options()("help,h", "this help") //
         ("policy,p", po::value<std::string>(), "the policy (default: the scenario's first)");
     add_seed_options(desc);
@@ -27,7 +30,7 @@ po::options_description explain_options() {
 }
 
 void check_counter_name(const std::string& counter) {
-    if (!check::counter_catalog().is_name(counter)) {
+    if (counter != obligations_topic && !check::counter_catalog().is_name(counter)) {
         throw UsageError(
             fmt::format("explain: unknown counter \"{}\" (tlbsim counters lists them)", counter));
     }
@@ -69,6 +72,11 @@ std::size_t print_findings_behind(const run::RunResult& r, const std::string& co
 
 void print_explanation(const RunReport& rep, const std::string& counter, const Io& io) {
     const run::RunResult& r = rep.result;
+    if (is_obligation_topic(counter)) {
+        fmt::print(io.out, "{}",
+                   format_obligation_explanation(r, counter, rep.explained, rep.explained_seqs));
+        return;
+    }
     const std::string_view name = sim::split_cpu_prefix(counter).second;
     if (name.starts_with("violation.") || name.starts_with("warning.")) {
         const std::int64_t total = r.counters.value(counter).value_or(0);
@@ -111,7 +119,7 @@ int cmd_explain(const Args& args, const Io& io) {
     check_policies(sc, file, {req.policy});
     check_counter_cpu(counter, sc);
     req.options = seed_options(vm, "explain");
-    req.needs.explain_counter = counter;
+    req.needs.explain_counter = records_counter_for(counter);
     const RunReport rep = run_request(req);
     if (const int status = report_run_failure(rep.result, file, io); status != exit_ok) {
         return status;

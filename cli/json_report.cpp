@@ -1,4 +1,5 @@
 #include "cli/json_report.h"
+#include "cli/obligation_text.h"
 #include "cli/output_file.h"
 
 #include <fmt/format.h>
@@ -101,6 +102,7 @@ Json run_json(const run::RunResult& r, const RunInfo& info) {
     j["results"] = std::move(results);
     j["expectation_failures"] =
         info.expectation_failures ? Json(*info.expectation_failures) : Json(nullptr);
+    j["obligations"] = obligations_json(r.obligations);
     return j;
 }
 

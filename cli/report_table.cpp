@@ -10,7 +10,7 @@ namespace cli {
 namespace {
 
 int row_rank(const std::string& name) {
-    if (name == "ser.redundant") {
+    if (name == "ser.redundant" || name == "ser.sync_core.unneeded") {
         return 0;
     }
     if (name.starts_with("ser.sync_core")) {

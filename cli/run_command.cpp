@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/expectations.h"
 #include "cli/json_report.h"
+#include "cli/obligation_text.h"
 #include "cli/options.h"
 #include "cli/report_table.h"
 #include "cli/run_pipeline.h"
@@ -183,6 +184,7 @@ void print_verdict(const RunReport& rep, const RunVerdict& v, const Io& io) {
     if (report_run_failure(rep.result, rep.file, io) != exit_ok) {
         return;
     }
+    fmt::print(io.out, "{}", format_obligation_summary(rep.result));
     print_findings(rep.result, io);
     for (const auto& f : v.expectation_failures) {
         fmt::print(io.out, "  expectation failed ({}): {}\n", rep.result.policy, f);

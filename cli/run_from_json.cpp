@@ -34,6 +34,32 @@ sim::CounterRegistry counters_from_json(const Json& counters) {
     return reg;
 }
 
+/// What diff reads of a run's obligations (obligation_rows): each property's tally and its
+/// dischargers; the calls kept in full are left out, as merge copies the run object itself.
+check::ObligationSummary obligations_from_json(const Json& o) {
+    check::ObligationSummary s;
+    s.calls = o.at("calls").get<std::int64_t>();
+    for (const auto& pj : o.at("properties")) {
+        const std::string name = pj.at("property").get<std::string>();
+        for (std::size_t i = 0; i < check::call_properties.size(); ++i) {
+            const check::Property p = check::call_properties[i];
+            if (check::name(p) != name) {
+                continue;
+            }
+            s.tally[i] = {
+                pj.at("discharged").get<std::int64_t>(), pj.at("violated").get<std::int64_t>(),
+                pj.at("still_owed").get<std::int64_t>(), pj.at("not_needed").get<std::int64_t>()};
+            for (const auto& d : pj.at("by")) {
+                s.by.push_back({p, d.at("kind").get<std::string>(), d.at("site").get<std::string>(),
+                                d.at("count").get<std::int64_t>()});
+            }
+        }
+    }
+    s.sync_cores = o.at("sync_core").at("executed").get<std::int64_t>();
+    s.sync_cores_unneeded = o.at("sync_core").at("unneeded").get<std::int64_t>();
+    return s;
+}
+
 } // namespace
 
 run::RunResult run_result_from_json(const Json& run) {
@@ -51,6 +77,7 @@ run::RunResult run_result_from_json(const Json& run) {
     r.counters = counters_from_json(run.at("counters"));
     r.violations = run.at("violated").get<std::vector<std::string>>();
     r.warning_count = run.at("warning_count").get<std::int64_t>();
+    r.obligations = obligations_from_json(run.at("obligations"));
     return r;
 }
 

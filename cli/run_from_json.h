@@ -1,8 +1,8 @@
 #pragma once
 // A run read back from its JSON object (docs/json-schema.md, Run), for `tlbsim merge`: what the
 // --seeds statistics and diff's JSON read of a RunResult (identity, errors, counters, violated
-// properties, warning count; not the explained violations and warnings, which merge copies
-// with the run object itself).
+// properties, warning count, the obligations' tallies and dischargers; not the explained
+// violations, warnings and kept calls, which merge copies with the run object itself).
 
 #include "cli/json_report.h"
 #include "run/runner.h"

@@ -142,6 +142,7 @@ RunReport run_request(const RunRequest& request) {
     }
     if (observers.explain) {
         report.explained = observers.explain->lines();
+        report.explained_seqs = observers.explain->seqs();
     }
     return report;
 }

@@ -74,6 +74,7 @@ struct RunReport {
     std::int64_t redundant_cycles = 0;  ///< cycles of the ser.redundant events, when asked for
     std::optional<Timeline> timeline;   ///< when asked for
     std::vector<std::string> explained; ///< the records behind explain_counter, one line each
+    std::vector<std::uint64_t> explained_seqs; ///< the seq of each explained record
 
     /// What the JSON run object needs besides the result.
     RunInfo json_info(std::optional<std::vector<std::string>> expectation_failures) const {

@@ -66,6 +66,7 @@ RunDigest digest(const run::RunResult& r) {
     d.policy = r.policy;
     d.sync_cores = r.counters.value("ser.sync_core").value_or(0);
     d.sync_core_cycles = sum_sync_core_cycles(r.counters);
+    d.unneeded = r.counters.value("ser.sync_core.unneeded").value_or(0);
     d.warnings = r.warning_count;
     d.violations = first_violations(r);
     return d;
@@ -83,6 +84,7 @@ std::vector<PolicySummary> summarize(const std::vector<RunDigest>& runs) {
         ++it->runs;
         it->sync_cores += d.sync_cores;
         it->sync_core_cycles += d.sync_core_cycles;
+        it->unneeded += d.unneeded;
         it->warnings += d.warnings;
         for (const auto& f : d.violations) {
             it->violations.emplace_back(d.scenario, f);
@@ -102,8 +104,8 @@ std::string format_summary(const std::vector<PolicySummary>& policies, std::size
     }
     std::string s = fmt::format("summary: {} scenario{}, each policy against {}\n", scenarios,
                                 scenarios == 1 ? "" : "s", base.policy);
-    s += fmt::format("  {:<{}}  {:>9}  {:>16}  {:>8}  {}\n", "policy", width, "sync_core",
-                     "sync_core cycles", "warnings", "violations");
+    s += fmt::format("  {:<{}}  {:>9}  {:>9}  {:>16}  {:>8}  {}\n", "policy", width, "sync_core",
+                     "unneeded", "sync_core cycles", "warnings", "violations");
     for (const auto& p : policies) {
         const bool is_base = &p == &base;
         const std::string count =
@@ -113,12 +115,15 @@ std::string format_summary(const std::vector<PolicySummary>& policies, std::size
             is_base ? fmt::format("{}", p.sync_core_cycles)
                     : fmt::format("{} ({})", p.sync_core_cycles,
                                   saved(base.sync_core_cycles, p.sync_core_cycles));
+        const std::string unneeded =
+            is_base ? fmt::format("{}", p.unneeded)
+                    : fmt::format("{} ({})", p.unneeded, saved(base.unneeded, p.unneeded));
         std::string violations = p.violations.empty() ? "none" : "";
         for (const auto& [scenario, f] : p.violations) {
             violations += (violations.empty() ? "" : "; ") + describe(scenario, f);
         }
-        s += fmt::format("  {:<{}}  {:>9}  {:>16}  {:>8}  {}\n", p.policy, width, count, cycles,
-                         p.warnings, violations);
+        s += fmt::format("  {:<{}}  {:>9}  {:>9}  {:>16}  {:>8}  {}\n", p.policy, width, count,
+                         unneeded, cycles, p.warnings, violations);
     }
     if (std::any_of(policies.begin(), policies.end(),
                     [&](const PolicySummary& p) { return p.runs != base.runs; })) {

@@ -1,7 +1,8 @@
 #pragma once
 // `tlbsim run --summary`: one table over every run of the command, each policy against the first
 // one, short enough to paste into a mailing-list reply: the core syncs (sync_core) each policy
-// executes and their cycles, what it saves against the baseline, and every violated property
+// executes, how many of them discharged no membarrier obligation (ser.sync_core.unneeded), their
+// cycles, what it saves against the baseline, and every violated property
 // with the scenario, CPU, time and task of its first violation.
 
 #include "run/runner.h"
@@ -18,6 +19,7 @@ struct RunDigest {
     std::string policy;
     std::int64_t sync_cores = 0;       ///< ser.sync_core
     std::int64_t sync_core_cycles = 0; ///< the sum of cycles.sync_core@SITE
+    std::int64_t unneeded = 0;         ///< ser.sync_core.unneeded: discharged no obligation
     std::int64_t warnings = 0;         ///< mechanism warnings (K1-K5)
     struct Finding {
         std::string property;
@@ -37,6 +39,7 @@ struct PolicySummary {
     int runs = 0;
     std::int64_t sync_cores = 0;
     std::int64_t sync_core_cycles = 0;
+    std::int64_t unneeded = 0;
     std::int64_t warnings = 0;
     std::vector<std::pair<std::string, RunDigest::Finding>> violations; ///< (scenario, finding)
 };

@@ -142,6 +142,7 @@ void collect(World& w, check::RunChecks& checks, const sched::Scheduler& schedul
     result.violation_reports = checks.checker().violations();
     result.warnings = checks.checker().warnings();
     result.warning_count = checks.checker().warning_count();
+    result.obligations = checks.take_obligations();
     result.counters = w.sim.counters();
     result.results = scheduler.label_results;
     result.step_expect_failures = scheduler.step_expect_failures;

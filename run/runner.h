@@ -53,6 +53,9 @@ struct RunResult {
     double wall_seconds = 0;
     std::vector<std::string> task_names; ///< by task id, for reports
     std::vector<std::string> mm_names;   ///< by mm id
+
+    /// Which events discharged the membarrier calls' obligations (docs/properties.md).
+    check::ObligationSummary obligations;
 };
 
 /// The knobs of `name`: a preset, or a [[policy]] of the scenario (resolved through its bases).

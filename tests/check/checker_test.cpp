@@ -1,7 +1,7 @@
 // The guarantee checker on hand-made record streams: each property is shown to hold and to fail,
 // independently of the kernel model that normally produces the records.
 
-#include "check/guarantee_checker.h"
+#include "check/record_stream.h"
 #include "kernel/kernel_state.h"
 #include "kernel/record_kinds.h"
 
@@ -16,34 +16,7 @@ using check::Property;
 constexpr Property G_MB = Property::g_mb, G_SC = Property::g_sc, G_SC_SELF = Property::g_sc_self,
                    G_TLB = Property::g_tlb, G_REF = Property::g_ref;
 
-struct Stream {
-    Stream() : checker(2) {
-        ks.rqs.resize(2);
-        ks.new_mm("init_mm", kernel::MmKind::init_mm, -1);
-        ks.new_mm("jit", kernel::MmKind::user, 0);
-        ks.new_task("t0", false);
-        ks.new_task("t1", false);
-        ks.new_task("k", true);
-        checker.on_start(ks, trace);
-    }
-    /// `r` (built by a kernel/record_kinds.h constructor) at `time` on `cpu`, emitted by `task`.
-    /// The streams leave rq_curr_store's and context_switch's next task -1: no checker reads it.
-    void emit(std::int64_t time, int cpu, int task, Record r) {
-        r.seq = ++seq;
-        r.time = sim::Cycles{time};
-        r.cpu = cpu;
-        r.task = task;
-        checker.on_record(r);
-    }
-    std::int64_t count(Property property) {
-        return checker.count(property, 0) + checker.count(property, 1);
-    }
-
-    kernel::KernelState ks;
-    kernel::Trace trace;
-    check::GuaranteeChecker checker;
-    std::uint64_t seq = 0;
-};
+using checktest::Stream;
 
 constexpr int jit = 1;
 constexpr auto sysret = kernel::ReturnInsn::sysret;

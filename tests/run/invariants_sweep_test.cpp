@@ -1,6 +1,6 @@
 // The run-time invariants (docs/invariants.md) hold in every shipped scenario under every preset
 // and every policy the scenario defines, with jitter, over several seeds: a violation would stop
-// the run as an internal error.
+// the run as an internal error. The obligation accounting agrees with the checker in each run.
 
 #include "cli/catalog.h"
 #include "policy/presets.h"
@@ -39,6 +39,30 @@ std::vector<std::string> policies_of(const scenario::Scenario& sc) {
     return names;
 }
 
+std::int64_t total(const run::RunResult& r, const std::string& name) {
+    return r.counters.value(name).value_or(0);
+}
+
+/// The obligation accounting (docs/properties.md, Obligations) agrees with the checker and the
+/// counters: every violation of a membarrier property is a violated obligation, every explicit
+/// sync_core is either load-bearing or counted unneeded, and every obligation ends one way.
+void check_obligations_agree(const run::RunResult& r) {
+    const check::ObligationSummary& o = r.obligations;
+    for (const check::Property p : check::call_properties) {
+        const std::string name(check::name(p));
+        CHECK(o.of(p).violated == total(r, "violation." + name));
+        CHECK(o.of(p).discharged == total(r, "discharged." + name));
+    }
+    CHECK(o.sync_cores == total(r, "ser.sync_core"));
+    CHECK(o.sync_cores_unneeded == total(r, "ser.sync_core.unneeded"));
+    CHECK(o.sync_cores_unneeded <= o.sync_cores);
+    std::int64_t by_sites = 0;
+    for (const auto n : o.unneeded_at) {
+        by_sites += n;
+    }
+    CHECK(by_sites == o.sync_cores_unneeded); // every sync_core site is one of sync_core_sites
+}
+
 } // namespace
 
 TEST_CASE("invariants hold in every scenario, policy and jittered seed", "[invariants][sweep]") {
@@ -56,6 +80,7 @@ TEST_CASE("invariants hold in every scenario, policy and jittered seed", "[invar
                     const run::RunResult r = run::run_scenario(sc, policy, options);
                     INFO(file << " " << policy << " jitter " << jitter << " seed " << seed);
                     CHECK(r.error.empty());
+                    check_obligations_agree(r);
                     ++runs;
                 }
             }
