@@ -11,6 +11,7 @@
 #include "cli/options.h"
 #include "cli/run_pipeline.h"
 #include "cli/run_text.h"
+#include "cli/shard.h"
 #include "run/explore.h"
 
 #include <fmt/format.h>
@@ -58,21 +59,6 @@ po::options_description explore_options() {
     return desc;
 }
 
-/// "K/N" with 1 <= K <= N.
-void parse_shard(const std::string& text, run::ExploreOptions& o) {
-    unsigned k = 0;
-    unsigned n = 0;
-    char slash = 0;
-    char extra = 0;
-    if (std::sscanf(text.c_str(), "%u%c%u%c", &k, &slash, &n, &extra) != 3 || slash != '/' ||
-        k < 1 || k > n || n > 1'000'000) {
-        throw UsageError(fmt::format(
-            "explore: --shard expects K/N with 1 <= K <= N (e.g. 2/4), got \"{}\"", text));
-    }
-    o.shard_index = k - 1;
-    o.shard_count = n;
-}
-
 void check_ranges(const run::ExploreOptions& o) {
     if (o.runs < 1) {
         throw UsageError("explore: --runs must be at least 1");
@@ -108,7 +94,9 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
     cl.options.depth = vm["depth"].as<int>();
     cl.options.all = vm.count("all") > 0;
     if (const auto shard = string_opt(vm, "shard")) {
-        parse_shard(*shard, cl.options);
+        const Shard sh = parse_shard(*shard, "explore");
+        cl.options.shard_index = static_cast<std::uint32_t>(sh.k - 1);
+        cl.options.shard_count = static_cast<std::uint32_t>(sh.n);
     }
     check_ranges(cl.options);
     cl.json_out = string_opt(vm, "json");
