@@ -43,7 +43,8 @@ std::string membarrier_cmd_text(std::int32_t cmd) {
 }
 } // namespace
 
-std::string RecordText::describe(const Record& r) const {
+/// Entries into and returns from the kernel, and interrupt handlers.
+std::string RecordText::describe_entry(const Record& r) const {
     switch (r.kind) {
     case RecordKind::kernel_entry:
         return fmt::format("enter kernel by {}", entry_kind_name(rec::entry_kind(r)));
@@ -53,6 +54,18 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::irq_return:
         return fmt::format("return from interrupt to kernel by {}",
                            return_insn_name(rec::return_insn(r)));
+    case RecordKind::irq_enter:
+        return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), rec::irq_vector(r));
+    case RecordKind::irq_exit:
+        return fmt::format("interrupt handler {} done", fn_name(r.site));
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+/// The context switch: rq->curr, tsk->mm, switch_to, switch_mm_irqs_off's same-mm return.
+std::string RecordText::describe_switch(const Record& r) const {
+    switch (r.kind) {
     case RecordKind::rq_curr_store:
         return fmt::format("rq->curr = {} (mm {} -> {})", task_name(rec::next_task(r)),
                            mm_name(rec::previous_mm(r)), mm_name(r.mm));
@@ -60,6 +73,18 @@ std::string RecordText::describe(const Record& r) const {
         return fmt::format("tsk->mm = {} (was {})", mm_name(r.mm), mm_name(rec::previous_mm(r)));
     case RecordKind::context_switch:
         return fmt::format("switch_to {}", task_name(rec::next_task(r)));
+    case RecordKind::switch_mm_same:
+        return fmt::format("switch_mm_irqs_off: mm {} already loaded, not lazy: return (no "
+                           "barrier, no CR3 write)",
+                           mm_name(r.mm));
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+/// CR3, the TLB and lazy TLB mode.
+std::string RecordText::describe_tlb(const Record& r) const {
+    switch (r.kind) {
     case RecordKind::cr3_write:
         return fmt::format("CR3 write mm {} pcid {} {}", mm_name(r.mm), rec::cr3_pcid(r),
                            rec::cr3_flushes(r) ? "flush" : "noflush");
@@ -68,14 +93,6 @@ std::string RecordText::describe(const Record& r) const {
                            rec::cr3_pcid(r));
     case RecordKind::invlpg:
         return fmt::format("INVLPG mm {} page {}", mm_name(r.mm), rec::invlpg_page(r));
-    case RecordKind::sync_core:
-        return fmt::format("sync_core by {}",
-                           rec::sync_core_method(r) == SyncCoreMethod::iret_to_self ? "IRET-to-self"
-                                                                                    : "SERIALIZE");
-    case RecordKind::smp_mb:
-        return rec::is_mfence(r) ? "mfence" : "smp_mb";
-    case RecordKind::atomic:
-        return describe_atomic(r);
     case RecordKind::enter_lazy:
         return fmt::format("lazy on mm {}", mm_name(r.mm));
     case RecordKind::unlazy:
@@ -85,6 +102,35 @@ std::string RecordText::describe(const Record& r) const {
                            rec::flush_is_remote(r) ? "remote" : "local",
                            rec::flush_kind(r) == FlushKind::partial ? "partial" : "full",
                            mm_name(r.mm), rec::tlb_context_gen(r));
+    case RecordKind::flush_done:
+        return fmt::format("flush_tlb_mm_range of mm {} done: generation {}{}", mm_name(r.mm),
+                           rec::flushed_gen(r), rec::freed_tables(r) ? ", page tables freed" : "");
+    case RecordKind::mm_free:
+        return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+/// Explicit barriers and serializations.
+std::string RecordText::describe_barrier(const Record& r) const {
+    switch (r.kind) {
+    case RecordKind::sync_core:
+        return fmt::format("sync_core by {}",
+                           rec::sync_core_method(r) == SyncCoreMethod::iret_to_self ? "IRET-to-self"
+                                                                                    : "SERIALIZE");
+    case RecordKind::smp_mb:
+        return rec::is_mfence(r) ? "mfence" : "smp_mb";
+    case RecordKind::atomic:
+        return describe_atomic(r);
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+/// IPIs.
+std::string RecordText::describe_ipi(const Record& r) const {
+    switch (r.kind) {
     case RecordKind::ipi_send:
         return fmt::format("send {} IPI to cpu{}", ipi_kind_name(rec::ipi_kind(r)),
                            rec::ipi_target(r));
@@ -94,23 +140,25 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::ipi_ack:
         return fmt::format("ack {} call to cpu{}", ipi_kind_name(rec::ipi_kind(r)),
                            rec::ipi_sender(r));
+    case RecordKind::ipi_queue_empty:
+        return fmt::format("{} IPI from cpu{} finds call_single_queue empty: its calls already ran",
+                           ipi_kind_name(rec::ipi_kind(r)), rec::ipi_sender(r));
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+/// Membarrier() and its runqueue state.
+std::string RecordText::describe_membarrier(const Record& r) const {
+    switch (r.kind) {
     case RecordKind::membarrier_read:
         return fmt::format("read rq(cpu{})->curr = {} (mm {})", rec::read_cpu(r),
                            task_name(rec::read_task(r)), mm_name(r.mm));
-    case RecordKind::mm_free:
-        return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
     case RecordKind::membarrier_return:
         return fmt::format("membarrier({}) returns {}", membarrier_cmd_text(rec::membarrier_cmd(r)),
                            rec::membarrier_result(r));
     case RecordKind::rcu_sync:
         return "synchronize_rcu grace period";
-    case RecordKind::flush_done:
-        return fmt::format("flush_tlb_mm_range of mm {} done: generation {}{}", mm_name(r.mm),
-                           rec::flushed_gen(r), rec::freed_tables(r) ? ", page tables freed" : "");
-    case RecordKind::irq_enter:
-        return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), rec::irq_vector(r));
-    case RecordKind::irq_exit:
-        return fmt::format("interrupt handler {} done", fn_name(r.site));
     case RecordKind::barrier_call_start:
         return fmt::format("membarrier entry barrier done (t_a): owes its guarantee to mm {}",
                            mm_name(r.mm));
@@ -121,13 +169,50 @@ std::string RecordText::describe(const Record& r) const {
                    ? fmt::format("rq->membarrier_state = {:#x} (mm {}'s)",
                                  rec::membarrier_state_bits(r), mm_name(r.mm))
                    : fmt::format("rq->membarrier_state = {:#x}", rec::membarrier_state_bits(r));
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+std::string RecordText::describe(const Record& r) const {
+    // Every kind is listed, so that a new one fails to compile until it is described.
+    switch (r.kind) {
+    case RecordKind::kernel_entry:
+    case RecordKind::return_to_user:
+    case RecordKind::irq_return:
+    case RecordKind::irq_enter:
+    case RecordKind::irq_exit:
+        return describe_entry(r);
+    case RecordKind::rq_curr_store:
+    case RecordKind::task_mm_store:
+    case RecordKind::context_switch:
     case RecordKind::switch_mm_same:
-        return fmt::format("switch_mm_irqs_off: mm {} already loaded, not lazy: return (no "
-                           "barrier, no CR3 write)",
-                           mm_name(r.mm));
+        return describe_switch(r);
+    case RecordKind::cr3_write:
+    case RecordKind::tlb_refill:
+    case RecordKind::invlpg:
+    case RecordKind::enter_lazy:
+    case RecordKind::unlazy:
+    case RecordKind::tlb_flush:
+    case RecordKind::flush_done:
+    case RecordKind::mm_free:
+        return describe_tlb(r);
+    case RecordKind::sync_core:
+    case RecordKind::smp_mb:
+    case RecordKind::atomic:
+        return describe_barrier(r);
+    case RecordKind::ipi_send:
+    case RecordKind::ipi_handler:
+    case RecordKind::ipi_ack:
     case RecordKind::ipi_queue_empty:
-        return fmt::format("{} IPI from cpu{} finds call_single_queue empty: its calls already ran",
-                           ipi_kind_name(rec::ipi_kind(r)), rec::ipi_sender(r));
+        return describe_ipi(r);
+    case RecordKind::membarrier_read:
+    case RecordKind::membarrier_return:
+    case RecordKind::rcu_sync:
+    case RecordKind::barrier_call_start:
+    case RecordKind::barrier_call_end:
+    case RecordKind::rq_membarrier_state:
+        return describe_membarrier(r);
     case RecordKind::count_:
         break;
     }

@@ -19,6 +19,12 @@ public:
 private:
     /// "locked mmgrab (mm jit, now 3)": the count it produced for the counting operations.
     std::string describe_atomic(const Record& r) const;
+    std::string describe_entry(const Record& r) const;
+    std::string describe_switch(const Record& r) const;
+    std::string describe_tlb(const Record& r) const;
+    std::string describe_barrier(const Record& r) const;
+    std::string describe_ipi(const Record& r) const;
+    std::string describe_membarrier(const Record& r) const;
 
     const KernelState* ks_ = nullptr;
 };

@@ -170,7 +170,6 @@ ExploreResult explore(const scenario::Scenario& sc, const ExploreOptions& o,
     res.scenario = sc.name;
     res.policy = o.policy;
     res.options = o;
-    res.planned = o.runs;
     const auto owns = [&](std::uint64_t i) { return i % o.shard_count == o.shard_index; };
     for (std::uint64_t i = 0; i < o.runs; ++i) {
         const bool probe = i < probe_runs;

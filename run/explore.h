@@ -80,7 +80,6 @@ struct ExploreResult {
     std::int64_t horizon = 0;    ///< cycles of run 0: where change points fall
     std::vector<Window> windows; ///< from the probes
     std::uint64_t runs = 0;      ///< runs made (this shard's; probes it does not own excluded)
-    std::uint64_t planned = 0;   ///< runs the search planned (the options' `runs`)
     bool stopped = false;        ///< stopped at the first violation
     std::vector<std::uint64_t> warned_runs; ///< indices of runs with warnings and no violation
     std::optional<Plan> first_warned;       ///< the first of them ...
