@@ -52,12 +52,13 @@ struct Task {
     Mm* active_mm = nullptr;  ///< the mm whose page tables it runs on (borrowed by kthreads)
     Mm* process_mm = nullptr; ///< for user threads: the mm it was created with (survives exit_mm)
     TaskState state = TaskState::new_task;
-    int cpu = 0;                 ///< the runqueue it is on (task_cpu)
-    bool on_cpu = false;         ///< p->on_cpu
-    bool on_rq = false;          ///< p->on_rq: queued (curr or in the run list)
-    int migrate_to = -1;         ///< sched_setaffinity target, applied when it next leaves its CPU
-    bool exiting = false;        ///< a fatal signal (exec's de_thread) is pending
-    bool dies_in_place = false;  ///< exits deep in a kernel path: its stack is parked, not unwound
+    int cpu = 0;          ///< the runqueue it is on (task_cpu)
+    bool on_cpu = false;  ///< p->on_cpu
+    bool on_rq = false;   ///< p->on_rq: queued (curr or in the run list)
+    int migrate_to = -1;  ///< sched_setaffinity target, applied when it next leaves its CPU
+    bool exiting = false; ///< a fatal signal (exec's de_thread) is pending
+    bool dies_in_place =
+        false; ///< exits deep in a kernel path: its stack is parked until the run ends
     Task* exec_waiter = nullptr; ///< de_thread's caller, woken when the last killed sibling exits
     bool released = false;    ///< past exit_notify() and __exit_signal(): out of its thread group
     int notify_count = 0;     ///< signal->notify_count: siblings de_thread still waits for
@@ -68,10 +69,11 @@ struct Task {
     std::vector<ProgramFrame> program;
     const scenario::Step* current_step = nullptr;
 
-    // Kernel stack and call path.
+    // Kernel stack and call path. The call path is declared first: a fiber destroyed while
+    // suspended unwinds its frames (arch_x86::KFrame pops this vector), so it must outlive it.
+    std::vector<SiteId> callstack;
     std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
     std::unique_ptr<sim::Fiber> fiber;
-    std::vector<SiteId> callstack;
 };
 
 } // namespace kernel

@@ -51,6 +51,11 @@ namespace {
 /// Everything one run owns, in construction order.
 struct World {
     explicit World(const sim::SimConfig& cfg) : sim(cfg) {}
+    /// A run that stopped early (max_cycles, a panic, a task that died in place) leaves kernel
+    /// stacks suspended mid-path: unwind them while the tasks their frames name still exist.
+    ~World() { sim.fiber_pool().unwind_suspended(); }
+    World(const World&) = delete;
+    World& operator=(const World&) = delete;
     sim::Simulation sim;
     kernel::KernelState ks;
     kernel::Trace trace;

@@ -188,8 +188,8 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
     m.sim.cpu(cpu).switch_fiber(next->fiber.get());
     if (prev->state == TaskState::dead) {
         if (prev->dies_in_place) {
-            // Killed deep in a kernel path: park the stack for good (released without
-            // unwinding when the task is reaped).
+            // Killed deep in a kernel path: park the stack for good (unwound, never resumed,
+            // when the run ends: FiberPool::unwind_suspended).
             prev->fiber->yield();
             SIM_ASSERT(false, "dead task {} resumed", prev->name);
         }

@@ -4,6 +4,7 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <utility>
@@ -21,6 +22,7 @@ struct FiberAccess {
     /// On arrival from a jump: the jumper's context is where it resumes later.
     static void arrived(FiberPool& pool, ctx::transfer_t t) {
         auto* tr = static_cast<FiberPool::Transfer*>(t.data);
+        pool.current_ = tr->to;
         if (tr->from != nullptr) {
             tr->from->fctx_ = t.fctx;
         } else {
@@ -56,9 +58,13 @@ struct FiberAccess {
             f->finished_ = true;
             next = f->next();
             SIM_ASSERT(next != f, "a finished fiber was chosen to run again");
+        } catch (const ForcedUnwind&) {
+            // Unwound (Fiber::unwind): its frames are gone; back to whoever asked.
+            f->finished_ = true;
+            next = f->pool_.unwinder_;
         } catch (...) {
             // An internal error unwound this fiber's stack to here: end the run at the hub,
-            // which rethrows it. The other fibers stay suspended and are released unwound.
+            // which rethrows it. The other fibers stay suspended until their owner unwinds them.
             f->finished_ = true;
             f->pool_.failure_ = std::current_exception();
             next = nullptr;
@@ -73,10 +79,32 @@ Fiber::Fiber(FiberPool& pool, FiberBody& body) : pool_(pool), body_(body) {
     // fcontext stacks grow down from the top of the allocation.
     void* top = static_cast<char*>(stack_) + pool_.stack_size();
     fctx_ = ctx::make_fcontext(top, pool_.stack_size(), &FiberAccess::trampoline);
+    pool_.live_.push_back(this);
 }
 
 Fiber::~Fiber() {
+    unwind();
+    std::erase(pool_.live_, this);
     pool_.release(stack_);
+}
+
+void Fiber::unwind() {
+    if (!suspended()) {
+        return;
+    }
+    Fiber* caller = pool_.current_;
+    SIM_ASSERT(caller != this, "a fiber cannot unwind itself");
+    // Saved and restored: a frame's destructor may destroy another suspended fiber.
+    Fiber* outer_unwinding = std::exchange(pool_.unwinding_, this);
+    Fiber* outer_unwinder = std::exchange(pool_.unwinder_, caller);
+    // This fiber's pending yield() throws ForcedUnwind; its base jumps back here.
+    if (caller == nullptr) {
+        resume();
+    } else {
+        caller->switch_to(this, /*finishing=*/false);
+    }
+    pool_.unwinding_ = outer_unwinding;
+    pool_.unwinder_ = outer_unwinder;
 }
 
 void Fiber::resume() {
@@ -103,6 +131,9 @@ Fiber* Fiber::next() const {
 }
 
 void Fiber::yield() {
+    if (pool_.unwinding_ == this) {
+        return; // a destructor yielding during its fiber's unwind: nothing may run any more
+    }
     Fiber* target = next();
     if (target == this) {
         return; // the next event is this fiber's own: no switch at all
@@ -129,6 +160,9 @@ void Fiber::switch_to(Fiber* target, bool finishing) {
     // Resumed by some jump (from the hub or from another fiber).
     FiberAccess::arrived(pool_, t);
     FiberAccess::finish_switch(pool_, static_cast<FiberPool::Transfer*>(t.data), fake_stack_);
+    if (pool_.unwinding_ == this) {
+        throw ForcedUnwind{}; // resumed by unwind(): leave through every frame to the trampoline
+    }
 }
 
 std::size_t FiberPool::default_stack_size() {
@@ -140,6 +174,13 @@ std::size_t FiberPool::default_stack_size() {
 }
 
 FiberPool::FiberPool(std::size_t stack_size) : stack_size_(stack_size) {}
+
+void FiberPool::unwind_suspended() {
+    // By index: an unwinding fiber's destructors may not create or destroy fibers, but stay safe.
+    for (std::size_t i = 0; i < live_.size(); ++i) {
+        live_[i]->unwind();
+    }
+}
 
 FiberPool::~FiberPool() {
     for (void* s : all_) {

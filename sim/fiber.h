@@ -10,8 +10,13 @@
 // Rules for code that runs on a fiber:
 //  * no exception leaves a fiber: errors are values, and a panic (an InternalError) is caught at
 //    the fiber's base, which ends the run; resume() rethrows it on the hub's stack;
-//  * a fiber that is still suspended when its simulation ends is released without unwinding, so
-//    keep state in simulation objects, not in heap-owning locals across a suspension point.
+//  * a fiber that is still suspended when it is destroyed or its run ends (the run stopped at
+//    max_cycles, another fiber panicked, a task died deep in a kernel path) is unwound: its
+//    owner calls FiberPool::unwind_suspended() while the objects its frames refer to still exist
+//    (the Fiber's destructor does it otherwise), the fiber's pending yield() throws ForcedUnwind,
+//    its frames' destructors run, and its base swallows it and jumps back to whoever asked. So do
+//    not catch (...) on a fiber without rethrowing, and do not yield from a destructor (during the
+//    unwind yield() returns at once).
 
 #include <cstddef>
 #include <exception>
@@ -21,6 +26,10 @@
 namespace sim {
 
 class FiberPool;
+
+/// Thrown by yield() in a fiber being unwound; caught only by the fiber's base. Deliberately not
+/// a std::exception, so that no handler for errors takes it for one.
+struct ForcedUnwind {};
 
 /// The code a fiber runs. run() must return normally for the fiber to finish.
 class FiberBody {
@@ -42,8 +51,14 @@ public:
     /// From inside the fiber: to whatever the dispatcher names next (the hub without one).
     void yield();
 
+    /// From the hub or another fiber: unwinds a suspended fiber's stack (every frame's
+    /// destructors run, on its own stack), marks it finished and comes back to the caller.
+    /// Nothing happens to a fiber that never started or already finished.
+    void unwind();
+
     bool finished() const { return finished_; }
     bool started() const { return started_; }
+    bool suspended() const { return started_ && !finished_; }
 
 private:
     friend struct FiberAccess;
@@ -76,6 +91,10 @@ public:
 
     static std::size_t default_stack_size();
 
+    /// From the hub: unwinds every suspended fiber of this pool, oldest first (Fiber::unwind).
+    void unwind_suspended();
+    std::size_t live_fibers() const { return live_.size(); }
+
     /// Picks the fiber to run when one yields: nullptr sends control back to the hub.
     using Dispatcher = Fiber* (*)(void* context);
     void set_dispatcher(Dispatcher d, void* context) {
@@ -94,6 +113,10 @@ private:
         Fiber* to;
     };
     Transfer transfer_{};
+    Fiber* current_ = nullptr;   ///< the fiber running now (nullptr: the hub)
+    Fiber* unwinding_ = nullptr; ///< the fiber being unwound: its yield() throws ForcedUnwind
+    Fiber* unwinder_ = nullptr;  ///< who asked (nullptr: the hub): the unwound fiber ends there
+    std::vector<Fiber*> live_;   ///< every constructed, not yet destroyed fiber, oldest first
     /// An exception that ended a fiber (a panic), on its way to the hub.
     std::exception_ptr failure_;
     Dispatcher dispatcher_ = nullptr;

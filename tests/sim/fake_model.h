@@ -3,9 +3,8 @@
 // fibers whose bodies are lambdas, and records what happened with the simulated time.
 //
 // Rules for the lambdas (they run on fibers): no Catch2 assertions (REQUIRE throws, and no
-// exception may cross a fiber stack) -- record into the model and check after run(); no
-// heap-owning locals kept across advance()/block()/yield() (a fiber still suspended at the end is
-// released without unwinding).
+// exception may cross a fiber stack) -- record into the model and check after run(). A fiber still
+// suspended at the end is unwound when it is destroyed (its locals' destructors run).
 
 #include "sim/simulation.h"
 
