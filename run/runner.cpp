@@ -6,6 +6,7 @@
 #include "kernel/kernel_state.h"
 #include "membarrier/membarrier.h"
 #include "policy/presets.h"
+#include "sched/directed.h"
 #include "sched/scenario_setup.h"
 #include "sched/scheduler.h"
 #include "sim/panic.h"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 namespace run {
 
@@ -168,8 +170,17 @@ void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knob
     machine.set_state_dumper_into_sim();
     sched::Scheduler scheduler(machine);
     membarrier::Membarrier mb(scheduler);
+    // A replay's recorded schedule replaces the FIFO policy's choices (sched/directed.h).
+    std::unique_ptr<sched::DirectedSchedule> directed;
+    if (!sc.directed_schedule.empty()) {
+        directed = std::make_unique<sched::DirectedSchedule>(w.ks, sc);
+        scheduler.directed = directed.get();
+    }
     w.trace.start(w.ks);
     scheduler.boot();
+    if (directed) {
+        directed->start(scheduler);
+    }
 
     const sim::RunStatus status = run_simulation(w, result);
     collect(w, checks, scheduler, status, result);

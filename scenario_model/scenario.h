@@ -123,7 +123,10 @@ struct Step {
     // flush_tlb
     std::int64_t pages = 0; ///< 0 = full flush
     bool freed_tables = false;
-    std::string label;      ///< "" when none
+    std::string label; ///< "" when none
+    /// A replayed schedule's timing (`tlbsim replay`; not written in scenario files): before the
+    /// step, the thread runs user code (a kthread: kernel work) until this cycle. -1: none.
+    std::int64_t at = -1;
     std::vector<Step> body; ///< repeat body
     std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;
@@ -183,6 +186,16 @@ struct Expectation {
     SourceLoc loc;
 };
 
+/// One context switch of a directed schedule: at `at`, `cpu` switches to `thread` (-1: its idle
+/// task). A replay (`tlbsim replay`) builds these from a recorded kernel schedule; scenario files
+/// do not write them. `origin` is the recording's line the switch comes from (0: none).
+struct DirectedSwitch {
+    std::int64_t at = 0;
+    int cpu = 0;
+    int thread = -1;
+    std::uint32_t origin = 0;
+};
+
 struct Scenario {
     std::string file; ///< path as given on the command line
     std::string name; ///< `name`, or the file stem
@@ -196,6 +209,10 @@ struct Scenario {
     std::vector<Inject> injects;
     std::vector<PolicyDef> policy_defs;
     std::vector<Expectation> expectations;
+    /// Non-empty for a replay: every CPU switches to exactly these tasks at these times, in
+    /// order (sched/directed.h), and the run ends at `directed_end`.
+    std::vector<DirectedSwitch> directed_schedule;
+    std::int64_t directed_end = 0;
 };
 
 } // namespace scenario

@@ -44,6 +44,7 @@ private:
     [[noreturn]] void wrong_interpreter(const Step& st);
     // What the steps do, for both kinds of thread where they share it.
     void spend(std::int64_t cycles);
+    void run_until(std::int64_t at);
     void nanosleep(std::int64_t cycles);
     void futex_wait(int event);
     void futex_wake(int event);
@@ -113,6 +114,9 @@ void TaskBody::run_program() {
     }
     while (const Step* st = next_step()) {
         t_.current_step = st;
+        if (st->at >= 0) {
+            run_until(st->at);
+        }
         if (st->op == Op::exit) {
             break;
         }
@@ -257,6 +261,27 @@ void TaskBody::wrong_interpreter(const Step& st) {
 /// Cycles of interruptible work (user mode, a system call's or a kthread's own work).
 void TaskBody::spend(std::int64_t cycles) {
     s_.m.sim.cpu(cpu()).advance_interruptible(s_.m.sim.cpu(cpu()).jittered(sim::Cycles{cycles}));
+}
+
+/// A replayed step's time (Step::at): until cycle `at`, a [[thread]] runs user code and a
+/// [[kthread]] kernel work, both preemptible (sched/directed.h). An interrupt ends each stretch:
+/// its handler may switch this task away and resume it later on another CPU, so every stretch
+/// starts from the task's CPU of the moment. A kernel thread acts on need_resched after each
+/// interrupt, as at the end of a step.
+void TaskBody::run_until(std::int64_t at) {
+    for (;;) {
+        sim::Processor& p = s_.m.sim.cpu(cpu());
+        if (p.take_one_interrupt()) {
+            if (t_.kthread && s_.m.rq(cpu()).need_resched) {
+                s_.schedule(cpu());
+            }
+            continue;
+        }
+        if (s_.m.sim.now().count() >= at) {
+            return;
+        }
+        p.advance_until_interrupted(sim::Cycles{at});
+    }
 }
 
 void TaskBody::nanosleep(std::int64_t cycles) {

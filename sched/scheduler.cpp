@@ -6,6 +6,7 @@
 #include "arch_x86/tlb.h"
 #include "arch_x86/tlb_invariants.h"
 #include "kernel/record_kinds.h"
+#include "sched/directed.h"
 #include "sched/lifecycle.h"
 #include "sched/program.h"
 #include "sched/sched_invariants.h"
@@ -104,16 +105,7 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
         prev->on_rq = false;
     }
     const bool prev_stays = !prev->idle && prev->on_rq;
-    Task* next = prev_stays ? prev : rq.idle;
-    if (!rq.runnable.empty()) {
-        if (prev_stays) {
-            kernel::enforce(Invariant::runqueue_membership, check_requeue_prev(*prev, rq));
-            rq.runnable.push_back(prev);
-        }
-        next = rq.runnable.front();
-        rq.runnable.pop_front();
-        kernel::enforce(Invariant::runqueue_membership, check_pick(*next, rq));
-    }
+    Task* next = pick_next_task(cpu, prev, prev_stays);
     rq.need_resched = false;
     if (next == prev) {
         // rq_unlock_irq(): no switch, no barrier after.
@@ -132,6 +124,32 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
     int resumed_cpu = cpu;
     context_switch(cpu, prev, next, &prev_gone, &resumed_cpu);
     return !prev_gone;
+}
+
+Task* Scheduler::pick_next_task(int cpu, Task* prev, bool prev_stays) {
+    kernel::Rq& rq = m.rq(cpu);
+    if (directed != nullptr) {
+        Task* next = directed->pick(*this, cpu, prev, prev_stays);
+        if (next != prev && !next->idle) {
+            kernel::enforce(Invariant::runqueue_membership, check_pick(*next, rq));
+        }
+        if (next != prev && prev_stays) {
+            kernel::enforce(Invariant::runqueue_membership, check_requeue_prev(*prev, rq));
+            rq.runnable.push_back(prev);
+        }
+        return next;
+    }
+    Task* next = prev_stays ? prev : rq.idle;
+    if (!rq.runnable.empty()) {
+        if (prev_stays) {
+            kernel::enforce(Invariant::runqueue_membership, check_requeue_prev(*prev, rq));
+            rq.runnable.push_back(prev);
+        }
+        next = rq.runnable.front();
+        rq.runnable.pop_front();
+        kernel::enforce(Invariant::runqueue_membership, check_pick(*next, rq));
+    }
+    return next;
 }
 
 void Scheduler::context_switch(int cpu, Task* prev, Task* next, bool* prev_gone, int* resumed_cpu) {
@@ -422,6 +440,14 @@ void Scheduler::run_hrtimer(int cpu, std::uint64_t data) {
         rcu.scan(cpu, data);
         return;
     }
+    if (kind == TimerKind::directed_switch) {
+        directed->switch_due(*this, timer_index(data));
+        return;
+    }
+    if (kind == TimerKind::directed_end) {
+        directed->end(*this);
+        return;
+    }
     Task* p = m.ks.tasks[static_cast<std::size_t>(timer_index(data))].get();
     if (kind == TimerKind::sleep_wakeup) {
         try_to_wake_up(cpu, p); // hrtimer_wakeup()
@@ -438,7 +464,7 @@ void Scheduler::timer_interrupt(int cpu, std::uint32_t vector, std::uint64_t dat
     // no timer in the kernel (the scenario starts it), so it takes none.
     switch (vector) {
     case arch_x86::HRTIMER_VECTOR: {
-        const bool timer = timer_kind(data) != TimerKind::task_creation;
+        const bool timer = is_kernel_timer(timer_kind(data));
         if (timer) {
             m.atomic(cpu, AtomicOp::hrtimer_base_lock);
         }

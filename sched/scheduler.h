@@ -27,7 +27,28 @@ public:
 };
 
 /// Timer payloads (HRTIMER_VECTOR): what expires.
-enum class TimerKind : std::uint32_t { sleep_wakeup = 0, task_creation = 1, rcu_scan = 2 };
+enum class TimerKind : std::uint32_t {
+    sleep_wakeup = 0,
+    task_creation = 1,
+    rcu_scan = 2,
+    directed_switch = 3, ///< a replay's recorded switch is due on this CPU (sched/directed.h)
+    directed_end = 4,    ///< a replay's recording ends
+};
+
+/// Whether the kernel has a timer there (hrtimer_interrupt takes cpu_base->lock around it): the
+/// scenario's thread creations and a replay's recorded switches are not kernel timers.
+inline bool is_kernel_timer(TimerKind kind) {
+    switch (kind) {
+    case TimerKind::sleep_wakeup:
+    case TimerKind::rcu_scan:
+        return true;
+    case TimerKind::task_creation:
+    case TimerKind::directed_switch:
+    case TimerKind::directed_end:
+        return false;
+    }
+    return false;
+}
 
 /// HRTIMER_VECTOR payload: kind (8 bits) | task or grace-period index (32 bits).
 inline std::uint64_t timer_data(TimerKind kind, int index) {
@@ -40,12 +61,16 @@ inline int timer_index(std::uint64_t data) {
     return static_cast<int>(data & 0xffffffffU);
 }
 
+class DirectedSchedule;
+
 class Scheduler : public arch_x86::SchedulerHooks {
 public:
     explicit Scheduler(arch_x86::Machine& m);
 
     arch_x86::Machine& m;
     SyscallHooks* syscalls = nullptr;
+    /// A replay's recorded schedule: __schedule picks what it names (nullptr: the FIFO policy).
+    DirectedSchedule* directed = nullptr;
     Rcu rcu{*this};
     /// Set when the scenario asks for something impossible at run time (e.g. use_mm of a dead
     /// process); the run stops and reports it.
@@ -98,6 +123,9 @@ public:
     void mmdrop(int cpu, kernel::Mm* mm);
 
 private:
+    /// pick_next_task(): the task to run next on `cpu`, off every runqueue list (prev when it
+    /// stays); a prev that stays runnable but is not picked goes to the runqueue's tail.
+    kernel::Task* pick_next_task(int cpu, kernel::Task* prev, bool prev_stays);
     void context_switch(int cpu, kernel::Task* prev, kernel::Task* next, bool* prev_gone,
                         int* resumed_cpu);
     kernel::Task* switch_to(int cpu, kernel::Task* prev, kernel::Task* next);

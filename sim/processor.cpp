@@ -85,6 +85,22 @@ void Processor::advance_interruptible(Cycles d) {
     take_interrupts();
 }
 
+void Processor::advance_until_interrupted(Cycles until) {
+    if (sim_.now() >= until) {
+        return;
+    }
+    schedule_resume(until);
+    suspend(State::interruptible);
+}
+
+bool Processor::take_one_interrupt() {
+    if (!irqs_enabled_ || pending_.empty()) {
+        return false;
+    }
+    sim_.interrupt_handler().take_interrupts(*this);
+    return true;
+}
+
 void Processor::wait_for_interrupt() {
     if (!pending_.empty()) {
         take_interrupts();

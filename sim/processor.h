@@ -74,6 +74,12 @@ public:
     /// Lets `d` cycles pass, taking interrupts as they arrive (the rest of the step continues
     /// after the handler). A step ending at t completes before an interrupt pending at t is taken.
     void advance_interruptible(Cycles d);
+    /// Lets time pass until `until`, or until an interrupt cuts it short; the interrupts are left
+    /// pending for the caller (take_one_interrupt), whose handler may move the task to another
+    /// CPU -- so the caller goes on from whichever CPU its task is then on, never from this one.
+    void advance_until_interrupted(Cycles until);
+    /// Takes the oldest pending interrupt if IRQs are enabled; false when none was taken.
+    bool take_one_interrupt();
     /// Suspends until wake(), or until an interrupt arrives when `wake_on_interrupt`. An
     /// interrupt already pending does not end it (a CPU spinning with IRQs off, csd_lock_wait,
     /// leaves it pending).
