@@ -13,6 +13,8 @@ Knobs v5_10() {
 Knobs mainline() {
     Knobs k;
     k.cpumask_update = CpumaskUpdate::lazy;
+    k.flush_tlb_local = FlushTlbLocal::in_flush_tlb_multi;
+    k.flush_tlb_gen_check = FlushTlbGenCheck::new_tlb_gen;
     k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
     k.sync_rq_state_on_caller_cpu = true;
     k.membarrier_ipi_mutex = true;
@@ -78,8 +80,9 @@ const std::vector<Preset>& presets() {
                          k});
         }
         p.push_back({"mainline", "P5",
-                     "mainline of 2026 on Intel-like x86: no INVLPGB, no mm_cid barrier; lazy "
-                     "mm_cpumask, membarrier hooks in kthread_use_mm and exit_mm",
+                     "Linux 6.18 on Intel-like x86 (docs/kernel-6.18.md): no INVLPGB, no mm_cid "
+                     "barrier; lazy mm_cpumask trimmed once a second, the local flush inside "
+                     "flush_tlb_multi, membarrier hooks in kthread_use_mm and exit_mm",
                      mainline()});
         {
             Knobs k = mainline();
