@@ -81,7 +81,8 @@ enum class FlushTlbLocal : std::uint8_t {
 /// Which generation flush_tlb_func compares first.
 enum class FlushTlbGenCheck : std::uint8_t {
     mm_tlb_gen,  ///< nothing to do only when the CPU is caught up to mm_tlb_gen (v4.14..v5.19)
-    new_tlb_gen, ///< nothing to do once the CPU is at the request's new_tlb_gen (aa44284960d5, v6.0+)
+    new_tlb_gen, ///< nothing to do once the CPU is at the request's new_tlb_gen (aa44284960d5,
+                 ///< v6.0+)
 };
 
 /// The fence before a WRMSR to an x2APIC register (the ICR write that sends an IPI), which is not

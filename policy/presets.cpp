@@ -79,11 +79,12 @@ const std::vector<Preset>& presets() {
                          "guarded sync in switch_mm_irqs_off, explicit post-switch barrier",
                          k});
         }
-        p.push_back({"mainline", "P5",
-                     "Linux 6.18 on Intel-like x86 (docs/kernel-6.18.md): no INVLPGB, no mm_cid "
-                     "barrier; lazy mm_cpumask trimmed once a second, the local flush inside "
-                     "flush_tlb_multi, membarrier hooks in kthread_use_mm and exit_mm",
-                     mainline()});
+        p.push_back(
+            {"mainline", "P5",
+             "Linux 6.18 on Intel-like x86 (docs/kernel-6.18.md): no INVLPGB, mm_cid barrier "
+             "not modelled; lazy mm_cpumask trimmed once a second, the local flush inside "
+             "flush_tlb_multi, membarrier hooks in kthread_use_mm and exit_mm",
+             mainline()});
         {
             Knobs k = mainline();
             k.lazy_switch_mb = false;

@@ -17,9 +17,9 @@ namespace {
 using kernel::RecordKind;
 using test::Counters;
 
-// p's thread a1 runs on cpu1 first, then blocks for good; q's thread b1 takes cpu1 over. cpu1's
-// bit in mm_cpumask(p) lingers under the lazy mask while cpu1 runs q. After `flush_at` cycles
-// p's thread a0 (cpu0) flushes one page of p twice, freeing no page tables.
+// p's thread a1 runs on cpu1 first, then sleeps past the end of the run; q's thread b1 takes cpu1
+// over. cpu1's bit in mm_cpumask(p) lingers under the lazy mask while cpu1 runs q. After `flush_at`
+// cycles p's thread a0 (cpu0) flushes one page of p twice, freeing no page tables.
 std::string lingering_bit(long long flush_at) {
     return fmt::format(R"(
 [machine]
@@ -42,7 +42,7 @@ program = ["user {}", "flush_tlb pages=1", "flush_tlb pages=1", "user 100000000"
 name = "a1"
 process = "p"
 cpu = 1
-program = ["user 100", "wait never"]
+program = ["user 100", "sleep 100000000000"]
 
 [[thread]]
 name = "b1"
@@ -97,9 +97,9 @@ SCENARIO("6.18 trims a lingering mm_cpumask bit once a second (should_trim_cpuma
 
 namespace {
 
-// p runs on cpu0 and cpu1; its third thread c ran on cpu2 and blocked for good, leaving cpu2
-// idle and lazy on p. A flush_tlb kernel thread injected on cpu2 borrows p lazily from the idle
-// task and flushes two pages of p.
+// p runs on cpu0 and cpu1; its third thread c ran on cpu2 and sleeps past the end of the run,
+// leaving cpu2 idle and lazy on p. A flush_tlb kernel thread injected on cpu2 borrows p lazily from
+// the idle task and flushes two pages of p.
 const char* const lazy_initiator = R"(
 [machine]
 cpus = 3
@@ -124,7 +124,7 @@ program = ["user 1000000"]
 name = "c"
 process = "p"
 cpu = 2
-program = ["user 100", "wait never"]
+program = ["user 100", "sleep 100000000000"]
 
 [[inject]]
 at = 10000
@@ -136,7 +136,8 @@ pages = 2
 
 } // namespace
 
-SCENARIO("6.18 judges the flushing CPU like the others (flush_tlb_multi)", "[flush][mainline][6.18]") {
+SCENARIO("6.18 judges the flushing CPU like the others (flush_tlb_multi)",
+         "[flush][mainline][6.18]") {
     GIVEN("a kernel thread lazily on p flushes p while two other CPUs run it") {
         const auto v510 = test::run(lazy_initiator, "v5.10");
         const auto mainline = test::run(lazy_initiator, "mainline");
@@ -171,7 +172,7 @@ struct LateRequest {
 };
 
 LateRequest late_request(const std::string& policy) {
-    test::ArchRig rig({.cpus = 2, .policy = policy});
+    test::ArchRig rig({.cpus = 2, .pcid = true, .pti = false, .policy = policy});
     kernel::Mm& p = rig.user_mm("p");
     kernel::Mm& q = rig.user_mm("q");
     kernel::Task& tp = rig.task("tp", &p);
@@ -197,13 +198,11 @@ LateRequest late_request(const std::string& policy) {
     LateRequest out{};
     out.slot_gen_after = rig.m.cpu(1).tlb.ctxs[rig.m.cpu(1).tlb.loaded_mm_asid].tlb_gen;
     out.cr3_writes_in_handler = rig.count(RecordKind::cr3_write);
-    rig.run_on(1, tq, [&](arch_x86::Machine& m) {
-        arch_x86::switch_mm_irqs_off(m, 1, nullptr, &q, &tq);
-    });
+    rig.run_on(1, tq,
+               [&](arch_x86::Machine& m) { arch_x86::switch_mm_irqs_off(m, 1, nullptr, &q, &tq); });
     rig.clear();
-    rig.run_on(1, tp, [&](arch_x86::Machine& m) {
-        arch_x86::switch_mm_irqs_off(m, 1, nullptr, &p, &tp);
-    });
+    rig.run_on(1, tp,
+               [&](arch_x86::Machine& m) { arch_x86::switch_mm_irqs_off(m, 1, nullptr, &p, &tp); });
     const auto writes = rig.of_kind(RecordKind::cr3_write);
     REQUIRE(writes.size() == 1);
     out.switch_back_flushes = kernel::rec::cr3_flushes(writes[0]);
@@ -230,7 +229,7 @@ TEST_CASE("6.18 flush_tlb_func: a request the CPU already covers does nothing", 
 
 TEST_CASE("init_new_context: an mm made during the run trims one second after it was made",
           "[flush][6.18]") {
-    test::ArchRig rig({.cpus = 1, .policy = "mainline"});
+    test::ArchRig rig({.cpus = 1, .pcid = true, .pti = false, .policy = "mainline"});
     kernel::Mm& p = rig.user_mm("p");
     // An mm that exists when the run starts counts as made at jiffy 0.
     CHECK(p.next_trim_cpumask == kernel::HZ);
