@@ -35,6 +35,10 @@ void run_csd_func(Machine& m, int cpu, SmpCall& call) {
         flush_tlb_func_remote(m, cpu, call.flush);
         return;
     }
+    if (call.func == CsdFunc::flush_tlb_func) {
+        flush_tlb_func(m, cpu, call.flush);
+        return;
+    }
     const auto& h = m.csd_handlers[static_cast<std::size_t>(call.func)];
     SIM_ASSERT(static_cast<bool>(h), "no handler installed for csd function {}",
                static_cast<int>(call.func));

@@ -7,6 +7,9 @@
 #include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace arch_x86 {
 
 using kernel::AtomicOp;
@@ -104,13 +107,9 @@ void load_new_mm_cr3(Machine& m, int cpu, Mm* next, std::uint16_t asid, bool nee
     write_cr3(m, cpu, next, asid, need_flush);
 }
 
-/// flush_tlb_func_common(f, local): catch this CPU's ASID up to the mm's generation.
-void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool local) {
-    KFrame frame(m, cpu, Fn::flush_tlb_func_common);
-    kernel::enforce(
-        Invariant::switch_mm_irqs_disabled,
-        check_irqs_disabled(cpu, m.irqs_disabled(cpu), "flush_tlb_func_common", "entry"));
-    m.step(cpu, Cost::flush_tlb_func);
+/// The part flush_tlb_func_common() (v5.10.13) and flush_tlb_func() (v5.13+) share: catch this
+/// CPU's ASID up to the loaded mm's generation, or switch a lazy CPU to init_mm.
+void flush_loaded_mm(Machine& m, int cpu, const FlushTlbInfo& f, bool local) {
     CpuTlbState& tlb = m.cpu(cpu).tlb;
     Mm* loaded_mm = tlb.loaded_mm;
     const std::uint16_t asid = tlb.loaded_mm_asid;
@@ -124,6 +123,14 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
         // "We're in lazy mode ... just switch to init_mm": the unlazy.
         m.emit(cpu, rec::unlazy(loaded_mm->id));
         switch_mm_irqs_off(m, cpu, nullptr, m.ks.init_mm, nullptr);
+        return;
+    }
+    if (m.knobs.flush_tlb_gen_check == policy::FlushTlbGenCheck::new_tlb_gen &&
+        f.new_tlb_gen != 0 && f.new_tlb_gen <= local_tlb_gen) {
+        // v6.0+ (aa44284960d5): "The TLB is already up to date in respect to f->new_tlb_gen.
+        // While the core might be still behind mm_tlb_gen, checking mm_tlb_gen unnecessarily
+        // would have negative caching effects so avoid it." The slot stays behind mm_tlb_gen
+        // (the later request's own call catches it up, or the next switch back flushes).
         return;
     }
     if (local_tlb_gen == mm_tlb_gen) {
@@ -152,6 +159,16 @@ void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool loca
     set_asid_slot(m, cpu, asid, *loaded_mm, mm_tlb_gen);
 }
 
+/// flush_tlb_func_common(f, local) (v5.10.13): catch this CPU's ASID up to the mm's generation.
+void flush_tlb_func_common(Machine& m, int cpu, const FlushTlbInfo& f, bool local) {
+    KFrame frame(m, cpu, Fn::flush_tlb_func_common);
+    kernel::enforce(
+        Invariant::switch_mm_irqs_disabled,
+        check_irqs_disabled(cpu, m.irqs_disabled(cpu), "flush_tlb_func_common", "entry"));
+    m.step(cpu, Cost::flush_tlb_func);
+    flush_loaded_mm(m, cpu, f, local);
+}
+
 } // namespace
 
 void initialize_tlbstate_and_flush(Machine& m, int cpu) {
@@ -173,6 +190,39 @@ void check_switch_mm_state(Machine& m, int cpu, const char* where) {
     kernel::enforce(Invariant::switch_mm_irqs_disabled,
                     check_irqs_disabled(cpu, m.irqs_disabled(cpu), "switch_mm_irqs_off", where));
     kernel::enforce(Invariant::loaded_mm_consistent, check_loaded_mm(cpu, m.cpu(cpu).tlb));
+}
+
+/// switch_mm_irqs_off()'s mm_cpumask update on a switch between mms; it also orders the
+/// tlb_gen read that follows (a locked bit operation, or an explicit smp_mb()).
+void update_mm_cpumask(Machine& m, int cpu, Mm* real_prev, Mm* next) {
+    switch (m.knobs.cpumask_update) {
+    case policy::CpumaskUpdate::clear_and_set:
+        if (!real_prev->is_init_mm()) {
+            // Stop remote flushes for the previous mm.
+            real_prev->cpumask.clear(cpu);
+            m.atomic(cpu, AtomicOp::cpumask_clear_cpu, real_prev);
+        }
+        if (!next->is_init_mm()) {
+            // Start remote flushes, and only then read tlb_gen.
+            next->cpumask.set(cpu);
+            m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
+        }
+        return;
+    case policy::CpumaskUpdate::lazy:
+        // v6.15+ ("x86/mm: Eliminate window where TLB flushes may be inadvertently skipped", as
+        // in 6.18): "Indicate that CR3 is about to change" before joining the mask, so that a
+        // flusher's should_flush_tlb() sees LOADED_MM_SWITCHING, or this CPU reads its tlb_gen.
+        m.cpu(cpu).tlb.loaded_mm_switching = true;
+        if (!next->is_init_mm() && !next->cpumask.test(cpu)) {
+            // v6.14+: the bit of the mm left lingers (a flush IPI clears it); set the new one's
+            // only if clear, else an explicit smp_mb() orders the tlb_gen read (83b0177a6c48).
+            next->cpumask.set(cpu);
+            m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
+        } else {
+            m.smp_mb(cpu);
+        }
+        return;
+    }
 }
 
 /// switch_mm_irqs_off()'s body, between the checks at its entry and its return.
@@ -215,26 +265,7 @@ void do_switch_mm_irqs_off(Machine& m, int cpu, Mm* next, kernel::Task* tsk) {
     } else {
         // cond_ibpb(tsk): an IBPB write is policy-dependent and not modelled as [SER].
         (void)tsk;
-        if (m.knobs.cpumask_update == policy::CpumaskUpdate::clear_and_set) {
-            if (!real_prev->is_init_mm()) {
-                // Stop remote flushes for the previous mm.
-                real_prev->cpumask.clear(cpu);
-                m.atomic(cpu, AtomicOp::cpumask_clear_cpu, real_prev);
-            }
-            if (!next->is_init_mm()) {
-                // Start remote flushes, and only then read tlb_gen.
-                next->cpumask.set(cpu);
-                m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
-            }
-        } else if (!next->is_init_mm() && !next->cpumask.test(cpu)) {
-            // v6.14+: the bit of the mm left lingers (the next flush IPI clears it); set the new
-            // one's only if clear, else an explicit smp_mb() orders the tlb_gen read
-            // (83b0177a6c48).
-            next->cpumask.set(cpu);
-            m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
-        } else {
-            m.smp_mb(cpu);
-        }
+        update_mm_cpumask(m, cpu, real_prev, next);
         next_tlb_gen = next->tlb_gen;
         choose_new_asid(m, cpu, next, next_tlb_gen, &new_asid, &need_flush);
         x.tlb.loaded_mm_switching = true; // LOADED_MM_SWITCHING, for nmi_uaccess_okay()
@@ -310,6 +341,150 @@ void flush_tlb_func_remote(Machine& m, int cpu, const FlushTlbInfo& f) {
     flush_tlb_func_common(m, cpu, f, /*local=*/false);
 }
 
+void flush_tlb_func(Machine& m, int cpu, const FlushTlbInfo& f) {
+    KFrame frame(m, cpu, Fn::flush_tlb_func);
+    kernel::enforce(Invariant::switch_mm_irqs_disabled,
+                    check_irqs_disabled(cpu, m.irqs_disabled(cpu), "flush_tlb_func", "entry"));
+    m.step(cpu, Cost::flush_tlb_func);
+    if (f.mm != nullptr && f.mm != m.cpu(cpu).tlb.loaded_mm) {
+        // "The CPU was left in the mm_cpumask of the target mm. Clear it." (trace_tlb_flush
+        // reason TLB_REMOTE_WRONG_CPU; the initiating CPU too, when its own bit lingered.)
+        f.mm->cpumask.clear(cpu);
+        m.atomic(cpu, AtomicOp::cpumask_clear_cpu, f.mm);
+        return;
+    }
+    flush_loaded_mm(m, cpu, f, /*local=*/cpu == f.initiating_cpu);
+}
+
+std::int64_t jiffies(const Machine& m) {
+    const auto cycles_per_jiffy =
+        static_cast<std::int64_t>(m.config.ghz * 1e9 / static_cast<double>(kernel::HZ));
+    return m.sim.now().count() / std::max<std::int64_t>(cycles_per_jiffy, 1);
+}
+
+void init_new_context(const Machine& m, Mm& mm) {
+    mm.next_trim_cpumask = jiffies(m) + kernel::HZ;
+}
+
+namespace {
+
+/// should_trim_cpumask() (arch/x86/mm/tlb.c, v6.14+ 6db2526c1d69): true at most once a second
+/// per mm; that flush also calls the CPUs whose bit lingers in mm_cpumask while they run
+/// another mm, and each clears its bit (flush_tlb_func's TLB_REMOTE_WRONG_CPU).
+bool should_trim_cpumask(const Machine& m, Mm& mm) {
+    const std::int64_t now = jiffies(m);
+    if (now > mm.next_trim_cpumask) { // time_after(jiffies, mm->context.next_trim_cpumask)
+        mm.next_trim_cpumask = now + kernel::HZ;
+        return true;
+    }
+    return false;
+}
+
+/// should_flush_tlb(cpu, info) (arch/x86/mm/tlb.c, v6.14+, as in 6.18), read by the flushing
+/// CPU for each CPU in mm_cpumask.
+bool should_flush_tlb(Machine& m, int target, const FlushTlbInfo& info) {
+    const CpuTlbState& t = m.cpu(target).tlb;
+    if (t.is_lazy) {
+        return false; // "Lazy TLB will get flushed at the next context switch."
+    }
+    if (info.mm == nullptr) {
+        return true; // "No mm means kernel memory flush."
+    }
+    if (t.loaded_mm_switching) {
+        return true; // "the remote CPU could have state from either the prev or next mm"
+    }
+    if (t.loaded_mm == info.mm) {
+        return true; // "The target mm is loaded, and the CPU is not lazy."
+    }
+    return info.trim_cpumask; // "In cpumask, but not the loaded mm? Periodically remove"
+}
+
+/// Which CPUs of mm_cpumask a shootdown calls: every one (an empty condition) when page tables
+/// were freed, else those tlb_is_not_lazy() (v4.20..v6.13) or should_flush_tlb() (v6.14+) picks.
+CallCondition shootdown_condition(Machine& m, const FlushTlbInfo& info) {
+    if (info.freed_tables || m.knobs.lazy_flush_ipi == policy::LazyFlushIpi::always) {
+        return {};
+    }
+    switch (m.knobs.cpumask_update) {
+    case policy::CpumaskUpdate::clear_and_set:
+        return [&m](int c) { return !m.cpu(c).tlb.is_lazy; }; // tlb_is_not_lazy
+    case policy::CpumaskUpdate::lazy:
+        return [&m, info](int c) { return should_flush_tlb(m, c, info); };
+    }
+    return {};
+}
+
+SmpCall shootdown_request(CsdFunc func, const FlushTlbInfo& info) {
+    SmpCall request;
+    request.func = func;
+    request.kind = kernel::IpiKind::tlb;
+    request.flush = info;
+    return request;
+}
+
+/// native_flush_tlb_others() (v5.10.13): with freed_tables every CPU in the mask (lazy ones
+/// too) by smp_call_function_many; otherwise on_each_cpu_cond_mask(tlb_is_not_lazy, ...), which
+/// also runs the function locally when this CPU is in the mask.
+void native_flush_tlb_others(Machine& m, int cpu, Mm* mm, const FlushTlbInfo& info) {
+    KFrame others(m, cpu, Fn::native_flush_tlb_others);
+    const SmpCall request = shootdown_request(CsdFunc::flush_tlb_func_remote, info);
+    const CallCondition cond = shootdown_condition(m, info);
+    if (!cond) {
+        smp_call_function_many(m, cpu, mm->cpumask, request, /*wait=*/true);
+    } else {
+        on_each_cpu_mask(m, cpu, mm->cpumask, request, /*wait=*/true, cond);
+    }
+}
+
+/// native_flush_tlb_multi() (v5.13+, as in 6.18): on_each_cpu_mask for every CPU in the mask
+/// with freed_tables, else on_each_cpu_cond_mask(should_flush_tlb, ...); this CPU included.
+/// (The kernel runs the local call while the IPIs are in flight; here it runs after their
+/// acks, as on_each_cpu_mask does for every caller: the same calls, a later local flush.)
+void native_flush_tlb_multi(Machine& m, int cpu, Mm* mm, const FlushTlbInfo& info) {
+    KFrame multi(m, cpu, Fn::native_flush_tlb_multi);
+    on_each_cpu_mask(m, cpu, mm->cpumask, shootdown_request(CsdFunc::flush_tlb_func, info),
+                     /*wait=*/true, shootdown_condition(m, info));
+}
+
+/// Runs `func` as the local flush, with IRQs off (flush_tlb_mm_range is entered with them on).
+void local_flush(Machine& m, int cpu, const std::function<void()>& func) {
+    kernel::enforce(Invariant::switch_mm_irqs_disabled,
+                    check_irqs_enabled_for_local_flush(cpu, m.irqs_disabled(cpu)));
+    m.local_irq_disable(cpu);
+    func();
+    m.local_irq_enable(cpu);
+}
+
+/// v4.14..v5.12 flush_tlb_mm_range(): flush_tlb_func_local() first when the mm is loaded here,
+/// then flush_tlb_others() when another CPU is in the mask.
+void flush_local_then_others(Machine& m, int cpu, Mm* mm, FlushTlbInfo& info) {
+    if (mm == m.cpu(cpu).tlb.loaded_mm) {
+        local_flush(m, cpu, [&] { flush_tlb_func_common(m, cpu, info, /*local=*/true); });
+    }
+    if (mm->cpumask.any_but(cpu)) {
+        if (m.knobs.cpumask_update == policy::CpumaskUpdate::lazy) {
+            info.trim_cpumask = should_trim_cpumask(m, *mm);
+        }
+        native_flush_tlb_others(m, cpu, mm, info);
+    }
+}
+
+/// v5.13+ flush_tlb_mm_range() (4ce94eabac16, as in 6.18 without INVLPGB's broadcast branch):
+/// flush_tlb_multi() for the whole mask when another CPU is in it, this CPU judged like the
+/// others (a lazy initiator is skipped); flush_tlb_func() alone when the mm is loaded only here.
+void flush_tlb_multi_or_local(Machine& m, int cpu, Mm* mm, FlushTlbInfo& info) {
+    if (mm->cpumask.any_but(cpu)) {
+        if (m.knobs.cpumask_update == policy::CpumaskUpdate::lazy) {
+            info.trim_cpumask = should_trim_cpumask(m, *mm);
+        }
+        native_flush_tlb_multi(m, cpu, mm, info);
+    } else if (mm == m.cpu(cpu).tlb.loaded_mm) {
+        local_flush(m, cpu, [&] { flush_tlb_func(m, cpu, info); });
+    }
+}
+
+} // namespace
+
 void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool freed_tables) {
     KFrame frame(m, cpu, Fn::flush_tlb_mm_range);
     m.step(cpu, Cost::flush_tlb_setup);
@@ -324,35 +499,13 @@ void flush_tlb_mm_range(Machine& m, int cpu, Mm* mm, std::int64_t pages, bool fr
     info.new_tlb_gen = ++mm->tlb_gen;
     kernel::enforce(Invariant::mm_tlb_gen_monotonic, check_tlb_gen_increment(*mm, old_gen));
     m.atomic(cpu, AtomicOp::inc_mm_tlb_gen, mm, static_cast<std::int64_t>(info.new_tlb_gen));
-    if (mm == m.cpu(cpu).tlb.loaded_mm) {
-        // flush_tlb_func_local(), with IRQs off.
-        kernel::enforce(Invariant::switch_mm_irqs_disabled,
-                        check_irqs_enabled_for_local_flush(cpu, m.irqs_disabled(cpu)));
-        m.local_irq_disable(cpu);
-        flush_tlb_func_common(m, cpu, info, /*local=*/true);
-        m.local_irq_enable(cpu);
-    }
-    if (mm->cpumask.any_but(cpu)) {
-        // native_flush_tlb_others(): with freed_tables every CPU in the mask (lazy ones too) by
-        // smp_call_function_many; otherwise on_each_cpu_cond_mask(tlb_is_not_lazy, ...), which
-        // skips lazy CPUs and also runs the function locally when this CPU is in the mask.
-        KFrame others(m, cpu, Fn::native_flush_tlb_others);
-        SmpCall request;
-        request.func = CsdFunc::flush_tlb_func_remote;
-        request.kind = kernel::IpiKind::tlb;
-        request.flush = info;
-        if (freed_tables || m.knobs.lazy_flush_ipi == policy::LazyFlushIpi::always) {
-            smp_call_function_many(m, cpu, mm->cpumask, request, /*wait=*/true);
-        } else if (m.knobs.cpumask_update == policy::CpumaskUpdate::lazy) {
-            // should_flush_tlb(): not lazy, and the mm is loaded there (or being switched to).
-            on_each_cpu_mask(m, cpu, mm->cpumask, request, /*wait=*/true, [&m, mm](int c) {
-                const auto& t = m.cpu(c).tlb;
-                return !t.is_lazy && (t.loaded_mm == mm || t.loaded_mm_switching);
-            });
-        } else {
-            on_each_cpu_mask(m, cpu, mm->cpumask, request, /*wait=*/true,
-                             [&m](int c) { return !m.cpu(c).tlb.is_lazy; }); // tlb_is_not_lazy
-        }
+    switch (m.knobs.flush_tlb_local) {
+    case policy::FlushTlbLocal::before_others:
+        flush_local_then_others(m, cpu, mm, info);
+        break;
+    case policy::FlushTlbLocal::in_flush_tlb_multi:
+        flush_tlb_multi_or_local(m, cpu, mm, info);
+        break;
     }
     m.emit(cpu, rec::flush_done(mm->id, static_cast<std::int64_t>(info.new_tlb_gen), freed_tables));
 }

@@ -1,5 +1,6 @@
 #pragma once
-// arch/x86/mm/tlb.c (v5.10.13): switching address spaces, lazy TLB mode, ASIDs and TLB shootdown.
+// arch/x86/mm/tlb.c (v5.10.13, and Linux 6.18 where the knobs say so; docs/kernel-6.18.md):
+// switching address spaces, lazy TLB mode, ASIDs and TLB shootdown.
 
 #include "arch_x86/x86_cpu.h"
 
@@ -29,7 +30,16 @@ void leave_mm(Machine& m, int cpu);
 
 /// flush_tlb_mm_range(mm, ...): `pages` 0 (or above the 33-page ceiling) is a full flush.
 void flush_tlb_mm_range(Machine& m, int cpu, kernel::Mm* mm, std::int64_t pages, bool freed_tables);
-/// The IPI handler (and on_each_cpu_cond_mask's local call).
+/// The IPI handler (and on_each_cpu_cond_mask's local call) up to v5.12.
 void flush_tlb_func_remote(Machine& m, int cpu, const FlushTlbInfo& f);
+/// flush_tlb_func() (v5.13+, arch/x86/mm/tlb.c as in 6.18): the IPI handler and the local call
+/// in one; a CPU that no longer runs f.mm only clears its lingering mm_cpumask bit.
+void flush_tlb_func(Machine& m, int cpu, const FlushTlbInfo& f);
+
+/// jiffies: the simulated time in ticks of kernel::HZ (the run starts at jiffy 0).
+std::int64_t jiffies(const Machine& m);
+/// init_new_context()'s `mm->context.next_trim_cpumask = jiffies + HZ` (v6.14+,
+/// arch/x86/include/asm/mmu_context.h), for an mm made while the run goes (fork, exec).
+void init_new_context(const Machine& m, kernel::Mm& mm);
 
 } // namespace arch_x86

@@ -58,6 +58,7 @@ enum class CsdFunc : std::uint8_t {
     ipi_sync_core,
     ipi_rseq,
     ipi_sync_rq_state,
+    flush_tlb_func, ///< v5.13+: the one function for the local call and the IPI (tlb.cpp)
 };
 
 /// struct flush_tlb_info (arch/x86/include/asm/tlbflush.h).
@@ -68,6 +69,7 @@ struct FlushTlbInfo {
     bool freed_tables = false;
     std::uint64_t new_tlb_gen = 0;
     int initiating_cpu = 0;
+    bool trim_cpumask = false; ///< v6.14+: should_trim_cpumask() found the trim due
 };
 
 /// One smp_call_function_many() in flight: what to run and how many targets still owe an ack.

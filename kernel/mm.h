@@ -21,6 +21,9 @@ enum MembarrierState : std::uint32_t {
     MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ = 1U << 7,
 };
 
+/// CONFIG_HZ: jiffies per second (the traced 6.18 machine's config has CONFIG_HZ_250).
+inline constexpr std::int64_t HZ = 250;
+
 enum class MmKind : std::uint8_t {
     init_mm,   ///< the kernel's own mm: ctx_id 1, never receives mm-targeted flush IPIs
     user,      ///< a process's address space
@@ -41,6 +44,11 @@ struct Mm {
     std::uint64_t ctx_id = 0;  ///< context.ctx_id: unique, never reused; init_mm has 1
     std::uint64_t tlb_gen = 0; ///< context.tlb_gen: page-table generation
     std::uint32_t membarrier_state = 0;
+    /// context.next_trim_cpumask (arch/x86/include/asm/mmu.h, v6.14+): the jiffy after which
+    /// flush_tlb_mm_range() trims mm_cpumask. init_new_context() sets jiffies + HZ
+    /// (arch_x86::init_new_context); an mm that exists when the run starts counts as made at
+    /// jiffy 0. A replay may set it lower for an mm made long before its trace begins.
+    std::int64_t next_trim_cpumask = HZ;
     bool freed = false;      ///< __mmdrop ran: any later use is a G-REF violation
     bool users_gone = false; ///< the last mmput dropped mm_users to 0: no mmget from now on
     bool torn_down = false;  ///< exit_mmap ran (last mmput)

@@ -50,6 +50,8 @@ namespace kernel {
     X(flush_tlb_func_common)                                                                       \
     X(flush_tlb_func_remote)                                                                       \
     X(native_flush_tlb_others)                                                                     \
+    X(flush_tlb_func)                                                                              \
+    X(native_flush_tlb_multi)                                                                      \
     X(do_exit)                                                                                     \
     X(exit_mm)                                                                                     \
     X(mmput)                                                                                       \

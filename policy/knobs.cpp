@@ -99,9 +99,24 @@ std::vector<KnobInfo> lazy_tlb_knobs() {
                     "freed_tables: v4.20+ (native_flush_tlb_others / tlb_is_not_lazy); always: "
                     "v4.14..v4.19"),
         enumeration("cpumask_update", &Knobs::cpumask_update,
-                    "how switch_mm_irqs_off maintains mm_cpumask on a switch between mms",
-                    "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, with the "
+                    "how switch_mm_irqs_off maintains mm_cpumask on a switch between mms, and "
+                    "which CPUs running another mm a shootdown still calls (lazy: only when "
+                    "should_trim_cpumask() finds the mm's once-a-second trim due)",
+                    "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, 6db2526c1d69 "
+                    "should_trim_cpumask, LOADED_MM_SWITCHING first as in v6.15+, the "
                     "83b0177a6c48 smp_mb)"),
+        enumeration("flush_tlb_local", &Knobs::flush_tlb_local,
+                    "where flush_tlb_mm_range runs the initiating CPU's own flush: first and "
+                    "whenever the mm is loaded there, or inside flush_tlb_multi under the same "
+                    "condition as every other CPU in mm_cpumask (a lazy initiator is skipped)",
+                    "before_others: v4.14..v5.12 (flush_tlb_func_local, flush_tlb_others); "
+                    "in_flush_tlb_multi: v5.13+ (4ce94eabac16, flush_tlb_func)"),
+        enumeration("flush_tlb_gen_check", &Knobs::flush_tlb_gen_check,
+                    "when flush_tlb_func has nothing to do: the CPU is caught up to the mm's "
+                    "tlb_gen, or (checked first) already at the request's new_tlb_gen while "
+                    "the mm may be further ahead",
+                    "mm_tlb_gen: v4.14..v5.19; new_tlb_gen: v6.0+ (aa44284960d5, 'Avoid reading "
+                    "mm_tlb_gen when possible')"),
     };
 }
 

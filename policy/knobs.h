@@ -61,7 +61,28 @@ enum class GlobalExpeditedSkip : std::uint8_t {
 /// How switch_mm_irqs_off maintains mm_cpumask on a switch between different mms.
 enum class CpumaskUpdate : std::uint8_t {
     clear_and_set, ///< clear the bit of the mm left, set the new one's (v4.19..v6.13)
-    lazy, ///< set the new one's only if clear (else smp_mb), never clear (209954cbc7d0, v6.14+)
+    /// set the new one's only if clear (else smp_mb), never clear; a shootdown skips CPUs that
+    /// run another mm except once a second, when it trims the lingering bits (209954cbc7d0,
+    /// 6db2526c1d69, v6.14+)
+    lazy,
+};
+
+/// Where flush_tlb_mm_range() runs the local flush (arch/x86/mm/tlb.c).
+enum class FlushTlbLocal : std::uint8_t {
+    /// flush_tlb_func_local() first when the mm is loaded here, then flush_tlb_others() for the
+    /// other CPUs (v4.14..v5.12)
+    before_others,
+    /// flush_tlb_multi() for the whole mm_cpumask, this CPU included under the same condition as
+    /// the others; flush_tlb_func() alone only when no other CPU is in the mask (4ce94eabac16,
+    /// v5.13+)
+    in_flush_tlb_multi,
+};
+
+/// Which generation flush_tlb_func compares first.
+enum class FlushTlbGenCheck : std::uint8_t {
+    mm_tlb_gen,  ///< nothing to do only when the CPU is caught up to mm_tlb_gen (v4.14..v5.19)
+    new_tlb_gen, ///< nothing to do once the CPU is at the request's new_tlb_gen (aa44284960d5,
+                 ///< v6.0+)
 };
 
 /// The fence before a WRMSR to an x2APIC register (the ICR write that sends an IPI), which is not
@@ -144,6 +165,24 @@ constexpr std::string_view knob_value_name(CpumaskUpdate v) {
     }
     return {};
 }
+constexpr std::string_view knob_value_name(FlushTlbLocal v) {
+    switch (v) {
+    case FlushTlbLocal::before_others:
+        return "before_others";
+    case FlushTlbLocal::in_flush_tlb_multi:
+        return "in_flush_tlb_multi";
+    }
+    return {};
+}
+constexpr std::string_view knob_value_name(FlushTlbGenCheck v) {
+    switch (v) {
+    case FlushTlbGenCheck::mm_tlb_gen:
+        return "mm_tlb_gen";
+    case FlushTlbGenCheck::new_tlb_gen:
+        return "new_tlb_gen";
+    }
+    return {};
+}
 constexpr std::string_view knob_value_name(X2apicIpiFence v) {
     switch (v) {
     case X2apicIpiFence::mfence:
@@ -178,6 +217,8 @@ struct Knobs {
     EnterLazyTlb enter_lazy_tlb = EnterLazyTlb::lazy;
     LazyFlushIpi lazy_flush_ipi = LazyFlushIpi::freed_tables;
     CpumaskUpdate cpumask_update = CpumaskUpdate::clear_and_set;
+    FlushTlbLocal flush_tlb_local = FlushTlbLocal::before_others;
+    FlushTlbGenCheck flush_tlb_gen_check = FlushTlbGenCheck::mm_tlb_gen;
     // membarrier().
     SyncCoreIpi sync_core_ipi = SyncCoreIpi::mb_and_sync_core;
     bool sync_core_on_caller_cpu = true;

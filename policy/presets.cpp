@@ -13,6 +13,8 @@ Knobs v5_10() {
 Knobs mainline() {
     Knobs k;
     k.cpumask_update = CpumaskUpdate::lazy;
+    k.flush_tlb_local = FlushTlbLocal::in_flush_tlb_multi;
+    k.flush_tlb_gen_check = FlushTlbGenCheck::new_tlb_gen;
     k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
     k.sync_rq_state_on_caller_cpu = true;
     k.membarrier_ipi_mutex = true;
@@ -77,10 +79,12 @@ const std::vector<Preset>& presets() {
                          "guarded sync in switch_mm_irqs_off, explicit post-switch barrier",
                          k});
         }
-        p.push_back({"mainline", "P5",
-                     "mainline of 2026 on Intel-like x86: no INVLPGB, no mm_cid barrier; lazy "
-                     "mm_cpumask, membarrier hooks in kthread_use_mm and exit_mm",
-                     mainline()});
+        p.push_back(
+            {"mainline", "P5",
+             "Linux 6.18 on Intel-like x86 (docs/kernel-6.18.md): no INVLPGB, mm_cid barrier "
+             "not modelled; lazy mm_cpumask trimmed once a second, the local flush inside "
+             "flush_tlb_multi, membarrier hooks in kthread_use_mm and exit_mm",
+             mainline()});
         {
             Knobs k = mainline();
             k.lazy_switch_mb = false;

@@ -46,9 +46,11 @@ struct ArchRigConfig {
 
 class ArchRig final : public kernel::RecordObserver {
 public:
-    explicit ArchRig(ArchRigConfig config = {})
-        : config_(std::move(config)), sim_(sim_config(config_.cpus)),
-          knobs_(preset_knobs(config_.policy)), machine_config_(machine_config(config_)),
+    explicit ArchRig(ArchRigConfig config = {}) : ArchRig(config, preset_knobs(config.policy)) {}
+    /// A rig whose policy is `knobs` (a preset with one knob moved), not config.policy's.
+    ArchRig(ArchRigConfig config, policy::Knobs knobs)
+        : config_(std::move(config)), sim_(sim_config(config_.cpus)), knobs_(std::move(knobs)),
+          machine_config_(machine_config(config_)),
           m(sim_, ks_, trace_, knobs_, costs_, machine_config_) {
         trace_.add_observer(this);
         build_kernel_state();

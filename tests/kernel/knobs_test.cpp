@@ -1,6 +1,7 @@
 // Each knob's effect in isolation: the v5.10 preset against v5.10 with that one knob moved,
 // on a scenario where the knob's kernel path runs. The knob table documents what each changes.
 
+#include "kernel/arch_rig.h"
 #include "kernel/record_kinds.h"
 #include "kernel/scenario_builder.h"
 #include "kernel/support.h"
@@ -386,9 +387,71 @@ TEST_CASE("x2apic_ipi_fence: weak_wrmsr_fence adds an LFENCE, neither [SER] nor 
     }
 }
 
+// p runs on cpu0 and cpu1; its thread c ran on cpu2 and sleeps, leaving cpu2 idle and lazy on
+// p; a flush_tlb kernel thread injected on cpu2 borrows p lazily and flushes it.
+const char* const lazy_flusher = R"(
+[machine]
+cpus = 3
+max_cycles = 40000
+[[process]]
+name = "p"
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000000"]
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user 1000000"]
+[[thread]]
+name = "c"
+process = "p"
+cpu = 2
+program = ["user 100", "sleep 100000000000"]
+[[inject]]
+at = 10000
+cpu = 2
+event = "flush_tlb"
+process = "p"
+pages = 2
+)";
+
+TEST_CASE("flush_tlb_local in_flush_tlb_multi: a lazy initiator skips its own flush", "[knobs]") {
+    auto [base, k] = compare(lazy_flusher, "flush_tlb_local", "\"in_flush_tlb_multi\"");
+    // v5.10: flush_tlb_func_local() on the lazy cpu2 switches it to init_mm (a CR3 write);
+    // v5.13+: should_flush_tlb() skips the lazy CPU, the initiator included.
+    CHECK(c(base, "cpu2.ser.cr3") == 2);
+    CHECK(c(k, "cpu2.ser.cr3") == 1);
+    CHECK(c(base, "ipi.tlb") == c(k, "ipi.tlb"));
+}
+
+TEST_CASE("flush_tlb_gen_check new_tlb_gen: a covered request leaves the slot behind", "[knobs]") {
+    policy::Knobs v6_0 = policy::find_preset("v5.10")->knobs;
+    v6_0.flush_tlb_gen_check = policy::FlushTlbGenCheck::new_tlb_gen;
+    const auto slot_gen_after_late_request = [](const policy::Knobs& knobs) {
+        test::ArchRig rig({.cpus = 2, .pcid = true, .pti = false, .policy = "v5.10"}, knobs);
+        kernel::Mm& p = rig.user_mm("p");
+        kernel::Task& tp = rig.task("tp", &p);
+        p.tlb_gen = 1;
+        rig.run_on(1, tp, [&](arch_x86::Machine& m) {
+            arch_x86::switch_mm_irqs_off(m, 1, nullptr, &p, &tp);
+        });
+        p.tlb_gen = 2; // a second flush is under way
+        arch_x86::FlushTlbInfo f;
+        f.mm = &p;
+        f.new_tlb_gen = 1; // the first flush's request, already covered
+        rig.run_on(1, tp, [&](arch_x86::Machine& m) { arch_x86::flush_tlb_func_remote(m, 1, f); });
+        return rig.m.cpu(1).tlb.ctxs[rig.m.cpu(1).tlb.loaded_mm_asid].tlb_gen;
+    };
+    CHECK(slot_gen_after_late_request(policy::find_preset("v5.10")->knobs) == 2);
+    CHECK(slot_gen_after_late_request(v6_0) == 1);
+}
+
 TEST_CASE("every knob is exercised above", "[knobs]") {
     // A new knob needs its own test case here.
-    CHECK(policy::knob_table().size() == 21);
+    CHECK(policy::knob_table().size() == 23);
 }
 
 TEST_CASE("knobs built on rq->membarrier_state are refused without it", "[knobs]") {
