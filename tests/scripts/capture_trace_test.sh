@@ -53,7 +53,9 @@ expect 2 "OUT is a directory" "$capture" "$tmp" -- sleep 1
 # Not root, or root without tracefs at the given place: refused before recording.
 TRACEFS=$tmp/no-tracefs expect 2 "no tracefs" "$capture" "$tmp/out.trace" -- sleep 1
 
-# count-events on a trace of five events in the record-tgid format.
+# count-events on a small trace in the record-tgid format: an on_each_cpu_cond_mask IPI is for a
+# SYNC_CORE membarrier inside that system call, for a TLB shootdown after "remote IPI send" on
+# the sender's CPU, and neither otherwise.
 cat >"$tmp/small.trace" <<'TRACE'
 # tracer: nop
 #           TASK-PID       TGID    CPU#  |||||  TIMESTAMP  FUNCTION
@@ -61,14 +63,23 @@ cat >"$tmp/small.trace" <<'TRACE'
           <idle>-0       (-------) [001] d.h1.   10.000200: tlb_flush: pages:0 reason:flush on task switch (0)
             mbw-100     (    100) [000] d..2.   10.000300: tlb_flush: pages:-1 reason:flush on task switch (0)
             mbw-100     (    100) [000] .....   10.000400: sys_membarrier(cmd: 0x20, flags: 0, cpu_id: 0)
-            mbw-100     (    100) [000] ...1.   10.000500: ipi_send_cpu: cpu=1 callsite=membarrier_private_expedited+0x231/0x290 callback=ipi_sync_core+0x0/0x20
+            mbw-100     (    100) [000] ...1.   10.000500: ipi_send_cpu: cpu=1 callsite=membarrier_private_expedited+0x231/0x290 callback=generic_smp_call_function_single_interrupt+0x0/0x10
+            mbw-100     (    100) [000] ...1.   10.000600: ipi_send_cpu: cpu=1 callsite=on_each_cpu_cond_mask+0x20/0x60 callback=generic_smp_call_function_single_interrupt+0x0/0x10
+            mbw-100     (    100) [000] .....   10.000700: sys_membarrier -> 0x0
+   Web Co-ntent-300     (    300) [001] ...1.   10.000800: tlb_flush: pages:-1 reason:remote IPI send (4)
+   Web Co-ntent-300     (    300) [001] ...2.   10.000900: ipi_send_cpu: cpu=0 callsite=on_each_cpu_cond_mask+0x20/0x60 callback=generic_smp_call_function_single_interrupt+0x0/0x10
+            mbw-100     (    100) [000] ...1.   10.001000: ipi_send_cpu: cpu=1 callsite=on_each_cpu_cond_mask+0x20/0x60 callback=generic_smp_call_function_single_interrupt+0x0/0x10
 TRACE
 expect 0 "count-events" "$count" "$tmp/small.trace"
-for want in "events 5 over 0.000 s (0 lines not parsed)" "sched_switch                 1" \
+for want in "events 10 over 0.001 s (0 lines not parsed)" "sched_switch                 1" \
     "cr3 writes (tlb_flush reason 0): pages:-1 (flush) 1, pages:0 (NOFLUSH) 1" \
     "of which in hardirq context: pages:-1 0, pages:0 1" \
     "membarrier PRIVATE_EXPEDITED_SYNC_CORE (0x20): 1" \
-    "ipi_send_cpu membarrier_private_expedited: 1"; do
+    "ipi_send_cpu membarrier_private_expedited: 1" "ipi_send_cpu on_each_cpu_cond_mask: 3" \
+    "ipi for membarrier (membarrier_private_expedited): 1" \
+    "ipi for membarrier (on_each_cpu_cond_mask in membarrier cmd 0x20): 1" \
+    "ipi for tlb shootdown (on_each_cpu_cond_mask after tlb_flush reason 4): 1" \
+    "ipi for other (on_each_cpu_cond_mask): 1"; do
     grep -qF -- "$want" "$tmp/stdout" || fail "count-events: no line '$want'"
 done
 
