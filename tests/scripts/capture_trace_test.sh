@@ -83,5 +83,10 @@ for want in "events 10 over 0.001 s (0 lines not parsed)" "sched_switch         
     grep -qF -- "$want" "$tmp/stdout" || fail "count-events: no line '$want'"
 done
 
+expect 0 "count-events --table" "$count" --table "$tmp/small.trace"
+grep -qE '^\| small \| [0-9]+ \| 10 \| 0\.001 \| 1 \| 1 \| 1 \| 1 \| 0/1 \| 0/0 \| 0 \| 1 \| 2 \| 1 \|$' "$tmp/stdout" ||
+    fail "count-events --table: row is '$(tail -1 "$tmp/stdout")'"
+expect 2 "count-events without a trace" "$count"
+
 echo "$passes passed, $failures failed"
 ((failures == 0))
