@@ -29,7 +29,9 @@ enum { WORKERS = 3, PINNED = 2, CALLER_EVERY = 4 };
 static volatile unsigned long sink;
 static int rounds = 300;
 
-static int membarrier(int cmd) { return (int)syscall(__NR_membarrier, cmd, 0, 0); }
+static int membarrier(int cmd) {
+    return (int)syscall(__NR_membarrier, cmd, 0, 0);
+}
 
 static void pause_us(long us) {
     struct timespec ts = {0, us * 1000};

@@ -31,9 +31,9 @@ static long page_size;
 static int rounds = 400;
 static int touchers = 2;
 
-static _Atomic(char*) published;   // the region of the current round, NULL between rounds
-static atomic_int generation;      // bumped when a region is published
-static atomic_int acknowledged;    // touchers done with the current region
+static _Atomic(char*) published; // the region of the current round, NULL between rounds
+static atomic_int generation;    // bumped when a region is published
+static atomic_int acknowledged;  // touchers done with the current region
 static atomic_bool finished;
 static volatile unsigned long sink;
 
