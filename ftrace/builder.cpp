@@ -21,6 +21,11 @@ std::string layout_of(const Prefix& p) {
     return s;
 }
 
+/// The prefix's form and trace-cmd instance, as the layout errors name them.
+std::string describe_layout(std::string_view instance, const std::string& layout) {
+    return instance.empty() ? layout : printable(instance) + ": " + layout;
+}
+
 } // namespace
 
 Builder::Builder(std::string name, std::vector<int> kthreads) : kthreads_(std::move(kthreads)) {
@@ -52,33 +57,42 @@ void Builder::name_task(int pid, std::string_view comm, Line line) {
     }
 }
 
-void Builder::on_line(const Prefix& p, Line line) {
-    if (!started_) {
-        started_ = true;
-        first_ = p.timestamp;
-        last_abs_ = p.timestamp;
-        first_layout_ = layout_of(p);
-        first_instance_ = std::string(p.instance);
-        w_.has_tgid = p.has_tgid;
-        w_.has_irq_flags = !p.flags.empty();
-    } else if (p.has_tgid != w_.has_tgid || p.flags.empty() == w_.has_irq_flags ||
-               p.instance != first_instance_) {
-        throw LineError{p.comm.data(), "this line's prefix `" + std::string(p.instance) +
-                                           (p.instance.empty() ? "" : ": ") + layout_of(p) +
+void Builder::start(const Prefix& p) {
+    started_ = true;
+    first_ = p.timestamp;
+    last_abs_ = p.timestamp;
+    first_layout_ = layout_of(p);
+    first_instance_ = std::string(p.instance);
+    w_.has_tgid = p.has_tgid;
+    w_.has_irq_flags = !p.flags.empty();
+}
+
+/// Every line has the first line's layout and comes no earlier, on a CPU the machine has.
+void Builder::check(const Prefix& p) const {
+    if (p.has_tgid != w_.has_tgid || p.flags.empty() == w_.has_irq_flags ||
+        p.instance != first_instance_) {
+        throw LineError{p.comm.data(), "this line's prefix `" +
+                                           describe_layout(p.instance, layout_of(p)) +
                                            "` differs from the first event line's `" +
-                                           first_instance_ + (first_instance_.empty() ? "" : ": ") +
-                                           first_layout_ + "`: one recording per file"};
+                                           describe_layout(first_instance_, first_layout_) +
+                                           "`: one recording per file"};
     }
     if (p.timestamp < last_abs_) {
         throw LineError{p.timestamp_text.data(), "timestamp goes backwards (line " +
                                                      std::to_string(last_line_) + " is later)"};
     }
-    if (p.cpu >= (declared_cpus_ > 0 ? declared_cpus_ : kMaxCpus)) {
-        throw LineError{p.cpu_text.data(),
-                        "CPU " + std::to_string(p.cpu) + " out of range (" +
-                            std::to_string(declared_cpus_ > 0 ? declared_cpus_ : kMaxCpus) +
-                            " CPUs)"};
+    const int cpus = declared_cpus_ > 0 ? declared_cpus_ : kMaxCpus;
+    if (p.cpu >= cpus) {
+        throw LineError{p.cpu_text.data(), "CPU " + std::to_string(p.cpu) + " out of range (" +
+                                               std::to_string(cpus) + " CPUs)"};
     }
+}
+
+void Builder::on_line(const Prefix& p, Line line) {
+    if (!started_) {
+        start(p);
+    }
+    check(p);
     if (static_cast<std::size_t>(p.cpu) >= cpus_.size()) {
         cpus_.resize(static_cast<std::size_t>(p.cpu) + 1);
     }
@@ -99,7 +113,6 @@ void Builder::on_lost(std::int64_t events) {
 
 void Builder::note_current(const Prefix& p, Line line, bool may_be_switched_out) {
     TaskState& t = task(p.pid, line);
-    t.ran = true;
     if (p.tgid >= 0 && t.tgid < 0) {
         t.tgid = p.tgid;
     }

@@ -21,7 +21,6 @@ struct TaskState {
     std::string comm;       ///< the last comm the event fields gave (else the line prefix)
     std::string first_comm; ///< the first comm the event fields gave
     bool comm_from_fields = false;
-    bool ran = false;    ///< a line shows it current
     bool forked = false; ///< its fork is in the trace
     Nanos born = 0;
     Line born_line = 0;
@@ -71,6 +70,8 @@ public:
     Workload finish();
 
 private:
+    void start(const Prefix& p);
+    void check(const Prefix& p) const;
     TaskState& task(int pid, Line line);
     void note_current(const Prefix& p, Line line, bool may_be_switched_out);
     void name_task(int pid, std::string_view comm, Line line);

@@ -153,8 +153,7 @@ TlbFlushFields parse_tlb_flush(const Fields& f) {
                                         : f.value("reason");
     t.reason = f.to_int(reason);
     if (t.reason < 0 || t.reason > static_cast<int>(FlushReason::remote_wrong_cpu)) {
-        f.fail(reason,
-               "unknown reason " + std::string(reason) + " (enum tlb_flush_reason has 0..5)");
+        f.fail(reason, "unknown reason " + printable(reason) + " (enum tlb_flush_reason has 0..5)");
     }
     return t;
 }
@@ -182,7 +181,7 @@ IpiFields parse_ipi_send_cpumask(const Fields& f, std::vector<int>& targets) {
         }
         const int digit = hex_digit(mask[i]);
         if (digit < 0 || bit >= 8192) {
-            f.fail(mask, "malformed cpumask '" + std::string(mask) + "'");
+            f.fail(mask, "malformed cpumask '" + printable(mask) + "'");
         }
         for (int b = 0; b < 4; ++b) {
             if ((digit >> b & 1) != 0) {

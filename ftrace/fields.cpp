@@ -78,7 +78,7 @@ std::string_view Fields::value_until(std::string_view key, std::string_view next
 int Fields::to_int(std::string_view text) const {
     int value = 0;
     if (!parse_whole(text, value)) {
-        fail(text, std::string("malformed number '").append(text).append("'"));
+        fail(text, "malformed number '" + printable(text) + "'");
     }
     return value;
 }
@@ -87,13 +87,13 @@ std::int64_t Fields::to_int64(std::string_view text) const {
     if (text.starts_with("0x") || text.starts_with("0X")) {
         std::uint64_t pattern = 0;
         if (!parse_whole(text.substr(2), pattern, 16)) {
-            fail(text, std::string("malformed number '").append(text).append("'"));
+            fail(text, "malformed number '" + printable(text) + "'");
         }
         return static_cast<std::int64_t>(pattern);
     }
     std::int64_t value = 0;
     if (!parse_whole(text, value)) {
-        fail(text, std::string("malformed number '").append(text).append("'"));
+        fail(text, "malformed number '" + printable(text) + "'");
     }
     return value;
 }
@@ -103,7 +103,7 @@ std::uint64_t Fields::to_hex(std::string_view text) const {
         text.starts_with("0x") || text.starts_with("0X") ? text.substr(2) : text;
     std::uint64_t value = 0;
     if (!parse_whole(digits, value, 16)) {
-        fail(text, std::string("malformed hexadecimal number '").append(text).append("'"));
+        fail(text, "malformed hexadecimal number '" + printable(text) + "'");
     }
     return value;
 }

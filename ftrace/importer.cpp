@@ -20,20 +20,22 @@ std::string position(const std::string& file, Line line, int column) {
     return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
+/// A number at `pos` of `s` (pos may be npos or past the end: no number).
 bool starts_with_number(std::string_view s, std::size_t pos, std::int64_t& value) {
+    if (pos >= s.size()) {
+        return false;
+    }
     const auto [ptr, ec] = std::from_chars(s.data() + pos, s.data() + s.size(), value);
     return ec == std::errc() && ptr != s.data() + pos;
 }
 
-/// A number after `key` in a header line ("#P:", "entries-written: "), or -1.
-std::int64_t header_number(std::string_view line, std::string_view key) {
-    const std::size_t at = line.find(key);
-    std::int64_t value = -1;
-    if (at == std::string_view::npos ||
-        !starts_with_number(line, line.find_first_not_of(' ', at + key.size()), value)) {
-        return -1;
+/// The CPUs a header may declare (NR_CPUS is at most 8192 on x86).
+void declare_cpus(std::string_view line, std::size_t at, std::int64_t cpus, detail::Builder& b) {
+    if (cpus < 1 || cpus > 8192) {
+        throw detail::LineError{line.data() + at,
+                                "a machine of " + std::to_string(cpus) + " CPUs (1 to 8192)"};
     }
-    return value;
+    b.set_cpus(static_cast<int>(cpus));
 }
 
 /// `# tracer: nop`, `# entries-in-buffer/entries-written: 8058/8058   #P:2`, ... (tracefs).
@@ -41,14 +43,20 @@ void read_comment(std::string_view line, detail::Builder& b) {
     if (line.starts_with("# tracer:")) {
         b.workload().format = TraceFormat::tracefs;
     }
-    if (const std::int64_t cpus = header_number(line, "#P:"); cpus > 0) {
-        b.set_cpus(static_cast<int>(cpus));
+    std::int64_t n = 0;
+    if (const std::size_t at = line.find("#P:");
+        at != std::string_view::npos && starts_with_number(line, at + 3, n)) {
+        declare_cpus(line, at + 3, n, b);
     }
-    const std::size_t slash = line.find("entries-written: ");
+    const std::size_t at = line.find("entries-written: ");
     std::int64_t in_buffer = 0;
-    if (slash != std::string_view::npos && starts_with_number(line, slash + 17, in_buffer)) {
-        const std::int64_t written = header_number(line, "/");
-        b.on_lost(written > in_buffer ? written - in_buffer : 0);
+    std::int64_t written = 0;
+    if (at != std::string_view::npos && starts_with_number(line, at + 17, in_buffer)) {
+        const std::size_t slash = line.find('/', at + 17);
+        if (slash != std::string_view::npos && starts_with_number(line, slash + 1, written) &&
+            written > in_buffer) {
+            b.on_lost(written - in_buffer);
+        }
     }
 }
 
@@ -58,7 +66,7 @@ bool read_non_event(std::string_view line, detail::Builder& b) {
     std::int64_t n = 0;
     if (line.starts_with("cpus=") && starts_with_number(line, 5, n)) {
         b.workload().format = TraceFormat::trace_cmd;
-        b.set_cpus(static_cast<int>(n));
+        declare_cpus(line, 5, n, b);
         return true;
     }
     if (line.starts_with("version = ") ||
@@ -90,13 +98,18 @@ void read_line(std::string_view line, Line number, detail::Builder& b) {
     }
 }
 
+/// The whole file in one read (a trace is tens of MB; istreambuf_iterator would take longer
+/// than parsing it).
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!in || ec) {
         throw TraceError(path.string(), 0, 0, "cannot open the file");
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) {
+    std::string text(size, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    if (in.gcount() != static_cast<std::streamsize>(size)) {
         throw TraceError(path.string(), 0, 0, "cannot read the file");
     }
     return text;

@@ -55,6 +55,9 @@ struct Prefix {
 /// Splits an event line; throws LineError when the prefix is malformed. `line` has no newline.
 Prefix parse_prefix(std::string_view line);
 
+/// `text` for an error message: control characters (a NUL would end what()) as \xHH.
+std::string printable(std::string_view text);
+
 /// The flags say hardirq or NMI context (third flag `h`, `H`, `z` or `Z`).
 bool in_hardirq(std::string_view flags);
 

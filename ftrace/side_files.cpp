@@ -1,6 +1,7 @@
 #include "ftrace/side_files.h"
 
 #include "ftrace/importer.h"
+#include "ftrace/line.h"
 
 #include <charconv>
 
@@ -65,14 +66,14 @@ struct MachineLine {
         if (value == "no" || value == "false" || value == "0") {
             return false;
         }
-        fail("expected yes or no, not '" + std::string(value) + "'");
+        fail("expected yes or no, not '" + printable(value) + "'");
     }
 };
 
 void read_fact(std::string_view key, const MachineLine& m, MachineFacts& facts) {
     if (key == "cpus") {
-        if (!parse_number(m.value, facts.cpus) || facts.cpus <= 0) {
-            m.fail("expected a number of CPUs, not '" + std::string(m.value) + "'");
+        if (!parse_number(m.value, facts.cpus) || facts.cpus <= 0 || facts.cpus > 8192) {
+            m.fail("expected a number of CPUs, not '" + printable(m.value) + "'");
         }
     } else if (key == "pcid") {
         facts.pcid = m.boolean();
@@ -84,7 +85,7 @@ void read_fact(std::string_view key, const MachineLine& m, MachineFacts& facts) 
         facts.kernel = std::string(m.value);
     } else if (key == "membarrier_query" && m.value != "unknown") {
         if (!parse_number(m.value, facts.membarrier_query) || facts.membarrier_query < 0) {
-            m.fail("expected MEMBARRIER_CMD_QUERY's mask, not '" + std::string(m.value) + "'");
+            m.fail("expected MEMBARRIER_CMD_QUERY's mask, not '" + printable(m.value) + "'");
         }
     }
 }
@@ -107,8 +108,8 @@ std::vector<int> read_kthreads(std::string_view text, const std::string& name) {
             int pid = 0;
             if (!parse_number(line.substr(pos, end - pos), pid) || pid < 0) {
                 throw TraceError(name, number, static_cast<int>(pos) + 1,
-                                 "expected a pid, not '" +
-                                     std::string(line.substr(pos, end - pos)) + "'");
+                                 "expected a pid, not '" + printable(line.substr(pos, end - pos)) +
+                                     "'");
             }
             pids.push_back(pid);
             pos = end;

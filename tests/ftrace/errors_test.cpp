@@ -144,3 +144,9 @@ TEST_CASE("the side files: kernel threads and machine facts") {
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a header with more CPUs than x86 has") {
+    CHECK(error_of("# entries-in-buffer/entries-written: 8/8   #P:9000\n") ==
+          "t.trace:1:47: a machine of 9000 CPUs (1 to 8192)");
+    CHECK(error_of("cpus=0\n") == "t.trace:1:6: a machine of 0 CPUs (1 to 8192)");
+}

@@ -231,3 +231,14 @@ TEST_CASE("trace-cmd report -l (CPU glued to the flags) and -R (raw fields), wit
     REQUIRE(w.flushes.size() == 1);
     CHECK(w.flushes[0].reason == FlushReason::local_mm_shootdown);
 }
+
+TEST_CASE("lost events: the header's overwritten entries and `[LOST N EVENTS]` lines") {
+    const Workload w = import("# tracer: nop\n"
+                              "# entries-in-buffer/entries-written: 8/10   #P:2\n" +
+                              tf("a", 9, 9, 0, ".....", 1, "x: y") + "CPU:1 [LOST 5 EVENTS]\n" +
+                              tf("a", 9, 9, 0, ".....", 2, "x: y"));
+    CHECK(w.lost_events == 2 + 5);
+    CHECK(w.assumptions.back() ==
+          "The ring buffer lost 7 events: what they held is missing from every list.");
+    CHECK(w.lines == 5);
+}
