@@ -11,9 +11,6 @@ namespace ftrace::detail {
 
 namespace {
 
-/// The CPU numbers a line may carry (NR_CPUS is at most 8192 on x86).
-constexpr int kMaxCpus = 8192;
-
 /// The layout of an event line; every line of a file has the first line's.
 std::string layout_of(const Prefix& p) {
     std::string s = p.has_tgid ? "(tgid) " : "";
@@ -81,11 +78,15 @@ void Builder::check(const Prefix& p) const {
         throw LineError{p.timestamp_text.data(), "timestamp goes backwards (line " +
                                                      std::to_string(last_line_) + " is later)"};
     }
-    const int cpus = declared_cpus_ > 0 ? declared_cpus_ : kMaxCpus;
+    const int cpus = cpu_limit();
     if (p.cpu >= cpus) {
         throw LineError{p.cpu_text.data(), "CPU " + std::to_string(p.cpu) + " out of range (" +
                                                std::to_string(cpus) + " CPUs)"};
     }
+}
+
+int Builder::cpu_limit() const {
+    return declared_cpus_ > 0 ? declared_cpus_ : Fields::kMaxCpus;
 }
 
 void Builder::on_line(const Prefix& p, Line line) {

@@ -70,6 +70,8 @@ public:
     Workload finish();
 
 private:
+    /// The CPUs a line may name: the header's (or the machine file's), else at most 8192.
+    int cpu_limit() const;
     void start(const Prefix& p);
     void check(const Prefix& p) const;
     TaskState& task(int pid, Line line);
@@ -93,6 +95,7 @@ private:
     void on_membarrier_exit(const Prefix& p, Line line);
 
     // resolve.cpp
+    int cpus_seen() const;
     void resolve_tasks();
     void resolve_mms();
     void resolve_alive_before();

@@ -15,7 +15,7 @@ std::pair<std::string_view, int> comm_pid(const Fields& f, std::string_view text
     if (colon == std::string_view::npos) {
         f.fail(text, "expected COMM:PID");
     }
-    return {text.substr(0, colon), f.to_int(text.substr(colon + 1))};
+    return {text.substr(0, colon), f.to_pid(text.substr(colon + 1))};
 }
 
 /// `comm:pid [prio]` -> the `comm:pid` part (before the last " [").
@@ -76,10 +76,10 @@ SwitchFields parse_sched_switch(const Fields& f) {
     }
     SwitchFields s;
     s.prev_comm = f.value_until("prev_comm", "prev_pid");
-    s.prev_pid = f.int_value("prev_pid");
+    s.prev_pid = f.pid_value("prev_pid");
     s.prev_state = f.value("prev_state");
     s.next_comm = f.value_until("next_comm", "next_pid");
-    s.next_pid = f.int_value("next_pid");
+    s.next_pid = f.pid_value("next_pid");
     return s;
 }
 
@@ -87,12 +87,12 @@ WakeupFields parse_sched_wakeup(const Fields& f) {
     WakeupFields w;
     if (f.body().starts_with("comm=")) {
         w.comm = f.value_until("comm", "pid");
-        w.pid = f.int_value("pid");
-        w.target_cpu = f.int_value("target_cpu");
+        w.pid = f.pid_value("pid");
+        w.target_cpu = f.cpu_value("target_cpu");
     } else {
         std::tie(w.comm, w.pid) =
             comm_pid(f, before_prio(f, f.body().substr(0, f.body().rfind(']') + 1)));
-        w.target_cpu = f.int_value("CPU");
+        w.target_cpu = f.cpu_value("CPU");
     }
     return w;
 }
@@ -101,43 +101,43 @@ ForkFields parse_sched_process_fork(const Fields& f) {
     ForkFields k;
     if (f.body().starts_with("parent_comm=")) { // trace-cmd report -R names the struct's fields
         k.comm = f.value_until("parent_comm", "parent_pid");
-        k.pid = f.int_value("parent_pid");
+        k.pid = f.pid_value("parent_pid");
     } else {
         k.comm = f.value_until("comm", "pid");
-        k.pid = f.int_value("pid");
+        k.pid = f.pid_value("pid");
     }
     k.child_comm = f.value_until("child_comm", "child_pid");
-    k.child_pid = f.int_value("child_pid");
+    k.child_pid = f.pid_value("child_pid");
     return k;
 }
 
 ExecFields parse_sched_process_exec(const Fields& f) {
     ExecFields e;
     e.filename = f.value_until("filename", "pid");
-    e.pid = f.int_value("pid");
-    e.old_pid = f.int_value("old_pid");
+    e.pid = f.pid_value("pid");
+    e.old_pid = f.pid_value("old_pid");
     return e;
 }
 
 TaskFields parse_sched_process_exit(const Fields& f) {
     TaskFields t;
     t.comm = f.value_until("comm", "pid");
-    t.pid = f.int_value("pid");
+    t.pid = f.pid_value("pid");
     return t;
 }
 
 TaskFields parse_sched_migrate_task(const Fields& f) {
     TaskFields t;
     t.comm = f.value_until("comm", "pid");
-    t.pid = f.int_value("pid");
-    t.orig_cpu = f.int_value("orig_cpu");
-    t.dest_cpu = f.int_value("dest_cpu");
+    t.pid = f.pid_value("pid");
+    t.orig_cpu = f.cpu_value("orig_cpu");
+    t.dest_cpu = f.cpu_value("dest_cpu");
     return t;
 }
 
 NewTaskFields parse_task_newtask(const Fields& f) {
     NewTaskFields n;
-    n.pid = f.int_value("pid");
+    n.pid = f.pid_value("pid");
     n.comm = f.value_until("comm", "clone_flags");
     n.clone_flags = f.to_hex(f.value("clone_flags"));
     return n;
@@ -160,11 +160,7 @@ TlbFlushFields parse_tlb_flush(const Fields& f) {
 
 IpiFields parse_ipi_send_cpu(const Fields& f, std::vector<int>& targets) {
     targets.clear();
-    const std::string_view cpu = f.value("cpu");
-    targets.push_back(f.to_int(cpu));
-    if (targets.back() < 0) {
-        f.fail(cpu, "negative CPU");
-    }
+    targets.push_back(f.cpu_value("cpu"));
     return ipi_sites(f);
 }
 
@@ -180,8 +176,17 @@ IpiFields parse_ipi_send_cpumask(const Fields& f, std::vector<int>& targets) {
             continue;
         }
         const int digit = hex_digit(mask[i]);
-        if (digit < 0 || bit >= 8192) {
+        if (digit < 0) {
             f.fail(mask, "malformed cpumask '" + printable(mask) + "'");
+        }
+        if (digit != 0 && bit + 3 >= f.cpus()) { // the highest bit set must be a CPU
+            for (int b = 3; b >= 0; --b) {
+                if ((digit >> b & 1) != 0 && bit + b >= f.cpus()) {
+                    f.fail(mask, "cpumask " + printable(mask) + " names CPU " +
+                                     std::to_string(bit + b) + " (" + std::to_string(f.cpus()) +
+                                     " CPUs)");
+                }
+            }
         }
         for (int b = 0; b < 4; ++b) {
             if ((digit >> b & 1) != 0) {
@@ -198,7 +203,7 @@ IpiFields parse_ipi_send_cpumask(const Fields& f, std::vector<int>& targets) {
 }
 
 int parse_wake_idle_without_ipi(const Fields& f) {
-    return f.int_value("cpu");
+    return f.cpu_value("cpu");
 }
 
 MembarrierEnterFields parse_membarrier_enter(const Fields& f) {

@@ -83,6 +83,24 @@ int Fields::to_int(std::string_view text) const {
     return value;
 }
 
+int Fields::to_pid(std::string_view text) const {
+    const int pid = to_int(text);
+    if (pid < 0) {
+        fail(text, "negative pid " + std::to_string(pid));
+    }
+    return pid;
+}
+
+int Fields::cpu_value(std::string_view key) const {
+    const std::string_view text = value(key);
+    const int cpu = to_int(text);
+    if (cpu < 0 || cpu >= cpus_) {
+        fail(text,
+             "CPU " + std::to_string(cpu) + " out of range (" + std::to_string(cpus_) + " CPUs)");
+    }
+    return cpu;
+}
+
 std::int64_t Fields::to_int64(std::string_view text) const {
     if (text.starts_with("0x") || text.starts_with("0X")) {
         std::uint64_t pattern = 0;

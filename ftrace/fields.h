@@ -13,9 +13,15 @@ namespace ftrace::detail {
 
 class Fields {
 public:
-    Fields(std::string_view event, std::string_view body) : event_(event), body_(body) {}
+    /// `cpus`: the CPUs a CPU field may name (the trace's, or at most 8192).
+    Fields(std::string_view event, std::string_view body, int cpus = kMaxCpus)
+        : event_(event), body_(body), cpus_(cpus) {}
+
+    /// NR_CPUS is at most 8192 on x86.
+    static constexpr int kMaxCpus = 8192;
 
     std::string_view body() const { return body_; }
+    int cpus() const { return cpus_; }
 
     /// The value of `key` (`key=v`, `key:v` or `key: v`, the key at the start or after a blank,
     /// '(' or ','); the value ends at a blank, ',' or ')'. nullopt when the key is absent.
@@ -27,6 +33,10 @@ public:
     std::string_view value_until(std::string_view key, std::string_view next_key) const;
 
     int int_value(std::string_view key) const { return to_int(value(key)); }
+    /// A pid (>= 0) and a CPU (0 to cpus() - 1).
+    int pid_value(std::string_view key) const { return to_pid(value(key)); }
+    int cpu_value(std::string_view key) const;
+    int to_pid(std::string_view text) const;
 
     int to_int(std::string_view text) const;
     /// Decimal (optionally negative) or 0x-hexadecimal; hexadecimal is a 64-bit pattern, so
@@ -43,6 +53,7 @@ private:
 
     std::string_view event_;
     std::string_view body_;
+    int cpus_;
 };
 
 } // namespace ftrace::detail

@@ -22,7 +22,7 @@ std::string exec_comm(std::string_view filename) {
 } // namespace
 
 void Builder::on_switch(const Prefix& p, Line line) {
-    const Fields f(p.event, p.body);
+    const Fields f(p.event, p.body, cpu_limit());
     const SwitchFields s = parse_sched_switch(f);
     if (s.prev_pid != p.pid) {
         // The tracepoint runs in prev's context (kernel/sched/core.c, __schedule).
@@ -52,7 +52,7 @@ void Builder::on_switch(const Prefix& p, Line line) {
 // an interrupt, before next's first line. Any other reason-0 event is a CR3 write outside a
 // switch: exec_mmap's activate_mm, the exit path, leave_mm from a flush IPI, use_temporary_mm.
 void Builder::on_tlb_flush(const Prefix& p, Line line) {
-    const Fields f(p.event, p.body);
+    const Fields f(p.event, p.body, cpu_limit());
     const TlbFlushFields t = parse_tlb_flush(f);
     if (t.reason != static_cast<int>(FlushReason::task_switch)) {
         note_current(p, line, false);
@@ -88,7 +88,7 @@ void Builder::on_tlb_flush(const Prefix& p, Line line) {
 }
 
 void Builder::on_wakeup(const Prefix& p, Line line, LifeKind kind) {
-    const WakeupFields wk = parse_sched_wakeup(Fields(p.event, p.body));
+    const WakeupFields wk = parse_sched_wakeup(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     name_task(wk.pid, wk.comm, line);
     w_.life.push_back({.time = now_,
@@ -100,7 +100,7 @@ void Builder::on_wakeup(const Prefix& p, Line line, LifeKind kind) {
 }
 
 void Builder::on_newtask(const Prefix& p, Line line) {
-    const Fields f(p.event, p.body);
+    const Fields f(p.event, p.body, cpu_limit());
     const NewTaskFields n = parse_task_newtask(f);
     note_current(p, line, false);
     const TaskState& t = task(n.pid, line);
@@ -110,7 +110,7 @@ void Builder::on_newtask(const Prefix& p, Line line) {
 }
 
 void Builder::on_fork(const Prefix& p, Line line) {
-    const ForkFields k = parse_sched_process_fork(Fields(p.event, p.body));
+    const ForkFields k = parse_sched_process_fork(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     name_task(k.pid, k.comm, line);
     LifeEvent ev{.time = now_,
@@ -141,7 +141,7 @@ void Builder::on_fork(const Prefix& p, Line line) {
 }
 
 void Builder::on_exec(const Prefix& p, Line line) {
-    const ExecFields e = parse_sched_process_exec(Fields(p.event, p.body));
+    const ExecFields e = parse_sched_process_exec(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     exec_comms_.emplace_back(w_.life.size(), exec_comm(e.filename));
     name_task(e.pid, exec_comms_.back().second, line);
@@ -154,7 +154,7 @@ void Builder::on_exec(const Prefix& p, Line line) {
 }
 
 void Builder::on_exit(const Prefix& p, Line line) {
-    const TaskFields t = parse_sched_process_exit(Fields(p.event, p.body));
+    const TaskFields t = parse_sched_process_exit(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     name_task(t.pid, t.comm, line);
     w_.life.push_back(
@@ -162,7 +162,7 @@ void Builder::on_exit(const Prefix& p, Line line) {
 }
 
 void Builder::on_migrate(const Prefix& p, Line line) {
-    const TaskFields t = parse_sched_migrate_task(Fields(p.event, p.body));
+    const TaskFields t = parse_sched_migrate_task(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     name_task(t.pid, t.comm, line);
     w_.life.push_back({.time = now_,
@@ -175,7 +175,7 @@ void Builder::on_migrate(const Prefix& p, Line line) {
 }
 
 void Builder::on_ipi(const Prefix& p, Line line, bool mask) {
-    const Fields f(p.event, p.body);
+    const Fields f(p.event, p.body, cpu_limit());
     const IpiFields i =
         mask ? parse_ipi_send_cpumask(f, targets_) : parse_ipi_send_cpu(f, targets_);
     note_current(p, line, false);
@@ -189,14 +189,14 @@ void Builder::on_ipi(const Prefix& p, Line line, bool mask) {
 }
 
 void Builder::on_idle_wakeup(const Prefix& p, Line line) {
-    const int target = parse_wake_idle_without_ipi(Fields(p.event, p.body));
+    const int target = parse_wake_idle_without_ipi(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     w_.idle_wakeups.push_back(
         {.time = now_, .cpu = p.cpu, .pid = p.pid, .target_cpu = target, .line = line});
 }
 
 void Builder::on_membarrier_enter(const Prefix& p, Line line) {
-    const MembarrierEnterFields m = parse_membarrier_enter(Fields(p.event, p.body));
+    const MembarrierEnterFields m = parse_membarrier_enter(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     // An enter with one still open (its exit lost) leaves that one without a return.
     open_membarrier_[p.pid] = w_.membarriers.size();
@@ -211,7 +211,7 @@ void Builder::on_membarrier_enter(const Prefix& p, Line line) {
 }
 
 void Builder::on_membarrier_exit(const Prefix& p, Line line) {
-    const std::int64_t ret = parse_membarrier_exit(Fields(p.event, p.body));
+    const std::int64_t ret = parse_membarrier_exit(Fields(p.event, p.body, cpu_limit()));
     note_current(p, line, false);
     const auto open = open_membarrier_.find(p.pid);
     if (open == open_membarrier_.end()) {

@@ -1,6 +1,7 @@
 #include "ftrace/importer.h"
 
 #include "ftrace/builder.h"
+#include "ftrace/fields.h"
 #include "ftrace/line.h"
 #include "ftrace/side_files.h"
 
@@ -31,7 +32,7 @@ bool starts_with_number(std::string_view s, std::size_t pos, std::int64_t& value
 
 /// The CPUs a header may declare (NR_CPUS is at most 8192 on x86).
 void declare_cpus(std::string_view line, std::size_t at, std::int64_t cpus, detail::Builder& b) {
-    if (cpus < 1 || cpus > 8192) {
+    if (cpus < 1 || cpus > detail::Fields::kMaxCpus) {
         throw detail::LineError{line.data() + at,
                                 "a machine of " + std::to_string(cpus) + " CPUs (1 to 8192)"};
     }

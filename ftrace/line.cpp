@@ -28,12 +28,12 @@ std::size_t skip_digits(std::string_view s, std::size_t pos) {
     return pos;
 }
 
-/// The number in s[begin, end): digits only, fits an int.
+/// The number in s[begin, end): digits only (no sign), fits an int.
 int read_int(std::string_view s, std::size_t begin, std::size_t end, const char* what) {
     int value = 0;
     const char* first = s.data() + begin;
     const auto [ptr, ec] = std::from_chars(first, s.data() + end, value);
-    if (begin == end || ec != std::errc() || ptr != s.data() + end) {
+    if (begin == end || !is_digit(*first) || ec != std::errc() || ptr != s.data() + end) {
         throw LineError{first, std::string("malformed ") + what};
     }
     return value;

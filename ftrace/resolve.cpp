@@ -29,8 +29,27 @@ const std::string& comm_of(const TaskState& s) {
 
 } // namespace
 
+/// Without a header's count: one more than the highest CPU a line or a field names.
+int Builder::cpus_seen() const {
+    int cpus = static_cast<int>(cpus_.size());
+    const auto see = [&cpus](int cpu) { cpus = std::max(cpus, cpu + 1); };
+    for (const LifeEvent& e : w_.life) {
+        see(e.from_cpu);
+        see(e.to_cpu);
+    }
+    for (const Ipi& i : w_.ipis) {
+        for (const int cpu : i.targets) {
+            see(cpu);
+        }
+    }
+    for (const IdleWakeup& i : w_.idle_wakeups) {
+        see(i.target_cpu);
+    }
+    return cpus;
+}
+
 Workload Builder::finish() {
-    w_.cpus = declared_cpus_ > 0 ? declared_cpus_ : static_cast<int>(cpus_.size());
+    w_.cpus = declared_cpus_ > 0 ? declared_cpus_ : cpus_seen();
     std::sort(w_.skipped.begin(), w_.skipped.end(),
               [](const SkippedEvent& a, const SkippedEvent& b) { return a.name < b.name; });
     resolve_tasks();

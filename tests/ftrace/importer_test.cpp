@@ -99,7 +99,7 @@ TEST_CASE("tlb_flush: reasons 1..5 are flushes, with their pages") {
 
 TEST_CASE("IPIs: targets, call site without its offset, kind by call site") {
     const Workload w =
-        import(kHeader +
+        import("# entries-in-buffer/entries-written: 6/6   #P:64\n" +
                tf("mbw2", 5, 5, 0, "d..2.", 1,
                   "ipi_send_cpu: cpu=1 callsite=membarrier_private_expedited+0x231/0x290 "
                   "callback=generic_smp_call_function_single_interrupt+0x0/0x10") +
