@@ -12,7 +12,8 @@ namespace ftrace::detail {
 namespace {
 
 std::string exec_comm(std::string_view filename) {
-    // fs/exec.c: __set_task_comm(me, kbasename(bprm->filename)), cut to TASK_COMM_LEN - 1.
+    // fs/exec.c (Linux 6.18) begin_new_exec: __set_task_comm(me, kbasename(bprm->filename)),
+    // cut to TASK_COMM_LEN - 1.
     const std::size_t slash = filename.rfind('/');
     const std::string_view base =
         slash == std::string_view::npos ? filename : filename.substr(slash + 1);
@@ -46,11 +47,12 @@ void Builder::on_switch(const Prefix& p, Line line) {
                            .cr3_line = 0});
 }
 
-// switch_mm_irqs_off's CR3 write of a context switch: kernel/sched/core.c __schedule traces
-// sched_switch, then context_switch() -> switch_mm_irqs_off() runs with interrupts off and prev
-// still current, so its tlb_flush(TLB_FLUSH_ON_TASK_SWITCH) is on the same CPU, by prev, not in
-// an interrupt, before next's first line. Any other reason-0 event is a CR3 write outside a
-// switch: exec_mmap's activate_mm, the exit path, leave_mm from a flush IPI, use_temporary_mm.
+// switch_mm_irqs_off's CR3 write of a context switch (Linux 6.18, the kernel of the committed
+// sample): kernel/sched/core.c __schedule traces sched_switch, then context_switch() ->
+// switch_mm_irqs_off() (arch/x86/mm/tlb.c) runs with interrupts off and prev still current, so
+// its tlb_flush(TLB_FLUSH_ON_TASK_SWITCH) is on the same CPU, by prev, not in an interrupt,
+// before next's first line. Any other reason-0 event is a CR3 write outside a switch:
+// exec_mmap's activate_mm, the exit path, leave_mm from a flush IPI, use_temporary_mm.
 void Builder::on_tlb_flush(const Prefix& p, Line line) {
     const Fields f(p.event, p.body, cpu_limit());
     const TlbFlushFields t = parse_tlb_flush(f);

@@ -105,9 +105,9 @@ void Builder::resolve_alive_before() {
     }
 }
 
-/// The child's mm at its fork (kernel/fork.c copy_mm): none for a kernel thread or the child of
-/// a task without one; the parent's with CLONE_VM; otherwise a copy (dup_mm), a new mm. Without
-/// task_newtask, a child in its parent's thread group is taken for a thread.
+/// The child's mm at its fork (kernel/fork.c copy_mm, Linux 6.18): none for a kernel thread or the
+/// child of a task without one; the parent's with CLONE_VM; otherwise a copy (dup_mm), a new mm.
+/// Without task_newtask, a child in its parent's thread group is taken for a thread.
 int Builder::fork_mm(const LifeEvent& fork) {
     Task& child = find_task(w_.tasks, fork.pid);
     const int parent_tgid = find_task(w_.tasks, fork.parent_pid).tgid;
@@ -136,7 +136,8 @@ int Builder::fork_mm(const LifeEvent& fork) {
                   comm_of(states_[state_of_.at(fork.pid)]), fork.time, fork.line);
 }
 
-/// Walks the forks and execs in trace order; exec gives a new mm (fs/exec.c exec_mmap).
+/// Walks the forks and execs in trace order; exec gives a new mm (fs/exec.c exec_mmap, Linux
+/// 6.18).
 void Builder::resolve_mms() {
     mm_of_.assign(states_.size(), -1);
     resolve_alive_before();
