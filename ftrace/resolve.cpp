@@ -109,7 +109,13 @@ void Builder::resolve_alive_before() {
 /// child of a task without one; the parent's with CLONE_VM; otherwise a copy (dup_mm), a new mm.
 /// Without task_newtask, a child in its parent's thread group is taken for a thread.
 int Builder::fork_mm(const LifeEvent& fork) {
-    Task& child = find_task(w_.tasks, fork.pid);
+    Task& task = find_task(w_.tasks, fork.pid);
+    // A reused pid's Task is its first task's: a later fork decides on a copy, fresh.
+    Task second;
+    second.pid = fork.pid;
+    second.tgid = -1;
+    const bool births_task = states_[state_of_.at(fork.pid)].fork_line == fork.line;
+    Task& child = births_task ? task : second;
     const int parent_tgid = find_task(w_.tasks, fork.parent_pid).tgid;
     if (fork.parent_pid == kKthreadd || child.kthread) {
         child.kthread = true;

@@ -81,10 +81,10 @@ TEST_CASE("a malformed field of an event the importer reads") {
 TEST_CASE("a CPU or pid field the machine cannot have") {
     const std::string target =
         tf("a", 5, 5, 0, "dN.4.", 1, "sched_wakeup: comm=b pid=18 prio=0 target_cpu=005");
-    CHECK(error_on_line_4(target) == "t.trace:4:" + column_of(target, "005") +
-                                         ": sched_wakeup: CPU 5 out of range (2 CPUs)");
-    const std::string mask = tf("a", 5, 5, 0, "d..2.", 1,
-                                "ipi_send_cpumask: cpumask=4 callsite=x+0x1/0x2 callback=y");
+    CHECK(error_on_line_4(target) ==
+          "t.trace:4:" + column_of(target, "005") + ": sched_wakeup: CPU 5 out of range (2 CPUs)");
+    const std::string mask =
+        tf("a", 5, 5, 0, "d..2.", 1, "ipi_send_cpumask: cpumask=4 callsite=x+0x1/0x2 callback=y");
     CHECK(error_on_line_4(mask) == "t.trace:4:" + column_of(mask, "4 callsite") +
                                        ": ipi_send_cpumask: cpumask 4 names CPU 2 (2 CPUs)");
     const std::string pid =

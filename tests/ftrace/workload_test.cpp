@@ -180,3 +180,18 @@ TEST_CASE("trace-cmd report and /sys/kernel/tracing/trace of one recording read 
     CHECK(tracefs.membarriers.size() == 2);
     CHECK(tracefs.membarriers[0].ret == 0x3ff); // MEMBARRIER_CMD_QUERY on kernel 6.18
 }
+
+TEST_CASE("a pid forked again (pid reuse): its Task stays the first task's, and it is said") {
+    const Workload w = import(
+        kHeader + fork_of(100, 100, 101, "1200000", 1) + fork_of(2, 2, 101, "800711", 10), {2});
+    const Task& t = *w.task(101);
+    CHECK(!t.kthread);
+    CHECK(t.mm == 1); // its first fork's new mm (mm 0 is pid 100's)
+    CHECK(t.born_line == 4);
+    REQUIRE(w.life.size() == 2);
+    CHECK(w.life[1].mm == -1);          // kthreadd's child: a kernel thread
+    REQUIRE(w.assumptions.size() == 2); // [1]: CPU 0 runs pid 2 after 100 with no switch
+    CHECK(w.assumptions[0] == "pid 101 is forked at line 7 after the trace named it already (pid "
+                              "reuse): its Task describes the first task with that pid, the "
+                              "fork's LifeEvent the second.");
+}
