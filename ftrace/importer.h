@@ -16,7 +16,8 @@
 
 namespace ftrace {
 
-/// A line the importer cannot read; what() is `file:line:column: message`.
+/// A line the importer cannot read; what() is `file:line:column: message` (`file: message` for
+/// a file it cannot read: line 0).
 class TraceError : public std::runtime_error {
 public:
     TraceError(const std::string& file, Line line, int column, const std::string& message);

@@ -57,7 +57,7 @@ struct Task {
     int tgid = 0;          ///< -1 when the trace never shows it (only idle and unseen tasks)
     std::string comm;      ///< the last comm the trace gives
     bool idle = false;     ///< pid 0: the per-CPU idle task (swapper/N)
-    bool kthread = false;  ///< no mm of its own (.kthreads file, or a child of kthreadd)
+    bool kthread = false;  ///< no mm of its own (.kthreads file, or a child of kthreadd; idle too)
     int mm = -1;           ///< its mm at the start of the trace, or at its fork; -1: none
     Nanos born = 0;        ///< its task_newtask / fork time (0: alive before the trace)
     Line born_line = 0;
@@ -129,10 +129,49 @@ struct LifeEvent {
     int pid = 0;              ///< fork: the child; exec/exit/migrate/wakeup: the task
     int parent_pid = 0;       ///< fork: the parent
     int mm = -1;              ///< fork: the child's mm (-1 for a kernel thread); exec: the new mm
+    /// exec: the pid that called execve (sched_process_exec's old_pid). It differs from `pid`
+    /// when a thread other than the leader execs: de_thread gives it the leader's pid.
+    int old_pid = 0;
     int from_cpu = -1;        ///< migrate: orig_cpu
     int to_cpu = -1;          ///< migrate: dest_cpu; wakeup: target_cpu
     std::uint64_t clone_flags = 0; ///< fork: from task_newtask (0 when it is missing)
+    bool clone_flags_known = false; ///< fork: a task_newtask gave clone_flags (a raw fork's are 0)
     Line line = 0;
+};
+
+/// A context switch the trace implies but does not show: the CPU's current task changed with no
+/// sched_switch line between (the line prefix names the current task). Its CR3 outcome is
+/// unknown. Seen when the recording lacks some tasks' lines (a filter, or lost events).
+struct MissingSwitch {
+    Nanos since = 0;          ///< the last line on `cpu` before it (its task was prev_pid)
+    Nanos time = 0;           ///< the first line on `cpu` that shows next_pid current
+    int cpu = 0;
+    int prev_pid = 0;         ///< current on `cpu` as the trace last showed it
+    int next_pid = 0;
+    Line line = 0;            ///< the first line that shows next_pid current
+};
+
+/// sched_wake_idle_without_ipi: a wakeup that needed no IPI because the target CPU's idle task
+/// was polling (set_nr_if_polling in kernel/sched/core.c).
+struct IdleWakeup {
+    Nanos time = 0;
+    int cpu = 0;              ///< the waker's CPU
+    int pid = 0;              ///< current on that CPU
+    int target_cpu = 0;
+    Line line = 0;
+};
+
+/// Lines of events the importer does not read (the trace may hold any event), by name.
+struct SkippedEvent {
+    std::string name;         ///< as the line names it (`sys_read` for `sys_read(...)`)
+    std::uint64_t count = 0;
+    Line first_line = 0;
+};
+
+/// Which program wrote the text (the line layouts differ; ftrace/line.h).
+enum class TraceFormat : std::uint8_t {
+    tracefs,   ///< /sys/kernel/tracing/trace (or trace_pipe): `comm-pid (tgid) [cpu] flags ts:`
+    trace_cmd, ///< `trace-cmd report`: `comm-pid [cpu] ts:` (-l: `comm-pid cpuflags ts:`)
 };
 
 /// Facts about the recording machine (OUT.machine, written by scripts/capture-trace; every field
@@ -160,11 +199,20 @@ struct Workload {
     std::vector<Ipi> ipis;
     std::vector<MembarrierCall> membarriers;
     std::vector<LifeEvent> life;
+    std::vector<MissingSwitch> missing_switches;
+    std::vector<IdleWakeup> idle_wakeups;
+    std::vector<SkippedEvent> skipped;  ///< sorted by name
     /// What the importer had to assume, one sentence each (e.g. no task_newtask events: a forked
     /// child whose tgid equals its pid was taken for a process with its own mm).
     std::vector<std::string> assumptions;
     Nanos duration = 0;               ///< last event time (the first is 0)
     std::uint64_t lines = 0;
+    TraceFormat format = TraceFormat::tracefs;
+    bool has_tgid = false;            ///< the lines carry the thread group (options/record-tgid)
+    bool has_irq_flags = false;       ///< the lines carry irqs-off/hardirq flags (`d.h1.`)
+    /// Events the ring buffer lost: `CPU:N [LOST M EVENTS]` lines plus the header's
+    /// entries-written minus entries-in-buffer (overwritten before the trace was read).
+    std::uint64_t lost_events = 0;
 
     /// The task with this pid, or nullptr.
     const Task* task(int pid) const;

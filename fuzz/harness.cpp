@@ -152,9 +152,10 @@ Outcome fuzz_run(std::string_view input) {
 }
 
 std::span<const Target> targets() {
-    static constexpr std::array<Target, 2> all = {{
+    static constexpr std::array<Target, 3> all = {{
         {"fuzz_loader", &fuzz_loader},
         {"fuzz_run", &fuzz_run},
+        {"fuzz_ftrace", &fuzz_ftrace},
     }};
     return all;
 }

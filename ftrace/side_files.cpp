@@ -1,0 +1,139 @@
+#include "ftrace/side_files.h"
+
+#include "ftrace/importer.h"
+#include "ftrace/line.h"
+
+#include <charconv>
+
+namespace ftrace::detail {
+
+namespace {
+
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_blank(s.front())) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && is_blank(s.back())) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+/// Calls `each(line, number)` for every line of `text`.
+template <typename Each>
+void for_each_line(std::string_view text, Each each) {
+    Line number = 0;
+    for (std::size_t begin = 0; begin < text.size();) {
+        std::size_t end = text.find('\n', begin);
+        end = end == std::string_view::npos ? text.size() : end;
+        each(text.substr(begin, end - begin), ++number);
+        begin = end + 1;
+    }
+}
+
+int column(std::string_view line, std::string_view at) {
+    return static_cast<int>(at.data() - line.data()) + 1;
+}
+
+template <typename T>
+bool parse_number(std::string_view s, T& value) {
+    int base = 10;
+    if (s.starts_with("0x") || s.starts_with("0X")) {
+        s.remove_prefix(2);
+        base = 16;
+    }
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value, base);
+    return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
+}
+
+struct MachineLine {
+    const std::string& name;
+    std::string_view line;
+    Line number;
+    std::string_view value;
+
+    [[noreturn]] void fail(const std::string& message) const {
+        throw TraceError(name, number, column(line, value), message);
+    }
+    bool boolean() const {
+        if (value == "yes" || value == "true" || value == "1") {
+            return true;
+        }
+        if (value == "no" || value == "false" || value == "0") {
+            return false;
+        }
+        fail("expected yes or no, not '" + printable(value) + "'");
+    }
+};
+
+void read_fact(std::string_view key, const MachineLine& m, MachineFacts& facts) {
+    if (key == "cpus") {
+        if (!parse_number(m.value, facts.cpus) || facts.cpus <= 0 || facts.cpus > 8192) {
+            m.fail("expected a number of CPUs, not '" + printable(m.value) + "'");
+        }
+    } else if (key == "pcid") {
+        facts.pcid = m.boolean();
+    } else if (key == "invpcid") {
+        facts.invpcid = m.boolean();
+    } else if (key == "pti") {
+        facts.pti = m.boolean();
+    } else if (key == "kernel") {
+        facts.kernel = std::string(m.value);
+    } else if (key == "membarrier_query" && m.value != "unknown") {
+        if (!parse_number(m.value, facts.membarrier_query) || facts.membarrier_query < 0) {
+            m.fail("expected MEMBARRIER_CMD_QUERY's mask, not '" + printable(m.value) + "'");
+        }
+    }
+}
+
+} // namespace
+
+std::vector<int> read_kthreads(std::string_view text, const std::string& name) {
+    std::vector<int> pids;
+    for_each_line(text, [&](std::string_view line, Line number) {
+        std::size_t pos = 0;
+        while (pos < line.size()) {
+            if (is_blank(line[pos])) {
+                ++pos;
+                continue;
+            }
+            std::size_t end = pos;
+            while (end < line.size() && !is_blank(line[end])) {
+                ++end;
+            }
+            int pid = 0;
+            if (!parse_number(line.substr(pos, end - pos), pid) || pid < 0) {
+                throw TraceError(name, number, static_cast<int>(pos) + 1,
+                                 "expected a pid, not '" + printable(line.substr(pos, end - pos)) +
+                                     "'");
+            }
+            pids.push_back(pid);
+            pos = end;
+        }
+    });
+    return pids;
+}
+
+MachineFacts read_machine(std::string_view text, const std::string& name) {
+    MachineFacts facts;
+    facts.known = true;
+    for_each_line(text, [&](std::string_view line, Line number) {
+        const std::string_view content = trim(line);
+        if (content.empty() || content.front() == '#') {
+            return;
+        }
+        const std::size_t eq = content.find('=');
+        if (eq == std::string_view::npos) {
+            throw TraceError(name, number, column(line, content), "expected `key = value`");
+        }
+        const MachineLine m{name, line, number, trim(content.substr(eq + 1))};
+        read_fact(trim(content.substr(0, eq)), m, facts);
+    });
+    return facts;
+}
+
+} // namespace ftrace::detail
