@@ -36,7 +36,8 @@ int cmd_counters(const Args& args, const Io& io); // listing_commands.cpp
 int cmd_costs(const Args& args, const Io& io);
 int cmd_scenario_keys(const Args& args, const Io& io);
 int cmd_steps(const Args& args, const Io& io);
-int cmd_merge(const Args& args, const Io& io); // merge_command.cpp
+int cmd_merge(const Args& args, const Io& io);  // merge_command.cpp
+int cmd_replay(const Args& args, const Io& io); // replay_command.cpp
 // `gen` is gen_command.h's cmd_gen.
 
 } // namespace cli

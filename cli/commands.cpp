@@ -48,6 +48,9 @@ commands:
   explore FILE... --policy P
                      rerun scenarios with their timing perturbed and report the violations
                      found, each with the `run` command that replays it (--runs N, --all)
+  replay TRACE...    replay recorded kernel schedules (ftrace text) under policies: the
+                     model's CR3 outcomes and IPIs against the recorded ones, switch by
+                     switch, and what each policy costs on that schedule (--json OUT)
   policies           list policy presets and knobs (--diff A B: how two differ; --markdown)
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
@@ -70,11 +73,19 @@ using Command = int (*)(const std::vector<std::string>&, const Io&);
 // `tlbsim --list-commands` prints the names (the man page and the bash completion are generated
 // from it and from each command's --help; scripts/cli-files).
 constexpr std::pair<std::string_view, Command> commands[] = {
-    {"run", cmd_run},           {"diff", cmd_diff},       {"merge", cmd_merge},
-    {"check", cmd_check},       {"explain", cmd_explain}, {"explore", cmd_explore},
+    {"run", cmd_run},
+    {"diff", cmd_diff},
+    {"merge", cmd_merge},
+    {"check", cmd_check},
+    {"explain", cmd_explain},
+    {"explore", cmd_explore},
+    {"replay", cmd_replay},
     {"policies", cmd_policies},
-    {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
-    {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
+    {"counters", cmd_counters},
+    {"costs", cmd_costs},
+    {"scenario-keys", cmd_scenario_keys},
+    {"steps", cmd_steps},
+    {"gen", cmd_gen<Io>},
 };
 
 int dispatch(std::vector<std::string> args, const Io& io) {

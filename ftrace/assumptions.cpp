@@ -67,13 +67,13 @@ void Builder::assume_task_facts() {
                       "first task with that pid, the fork's LifeEvent the second.");
     }
     const auto shared = std::count_if(w_.ipis.begin(), w_.ipis.end(), [](const Ipi& i) {
-        return i.callsite == "on_each_cpu_cond_mask";
+        return i.callsite == "on_each_cpu_cond_mask" && i.kind == IpiKind::tlb;
     });
     if (shared > 0) {
         out.push_back(count(static_cast<std::uint64_t>(shared), "IPI", "IPIs") +
-                      " sent from on_each_cpu_cond_mask are counted as TLB shootdowns "
-                      "(native_flush_tlb_multi's path; the trace shows other callers of "
-                      "on_each_cpu_cond_mask alike).");
+                      " sent from on_each_cpu_cond_mask outside a membarrier call are counted "
+                      "as TLB shootdowns (native_flush_tlb_multi's path; inside sys_membarrier "
+                      "the same call site is SYNC_CORE's on_each_cpu_mask).");
     }
 }
 

@@ -91,6 +91,8 @@ private:
     void on_tlb_flush(const Prefix& p, Line line);
     void on_ipi(const Prefix& p, Line line, bool mask);
     void on_idle_wakeup(const Prefix& p, Line line);
+    /// An IPI's kind from its call site, corrected by what its sender is doing.
+    IpiKind ipi_kind_in_context(IpiKind by_callsite, int pid) const;
     void on_membarrier_enter(const Prefix& p, Line line);
     void on_membarrier_exit(const Prefix& p, Line line);
 

@@ -185,9 +185,20 @@ void Builder::on_ipi(const Prefix& p, Line line, bool mask) {
                        .cpu = p.cpu,
                        .pid = p.pid,
                        .targets = targets_,
-                       .kind = ipi_kind(i.callsite, i.callback),
+                       .kind = ipi_kind_in_context(ipi_kind(i.callsite, i.callback), p.pid),
                        .callsite = std::string(i.callsite),
                        .line = line});
+}
+
+IpiKind Builder::ipi_kind_in_context(IpiKind by_callsite, int pid) const {
+    // MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE's IPIs go through on_each_cpu_mask(), inlined
+    // into on_each_cpu_cond_mask: the call site native_flush_tlb_multi's shootdowns show too
+    // (kernel/sched/membarrier.c, v6.18). Sent by a task inside sys_membarrier, it is
+    // membarrier's; a shootdown is never sent from there.
+    if (by_callsite == IpiKind::tlb && open_membarrier_.contains(pid)) {
+        return IpiKind::membarrier;
+    }
+    return by_callsite;
 }
 
 void Builder::on_idle_wakeup(const Prefix& p, Line line) {

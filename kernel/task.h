@@ -48,8 +48,11 @@ struct Task {
     bool idle = false;    ///< the CPU's idle task (swapper/N)
     int thread = -1;      ///< scenario thread index, -1 for idle and helper kthreads
 
-    Mm* mm = nullptr;         ///< NULL for kernel threads (outside kthread_use_mm)
-    Mm* active_mm = nullptr;  ///< the mm whose page tables it runs on (borrowed by kthreads)
+    Mm* mm = nullptr;        ///< NULL for kernel threads (outside kthread_use_mm)
+    Mm* active_mm = nullptr; ///< the mm whose page tables it runs on (borrowed by kthreads)
+    /// A CLONE_VM child outside its creator's thread group (scenario::Thread::exec_process):
+    /// the process its exec makes it the first thread of; -1 for an ordinary thread.
+    int exec_process = -1;
     Mm* process_mm = nullptr; ///< for user threads: the mm it was created with (survives exit_mm)
     TaskState state = TaskState::new_task;
     int cpu = 0;          ///< the runqueue it is on (task_cpu)

@@ -140,7 +140,9 @@ void collect(World& w, check::RunChecks& checks, const sched::Scheduler& schedul
     if (result.internal_error.empty()) {
         result.error = stop_reason(w, scheduler, status);
         result.reached_max_cycles = status == sim::RunStatus::max_cycles;
-        if (status == sim::RunStatus::finished) {
+        // A replay that ends with its recording, tasks still alive, has no final state to check.
+        const bool cut_by_recording = scheduler.directed != nullptr && w.ks.live_tasks > 0;
+        if (status == sim::RunStatus::finished && !cut_by_recording) {
             w.trace.finish(w.ks);
         }
     }

@@ -138,6 +138,11 @@ struct Thread {
     int process = -1; ///< index into processes; -1 for kthreads
     int cpu = 0;
     std::int64_t start = 0;
+    /// Replay only (scenario files do not write it): a CLONE_VM child outside its creator's
+    /// thread group (vfork, posix_spawn). It shares `process`'s mm until it execs; its exec does
+    /// not touch `process` (no de_thread of the creator's threads) and makes it the first thread
+    /// of `exec_process`. -1: an ordinary thread of `process`.
+    int exec_process = -1;
     std::vector<Step> program;
     SourceLoc loc;
 };

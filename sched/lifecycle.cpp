@@ -116,9 +116,12 @@ void kick_process(Scheduler& s, int cpu, const Task& u) {
 /// The other threads of t's process still in its thread group.
 std::vector<Task*> other_threads(Scheduler& s, const Task& t) {
     std::vector<Task*> out;
+    if (t.exec_process >= 0) {
+        return out; // a CLONE_VM child without CLONE_THREAD leads a thread group of its own
+    }
     for (const auto& u : s.m.ks.tasks) {
-        if (u.get() != &t && !u->kthread && u->process_mm == t.process_mm && !u->released &&
-            u->state != TaskState::dead && u->state != TaskState::new_task) {
+        if (u.get() != &t && !u->kthread && u->exec_process < 0 && u->process_mm == t.process_mm &&
+            !u->released && u->state != TaskState::dead && u->state != TaskState::new_task) {
             out.push_back(u.get());
         }
     }
@@ -205,11 +208,17 @@ void do_execve(Scheduler& s, Task& t) {
     s.m.step(t.cpu, Cost::exec);
     de_thread(s, t);
     Mm* old_mm = t.mm;
-    Mm& mm = s.m.ks.new_mm(old_mm->name, kernel::MmKind::user, old_mm->process);
-    mm.generation = old_mm->generation + 1;
+    // A vfork child's exec leaves its creator's mm to the creator: the new mm is its own
+    // process's (Task::exec_process), whose first mm it is.
+    const bool leaves_creator = t.exec_process >= 0;
+    const int process = leaves_creator ? t.exec_process : old_mm->process;
+    Mm* process_mm = s.m.ks.process_mm[static_cast<std::size_t>(process)];
+    Mm& mm = s.m.ks.new_mm(process_mm->name, kernel::MmKind::user, process);
+    mm.generation = leaves_creator ? process_mm->generation : old_mm->generation + 1;
     mm.mm_users = 1;
     exec_mmap(s, t, &mm);
     t.process_mm = &mm;
+    t.exec_process = -1;
     s.m.ks.process_mm[static_cast<std::size_t>(mm.process)] = &mm;
 }
 

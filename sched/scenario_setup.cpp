@@ -100,11 +100,13 @@ struct TaskSpec {
     std::int64_t start = 0;
     const std::vector<scenario::Step>* program = nullptr;
     int thread = -1; ///< index into Scenario::threads, -1 for a synthesized task
+    int exec_process = -1;
 };
 
 void add_task(sim::Simulation& sim, kernel::KernelState& ks, const TaskSpec& spec) {
     Task& t = ks.new_task(spec.name, spec.kthread);
     t.thread = spec.thread;
+    t.exec_process = spec.exec_process;
     t.cpu = spec.cpu;
     t.mm = spec.mm;
     t.active_mm = spec.mm;
@@ -130,7 +132,8 @@ void add_threads(sim::Simulation& sim, kernel::KernelState& ks, const scenario::
         const auto& th = sc.threads[i];
         Mm* mm = th.kthread ? nullptr : ks.process_mm[static_cast<std::size_t>(th.process)];
         add_task(sim, ks,
-                 {th.name, th.kthread, mm, th.cpu, th.start, &th.program, static_cast<int>(i)});
+                 {th.name, th.kthread, mm, th.cpu, th.start, &th.program, static_cast<int>(i),
+                  th.exec_process});
     }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/capture-trace and traces/count-events without tracefs (docs/replay-capture.md): --help
+# scripts/capture-trace and traces/count-events without tracefs (docs/replay.md, Capturing a trace): --help
 # succeeds, every kind of bad usage is refused with one line and exit 2 before anything is
 # recorded, a missing tracefs is refused the same way, and count-events counts a small trace.
 #

@@ -1,0 +1,43 @@
+#pragma once
+// A recorded kernel schedule (ftrace::Workload) as a scenario the model can run: one [[process]]
+// per address space a task starts with, one [[thread]] per user task and one [[kthread]] per
+// kernel thread (idle is the CPUs' own), each with the recorded membarrier calls, TLB
+// shootdowns, execs and exits as steps at their recorded times (Step::at), and the recorded
+// context switches as the scenario's directed schedule (sched/directed.h). See docs/replay.md.
+
+#include "ftrace/workload.h"
+#include "scenario_model/scenario.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace run {
+
+struct ReplayOptions {
+    /// Simulated cycles per recorded nanosecond (the model's clock, [machine] ghz).
+    double ghz = 3.0;
+    /// Cycles before the recording's first event: the CPUs switch to the tasks the recording
+    /// finds running, and settle, before its time 0.
+    std::int64_t lead_cycles = 20'000;
+};
+
+struct ReplayScenario {
+    scenario::Scenario scenario;
+    std::vector<int> thread_pid; ///< the recorded pid of each scenario thread
+    /// For each directed switch, the index of the recorded switch it replays (Workload::switches),
+    /// or npos for the switches that set up the CPUs' first tasks.
+    std::vector<std::size_t> recorded_switch;
+    /// What the scenario leaves out of the recording, one sentence each (with counts).
+    std::vector<std::string> notes;
+    ReplayOptions options;
+
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    /// A recorded time in the scenario's cycles.
+    std::int64_t cycles(ftrace::Nanos t) const;
+};
+
+ReplayScenario scenario_from_workload(const ftrace::Workload& w, const ReplayOptions& options);
+
+} // namespace run

@@ -1,0 +1,89 @@
+// tlbsim replay end to end: the committed development traces (traces/dev/, recorded on the
+// project's machines with scripts/capture-trace) replayed under mainline (Linux 6.18's rules,
+// the recording kernel's): the model predicts each context switch's CR3 outcome and the totals
+// of the recording. Hold-out traces (traces/holdout/) are not used here: they are the
+// validation's (docs/validation.md).
+
+#include "ftrace/importer.h"
+#include "run/replay.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace {
+
+std::string trace_path(const std::string& name) {
+    return std::string(TLBSIM_SOURCE_DIR) + "/traces/dev/" + name + ".trace";
+}
+
+run::ReplayRun replay(const ftrace::Workload& w, const std::string& policy = "mainline") {
+    const run::ReplayScenario rs = run::scenario_from_workload(w, {});
+    return run::replay_workload(w, rs, policy);
+}
+
+double deviation(const run::ReplayComparison& c, run::ReplayOutcome o) {
+    const auto observed = static_cast<double>(c.observed.get(o));
+    const auto predicted = static_cast<double>(c.predicted.get(o));
+    return observed == 0 ? predicted : std::abs(predicted - observed) / observed;
+}
+
+} // namespace
+
+TEST_CASE("replay: every development trace replays with its schedule intact and the CR3 "
+          "outcomes of its context switches predicted",
+          "[replay]") {
+    const auto name = GENERATE(as<std::string>{}, "membarrier", "membarrier-busy", "forkexec",
+                               "forkexec-busy", "shootdown", "shootdown-busy");
+    const ftrace::Workload w = ftrace::import_trace(trace_path(name));
+    const run::ReplayRun r = replay(w);
+    INFO(name << ": agreement " << r.comparison.switch_agreement());
+    REQUIRE(r.run.error.empty());
+    REQUIRE(r.run.internal_error.empty());
+    const run::ReplayComparison& c = r.comparison;
+    CHECK(c.switches == static_cast<std::int64_t>(w.switches.size()));
+    // The directed schedule makes every recorded switch, and no other.
+    CHECK(c.not_replayed <= c.switches / 200);
+    CHECK(c.unplanned == 0);
+    CHECK(c.predicted.get(run::ReplayOutcome::ctxsw_total) ==
+          c.observed.get(run::ReplayOutcome::ctxsw_total) - c.not_replayed);
+    CHECK(c.switch_agreement() >= 0.97);
+    CHECK(deviation(c, run::ReplayOutcome::cr3_flush) <= 0.06);
+    CHECK(deviation(c, run::ReplayOutcome::cr3_noflush) <= 0.06);
+}
+
+TEST_CASE("replay: the membarrier workload's schedule is predicted switch by switch, and its "
+          "membarrier IPIs within 2%",
+          "[replay]") {
+    const ftrace::Workload w = ftrace::import_trace(trace_path("membarrier"));
+    const run::ReplayRun r = replay(w);
+    const run::ReplayComparison& c = r.comparison;
+    CHECK(c.switch_agreement() >= 0.995);
+    CHECK(deviation(c, run::ReplayOutcome::cr3_flush) == 0);
+    CHECK(deviation(c, run::ReplayOutcome::cr3_noflush) == 0);
+    CHECK(deviation(c, run::ReplayOutcome::ipi_membarrier) <= 0.02);
+}
+
+TEST_CASE("replay: a replay is deterministic", "[replay]") {
+    const ftrace::Workload w = ftrace::import_trace(trace_path("forkexec"));
+    const run::ReplayRun a = replay(w);
+    const run::ReplayRun b = replay(w);
+    CHECK(a.comparison.agreed == b.comparison.agreed);
+    CHECK(a.comparison.predicted.total == b.comparison.predicted.total);
+    CHECK(a.run.cycles == b.run.cycles);
+}
+
+TEST_CASE("replay: what-if: the same schedule under v5.10 and rfc-v2 keeps the recorded "
+          "switches and reports each policy's own counts",
+          "[replay]") {
+    const ftrace::Workload w = ftrace::import_trace(trace_path("membarrier"));
+    const run::ReplayRun v510 = replay(w, "v5.10");
+    const run::ReplayRun rfc = replay(w, "rfc-v2");
+    CHECK(v510.comparison.predicted.get(run::ReplayOutcome::ctxsw_total) ==
+          rfc.comparison.predicted.get(run::ReplayOutcome::ctxsw_total));
+    // v5.10 core-syncs in finish_task_switch on a switch into a SYNC_CORE mm from another mm;
+    // RFC v2 moves it into switch_mm_irqs_off: both sync, at different sites.
+    CHECK(v510.run.counters.value("ser.sync_core@finish_task_switch").value_or(0) > 0);
+    CHECK(rfc.run.counters.value("ser.sync_core@finish_task_switch").value_or(0) == 0);
+}
