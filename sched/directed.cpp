@@ -64,6 +64,15 @@ void DirectedSchedule::switch_due(Scheduler& s, int cpu) {
     s.m.rq(cpu).need_resched = true;
 }
 
+void DirectedSchedule::released(Scheduler& s, const Task& t) {
+    for (std::size_t c = 0; c < cpus_.size(); ++c) {
+        const CpuPlan& plan = cpus_[c];
+        if (plan.due && plan.next < plan.switches.size() && plan.switches[plan.next].next == &t) {
+            arm_next(s, static_cast<int>(c), s.m.sim.now());
+        }
+    }
+}
+
 void DirectedSchedule::end(Scheduler& s) {
     s.m.sim.finish();
 }

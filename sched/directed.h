@@ -31,8 +31,12 @@ class DirectedSchedule {
 public:
     /// A retry while the next recorded task is still busy elsewhere, and how many before the
     /// switch is dropped (a task blocked in the model for longer than the recording allows).
-    static constexpr std::int64_t retry_cycles = 200;
-    static constexpr std::size_t max_retries = 1000;
+    /// A retry is a timer interrupt: far enough apart that each one's handler and return to
+    /// user mode are over before the next (the model returns to user mode on the handler's
+    /// stack, so interrupts closer than a return would nest). The usual wait ends earlier: the
+    /// CPU that switches away from the awaited task kicks the waiting one (released()).
+    static constexpr std::int64_t retry_cycles = 20'000;
+    static constexpr std::size_t max_retries = 100;
     /// How early a switch may be taken when the CPU's task cannot go on (it exited or blocked
     /// before its recorded switch): the model's paths are not the kernel's to the cycle.
     static constexpr std::int64_t early_window = 30'000;
@@ -44,6 +48,9 @@ public:
     void start(Scheduler& s);
     /// TimerKind::directed_switch on `cpu`: its next recorded switch is due.
     void switch_due(Scheduler& s, int cpu);
+    /// finish_task_switch() cleared `t`'s on_cpu: a CPU whose due switch waits for `t` takes it
+    /// now (its timer is brought forward to now).
+    void released(Scheduler& s, const kernel::Task& t);
     /// TimerKind::directed_end: the recording ends here, and so does the run.
     void end(Scheduler& s);
 

@@ -230,6 +230,9 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
     // finish_task(): smp_store_release(&prev->on_cpu, 0); finish_lock_switch(): rq unlock and
     // IRQs on. What follows runs with IRQs enabled.
     prev->on_cpu = false;
+    if (directed != nullptr) {
+        directed->released(*this, *prev); // a recorded switch may be waiting for prev
+    }
     m.step(cpu, Cost::finish_task_switch);
     if (prev->migrate_to >= 0) {
         attach_migrated(cpu, prev);

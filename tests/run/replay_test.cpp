@@ -87,3 +87,18 @@ TEST_CASE("replay: what-if: the same schedule under v5.10 and rfc-v2 keeps the r
     CHECK(v510.run.counters.value("ser.sync_core@finish_task_switch").value_or(0) > 0);
     CHECK(rfc.run.counters.value("ser.sync_core@finish_task_switch").value_or(0) == 0);
 }
+
+TEST_CASE("replay: the committed sample (idle CPUs, idle's switches missing from the recording, "
+          "a recorded switch that must wait for its task) replays to the end",
+          "[replay]") {
+    // Waiting switches once retried every 200 cycles: the retry interrupts nested in the
+    // return to user mode until the 64 KiB kernel stack overflowed.
+    const ftrace::Workload w =
+        ftrace::import_trace(std::string(TLBSIM_SOURCE_DIR) + "/traces/sample-membarrier.trace");
+    const run::ReplayRun r = replay(w);
+    REQUIRE(r.run.error.empty());
+    REQUIRE(r.run.internal_error.empty());
+    CHECK(r.comparison.observed.get(run::ReplayOutcome::ipi_membarrier) == 21);
+    CHECK(r.comparison.predicted.get(run::ReplayOutcome::ipi_membarrier) == 21);
+    CHECK(r.comparison.switch_agreement() >= 0.95);
+}
