@@ -28,6 +28,22 @@ std::string count(std::uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+/// The missing switches' sentence, with their count on each CPU.
+std::string missing_switches(const std::vector<MissingSwitch>& missing) {
+    std::map<int, std::uint64_t> per_cpu;
+    for (const MissingSwitch& m : missing) {
+        ++per_cpu[m.cpu];
+    }
+    std::string cpus;
+    for (const auto& [cpu, n] : per_cpu) {
+        cpus += (cpus.empty() ? "CPU " : ", CPU ") + std::to_string(cpu) + ": " + std::to_string(n);
+    }
+    return count(missing.size(), "context switch is", "context switches are") +
+           " missing (a CPU's current task changed with no sched_switch line; " + cpus +
+           "; first at line " + std::to_string(missing.front().line) +
+           "): they are in missing_switches, with no CR3 outcome.";
+}
+
 } // namespace
 
 void Builder::write_assumptions() {
@@ -42,7 +58,7 @@ void Builder::assume_task_facts() {
                       "and the tasks kthreadd forks in the trace are taken for kernel threads; "
                       "every other task for a user task with an mm.");
     }
-    if (!w_.has_tgid) {
+    if (started_ && !w_.has_tgid) {
         out.push_back("The lines carry no thread group (no options/record-tgid, or trace-cmd "
                       "report): each task alive before the trace is taken for a thread group of "
                       "its own, with an mm of its own.");
@@ -80,22 +96,9 @@ void Builder::assume_task_facts() {
 void Builder::assume_trace_gaps() {
     auto& out = w_.assumptions;
     if (!w_.missing_switches.empty()) {
-        std::map<int, std::uint64_t> per_cpu;
-        for (const MissingSwitch& m : w_.missing_switches) {
-            ++per_cpu[m.cpu];
-        }
-        std::string cpus;
-        for (const auto& [cpu, n] : per_cpu) {
-            cpus += (cpus.empty() ? "" : ", ") + ("CPU " + std::to_string(cpu)) + ": " +
-                    std::to_string(n);
-        }
-        out.push_back(
-            count(w_.missing_switches.size(), "context switch is", "context switches are") +
-            " missing (a CPU's current task changed with no sched_switch line; " + cpus +
-            "; first at line " + std::to_string(w_.missing_switches.front().line) +
-            "): they are in missing_switches, with no CR3 outcome.");
+        out.push_back(missing_switches(w_.missing_switches));
     }
-    if (!w_.has_irq_flags) {
+    if (started_ && !w_.has_irq_flags) {
         out.push_back("The lines carry no irq flags (trace-cmd report without -l): every CR3 "
                       "write outside a switch is taken for one outside an interrupt (in_irq "
                       "false).");

@@ -167,9 +167,13 @@ IpiFields parse_ipi_send_cpu(const Fields& f, std::vector<int>& targets) {
 IpiFields parse_ipi_send_cpumask(const Fields& f, std::vector<int>& targets) {
     targets.clear();
     const std::string_view mask = f.value_until("cpumask", "callsite"); // holds ','s
-    // %*pb: 32-bit groups in hexadecimal, most significant first, separated by ','.
-    int group = 0;
-    int bit = 0;
+    if (mask.empty()) {
+        f.fail(mask, "empty cpumask");
+    }
+    // %*pb: 32-bit groups in hexadecimal, most significant first, separated by ','. 64-bit
+    // counters: a line of many ',' cannot overflow them.
+    std::int64_t group = 0;
+    std::int64_t bit = 0;
     for (std::size_t i = mask.size(); i-- > 0;) {
         if (mask[i] == ',') {
             bit = ++group * 32;
@@ -179,24 +183,18 @@ IpiFields parse_ipi_send_cpumask(const Fields& f, std::vector<int>& targets) {
         if (digit < 0) {
             f.fail(mask, "malformed cpumask '" + printable(mask) + "'");
         }
-        if (digit != 0 && bit + 3 >= f.cpus()) { // the highest bit set must be a CPU
-            for (int b = 3; b >= 0; --b) {
-                if ((digit >> b & 1) != 0 && bit + b >= f.cpus()) {
-                    f.fail(mask, "cpumask " + printable(mask) + " names CPU " +
-                                     std::to_string(bit + b) + " (" + std::to_string(f.cpus()) +
-                                     " CPUs)");
-                }
-            }
-        }
         for (int b = 0; b < 4; ++b) {
-            if ((digit >> b & 1) != 0) {
-                targets.push_back(bit + b);
+            if ((digit >> b & 1) == 0) {
+                continue;
             }
+            if (bit + b >= f.cpus()) {
+                f.fail(mask, "cpumask " + printable(mask) + " names CPU " +
+                                 std::to_string(bit + b) + " (" + std::to_string(f.cpus()) +
+                                 " CPUs)");
+            }
+            targets.push_back(static_cast<int>(bit + b));
         }
         bit += 4;
-    }
-    if (mask.empty()) {
-        f.fail(mask, "empty cpumask");
     }
     std::sort(targets.begin(), targets.end());
     return ipi_sites(f);

@@ -121,7 +121,8 @@ Nanos read_timestamp(std::string_view text) {
     std::int64_t seconds = 0;
     const auto sec = std::from_chars(text.data(), text.data() + dot, seconds);
     const std::string_view fraction = text.substr(dot + 1);
-    if (dot == 0 || sec.ec != std::errc() || sec.ptr != text.data() + dot || fraction.empty() ||
+    if (dot == 0 || !is_digit(text.front()) || sec.ec != std::errc() ||
+        sec.ptr != text.data() + dot || fraction.empty() ||
         skip_digits(fraction, 0) != fraction.size() || seconds > 9'000'000'000) {
         throw LineError{text.data(), "malformed timestamp"};
     }

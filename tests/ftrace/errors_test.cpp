@@ -33,6 +33,9 @@ TEST_CASE("a malformed prefix: tgid, CPU, timestamp") {
     const std::string time = "            bash-500     (  500) [000] ..... 1.00a000: x: y\n";
     CHECK(error_on_line_4(time) ==
           "t.trace:4:" + column_of(time, "1.00a") + ": malformed timestamp");
+    const std::string negative = "            bash-500     (  500) [000] ..... -1.000000: x: y\n";
+    CHECK(error_on_line_4(negative) ==
+          "t.trace:4:" + column_of(negative, "-1.0") + ": malformed timestamp");
     const std::string counter = "            bash-500     (  500) [000] ..... 1234567: x: y\n";
     CHECK(error_on_line_4(counter) ==
           "t.trace:4:" + column_of(counter, "1234567") +
