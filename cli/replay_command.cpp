@@ -13,6 +13,7 @@
 #include "cli/replay_report.h"
 #include "cli/run_pipeline.h"
 #include "cli/run_text.h"
+#include "cli/view.h"
 #include "ftrace/importer.h"
 #include "run/replay.h"
 #include "run/replay_export.h"
@@ -57,7 +58,7 @@ po::options_description replay_options() {
         ("to", po::value<std::string>(),
          "--scenario's window ends before T (the same forms); default: after its last event") //
         ("cpus", po::value<std::string>(),
-         "--scenario keeps the tasks that ran on these CPUs (LIST: 0,1); default: all") //
+         "--scenario keeps the tasks that ran on these CPUs (LIST: 0,2-3); default: all") //
         ("file", po::value<std::vector<std::string>>(),
          "ftrace text files (TRACE.kthreads and TRACE.machine beside each are read too)");
     return desc;
@@ -154,21 +155,6 @@ ftrace::Nanos window_time(const std::string& text, const char* option, ftrace::N
     return run::trace_offset(*t, origin);
 }
 
-/// --cpus LIST: CPU numbers separated by commas, sorted and each once.
-std::vector<int> cpu_list(const std::string& text) {
-    std::vector<int> cpus;
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-        const std::size_t comma = std::min(text.find(',', pos), text.size());
-        cpus.push_back(static_cast<int>(
-            parse_whole_number(text.substr(pos, comma - pos), "--cpus", "replay", 0, 8191)));
-        pos = comma + 1;
-    }
-    std::sort(cpus.begin(), cpus.end());
-    cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
-    return cpus;
-}
-
 run::ExportWindow export_window_of(const ReplayCommandLine& cl, ftrace::Nanos origin) {
     run::ExportWindow win;
     win.from = cl.from ? window_time(*cl.from, "--from", origin) : 0;
@@ -177,7 +163,7 @@ run::ExportWindow export_window_of(const ReplayCommandLine& cl, ftrace::Nanos or
         throw UsageError(fmt::format("replay: the window is empty: --from {} is not before --to {}",
                                      *cl.from, *cl.to));
     }
-    win.cpus = cl.cpus ? cpu_list(*cl.cpus) : std::vector<int>{};
+    win.cpus = cl.cpus ? parse_cpu_list(*cl.cpus, "replay") : std::vector<int>{};
     return win;
 }
 

@@ -296,9 +296,10 @@ std::string cpu_list(const std::vector<int>& cpus, int machine_cpus) {
 
 /// A task of the recording on its way to a scenario thread.
 struct Candidate {
-    std::vector<Piece> pieces;   ///< in the window, from its first run on the window's CPUs
-    std::set<int> cpus;          ///< the CPUs it ran on in the window (inside it or not)
-    bool elsewhere_only = false; ///< it ran in the window, but only outside its CPUs
+    std::int64_t start = 0;    ///< when it appears: its fork, or the window's start
+    std::vector<Piece> pieces; ///< its time in the window from `start`
+    int cpu = -1;              ///< the window's CPU it first ran on (-1: none)
+    std::set<int> cpus;        ///< the CPUs it ran on in the window (inside it or not)
 };
 
 class Exporter {
@@ -394,10 +395,13 @@ private:
         return w != it->second.end() && *w < until ? *w : until;
     }
 
-    /// A task's time in the window: its runs, its blocked time until each wakeup, and its runs
-    /// on CPUs outside the window (as time away), from its first run on the window's CPUs.
+    /// A task's time in the window, from its fork or the window's start: its runs, its
+    /// blocked time until each wakeup, and its runs on CPUs outside the window's (time away).
     Candidate candidate(int pid, const std::vector<OnCpu>& stretches) const {
         Candidate c;
+        const ftrace::Task* task = w_.task(pid);
+        const Nanos appears = std::max(out_.window.from, task == nullptr ? 0 : task->born);
+        c.start = cycles(appears);
         std::vector<std::tuple<Nanos, Nanos, Use, int>> spans; // begin, end, use, cpu
         for (std::size_t k = 0; k < stretches.size(); ++k) {
             const OnCpu& s = stretches[k];
@@ -409,19 +413,14 @@ private:
             }
         }
         for (const auto& [begin, end, use, cpu] : spans) {
-            const Nanos b = std::max(begin, out_.window.from);
+            const Nanos b = std::max(begin, appears);
             const Nanos e = std::min(end, out_.window.to);
-            if (b >= e) {
-                continue;
-            }
-            if (cpu >= 0) {
-                c.cpus.insert(cpu);
-            }
-            if (use == Use::run || !c.pieces.empty()) {
+            if (b < e) {
                 c.pieces.push_back({cycles(b), cycles(e), use, cpu});
+                c.cpu = c.cpu < 0 && use == Use::run ? cpu : c.cpu;
+                cpu >= 0 ? void(c.cpus.insert(cpu)) : void();
             }
         }
-        c.elsewhere_only = c.pieces.empty() && !c.cpus.empty();
         return c;
     }
 
@@ -431,9 +430,9 @@ private:
         if (it == stretches_.end()) {
             return;
         }
-        Candidate c = candidate(pid, it->second);
-        elsewhere_only_ += c.elsewhere_only ? 1 : 0;
-        if (c.pieces.empty()) {
+        const Candidate c = candidate(pid, it->second);
+        if (c.cpu < 0) {
+            elsewhere_only_ += c.cpus.empty() ? 0 : 1;
             return;
         }
         const scenario::Thread& th = rs_.scenario.threads[i];
@@ -441,9 +440,9 @@ private:
         out.name = th.name;
         out.kthread = th.kthread;
         out.process = th.kthread ? -1 : exported_process(th);
-        out.cpu = c.pieces.front().cpu;
-        out.start = c.pieces.front().begin - cycles(out_.window.from);
-        out.program = collapse_repeats(program(pid, th, c.pieces));
+        out.cpu = c.cpu;
+        out.start = c.start - cycles(out_.window.from);
+        out.program = collapse_repeats(program(pid, th, c));
         if (out.program.empty()) {
             return;
         }
@@ -472,20 +471,15 @@ private:
         return own ? th.exec_process : th.process;
     }
 
-    /// The recorded steps of a thread in its window time, each with its time.
-    std::vector<Step> timed_steps(const scenario::Thread& th, std::int64_t start) {
+    /// The recorded steps of a thread from `start` to the window's end, each with its time.
+    std::vector<Step> timed_steps(const scenario::Thread& th, std::int64_t start) const {
         std::vector<Step> steps;
         for (const Step& st : th.program) {
             const bool recorded = st.op == Op::membarrier || st.op == Op::flush_tlb ||
                                   st.op == Op::exec || st.op == Op::exit;
-            if (!recorded || st.at >= cycles(out_.window.to)) {
-                continue;
+            if (recorded && st.at >= start && st.at < cycles(out_.window.to)) {
+                steps.push_back(st);
             }
-            if (st.at < start) {
-                dropped_steps_ += st.at >= cycles(out_.window.from) ? 1 : 0;
-                continue;
-            }
-            steps.push_back(st);
         }
         return steps;
     }
@@ -508,13 +502,12 @@ private:
 
     /// The program: the pieces' time as user/work and sleep steps, the recorded steps at their
     /// places, up to the exit.
-    std::vector<Step> program(int pid, const scenario::Thread& th,
-                              const std::vector<Piece>& pieces) {
-        const std::vector<Step> steps = timed_steps(th, pieces.front().begin);
+    std::vector<Step> program(int pid, const scenario::Thread& th, const Candidate& c) {
+        const std::vector<Step> steps = timed_steps(th, c.start);
         ProgramBuilder pb(th.kthread);
-        std::int64_t resume = pieces.front().begin;
+        std::int64_t resume = c.start;
         std::size_t s = 0;
-        for (const Piece& p : pieces) {
+        for (const Piece& p : c.pieces) {
             std::int64_t at = std::max(p.begin, resume);
             for (; s < steps.size() && steps[s].at < p.end; ++s) {
                 pb.add(p.use, steps[s].at - at);
@@ -560,23 +553,28 @@ private:
         return th.exec_process >= 0 && exec && *exec <= at ? th.exec_process : th.process;
     }
 
-    /// The registrations each replay process holds at the window's start: those its tasks
-    /// registered successfully before it, unless an exec (a fresh mm) came after.
-    std::map<int, std::set<scenario::Registration>> registered_before_window() const {
+    /// The successful registrations the window's processes hold at its start: made before it,
+    /// or in it by a task the scenario leaves out (its register step is not written). By
+    /// time and replay process; none for an exec before the window (a fresh mm).
+    using RegistrationEvent = std::tuple<std::int64_t, int, std::optional<scenario::Registration>>;
+    std::vector<RegistrationEvent> registration_events() {
         const std::int64_t from = cycles(out_.window.from);
-        // time, process, the registration (none: an exec)
-        std::vector<std::tuple<std::int64_t, int, std::optional<scenario::Registration>>> events;
+        const std::set<int> written(out_.thread_pid.begin(), out_.thread_pid.end());
         std::map<int, std::size_t> thread_of;
         for (std::size_t i = 0; i < rs_.thread_pid.size(); ++i) {
             thread_of[rs_.thread_pid[i]] = i;
         }
+        std::vector<RegistrationEvent> events;
         for (const ftrace::MembarrierCall& c : w_.membarriers) {
             const auto reg = registration_of(c.cmd);
             const auto t = thread_of.find(c.pid);
-            if (!reg || !c.returned || c.ret != 0 || cycles(c.enter) >= from ||
+            const bool before = cycles(c.enter) < from;
+            const bool left_out = in_window(c.enter) && !written.contains(c.pid);
+            if (!reg || !c.returned || c.ret != 0 || !(before || left_out) ||
                 t == thread_of.end() || rs_.scenario.threads[t->second].kthread) {
                 continue;
             }
+            registered_by_left_out_ += left_out ? 1 : 0;
             const scenario::Thread& th = rs_.scenario.threads[t->second];
             events.emplace_back(cycles(c.enter), process_at(th, cycles(c.enter)), reg);
         }
@@ -590,8 +588,12 @@ private:
         std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
             return std::get<0>(a) < std::get<0>(b);
         });
+        return events;
+    }
+
+    std::map<int, std::set<scenario::Registration>> registered_at_start() {
         std::map<int, std::set<scenario::Registration>> held;
-        for (const auto& [at, process, reg] : events) {
+        for (const auto& [at, process, reg] : registration_events()) {
             reg ? void(held[process].insert(*reg)) : held[process].clear();
         }
         return held;
@@ -600,7 +602,7 @@ private:
     /// The replay's processes the exported threads belong to, in order of first use, with the
     /// registrations they hold at the window's start.
     void processes() {
-        auto before = registered_before_window();
+        auto before = registered_at_start();
         std::map<int, int> index;
         std::set<std::string> names;
         for (scenario::Thread& th : out_.scenario.threads) {
@@ -709,13 +711,13 @@ private:
         note(migrated_, "task(s) ran on more than one CPU: each stays on the CPU it first ran "
                         "on (`cpu`), no migration is written; its runs on CPUs outside the "
                         "window's are time away (sleep)");
-        note(dropped_steps_, "recorded step(s) came before their task's first run on the "
-                             "window's CPUs: not written");
         note(kthread_flushes(), "local TLB shootdown(s) by kernel threads: not written (the "
                                 "recording does not say which mm they flushed)");
         note(vfork_execs_, "vfork child(ren) exec in the window: each is its own process from "
-                           "its first run, not a sharer of its creator's mm until the exec");
+                           "its start, not a sharer of its creator's mm until the exec");
         note(without_mm(), "task(s) with no known address space: written as kernel threads");
+        note(registered_by_left_out_, "membarrier registration(s) in the window by tasks not "
+                                      "written: their processes hold them from the start");
     }
 
     const ftrace::Workload& w_;
@@ -727,8 +729,8 @@ private:
     std::map<std::pair<int, std::int64_t>, std::int64_t> membarrier_exit_;
     std::size_t elsewhere_only_ = 0;
     std::size_t migrated_ = 0;
-    std::size_t dropped_steps_ = 0;
     std::size_t vfork_execs_ = 0;
+    std::size_t registered_by_left_out_ = 0;
 };
 
 } // namespace

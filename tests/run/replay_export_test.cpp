@@ -166,6 +166,12 @@ TEST_CASE("replay export: a window of membarrier keeps its tasks, their membarri
         expected.insert(pid);
     }
     CHECK(pids == expected);
+    // Each thread appears at its fork, or at the window's start when it was alive before it.
+    for (std::size_t i = 0; i < e.thread_pid.size(); ++i) {
+        const ftrace::Task* t = w.task(e.thread_pid[i]);
+        REQUIRE(t != nullptr);
+        CHECK(e.scenario.threads[i].start == 3 * std::max<Nanos>(0, t->born - from));
+    }
     std::map<int, std::vector<std::int64_t>> recorded; // by pid, in the window
     for (const ftrace::MembarrierCall& c : w.membarriers) {
         if (c.enter >= from && c.enter < to) {
@@ -227,6 +233,18 @@ TEST_CASE("replay export: --cpus 0 leaves out the tasks that ran only on CPU 1",
     const run::ScenarioExport all = exported(w, from, to);
     CHECK(all.thread_pid.size() == e.thread_pid.size() + only_cpu1);
     test::run(test::load(toml_of(e)), "mainline");
+}
+
+TEST_CASE("replay export: a registration made in the window by a task left out is held from "
+          "the window's start",
+          "[replay][export]") {
+    // membarrier.trace's main thread registers on CPU 1 at the start; its workers call
+    // SYNC_CORE membarriers on CPU 0 too.
+    const ftrace::Workload& w = workload("membarrier");
+    const run::ScenarioExport e = exported(w, 0, 15 * ms, {0});
+    const run::RunResult r = test::run(test::load(toml_of(e)), "mainline");
+    CHECK(r.counters.value("membarrier.calls.private_expedited_sync_core").value_or(0) > 0);
+    CHECK(r.counters.value("membarrier.errors.EPERM").value_or(0) == 0);
 }
 
 TEST_CASE("replay export: a bad window is refused", "[replay][export]") {
