@@ -664,7 +664,7 @@ private:
         sc.policies = o_.policies;
         sc.file = w_.path;
         sc.description = fmt::format(
-            "The recorded schedule of {} from {} to {} s after its first event, on CPU {}: each "
+            "The recorded schedule of {} from {} to {} s after its first event, on {}: each "
             "task that ran in it is a thread (a [[kthread]] for a kernel thread) whose program is "
             "what it did: its run time as user (work) steps, its blocked time until its wakeup as "
             "sleep steps, its membarrier calls, local TLB shootdowns, execs and exit in their "
@@ -672,7 +672,7 @@ private:
             "recorded switches are not replayed. Written by `tlbsim replay --scenario` "
             "(docs/replay.md, Real schedules as scenarios).",
             w_.path, trace_seconds(out_.window.from, {}), trace_seconds(window_end(), {}),
-            cpu_list(o_.window.cpus, w_.cpus));
+            o_.window.cpus.empty() ? "every CPU" : "CPU " + cpu_list(o_.window.cpus, w_.cpus));
     }
 
     Nanos window_end() const { return std::min(out_.window.to, w_.duration); }
