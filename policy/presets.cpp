@@ -26,87 +26,93 @@ Knobs mainline() {
     return k;
 }
 
+Knobs v4_16() {
+    Knobs k;
+    k.sync_core_checks_current_mm = false;
+    k.sync_core_skips_in_irq = true;
+    k.enter_lazy_tlb = EnterLazyTlb::eager_with_pcid;
+    k.lazy_flush_ipi = LazyFlushIpi::always;
+    k.sync_core_ipi = SyncCoreIpi::mb_only;
+    k.sync_core_on_caller_cpu = false;
+    k.expedited_shortcut = ExpeditedShortcut::online_cpus_only;
+    k.membarrier_rq_state = false;
+    k.membarrier_api = MembarrierApi::v4_16;
+    return k;
+}
+
+Knobs rfc_v2() {
+    Knobs k = v5_10();
+    k.lazy_sync_core = LazySyncCore::switch_mm_current_mm_guard;
+    return k;
+}
+
+Knobs rfc_v2_intended() {
+    Knobs k = v5_10();
+    k.lazy_sync_core = LazySyncCore::switch_mm_next_registration;
+    return k;
+}
+
+Knobs luto_2021() {
+    Knobs k = rfc_v2_intended();
+    k.membarrier_finish_switch_mm = true;
+    k.membarrier_update_current_mm = true;
+    k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
+    k.sync_rq_state_on_caller_cpu = true;               // v5.13 has ce29ddc47b91
+    k.x2apic_ipi_fence = X2apicIpiFence::mfence_lfence; // and 25a068b8e9a4
+    return k;
+}
+
+Knobs neg_no_post_switch_fb() {
+    Knobs k = mainline();
+    k.lazy_switch_mb = false;
+    k.finish_task_switch_mmdrop_barrier = false;
+    return k;
+}
+
+Knobs neg_ipi_trusts_iret() {
+    Knobs k = mainline();
+    k.sync_core_ipi = SyncCoreIpi::mb_only;
+    k.sync_core_on_caller_cpu = false;
+    k.expedited_shortcut = ExpeditedShortcut::all_commands;
+    k.sync_core_skips_in_irq = true;
+    return k;
+}
+
 } // namespace
 
 const std::vector<Preset>& presets() {
-    static const std::vector<Preset> table = [] {
-        std::vector<Preset> p;
-        {
-            Knobs k;
-            k.sync_core_checks_current_mm = false;
-            k.sync_core_skips_in_irq = true;
-            k.enter_lazy_tlb = EnterLazyTlb::eager_with_pcid;
-            k.lazy_flush_ipi = LazyFlushIpi::always;
-            k.sync_core_ipi = SyncCoreIpi::mb_only;
-            k.sync_core_on_caller_cpu = false;
-            k.expedited_shortcut = ExpeditedShortcut::online_cpus_only;
-            k.membarrier_rq_state = false;
-            k.membarrier_api = MembarrierApi::v4_16;
-            p.push_back(
-                {"v4.16", "P1",
-                 "the first SYNC_CORE design (2018), PCID present: IPI handler trusts IRET, "
-                 "caller not synced, eager lazy-TLB exit with PCID",
-                 k});
-        }
-        p.push_back({"v5.10", "P2",
-                     "v5.10.13 with the December 2020 membarrier fixes: the seed's baseline",
-                     v5_10()});
-        {
-            Knobs k = v5_10();
-            k.lazy_sync_core = LazySyncCore::switch_mm_current_mm_guard;
-            p.push_back({"rfc-v2", "N1 on P2",
-                         "RFC v2 1/2 as posted: sync moved into switch_mm_irqs_off's lazy, "
-                         "generation-equal branch behind the current->mm guard (current is still "
-                         "the previous task there), removed from finish_task_switch",
-                         k});
-        }
-        {
-            Knobs k = v5_10();
-            k.lazy_sync_core = LazySyncCore::switch_mm_next_registration;
-            p.push_back({"rfc-v2-intended", "P3 on P2",
-                         "the same move, guarded by the next mm's SYNC_CORE registration", k});
-        }
-        {
-            Knobs k = v5_10();
-            k.lazy_sync_core = LazySyncCore::switch_mm_next_registration;
-            k.membarrier_finish_switch_mm = true;
-            k.membarrier_update_current_mm = true;
-            k.global_expedited_skip = GlobalExpeditedSkip::no_mm;
-            k.sync_rq_state_on_caller_cpu = true;               // v5.13 has ce29ddc47b91
-            k.x2apic_ipi_fence = X2apicIpiFence::mfence_lfence; // and 25a068b8e9a4
-            p.push_back({"luto-2021", "P4",
-                         "Lutomirski's June 2021 'membarrier cleanups' on v5.13: registration-"
-                         "guarded sync in switch_mm_irqs_off, explicit post-switch barrier",
-                         k});
-        }
-        p.push_back(
-            {"mainline", "P5",
-             "Linux 6.18 on Intel-like x86 (docs/kernel-6.18.md): no INVLPGB, mm_cid barrier "
-             "not modelled; lazy mm_cpumask trimmed once a second, the local flush inside "
-             "flush_tlb_multi, membarrier hooks in kthread_use_mm and exit_mm",
-             mainline()});
-        {
-            Knobs k = mainline();
-            k.lazy_switch_mb = false;
-            k.finish_task_switch_mmdrop_barrier = false;
-            p.push_back({"neg-no-post-switch-fb", "N2 (a) on P5",
-                         "negative control: no full barrier after the rq->curr store on a "
-                         "kernel->user switch (no lazy smp_mb, a barrier-free lazy mm drop)",
-                         k});
-        }
-        {
-            Knobs k = mainline();
-            k.sync_core_ipi = SyncCoreIpi::mb_only;
-            k.sync_core_on_caller_cpu = false;
-            k.expedited_shortcut = ExpeditedShortcut::all_commands;
-            k.sync_core_skips_in_irq = true;
-            p.push_back({"neg-ipi-trusts-iret", "N3 on P5",
-                         "negative control: the pre-December-2020 SYNC_CORE handling (mb-only IPI, "
-                         "caller not synced, mm_users == 1 shortcut, in_irq skip)",
-                         k});
-        }
-        return p;
-    }();
+    static const std::vector<Preset> table = {
+        {"v4.16", "P1",
+         "the first SYNC_CORE design (2018), PCID present: IPI handler trusts IRET, caller not "
+         "synced, eager lazy-TLB exit with PCID",
+         v4_16()},
+        {"v5.10", "P2", "v5.10.13 with the December 2020 membarrier fixes: the seed's baseline",
+         v5_10()},
+        {"rfc-v2", "N1 on P2",
+         "RFC v2 1/2 as posted: sync moved into switch_mm_irqs_off's lazy, generation-equal "
+         "branch behind the current->mm guard (current is still the previous task there), "
+         "removed from finish_task_switch",
+         rfc_v2()},
+        {"rfc-v2-intended", "P3 on P2",
+         "the same move, guarded by the next mm's SYNC_CORE registration", rfc_v2_intended()},
+        {"luto-2021", "P4",
+         "Lutomirski's June 2021 'membarrier cleanups' on v5.13: registration-guarded sync in "
+         "switch_mm_irqs_off, explicit post-switch barrier",
+         luto_2021()},
+        {"mainline", "P5",
+         "Linux 6.18 on Intel-like x86 (docs/kernel-6.18.md): no INVLPGB, mm_cid barrier not "
+         "modelled; lazy mm_cpumask trimmed once a second, the local flush inside "
+         "flush_tlb_multi, membarrier hooks in kthread_use_mm and exit_mm",
+         mainline()},
+        {"neg-no-post-switch-fb", "N2 (a) on P5",
+         "negative control: no full barrier after the rq->curr store on a kernel->user switch "
+         "(no lazy smp_mb, a barrier-free lazy mm drop)",
+         neg_no_post_switch_fb()},
+        {"neg-ipi-trusts-iret", "N3 on P5",
+         "negative control: the pre-December-2020 SYNC_CORE handling (mb-only IPI, caller not "
+         "synced, mm_users == 1 shortcut, in_irq skip)",
+         neg_ipi_trusts_iret()},
+    };
     return table;
 }
 
