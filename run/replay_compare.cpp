@@ -125,7 +125,7 @@ void ReplayComparator::on_record(const Record& r) {
     case RecordKind::context_switch:
         return switch_ends(cpu);
     case RecordKind::cr3_write:
-        if (r.site == kernel::Fn::switch_mm_irqs_off) {
+        if (r.site == kernel::Fn::switch_mm_irqs_off && !(cpu.open && cpu.current.unobserved)) {
             predicted_.add(cr3_outcome_counter(kernel::rec::cr3_flushes(r)), r.cpu);
         }
         return switch_record(r, cpu);
@@ -141,7 +141,6 @@ void ReplayComparator::on_record(const Record& r) {
 
 void ReplayComparator::switch_starts(const Record& r) {
     CpuState& cpu = state_[static_cast<std::size_t>(r.cpu)];
-    predicted_.add(ReplayOutcome::ctxsw_total, r.cpu);
     const int next = kernel::rec::next_task(r);
     const int thread = thread_of_task_[static_cast<std::size_t>(next)];
     cpu.open = true;
@@ -152,10 +151,15 @@ void ReplayComparator::switch_starts(const Record& r) {
         if (cpu.plan[j].thread == thread) {
             cpu.cursor = j + 1;
             cpu.current.directed = static_cast<std::int64_t>(cpu.plan[j].directed);
-            return;
+            cpu.current.unobserved =
+                rs_.recorded_switch[cpu.plan[j].directed] == ReplayScenario::npos;
+            break;
         }
     }
-    ++unplanned_;
+    unplanned_ += cpu.current.directed < 0 ? 1 : 0;
+    if (!cpu.current.unobserved) {
+        predicted_.add(ReplayOutcome::ctxsw_total, r.cpu);
+    }
 }
 
 void ReplayComparator::switch_record(const Record& r, CpuState& cpu) {

@@ -88,6 +88,9 @@ private:
     /// A switch the model is making on one CPU: from rq->curr's store to switch_to.
     struct Open {
         std::int64_t directed = -1; ///< the directed switch it replays, -1: unplanned
+        /// It replays a switch the recording lost (Workload::missing_switches): its lines, and
+        /// its CR3 write's, are not in the observed counts, so it is not in the predicted ones.
+        bool unobserved = false;
         ftrace::Cr3Outcome outcome = ftrace::Cr3Outcome::none;
         std::string reason;
     };

@@ -194,17 +194,19 @@ private:
                 const Nanos at = exec_mmap_time(e);
                 by_pid[e.pid].push_back({at, e.line, step(Op::exec, at, e.line)});
             } else if (e.kind == ftrace::LifeKind::exit) {
-                const Nanos at = exit_time(e);
-                by_pid[e.pid].push_back({at, e.line, step(Op::exit, at, e.line)});
+                Step st = step(Op::exit, e.time, e.line);
+                st.dead_at = rs_.cycles(task_dead_time(e));
+                by_pid[e.pid].push_back({e.time, e.line, std::move(st)});
             }
         }
     }
 
-    /// When to replay an exit: sched_process_exit is traced early in do_exit(), and the task
-    /// may still be switched out and in again before its last switch (prev_state X or Z). The
-    /// model's do_exit() runs in one go, so it runs just before that last switch: a switch to
-    /// the task after its sched_process_exit line is then still one the model can make.
-    Nanos exit_time(const ftrace::LifeEvent& e) const {
+    /// When an exiting task runs do_task_dead(). 6.18's do_exit() traces sched_process_exit
+    /// just before exit_mm() (kernel/exit.c), so the replayed exit takes the mm there; the rest
+    /// of do_exit() is preemptible (PREEMPT_DYNAMIC: the task may be switched out and in again,
+    /// prev_state R+, running lazily with no mm), and it ends at its last recorded switch
+    /// (prev_state X or Z): do_task_dead() runs just before it.
+    Nanos task_dead_time(const ftrace::LifeEvent& e) const {
         const auto last = last_switch_out_.find(e.pid);
         if (last == last_switch_out_.end() || last->second < e.time) {
             return e.time;
@@ -328,7 +330,9 @@ private:
         }
     }
 
+    /// The recorded switches, and those the recording lost, in time order on each CPU.
     void schedule() {
+        std::vector<Planned> planned;
         std::vector<bool> started(static_cast<std::size_t>(sc().machine.cpus), false);
         for (std::size_t i = 0; i < w_.switches.size(); ++i) {
             const ftrace::Switch& s = w_.switches[i];
@@ -343,10 +347,37 @@ private:
                     rs_.recorded_switch.push_back(ReplayScenario::npos);
                 }
             }
-            sc().directed_schedule.push_back(
-                {rs_.cycles(s.time), s.cpu, s.next_pid == 0 ? -1 : thread_of(s.next_pid), s.line});
-            rs_.recorded_switch.push_back(i);
+            planned.push_back({s.time, s.cpu, s.next_pid, s.line, i});
         }
+        lost_switches(planned);
+        for (const Planned& p : planned) {
+            sc().directed_schedule.push_back({rs_.cycles(p.time) - switch_path_cycles, p.cpu,
+                                              p.pid == 0 ? -1 : thread_of(p.pid), p.line});
+            rs_.recorded_switch.push_back(p.recorded);
+        }
+    }
+
+    struct Planned {
+        Nanos time = 0;
+        int cpu = 0;
+        int pid = 0;
+        ftrace::Line line = 0;
+        std::size_t recorded = ReplayScenario::npos;
+    };
+
+    /// A switch the recording lost (its sched_switch line is missing, but the CPU's lines show
+    /// another task current) is made too, so that its CR3 write moves the CPU's ASID slots as the
+    /// kernel's did: just before the new task's first line (a switch's length), after the last
+    /// line of the old one. It has no outcome to compare (ReplayScenario::recorded_switch).
+    void lost_switches(std::vector<Planned>& planned) {
+        for (const ftrace::MissingSwitch& m : w_.missing_switches) {
+            if (m.cpu >= 0 && m.cpu < sc().machine.cpus) {
+                planned.push_back(
+                    {std::max(m.since, m.time - lost_switch_lead_ns), m.cpu, m.next_pid, m.line});
+            }
+        }
+        std::stable_sort(planned.begin(), planned.end(),
+                         [](const Planned& a, const Planned& b) { return a.time < b.time; });
     }
 
     /// The process a vfork child's exec makes it the first thread of (one of its own when it
@@ -379,8 +410,17 @@ private:
     std::map<int, int> first_cpu_;
     std::map<int, int> exec_process_by_pid_;
     std::map<int, Nanos> last_switch_out_; ///< by pid: its last recorded switch away
-    /// How long before its last switch an exiting task runs the model's do_exit().
+    /// How long before its last switch an exiting task runs the model's do_task_dead().
     static constexpr Nanos exit_lead_ns = 2'000;
+    /// How long before the first line of its new task a lost switch is made.
+    static constexpr Nanos lost_switch_lead_ns = 200;
+    /// sched_switch is traced after __schedule()'s rq->curr store (kernel/sched/core.c): the
+    /// directed switch is due this much earlier, the model's path from the due timer's interrupt
+    /// to that store (390 cycles from the timer to pick_next_task in a replay of
+    /// traces/dev/shootdown, the store just after), so that it lands on the recorded time. A
+    /// membarrier call recorded a few nanoseconds after a switch on another CPU then sees the
+    /// new rq->curr, as the kernel's did.
+    static constexpr std::int64_t switch_path_cycles = 400;
     std::map<std::pair<int, int>, bool> registered_;
     std::set<std::pair<int, int>> registered_before_;
     std::size_t kthread_flushes_ = 0;

@@ -27,7 +27,8 @@ struct ReplayScenario {
     scenario::Scenario scenario;
     std::vector<int> thread_pid; ///< the recorded pid of each scenario thread
     /// For each directed switch, the index of the recorded switch it replays (Workload::switches),
-    /// or npos for the switches that set up the CPUs' first tasks.
+    /// or npos for the switches with no line to compare with: those that set up the CPUs' first
+    /// tasks, and those the recording lost (Workload::missing_switches).
     std::vector<std::size_t> recorded_switch;
     /// What the scenario leaves out of the recording, one sentence each (with counts).
     std::vector<std::string> notes;

@@ -127,6 +127,9 @@ struct Step {
     /// A replayed schedule's timing (`tlbsim replay`; not written in scenario files): before the
     /// step, the thread runs user code (a kthread: kernel work) until this cycle. -1: none.
     std::int64_t at = -1;
+    /// A replayed exit: do_exit() runs exit_mm() at `at`, then stays in the kernel, preemptible
+    /// and with no mm, until this cycle, when do_task_dead() ends it. -1: all at `at`.
+    std::int64_t dead_at = -1;
     std::vector<Step> body; ///< repeat body
     std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;

@@ -76,16 +76,19 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     s.mmdrop(cpu, mm); // the reference all mm_users held together
 }
 
-void do_exit(Scheduler& s, Task& t) {
-    const int cpu = t.cpu;
+void do_exit(Scheduler& s, Task& t, const std::function<void()>& after_exit_mm) {
     {
-        KFrame frame(s.m, cpu, Fn::do_exit);
+        KFrame frame(s.m, t.cpu, Fn::do_exit);
         if (t.kthread && t.mm != nullptr) {
-            s.fail_run(cpu, "kthread {} exits while still using the mm of {} (add unuse_mm)",
+            s.fail_run(t.cpu, "kthread {} exits while still using the mm of {} (add unuse_mm)",
                        t.name, t.mm->name);
         }
-        exit_mm(s, cpu, t);
+        exit_mm(s, t.cpu, t);
+        if (after_exit_mm) {
+            after_exit_mm(); // may be preempted and resumed on another CPU
+        }
     }
+    const int cpu = t.cpu;
     --s.m.ks.live_tasks;
     // exit_notify() -> release_task() -> __exit_signal(): a de_thread() waiting for this sibling.
     t.released = true;

@@ -4,6 +4,8 @@
 // __text_poke (arch/x86/kernel/alternative.c) and EFI runtime calls
 // (arch/x86/platform/efi/efi_64.c).
 
+#include <functional>
+
 namespace kernel {
 struct Mm;
 struct Task;
@@ -14,7 +16,9 @@ namespace sched {
 class Scheduler;
 
 /// do_exit(): exit_mm, then do_task_dead. Returns when the task is gone (its fiber must end).
-void do_exit(Scheduler& s, kernel::Task& t);
+/// `after_exit_mm`, when given, runs between the two: the rest of do_exit() (exit_files,
+/// exit_notify, ...) as a replay times it, during which the task is preemptible with no mm.
+void do_exit(Scheduler& s, kernel::Task& t, const std::function<void()>& after_exit_mm = {});
 void exit_mm(Scheduler& s, int cpu, kernel::Task& t);
 void mmput(Scheduler& s, int cpu, kernel::Mm* mm);
 

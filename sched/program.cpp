@@ -44,7 +44,7 @@ private:
     [[noreturn]] void wrong_interpreter(const Step& st);
     // What the steps do, for both kinds of thread where they share it.
     void spend(std::int64_t cycles);
-    void run_until(std::int64_t at);
+    void run_until(std::int64_t at, bool in_kernel);
     void nanosleep(std::int64_t cycles);
     void futex_wait(int event);
     void futex_wake(int event);
@@ -112,12 +112,14 @@ void TaskBody::run_program() {
         KFrame frame(s_.m, cpu(), Fn::ret_from_fork);
         arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::iret);
     }
+    std::int64_t dead_at = -1;
     while (const Step* st = next_step()) {
         t_.current_step = st;
         if (st->at >= 0) {
-            run_until(st->at);
+            run_until(st->at, t_.kthread);
         }
         if (st->op == Op::exit) {
+            dead_at = st->dead_at;
             break;
         }
         if (t_.kthread) {
@@ -132,7 +134,11 @@ void TaskBody::run_program() {
     if (!t_.kthread) {
         arch_x86::syscall_entry(s_.m, cpu());
     }
-    do_exit(s_, t_);
+    if (dead_at < 0) {
+        return do_exit(s_, t_);
+    }
+    // A replayed exit (Step::dead_at): preemptible in the kernel, with no mm, until its end.
+    do_exit(s_, t_, [this, dead_at] { run_until(dead_at, /*in_kernel=*/true); });
 }
 
 void TaskBody::user_step(const Step& st) {
@@ -264,17 +270,23 @@ void TaskBody::spend(std::int64_t cycles) {
 }
 
 /// A replayed step's time (Step::at): until cycle `at`, a [[thread]] runs user code and a
-/// [[kthread]] kernel work, both preemptible (sched/directed.h). An interrupt ends each stretch:
-/// its handler may switch this task away and resume it later on another CPU, so every stretch
-/// starts from the task's CPU of the moment. A kernel thread acts on need_resched after each
-/// interrupt, as at the end of a step.
-void TaskBody::run_until(std::int64_t at) {
+/// [[kthread]] kernel work (`in_kernel`), both preemptible (sched/directed.h). An interrupt ends
+/// each stretch: its handler may switch this task away and resume it later on another CPU, so
+/// every stretch starts from the task's CPU of the moment. In the kernel the task acts on
+/// need_resched after each interrupt (irqentry_exit's preempt_schedule_irq under a preemptible
+/// kernel; a kernel thread at the end of a step); in user mode the handler's return did.
+void TaskBody::run_until(std::int64_t at, bool in_kernel) {
     for (;;) {
         sim::Processor& p = s_.m.sim.cpu(cpu());
-        if (p.take_one_interrupt()) {
-            if (t_.kthread && s_.m.rq(cpu()).need_resched) {
-                s_.schedule(cpu());
-            }
+        const bool took = p.take_one_interrupt();
+        // need_resched may also have been set before this stretch: by an interrupt taken where
+        // the path that led here enabled IRQs (a new task's finish_task_switch), whose
+        // preempt_enable() is the preemption point it stands for.
+        if (in_kernel && s_.m.rq(cpu()).need_resched) {
+            s_.schedule(cpu());
+            continue;
+        }
+        if (took) {
             continue;
         }
         if (s_.m.sim.now().count() >= at) {

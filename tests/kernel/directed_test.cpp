@@ -28,6 +28,17 @@ public:
         if (r.kind == kernel::RecordKind::barrier_call_start) {
             membarrier_at.push_back(r.time.count());
         }
+        if (r.kind == kernel::RecordKind::cr3_write) {
+            cr3_writes.push_back({r.time.count(), r.cpu, r.site});
+        }
+    }
+    /// CR3 writes on `cpu` by `site` in [from, to).
+    std::size_t cr3_writes_in(int cpu, kernel::Fn site, std::int64_t from, std::int64_t to) const {
+        std::size_t n = 0;
+        for (const Cr3Seen& w : cr3_writes) {
+            n += w.cpu == cpu && w.site == site && w.time >= from && w.time < to ? 1 : 0;
+        }
+        return n;
     }
     /// The first switch of `cpu` to `task` at or after `from`.
     const SwitchSeen* first(int cpu, int task, std::int64_t from = 0) const {
@@ -40,6 +51,12 @@ public:
     }
     std::vector<SwitchSeen> seen;
     std::vector<std::int64_t> membarrier_at;
+    struct Cr3Seen {
+        std::int64_t time = 0;
+        int cpu = 0;
+        kernel::Fn site = kernel::Fn::none;
+    };
+    std::vector<Cr3Seen> cr3_writes;
 };
 
 /// Two CPUs, one process with threads a and b queued on cpu0 at boot. Every thread runs user
@@ -175,4 +192,71 @@ TEST_CASE("directed schedule: a step with a time runs when its time comes", "[di
     CHECK(log.membarrier_at[0] < 70'000 + latency);
     // b runs p's mm on cpu1 the whole time: the call IPIs it.
     CHECK(test::counter(r, "ipi.membarrier") == 1);
+}
+
+TEST_CASE("directed schedule: a kernel thread whose next switch falls due while it is being "
+          "switched in for the first time is switched away on time",
+          "[directed][replay]") {
+    // The due timer fires inside context_switch (IRQs off) and is taken where the new task's
+    // finish_task_switch enables them: need_resched is already set when the kthread's first
+    // step starts. A kthread once ignored it and ran to the end of the replay (a recording's
+    // switch lost between two lines, replayed 200 ns before the next one, did this).
+    scenario::Scenario sc = two_threads(200'000);
+    scenario::Thread k;
+    k.name = "k";
+    k.kthread = true;
+    k.cpu = 0;
+    scenario::Step work;
+    work.op = scenario::Op::work;
+    work.at = 200'000;
+    work.path = "k's work";
+    k.program = {work};
+    sc.threads.push_back(k);
+    constexpr int kthread = 4;
+    sc.directed_schedule = {{0, 0, 0, 1}, {50'000, 1, 2, 2}, {50'300, 1, 1, 3}};
+    SwitchLog log;
+    const run::RunResult r = test::run(sc, "mainline", with(log));
+    REQUIRE(r.error.empty());
+    const SwitchSeen* k_on_1 = log.first(1, kthread);
+    REQUIRE(k_on_1 != nullptr);
+    const SwitchSeen* b_on_1 = log.first(1, b, k_on_1->time);
+    REQUIRE(b_on_1 != nullptr);
+    CHECK(b_on_1->time < 50'300 + latency);
+}
+
+TEST_CASE("directed schedule: a replayed exit takes the mm at once and stays preemptible until "
+          "it dies: switched back in, it runs lazily and writes no CR3",
+          "[directed][replay]") {
+    // 6.18's do_exit(): sched_process_exit, exit_mm() (tsk->mm = NULL), then the rest of
+    // do_exit(), preemptible (kernel/exit.c); Step::dead_at is when do_task_dead() runs.
+    scenario::Scenario sc = two_threads(200'000);
+    sc.processes.push_back(sc.processes[0]);
+    sc.processes[1].name = "q";
+    sc.threads[1].process = 1; // b: another mm
+    sc.threads[1].cpu = 1;
+    scenario::Step exit_step;
+    exit_step.op = scenario::Op::exit;
+    exit_step.at = 30'000;
+    exit_step.dead_at = 120'000;
+    exit_step.path = "a's exit";
+    sc.threads[0].program = {exit_step};
+    // cpu0: a, then b at 60000 (a preempted in do_exit), a again at 90000, idle at 130000.
+    sc.directed_schedule = {
+        {0, 0, 0, 1}, {60'000, 0, 1, 2}, {90'000, 0, 0, 3}, {130'000, 0, -1, 4}};
+    SwitchLog log;
+    const run::RunResult r = test::run(sc, "mainline", with(log));
+    REQUIRE(r.error.empty());
+    const SwitchSeen* a_again = log.first(0, a, 60'000);
+    REQUIRE(a_again != nullptr);
+    CHECK(a_again->time < 90'000 + latency);
+    const SwitchSeen* idle_0 = log.first(0, 0, 1);
+    REQUIRE(idle_0 != nullptr);
+    CHECK(idle_0->time >= 120'000);
+    CHECK(idle_0->time < 130'000 + latency);
+    // exit_mm() at 30000 drops p's last user: exit_mmap's flush finds the CPU lazy and switches
+    // it to init_mm. b's switch at 60000 writes CR3; a's return at 90000 does not (no mm:
+    // enter_lazy_tlb keeps b's mm loaded), nor does the switch to idle.
+    CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 30'000, 60'000) == 1);
+    CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 60'000, 60'000 + latency) == 1);
+    CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 90'000, 200'000) == 0);
 }
