@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 namespace run {
 
@@ -117,26 +118,57 @@ private:
         return it == first_cpu_.end() ? 0 : it->second;
     }
 
+    /// Tasks already in do_exit(), past exit_mm(), when the recording starts: they die in it
+    /// (prev_state X or Z) with no sched_process_exit line, and no switch to them wrote CR3 (a
+    /// task with no mm runs lazily). A compiler's exit_mmap() unmapping a large address space
+    /// is preempted many times over several milliseconds like this.
+    void find_exiting_at_start() {
+        std::set<int> dies;
+        std::set<int> wrote_cr3;
+        for (const ftrace::Switch& s : w_.switches) {
+            if (s.prev_state.starts_with('X') || s.prev_state.starts_with('Z')) {
+                dies.insert(s.prev_pid);
+            }
+            if (s.observed != ftrace::Cr3Outcome::none) {
+                wrote_cr3.insert(s.next_pid);
+            }
+        }
+        std::set<int> exits;
+        for (const ftrace::LifeEvent& e : w_.life) {
+            if (e.kind == ftrace::LifeKind::exit) {
+                exits.insert(e.pid);
+            }
+        }
+        for (const int pid : dies) {
+            const ftrace::Task* t = task(pid);
+            if (t != nullptr && !t->kthread && !exits.contains(pid) && !wrote_cr3.contains(pid)) {
+                exiting_at_start_.insert(pid);
+            }
+        }
+    }
+
     void threads() {
         for (const ftrace::Switch& s : w_.switches) {
             first_cpu_.try_emplace(s.prev_pid, s.cpu);
             first_cpu_.try_emplace(s.next_pid, s.cpu);
             last_switch_out_[s.prev_pid] = s.time;
         }
+        find_exiting_at_start();
         for (const ftrace::Task& t : w_.tasks) {
             if (t.idle) {
                 continue;
             }
             scenario::Thread th;
             th.name = fmt::format("{}-{}", t.comm, t.pid);
-            th.kthread = t.kthread || t.mm < 0;
+            // A task exiting since before the recording has no mm: it runs as a kernel thread.
+            th.kthread = t.kthread || t.mm < 0 || exiting_at_start_.contains(t.pid);
             th.process = th.kthread ? -1 : process_of(t.mm);
             if (!th.kthread && vfork_child(t)) {
                 th.exec_process = exec_process_of(t.pid);
             }
             th.cpu = first_cpu(t.pid);
             th.start = t.born_line == 0 ? 0 : std::max<std::int64_t>(1, rs_.cycles(t.born));
-            if (!t.kthread && t.mm < 0) {
+            if (!t.kthread && t.mm < 0 && !exiting_at_start_.contains(t.pid)) {
                 ++user_without_mm_;
             }
             thread_by_pid_[t.pid] = static_cast<int>(sc().threads.size());
@@ -167,8 +199,22 @@ private:
         }
     }
 
+    /// When a flush began: flush_tlb_mm_range() (arch/x86/mm/tlb.c) increments the mm's
+    /// tlb_gen, then traces "remote IPI send" in native_flush_tlb_multi() when other CPUs are
+    /// to flush, then "local MM shootdown" in flush_tlb_func(). The first of its lines is the
+    /// closer to the tlb_gen increment that a switch on another CPU in the same microsecond
+    /// may see: `f`'s remote line when it is the line just before it on that CPU.
+    Nanos flush_began(const ftrace::Flush& f, const ftrace::Flush* previous_on_cpu) const {
+        const bool remote_part = previous_on_cpu != nullptr &&
+                                 previous_on_cpu->reason == ftrace::FlushReason::remote_send_ipi &&
+                                 previous_on_cpu->pid == f.pid && previous_on_cpu->pages == f.pages;
+        return remote_part ? previous_on_cpu->time : f.time;
+    }
+
     void flush_steps(std::map<int, std::vector<Timed>>& by_pid) {
+        std::map<int, const ftrace::Flush*> previous_on_cpu;
         for (const ftrace::Flush& f : w_.flushes) {
+            const ftrace::Flush* previous = std::exchange(previous_on_cpu[f.cpu], &f);
             if (f.reason != ftrace::FlushReason::local_mm_shootdown) {
                 continue; // the others are outcomes: the model decides them
             }
@@ -177,14 +223,20 @@ private:
                 ++kthread_flushes_; // which mm a kernel thread flushed is not recorded
                 continue;
             }
-            Step st = step(Op::flush_tlb, f.time, f.line);
+            const Nanos began = flush_began(f, previous);
+            Step st = step(Op::flush_tlb, began, f.line);
             st.pages = f.pages < 0 ? 0 : f.pages;
             st.freed_tables = f.pages < 0;
-            by_pid[f.pid].push_back({f.time, f.line, std::move(st)});
+            by_pid[f.pid].push_back({began, f.line, std::move(st)});
         }
     }
 
     void life_steps(std::map<int, std::vector<Timed>>& by_pid) {
+        for (const int pid : exiting_at_start_) {
+            Step st = step(Op::exit, 0, 0);
+            st.dead_at = rs_.cycles(task_dead_time(pid, 0));
+            by_pid[pid].push_back({0, 0, std::move(st)});
+        }
         for (const ftrace::LifeEvent& e : w_.life) {
             const ftrace::Task* t = task(e.pid);
             if (t == nullptr || t->idle) {
@@ -195,7 +247,7 @@ private:
                 by_pid[e.pid].push_back({at, e.line, step(Op::exec, at, e.line)});
             } else if (e.kind == ftrace::LifeKind::exit) {
                 Step st = step(Op::exit, e.time, e.line);
-                st.dead_at = rs_.cycles(task_dead_time(e));
+                st.dead_at = rs_.cycles(task_dead_time(e.pid, e.time));
                 by_pid[e.pid].push_back({e.time, e.line, std::move(st)});
             }
         }
@@ -206,12 +258,12 @@ private:
     /// of do_exit() is preemptible (PREEMPT_DYNAMIC: the task may be switched out and in again,
     /// prev_state R+, running lazily with no mm), and it ends at its last recorded switch
     /// (prev_state X or Z): do_task_dead() runs just before it.
-    Nanos task_dead_time(const ftrace::LifeEvent& e) const {
-        const auto last = last_switch_out_.find(e.pid);
-        if (last == last_switch_out_.end() || last->second < e.time) {
-            return e.time;
+    Nanos task_dead_time(int pid, Nanos exit_mm_time) const {
+        const auto last = last_switch_out_.find(pid);
+        if (last == last_switch_out_.end() || last->second < exit_mm_time) {
+            return exit_mm_time;
         }
-        return std::max(e.time, last->second - exit_lead_ns);
+        return std::max(exit_mm_time, last->second - exit_lead_ns);
     }
 
     /// When an exec took its new mm: exec_mmap()'s CR3 write (activate_mm), which the task's
@@ -324,6 +376,13 @@ private:
                 "not say which mm they flushed)",
                 kthread_flushes_));
         }
+        if (!exiting_at_start_.empty()) {
+            rs_.notes.push_back(fmt::format(
+                "{} task(s) were already exiting when the recording began (each dies, prev_state "
+                "X or Z, with no sched_process_exit line, and no switch to it wrote CR3): they run "
+                "with no mm until then",
+                exiting_at_start_.size()));
+        }
         if (user_without_mm_ > 0) {
             rs_.notes.push_back(fmt::format(
                 "{} task(s) with no known address space run as kernel threads", user_without_mm_));
@@ -423,6 +482,7 @@ private:
     static constexpr std::int64_t switch_path_cycles = 400;
     std::map<std::pair<int, int>, bool> registered_;
     std::set<std::pair<int, int>> registered_before_;
+    std::set<int> exiting_at_start_; ///< pids (find_exiting_at_start)
     std::size_t kthread_flushes_ = 0;
     std::size_t user_without_mm_ = 0;
 };
