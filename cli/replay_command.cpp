@@ -167,15 +167,6 @@ run::ExportWindow export_window_of(const ReplayCommandLine& cl, ftrace::Nanos or
     return win;
 }
 
-/// The trace clock's time of the trace's first event.
-ftrace::Nanos origin_of(const std::string& path, const ftrace::Workload& w) {
-    try {
-        return run::trace_origin(path, w);
-    } catch (const std::runtime_error& e) {
-        throw UsageError(fmt::format("replay: {}", e.what()));
-    }
-}
-
 /// An argument as a shell reads it back (single quotes when it needs them).
 std::string shell_word(const std::string& s) {
     const bool plain =
@@ -218,7 +209,7 @@ int export_scenario(const ReplayCommandLine& cl, const Io& io) {
     options.policies = expand_policies(probe, cl.policies);
     check_policies(probe, path, options.policies);
     options.ghz = cl.options.ghz;
-    options.origin = origin_of(path, w);
+    options.origin = w.origin;
     options.window = export_window_of(cl, *options.origin);
     run::ScenarioExport e;
     try {

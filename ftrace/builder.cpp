@@ -57,6 +57,7 @@ void Builder::name_task(int pid, std::string_view comm, Line line) {
 void Builder::start(const Prefix& p) {
     started_ = true;
     first_ = p.timestamp;
+    w_.origin = p.timestamp;
     last_abs_ = p.timestamp;
     first_layout_ = layout_of(p);
     first_instance_ = std::string(p.instance);

@@ -1,6 +1,5 @@
 #include "run/replay_export.h"
 
-#include "ftrace/line.h"
 #include "run/replay_scenario.h"
 #include "scenario_model/membarrier_commands.h"
 
@@ -8,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -45,27 +43,6 @@ std::optional<TraceTime> parse_trace_time(std::string_view text) {
     }
     t.ns = t.ns * 1'000'000'000 + frac;
     return t;
-}
-
-Nanos trace_origin(const std::filesystem::path& trace, const ftrace::Workload& w) {
-    if (w.switches.empty()) {
-        throw std::runtime_error(fmt::format("{}: no context switch recorded", trace.string()));
-    }
-    // Workload times are from the first event; the first switch's line gives the clock back.
-    const ftrace::Switch& first = w.switches.front();
-    std::ifstream in(trace);
-    std::string line;
-    for (ftrace::Line n = 0; n < first.line && std::getline(in, line); ++n) {
-    }
-    if (!in) {
-        throw std::runtime_error(
-            fmt::format("{}: cannot read line {}", trace.string(), first.line));
-    }
-    try {
-        return ftrace::detail::parse_prefix(line).timestamp - first.time;
-    } catch (const ftrace::detail::LineError& e) {
-        throw std::runtime_error(fmt::format("{}:{}: {}", trace.string(), first.line, e.message));
-    }
 }
 
 Nanos trace_offset(const TraceTime& t, Nanos origin) {

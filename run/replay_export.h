@@ -12,7 +12,6 @@
 #include "scenario_model/scenario.h"
 
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -33,11 +32,6 @@ struct TraceTime {
 /// The time `text` writes, or nullopt when it is not one (a sign other than a leading `+`, no
 /// digits, more than 9 decimals, junk).
 std::optional<TraceTime> parse_trace_time(std::string_view text);
-
-/// The trace clock's time (nanoseconds) of the trace's time 0, its first event line: read from
-/// the line of the first recorded switch. Throws std::runtime_error when the trace has no switch
-/// or its file cannot be read as the importer read it.
-ftrace::Nanos trace_origin(const std::filesystem::path& trace, const ftrace::Workload& w);
 
 /// `t` as nanoseconds after the trace's first event (Workload times), given its origin.
 ftrace::Nanos trace_offset(const TraceTime& t, ftrace::Nanos origin);
@@ -60,7 +54,7 @@ struct ExportOptions {
     double ghz = 3.0;
     /// The scenario's `policies` (what `tlbsim run` and `check` run it under).
     std::vector<std::string> policies{"mainline"};
-    /// trace_origin, when known: messages and the header give times on the trace's clock too.
+    /// Workload::origin, when known: messages and the header give times on the trace's clock too.
     std::optional<ftrace::Nanos> origin;
 };
 
