@@ -128,8 +128,11 @@ void exit_to_user_mode(Machine& m, kernel::Task* t, ReturnInsn insn) {
             ? static_cast<std::int64_t>(x.tlb.ctxs[x.tlb.loaded_mm_asid].tlb_gen)
             : rec::no_tlb_gen;
     m.emit(c, rec::return_to_user(actual, t->mm != nullptr ? t->mm->id : -1, ctx_gen, d));
-    // IRQs are on in user mode; a pending interrupt is taken after the first user instruction.
-    m.local_irq_enable(c);
+    // IRQs are on in user mode; a pending interrupt is taken at the first user instruction
+    // boundary, by the caller: the task's program before its next step, or the interrupt loop
+    // (sim::Processor::take_interrupts) when this return ends a handler. Taking it here would run
+    // the next handler inside this one's frame: an interrupt storm would nest without bound.
+    m.sim.cpu(c).set_irqs_enabled(true);
 }
 
 namespace {

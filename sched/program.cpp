@@ -37,6 +37,7 @@ private:
     void run_program();
     const Step* next_step();
     void user_step(const Step& st);
+    void take_interrupts_in_user();
     void page_fault(std::int64_t cycles);
     void system_call(const Step& st);
     void kthread_step(const Step& st);
@@ -114,6 +115,7 @@ void TaskBody::run_program() {
     }
     std::int64_t dead_at = -1;
     while (const Step* st = next_step()) {
+        take_interrupts_in_user();
         t_.current_step = st;
         if (st->at >= 0) {
             run_until(st->at, t_.kthread);
@@ -131,6 +133,7 @@ void TaskBody::run_program() {
         s_.m.sim.note_progress();
     }
     // The explicit or implicit exit: a system call for user threads (exit_group).
+    take_interrupts_in_user();
     if (!t_.kthread) {
         arch_x86::syscall_entry(s_.m, cpu());
     }
@@ -139,6 +142,15 @@ void TaskBody::run_program() {
     }
     // A replayed exit (Step::dead_at): preemptible in the kernel, with no mm, until its end.
     do_exit(s_, t_, [this, dead_at] { run_until(dead_at, /*in_kernel=*/true); });
+}
+
+/// The interrupts that came while a return to user mode had IRQs off, taken at the first user
+/// instruction boundary (arch_x86::exit_to_user_mode leaves them pending). A handler may move
+/// the task to another CPU: it goes on from whichever CPU it is then on.
+void TaskBody::take_interrupts_in_user() {
+    if (!t_.kthread && t_.in_user) {
+        s_.m.sim.cpu(cpu()).take_interrupts();
+    }
 }
 
 void TaskBody::user_step(const Step& st) {
