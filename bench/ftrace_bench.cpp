@@ -13,6 +13,7 @@
 // Usage: ftrace_bench [LINES [ROUNDS]] (defaults: 300000, 5). Prints the median of each.
 
 #include "ftrace/importer.h"
+#include "timing.h"
 #include "trace_synth.h"
 
 #include <algorithm>
@@ -28,29 +29,17 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
 
 } // namespace
 
 int main(int argc, char** argv) {
     const std::size_t lines = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 300'000;
     const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-    const std::string sample =
-        bench::read_file(TLBSIM_SOURCE_DIR "/traces/sample-membarrier.trace");
-    const auto path = std::filesystem::temp_directory_path() / "tlbsim-ftrace-bench.trace";
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << bench::synthesize(sample, lines);
-    }
+    const auto path = bench::write_synthesized_trace(
+        TLBSIM_SOURCE_DIR "/traces/sample-membarrier.trace", lines, "tlbsim-ftrace-bench.trace");
     std::vector<double> baseline;
     std::vector<double> importer;
     std::vector<double> in_memory; // a diagnostic: the importer without the file read

@@ -14,6 +14,7 @@
 
 #include "ftrace/importer.h"
 #include "run/replay.h"
+#include "timing.h"
 #include "trace_synth.h"
 
 #include <algorithm>
@@ -27,16 +28,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using bench::Clock;
+using bench::median;
+using bench::seconds_since;
 
 /// VmHWM from /proc/self/status in MiB (0 when unreadable).
 double peak_resident_mib() {
@@ -64,13 +58,8 @@ int main(int argc, char** argv) {
     const std::size_t lines = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 300'000;
     const int rounds = std::max(argc > 2 ? std::atoi(argv[2]) : 3, 1);
     const std::string policy = argc > 3 ? argv[3] : "mainline";
-    const std::string sample =
-        bench::read_file(TLBSIM_SOURCE_DIR "/traces/sample-membarrier.trace");
-    const auto path = std::filesystem::temp_directory_path() / "tlbsim-replay-bench.trace";
-    {
-        std::ofstream out(path, std::ios::binary);
-        out << bench::synthesize(sample, lines);
-    }
+    const auto path = bench::write_synthesized_trace(
+        TLBSIM_SOURCE_DIR "/traces/sample-membarrier.trace", lines, "tlbsim-replay-bench.trace");
     std::vector<double> baseline;
     std::vector<double> replay;
     run::ReplayRun last;

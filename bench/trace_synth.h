@@ -88,4 +88,14 @@ inline std::string synthesize(const std::string& sample, std::size_t lines) {
     return out;
 }
 
+/// The sample (`sample_path`) synthesized to `lines` lines, written to the temporary file
+/// `name`; the caller removes it.
+inline std::filesystem::path write_synthesized_trace(const std::string& sample_path,
+                                                     std::size_t lines, const std::string& name) {
+    const auto path = std::filesystem::temp_directory_path() / name;
+    std::ofstream out(path, std::ios::binary);
+    out << synthesize(read_file(sample_path), lines);
+    return path;
+}
+
 } // namespace bench
