@@ -100,57 +100,33 @@ std::int64_t Membarrier::membarrier(int cpu, std::int64_t cmd, std::int64_t flag
     return result;
 }
 
+/// The argument checks before the command switch: flags (only PRIVATE_EXPEDITED_RSEQ takes
+/// one, MEMBARRIER_CMD_FLAG_CPU) and, for v4.16's system call, the commands it lacks. 0: pass.
+std::int64_t Membarrier::check_arguments(std::int32_t cmd, std::uint32_t flags) const {
+    // v4.16's system call has no cpu_id and no flag at all, and no RSEQ or GET_REGISTRATIONS.
+    if (s_.m.knobs.membarrier_api == policy::MembarrierApi::v4_16 &&
+        (flags != 0 || cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ ||
+         cmd == MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ)) {
+        return -errno_EINVAL;
+    }
+    const std::uint32_t allowed =
+        cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ ? MEMBARRIER_CMD_FLAG_CPU : 0;
+    return (flags & ~allowed) != 0 ? -errno_EINVAL : 0;
+}
+
 std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags,
                                   std::int32_t cpu_id) {
-    const policy::MembarrierApi api = s_.m.knobs.membarrier_api;
-    // v4.16's system call has no cpu_id and no flag at all, and no RSEQ or GET_REGISTRATIONS.
-    if (api == policy::MembarrierApi::v4_16) {
-        if (flags != 0) {
-            return -errno_EINVAL;
-        }
-        if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ ||
-            cmd == MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) {
-            return -errno_EINVAL;
-        }
-    }
-    // Flags first: only PRIVATE_EXPEDITED_RSEQ takes one (MEMBARRIER_CMD_FLAG_CPU).
-    if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) {
-        if (flags & ~MEMBARRIER_CMD_FLAG_CPU) {
-            return -errno_EINVAL;
-        }
-    } else if (flags != 0) {
-        return -errno_EINVAL;
+    if (const std::int64_t error = check_arguments(cmd, flags); error != 0) {
+        return error;
     }
     if (!(flags & MEMBARRIER_CMD_FLAG_CPU)) {
         cpu_id = -1;
     }
     switch (cmd) {
-    case MEMBARRIER_CMD_QUERY: {
-        std::int64_t mask = cmd_bitmask(api);
-        if (s_.m.config.nohz_full) {
-            mask &= ~std::int64_t{MEMBARRIER_CMD_GLOBAL};
-        }
-        return mask;
-    }
+    case MEMBARRIER_CMD_QUERY:
+        return query();
     case MEMBARRIER_CMD_GLOBAL:
-        // MEMBARRIER_CMD_GLOBAL is not compatible with nohz_full.
-        if (s_.m.config.nohz_full) {
-            return -errno_EINVAL;
-        }
-        if (num_online_cpus() > 1) {
-            // The guarantee (for every process) spans the grace period: t_a its start, t_b its
-            // end; each CPU's quiescent state comes with a full barrier.
-            const std::int64_t call_id = next_call_id_++;
-            for (const auto& mm : s_.m.ks.mms) {
-                if (mm->kind == kernel::MmKind::user && !mm->freed && !mm->torn_down) {
-                    s_.m.emit(cpu, rec::barrier_call_start(kernel::BarrierCall::global, mm->id,
-                                                           /*cpu_filter=*/-1, call_id));
-                }
-            }
-            s_.rcu.synchronize_rcu(cpu);
-            s_.m.emit(cpu, rec::barrier_call_end(call_id));
-        }
-        return 0;
+        return global(cpu);
     case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
         return global_expedited(cpu);
     case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
@@ -168,51 +144,90 @@ std::int64_t Membarrier::dispatch(int cpu, std::int32_t cmd, std::uint32_t flags
     case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ:
         return register_private_expedited(cpu, MEMBARRIER_FLAG_RSEQ);
     case MEMBARRIER_CMD_GET_REGISTRATIONS:
-        if (api != policy::MembarrierApi::mainline) {
-            return -errno_EINVAL;
-        }
-        return get_registrations(cpu);
+        return s_.m.knobs.membarrier_api == policy::MembarrierApi::mainline ? get_registrations(cpu)
+                                                                            : -errno_EINVAL;
     default:
         return -errno_EINVAL;
     }
 }
 
+/// MEMBARRIER_CMD_QUERY: the supported commands (GLOBAL not with nohz_full).
+std::int64_t Membarrier::query() const {
+    std::int64_t mask = cmd_bitmask(s_.m.knobs.membarrier_api);
+    if (s_.m.config.nohz_full) {
+        mask &= ~std::int64_t{MEMBARRIER_CMD_GLOBAL};
+    }
+    return mask;
+}
+
+/// MEMBARRIER_CMD_GLOBAL: synchronize_rcu() when more than one CPU is online.
+std::int64_t Membarrier::global(int cpu) {
+    // MEMBARRIER_CMD_GLOBAL is not compatible with nohz_full.
+    if (s_.m.config.nohz_full) {
+        return -errno_EINVAL;
+    }
+    if (num_online_cpus() > 1) {
+        // The guarantee (for every process) spans the grace period: t_a its start, t_b its
+        // end; each CPU's quiescent state comes with a full barrier.
+        const std::int64_t call_id = next_call_id_++;
+        for (const auto& mm : s_.m.ks.mms) {
+            if (mm->kind == kernel::MmKind::user && !mm->freed && !mm->torn_down) {
+                s_.m.emit(cpu, rec::barrier_call_start(kernel::BarrierCall::global, mm->id,
+                                                       /*cpu_filter=*/-1, call_id));
+            }
+        }
+        s_.rcu.synchronize_rcu(cpu);
+        s_.m.emit(cpu, rec::barrier_call_end(call_id));
+    }
+    return 0;
+}
+
+/// The registration check of membarrier_private_expedited(): the IPI function for `flags`, or
+/// nullopt when the mm is not registered for it (-EPERM).
+std::optional<CsdFunc> Membarrier::private_expedited_ipi(const Mm& mm, int flags) const {
+    if (flags == MEMBARRIER_FLAG_SYNC_CORE) {
+        if (!(mm.membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY)) {
+            return std::nullopt;
+        }
+        return s_.m.knobs.sync_core_ipi == policy::SyncCoreIpi::mb_and_sync_core
+                   ? CsdFunc::ipi_sync_core
+                   : CsdFunc::ipi_mb; // before 758c9373: the IPI's IRET was trusted
+    }
+    if (flags == MEMBARRIER_FLAG_RSEQ) {
+        if (!(mm.membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY)) {
+            return std::nullopt;
+        }
+        return CsdFunc::ipi_rseq;
+    }
+    if (!(mm.membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY)) {
+        return std::nullopt;
+    }
+    return CsdFunc::ipi_mb;
+}
+
+/// Only the caller exists: no barrier needed (not for SYNC_CORE since the December 2020 fix).
+bool Membarrier::private_expedited_shortcut(const Mm& mm, int flags) const {
+    const bool alone = mm.mm_users == 1 || num_online_cpus() == 1;
+    switch (s_.m.knobs.expedited_shortcut) {
+    case policy::ExpeditedShortcut::online_cpus_only:
+        return num_online_cpus() == 1;
+    case policy::ExpeditedShortcut::not_sync_core:
+        return flags != MEMBARRIER_FLAG_SYNC_CORE && alone;
+    case policy::ExpeditedShortcut::all_commands:
+        return alone;
+    }
+    return false;
+}
+
 std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_id) {
     KFrame frame(s_.m, cpu, Fn::membarrier_private_expedited);
     Mm* mm = s_.m.current(cpu)->mm;
-    CsdFunc ipi_func = CsdFunc::ipi_mb;
-    if (flags == MEMBARRIER_FLAG_SYNC_CORE) {
-        if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY)) {
-            return -errno_EPERM;
-        }
-        ipi_func = s_.m.knobs.sync_core_ipi == policy::SyncCoreIpi::mb_and_sync_core
-                       ? CsdFunc::ipi_sync_core
-                       : CsdFunc::ipi_mb; // before 758c9373: the IPI's IRET was trusted
-    } else if (flags == MEMBARRIER_FLAG_RSEQ) {
-        if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY)) {
-            return -errno_EPERM;
-        }
-        ipi_func = CsdFunc::ipi_rseq;
-    } else if (!(mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY)) {
+    const std::optional<CsdFunc> ipi_func = private_expedited_ipi(*mm, flags);
+    if (!ipi_func) {
         return -errno_EPERM;
     }
-    // Only the caller exists: no barrier needed (not for SYNC_CORE since the December 2020 fix).
-    switch (s_.m.knobs.expedited_shortcut) {
-    case policy::ExpeditedShortcut::online_cpus_only:
-        if (num_online_cpus() == 1) {
-            return 0;
-        }
-        break;
-    case policy::ExpeditedShortcut::not_sync_core:
-        if (flags != MEMBARRIER_FLAG_SYNC_CORE && (mm->mm_users == 1 || num_online_cpus() == 1)) {
-            return 0;
-        }
-        break;
-    case policy::ExpeditedShortcut::all_commands:
-        if (mm->mm_users == 1 || num_online_cpus() == 1) {
-            return 0;
-        }
-        break;
+    if (private_expedited_shortcut(*mm, flags)) {
+        return 0;
     }
     // "a": the entry barrier. System call entry is not a full barrier. The call owes its
     // guarantee from this barrier on (t_a: its marker comes first, the barrier counts).
@@ -223,46 +238,51 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     s_.m.emit(cpu, rec::barrier_call_start(kind, mm->id, cpu_id, call_id));
     s_.m.smp_mb(cpu);
     ipi_mutex_lock(cpu);
-    kernel::CpuMask tmpmask(s_.m.sim.cpus());
-    auto read_curr = [&](int c) {
-        // rcu_dereference(cpu_rq(c)->curr), each read at its own time.
-        const kernel::Task* p = s_.m.rq(c).curr;
-        s_.m.emit(cpu,
-                  rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*p), kernel::id_of(p->mm)));
-        s_.m.step(cpu, Cost::membarrier_read_curr);
-        return p->mm == mm;
-    };
-    const SmpCall call = call_of(ipi_func, kernel::IpiKind::membarrier);
+    const SmpCall call = call_of(*ipi_func, kernel::IpiKind::membarrier);
     if (cpu_id >= 0) {
-        if (cpu_id < s_.m.sim.cpus() && s_.m.rq(cpu_id).online && read_curr(cpu_id)) {
+        if (cpu_id < s_.m.sim.cpus() && s_.m.rq(cpu_id).online && runs_mm(cpu, cpu_id, *mm)) {
             arch_x86::smp_call_function_single(s_.m, cpu, sim::CpuId{cpu_id}, call,
                                                /*wait=*/true);
         }
     } else {
-        for (int c = 0; c < s_.m.sim.cpus(); ++c) {
-            // Before e45cdc71 the loop skipped raw_smp_processor_id(); since, it reads the
-            // caller's own CPU too (SYNC_CORE runs the handler there).
-            if (c == cpu && !s_.m.knobs.sync_core_on_caller_cpu) {
-                continue;
-            }
-            if (s_.m.rq(c).online && read_curr(c)) {
-                tmpmask.set(c);
-            }
-        }
-        if (flags != MEMBARRIER_FLAG_SYNC_CORE || !s_.m.knobs.sync_core_on_caller_cpu) {
-            // The caller's CPU is skipped: its own barriers suffice (for SYNC_CORE only before
-            // e45cdc71).
-            arch_x86::smp_call_function_many(s_.m, cpu, tmpmask, call, /*wait=*/true);
-        } else {
-            // SYNC_CORE also runs the handler on the caller's CPU (e45cdc71, in v5.10 final).
-            arch_x86::on_each_cpu_mask(s_.m, cpu, tmpmask, call, /*wait=*/true);
-        }
+        private_expedited_ipis(cpu, *mm, flags, call);
     }
     ipi_mutex_unlock(cpu);
     // "c": the exit barrier. System call exit is not a full barrier either.
     const kernel::Record end = rec::barrier_call_end(call_id);
     s_.m.smp_mb(cpu, &end);
     return 0;
+}
+
+/// rcu_dereference(cpu_rq(c)->curr) from `cpu`, each read at its own time: whether it runs `mm`.
+bool Membarrier::runs_mm(int cpu, int c, const Mm& mm) {
+    const kernel::Task* p = s_.m.rq(c).curr;
+    s_.m.emit(cpu, rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*p), kernel::id_of(p->mm)));
+    s_.m.step(cpu, Cost::membarrier_read_curr);
+    return p->mm == &mm;
+}
+
+/// The loop over the online CPUs (tmpmask of those whose curr runs `mm`) and its IPIs.
+void Membarrier::private_expedited_ipis(int cpu, const Mm& mm, int flags, const SmpCall& call) {
+    kernel::CpuMask tmpmask(s_.m.sim.cpus());
+    for (int c = 0; c < s_.m.sim.cpus(); ++c) {
+        // Before e45cdc71 the loop skipped raw_smp_processor_id(); since, it reads the
+        // caller's own CPU too (SYNC_CORE runs the handler there).
+        if (c == cpu && !s_.m.knobs.sync_core_on_caller_cpu) {
+            continue;
+        }
+        if (s_.m.rq(c).online && runs_mm(cpu, c, mm)) {
+            tmpmask.set(c);
+        }
+    }
+    if (flags != MEMBARRIER_FLAG_SYNC_CORE || !s_.m.knobs.sync_core_on_caller_cpu) {
+        // The caller's CPU is skipped: its own barriers suffice (for SYNC_CORE only before
+        // e45cdc71).
+        arch_x86::smp_call_function_many(s_.m, cpu, tmpmask, call, /*wait=*/true);
+    } else {
+        // SYNC_CORE also runs the handler on the caller's CPU (e45cdc71, in v5.10 final).
+        arch_x86::on_each_cpu_mask(s_.m, cpu, tmpmask, call, /*wait=*/true);
+    }
 }
 
 void Membarrier::ipi_mutex_lock(int cpu) {

@@ -4,9 +4,11 @@
 // the expedited commands with their per-CPU reads of rq->curr, IPIs and barriers, and the IPI
 // handlers (ipi_mb, ipi_sync_core, ipi_rseq, ipi_sync_rq_state).
 
+#include "arch_x86/x86_cpu.h"
 #include "sched/scheduler.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace membarrier {
 
@@ -37,7 +39,15 @@ public:
 
 private:
     std::int64_t dispatch(int cpu, std::int32_t cmd, std::uint32_t flags, std::int32_t cpu_id);
+    std::int64_t check_arguments(std::int32_t cmd, std::uint32_t flags) const;
+    std::int64_t query() const;
+    std::int64_t global(int cpu);
     std::int64_t private_expedited(int cpu, int flags, std::int32_t cpu_id);
+    std::optional<arch_x86::CsdFunc> private_expedited_ipi(const kernel::Mm& mm, int flags) const;
+    bool private_expedited_shortcut(const kernel::Mm& mm, int flags) const;
+    bool runs_mm(int cpu, int c, const kernel::Mm& mm);
+    void private_expedited_ipis(int cpu, const kernel::Mm& mm, int flags,
+                                const arch_x86::SmpCall& call);
     std::int64_t global_expedited(int cpu);
     std::int64_t register_private_expedited(int cpu, int flags);
     std::int64_t register_global_expedited(int cpu);
