@@ -1,5 +1,6 @@
 #include "run/explore.h"
 
+#include "run/outcome.h"
 #include "sim/rng.h"
 
 #include <algorithm>
@@ -88,8 +89,28 @@ void add_windows(const RunResult& r, std::vector<Window>& windows) {
     }
 }
 
+/// "forbid C" or "require C" of the first [[expect]] block for `r`'s policy whose outcome the
+/// run's final registers and memory contradict, or "" (docs/memory-model.md, Outcomes).
+std::string broken_outcome(const scenario::Scenario& sc, const RunResult& r) {
+    if (r.user.memory.size() != sc.variables.size()) {
+        return "";
+    }
+    for (const scenario::Expectation& e : sc.expectations) {
+        if (std::find(e.policies.begin(), e.policies.end(), r.policy) == e.policies.end()) {
+            continue;
+        }
+        if (e.forbid && outcome_holds(*e.forbid, r.user)) {
+            return "forbid " + e.forbid->text;
+        }
+        if (e.require && !outcome_holds(*e.require, r.user)) {
+            return "require " + e.require->text;
+        }
+    }
+    return "";
+}
+
 /// What run `plan` found, if anything.
-std::optional<Finding> finding_of(RunResult r, const Plan& plan) {
+std::optional<Finding> finding_of(const scenario::Scenario& sc, RunResult r, const Plan& plan) {
     Finding f;
     f.plan = plan;
     if (!r.internal_error.empty()) {
@@ -100,6 +121,9 @@ std::optional<Finding> finding_of(RunResult r, const Plan& plan) {
         f.signature = r.error.substr(0, r.error.find('\n'));
     } else if (!r.violation_reports.empty()) {
         f.signature = violation_signature(r.violation_reports.front());
+    } else if (std::string broken = broken_outcome(sc, r); !broken.empty()) {
+        f.kind = Finding::Kind::outcome;
+        f.signature = std::move(broken);
     } else {
         return std::nullopt;
     }
@@ -193,7 +217,7 @@ ExploreResult explore(const scenario::Scenario& sc, const ExploreOptions& o,
             res.first_warned = plan;
             res.first_warning = r.warnings.front().text;
         }
-        std::optional<Finding> f = finding_of(std::move(r), plan);
+        std::optional<Finding> f = finding_of(sc, std::move(r), plan);
         if (!f && warned) {
             res.warned_runs.push_back(i);
         }
