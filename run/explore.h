@@ -59,7 +59,7 @@ struct Window {
 };
 
 /// What explore found in one run: a violation (the first of the run), a final state that an
-/// [[expect]] block's `forbid` or `require` rules out (docs/memory-model.md), or a run that
+/// [[expect]] block's `forbid` rules out (docs/memory-model.md), or a run that
 /// failed (a run error, exit 2, or tlbsim's own internal error, exit 3).
 struct Finding {
     enum class Kind : std::uint8_t { violation, run_error, internal_error, outcome };
