@@ -2,6 +2,7 @@
 
 #include "arch_x86/entry.h"
 #include "arch_x86/smp.h"
+#include "arch_x86/user_memory.h"
 #include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
@@ -29,6 +30,11 @@ void Machine::emit(int c, Record r) {
         return;
     }
     X86Cpu& x = cpu(c);
+    if (!x.store_buffer.empty() && kernel::is_full_barrier(r)) {
+        // A LOCK-prefixed RMW, MFENCE or serializing instruction waits for the store buffer to
+        // drain (docs/memory-model.md): its stores reach memory before the barrier's record.
+        drain_store_buffer(*this, c);
+    }
     r.seq = sim.next_record_seq();
     r.time = sim.now();
     r.cpu = c;

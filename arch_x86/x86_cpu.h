@@ -84,6 +84,14 @@ struct SmpCall {
     bool active = false;
 };
 
+/// A user store waiting in its CPU's store buffer (x86-TSO, docs/memory-model.md): it reaches
+/// memory at `due` unless a full barrier on its CPU drains it first.
+struct BufferedStore {
+    int var = -1; ///< index of KernelState::user_vars
+    std::int64_t value = 0;
+    sim::Cycles due{};
+};
+
 struct X86Cpu {
     int id = 0;
     Mode mode = Mode::kernel;
@@ -103,6 +111,8 @@ struct X86Cpu {
     bool irq_from_user = false;
     sim::TimerId tick_timer; ///< the armed tick (stop_tick cancels it)
     bool tick_armed = false;
+    /// The FIFO store buffer (machine.memory = "tso"): oldest first, `due` non-decreasing.
+    std::deque<BufferedStore> store_buffer;
 };
 
 } // namespace arch_x86

@@ -1,5 +1,7 @@
 #include "cli/expectations.h"
 
+#include "run/outcome.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -73,6 +75,27 @@ void check_unexpected_warnings(const scenario::Scenario& sc, const run::RunResul
     }
 }
 
+/// `forbid` must not hold and `require` must hold at the end of the run.
+void check_outcomes(const scenario::Scenario& sc, const scenario::Expectation& e,
+                    const run::RunResult& result, std::vector<std::string>& failures) {
+    if (!e.forbid && !e.require) {
+        return;
+    }
+    const run::UserState& u = result.user;
+    if (u.memory.size() != sc.variables.size() || u.registers.size() != sc.threads.size()) {
+        failures.push_back(fmt::format("{}: outcome: the run left no final state", e.path));
+        return;
+    }
+    if (e.forbid && run::outcome_holds(*e.forbid, u)) {
+        failures.push_back(fmt::format("{}: forbid \"{}\" holds: {}", e.path, e.forbid->text,
+                                       run::outcome_values(sc, *e.forbid, u)));
+    }
+    if (e.require && !run::outcome_holds(*e.require, u)) {
+        failures.push_back(fmt::format("{}: require \"{}\" does not hold: {}", e.path,
+                                       e.require->text, run::outcome_values(sc, *e.require, u)));
+    }
+}
+
 } // namespace
 
 std::vector<std::string> check_expectations(const scenario::Scenario& sc,
@@ -118,6 +141,7 @@ std::vector<std::string> check_expectations(const scenario::Scenario& sc,
                                                label, show(expected), show(it->second)));
             }
         }
+        check_outcomes(sc, e, result, failures);
     }
     return failures;
 }

@@ -35,6 +35,8 @@ const char* kind_name(run::Finding::Kind k) {
         return "run_error";
     case run::Finding::Kind::internal_error:
         return "internal_error";
+    case run::Finding::Kind::outcome:
+        return "outcome";
     }
     return "?";
 }
@@ -105,7 +107,10 @@ check::Violation violation_from_json(const Json& j) {
 }
 
 const char* kind_words(const std::string& kind) {
-    return kind == "violation" ? "violation" : kind == "run_error" ? "run error" : "internal error";
+    return kind == "violation"   ? "violation"
+           : kind == "outcome"   ? "outcome ruled out by [[expect]]"
+           : kind == "run_error" ? "run error"
+                                 : "internal error";
 }
 
 void print_finding(const Json& x, const Json& runs, std::size_t n, const Io& io) {

@@ -56,6 +56,11 @@ constexpr std::string_view kFixedWords[] = {
     "cpu=",
     "pages=",
     "freed_tables",
+    "&&", // [[expect]] forbid and require conditions
+    "||",
+    "==",
+    "!=",
+    "t0:r1",
 };
 
 std::string quoted(std::string_view word) {

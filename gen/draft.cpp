@@ -84,6 +84,13 @@ std::string to_toml(const Draft& d) {
         if (!p.registrations.empty()) {
             fmt::format_to(it, "register = {}\n", string_array(p.registrations));
         }
+        if (!p.variables.empty()) {
+            std::string vars;
+            for (const std::string& v : p.variables) {
+                vars += fmt::format("{}{} = 0", vars.empty() ? "" : ", ", v);
+            }
+            fmt::format_to(it, "variables = {{ {} }}\n", vars);
+        }
         out += "\n";
     }
     for (const DraftThread& t : d.threads) {

@@ -25,7 +25,8 @@ struct DraftMachine {
 
 struct DraftProcess {
     std::string name;
-    std::vector<std::string> registrations; ///< the `register` key
+    std::vector<std::string> registrations;  ///< the `register` key
+    std::vector<std::string> variables = {}; ///< the `variables` key, each starting at 0
 };
 
 /// A [[thread]] (process >= 0) or a [[kthread]] (process < 0).

@@ -109,6 +109,7 @@ private:
     void user_item(ThreadPlan& t);
     void kthread_item(ThreadPlan& t);
     std::string user_simple(ThreadPlan& t, int times);
+    std::string memory_step(const ThreadPlan& t);
     std::string kernel_simple(ThreadPlan& t, int times);
     void repeat_block(ThreadPlan& t);
     void hold(ThreadPlan& t);
@@ -180,6 +181,7 @@ void MixBuilder::processes(int count) {
         plan.execs = c_.chance(20);
         DraftProcess proc;
         proc.name = fmt::format("p{}", i);
+        proc.variables = {fmt::format("x{}", i), fmt::format("y{}", i)};
         const RoleInfo info = role_info(plan.role);
         if (info.key != nullptr && c_.chance(60)) {
             proc.registrations.emplace_back(info.key);
@@ -326,8 +328,8 @@ void MixBuilder::user_item(ThreadPlan& t) {
 
 /// A user step that neither waits nor signals (so it may repeat); `times`: how often it runs.
 std::string MixBuilder::user_simple(ThreadPlan& t, int times) {
-    enum { user, syscall, sleep, yield, migrate, flush, membarrier, page_fault };
-    switch (c_.weighted({30, 5, 10, 6, online_.size() > 1 ? 6 : 0, 8, times > 1 ? 10 : 0, 4})) {
+    enum { user, syscall, sleep, yield, migrate, flush, membarrier, page_fault, memory };
+    switch (c_.weighted({30, 5, 10, 6, online_.size() > 1 ? 6 : 0, 8, times > 1 ? 10 : 0, 4, 6})) {
     case user:
         return fmt::format("user {}", c_.spread(50, 20000));
     case syscall:
@@ -342,8 +344,27 @@ std::string MixBuilder::user_simple(ThreadPlan& t, int times) {
         return "flush_tlb" + flush_options();
     case page_fault:
         return fmt::format("page_fault {}", c_.range(0, 2000));
+    case memory:
+        return memory_step(t);
     default:
         return membarrier_step(t);
+    }
+}
+
+/// A user memory instruction on one of the process's variables (docs/memory-model.md).
+std::string MixBuilder::memory_step(const ThreadPlan& t) {
+    const std::vector<std::string>& vars =
+        d_.processes[static_cast<std::size_t>(t.process)].variables;
+    const std::string& var = c_.pick(vars);
+    switch (c_.weighted({40, 40, 10, 10})) {
+    case 0:
+        return fmt::format("store {} {}", var, c_.range(1, 3));
+    case 1:
+        return fmt::format("load {} r{}", var, c_.below(2));
+    case 2:
+        return "fence";
+    default:
+        return "lock_rmw " + var;
     }
 }
 

@@ -78,7 +78,11 @@ namespace kernel {
     X(rcu_jiffies_to_sched_qs, 300000000,                                                          \
       "jiffies_to_sched_qs: at least HZ/10, 100 ms (v5.10.13 adjust_jiffies_till_sched_qs)")       \
     X(rcu_jiffies_resched, 31500000000,                                                            \
-      "rcu_state.jiffies_resched: half the 21 s stall timeout (record_gp_stall_check_time)")
+      "rcu_state.jiffies_resched: half the 21 s stall timeout (record_gp_stall_check_time)")       \
+    /* user memory (docs/memory-model.md) */                                                       \
+    X(user_access, 4, "a user load or store that hits L1: 4-5 cycles (Agner Fog's tables)")        \
+    X(store_buffer_drain, 50,                                                                      \
+      "time a store waits in the store buffer before it reaches L1 by itself (assumption)")
 
 enum class Cost : std::uint8_t {
 #define TLBSIM_X(name, value, source) name,

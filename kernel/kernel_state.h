@@ -19,11 +19,19 @@ struct EventLatch {
     std::vector<Task*> waiters;
 };
 
+/// A user variable of a process (`[[process]] variables`): its value in memory, which a store
+/// reaches when it leaves its CPU's store buffer (arch_x86/user_memory.h).
+struct UserVariable {
+    std::string name;
+    std::int64_t value = 0;
+};
+
 struct KernelState {
     std::vector<std::unique_ptr<Mm>> mms;
     std::vector<std::unique_ptr<Task>> tasks;
     std::vector<Rq> rqs;
     std::vector<EventLatch> events;
+    std::vector<UserVariable> user_vars; ///< by scenario variable index
     Mm* init_mm = nullptr;
     Mm* efi_mm = nullptr;
     Mm* poking_mm = nullptr;

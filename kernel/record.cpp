@@ -96,7 +96,11 @@ std::string_view record_kind_name(RecordKind k) {
                  "barrier_call_end",
                  "rq_membarrier_state",
                  "switch_mm_same",
-                 "ipi_queue_empty"};
+                 "ipi_queue_empty",
+                 "user_store",
+                 "user_load",
+                 "user_fence",
+                 "store_commit"};
     return names[static_cast<std::size_t>(k)];
 }
 

@@ -154,6 +154,11 @@ enum class ReturnInsn : std::uint8_t { sysret, iret, eretu, erets };
 enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };
 enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
 enum class FlushKind : std::uint8_t { partial, full };
+/// A user instruction that drains its CPU's store buffer (docs/memory-model.md).
+enum class UserFence : std::uint8_t { mfence, lock_rmw };
+/// Why a buffered store left the store buffer: its time in the buffer was up, or the CPU
+/// executed a full barrier (a kernel [FB], a user MFENCE or LOCK-prefixed RMW) that drained it.
+enum class CommitCause : std::uint8_t { delay, barrier };
 /// What a membarrier call promises (docs/properties.md).
 enum class BarrierCall : std::uint8_t {
     private_expedited, ///< G-MB for its mm
@@ -200,6 +205,10 @@ enum class RecordKind : std::uint8_t {
     rq_membarrier_state, ///< rq->membarrier_state written (rec::rq_membarrier_state)
     switch_mm_same,      ///< switch_mm_irqs_off's same-mm early return (rec::switch_mm_same)
     ipi_queue_empty,     ///< an IPI found call_single_queue empty (rec::ipi_queue_empty)
+    user_store,          ///< a user store to a variable (rec::user_store)
+    user_load,           ///< a user load of a variable (rec::user_load)
+    user_fence,          ///< a user MFENCE or LOCK-prefixed RMW (rec::user_fence)
+    store_commit,        ///< a buffered user store reaches memory (rec::store_commit)
     count_
 };
 std::string_view record_kind_name(RecordKind k);

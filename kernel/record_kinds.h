@@ -284,6 +284,39 @@ inline Record ipi_queue_empty(IpiKind kind, int sender_cpu) {
                         {.detail = detail::u8(kind), .other = sender_cpu});
 }
 
+/// A user store of `value` to variable `var` (an index of KernelState::user_vars): `buffered`
+/// when it entered the CPU's store buffer (x86-TSO), false when it reached memory at once (SC).
+/// Kept: user_var, user_value, in_store_buffer.
+inline Record user_store(int var, std::int64_t value, bool buffered, sim::Cycles cost) {
+    return detail::make(RecordKind::user_store, -1, cost,
+                        {.flag = buffered, .other = var, .value = value});
+}
+
+/// A user load of variable `var` that read `value`: `from_buffer` when the CPU's own store
+/// buffer held a store to it (store forwarding), else from memory. Kept: user_var, user_value,
+/// in_store_buffer.
+inline Record user_load(int var, std::int64_t value, bool from_buffer, sim::Cycles cost) {
+    return detail::make(RecordKind::user_load, -1, cost,
+                        {.flag = from_buffer, .other = var, .value = value});
+}
+
+/// A user MFENCE (`var` -1) or LOCK-prefixed RMW of `var`, which read `value`; either drained
+/// the CPU's store buffer first. Not an [FB] of the kernel's (the checker judges the kernel's
+/// barriers). Kept: user_fence_kind, user_var, user_value.
+inline Record user_fence(UserFence kind, int var, std::int64_t value, sim::Cycles cost) {
+    return detail::make(RecordKind::user_fence, -1, cost,
+                        {.detail = detail::u8(kind), .other = var, .value = value});
+}
+
+/// A buffered store of `value` to `var` by this CPU reaches memory: `cause` says why. A store
+/// whose time in the buffer ran out is written when memory is next read (its due time `due` is
+/// at or before the record's time). Kept: user_var, user_value, commit_cause, commit_due.
+inline Record store_commit(int var, std::int64_t value, CommitCause cause, sim::Cycles due) {
+    return detail::make(
+        RecordKind::store_commit, -1, {},
+        {.detail = detail::u8(cause), .other = var, .value = value, .gen = due.count()});
+}
+
 // Readers, by field ----------------------------------------------------------------------------
 
 /// kernel_entry: by a system call, an interrupt or an exception.
@@ -474,6 +507,45 @@ inline int call_cpu_filter(const Record& r) {
 inline std::int64_t call_id(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::barrier_call_start, RecordKind::barrier_call_end}));
     return detail::Fields::value(r);
+}
+
+/// user_store, user_load, user_fence (-1 for MFENCE), store_commit: the variable.
+inline int user_var(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::user_store, RecordKind::user_load,
+                               RecordKind::user_fence, RecordKind::store_commit}));
+    return detail::Fields::other(r);
+}
+
+/// user_store: the value stored; user_load, user_fence: the value read; store_commit: the value
+/// written to memory.
+inline std::int64_t user_value(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::user_store, RecordKind::user_load,
+                               RecordKind::user_fence, RecordKind::store_commit}));
+    return detail::Fields::value(r);
+}
+
+/// user_store: it entered the store buffer; user_load: it read the CPU's own buffered store.
+inline bool in_store_buffer(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::user_store, RecordKind::user_load}));
+    return detail::Fields::flag(r);
+}
+
+/// user_fence: MFENCE or a LOCK-prefixed RMW.
+inline UserFence user_fence_kind(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::user_fence}));
+    return static_cast<UserFence>(detail::Fields::detail(r));
+}
+
+/// store_commit: why the store left the buffer.
+inline CommitCause commit_cause(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::store_commit}));
+    return static_cast<CommitCause>(detail::Fields::detail(r));
+}
+
+/// store_commit: when its time in the buffer ran out (for a barrier's drain: later than now).
+inline sim::Cycles commit_due(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::store_commit}));
+    return sim::Cycles{detail::Fields::gen(r)};
 }
 
 } // namespace kernel::rec

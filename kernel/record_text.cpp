@@ -174,6 +174,37 @@ std::string RecordText::describe_membarrier(const Record& r) const {
     }
 }
 
+/// User memory (docs/memory-model.md).
+std::string RecordText::describe_user_memory(const Record& r) const {
+    const std::string var = var_name(rec::user_var(r));
+    switch (r.kind) {
+    case RecordKind::user_store:
+        return fmt::format("store {} = {}{}", var, rec::user_value(r),
+                           rec::in_store_buffer(r) ? " (into the store buffer)" : "");
+    case RecordKind::user_load:
+        return fmt::format("load {} -> {}{}", var, rec::user_value(r),
+                           rec::in_store_buffer(r) ? " (from the store buffer)" : "");
+    case RecordKind::user_fence:
+        return rec::user_fence_kind(r) == UserFence::mfence
+                   ? std::string("user mfence")
+                   : fmt::format("user locked RMW of {} (read {})", var, rec::user_value(r));
+    case RecordKind::store_commit:
+        return fmt::format("store {} = {} leaves the store buffer ({})", var, rec::user_value(r),
+                           rec::commit_cause(r) == CommitCause::barrier
+                               ? "drained by a full barrier"
+                               : fmt::format("due at t={}", rec::commit_due(r).count()));
+    default:
+        return std::string(record_kind_name(r.kind));
+    }
+}
+
+std::string RecordText::var_name(int id) const {
+    if (ks_ == nullptr || id < 0 || static_cast<std::size_t>(id) >= ks_->user_vars.size()) {
+        return fmt::format("var{}", id);
+    }
+    return ks_->user_vars[static_cast<std::size_t>(id)].name;
+}
+
 std::string RecordText::describe(const Record& r) const {
     // Every kind is listed, so that a new one fails to compile until it is described.
     switch (r.kind) {
@@ -213,6 +244,11 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::barrier_call_end:
     case RecordKind::rq_membarrier_state:
         return describe_membarrier(r);
+    case RecordKind::user_store:
+    case RecordKind::user_load:
+    case RecordKind::user_fence:
+    case RecordKind::store_commit:
+        return describe_user_memory(r);
     case RecordKind::count_:
         break;
     }

@@ -15,6 +15,8 @@ public:
     std::string describe(const Record& r) const;
     std::string mm_name(int id) const;
     std::string task_name(int id) const;
+    /// A user variable's name (`[[process]] variables`).
+    std::string var_name(int id) const;
 
 private:
     /// "locked mmgrab (mm jit, now 3)": the count it produced for the counting operations.
@@ -25,6 +27,7 @@ private:
     std::string describe_barrier(const Record& r) const;
     std::string describe_ipi(const Record& r) const;
     std::string describe_membarrier(const Record& r) const;
+    std::string describe_user_memory(const Record& r) const;
 
     const KernelState* ks_ = nullptr;
 };

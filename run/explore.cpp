@@ -1,5 +1,6 @@
 #include "run/explore.h"
 
+#include "run/outcome.h"
 #include "sim/rng.h"
 
 #include <algorithm>
@@ -88,8 +89,26 @@ void add_windows(const RunResult& r, std::vector<Window>& windows) {
     }
 }
 
+/// "forbid C" of the first [[expect]] block for `r`'s policy whose forbidden outcome the run's
+/// final registers and memory show, or "" (docs/memory-model.md, Outcomes). `require` pins what
+/// the scenario as written gives, so a perturbed run may differ from it.
+std::string broken_outcome(const scenario::Scenario& sc, const RunResult& r) {
+    if (r.user.memory.size() != sc.variables.size()) {
+        return "";
+    }
+    for (const scenario::Expectation& e : sc.expectations) {
+        if (std::find(e.policies.begin(), e.policies.end(), r.policy) == e.policies.end()) {
+            continue;
+        }
+        if (e.forbid && outcome_holds(*e.forbid, r.user)) {
+            return "forbid " + e.forbid->text;
+        }
+    }
+    return "";
+}
+
 /// What run `plan` found, if anything.
-std::optional<Finding> finding_of(RunResult r, const Plan& plan) {
+std::optional<Finding> finding_of(const scenario::Scenario& sc, RunResult r, const Plan& plan) {
     Finding f;
     f.plan = plan;
     if (!r.internal_error.empty()) {
@@ -100,6 +119,9 @@ std::optional<Finding> finding_of(RunResult r, const Plan& plan) {
         f.signature = r.error.substr(0, r.error.find('\n'));
     } else if (!r.violation_reports.empty()) {
         f.signature = violation_signature(r.violation_reports.front());
+    } else if (std::string broken = broken_outcome(sc, r); !broken.empty()) {
+        f.kind = Finding::Kind::outcome;
+        f.signature = std::move(broken);
     } else {
         return std::nullopt;
     }
@@ -193,7 +215,7 @@ ExploreResult explore(const scenario::Scenario& sc, const ExploreOptions& o,
             res.first_warned = plan;
             res.first_warning = r.warnings.front().text;
         }
-        std::optional<Finding> f = finding_of(std::move(r), plan);
+        std::optional<Finding> f = finding_of(sc, std::move(r), plan);
         if (!f && warned) {
             res.warned_runs.push_back(i);
         }

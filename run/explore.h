@@ -58,17 +58,19 @@ struct Window {
     std::int64_t to = 0;
 };
 
-/// What explore found in one run: a violation (the first of the run), or a run that failed
-/// (a run error, exit 2, or tlbsim's own internal error, exit 3).
+/// What explore found in one run: a violation (the first of the run), a final state that an
+/// [[expect]] block's `forbid` rules out (docs/memory-model.md), or a run that
+/// failed (a run error, exit 2, or tlbsim's own internal error, exit 3).
 struct Finding {
-    enum class Kind : std::uint8_t { violation, run_error, internal_error };
+    enum class Kind : std::uint8_t { violation, run_error, internal_error, outcome };
     Kind kind = Kind::violation;
     Plan plan;
     RunResult run; ///< the run: its first violation report, or its error
     /// The violation (kind == violation).
     const check::Violation& violation() const { return run.violation_reports.front(); }
     /// What makes two findings the same: property, cause and the kernel sites of the chain
-    /// ("G-SC none __schedule,switch_mm_irqs_off,..."), or the error's first line.
+    /// ("G-SC none __schedule,switch_mm_irqs_off,..."), the outcome ("forbid t0:r1 == 0"), or
+    /// the error's first line.
     std::string signature;
     std::uint64_t occurrences = 1; ///< runs with this signature (with --all)
 };

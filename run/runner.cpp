@@ -1,6 +1,7 @@
 #include "run/runner.h"
 
 #include "arch_x86/machine.h"
+#include "arch_x86/user_memory.h"
 #include "check/run_checks.h"
 #include "kernel/cost_model.h"
 #include "kernel/kernel_state.h"
@@ -157,6 +158,18 @@ void collect(World& w, check::RunChecks& checks, const sched::Scheduler& schedul
     result.step_expect_failures = scheduler.step_expect_failures;
 }
 
+/// The user memory and registers the run ended with (docs/memory-model.md).
+void collect_user_state(const scenario::Scenario& sc, const arch_x86::Machine& machine,
+                        const sched::Scheduler& scheduler, RunResult& result) {
+    UserState& u = result.user;
+    u.memory = arch_x86::final_memory(machine);
+    u.registers = scheduler.registers;
+    u.registers.resize(sc.threads.size());
+    for (std::size_t t = 0; t < sc.threads.size(); ++t) {
+        u.registers[t].resize(sc.threads[t].registers.size());
+    }
+}
+
 /// Builds the machine of `sc` under `knobs` in `w`, runs it and collects what it did.
 void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knobs,
                const RunOptions& options, RunResult& result) {
@@ -186,6 +199,7 @@ void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knob
 
     const sim::RunStatus status = run_simulation(w, result);
     collect(w, checks, scheduler, status, result);
+    collect_user_state(sc, machine, scheduler, result);
 }
 
 /// What the machine ended with: time, events, and the names reports refer to by id.

@@ -28,6 +28,15 @@ struct RunOptions {
     std::optional<policy::Knobs> knobs;
 };
 
+/// What user code ended with: memory once every store buffer drained (by Scenario::variables
+/// index), and each thread's registers (by thread, then Thread::registers index; 0 if never
+/// loaded). Ordered, so that sets of final states print in a fixed order.
+struct UserState {
+    std::vector<std::int64_t> memory;
+    std::vector<std::vector<std::int64_t>> registers;
+    auto operator<=>(const UserState&) const = default;
+};
+
 struct RunResult {
     std::string scenario;
     std::string policy;
@@ -44,9 +53,10 @@ struct RunResult {
     sim::CounterRegistry counters;
     std::map<std::string, scenario::ResultValue> results; ///< labelled membarrier steps
     std::vector<std::string> step_expect_failures;        ///< `expect=` on steps
-    std::vector<std::string> violations;                  ///< properties violated (the checker)
-    std::vector<check::Violation> violation_reports;      ///< the first ones, explained
-    std::vector<check::Warning> warnings;                 ///< mechanism rules K1-K5 (first ones)
+    UserState user;                      ///< final user registers and memory (docs/memory-model.md)
+    std::vector<std::string> violations; ///< properties violated (the checker)
+    std::vector<check::Violation> violation_reports; ///< the first ones, explained
+    std::vector<check::Warning> warnings;            ///< mechanism rules K1-K5 (first ones)
     std::int64_t warning_count = 0;
     std::int64_t cycles = 0;  ///< simulated time at the end
     std::uint64_t events = 0; ///< engine events processed

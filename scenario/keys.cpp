@@ -42,6 +42,9 @@ KeyTableInfo machine_keys() {
           "ERETU/ERETS, not serializing"},
          {"idle", "\"poll\", \"halt\" or \"mwait\"", "\"poll\"",
           "the idle routine: idle=poll, HLT, or intel_idle's MWAIT (sched/idle.h)"},
+         {"memory", "\"sc\" or \"tso\"", "\"tso\"",
+          "user memory: sequentially consistent, or x86-TSO with a FIFO store buffer per CPU "
+          "(docs/memory-model.md)"},
          {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
           "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},
          {"timeslice", "int >= 0", "0", "scheduler tick period; 0 = no tick"},
@@ -69,7 +72,10 @@ const std::vector<KeyTableInfo>& key_tables() {
          {{"name", "string", "required", "unique among processes"},
           {"register", "array of strings", "[]",
            "membarrier registrations from time 0: private_expedited, private_expedited_sync_core, "
-           "private_expedited_rseq, global_expedited"}}},
+           "private_expedited_rseq, global_expedited"},
+          {"variables", "table name -> int", "none",
+           "user variables shared by the process's threads, with their initial values; names "
+           "[A-Za-z_][A-Za-z0-9_]*, unique in the scenario (docs/memory-model.md)"}}},
         {KeyTable::thread,
          "[[thread]]",
          {{"name", "string", "required", "unique among all threads and kthreads"},
@@ -103,7 +109,12 @@ const std::vector<KeyTableInfo>& key_tables() {
           {"counters", "table name -> int", "none", "exact values of counters"},
           {"violations", "array of strings", "none", "the exact set of properties violated"},
           {"results", "table label -> int or errno name", "none",
-           "results of labelled membarrier steps"}}},
+           "results of labelled membarrier steps"},
+          {"forbid", "string", "none",
+           "a condition over final registers and memory that must not hold "
+           "(\"t0:r1 == 0 && t1:r2 == 0\"; docs/memory-model.md)"},
+          {"require", "string", "none",
+           "a condition over final registers and memory that must hold"}}},
     };
     return tables;
 }

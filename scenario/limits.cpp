@@ -59,6 +59,10 @@ std::int64_t expanded_cycles(const std::vector<Step>& program, std::int64_t cap)
         case Op::unuse_mm:
         case Op::text_poke:
         case Op::efi_call:
+        case Op::store: // one user instruction each: the cost model's time
+        case Op::load:
+        case Op::fence:
+        case Op::lock_rmw:
             break;
         }
         n = add_capped(n, one, cap + 1);

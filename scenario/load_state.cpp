@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace scenario::detail {
 
 LoadState::LoadState(const TomlReader& reader, const Catalog& names)
@@ -39,6 +41,42 @@ int LoadState::find_process(std::string_view name, SourceLoc loc, const std::str
     }
     in.fail(loc, path,
             fmt::format("no process named {}{}", quote(name), did_you_mean(closest(name, names))));
+}
+
+int LoadState::find_variable(std::string_view name, SourceLoc loc, const std::string& path) const {
+    const auto it = variable_index.find(name);
+    if (it == variable_index.end()) {
+        std::vector<std::string_view> names;
+        for (const Variable& v : sc.variables) {
+            names.push_back(v.name);
+        }
+        in.fail(loc, path,
+                fmt::format("no variable named {}{} (variables are declared in [[process]] "
+                            "variables)",
+                            quote(name), did_you_mean(closest(name, names))));
+    }
+    const Variable& v = sc.variables[static_cast<std::size_t>(it->second)];
+    if (v.process != program_process && program_process >= 0) {
+        in.fail(loc, path,
+                fmt::format("variable {} belongs to process {}, not to this thread's process {}",
+                            quote(name), sc.processes[static_cast<std::size_t>(v.process)].name,
+                            sc.processes[static_cast<std::size_t>(program_process)].name));
+    }
+    return it->second;
+}
+
+int LoadState::register_id(std::string_view name, SourceLoc loc, const std::string& path) {
+    if (!is_identifier(name)) {
+        in.fail(loc, path,
+                fmt::format("invalid register name {} (a register is [A-Za-z_][A-Za-z0-9_]*)",
+                            quote(name)));
+    }
+    const auto it = std::find(program_registers.begin(), program_registers.end(), name);
+    if (it != program_registers.end()) {
+        return static_cast<int>(it - program_registers.begin());
+    }
+    program_registers.emplace_back(name);
+    return static_cast<int>(program_registers.size()) - 1;
 }
 
 int LoadState::event_id(std::string_view name) {

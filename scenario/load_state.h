@@ -42,6 +42,11 @@ struct LoadState {
     std::set<int> signalled;                             ///< events some step signals
     std::vector<WaitMention> waits;                      ///< in file order
     std::map<std::string, LabelInfo, std::less<>> labels;
+    std::map<std::string, int, std::less<>> variable_index; ///< name -> index in sc.variables
+    /// The program being parsed: its thread's process (-1 for a [[kthread]]) and the registers
+    /// its `load` steps named so far, in order of first mention.
+    int program_process = -1;
+    std::vector<std::string> program_registers;
 
     /// `cpu` exists and is online.
     void check_cpu(std::int64_t cpu, SourceLoc loc, const std::string& path) const;
@@ -49,6 +54,10 @@ struct LoadState {
     void check_counter_cpu(std::string_view counter, SourceLoc loc, const std::string& path) const;
     /// The index of the process `name`.
     int find_process(std::string_view name, SourceLoc loc, const std::string& path) const;
+    /// The index of the variable `name`, which must belong to the program's process.
+    int find_variable(std::string_view name, SourceLoc loc, const std::string& path) const;
+    /// The index of the program's register `name`, numbered in order of first mention.
+    int register_id(std::string_view name, SourceLoc loc, const std::string& path);
     /// The index of the event `name`, numbered in order of first mention.
     int event_id(std::string_view name);
     bool is_known_policy(std::string_view name) const;

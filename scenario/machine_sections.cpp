@@ -132,6 +132,8 @@ void load_machine_key(LoadState& st, const Entry& e, const std::string& path) {
     }
     if (e.key == "idle") {
         m.idle = static_cast<IdleMode>(st.in.get_choice(n, path, {"poll", "halt", "mwait"}));
+    } else if (e.key == "memory") {
+        m.memory = static_cast<MemoryModel>(st.in.get_choice(n, path, {"sc", "tso"}));
     } else if (e.key == "apic") {
         m.apic = static_cast<ApicMode>(st.in.get_choice(n, path, {"x2apic", "xapic"}));
     } else if (e.key == "timeslice") {
@@ -194,6 +196,34 @@ std::vector<Registration> load_registrations(const LoadState& st, const toml::no
     return regs;
 }
 
+/// `variables = { x = 0, y = 0 }`: the process's user variables, each name unique in the file.
+std::vector<int> load_variables(LoadState& st, const toml::node& n, const std::string& path,
+                                int process) {
+    const Tbl t = st.in.open(st.in.get_table(n, path), path);
+    std::vector<int> ids;
+    for (const Entry& e : t.entries) {
+        const std::string vp = t.child(e.key);
+        if (!is_identifier(e.key)) {
+            st.in.fail(e.key_loc, vp,
+                       fmt::format("invalid variable name {} (a variable is "
+                                   "[A-Za-z_][A-Za-z0-9_]*)",
+                                   quote(e.key)));
+        }
+        if (auto it = st.variable_index.find(e.key); it != st.variable_index.end()) {
+            const Variable& first = st.sc.variables[static_cast<std::size_t>(it->second)];
+            st.in.fail(e.key_loc, vp,
+                       fmt::format("duplicate variable {} (first declared at line {})",
+                                   quote(e.key), first.loc.line));
+        }
+        Variable v{std::string(e.key), process, st.in.get_int(*e.node, vp), e.key_loc};
+        const int id = static_cast<int>(st.sc.variables.size());
+        st.variable_index.emplace(v.name, id);
+        st.sc.variables.push_back(std::move(v));
+        ids.push_back(id);
+    }
+    return ids;
+}
+
 void load_process(LoadState& st, const Tbl& t) {
     st.in.check_keys(t, key_names(KeyTable::process));
     Process p;
@@ -208,6 +238,10 @@ void load_process(LoadState& st, const Tbl& t) {
     }
     if (const Entry* reg = t.find("register")) {
         p.registrations = load_registrations(st, *reg->node, t.child("register"));
+    }
+    if (const Entry* vars = t.find("variables")) {
+        p.variables = load_variables(st, *vars->node, t.child("variables"),
+                                     static_cast<int>(st.sc.processes.size()));
     }
     st.process_index.emplace(p.name, static_cast<int>(st.sc.processes.size()));
     st.sc.processes.push_back(std::move(p));

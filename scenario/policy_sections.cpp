@@ -2,6 +2,8 @@
 
 #include "scenario/sections.h"
 
+#include "scenario/outcome_parser.h"
+
 #include "scenario/keys.h"
 #include "scenario/text_util.h"
 
@@ -323,6 +325,12 @@ Expectation load_expect(const LoadState& st, const Tbl& t) {
     }
     if (const Entry* re = t.find("results")) {
         ex.results = load_expected_results(st, *re, t.child("results"));
+    }
+    if (const Entry* fe = t.find("forbid")) {
+        ex.forbid = parse_outcome(st, *fe->node, t.child("forbid"));
+    }
+    if (const Entry* re = t.find("require")) {
+        ex.require = parse_outcome(st, *re->node, t.child("require"));
     }
     return ex;
 }

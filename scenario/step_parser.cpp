@@ -354,6 +354,12 @@ void StepParser::read_argument(Step& step, const StepSrc& src, const ArgInfo& ar
     case ArgType::membarrier_cmd:
         read_membarrier_cmd(step, src, t);
         break;
+    case ArgType::variable:
+        step.var = st_.find_variable(t.text, at, src.path);
+        break;
+    case ArgType::reg:
+        step.reg = st_.register_id(t.text, at, src.path);
+        break;
     }
 }
 

@@ -33,6 +33,10 @@ ArgInfo event_arg(ArgType type, std::string_view meaning) {
     return {.name = "EVENT", .type = type, .meaning = meaning};
 }
 
+const ArgInfo kVarArg{.name = "VAR",
+                      .type = ArgType::variable,
+                      .meaning = "a variable of the thread's process ([[process]] variables)"};
+
 const ArgInfo kCpuArg{.name = "CPU", .type = ArgType::cpu, .meaning = "an online CPU"};
 
 std::string int_range_text(std::int64_t min, std::int64_t max) {
@@ -157,6 +161,40 @@ const std::vector<StepInfo> kSteps = {
      .kinds = K::kernel,
      .options = {label},
      .meaning = "an EFI runtime call (efi_switch_mm to efi_mm and back)"},
+    {.name = "store",
+     .op = Op::store,
+     .kinds = K::user,
+     .args = {kVarArg,
+              {.name = "VALUE",
+               .type = ArgType::integer,
+               .min = kMinInt,
+               .max = kMaxInt,
+               .meaning = "the value stored"}},
+     .options = {label},
+     .meaning = "a user store (MOV) of VALUE to VAR: under machine.memory = \"tso\" it waits in "
+                "the CPU's store buffer (docs/memory-model.md)"},
+    {.name = "load",
+     .op = Op::load,
+     .kinds = K::user,
+     .args = {kVarArg,
+              {.name = "REG",
+               .type = ArgType::reg,
+               .meaning = "a register of this thread, [A-Za-z_][A-Za-z0-9_]*"}},
+     .options = {label},
+     .meaning = "a user load (MOV) of VAR into REG: the CPU's own newest buffered store to VAR, "
+                "else memory; [[expect]] forbid and require test registers at the end"},
+    {.name = "fence",
+     .op = Op::fence,
+     .kinds = K::user,
+     .options = {label},
+     .meaning = "a user MFENCE: drains the CPU's store buffer"},
+    {.name = "lock_rmw",
+     .op = Op::lock_rmw,
+     .kinds = K::user,
+     .args = {kVarArg},
+     .options = {label},
+     .meaning = "a user LOCK-prefixed read-modify-write of VAR (lock add of 0): drains the "
+                "CPU's store buffer"},
     {.name = "repeat",
      .op = Op::repeat,
      .args =
@@ -299,6 +337,10 @@ std::string type_text(const ArgInfo& arg) {
         return "process name";
     case ArgType::membarrier_cmd:
         return "command name or int";
+    case ArgType::variable:
+        return "variable name";
+    case ArgType::reg:
+        return "register name";
     }
     return "";
 }

@@ -28,6 +28,8 @@ enum class ArgType {
     signalled_event, ///< an event name the step signals, into Step::event
     process,         ///< a process name, into Step::process
     membarrier_cmd,  ///< a membarrier command name or any integer, into Step::cmd and cmd_name
+    variable,        ///< a variable of the thread's process, into Step::var
+    reg,             ///< a register name of the thread, into Step::reg
 };
 
 struct ArgInfo {

@@ -46,6 +46,14 @@ std::size_t skip_string(std::string_view text, std::size_t i, bool& multiline) {
 
 } // namespace
 
+bool is_identifier(std::string_view text) {
+    const auto head = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
+    const auto tail = [&](char c) { return head(c) || (c >= '0' && c <= '9'); };
+    return !text.empty() && head(text.front()) && std::all_of(text.begin() + 1, text.end(), tail);
+}
+
 std::string lower_ascii(std::string_view text) {
     std::string out(text);
     for (char& c : out) {

@@ -26,6 +26,9 @@ std::optional<std::string> closest(std::string_view word,
 /// `text` with ASCII upper-case letters in lower case.
 std::string lower_ascii(std::string_view text);
 
+/// [A-Za-z_][A-Za-z0-9_]*: variable and register names.
+bool is_identifier(std::string_view text);
+
 /// `a, b, c`
 std::string join(const std::vector<std::string_view>& items, std::string_view sep = ", ");
 

@@ -87,8 +87,11 @@ Thread load_thread(LoadState& st, const toml::table& table, const std::string& p
     }
     const Entry& program = st.in.required(t, "program");
     const std::string pp = t.child("program");
+    st.program_process = th.process;
+    st.program_registers.clear();
     th.program =
         parse_program(st, st.in.get_array(*program.node, pp, "an array of strings"), pp, kthread);
+    th.registers = std::move(st.program_registers);
     return th;
 }
 

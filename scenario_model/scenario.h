@@ -19,6 +19,9 @@ struct SourceLoc {
 };
 
 enum class IdleMode { poll, halt, mwait };
+/// How user memory behaves (docs/memory-model.md): sequentially consistent (a store is visible to
+/// every CPU when it executes), or x86-TSO (a store waits in its CPU's FIFO store buffer).
+enum class MemoryModel { sc, tso };
 /// How the kernel writes the local APIC's ICR: x2APIC by WRMSR (each send call starts with an
 /// MFENCE, x2apic_wrmsr_fence), or xAPIC by MMIO (no fence).
 enum class ApicMode { x2apic, xapic };
@@ -47,6 +50,7 @@ struct Machine {
     bool invpcid = true; ///< INVPCID_SINGLE: PTI flushes a user-PCID page at once
     ApicMode apic = ApicMode::x2apic;
     IdleMode idle = IdleMode::poll;
+    MemoryModel memory = MemoryModel::tso;
     std::int64_t timeslice = 0; ///< 0 = no tick
     bool wakeup_preempt = false;
     std::vector<int> offline; ///< sorted, unique
@@ -74,6 +78,16 @@ enum class Registration {
 struct Process {
     std::string name;
     std::vector<Registration> registrations;
+    SourceLoc loc;
+    std::vector<int> variables = {}; ///< indices into Scenario::variables
+};
+
+/// A user variable shared by the threads of one process (`[[process]] variables`): one word of
+/// its memory, which the steps store, load and lock_rmw access (docs/memory-model.md).
+struct Variable {
+    std::string name; ///< unique in the scenario
+    int process = -1;
+    std::int64_t initial = 0;
     SourceLoc loc;
 };
 
@@ -106,14 +120,21 @@ enum class Op {
     unuse_mm,  ///< kthreads
     text_poke, ///< kthreads
     efi_call,  ///< kthreads
+    store,     ///< user memory: store VAR VALUE
+    load,      ///< user memory: load VAR REG
+    fence,     ///< user memory: MFENCE
+    lock_rmw,  ///< user memory: a LOCK-prefixed add of 0 to VAR
     repeat,    ///< repeat N ... end; the enclosed steps are in `body`
 };
 
 struct Step {
     Op op = Op::user;
-    std::int64_t n = 0; ///< cycles (user, syscall, sleep, work), CPU (migrate), count (repeat)
-    int event = -1;     ///< index into Scenario::events (wait, signal)
-    int process = -1;   ///< index into Scenario::processes (use_mm, kthread flush_tlb)
+    /// cycles (user, syscall, sleep, work), CPU (migrate), count (repeat), value (store)
+    std::int64_t n = 0;
+    int event = -1;   ///< index into Scenario::events (wait, signal)
+    int process = -1; ///< index into Scenario::processes (use_mm, kthread flush_tlb)
+    int var = -1;     ///< index into Scenario::variables (store, load, lock_rmw)
+    int reg = -1;     ///< index into the thread's registers (load)
     // membarrier
     std::int64_t cmd = 0; ///< the integer passed to the system call
     std::string cmd_name; ///< lower-case name as written, or the integer as written
@@ -147,6 +168,7 @@ struct Thread {
     /// of `exec_process`. -1: an ordinary thread of `process`.
     int exec_process = -1;
     std::vector<Step> program;
+    std::vector<std::string> registers; ///< the registers its `load` steps name, in order
     SourceLoc loc;
 };
 
@@ -185,12 +207,42 @@ struct ExpectedCounter {
     SourceLoc loc;
 };
 
+/// One side of a comparison in an outcome: a thread's register, a variable's final value, or an
+/// integer.
+struct OutcomeOperand {
+    enum class Kind : std::uint8_t { reg, var, constant };
+    Kind kind = Kind::constant;
+    int thread = -1;        ///< reg: index into Scenario::threads
+    int index = -1;         ///< reg: into the thread's registers; var: into Scenario::variables
+    std::int64_t value = 0; ///< constant
+};
+
+/// A node of an outcome's expression: `&&` and `||` over children, `!`, or a comparison.
+struct OutcomeNode {
+    enum class Kind : std::uint8_t { all, any, negate, equal, not_equal };
+    Kind kind = Kind::equal;
+    std::vector<int> children; ///< all, any, negate: indices into Outcome::nodes
+    OutcomeOperand lhs;        ///< equal, not_equal
+    OutcomeOperand rhs;
+};
+
+/// A condition over the final registers and memory of a run, as written in [[expect]] (`forbid`,
+/// `require`): "t0:r1 == 0 && t1:r2 == 0". docs/memory-model.md gives the grammar.
+struct Outcome {
+    std::string text;
+    std::vector<OutcomeNode> nodes;
+    int root = -1;
+    SourceLoc loc;
+};
+
 struct Expectation {
     std::vector<std::string> policies;
     std::vector<ExpectedCounter> counters;
     std::optional<std::vector<std::string>> violations;       ///< exact set when present
     std::vector<std::pair<std::string, ResultValue>> results; ///< label -> result
-    std::string path;                                         ///< "expect[1]"
+    std::optional<Outcome> forbid;  ///< must not hold at the end of the run
+    std::optional<Outcome> require; ///< must hold at the end of the run
+    std::string path;               ///< "expect[1]"
     SourceLoc loc;
 };
 
@@ -211,6 +263,7 @@ struct Scenario {
     std::vector<std::string> policies{"v5.10"};
     Machine machine;
     std::vector<Process> processes;
+    std::vector<Variable> variables; ///< every process's, in file order
     std::vector<Thread> threads; ///< [[thread]] entries first, then [[kthread]], each in file order
     std::vector<std::string>
         events; ///< every EVENT named by wait/signal, in order of first mention

@@ -3,6 +3,7 @@
 #include "arch_x86/entry.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
+#include "arch_x86/user_memory.h"
 #include "scenario_model/errno_names.h"
 #include "sched/idle.h"
 #include "sched/lifecycle.h"
@@ -38,6 +39,7 @@ private:
     const Step* next_step();
     void user_step(const Step& st);
     void take_interrupts_in_user();
+    bool user_memory_step(const Step& st);
     void page_fault(std::int64_t cycles);
     void system_call(const Step& st);
     void kthread_step(const Step& st);
@@ -162,6 +164,9 @@ void TaskBody::user_step(const Step& st) {
         page_fault(st.n);
         return;
     }
+    if (user_memory_step(st)) {
+        return;
+    }
     arch_x86::syscall_entry(s_.m, cpu());
     {
         KFrame frame(s_.m, cpu(), Fn::do_syscall_64);
@@ -171,6 +176,26 @@ void TaskBody::user_step(const Step& st) {
     // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
     arch_x86::exit_to_user_mode(s_.m, &t_,
                                 st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
+}
+
+/// The user memory instructions (docs/memory-model.md), in user mode: false for other steps.
+bool TaskBody::user_memory_step(const Step& st) {
+    switch (st.op) {
+    case Op::store:
+        arch_x86::user_store(s_.m, cpu(), st.var, st.n);
+        return true;
+    case Op::load:
+        s_.set_register(t_.thread, st.reg, arch_x86::user_load(s_.m, cpu(), st.var));
+        return true;
+    case Op::fence:
+        arch_x86::user_mfence(s_.m, cpu());
+        return true;
+    case Op::lock_rmw:
+        arch_x86::user_lock_rmw(s_.m, cpu(), st.var, 0);
+        return true;
+    default:
+        return false;
+    }
 }
 
 /// A user access faults (v5.10.13 arch/x86/mm/fault.c): exc_page_fault -> handle_page_fault ->
@@ -214,9 +239,13 @@ void TaskBody::system_call(const Step& st) {
         return s_.sched_setaffinity(cpu(), &t_, sim::CpuId{static_cast<int>(st.n)});
     case Op::user:       // runs in user mode (user_step)
     case Op::page_fault: // enters by an exception, not a system call (user_step)
-    case Op::exit:       // ends the program (run_program)
-    case Op::repeat:     // expanded by next_step
-    case Op::work:       // [[kthread]] steps, which the loader refuses in a [[thread]]
+    case Op::store:      // user memory instructions, in user mode (user_memory_step)
+    case Op::load:
+    case Op::fence:
+    case Op::lock_rmw:
+    case Op::exit:   // ends the program (run_program)
+    case Op::repeat: // expanded by next_step
+    case Op::work:   // [[kthread]] steps, which the loader refuses in a [[thread]]
     case Op::use_mm:
     case Op::unuse_mm:
     case Op::text_poke:
@@ -267,6 +296,10 @@ void TaskBody::kthread_work(const Step& st) {
     case Op::page_fault:
     case Op::membarrier:
     case Op::exec:
+    case Op::store:
+    case Op::load:
+    case Op::fence:
+    case Op::lock_rmw:
         break;
     }
     wrong_interpreter(st);

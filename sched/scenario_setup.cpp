@@ -168,6 +168,9 @@ void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenar
     for (const auto& e : sc.events) {
         ks.events.push_back({e, false, {}});
     }
+    for (const auto& v : sc.variables) {
+        ks.user_vars.push_back({v.name, v.initial});
+    }
     build_idle_tasks(ks, sc.machine.cpus);
     add_threads(sim, ks, sc);
     for (std::size_t i = 0; i < sc.injects.size(); ++i) {

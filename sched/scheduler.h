@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -78,6 +79,15 @@ public:
     /// Results of labelled membarrier steps, and `expect=` mismatches of unlabelled ones.
     std::map<std::string, scenario::ResultValue> label_results;
     std::vector<std::string> step_expect_failures;
+    /// The registers of each scenario thread's `load` steps (by thread index, then register).
+    std::vector<std::vector<std::int64_t>> registers;
+    void set_register(int thread, int reg, std::int64_t value) {
+        auto t = static_cast<std::size_t>(thread);
+        auto r = static_cast<std::size_t>(reg);
+        registers.resize(std::max(registers.size(), t + 1));
+        registers[t].resize(std::max(registers[t].size(), r + 1));
+        registers[t][r] = value;
+    }
 
     // arch_x86::SchedulerHooks
     void schedule(int cpu) override;

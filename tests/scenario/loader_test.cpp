@@ -132,7 +132,7 @@ bool is_one_line_error(std::string_view msg) {
     return msg.substr(i, 1) == " " && msg.size() > i + 1;
 }
 
-const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idle, apic, "
+const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idle, memory, apic, "
                                  "timeslice, wakeup_preempt, offline, nohz_full, max_cycles, ghz, "
                                  "seed, jitter, delays, costs";
 
@@ -750,7 +750,7 @@ SCENARIO("expectations") {
     CHECK(
         error_of(pre + "result = {}\n") ==
         "seed.toml:6:1: expect[0].result: unknown key (did you mean \"results\"? expected one of: "
-        "policy, counters, violations, results)");
+        "policy, counters, violations, results, forbid, require)");
     CHECK(error_of(pre + "results = { lbl = 0 }\n") ==
           "seed.toml:6:13: expect[0].results.lbl: no step is labelled \"lbl\"");
     CHECK(
