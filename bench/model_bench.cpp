@@ -18,6 +18,7 @@
 //
 // Usage: model_bench [--machines 2,64,1024,4096] [--reps N] [--policy P] [--no-share]
 //   (default: --machines 2,64 --reps 3 --policy v5.10; 1,024 and 4,096 take minutes and GiBs).
+//        model_bench --scenario CPUS   prints that machine's scenario (to profile `tlbsim run`).
 
 #include "check/guarantee_checker.h"
 #include "cli/catalog.h"
@@ -75,6 +76,12 @@ const std::vector<Machine>& machines() {
         {.cpus = 4096, .threads = 16384, .steps = 30},
     };
     return all;
+}
+
+/// The machine of `cpus` CPUs (one of machines()).
+const Machine& machine_of(int cpus) {
+    return *std::find_if(machines().begin(), machines().end(),
+                         [cpus](const Machine& x) { return x.cpus == cpus; });
 }
 
 int kthreads_of(const Machine& m) {
@@ -238,6 +245,7 @@ struct Options {
     int reps = 3;
     std::string policy = "v5.10";
     bool share = true;
+    int print_scenario = 0; ///< print this machine's scenario and stop (for `tlbsim run`, perf)
 };
 
 Row measure_machine(const Machine& m, const Options& o) {
@@ -366,6 +374,8 @@ bool parse_args(int argc, char** argv, Options& o) {
             o.reps = std::atoi(argv[++i]);
         } else if (a == "--policy" && has_value) {
             o.policy = argv[++i];
+        } else if (a == "--scenario" && has_value) {
+            o.print_scenario = std::atoi(argv[++i]);
         } else if (a == "--no-share") {
             o.share = false;
         } else {
@@ -381,15 +391,22 @@ int main(int argc, char** argv) {
     Options o;
     if (!parse_args(argc, argv, o)) {
         std::fprintf(stderr, "usage: model_bench [--machines 2,64,1024,4096] [--reps N] "
-                             "[--policy P] [--no-share]\n");
+                             "[--policy P] [--no-share] | --scenario CPUS\n");
         return 2;
+    }
+    if (o.print_scenario > 0) {
+        std::vector<int> one;
+        if (!parse_cpus(std::to_string(o.print_scenario), one)) {
+            std::fprintf(stderr, "model_bench: no %d-CPU machine\n", o.print_scenario);
+            return 2;
+        }
+        std::fputs(scenario_text(machine_of(one[0])).c_str(), stdout);
+        return 0;
     }
     print_header(o);
     for (const int cpus : o.cpus) {
-        const Machine& m = *std::find_if(machines().begin(), machines().end(),
-                                         [cpus](const Machine& x) { return x.cpus == cpus; });
         Row row;
-        if (!measure_in_child(m, o, row)) {
+        if (!measure_in_child(machine_of(cpus), o, row)) {
             std::fprintf(stderr, "model_bench: the %d-CPU machine failed\n", cpus);
             return 3;
         }
