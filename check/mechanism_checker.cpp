@@ -117,7 +117,7 @@ void MechanismChecker::settle_k1(const Record& r, CpuState& st) {
         return;
     }
     const bool ser = kernel::is_serializing(r);
-    std::vector<std::uint64_t> still;
+    std::size_t kept = 0; // the calls still waiting move to the front, in order, in place
     for (const std::uint64_t key : st.k1_owed) {
         Call* k = calls_.find_open(key);
         if (k == nullptr || k->ended) {
@@ -128,10 +128,10 @@ void MechanismChecker::settle_k1(const Record& r, CpuState& st) {
             k->k1_need_ser[r.cpu] = 0;
         }
         if (k->k1_need_fb[r.cpu] || k->k1_need_ser[r.cpu]) {
-            still.push_back(key);
+            st.k1_owed[kept++] = key;
         }
     }
-    st.k1_owed = std::move(still);
+    st.k1_owed.resize(kept);
 }
 
 void MechanismChecker::visible_mm_store(const Record& r, CpuState& st) {
