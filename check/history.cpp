@@ -51,10 +51,13 @@ void History::on_record(const Record& r) {
     if (explains(r)) {
         st.recent.push(r);
     }
-    if (kernel::is_full_barrier(r)) {
+    seq_ = r.seq;
+    serializing_ = kernel::is_serializing(r);
+    full_barrier_ = serializing_ || kernel::is_full_barrier(r);
+    if (full_barrier_) {
         st.last_fb = r.seq;
     }
-    if (kernel::is_serializing(r)) {
+    if (serializing_) {
         st.last_ser = r.seq;
     }
     track_user(r, st);

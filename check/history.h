@@ -100,6 +100,14 @@ public:
     /// The mm's state (all zero for an mm no record has concerned).
     const MmHistory& mm(int mm) const;
 
+    /// kernel::is_full_barrier / is_serializing of `r`, worked out once per record by
+    /// on_record(): the checkers ask several times per record.
+    bool is_full_barrier(const kernel::Record& r) const {
+        return r.seq == seq_ ? full_barrier_ : kernel::is_full_barrier(r);
+    }
+    bool is_serializing(const kernel::Record& r) const {
+        return r.seq == seq_ ? serializing_ : kernel::is_serializing(r);
+    }
     /// Whether `r` changed its CPU's membarrier-visible mm (from prev_visible_mm).
     bool changed_visible_mm(const kernel::Record& r) const {
         return cpus_[r.cpu].visible_seq == r.seq;
@@ -119,6 +127,9 @@ private:
 
     PerCpu<CpuHistory> cpus_;
     PerMm<MmHistory> mms_;
+    std::uint64_t seq_ = ~std::uint64_t{0}; ///< the record on_record() saw last, and what it is
+    bool full_barrier_ = false;
+    bool serializing_ = false;
 };
 
 } // namespace check

@@ -109,10 +109,10 @@ void ObligationLedger::on_record(const Record& r) {
     if (r.kind == RecordKind::sync_core) {
         ++summary_.sync_cores;
     }
-    if (kernel::is_full_barrier(r) && !cpus_[r.cpu].wait_fb.empty()) {
+    if (history_.is_full_barrier(r) && !cpus_[r.cpu].wait_fb.empty()) {
         serve_fb(r);
     }
-    if (kernel::is_serializing(r)) {
+    if (history_.is_serializing(r)) {
         serve_ser(r);
     }
     if (r.kind == RecordKind::mm_free) {
@@ -452,6 +452,9 @@ void ObligationLedger::drop_mm(int mm) {
 }
 
 void ObligationLedger::sweep() {
+    if (done_.empty()) {
+        return; // the common case: nothing settled at this record
+    }
     for (const std::uint64_t key : done_) {
         calls_.erase(key);
     }
