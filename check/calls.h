@@ -16,8 +16,8 @@
 #include "kernel/record_text.h"
 
 #include <cstdint>
-#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace check {
@@ -75,6 +75,7 @@ public:
     /// Opens the call that barrier_call_start record `r` starts, with its per-CPU state sized.
     Call& open(const kernel::Record& r);
     /// Calls f(key, call) for each open call of `caller` / of `mm`, in the order they started.
+    /// f must not open or close calls.
     template <class F>
     void for_each_by_caller(int caller, F&& f) {
         for_each(open_by_caller_, caller, f);
@@ -98,25 +99,24 @@ public:
     std::size_t size() const { return open_.size() + closed_.size(); }
 
 private:
-    using Index = std::map<int, std::vector<std::uint64_t>>;
+    using Index = std::unordered_map<int, std::vector<std::uint64_t>>;
     template <class F>
     void for_each(const Index& index, int id, F& f) {
         const auto it = index.find(id);
         if (it == index.end()) {
             return;
         }
-        const std::vector<std::uint64_t> keys = it->second; // a copy: f may change the index
-        for (const std::uint64_t key : keys) {
-            f(key, open_.at(key));
+        for (const std::uint64_t key : it->second) {
+            f(key, open_.find(key)->second);
         }
     }
 
     int cpus_;
-    std::map<std::uint64_t, Call> open_; ///< the caller has not returned
+    std::unordered_map<std::uint64_t, Call> open_; ///< the caller has not returned
     /// Open calls by caller task and by mm: a record visits the calls it can concern, not every
     /// open one.
     Index open_by_caller_, open_by_mm_;
-    std::map<std::uint64_t, Call> closed_; ///< returned, still owed by some CPU
+    std::unordered_map<std::uint64_t, Call> closed_; ///< returned, still owed by some CPU
 };
 
 } // namespace check

@@ -18,7 +18,7 @@ void CoreSerializationChecker::set_pending(Call& k, int cpu, bool pending) {
 }
 
 void CoreSerializationChecker::settle(const Record& r) {
-    if (!kernel::is_serializing(r)) {
+    if (!history_.is_serializing(r)) {
         return;
     }
     for (const std::uint64_t key : owes_ser_[r.cpu]) {

@@ -14,8 +14,6 @@ namespace rec = kernel::rec;
 
 namespace {
 
-constexpr std::size_t recent_records = 48;
-
 /// The bits REGISTER_* sets first and sync_runqueues_membarrier_state propagates; the READY bits
 /// follow and are never copied to a runqueue before the return.
 constexpr std::uint32_t registration_bits = kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED |
@@ -51,15 +49,15 @@ bool explains(const Record& r) {
 void History::on_record(const Record& r) {
     CpuHistory& st = cpus_[r.cpu];
     if (explains(r)) {
-        st.recent.push_back(r);
-        if (st.recent.size() > recent_records) {
-            st.recent.pop_front();
-        }
+        st.recent.push(r);
     }
-    if (kernel::is_full_barrier(r)) {
+    seq_ = r.seq;
+    serializing_ = kernel::is_serializing(r);
+    full_barrier_ = serializing_ || kernel::is_full_barrier(r);
+    if (full_barrier_) {
         st.last_fb = r.seq;
     }
-    if (kernel::is_serializing(r)) {
+    if (serializing_) {
         st.last_ser = r.seq;
     }
     track_user(r, st);

@@ -9,11 +9,56 @@
 #include "check/per_cpu.h"
 #include "kernel/record.h"
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string_view>
+#include <vector>
 
 namespace check {
+
+/// A CPU's last `capacity` records worth explaining, oldest first: a ring over storage reserved
+/// at the first push, so that keeping a record never allocates after that.
+class RecentRecords {
+public:
+    static constexpr std::size_t capacity = 48;
+
+    void push(const kernel::Record& r) {
+        if (ring_.size() < capacity) {
+            ring_.reserve(capacity);
+            ring_.push_back(r);
+            return;
+        }
+        ring_[oldest_] = r;
+        oldest_ = oldest_ + 1 == capacity ? 0 : oldest_ + 1;
+    }
+    std::size_t size() const { return ring_.size(); }
+    /// The i-th oldest kept record.
+    const kernel::Record& operator[](std::size_t i) const {
+        const std::size_t at = oldest_ + i;
+        return ring_[at < ring_.size() ? at : at - ring_.size()];
+    }
+
+    class Iterator {
+    public:
+        Iterator(const RecentRecords& r, std::size_t i) : records_(&r), i_(i) {}
+        const kernel::Record& operator*() const { return (*records_)[i_]; }
+        Iterator& operator++() {
+            ++i_;
+            return *this;
+        }
+        bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+
+    private:
+        const RecentRecords* records_;
+        std::size_t i_;
+    };
+    Iterator begin() const { return {*this, 0}; }
+    Iterator end() const { return {*this, ring_.size()}; }
+
+private:
+    std::vector<kernel::Record> ring_;
+    std::size_t oldest_ = 0; ///< index of the oldest record once the ring is full
+};
 
 /// A CPU's user-mode interval: from a return_to_user record to the next kernel_entry.
 struct UserInterval {
@@ -30,7 +75,7 @@ struct CpuHistory {
     UserInterval user;          ///< the open one
     UserInterval last_user;     ///< the last closed one
     std::uint64_t last_user_end = 0;
-    std::deque<kernel::Record> recent; ///< the last records worth explaining (bounded)
+    RecentRecords recent; ///< the last records worth explaining
     /// The membarrier-visible mm: rq->curr->mm, or tsk->mm through kthread_use_mm.
     int visible_mm = -1;
     int prev_visible_mm = -1;      ///< the visible mm before its last change
@@ -55,6 +100,14 @@ public:
     /// The mm's state (all zero for an mm no record has concerned).
     const MmHistory& mm(int mm) const;
 
+    /// kernel::is_full_barrier / is_serializing of `r`, worked out once per record by
+    /// on_record(): the checkers ask several times per record.
+    bool is_full_barrier(const kernel::Record& r) const {
+        return r.seq == seq_ ? full_barrier_ : kernel::is_full_barrier(r);
+    }
+    bool is_serializing(const kernel::Record& r) const {
+        return r.seq == seq_ ? serializing_ : kernel::is_serializing(r);
+    }
     /// Whether `r` changed its CPU's membarrier-visible mm (from prev_visible_mm).
     bool changed_visible_mm(const kernel::Record& r) const {
         return cpus_[r.cpu].visible_seq == r.seq;
@@ -74,6 +127,9 @@ private:
 
     PerCpu<CpuHistory> cpus_;
     PerMm<MmHistory> mms_;
+    std::uint64_t seq_ = ~std::uint64_t{0}; ///< the record on_record() saw last, and what it is
+    bool full_barrier_ = false;
+    bool serializing_ = false;
 };
 
 } // namespace check

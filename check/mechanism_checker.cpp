@@ -30,10 +30,10 @@ Warning started(MechanismRule rule, int cpu, std::int64_t time, std::string task
 void MechanismChecker::on_record(const Record& r) {
     CpuState& st = cpus_[r.cpu];
     settle_k1(r, st);
-    if (kernel::is_full_barrier(r)) {
+    if (history_.is_full_barrier(r)) {
         st.k2_need_fb = false;
     }
-    if (kernel::is_serializing(r)) {
+    if (history_.is_serializing(r)) {
         st.k2_need_ser = false;
     }
     switch (r.kind) {
@@ -113,11 +113,11 @@ void MechanismChecker::keep(Warning w, std::uint64_t since) {
 void MechanismChecker::settle_k1(const Record& r, CpuState& st) {
     // An [FB] is the handler's barrier, a [SER] its serialization. Only the open calls waiting
     // on this CPU are visited; what is left stays.
-    if (!kernel::is_full_barrier(r) || st.k1_owed.empty()) {
+    if (!history_.is_full_barrier(r) || st.k1_owed.empty()) {
         return;
     }
-    const bool ser = kernel::is_serializing(r);
-    std::vector<std::uint64_t> still;
+    const bool ser = history_.is_serializing(r);
+    std::size_t kept = 0; // the calls still waiting move to the front, in order, in place
     for (const std::uint64_t key : st.k1_owed) {
         Call* k = calls_.find_open(key);
         if (k == nullptr || k->ended) {
@@ -128,10 +128,10 @@ void MechanismChecker::settle_k1(const Record& r, CpuState& st) {
             k->k1_need_ser[r.cpu] = 0;
         }
         if (k->k1_need_fb[r.cpu] || k->k1_need_ser[r.cpu]) {
-            still.push_back(key);
+            st.k1_owed[kept++] = key;
         }
     }
-    st.k1_owed = std::move(still);
+    st.k1_owed.resize(kept);
 }
 
 void MechanismChecker::visible_mm_store(const Record& r, CpuState& st) {

@@ -7,7 +7,7 @@ namespace check {
 using kernel::Record;
 
 void MemoryBarrierChecker::settle(const Record& r) {
-    if (!kernel::is_full_barrier(r)) {
+    if (!history_.is_full_barrier(r)) {
         return;
     }
     CpuState& st = cpus_[r.cpu];

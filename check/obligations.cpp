@@ -3,7 +3,6 @@
 #include "kernel/record_kinds.h"
 
 #include <algorithm>
-#include <climits>
 #include <tuple>
 
 namespace check {
@@ -110,10 +109,10 @@ void ObligationLedger::on_record(const Record& r) {
     if (r.kind == RecordKind::sync_core) {
         ++summary_.sync_cores;
     }
-    if (kernel::is_full_barrier(r) && !cpus_[r.cpu].wait_fb.empty()) {
+    if (history_.is_full_barrier(r) && !cpus_[r.cpu].wait_fb.empty()) {
         serve_fb(r);
     }
-    if (kernel::is_serializing(r)) {
+    if (history_.is_serializing(r)) {
         serve_ser(r);
     }
     if (r.kind == RecordKind::mm_free) {
@@ -133,6 +132,29 @@ void ObligationLedger::serve_fb(const Record& r) {
         }
     }
     cpus_[r.cpu].wait_fb.clear();
+    pool_mb(r.cpu);
+}
+
+void ObligationLedger::pool_mb(int cpu) {
+    // Every call still waiting here for user code has its first [FB] now: what is left to know
+    // is whether the obligation materialises, so the calls not kept in full become counts.
+    CpuState& st = cpus_[cpu];
+    const std::size_t mb = index_of(Property::g_mb);
+    st.await_mb.take_all([&](int mm, int caller, std::uint64_t key) {
+        LedgerCall* k = find(key);
+        if (k == nullptr || k->slots[cpu].status[mb] != Status::unmaterialised) {
+            return;
+        }
+        if (k->kept >= 0) {
+            st.await_kept_mb.add(mm, caller, key);
+            return;
+        }
+        st.pooled_mb.add(mm, caller, pack(Property::g_mb, k->slots[cpu].fb));
+        k->slots[cpu].status[mb] = Status::not_owed; // the pool counts it from now on
+        if (--k->open == 0) {
+            done_.push_back(key);
+        }
+    });
 }
 
 void ObligationLedger::serve_ser(const Record& r) {
@@ -233,7 +255,7 @@ void ObligationLedger::call_started(const Call& k, std::uint64_t key) {
         // on c after t_a already (MemoryBarrierChecker::call_started).
         const NeedB need = k.need_b[c];
         if (need == NeedB::none) {
-            cpus_[c].await_mb[{k.mm, k.t0}].push_back(key);
+            cpus_[c].await_mb.add(k.mm, k.t0, key);
             continue;
         }
         const CpuHistory& h = history_.cpu(c);
@@ -272,7 +294,7 @@ void ObligationLedger::caller_returned(const Call& k, std::uint64_t key, const R
         if (u.active && u.mm == k.mm && u.task != k.t0) {
             materialise(key, c, Property::g_sc, k.t_r, u.task);
         } else {
-            cpus_[c].await_sc[{k.mm, k.t0}].push_back(key);
+            cpus_[c].await_sc.add(k.mm, k.t0, key);
         }
     }
     sweep();
@@ -281,22 +303,19 @@ void ObligationLedger::caller_returned(const Call& k, std::uint64_t key, const R
 void ObligationLedger::user_started(const Record& r) {
     CpuState& st = cpus_[r.cpu];
     visit_groups(st.await_mb, r, Property::g_mb);
+    visit_groups(st.await_kept_mb, r, Property::g_mb);
+    st.pooled_mb.take_others(r.mm, r.task, [&](std::uint64_t packed, std::int64_t n) {
+        count_discharges(r.cpu, Property::g_mb, packed, n);
+    });
     visit_groups(st.await_sc, r, Property::g_sc);
     sweep();
 }
 
-void ObligationLedger::visit_groups(Group& groups, const Record& r, Property p) {
-    auto it = groups.lower_bound({r.mm, INT_MIN});
-    while (it != groups.end() && it->first.first == r.mm) {
-        if (it->first.second == r.task) {
-            ++it; // the caller's own user code is not constrained by its calls
-            continue;
-        }
-        for (const std::uint64_t key : it->second) {
-            materialise(key, r.cpu, p, r.time.count(), r.task);
-        }
-        it = groups.erase(it);
-    }
+void ObligationLedger::visit_groups(AwaitingCalls& groups, const Record& r, Property p) {
+    // The caller's own user code is not constrained by its calls.
+    groups.take_others(r.mm, r.task, [&](std::uint64_t key) {
+        materialise(key, r.cpu, p, r.time.count(), r.task);
+    });
 }
 
 void ObligationLedger::violated(std::uint64_t key, Property p, int cpu, std::int64_t time,
@@ -382,9 +401,13 @@ void ObligationLedger::release_ser(Slot& s) {
 }
 
 void ObligationLedger::count_discharge(int cpu, Property p, const Discharger& d) {
-    ++summary_.tally[index_of(p)].discharged;
-    ++cpus_[cpu].discharged[index_of(p)];
-    ++by_[pack(p, d)];
+    count_discharges(cpu, p, pack(p, d), 1);
+}
+
+void ObligationLedger::count_discharges(int cpu, Property p, std::uint64_t packed, std::int64_t n) {
+    summary_.tally[index_of(p)].discharged += n;
+    cpus_[cpu].discharged[index_of(p)] += n;
+    by_[packed] += n;
 }
 
 void ObligationLedger::keep_entry(const LedgerCall& k, int cpu, Property p) {
@@ -414,23 +437,24 @@ void ObligationLedger::keep_entry(const LedgerCall& k, int cpu, Property p) {
 void ObligationLedger::drop_mm(int mm) {
     // Nothing of a freed mm runs again (G-REF): what waits for its user code is not needed.
     for (int c = 0; c < cpus_.size(); ++c) {
-        for (auto* groups : {&cpus_[c].await_mb, &cpus_[c].await_sc}) {
-            const Property p = groups == &cpus_[c].await_mb ? Property::g_mb : Property::g_sc;
-            auto it = groups->lower_bound({mm, INT_MIN});
-            while (it != groups->end() && it->first.first == mm) {
-                for (const std::uint64_t key : it->second) {
-                    LedgerCall* k = find(key);
-                    if (k != nullptr && k->slots[c].status[index_of(p)] == Status::unmaterialised) {
-                        settle(key, *k, c, p, Status::not_needed);
-                    }
+        CpuState& st = cpus_[c];
+        for (auto* groups : {&st.await_mb, &st.await_kept_mb, &st.await_sc}) {
+            const Property p = groups == &st.await_sc ? Property::g_sc : Property::g_mb;
+            groups->take_mm(mm, [&](std::uint64_t key) {
+                LedgerCall* k = find(key);
+                if (k != nullptr && k->slots[c].status[index_of(p)] == Status::unmaterialised) {
+                    settle(key, *k, c, p, Status::not_needed);
                 }
-                it = groups->erase(it);
-            }
+            });
         }
+        summary_.tally[index_of(Property::g_mb)].not_needed += st.pooled_mb.take_count(mm);
     }
 }
 
 void ObligationLedger::sweep() {
+    if (done_.empty()) {
+        return; // the common case: nothing settled at this record
+    }
     for (const std::uint64_t key : done_) {
         calls_.erase(key);
     }
@@ -442,6 +466,9 @@ void ObligationLedger::finish() {
         return;
     }
     finished_ = true;
+    for (CpuState& st : cpus_) {
+        summary_.tally[index_of(Property::g_mb)].not_needed += st.pooled_mb.take_all_count();
+    }
     for (auto& [key, k] : calls_) {
         for (int c = 0; c < k.slots.size(); ++c) {
             for (const Property p : call_properties) {

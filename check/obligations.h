@@ -19,12 +19,18 @@
 // a return are grouped per CPU by (mm, caller): a return visits the groups of its mm, one per
 // caller, never the calls one by one.
 //
-// Memory: one entry per call while some CPU's obligation is neither settled nor known not to be
-// needed. An obligation that never materialises keeps its call until the mm is freed or the run
-// ends. The [SER] records that are some waiting call's first one are kept (one 40-byte node each,
-// reused) until every obligation that could credit them is settled, so that a sync_core is known
-// to be load-bearing or not.
+// Memory: one entry per call while some CPU's obligation is neither settled, nor known not to be
+// needed, nor pooled. A G-MB obligation of a call not kept in full that has not materialised when
+// its first [FB] on that CPU comes is pooled: from then on it is a count per (CPU, mm, caller,
+// kind and site of that [FB]), because all that is left to know is whether user code of the mm
+// runs there (discharged by that [FB]) or not (not needed) -- so on CPUs that execute full
+// barriers, G-MB bookkeeping does not grow with the number of calls. A G-SC obligation that never
+// materialises still keeps its call until the mm is freed or the run ends, and so does a G-MB
+// obligation on a CPU with no [FB] at all (an offline CPU). The [SER] records that are some
+// waiting call's first one are kept (one 40-byte node each, reused) until every obligation that
+// could credit them is settled, so that a sync_core is known to be load-bearing or not.
 
+#include "check/awaiting.h"
 #include "check/calls.h"
 #include "check/counter_catalog.h"
 #include "check/history.h"
@@ -37,6 +43,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -192,13 +199,15 @@ private:
         int refs = 0;
         bool credited = false; ///< it discharged a G-SC or G-SC-SELF obligation
     };
-    /// (mm, caller) -> the calls whose obligation on this CPU materialises at the next return to
-    /// user mode of mm by a thread other than the caller.
-    using Group = std::map<std::pair<int, int>, std::vector<std::uint64_t>>;
     struct CpuState {
         std::vector<std::uint64_t> wait_fb;  ///< calls waiting for their first [FB] here
         std::vector<std::uint64_t> wait_ser; ///< SYNC_CORE calls waiting for their first [SER]
-        Group await_mb, await_sc;
+        /// The calls whose obligation here materialises at the next return to user mode of their
+        /// mm by a thread other than the caller: G-MB of calls started since the last [FB] here
+        /// (await_mb) and of calls kept in full (await_kept_mb); G-SC (await_sc).
+        AwaitingCalls await_mb, await_kept_mb, await_sc;
+        /// The G-MB obligations of the other calls that waited here when an [FB] came.
+        PooledObligations pooled_mb;
         std::array<std::int64_t, n_props> discharged{};
         std::int64_t unneeded = 0;
         std::array<std::int64_t, sync_core_sites.size()> unneeded_at{};
@@ -211,12 +220,14 @@ private:
     void try_discharge(std::uint64_t key, LedgerCall& k, int cpu, Property p);
     void settle(std::uint64_t key, LedgerCall& k, int cpu, Property p, ObligationStatus status);
     void count_discharge(int cpu, Property p, const Discharger& d);
+    void count_discharges(int cpu, Property p, std::uint64_t packed, std::int64_t n);
+    void pool_mb(int cpu);
     void keep_entry(const LedgerCall& k, int cpu, Property p);
     void release_ser(Slot& s);
     int new_ser_node(const kernel::Record& r);
     void unref_ser_node(int node);
     void count_unneeded(const Discharger& d, int cpu);
-    void visit_groups(Group& groups, const kernel::Record& r, Property p);
+    void visit_groups(AwaitingCalls& groups, const kernel::Record& r, Property p);
     void drop_mm(int mm);
     void sweep();
     void summarise();
@@ -224,7 +235,7 @@ private:
 
     const History& history_;
     const kernel::RecordText& text_;
-    std::map<std::uint64_t, LedgerCall> calls_;
+    std::unordered_map<std::uint64_t, LedgerCall> calls_;
     std::vector<SerNode> ser_nodes_;
     std::vector<int> free_nodes_;
     PerCpu<CpuState> cpus_;

@@ -243,3 +243,69 @@ TEST_CASE("obligations: a violated obligation credits no later [SER]", "[check][
     // cpu0's sync_core (150) discharged G-SC-SELF; cpu1's (500) came after the violation.
     CHECK(sum.sync_cores_unneeded == 1);
 }
+
+TEST_CASE("obligations: calls beyond the ones kept in full are counted like them (the pooled "
+          "G-MB obligations)",
+          "[check][obligations]") {
+    // 70 PRIVATE_EXPEDITED calls by t0 on cpu0; after each call's t_a, cpu1 (no user code of jit
+    // yet) has one [FB]: an rq_lock for the even calls, an smp_mb in switch_mm_irqs_off for the
+    // odd ones. The first 64 calls are kept in full; the last 6 are pooled once cpu1's [FB]
+    // comes. Then t1 returns to user mode of jit on cpu1: every call's G-MB there materialises,
+    // discharged by its own first [FB] on cpu1.
+    Stream s;
+    constexpr int calls = 70;
+    for (int i = 0; i < calls; ++i) {
+        const std::int64_t t = 1000 * (i + 1);
+        s.emit(t, 0, t0,
+               rec::barrier_call_start(kernel::BarrierCall::private_expedited, jit, -1, i + 1));
+        s.emit(t, 0, t0, rec::smp_mb({}), Fn::membarrier_private_expedited);
+        if (i % 2 == 0) {
+            s.emit(t + 10, 1, kthread, rec::atomic(kernel::AtomicOp::rq_lock, -1, 1, {}),
+                   Fn::__schedule);
+        } else {
+            s.emit(t + 10, 1, kthread, rec::smp_mb({}), Fn::switch_mm_irqs_off);
+        }
+        s.emit(t + 20, 0, t0, rec::smp_mb({}), Fn::membarrier_private_expedited);
+        s.emit(t + 20, 0, t0, rec::barrier_call_end(i + 1));
+        s.emit(t + 30, 0, t0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+    }
+    s.emit(100000, 1, t1, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+    const auto& sum = finished(s);
+    CHECK(sum.calls == calls);
+    CHECK(sum.kept.size() == check::ObligationSummary::max_calls);
+    CHECK(s.count(Property::g_mb) == 0);
+    // cpu1: all 70 discharged, 35 by each kind of [FB]; cpu0: only t0 ran jit, none needed.
+    CHECK(sum.of(Property::g_mb).discharged == calls);
+    CHECK(s.checker.obligations().discharged(Property::g_mb, 1) == calls);
+    CHECK(s.checker.obligations().discharged(Property::g_mb, 0) == 0);
+    CHECK(sum.of(Property::g_mb).not_needed == calls);
+    std::int64_t by_rq_lock = 0, by_smp_mb = 0;
+    for (const auto& d : sum.by) {
+        if (d.property != Property::g_mb) {
+            continue;
+        }
+        by_rq_lock += d.kind == "atomic.rq_lock" && d.site == "__schedule" ? d.count : 0;
+        by_smp_mb += d.kind == "smp_mb" && d.site == "switch_mm_irqs_off" ? d.count : 0;
+    }
+    CHECK(by_rq_lock == calls / 2);
+    CHECK(by_smp_mb == calls / 2);
+}
+
+TEST_CASE("obligations: pooled G-MB obligations that never materialise are not needed",
+          "[check][obligations]") {
+    // As above, but t1 never runs jit: on both CPUs, all 70 obligations are not needed.
+    Stream s;
+    constexpr int calls = 70;
+    for (int i = 0; i < calls; ++i) {
+        const std::int64_t t = 1000 * (i + 1);
+        s.emit(t, 0, t0,
+               rec::barrier_call_start(kernel::BarrierCall::private_expedited, jit, -1, i + 1));
+        s.emit(t, 0, t0, rec::smp_mb({}), Fn::membarrier_private_expedited);
+        s.emit(t + 10, 1, kthread, rec::smp_mb({}), Fn::switch_mm_irqs_off);
+        s.emit(t + 20, 0, t0, rec::barrier_call_end(i + 1));
+        s.emit(t + 30, 0, t0, rec::return_to_user(sysret, jit, rec::no_tlb_gen, {}));
+    }
+    const auto& sum = finished(s);
+    CHECK(sum.of(Property::g_mb).discharged == 0);
+    CHECK(sum.of(Property::g_mb).not_needed == 2 * calls);
+}

@@ -1,0 +1,164 @@
+#pragma once
+// What one CPU keeps for the obligation ledger (obligations.h) about calls whose obligation there
+// materialises at the next return to user mode of their mm by a thread other than the caller:
+// the calls one by one (AwaitingCalls), and the pooled G-MB obligations that only wait to be
+// counted (PooledObligations). Both are found by mm in O(1); within an mm they are grouped by
+// caller, and a return visits the groups of its mm, never the calls of other mms.
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace check {
+
+/// Call keys by (mm, caller).
+class AwaitingCalls {
+public:
+    void add(int mm, int caller, std::uint64_t key) {
+        std::vector<Group>& groups = by_mm_[mm];
+        for (Group& g : groups) {
+            if (g.caller == caller) {
+                g.keys.push_back(key);
+                return;
+            }
+        }
+        groups.push_back({caller, {key}});
+    }
+    /// Calls f(key) for every call of `mm` whose caller is not `task`, and forgets them.
+    template <class F>
+    void take_others(int mm, int task, F&& f) {
+        const auto it = by_mm_.find(mm);
+        if (it == by_mm_.end()) {
+            return;
+        }
+        std::vector<Group>& groups = it->second;
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+            if (groups[i].caller == task) { // the caller's own user code constrains nothing
+                if (kept != i) {
+                    groups[kept] = std::move(groups[i]);
+                }
+                ++kept;
+                continue;
+            }
+            for (const std::uint64_t key : groups[i].keys) {
+                f(key);
+            }
+        }
+        groups.resize(kept);
+        if (groups.empty()) {
+            by_mm_.erase(it);
+        }
+    }
+    /// Calls f(key) for every call of `mm`, and forgets them.
+    template <class F>
+    void take_mm(int mm, F&& f) {
+        const auto it = by_mm_.find(mm);
+        if (it == by_mm_.end()) {
+            return;
+        }
+        for (const Group& g : it->second) {
+            for (const std::uint64_t key : g.keys) {
+                f(key);
+            }
+        }
+        by_mm_.erase(it);
+    }
+    /// Calls f(mm, caller, key) for every call, and forgets them all.
+    template <class F>
+    void take_all(F&& f) {
+        for (const auto& [mm, groups] : by_mm_) {
+            for (const Group& g : groups) {
+                for (const std::uint64_t key : g.keys) {
+                    f(mm, g.caller, key);
+                }
+            }
+        }
+        by_mm_.clear();
+    }
+    bool empty() const { return by_mm_.empty(); }
+
+private:
+    struct Group {
+        int caller = -1;
+        std::vector<std::uint64_t> keys;
+    };
+    std::unordered_map<int, std::vector<Group>> by_mm_;
+};
+
+/// G-MB obligations of calls not kept in full whose first [FB] on this CPU since their t_a has
+/// come while no user code they constrain had run here: their end is known but for whether they
+/// materialise (discharged by that [FB]) or not (not needed). So they are counts, by (mm,
+/// caller) and by the [FB]'s packed kind and site, not calls: memory that does not grow with the
+/// number of calls.
+class PooledObligations {
+public:
+    void add(int mm, int caller, std::uint64_t packed_discharger) {
+        std::vector<Pool>& pools = by_mm_[mm];
+        for (Pool& p : pools) {
+            if (p.caller == caller && p.packed == packed_discharger) {
+                ++p.count;
+                return;
+            }
+        }
+        pools.push_back({caller, packed_discharger, 1});
+    }
+    /// Calls f(packed, count) for the pools of `mm` whose caller is not `task`, and forgets them.
+    template <class F>
+    void take_others(int mm, int task, F&& f) {
+        const auto it = by_mm_.find(mm);
+        if (it == by_mm_.end()) {
+            return;
+        }
+        std::vector<Pool>& pools = it->second;
+        std::size_t kept = 0;
+        for (const Pool& p : pools) {
+            if (p.caller == task) {
+                pools[kept++] = p;
+            } else {
+                f(p.packed, p.count);
+            }
+        }
+        pools.resize(kept);
+        if (pools.empty()) {
+            by_mm_.erase(it);
+        }
+    }
+    /// The number of obligations pooled for `mm`, forgotten.
+    std::int64_t take_count(int mm) {
+        const auto it = by_mm_.find(mm);
+        if (it == by_mm_.end()) {
+            return 0;
+        }
+        const std::int64_t n = count(it->second);
+        by_mm_.erase(it);
+        return n;
+    }
+    /// The number of obligations pooled for every mm, forgotten.
+    std::int64_t take_all_count() {
+        std::int64_t n = 0;
+        for (const auto& [mm, pools] : by_mm_) {
+            n += count(pools);
+        }
+        by_mm_.clear();
+        return n;
+    }
+
+private:
+    struct Pool {
+        int caller = -1;
+        std::uint64_t packed = 0;
+        std::int64_t count = 0;
+    };
+    static std::int64_t count(const std::vector<Pool>& pools) {
+        std::int64_t n = 0;
+        for (const Pool& p : pools) {
+            n += p.count;
+        }
+        return n;
+    }
+
+    std::unordered_map<int, std::vector<Pool>> by_mm_;
+};
+
+} // namespace check
