@@ -54,15 +54,12 @@ po::options_description check_options() {
 /// The command line, or nullopt when --help was printed.
 std::optional<CheckCommandLine> parse_check(const Args& args, const Io& io) {
     const po::options_description desc = check_options();
-    const auto parsed = parse_file_command(desc, args);
+    const auto parsed = parse_files_or_help(
+        desc, args, io, "check: no scenario file or directory given", check_help);
     if (!parsed) {
-        fmt::print(io.out, "{}{}", help_text(desc), check_help);
         return std::nullopt;
     }
     const po::variables_map& vm = *parsed;
-    if (!vm.count("file")) {
-        throw UsageError("check: no scenario file or directory given");
-    }
     CheckCommandLine cl;
     cl.junit_out = string_opt(vm, "junit");
     cl.json_out = string_opt(vm, "json");

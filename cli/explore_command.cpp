@@ -70,15 +70,11 @@ void check_ranges(const run::ExploreOptions& o) {
 
 std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) {
     const po::options_description desc = explore_options();
-    const auto parsed = parse_file_command(desc, args);
+    const auto parsed = parse_files_or_help(desc, args, io, "explore: no scenario file given");
     if (!parsed) {
-        fmt::print(io.out, "{}", help_text(desc));
         return std::nullopt;
     }
     const po::variables_map& vm = *parsed;
-    if (!vm.count("file")) {
-        throw UsageError("explore: no scenario file given");
-    }
     ExploreCommandLine cl;
     cl.files = strings(vm, "file");
     cl.policies = strings(vm, "policy");

@@ -346,13 +346,9 @@ po::options_description merge_options() {
 
 int cmd_merge(const Args& args, const Io& io) {
     const po::options_description desc = merge_options();
-    const auto vm = parse_file_command(desc, args);
+    const auto vm = parse_files_or_help(desc, args, io, "merge: no JSON document given");
     if (!vm) {
-        fmt::print(io.out, "{}", help_text(desc));
         return exit_ok;
-    }
-    if (!vm->count("file")) {
-        throw UsageError("merge: no JSON document given");
     }
     std::vector<MergeInput> inputs;
     for (const auto& file : strings(*vm, "file")) {

@@ -39,6 +39,21 @@ std::optional<po::variables_map> parse_file_command(const po::options_descriptio
     return vm;
 }
 
+std::optional<po::variables_map> parse_files_or_help(const po::options_description& desc,
+                                                     const std::vector<std::string>& args,
+                                                     const Io& io, const std::string& missing,
+                                                     const std::string& help_suffix) {
+    auto parsed = parse_file_command(desc, args);
+    if (!parsed) {
+        fmt::print(io.out, "{}{}", help_text(desc), help_suffix);
+        return std::nullopt;
+    }
+    if (!parsed->count("file")) {
+        throw UsageError(missing);
+    }
+    return parsed;
+}
+
 std::vector<std::string> strings(const po::variables_map& vm, const char* key) {
     return vm.count(key) ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>{};
 }

@@ -26,6 +26,16 @@ po::variables_map parse(const po::options_description& desc,
 std::optional<po::variables_map> parse_file_command(const po::options_description& desc,
                                                     const std::vector<std::string>& args);
 
+struct Io;
+
+/// parse_file_command and what each file command does with it: on --help, prints `desc`'s help
+/// and `help_suffix` to io.out and returns nullopt; a command line without a file is refused
+/// with UsageError(`missing`).
+std::optional<po::variables_map> parse_files_or_help(const po::options_description& desc,
+                                                     const std::vector<std::string>& args,
+                                                     const Io& io, const std::string& missing,
+                                                     const std::string& help_suffix = "");
+
 /// A repeatable or positional option's values (empty when absent).
 std::vector<std::string> strings(const po::variables_map& vm, const char* key);
 std::optional<std::string> string_opt(const po::variables_map& vm, const char* key);

@@ -85,15 +85,11 @@ void check_export_options(const ReplayCommandLine& cl, const po::variables_map& 
 
 std::optional<ReplayCommandLine> parse_replay(const Args& args, const Io& io) {
     const po::options_description desc = replay_options();
-    const auto parsed = parse_file_command(desc, args);
+    const auto parsed = parse_files_or_help(desc, args, io, "replay: no trace file given");
     if (!parsed) {
-        fmt::print(io.out, "{}", help_text(desc));
         return std::nullopt;
     }
     const po::variables_map& vm = *parsed;
-    if (!vm.count("file")) {
-        throw UsageError("replay: no trace file given");
-    }
     ReplayCommandLine cl;
     cl.traces = strings(vm, "file");
     cl.policies = strings(vm, "policy");

@@ -71,15 +71,11 @@ po::options_description run_options() {
 /// The command line, or nullopt when --help was printed.
 std::optional<RunCommandLine> parse_run(const Args& args, const Io& io) {
     const po::options_description desc = run_options();
-    const auto parsed = parse_file_command(desc, args);
+    const auto parsed = parse_files_or_help(desc, args, io, "run: no scenario file given");
     if (!parsed) {
-        fmt::print(io.out, "{}", help_text(desc));
         return std::nullopt;
     }
     const po::variables_map& vm = *parsed;
-    if (!vm.count("file")) {
-        throw UsageError("run: no scenario file given");
-    }
     for (const char* one_run :
          {"per-cpu", "summary", "verbose", "trace", "svg", "from", "to", "cpus", "task"}) {
         refuse_with_seeds(vm, one_run, "run");
