@@ -247,10 +247,30 @@ private:
                 by_pid[e.pid].push_back({at, e.line, step(Op::exec, at, e.line)});
             } else if (e.kind == ftrace::LifeKind::exit) {
                 Step st = step(Op::exit, e.time, e.line);
-                st.dead_at = rs_.cycles(task_dead_time(e.pid, e.time));
+                const Nanos dead = task_dead_time(e.pid, e.time);
+                st.dead_at = rs_.cycles(dead);
+                st.unmapped_at = rs_.cycles(exit_mmap_flush_time(e, dead));
                 by_pid[e.pid].push_back({e.time, e.line, std::move(st)});
             }
         }
+    }
+
+    /// When an exit's exit_mmap() flushed the mm (mm/mmap.c: tlb_finish_mmu() after unmapping
+    /// everything, which takes tens of microseconds and is preemptible). While the CPU is
+    /// still lazily on the dying mm, flush_tlb_func() switches it to init_mm
+    /// (arch/x86/mm/tlb.c), a CR3 write outside a switch by the exiting task: its first one
+    /// after the exit line. With none, the task was switched out and in again before the
+    /// flush and ran lazily on another mm, or another user still held the mm: the unmapping
+    /// lasts until do_task_dead().
+    Nanos exit_mmap_flush_time(const ftrace::LifeEvent& e, Nanos dead) const {
+        const auto from = std::ranges::partition_point(
+            w_.cr3_writes, [&](const ftrace::Cr3Write& cw) { return cw.time < e.time; });
+        for (auto it = from; it != w_.cr3_writes.end() && it->time <= dead; ++it) {
+            if (it->pid == e.pid && !it->in_irq) {
+                return it->time;
+            }
+        }
+        return dead;
     }
 
     /// When an exiting task runs do_task_dead(). 6.18's do_exit() traces sched_process_exit

@@ -151,6 +151,9 @@ struct Step {
     /// A replayed exit: do_exit() runs exit_mm() at `at`, then stays in the kernel, preemptible
     /// and with no mm, until this cycle, when do_task_dead() ends it. -1: all at `at`.
     std::int64_t dead_at = -1;
+    /// A replayed exit that drops the mm's last user: exit_mmap() unmaps, preemptible, until
+    /// this cycle, when tlb_finish_mmu() flushes. -1: the cost model's exit_mmap cost.
+    std::int64_t unmapped_at = -1;
     std::vector<Step> body; ///< repeat body
     std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;

@@ -32,7 +32,7 @@ void store_task_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
 
 } // namespace
 
-void exit_mm(Scheduler& s, int cpu, Task& t) {
+void exit_mm(Scheduler& s, int cpu, Task& t, const Unmapping& unmapping) {
     KFrame frame(s.m, cpu, Fn::exit_mm);
     Mm* mm = t.mm;
     if (mm == nullptr) {
@@ -50,10 +50,10 @@ void exit_mm(Scheduler& s, int cpu, Task& t) {
     s.m.atomic(cpu, AtomicOp::mmap_read_unlock, mm);
     arch_x86::enter_lazy_tlb(s.m, cpu, mm);
     s.m.step(cpu, Cost::exit_mm);
-    mmput(s, cpu, mm);
+    mmput(s, cpu, mm, unmapping);
 }
 
-void mmput(Scheduler& s, int cpu, Mm* mm) {
+void mmput(Scheduler& s, int cpu, Mm* mm, const Unmapping& unmapping) {
     KFrame frame(s.m, cpu, Fn::mmput);
     // atomic_dec_and_test(): the value this CPU's decrement produced decides, not a later read.
     const std::int64_t users = --mm->mm_users;
@@ -65,10 +65,16 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     mm->users_gone = true; // mmget_not_zero() fails from here on
     // __mmput() -> exit_mmap(): unmap everything, then tlb_finish_mmu() flushes the whole mm
     // with freed_tables: the exiting CPU (lazy on mm) switches to init_mm, and every other CPU
-    // still lazily on it gets the IPI and does the same.
+    // still lazily on it gets the IPI and does the same. Unmapping a large address space takes
+    // long and is preemptible: a task switched out and in again meanwhile runs lazily on
+    // another mm, and the flush then writes no CR3 on its CPU.
     {
         KFrame mmap_frame(s.m, cpu, Fn::exit_mmap);
-        s.m.step(cpu, Cost::exit_mmap);
+        if (unmapping) {
+            cpu = unmapping();
+        } else {
+            s.m.step(cpu, Cost::exit_mmap);
+        }
         KFrame finish(s.m, cpu, Fn::tlb_finish_mmu);
         arch_x86::flush_tlb_mm_range(s.m, cpu, mm, /*pages=*/0, /*freed_tables=*/true);
         mm->torn_down = true;
@@ -76,16 +82,16 @@ void mmput(Scheduler& s, int cpu, Mm* mm) {
     s.mmdrop(cpu, mm); // the reference all mm_users held together
 }
 
-void do_exit(Scheduler& s, Task& t, const std::function<void()>& after_exit_mm) {
+void do_exit(Scheduler& s, Task& t, const ExitTiming& timing) {
     {
         KFrame frame(s.m, t.cpu, Fn::do_exit);
         if (t.kthread && t.mm != nullptr) {
             s.fail_run(t.cpu, "kthread {} exits while still using the mm of {} (add unuse_mm)",
                        t.name, t.mm->name);
         }
-        exit_mm(s, t.cpu, t);
-        if (after_exit_mm) {
-            after_exit_mm(); // may be preempted and resumed on another CPU
+        exit_mm(s, t.cpu, t, timing.unmapping);
+        if (timing.after_exit_mm) {
+            timing.after_exit_mm(); // may be preempted and resumed on another CPU
         }
     }
     const int cpu = t.cpu;

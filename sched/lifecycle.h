@@ -15,12 +15,23 @@ namespace sched {
 
 class Scheduler;
 
+/// exit_mmap()'s unmapping as a replay times it: runs, preemptible and with no mm, before
+/// tlb_finish_mmu() flushes the mm; returns the CPU the task is on when it is done (a
+/// preempted task may have been moved). Empty: the cost model's fixed exit_mmap cost.
+using Unmapping = std::function<int()>;
+
+/// A replayed exit's timing (`tlbsim replay`). Both parts are preemptible, with no mm.
+struct ExitTiming {
+    /// exit_mmap()'s unmapping, when this exit drops the mm's last user.
+    Unmapping unmapping;
+    /// The rest of do_exit() (exit_files, exit_notify, ...) before do_task_dead().
+    std::function<void()> after_exit_mm;
+};
+
 /// do_exit(): exit_mm, then do_task_dead. Returns when the task is gone (its fiber must end).
-/// `after_exit_mm`, when given, runs between the two: the rest of do_exit() (exit_files,
-/// exit_notify, ...) as a replay times it, during which the task is preemptible with no mm.
-void do_exit(Scheduler& s, kernel::Task& t, const std::function<void()>& after_exit_mm = {});
-void exit_mm(Scheduler& s, int cpu, kernel::Task& t);
-void mmput(Scheduler& s, int cpu, kernel::Mm* mm);
+void do_exit(Scheduler& s, kernel::Task& t, const ExitTiming& timing = {});
+void exit_mm(Scheduler& s, int cpu, kernel::Task& t, const Unmapping& unmapping = {});
+void mmput(Scheduler& s, int cpu, kernel::Mm* mm, const Unmapping& unmapping = {});
 
 /// execve() from a system call (fs/exec.c): de_thread() kills the siblings and waits for them,
 /// exec_mmap() installs a fresh mm with no registrations, and the old mm is torn down as by a

@@ -36,6 +36,7 @@ private:
     void do_idle();
     void schedule_tail();
     void run_program();
+    ExitTiming exit_timing(const Step* exit_step);
     const Step* next_step();
     void user_step(const Step& st);
     void take_interrupts_in_user();
@@ -115,7 +116,7 @@ void TaskBody::run_program() {
         KFrame frame(s_.m, cpu(), Fn::ret_from_fork);
         arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::iret);
     }
-    std::int64_t dead_at = -1;
+    const Step* exit_step = nullptr;
     while (const Step* st = next_step()) {
         take_interrupts_in_user();
         t_.current_step = st;
@@ -123,7 +124,7 @@ void TaskBody::run_program() {
             run_until(st->at, t_.kthread);
         }
         if (st->op == Op::exit) {
-            dead_at = st->dead_at;
+            exit_step = st;
             break;
         }
         if (t_.kthread) {
@@ -139,11 +140,26 @@ void TaskBody::run_program() {
     if (!t_.kthread) {
         arch_x86::syscall_entry(s_.m, cpu());
     }
-    if (dead_at < 0) {
-        return do_exit(s_, t_);
+    do_exit(s_, t_, exit_timing(exit_step));
+}
+
+/// A replayed exit's timing (Step::unmapped_at, Step::dead_at): exit_mmap() and the rest of
+/// do_exit() are preemptible in the kernel, with no mm, until the recorded times.
+ExitTiming TaskBody::exit_timing(const Step* exit_step) {
+    ExitTiming timing;
+    if (exit_step == nullptr) {
+        return timing;
     }
-    // A replayed exit (Step::dead_at): preemptible in the kernel, with no mm, until its end.
-    do_exit(s_, t_, [this, dead_at] { run_until(dead_at, /*in_kernel=*/true); });
+    if (const std::int64_t at = exit_step->unmapped_at; at >= 0) {
+        timing.unmapping = [this, at] {
+            run_until(at, /*in_kernel=*/true);
+            return cpu();
+        };
+    }
+    if (const std::int64_t at = exit_step->dead_at; at >= 0) {
+        timing.after_exit_mm = [this, at] { run_until(at, /*in_kernel=*/true); };
+    }
+    return timing;
 }
 
 /// The interrupts that came while a return to user mode had IRQs off, taken at the first user

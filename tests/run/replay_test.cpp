@@ -50,7 +50,7 @@ TEST_CASE("replay: every development trace replays with its schedule intact and 
     CHECK(c.unplanned == 0);
     CHECK(c.predicted.get(run::ReplayOutcome::ctxsw_total) ==
           c.observed.get(run::ReplayOutcome::ctxsw_total) - c.not_replayed);
-    CHECK(c.switch_agreement() >= 0.985);
+    CHECK(c.switch_agreement() >= 0.995);
     CHECK(deviation(c, run::ReplayOutcome::cr3_flush) <= 0.04);
     CHECK(deviation(c, run::ReplayOutcome::cr3_noflush) <= 0.04);
 }
@@ -148,4 +148,50 @@ TEST_CASE("replay: a TLB shootdown is replayed from its first line, the remote I
     CHECK(x.program[0].pages == 8);
     CHECK(x.program[0].at == rs.cycles(w.flushes[0].time)); // the remote line's time
     CHECK(x.program[1].at == rs.cycles(w.flushes[2].time)); // local only: its own line
+}
+
+TEST_CASE("replay: an exit's exit_mmap() flushes at the exiting task's own CR3 write to init_mm, "
+          "or, with none, just before it dies",
+          "[replay]") {
+    // The flush of a CPU still lazily on the dying mm is flush_tlb_func()'s switch to init_mm
+    // (arch/x86/mm/tlb.c): a CR3 write outside a switch by the exiting task. e (pid 200) shows
+    // one 40 us after its exit line; f (pid 300) is preempted (R+) first and shows none.
+    using namespace ftrace_test;
+    const auto exit_line = [](std::string_view comm, int pid) {
+        return "sched_process_exit: comm=" + std::string(comm) + " pid=" + std::to_string(pid) +
+               " prio=120 group_dead=true";
+    };
+    const std::string text =
+        kHeader + tf("a", 100, 100, 0, "d..2.", 1'000, switch_event("a", 100, "S", "e", 200)) +
+        tf("a", 100, 100, 0, "d..2.", 1'000, kCr3Flush) +
+        tf("e", 200, 200, 0, ".....", 2'000, exit_line("e", 200)) +
+        tf("e", 200, 200, 0, "d..1.", 2'040, kCr3Flush) +
+        tf("e", 200, 200, 0, "d..2.", 2'100, switch_event("e", 200, "Z", "f", 300)) +
+        tf("e", 200, 200, 0, "d..2.", 2'100, kCr3Flush) +
+        tf("f", 300, 300, 0, ".....", 3'000, exit_line("f", 300)) +
+        tf("f", 300, 300, 0, "d..2.", 3'050, switch_event("f", 300, "R+", "a", 100)) +
+        tf("f", 300, 300, 0, "d..2.", 3'050, kCr3NoFlush) +
+        tf("a", 100, 100, 0, "d..2.", 4'000, switch_event("a", 100, "S", "f", 300)) +
+        tf("f", 300, 300, 0, "d..2.", 9'000, switch_event("f", 300, "Z", "a", 100));
+    const ftrace::Workload w = import(text);
+    const run::ReplayScenario rs = run::scenario_from_workload(w, {});
+    const auto exit_of = [&](int pid) {
+        const auto index = static_cast<std::size_t>(
+            std::find(rs.thread_pid.begin(), rs.thread_pid.end(), pid) - rs.thread_pid.begin());
+        REQUIRE(index < rs.scenario.threads.size());
+        const scenario::Thread& th = rs.scenario.threads[index];
+        REQUIRE(!th.program.empty());
+        REQUIRE(th.program.back().op == scenario::Op::exit);
+        return th.program.back();
+    };
+    const scenario::Step e_exit = exit_of(200);
+    REQUIRE(w.cr3_writes.size() == 1); // e's switch to init_mm
+    CHECK(e_exit.unmapped_at == rs.cycles(w.cr3_writes[0].time));
+    CHECK(e_exit.unmapped_at <= e_exit.dead_at);
+    const scenario::Step f_exit = exit_of(300);
+    CHECK(f_exit.unmapped_at == f_exit.dead_at);
+    CHECK(f_exit.dead_at > rs.cycles(w.switches[3].time)); // after a's switch back to f
+    const run::ReplayRun r = run::replay_workload(w, rs, "mainline");
+    REQUIRE(r.run.error.empty());
+    CHECK(r.comparison.agreed == r.comparison.switches);
 }
