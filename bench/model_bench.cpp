@@ -213,16 +213,27 @@ double bare_heap_seconds(std::size_t pending, std::uint64_t events) {
     return secs;
 }
 
-/// The peak resident set of this process so far, in bytes (/proc/self/status VmHWM).
-std::uint64_t peak_rss_bytes() {
+/// A /proc/self/status size field (VmHWM: the peak resident set; VmRSS: the current one), in
+/// bytes.
+std::uint64_t status_bytes(std::string_view field) {
     std::ifstream in("/proc/self/status");
     std::string line;
     while (std::getline(in, line)) {
-        if (line.rfind("VmHWM:", 0) == 0) {
-            return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+        if (line.starts_with(field)) {
+            return std::strtoull(line.c_str() + field.size(), nullptr, 10) * 1024;
         }
     }
     return 0;
+}
+
+std::uint64_t peak_rss_bytes() {
+    return status_bytes("VmHWM:");
+}
+
+/// Resets VmHWM to the current resident set (proc(5), clear_refs "5"), so that the next
+/// peak_rss_bytes() is the peak of what runs from here on.
+void reset_peak_rss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
 }
 
 /// What a child sends back: plain data through a pipe.
@@ -237,6 +248,9 @@ struct Row {
     double pending = 0;
     double bare_seconds = 0; ///< median bare heap for `events` events
     std::uint64_t peak_rss = 0;
+    /// The first run's own peak over the resident set before it (the loaded scenario): what
+    /// the run adds, machine and tasks and their stacks.
+    std::uint64_t run_rss = 0;
     double with_second_checker = 0; ///< median run with a second checker (0: not measured)
 };
 
@@ -262,9 +276,16 @@ Row measure_machine(const Machine& m, const Options& o) {
     }
     std::vector<double> plain, bare, doubled;
     for (int rep = 0; rep < o.reps; ++rep) {
+        const std::uint64_t before_run = rep == 0 ? status_bytes("VmRSS:") : 0;
+        const std::uint64_t load_peak = rep == 0 ? peak_rss_bytes() : 0;
+        if (rep == 0) {
+            reset_peak_rss();
+        }
         const ModelRun run = run_model(sc, o.policy, false);
         if (rep == 0) {
-            row.peak_rss = peak_rss_bytes();
+            const std::uint64_t run_peak = peak_rss_bytes();
+            row.peak_rss = std::max(load_peak, run_peak);
+            row.run_rss = run_peak > before_run ? run_peak - before_run : 0;
             row.events = run.events;
             row.records = run.records;
             row.cycles = run.cycles;
@@ -314,9 +335,9 @@ void print_header(const Options& o) {
     std::printf("model_bench: policy %s, median of %d run(s) per machine; rates in events per "
                 "wall second\n",
                 o.policy.c_str(), o.reps);
-    std::printf("%5s %7s %9s %7s %9s %9s %9s %7s %10s %9s %9s %8s\n", "CPUs", "threads", "events",
-                "run s", "model/s", "pending", "bare/s", "ratio", "Mcycles/s", "peak MiB",
-                "B/thread", "checker");
+    std::printf("%5s %7s %9s %7s %9s %9s %9s %7s %10s %9s %9s %9s %8s\n", "CPUs", "threads",
+                "events", "run s", "model/s", "pending", "bare/s", "ratio", "Mcycles/s", "peak MiB",
+                "B/thread", "run B/thr", "checker");
 }
 
 void print_row(const Row& r) {
@@ -325,12 +346,13 @@ void print_row(const Row& r) {
         r.with_second_checker > 0 ? (r.with_second_checker - r.seconds) / r.seconds * 100.0 : -1.0;
     char share_text[16];
     std::snprintf(share_text, sizeof share_text, share < 0 ? "-" : "%.0f%%", share);
-    std::printf("%5d %7d %8.2fM %7.2f %8.2fM %9.0f %8.2fM %6.2fx %10.1f %9.1f %9.0f %8s\n", r.cpus,
-                r.threads, events / 1e6, r.seconds, events / r.seconds / 1e6, r.pending,
+    std::printf("%5d %7d %8.2fM %7.2f %8.2fM %9.0f %8.2fM %6.2fx %10.1f %9.1f %9.0f %9.0f %8s\n",
+                r.cpus, r.threads, events / 1e6, r.seconds, events / r.seconds / 1e6, r.pending,
                 events / r.bare_seconds / 1e6, r.bare_seconds / r.seconds,
                 static_cast<double>(r.cycles) / r.seconds / 1e6,
                 static_cast<double>(r.peak_rss) / (1024.0 * 1024.0),
-                static_cast<double>(r.peak_rss) / r.threads, share_text);
+                static_cast<double>(r.peak_rss) / r.threads,
+                static_cast<double>(r.run_rss) / r.threads, share_text);
 }
 
 void print_notes() {
@@ -338,8 +360,9 @@ void print_notes() {
                 "collected; scenario loading not included)\n"
                 "pending: mean sampled pending events (CPUs + sleeping tasks); bare/s: the bare "
                 "heap's rate with that many; ratio: model/s over bare/s\n"
-                "peak MiB: the child's VmHWM after its first run; B/thread: that over the "
-                "threads (user and kernel)\n"
+                "peak MiB: the child's VmHWM (loading and its first run); B/thread: that over "
+                "the threads (user and kernel); run B/thr: the first run's own peak over the "
+                "resident set before it (the loaded scenario), over the threads\n"
                 "checker: what a second GuaranteeChecker on the record stream adds to the run, "
                 "i.e. one checker's share of it\n");
 }

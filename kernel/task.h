@@ -66,7 +66,8 @@ struct Task {
     bool released = false;    ///< past exit_notify() and __exit_signal(): out of its thread group
     int notify_count = 0;     ///< signal->notify_count: siblings de_thread still waits for
     sim::TimerId sleep_timer; ///< a `sleep` step's hrtimer (an early wakeup cancels it)
-    bool in_user = false;     ///< executing user code (for the narrative and the checker)
+    bool mm_acquire_failed = false; ///< its last use_mm found mm_users at 0 (-EFAULT)
+    bool in_user = false;           ///< executing user code (for the narrative and the checker)
 
     // Program interpretation.
     std::vector<ProgramFrame> program;
@@ -75,6 +76,13 @@ struct Task {
     // Kernel stack and call path. The call path is declared first: a fiber destroyed while
     // suspended unwinds its frames (arch_x86::KFrame pops this vector), so it must outlive it.
     std::vector<SiteId> callstack;
+    /// In a `sleep` or `wait` step's schedule(), where a task that blocks gives its kernel stack
+    /// back (sched::Scheduler::switch_to).
+    bool may_park = false;
+    /// Blocked with no kernel stack: its next fiber goes on from where it blocked, with the call
+    /// path it blocked in (sched/program.cpp, TaskBody::resume_parked).
+    bool parked = false;
+    std::vector<SiteId> parked_callstack;
     std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
     std::unique_ptr<sim::Fiber> fiber;
 };

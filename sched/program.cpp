@@ -36,6 +36,13 @@ private:
     void do_idle();
     void schedule_tail();
     void run_program();
+    void run_steps();
+    void resume_parked();
+    void pop_frame(Fn fn);
+    void return_from_syscall(const Step& st);
+    void kthread_step_end();
+    void end_nanosleep();
+    void schedule_may_park();
     ExitTiming exit_timing(const Step* exit_step);
     const Step* next_step();
     void user_step(const Step& st);
@@ -60,7 +67,6 @@ private:
 
     Scheduler& s_;
     Task& t_;
-    bool mm_acquire_failed_ = false; ///< the last use_mm found mm_users at 0 (-EFAULT)
 };
 
 void TaskBody::run() {
@@ -68,8 +74,50 @@ void TaskBody::run() {
         do_idle();
         return;
     }
+    if (t_.parked) {
+        resume_parked();
+        return;
+    }
     schedule_tail();
     run_program();
+}
+
+/// A task that blocked in a `sleep` or `wait` and gave its stack back (Scheduler::switch_to)
+/// runs again on this fresh fiber: with the call path it blocked in, it does what its old
+/// stack would have done from switch_to() on -- the rest of context_switch() (finish_task_switch)
+/// and of schedule(), of the blocking call and of the step -- then goes on with its program.
+void TaskBody::resume_parked() {
+    t_.parked = false;
+    t_.callstack = std::move(t_.parked_callstack);
+    t_.parked_callstack.clear();
+    s_.finish_task_switch_public(cpu(), s_.m.cpu(cpu()).switch_prev);
+    pop_frame(Fn::context_switch);
+    pop_frame(Fn::__schedule);
+    s_.schedule_again_while_needed(t_); // it runs now: it cannot park again here
+    const Step& st = *t_.current_step;
+    if (st.op == Op::sleep) {
+        end_nanosleep();
+        pop_frame(Fn::do_nanosleep);
+    } else {
+        SIM_ASSERT(st.op == Op::wait, "{} parked in step {}", t_.name, st.path);
+        pop_frame(Fn::futex_wait);
+    }
+    if (t_.kthread) {
+        kthread_step_end();
+        pop_frame(Fn::kthread);
+    } else {
+        pop_frame(Fn::do_syscall_64);
+        return_from_syscall(st);
+    }
+    s_.m.sim.note_progress();
+    run_steps();
+}
+
+/// Leaves the kernel function `fn`, which must be the innermost frame (a resumed call path).
+void TaskBody::pop_frame(Fn fn) {
+    SIM_ASSERT(!t_.callstack.empty() && t_.callstack.back() == static_cast<kernel::SiteId>(fn),
+               "{} resumed off its call path (expected {})", t_.name, kernel::fn_name(fn));
+    t_.callstack.pop_back();
 }
 
 void TaskBody::do_idle() {
@@ -116,6 +164,11 @@ void TaskBody::run_program() {
         KFrame frame(s_.m, cpu(), Fn::ret_from_fork);
         arch_x86::exit_to_user_mode(s_.m, &t_, ReturnInsn::iret);
     }
+    run_steps();
+}
+
+/// The program's steps from where it stands (Task::program), then its exit.
+void TaskBody::run_steps() {
     const Step* exit_step = nullptr;
     while (const Step* st = next_step()) {
         take_interrupts_in_user();
@@ -132,6 +185,9 @@ void TaskBody::run_program() {
             kthread_step(*st);
         } else {
             user_step(*st);
+        }
+        if (t_.parked) {
+            return; // blocked and gave its stack back: resume_parked goes on from here
         }
         s_.m.sim.note_progress();
     }
@@ -188,6 +244,12 @@ void TaskBody::user_step(const Step& st) {
         KFrame frame(s_.m, cpu(), Fn::do_syscall_64);
         system_call(st);
     }
+    if (!t_.parked) {
+        return_from_syscall(st);
+    }
+}
+
+void TaskBody::return_from_syscall(const Step& st) {
     KFrame exit_frame(s_.m, cpu(), Fn::exit_to_user_mode);
     // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
     arch_x86::exit_to_user_mode(s_.m, &t_,
@@ -273,7 +335,13 @@ void TaskBody::system_call(const Step& st) {
 
 void TaskBody::kthread_step(const Step& st) {
     kthread_work(st);
-    // Kernel threads act on need_resched at the end of each step.
+    if (!t_.parked) {
+        kthread_step_end();
+    }
+}
+
+/// Kernel threads act on need_resched at the end of each step.
+void TaskBody::kthread_step_end() {
     if (s_.m.rq(cpu()).need_resched) {
         s_.schedule(cpu());
     }
@@ -285,7 +353,7 @@ void TaskBody::kthread_work(const Step& st) {
     case Op::work:
         return spend(st.n);
     case Op::use_mm:
-        mm_acquire_failed_ = !io_sq_thread_acquire_mm(s_, cpu(), t_, live_mm(st));
+        t_.mm_acquire_failed = !io_sq_thread_acquire_mm(s_, cpu(), t_, live_mm(st));
         return;
     case Op::unuse_mm:
         return unuse_mm(st);
@@ -366,8 +434,21 @@ void TaskBody::nanosleep(std::int64_t cycles) {
     t_.sleep_timer =
         s_.m.sim.arm_timer(cpu(), s_.m.sim.now() + sim::Cycles{cycles}, arch_x86::HRTIMER_VECTOR,
                            timer_data(TimerKind::sleep_wakeup, t_.id));
-    s_.schedule(cpu());
+    schedule_may_park();
+    if (!t_.parked) {
+        end_nanosleep();
+    }
+}
+
+void TaskBody::end_nanosleep() {
     s_.m.sim.cancel_timer(t_.sleep_timer); // hrtimer_cancel(): an early wakeup leaves none
+}
+
+/// schedule() from a blocking step: a task that blocks there gives its stack back.
+void TaskBody::schedule_may_park() {
+    t_.may_park = true;
+    s_.schedule(cpu());
+    t_.may_park = false;
 }
 
 void TaskBody::futex_wait(int event) {
@@ -387,7 +468,7 @@ void TaskBody::futex_wake(int event) {
 }
 
 void TaskBody::unuse_mm(const Step& st) {
-    if (t_.mm == nullptr && mm_acquire_failed_) {
+    if (t_.mm == nullptr && t_.mm_acquire_failed) {
         return; // io_sq_thread_drop_mm(): no mm, nothing to drop
     }
     if (t_.mm == nullptr) {
@@ -403,7 +484,7 @@ void TaskBody::block_on_latch(int event) {
     }
     t_.state = TaskState::interruptible;
     latch.waiters.push_back(&t_);
-    s_.schedule(cpu());
+    schedule_may_park();
 }
 
 void TaskBody::record_result(const Step& st, std::int64_t result) {

@@ -57,6 +57,11 @@ void Scheduler::create_fiber(Task& t) {
     }
 }
 
+void Scheduler::release_stack(Task& t) {
+    t.fiber.reset(); // a dead task's parked stack (dies_in_place) is unwound here
+    t.body.reset();
+}
+
 void Scheduler::park_failed(int cpu) {
     m.sim.finish();
     for (;;) {
@@ -67,11 +72,17 @@ void Scheduler::park_failed(int cpu) {
 void Scheduler::schedule(int cpu) {
     // schedule(): __schedule until need_resched is clear (sched_submit_work is not modelled).
     Task* self = m.current(cpu);
-    do {
-        if (!__schedule(self->cpu, /*preempt=*/false)) {
+    if (__schedule(self->cpu, /*preempt=*/false)) {
+        schedule_again_while_needed(*self);
+    }
+}
+
+void Scheduler::schedule_again_while_needed(Task& self) {
+    while (m.rq(self.cpu).need_resched) {
+        if (!__schedule(self.cpu, /*preempt=*/false)) {
             return;
         }
-    } while (m.rq(self->cpu).need_resched);
+    }
 }
 
 void Scheduler::enqueue(Task* p, int cpu) {
@@ -213,6 +224,13 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
         }
         return nullptr; // never scheduled again: unwind and let the fiber finish
     }
+    if (prev->may_park && prev->state == TaskState::interruptible) {
+        // Blocked in a sleep or wait: the stack goes back to the pool (finish_task_switch) and
+        // the task's next fiber resumes it from its call path (TaskBody::resume_parked).
+        prev->parked = true;
+        prev->parked_callstack = prev->callstack;
+        return nullptr;
+    }
     prev->fiber->yield();
     return m.cpu(prev->cpu).switch_prev;
 }
@@ -253,13 +271,17 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
         // put_task_stack() and put_task_struct_rcu_user(): the dead task's last references.
         m.atomic(cpu, AtomicOp::put_task_stack);
         m.atomic(cpu, AtomicOp::put_task_struct);
-        prev->fiber.reset();
+        release_stack(*prev);
         if (m.ks.live_tasks == 0) {
             // Every thread has exited: the run ends after this last switch, with one look at the
             // whole state.
             kernel::enforce(check_machine_state(m.ks, m.cpus));
             m.sim.finish();
         }
+    }
+    if (prev->parked) {
+        SIM_ASSERT(prev->fiber->finished(), "{} parked with its stack in use", prev->name);
+        release_stack(*prev);
     }
     Task* curr = m.current(cpu);
     if (curr->idle) {

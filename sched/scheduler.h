@@ -100,8 +100,12 @@ public:
     /// Boot: every CPU in its idle task on init_mm; tasks with start 0 queued in file order.
     void boot();
 
-    /// __schedule(): returns false when prev was dead and is gone (its fiber must now finish).
+    /// __schedule(): returns false when prev was dead and is gone, or blocked and gave its stack
+    /// back (Task::parked): its fiber must now finish.
     bool __schedule(int cpu, bool preempt);
+    /// schedule()'s loop after its first __schedule() came back: again while need_resched is
+    /// set. A parked task's next fiber goes on from here (TaskBody::resume_parked).
+    void schedule_again_while_needed(kernel::Task& self);
     void try_to_wake_up(int cpu, kernel::Task* p);
     void wake_up_new_task(int cpu, kernel::Task* p);
     void resched_curr(int cpu, sim::CpuId target);
@@ -111,6 +115,8 @@ public:
 
     /// Gives `t` a kernel stack (fiber) running its program; idle tasks run do_idle.
     void create_fiber(kernel::Task& t);
+    /// Gives a dead or parked task's finished fiber back to the pool.
+    void release_stack(kernel::Task& t);
     /// Stops the run with a scenario error (one line, formatted here) and parks the calling fiber.
     /// The message is built inside, never by the caller: a temporary on the parked stack would
     /// never be destroyed (a leak under ASan).
