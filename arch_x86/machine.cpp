@@ -43,7 +43,7 @@ void Machine::emit(int c, Record r) {
         if (!x.current->callstack.empty()) {
             r.site = static_cast<kernel::Fn>(x.current->callstack.back());
         }
-        r.path = trace.intern_path(x.current->callstack);
+        r.path = trace.intern_path(x.current->callstack.node(), x.current->callstack.frames());
     }
     trace.emit(r);
 }
@@ -191,11 +191,12 @@ std::string Machine::dump() const {
 KFrame::KFrame(Machine& m, int cpu, kernel::Fn fn) : task_(m.current(cpu)) {
     SIM_ASSERT(task_ != nullptr, "kernel function {} entered on cpu{} with no current task",
                kernel::fn_name(fn), cpu);
-    task_->callstack.push_back(static_cast<kernel::SiteId>(fn));
+    const auto site = static_cast<kernel::SiteId>(fn);
+    task_->callstack.push(site, m.trace.path_node(task_->callstack.node(), site));
 }
 
 KFrame::~KFrame() {
-    task_->callstack.pop_back();
+    task_->callstack.pop();
 }
 
 } // namespace arch_x86

@@ -2,6 +2,7 @@
 // struct task_struct, the fields tlbsim models (include/linux/sched.h, v5.10.13), plus where the
 // task is in its scenario program.
 
+#include "kernel/call_path.h"
 #include "scenario_model/scenario.h"
 #include "sim/event_queue.h"
 #include "sim/fiber.h"
@@ -38,9 +39,6 @@ struct ProgramFrame {
     std::int64_t remaining = 0; ///< iterations left of a repeat body (1 for the top level)
 };
 
-/// A kernel function on the task's kernel stack, for call paths in records (`explain`).
-using SiteId = std::uint16_t;
-
 struct Task {
     int id = 0; ///< index in KernelState::tasks
     std::string name;
@@ -75,14 +73,14 @@ struct Task {
 
     // Kernel stack and call path. The call path is declared first: a fiber destroyed while
     // suspended unwinds its frames (arch_x86::KFrame pops this vector), so it must outlive it.
-    std::vector<SiteId> callstack;
+    CallPath callstack;
     /// In a `sleep` or `wait` step's schedule(), where a task that blocks gives its kernel stack
     /// back (sched::Scheduler::switch_to).
     bool may_park = false;
     /// Blocked with no kernel stack: its next fiber goes on from where it blocked, with the call
     /// path it blocked in (sched/program.cpp, TaskBody::resume_parked).
     bool parked = false;
-    std::vector<SiteId> parked_callstack;
+    CallPath parked_callstack;
     std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
     std::unique_ptr<sim::Fiber> fiber;
 };

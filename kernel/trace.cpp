@@ -2,15 +2,23 @@
 
 namespace kernel {
 
-std::uint32_t Trace::intern_path(const std::vector<std::uint16_t>& frames) {
-    if (frames.empty()) {
-        return 0;
-    }
-    auto [it, inserted] = path_ids_.try_emplace(frames, static_cast<std::uint32_t>(paths_.size()));
+std::uint32_t Trace::path_node(std::uint32_t parent, std::uint16_t fn) {
+    const std::uint64_t key = (static_cast<std::uint64_t>(parent) << 16) | fn;
+    const auto [it, inserted] =
+        children_.try_emplace(key, static_cast<std::uint32_t>(node_path_.size()));
     if (inserted) {
-        paths_.push_back(frames);
+        node_path_.push_back(not_interned);
     }
     return it->second;
+}
+
+std::uint32_t Trace::intern_path(std::uint32_t node, const std::vector<std::uint16_t>& frames) {
+    std::uint32_t& id = node_path_[node];
+    if (id == not_interned) {
+        id = static_cast<std::uint32_t>(paths_.size());
+        paths_.push_back(frames);
+    }
+    return id;
 }
 
 std::string Trace::format_path(std::uint32_t id) const {

@@ -4,8 +4,9 @@
 
 #include "kernel/record.h"
 
-#include <map>
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kernel {
@@ -47,8 +48,12 @@ public:
         }
     }
 
-    /// Interns a call path (outermost first) and returns its id; 0 is the empty path.
-    std::uint32_t intern_path(const std::vector<std::uint16_t>& frames);
+    /// The path trie's node for `parent`'s path extended by the function `fn` (node 0 is the
+    /// empty path): what arch_x86::KFrame keeps per depth (CallPath), O(1).
+    std::uint32_t path_node(std::uint32_t parent, std::uint16_t fn);
+    /// The id of the call path at trie node `node` (`frames`: its functions, outermost first);
+    /// ids are numbered in the order records first use them, 0 for the empty path.
+    std::uint32_t intern_path(std::uint32_t node, const std::vector<std::uint16_t>& frames);
     const std::vector<std::uint16_t>& path(std::uint32_t id) const { return paths_[id]; }
     /// "finish_task_switch ← __schedule ← futex_wait" style, innermost first.
     std::string format_path(std::uint32_t id) const;
@@ -56,7 +61,9 @@ public:
 private:
     std::vector<RecordObserver*> observers_;
     std::vector<std::vector<std::uint16_t>> paths_{{}};
-    std::map<std::vector<std::uint16_t>, std::uint32_t> path_ids_;
+    static constexpr std::uint32_t not_interned = UINT32_MAX;
+    std::vector<std::uint32_t> node_path_{0}; ///< by trie node: its path id, or not_interned
+    std::unordered_map<std::uint64_t, std::uint32_t> children_; ///< (parent << 16 | fn) -> node
 };
 
 } // namespace kernel

@@ -89,7 +89,7 @@ void TaskBody::run() {
 void TaskBody::resume_parked() {
     t_.parked = false;
     t_.callstack = std::move(t_.parked_callstack);
-    t_.parked_callstack.clear();
+    t_.parked_callstack = {};
     s_.finish_task_switch_public(cpu(), s_.m.cpu(cpu()).switch_prev);
     pop_frame(Fn::context_switch);
     pop_frame(Fn::__schedule);
@@ -117,7 +117,7 @@ void TaskBody::resume_parked() {
 void TaskBody::pop_frame(Fn fn) {
     SIM_ASSERT(!t_.callstack.empty() && t_.callstack.back() == static_cast<kernel::SiteId>(fn),
                "{} resumed off its call path (expected {})", t_.name, kernel::fn_name(fn));
-    t_.callstack.pop_back();
+    t_.callstack.pop();
 }
 
 void TaskBody::do_idle() {

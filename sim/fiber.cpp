@@ -79,12 +79,12 @@ Fiber::Fiber(FiberPool& pool, FiberBody& body) : pool_(pool), body_(body) {
     // fcontext stacks grow down from the top of the allocation.
     void* top = static_cast<char*>(stack_) + pool_.stack_size();
     fctx_ = ctx::make_fcontext(top, pool_.stack_size(), &FiberAccess::trampoline);
-    pool_.live_.push_back(this);
+    pool_.add_live(this);
 }
 
 Fiber::~Fiber() {
     unwind();
-    std::erase(pool_.live_, this);
+    pool_.remove_live(this);
     pool_.release(stack_);
 }
 
@@ -176,10 +176,39 @@ std::size_t FiberPool::default_stack_size() {
 FiberPool::FiberPool(std::size_t stack_size) : stack_size_(stack_size) {}
 
 void FiberPool::unwind_suspended() {
-    // By index: an unwinding fiber's destructors may not create or destroy fibers, but stay safe.
+    // By index, skipping destroyed ones: an unwinding fiber's destructors may destroy fibers.
+    const bool outer = std::exchange(visiting_live_, true);
     for (std::size_t i = 0; i < live_.size(); ++i) {
-        live_[i]->unwind();
+        if (live_[i] != nullptr) {
+            live_[i]->unwind();
+        }
     }
+    visiting_live_ = outer;
+}
+
+void FiberPool::add_live(Fiber* f) {
+    f->live_index_ = live_.size();
+    live_.push_back(f);
+    ++live_count_;
+}
+
+void FiberPool::remove_live(Fiber* f) {
+    live_[f->live_index_] = nullptr;
+    --live_count_;
+    if (!visiting_live_ && live_.size() >= 64 && live_count_ < live_.size() / 2) {
+        compact_live();
+    }
+}
+
+void FiberPool::compact_live() {
+    std::size_t kept = 0;
+    for (Fiber* f : live_) {
+        if (f != nullptr) {
+            f->live_index_ = kept;
+            live_[kept++] = f;
+        }
+    }
+    live_.resize(kept);
 }
 
 FiberPool::~FiberPool() {

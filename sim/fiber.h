@@ -62,6 +62,7 @@ public:
 
 private:
     friend struct FiberAccess;
+    friend class FiberPool;
     /// Jumps to `target` (nullptr: the hub); returns when some jump comes back here.
     void switch_to(Fiber* target, bool finishing);
     /// The dispatcher's choice after this fiber yields or finishes.
@@ -73,6 +74,7 @@ private:
     void* fctx_ = nullptr; // the fiber's saved context while suspended
     bool started_ = false;
     bool finished_ = false;
+    std::size_t live_index_ = 0; // its slot in the pool's live_
     void* fake_stack_ = nullptr; // ASan bookkeeping (unused without TLBSIM_ASAN)
 };
 
@@ -93,7 +95,7 @@ public:
 
     /// From the hub: unwinds every suspended fiber of this pool, oldest first (Fiber::unwind).
     void unwind_suspended();
-    std::size_t live_fibers() const { return live_.size(); }
+    std::size_t live_fibers() const { return live_count_; }
 
     /// Picks the fiber to run when one yields: nullptr sends control back to the hub.
     using Dispatcher = Fiber* (*)(void* context);
@@ -116,7 +118,14 @@ private:
     Fiber* current_ = nullptr;   ///< the fiber running now (nullptr: the hub)
     Fiber* unwinding_ = nullptr; ///< the fiber being unwound: its yield() throws ForcedUnwind
     Fiber* unwinder_ = nullptr;  ///< who asked (nullptr: the hub): the unwound fiber ends there
-    std::vector<Fiber*> live_;   ///< every constructed, not yet destroyed fiber, oldest first
+    /// Every constructed, not yet destroyed fiber, oldest first, with nullptr where one was
+    /// destroyed (O(1): a blocked task's fiber ends at every sleep), compacted when half are.
+    std::vector<Fiber*> live_;
+    std::size_t live_count_ = 0;
+    bool visiting_live_ = false; ///< unwind_suspended() walks live_: no compaction meanwhile
+    void add_live(Fiber* f);
+    void remove_live(Fiber* f);
+    void compact_live();
     /// An exception that ended a fiber (a panic), on its way to the hub.
     std::exception_ptr failure_;
     Dispatcher dispatcher_ = nullptr;

@@ -168,3 +168,37 @@ TEST_CASE("fiber: a fiber that destroys another's suspended fiber (a dead task's
     CHECK(reaper->finished());
     CHECK(pool.live_fibers() == 1);
 }
+
+TEST_CASE("fiber: the pool forgets destroyed fibers at once and still unwinds the rest oldest "
+          "first (blocked tasks end a fiber at every sleep)",
+          "[sim][fiber]") {
+    sim::FiberPool pool;
+    Lines log;
+    std::vector<std::unique_ptr<FnBody>> bodies;
+    std::vector<std::unique_ptr<sim::Fiber>> fibers;
+    for (int i = 0; i < 200; ++i) {
+        bodies.push_back(std::make_unique<FnBody>([&log, &fibers, i] {
+            Local l{log, "f" + std::to_string(i)};
+            fibers[static_cast<std::size_t>(i)]->yield(); // back to the hub
+        }));
+        fibers.push_back(std::make_unique<sim::Fiber>(pool, *bodies.back()));
+        fibers.back()->resume();
+    }
+    CHECK(pool.live_fibers() == 200);
+    for (int i = 0; i < 200; ++i) {
+        if (i % 10 != 3) {
+            fibers[static_cast<std::size_t>(i)].reset(); // unwound as it goes
+        }
+    }
+    CHECK(pool.live_fibers() == 20);
+    CHECK(log.size() == 180);
+    log.clear();
+    pool.unwind_suspended();
+    Lines expected;
+    for (int i = 3; i < 200; i += 10) {
+        expected.push_back("f" + std::to_string(i) + " destroyed");
+    }
+    CHECK(log == expected);
+    fibers.clear();
+    CHECK(pool.live_fibers() == 0);
+}
