@@ -224,11 +224,12 @@ TEST_CASE("directed schedule: a kernel thread whose next switch falls due while 
     CHECK(b_on_1->time < 50'300 + latency);
 }
 
-TEST_CASE("directed schedule: a replayed exit takes the mm at once and stays preemptible until "
-          "it dies: switched back in, it runs lazily and writes no CR3",
-          "[directed][replay]") {
-    // 6.18's do_exit(): sched_process_exit, exit_mm() (tsk->mm = NULL), then the rest of
-    // do_exit(), preemptible (kernel/exit.c); Step::dead_at is when do_task_dead() runs.
+namespace {
+
+/// a (process p) exits at 30000 and dies at 120000 (Step::dead_at), exit_mmap() unmapping until
+/// `unmapped_at` (-1: its fixed cost); b (process q) on cpu1. cpu0: a, then b at 60000 (a
+/// preempted in do_exit), a again at 90000, idle at 130000.
+scenario::Scenario preempted_exit(std::int64_t unmapped_at) {
     scenario::Scenario sc = two_threads(200'000);
     sc.processes.push_back(sc.processes[0]);
     sc.processes[1].name = "q";
@@ -238,11 +239,22 @@ TEST_CASE("directed schedule: a replayed exit takes the mm at once and stays pre
     exit_step.op = scenario::Op::exit;
     exit_step.at = 30'000;
     exit_step.dead_at = 120'000;
+    exit_step.unmapped_at = unmapped_at;
     exit_step.path = "a's exit";
     sc.threads[0].program = {exit_step};
-    // cpu0: a, then b at 60000 (a preempted in do_exit), a again at 90000, idle at 130000.
     sc.directed_schedule = {
         {0, 0, 0, 1}, {60'000, 0, 1, 2}, {90'000, 0, 0, 3}, {130'000, 0, -1, 4}};
+    return sc;
+}
+
+} // namespace
+
+TEST_CASE("directed schedule: a replayed exit takes the mm at once and stays preemptible until "
+          "it dies: switched back in, it runs lazily and writes no CR3",
+          "[directed][replay]") {
+    // 6.18's do_exit(): sched_process_exit, exit_mm() (tsk->mm = NULL), then the rest of
+    // do_exit(), preemptible (kernel/exit.c); Step::dead_at is when do_task_dead() runs.
+    const scenario::Scenario sc = preempted_exit(-1);
     SwitchLog log;
     const run::RunResult r = test::run(sc, "mainline", with(log));
     REQUIRE(r.error.empty());
@@ -269,32 +281,15 @@ TEST_CASE("directed schedule: a replayed exit_mmap() unmaps until Step::unmapped
     // flushes. flush_tlb_mm_range() (arch/x86/mm/tlb.c, 6.18) flushes locally only where the
     // dying mm is loaded: a CPU lazily on it switches to init_mm (a CR3 write outside a switch,
     // which takes an ASID slot); a CPU lazily on another mm does nothing.
-    scenario::Scenario sc = two_threads(200'000);
-    sc.processes.push_back(sc.processes[0]);
-    sc.processes[1].name = "q";
-    sc.threads[1].process = 1; // b: another mm
-    sc.threads[1].cpu = 1;
-    scenario::Step exit_step;
-    exit_step.op = scenario::Op::exit;
-    exit_step.at = 30'000;
-    exit_step.dead_at = 120'000;
-    exit_step.path = "a's exit";
-    // cpu0: a, then b at 60000 (a preempted in do_exit), a again at 90000, idle at 130000.
-    sc.directed_schedule = {
-        {0, 0, 0, 1}, {60'000, 0, 1, 2}, {90'000, 0, 0, 3}, {130'000, 0, -1, 4}};
     SwitchLog log;
     SECTION("flushed before the preemption: the CPU still lazily on p's mm goes to init_mm") {
-        exit_step.unmapped_at = 45'000;
-        sc.threads[0].program = {exit_step};
-        const run::RunResult r = test::run(sc, "mainline", with(log));
+        const run::RunResult r = test::run(preempted_exit(45'000), "mainline", with(log));
         REQUIRE(r.error.empty());
         CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 30'000, 45'000) == 0);
         CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 45'000, 60'000) == 1);
     }
     SECTION("flushed after a came back lazily on b's mm: no CR3 write on cpu0 but b's switch") {
-        exit_step.unmapped_at = 100'000;
-        sc.threads[0].program = {exit_step};
-        const run::RunResult r = test::run(sc, "mainline", with(log));
+        const run::RunResult r = test::run(preempted_exit(100'000), "mainline", with(log));
         REQUIRE(r.error.empty());
         CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 30'000, 60'000) == 0);
         CHECK(log.cr3_writes_in(0, kernel::Fn::switch_mm_irqs_off, 60'000, 60'000 + latency) == 1);
