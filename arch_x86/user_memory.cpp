@@ -25,6 +25,9 @@ void commit_oldest(Machine& m, int cpu, CommitCause cause) {
     std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
     const BufferedStore s = sb.front();
     sb.pop_front();
+    if (s.target != StoreTarget::user_var) {
+        return; // a kernel store: memory is implicit (arch_x86/kernel_memory.h), no record
+    }
     memory(m, s.var) = s.value;
     m.emit(cpu, rec::store_commit(s.var, s.value, cause, s.due));
 }
@@ -48,7 +51,9 @@ int first_due(const Machine& m, sim::Cycles now) {
 const BufferedStore* newest_buffered(const Machine& m, int cpu, int var) {
     const auto& sb = m.cpus[static_cast<std::size_t>(cpu)].store_buffer;
     const auto it = std::find_if(sb.rbegin(), sb.rend(),
-                                 [var](const BufferedStore& s) { return s.var == var; });
+                                 [var](const BufferedStore& s) {
+                                     return s.target == StoreTarget::user_var && s.var == var;
+                                 });
     return it == sb.rend() ? nullptr : &*it;
 }
 
@@ -124,6 +129,9 @@ std::vector<std::int64_t> final_memory(const Machine& m) {
     std::stable_sort(pending.begin(), pending.end(),
                      [](const BufferedStore& a, const BufferedStore& b) { return a.due < b.due; });
     for (const BufferedStore& s : pending) {
+        if (s.target != StoreTarget::user_var) {
+            continue;
+        }
         values[static_cast<std::size_t>(s.var)] = s.value;
     }
     return values;
