@@ -18,9 +18,8 @@ bool tso(const Machine& m) {
 void buffer(Machine& m, int cpu, StoreTarget target, int var, std::int64_t value,
             std::int64_t old) {
     X86Cpu& x = m.cpu(cpu);
-    const sim::Cycles delay =
-        sim::jitter(sim::Cycles{m.costs[kernel::Cost::store_buffer_drain]},
-                    m.sim.config().jitter_percent, x.kernel_store_rng);
+    const sim::Cycles delay = sim::jitter(sim::Cycles{m.costs[kernel::Cost::store_buffer_drain]},
+                                          m.sim.config().jitter_percent, x.kernel_store_rng);
     sim::Cycles due = m.sim.now() + delay;
     if (!x.store_buffer.empty()) {
         due = std::max(due, x.store_buffer.back().due);
@@ -42,8 +41,9 @@ const BufferedStore* oldest_elsewhere(const Machine& m, int reader, StoreTarget 
         if (x.id == reader) {
             continue;
         }
-        const auto it = std::find_if(x.store_buffer.begin(), x.store_buffer.end(),
-                                     [&](const BufferedStore& s) { return stores_to(s, target, var); });
+        const auto it =
+            std::find_if(x.store_buffer.begin(), x.store_buffer.end(),
+                         [&](const BufferedStore& s) { return stores_to(s, target, var); });
         if (it != x.store_buffer.end()) {
             return &*it;
         }
@@ -118,8 +118,7 @@ kernel::Mm* read_task_mm(Machine& m, int cpu, const kernel::Task& p) {
 std::uint32_t read_rq_membarrier_state(Machine& m, int cpu, int c) {
     commit_due_stores(m);
     const BufferedStore* pending = oldest_elsewhere(m, cpu, StoreTarget::rq_membarrier_state, c);
-    return pending != nullptr ? static_cast<std::uint32_t>(pending->old)
-                              : m.rq(c).membarrier_state;
+    return pending != nullptr ? static_cast<std::uint32_t>(pending->old) : m.rq(c).membarrier_state;
 }
 
 } // namespace arch_x86

@@ -50,10 +50,9 @@ int first_due(const Machine& m, sim::Cycles now) {
 /// The newest store to `var` in `cpu`'s buffer, or nullptr.
 const BufferedStore* newest_buffered(const Machine& m, int cpu, int var) {
     const auto& sb = m.cpus[static_cast<std::size_t>(cpu)].store_buffer;
-    const auto it = std::find_if(sb.rbegin(), sb.rend(),
-                                 [var](const BufferedStore& s) {
-                                     return s.target == StoreTarget::user_var && s.var == var;
-                                 });
+    const auto it = std::find_if(sb.rbegin(), sb.rend(), [var](const BufferedStore& s) {
+        return s.target == StoreTarget::user_var && s.var == var;
+    });
     return it == sb.rend() ? nullptr : &*it;
 }
 

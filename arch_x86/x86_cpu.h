@@ -92,11 +92,14 @@ enum class StoreTarget : std::uint8_t { user_var, rq_curr, rq_membarrier_state, 
 /// A store waiting in its CPU's store buffer (x86-TSO, docs/memory-model.md): it reaches memory
 /// at `due` unless a full barrier on its CPU drains it first.
 struct BufferedStore {
-    int var = -1; ///< user_var: index of KernelState::user_vars; rq_*: the rq's CPU; task_mm: task id
+    /// user_var: an index of KernelState::user_vars; rq_curr, rq_membarrier_state: the rq's CPU;
+    /// task_mm: a task id.
+    int var = -1;
     std::int64_t value = 0; ///< rq_curr: a task id; task_mm: an mm id (-1 for NULL)
     sim::Cycles due{};
     StoreTarget target = StoreTarget::user_var;
-    std::int64_t old = 0; ///< a kernel store: the value it replaced (what memory holds until it leaves)
+    /// A kernel store: the value it replaced, which memory holds until it leaves the buffer.
+    std::int64_t old = 0;
 };
 
 struct X86Cpu {

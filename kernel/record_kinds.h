@@ -217,10 +217,9 @@ inline Record ipi_ack(IpiKind kind, int sender_cpu) {
 /// nothing). Kept: read_cpu, read_task, missed_curr. (Strong ids: a CPU, tasks and an mm.)
 inline Record membarrier_read(sim::CpuId read_cpu, TaskId task, MmId mm,
                               std::optional<TaskId> missed = std::nullopt) {
-    return detail::make(RecordKind::membarrier_read, mm.value(), {},
-                        {.other = read_cpu.index(),
-                         .value = task.value(),
-                         .gen = missed ? missed->value() : -1});
+    return detail::make(
+        RecordKind::membarrier_read, mm.value(), {},
+        {.other = read_cpu.index(), .value = task.value(), .gen = missed ? missed->value() : -1});
 }
 
 /// __mmdrop freed `mm`; `users`: the tasks and CPUs still using it (0 when sound). Kept:

@@ -272,8 +272,8 @@ Membarrier::CurrRead Membarrier::read_curr(int cpu, int c) {
     if (curr.missed) {
         missed = kernel::TaskId(curr.missed->task);
     }
-    s_.m.emit(cpu, rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*curr.task),
-                                        kernel::id_of(mm), missed));
+    s_.m.emit(cpu, rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*curr.task), kernel::id_of(mm),
+                                        missed));
     return {curr.task, mm};
 }
 
@@ -336,9 +336,8 @@ std::int64_t Membarrier::global_expedited(int cpu) {
         s_.m.step(cpu, Cost::membarrier_read_curr);
         // READ_ONCE(cpu_rq(cpu)->membarrier_state), then rcu_dereference(rq->curr): memory
         // under x86-TSO (arch_x86/kernel_memory.h).
-        if (s_.m.knobs.membarrier_rq_state &&
-            !(arch_x86::read_rq_membarrier_state(s_.m, cpu, c) &
-              kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+        if (s_.m.knobs.membarrier_rq_state && !(arch_x86::read_rq_membarrier_state(s_.m, cpu, c) &
+                                                kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
             continue;
         }
         const auto [p, p_mm] = read_curr(cpu, c);
