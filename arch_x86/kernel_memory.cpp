@@ -1,7 +1,5 @@
 #include "arch_x86/kernel_memory.h"
 
-#include "arch_x86/user_memory.h"
-
 #include <algorithm>
 
 namespace arch_x86 {
@@ -34,21 +32,22 @@ bool stores_to(const BufferedStore& s, StoreTarget target, int var) {
     return s.target == target && s.var == var;
 }
 
-/// The oldest store to (`target`, `var`) in the buffer of a CPU other than `reader`, or nullptr:
-/// memory holds the value it replaced.
-const BufferedStore* oldest_elsewhere(const Machine& m, int reader, StoreTarget target, int var) {
-    for (const X86Cpu& x : m.cpus) {
-        if (x.id == reader) {
-            continue;
-        }
-        const auto it =
-            std::find_if(x.store_buffer.begin(), x.store_buffer.end(),
-                         [&](const BufferedStore& s) { return stores_to(s, target, var); });
-        if (it != x.store_buffer.end()) {
-            return &*it;
-        }
+/// The oldest store to (`target`, `var`) that is still in `writer`'s buffer and not yet due, or
+/// nullptr: memory holds the value it replaced. The variable's only writer is `writer`, and
+/// `reader` sees its own stores (forwarding). A store whose time is up is in memory even if it has
+/// not been popped yet (the buffer is FIFO: so is every older one), so no other CPU's buffer is
+/// touched and a scan of n CPUs costs O(n).
+const BufferedStore* pending(const Machine& m, int reader, int writer, StoreTarget target,
+                             int var) {
+    if (reader == writer) {
+        return nullptr;
     }
-    return nullptr;
+    const auto& sb = m.cpus[static_cast<std::size_t>(writer)].store_buffer;
+    const sim::Cycles now = m.sim.now();
+    const auto it = std::find_if(sb.begin(), sb.end(), [&](const BufferedStore& s) {
+        return s.due > now && stores_to(s, target, var);
+    });
+    return it == sb.end() ? nullptr : &*it;
 }
 
 /// The newest store to (`target`, `var`) in `cpu`'s buffer, or nullptr.
@@ -98,27 +97,25 @@ void store_task_mm(Machine& m, int cpu, kernel::Task& t, kernel::Mm* mm) {
 }
 
 RqCurrRead read_rq_curr(Machine& m, int cpu, int c) {
-    commit_due_stores(m);
     RqCurrRead read{m.rq(c).curr, std::nullopt};
-    if (const BufferedStore* pending = oldest_elsewhere(m, cpu, StoreTarget::rq_curr, c)) {
-        read.task = task_by_id(m, pending->old);
-        const BufferedStore* newest = newest_in(m, c, StoreTarget::rq_curr, c);
-        const BufferedStore& missed = newest != nullptr ? *newest : *pending;
+    if (const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_curr, c)) {
+        read.task = task_by_id(m, old->old);
+        const BufferedStore& missed = *newest_in(m, c, StoreTarget::rq_curr, c);
         read.missed = MissedStore{static_cast<int>(missed.value), missed.due};
     }
     return read;
 }
 
 kernel::Mm* read_task_mm(Machine& m, int cpu, const kernel::Task& p) {
-    commit_due_stores(m);
-    const BufferedStore* pending = oldest_elsewhere(m, cpu, StoreTarget::task_mm, p.id);
-    return pending != nullptr ? mm_by_id(m, pending->old) : p.mm;
+    // Only p stores p->mm (current->mm), on the CPU it runs on; it leaves a CPU only through
+    // the scheduler, whose locked operations drain that CPU's buffer first.
+    const BufferedStore* old = pending(m, cpu, p.cpu, StoreTarget::task_mm, p.id);
+    return old != nullptr ? mm_by_id(m, old->old) : p.mm;
 }
 
 std::uint32_t read_rq_membarrier_state(Machine& m, int cpu, int c) {
-    commit_due_stores(m);
-    const BufferedStore* pending = oldest_elsewhere(m, cpu, StoreTarget::rq_membarrier_state, c);
-    return pending != nullptr ? static_cast<std::uint32_t>(pending->old) : m.rq(c).membarrier_state;
+    const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_membarrier_state, c);
+    return old != nullptr ? static_cast<std::uint32_t>(old->old) : m.rq(c).membarrier_state;
 }
 
 } // namespace arch_x86

@@ -23,10 +23,10 @@
 // the CPU that owns it (rq->curr and rq->membarrier_state: the rq's CPU under its lock; tsk->mm:
 // the task itself, `current->mm`), so memory needs no copy of its own: a buffered kernel store
 // keeps the value it replaced, and a read from another CPU returns the value replaced by the
-// oldest store still in the writer's buffer, or the field when none is. A kernel store's time in
-// the buffer is `store_buffer_drain` cycles, jittered from a stream of its own
-// (X86Cpu::kernel_store_rng) so that buffering the kernel's stores moves no other draw of a run;
-// a full barrier on the storing CPU drains it as it drains user stores (Machine::emit). Its
+// oldest store still in the writer's buffer whose time is not up, or the field when none is. A
+// kernel store's time in the buffer is `store_buffer_drain` cycles, jittered from a stream of its
+// own (X86Cpu::kernel_store_rng) so that buffering the kernel's stores moves no other draw of a
+// run; a full barrier on the storing CPU drains it as it drains user stores (Machine::emit). Its
 // commit leaves no record: a membarrier read that missed it says so (rec::membarrier_read).
 // Under machine.memory = "sc" nothing is buffered.
 
