@@ -101,7 +101,7 @@ RqCurrRead read_rq_curr(Machine& m, int cpu, int c) {
     if (const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_curr, c)) {
         read.task = task_by_id(m, old->old);
         const BufferedStore& missed = *newest_in(m, c, StoreTarget::rq_curr, c);
-        read.missed = MissedStore{static_cast<int>(missed.value), missed.due};
+        read.missed = MissedStore{static_cast<int>(missed.value)};
     }
     return read;
 }

@@ -46,8 +46,7 @@ void store_task_mm(Machine& m, int cpu, kernel::Task& t, kernel::Mm* mm);
 
 /// A store to rq(c)->curr that a read from another CPU did not see: it was still in c's buffer.
 struct MissedStore {
-    int task = -1;   ///< the task id it stores
-    sim::Cycles due; ///< when it would leave the buffer by itself
+    int task = -1; ///< the task id it stores
 };
 
 /// What `rcu_dereference(cpu_rq(c)->curr)` by `cpu` returns: memory, or for c == cpu its own
