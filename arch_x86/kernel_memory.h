@@ -9,7 +9,9 @@
 //   rq->membarrier_state   WRITE_ONCE in membarrier_switch_mm (kernel/sched/sched.h),
 //                          ipi_sync_rq_state and sync_runqueues_membarrier_state
 //                          (kernel/sched/membarrier.c), membarrier_update_current_mm
-//   tsk->mm                exec_mmap, exit_mm, kthread_use_mm, kthread_unuse_mm
+//                          (include/linux/sched/mm.h)
+//   tsk->mm                exec_mmap (fs/exec.c), exit_mm (kernel/exit.c), kthread_use_mm and
+//                          kthread_unuse_mm (kernel/kthread.c)
 //
 // Their readers across CPUs: membarrier_private_expedited's and
 // sync_runqueues_membarrier_state's `p = rcu_dereference(cpu_rq(cpu)->curr); if (p && p->mm ==
