@@ -1,6 +1,7 @@
 #include "arch_x86/machine.h"
 
 #include "arch_x86/entry.h"
+#include "arch_x86/kernel_memory.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/user_memory.h"
 #include "kernel/record_kinds.h"
@@ -13,12 +14,21 @@ namespace arch_x86 {
 using kernel::Record;
 namespace rec = kernel::rec;
 
+namespace {
+
+/// The RNG streams of the kernel stores' buffer times, one per CPU (the engine's CPUs use 0..n-1).
+constexpr std::uint64_t kernel_store_stream = 0x5342'0000; // "SB"
+
+} // namespace
+
 Machine::Machine(sim::Simulation& s, kernel::KernelState& k, kernel::Trace& t,
                  const policy::Knobs& kn, const kernel::CostModel& c, const scenario::Machine& cfg)
     : sim(s), ks(k), trace(t), knobs(kn), costs(c), config(cfg) {
     cpus.resize(static_cast<std::size_t>(s.cpus()));
     for (int i = 0; i < s.cpus(); ++i) {
         cpus[static_cast<std::size_t>(i)].id = i;
+        cpus[static_cast<std::size_t>(i)].kernel_store_rng =
+            sim::Rng(s.config().seed, kernel_store_stream + static_cast<std::uint64_t>(i));
     }
     s.set_interrupt_handler(this);
 }
@@ -50,7 +60,7 @@ void Machine::emit(int c, Record r) {
 
 void Machine::set_rq_membarrier_state(int c, const kernel::Mm* mm) {
     const std::uint32_t state = mm != nullptr ? mm->membarrier_state : 0;
-    rq(c).membarrier_state = state;
+    store_rq_membarrier_state(*this, c, state);
     emit(c, rec::rq_membarrier_state(mm != nullptr ? mm->id : -1, state));
 }
 

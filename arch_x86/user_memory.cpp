@@ -25,6 +25,9 @@ void commit_oldest(Machine& m, int cpu, CommitCause cause) {
     std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
     const BufferedStore s = sb.front();
     sb.pop_front();
+    if (s.target != StoreTarget::user_var) {
+        return; // a kernel store: memory is implicit (arch_x86/kernel_memory.h), no record
+    }
     memory(m, s.var) = s.value;
     m.emit(cpu, rec::store_commit(s.var, s.value, cause, s.due));
 }
@@ -47,8 +50,9 @@ int first_due(const Machine& m, sim::Cycles now) {
 /// The newest store to `var` in `cpu`'s buffer, or nullptr.
 const BufferedStore* newest_buffered(const Machine& m, int cpu, int var) {
     const auto& sb = m.cpus[static_cast<std::size_t>(cpu)].store_buffer;
-    const auto it = std::find_if(sb.rbegin(), sb.rend(),
-                                 [var](const BufferedStore& s) { return s.var == var; });
+    const auto it = std::find_if(sb.rbegin(), sb.rend(), [var](const BufferedStore& s) {
+        return s.target == StoreTarget::user_var && s.var == var;
+    });
     return it == sb.rend() ? nullptr : &*it;
 }
 
@@ -61,6 +65,14 @@ void commit_due_stores(Machine& m) {
 }
 
 void drain_store_buffer(Machine& m, int cpu) {
+    std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
+    if (std::none_of(sb.begin(), sb.end(),
+                     [](const BufferedStore& s) { return s.target == StoreTarget::user_var; })) {
+        // Kernel stores only: their memory is implicit and their commit unrecorded
+        // (arch_x86/kernel_memory.h), so no other CPU's due stores need to go first.
+        sb.clear();
+        return;
+    }
     commit_due_stores(m);
     while (!m.cpu(cpu).store_buffer.empty()) {
         commit_oldest(m, cpu, CommitCause::barrier);
@@ -124,6 +136,9 @@ std::vector<std::int64_t> final_memory(const Machine& m) {
     std::stable_sort(pending.begin(), pending.end(),
                      [](const BufferedStore& a, const BufferedStore& b) { return a.due < b.due; });
     for (const BufferedStore& s : pending) {
+        if (s.target != StoreTarget::user_var) {
+            continue;
+        }
         values[static_cast<std::size_t>(s.var)] = s.value;
     }
     return values;

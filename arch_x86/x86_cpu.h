@@ -6,6 +6,7 @@
 #include "kernel/record.h"
 #include "sim/cpu_id.h"
 #include "sim/event_queue.h"
+#include "sim/rng.h"
 
 #include <array>
 #include <cstdint>
@@ -84,12 +85,21 @@ struct SmpCall {
     bool active = false;
 };
 
-/// A user store waiting in its CPU's store buffer (x86-TSO, docs/memory-model.md): it reaches
-/// memory at `due` unless a full barrier on its CPU drains it first.
+/// What a buffered store writes: a user variable, or one of the kernel's shared variables that
+/// membarrier reads across CPUs (arch_x86/kernel_memory.h).
+enum class StoreTarget : std::uint8_t { user_var, rq_curr, rq_membarrier_state, task_mm };
+
+/// A store waiting in its CPU's store buffer (x86-TSO, docs/memory-model.md): it reaches memory
+/// at `due` unless a full barrier on its CPU drains it first.
 struct BufferedStore {
-    int var = -1; ///< index of KernelState::user_vars
-    std::int64_t value = 0;
+    /// user_var: an index of KernelState::user_vars; rq_curr, rq_membarrier_state: the rq's CPU;
+    /// task_mm: a task id.
+    int var = -1;
+    std::int64_t value = 0; ///< rq_curr: a task id; task_mm: an mm id (-1 for NULL)
     sim::Cycles due{};
+    StoreTarget target = StoreTarget::user_var;
+    /// A kernel store: the value it replaced, which memory holds until it leaves the buffer.
+    std::int64_t old = 0;
 };
 
 struct X86Cpu {
@@ -113,6 +123,9 @@ struct X86Cpu {
     bool tick_armed = false;
     /// The FIFO store buffer (machine.memory = "tso"): oldest first, `due` non-decreasing.
     std::deque<BufferedStore> store_buffer;
+    /// Draws the kernel stores' time in the buffer (arch_x86/kernel_memory.h), apart from the
+    /// CPU's step stream so that buffering them moves no other draw.
+    sim::Rng kernel_store_rng;
 };
 
 } // namespace arch_x86

@@ -28,6 +28,7 @@ struct Read {
     std::int64_t time;
     int task;
     int mm;
+    int missed_task = -1; ///< a newer rq->curr store still in that CPU's store buffer (x86-TSO)
 };
 
 /// What a CPU's user interval still needs for one call's G-MB.

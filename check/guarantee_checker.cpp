@@ -83,8 +83,8 @@ void GuaranteeChecker::end_call(const Record& r) {
 void GuaranteeChecker::read_rq_curr(const Record& r) {
     calls_.for_each_by_caller(r.task, [&](std::uint64_t key, Call& k) {
         if (!k.ended) {
-            k.reads.push_back(
-                {kernel::rec::read_cpu(r), r.time.count(), kernel::rec::read_task(r), r.mm});
+            k.reads.push_back({kernel::rec::read_cpu(r), r.time.count(), kernel::rec::read_task(r),
+                               r.mm, kernel::rec::missed_curr(r)});
             mechanisms_.call_read(k, key, r);
         }
     });

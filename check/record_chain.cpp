@@ -29,6 +29,12 @@ void append_reads_of(std::vector<std::string>& chain, const Call& k, int cpu,
             fmt::format("cpu{}: rq->curr was {} (mm {}) when the caller read it at t={}, so {}",
                         cpu, text.task_name(rd.task), text.mm_name(rd.mm), rd.time,
                         rd.mm == k.mm ? "it was sent the IPI" : "no IPI"));
+        if (rd.missed_task >= 0) {
+            // x86-TSO: the read came from memory while cpu's newer store was buffered.
+            chain.push_back(fmt::format("cpu{}: rq->curr = {} was still in cpu{}'s store buffer "
+                                        "then, so the read returned the old value from memory",
+                                        cpu, text.task_name(rd.missed_task), cpu));
+        }
     }
 }
 

@@ -20,6 +20,7 @@
 #include <cassert>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 
 namespace kernel::rec {
 
@@ -210,11 +211,15 @@ inline Record ipi_ack(IpiKind kind, int sender_cpu) {
                         {.detail = detail::u8(kind), .other = sender_cpu});
 }
 
-/// membarrier read rq(`read_cpu`)->curr and saw `task`, whose mm is `mm` (none for NULL). Kept:
-/// read_cpu, read_task. (Strong ids: a CPU, a task and an mm at once.)
-inline Record membarrier_read(sim::CpuId read_cpu, TaskId task, MmId mm) {
-    return detail::make(RecordKind::membarrier_read, mm.value(), {},
-                        {.other = read_cpu.index(), .value = task.value()});
+/// membarrier read rq(`read_cpu`)->curr and saw `task`, whose mm is `mm` (none for NULL).
+/// `missed`: under x86-TSO, the task of a newer rq->curr store that was still in read_cpu's
+/// store buffer, so that the read returned the older value from memory (none: it missed
+/// nothing). Kept: read_cpu, read_task, missed_curr. (Strong ids: a CPU, tasks and an mm.)
+inline Record membarrier_read(sim::CpuId read_cpu, TaskId task, MmId mm,
+                              std::optional<TaskId> missed = std::nullopt) {
+    return detail::make(
+        RecordKind::membarrier_read, mm.value(), {},
+        {.other = read_cpu.index(), .value = task.value(), .gen = missed ? missed->value() : -1});
 }
 
 /// __mmdrop freed `mm`; `users`: the tasks and CPUs still using it (0 when sound). Kept:
@@ -453,6 +458,13 @@ inline int read_cpu(const Record& r) {
 inline int read_task(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::membarrier_read}));
     return static_cast<int>(detail::Fields::value(r));
+}
+
+/// membarrier_read: the task stored to rq->curr by a store the read missed (still in the other
+/// CPU's store buffer), or -1.
+inline int missed_curr(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::membarrier_read}));
+    return static_cast<int>(detail::Fields::gen(r));
 }
 
 /// mm_free: the tasks and CPUs still using the freed mm.

@@ -152,8 +152,13 @@ std::string RecordText::describe_ipi(const Record& r) const {
 std::string RecordText::describe_membarrier(const Record& r) const {
     switch (r.kind) {
     case RecordKind::membarrier_read:
-        return fmt::format("read rq(cpu{})->curr = {} (mm {})", rec::read_cpu(r),
-                           task_name(rec::read_task(r)), mm_name(r.mm));
+        return fmt::format("read rq(cpu{})->curr = {} (mm {}){}", rec::read_cpu(r),
+                           task_name(rec::read_task(r)), mm_name(r.mm),
+                           rec::missed_curr(r) < 0
+                               ? std::string()
+                               : fmt::format(" from memory: rq->curr = {} is still in cpu{}'s "
+                                             "store buffer",
+                                             task_name(rec::missed_curr(r)), rec::read_cpu(r)));
     case RecordKind::membarrier_return:
         return fmt::format("membarrier({}) returns {}", membarrier_cmd_text(rec::membarrier_cmd(r)),
                            rec::membarrier_result(r));

@@ -1,5 +1,6 @@
 #include "membarrier/membarrier.h"
 
+#include "arch_x86/kernel_memory.h"
 #include "arch_x86/machine.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
@@ -254,12 +255,26 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     return 0;
 }
 
-/// rcu_dereference(cpu_rq(c)->curr) from `cpu`, each read at its own time: whether it runs `mm`.
+/// `p = rcu_dereference(cpu_rq(c)->curr); if (p && p->mm == mm)` from `cpu`, each read at its
+/// own time (kernel/sched/membarrier.c, v5.10.13 and mainline): whether c runs `mm`. Under
+/// x86-TSO both loads read memory, which a store still in c's store buffer has not reached.
 bool Membarrier::runs_mm(int cpu, int c, const Mm& mm) {
-    const kernel::Task* p = s_.m.rq(c).curr;
-    s_.m.emit(cpu, rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*p), kernel::id_of(p->mm)));
+    const CurrRead read = read_curr(cpu, c);
     s_.m.step(cpu, Cost::membarrier_read_curr);
-    return p->mm == &mm;
+    return read.mm == &mm;
+}
+
+/// The two loads of a membarrier scan for CPU c, recorded as one membarrier_read.
+Membarrier::CurrRead Membarrier::read_curr(int cpu, int c) {
+    const arch_x86::RqCurrRead curr = arch_x86::read_rq_curr(s_.m, cpu, c);
+    const Mm* mm = arch_x86::read_task_mm(s_.m, cpu, *curr.task);
+    std::optional<kernel::TaskId> missed;
+    if (curr.missed) {
+        missed = kernel::TaskId(curr.missed->task);
+    }
+    s_.m.emit(cpu, rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*curr.task), kernel::id_of(mm),
+                                        missed));
+    return {curr.task, mm};
 }
 
 /// The loop over the online CPUs (tmpmask of those whose curr runs `mm`) and its IPIs.
@@ -319,17 +334,17 @@ std::int64_t Membarrier::global_expedited(int cpu) {
             continue;
         }
         s_.m.step(cpu, Cost::membarrier_read_curr);
-        if (s_.m.knobs.membarrier_rq_state &&
-            !(s_.m.rq(c).membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+        // READ_ONCE(cpu_rq(cpu)->membarrier_state), then rcu_dereference(rq->curr): memory
+        // under x86-TSO (arch_x86/kernel_memory.h).
+        if (s_.m.knobs.membarrier_rq_state && !(arch_x86::read_rq_membarrier_state(s_.m, cpu, c) &
+                                                kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
             continue;
         }
-        const kernel::Task* p = s_.m.rq(c).curr;
-        s_.m.emit(cpu,
-                  rec::membarrier_read(sim::CpuId{c}, kernel::id_of(*p), kernel::id_of(p->mm)));
+        const auto [p, p_mm] = read_curr(cpu, c);
         if (!s_.m.knobs.membarrier_rq_state) {
             // v4.16..v5.3: `p && p->mm && (p->mm->membarrier_state & GLOBAL_EXPEDITED)`.
-            if (p->mm != nullptr &&
-                (p->mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
+            if (p_mm != nullptr &&
+                (p_mm->membarrier_state & kernel::MEMBARRIER_STATE_GLOBAL_EXPEDITED)) {
                 tmpmask.set(c);
             }
             continue;
@@ -337,7 +352,7 @@ std::int64_t Membarrier::global_expedited(int cpu) {
         // v5.10: skip kernel threads (PF_KTHREAD), even one using an mm; v5.11+: skip !p->mm.
         if (s_.m.knobs.global_expedited_skip == policy::GlobalExpeditedSkip::pf_kthread
                 ? p->kthread
-                : p->mm == nullptr) {
+                : p_mm == nullptr) {
             continue;
         }
         tmpmask.set(c);
@@ -393,7 +408,9 @@ void Membarrier::sync_runqueues_membarrier_state(int cpu, Mm* mm) {
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
     for (int c = 0; c < s_.m.sim.cpus(); ++c) {
         s_.m.step(cpu, Cost::membarrier_read_curr);
-        if (s_.m.rq(c).online && s_.m.rq(c).curr->mm == mm) {
+        // `p = rcu_dereference(rq->curr); if (p && p->mm == mm)`: memory under x86-TSO.
+        if (s_.m.rq(c).online &&
+            arch_x86::read_task_mm(s_.m, cpu, *arch_x86::read_rq_curr(s_.m, cpu, c).task) == mm) {
             tmpmask.set(c);
         }
     }

@@ -46,6 +46,12 @@ private:
     std::optional<arch_x86::CsdFunc> private_expedited_ipi(const kernel::Mm& mm, int flags) const;
     bool private_expedited_shortcut(const kernel::Mm& mm, int flags) const;
     bool runs_mm(int cpu, int c, const kernel::Mm& mm);
+    /// What a scan read for CPU c: rq->curr and its ->mm, as `cpu` sees them (memory under TSO).
+    struct CurrRead {
+        const kernel::Task* task;
+        const kernel::Mm* mm;
+    };
+    CurrRead read_curr(int cpu, int c);
     void private_expedited_ipis(int cpu, const kernel::Mm& mm, int flags,
                                 const arch_x86::SmpCall& call);
     std::int64_t global_expedited(int cpu);

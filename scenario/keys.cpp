@@ -43,7 +43,8 @@ KeyTableInfo machine_keys() {
          {"idle", "\"poll\", \"halt\" or \"mwait\"", "\"poll\"",
           "the idle routine: idle=poll, HLT, or intel_idle's MWAIT (sched/idle.h)"},
          {"memory", "\"sc\" or \"tso\"", "\"tso\"",
-          "user memory: sequentially consistent, or x86-TSO with a FIFO store buffer per CPU "
+          "user memory and the kernel's rq->curr, rq->membarrier_state and tsk->mm stores: "
+          "sequentially consistent, or x86-TSO with a FIFO store buffer per CPU "
           "(docs/memory-model.md)"},
          {"apic", "\"x2apic\" or \"xapic\"", "\"x2apic\"",
           "how IPIs are sent: x2APIC WRMSR, each send call after an MFENCE, or xAPIC MMIO"},

@@ -1,5 +1,6 @@
 #include "sched/lifecycle.h"
 
+#include "arch_x86/kernel_memory.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
 #include "kernel/invariants.h"
@@ -23,7 +24,7 @@ namespace {
 
 void store_task_mm(Scheduler& s, int cpu, Task& t, Mm* mm) {
     const int old = t.mm != nullptr ? t.mm->id : -1;
-    t.mm = mm;
+    arch_x86::store_task_mm(s.m, cpu, t, mm); // through the store buffer under x86-TSO
     const bool new_mm_sync_core =
         mm != nullptr &&
         (mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE);

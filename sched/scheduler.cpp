@@ -1,6 +1,7 @@
 #include "sched/scheduler.h"
 
 #include "arch_x86/entry.h"
+#include "arch_x86/kernel_memory.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
 #include "arch_x86/tlb.h"
@@ -123,8 +124,13 @@ bool Scheduler::__schedule(int cpu, bool preempt) {
         m.local_irq_enable(cpu);
         return true;
     }
-    // S3: RCU_INIT_POINTER(rq->curr, next): a plain store, no barrier.
-    rq.curr = next;
+    // S3: RCU_INIT_POINTER(rq->curr, next): a plain store, no barrier. Under x86-TSO it enters
+    // this CPU's store buffer (arch_x86/kernel_memory.h): a membarrier scan on another CPU reads
+    // the old curr until a full barrier here drains it or its time in the buffer is up. The
+    // kernel's "full memory barrier after updating rq->curr, before returning to user-space"
+    // (the comment after it in v5.10.13 and mainline: switch_mm's or mmdrop's on x86) is what
+    // drains it before next's user code runs.
+    arch_x86::store_rq_curr(m, cpu, next);
     const bool next_sync_core =
         next->mm != nullptr &&
         (next->mm->membarrier_state & kernel::MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE);

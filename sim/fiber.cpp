@@ -173,6 +173,29 @@ std::size_t FiberPool::default_stack_size() {
 #endif
 }
 
+namespace {
+
+/// Default-size stacks whose pool is gone, kept on this thread for the next pool. `explore` and
+/// the benches make thousands of runs one after another, each with its own Simulation and pool;
+/// handing every run's 64 KiB stacks back to malloc made glibc trim its heap at a run's end and
+/// grow it again in the next run (page faults in every run, or not, depending on where other
+/// allocations happened to land).
+struct StackCache {
+    static constexpr std::size_t max_stacks = 64;
+    std::vector<void*> stacks;
+    StackCache() = default;
+    StackCache(const StackCache&) = delete;
+    StackCache& operator=(const StackCache&) = delete;
+    ~StackCache() {
+        for (void* s : stacks) {
+            std::free(s);
+        }
+    }
+};
+thread_local StackCache stack_cache;
+
+} // namespace
+
 FiberPool::FiberPool(std::size_t stack_size) : stack_size_(stack_size) {}
 
 void FiberPool::unwind_suspended() {
@@ -212,8 +235,16 @@ void FiberPool::compact_live() {
 }
 
 FiberPool::~FiberPool() {
+    const bool cacheable = stack_size_ == default_stack_size();
     for (void* s : all_) {
-        std::free(s);
+        if (cacheable && stack_cache.stacks.size() < StackCache::max_stacks) {
+#if defined(TLBSIM_ASAN)
+            ASAN_UNPOISON_MEMORY_REGION(s, stack_size_); // an abandoned fiber's redzones
+#endif
+            stack_cache.stacks.push_back(s);
+        } else {
+            std::free(s);
+        }
     }
 }
 
@@ -223,7 +254,13 @@ void* FiberPool::acquire() {
         free_.pop_back();
         return s;
     }
-    void* s = std::aligned_alloc(64, stack_size_);
+    void* s = nullptr;
+    if (stack_size_ == default_stack_size() && !stack_cache.stacks.empty()) {
+        s = stack_cache.stacks.back();
+        stack_cache.stacks.pop_back();
+    } else {
+        s = std::aligned_alloc(64, stack_size_);
+    }
     SIM_ASSERT(s != nullptr, "out of memory for a {}-byte fiber stack", stack_size_);
     all_.push_back(s);
     return s;

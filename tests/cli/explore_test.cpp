@@ -1,6 +1,7 @@
 // `tlbsim explore`: it finds the violations of the untuned scenarios of scenarios/explore under
-// RFC v2 as posted and none under v5.10, each finding replays with the `run` command it prints,
-// the search is deterministic and the same in every shard, and bad options are usage errors.
+// RFC v2 as posted (and scenario C's under neg-no-post-switch-fb) and none under v5.10, each
+// finding replays with the `run` command it prints, the search is deterministic and the same in
+// every shard, and bad options are usage errors.
 
 #include "support.h"
 
@@ -77,6 +78,31 @@ TEST_CASE("explore finds the idle return (P3) in an untuned scenario, not under 
     CHECK(good.code == cli::exit_ok);
     CHECK(good.out.find("500 runs made; ") != std::string::npos);
     CHECK(good.out.find("no violation found") != std::string::npos);
+}
+
+TEST_CASE("explore finds scenario C's buffered rq->curr store under neg-no-post-switch-fb only",
+          "[cli][explore][memory]") {
+    // x86-TSO (docs/memory-model.md, Scenario C): jitter alone moves a scan into the 50 cycles
+    // the rq->curr = u1 store waits in cpu1's store buffer after the last full barrier.
+    const std::string file = source("scenarios/explore/membarrier-c.toml");
+    const Cmd bad = tlbsim(
+        {"explore", file, "--policy", "neg-no-post-switch-fb", "--depth", "0", "--runs", "2000"});
+    INFO(bad.out);
+    REQUIRE(bad.code == cli::exit_expectation);
+    CHECK(bad.out.find("finding 1: violation in run 0\n") == std::string::npos);
+    CHECK(bad.out.find("G-MB on cpu1") != std::string::npos);
+    CHECK(bad.out.find("cpu1: rq->curr = u1 was still in cpu1's store buffer then, so the read "
+                       "returned the old value from memory") != std::string::npos);
+    const Cmd r = tlbsim(replay_args(bad.out));
+    CHECK(violation_line(r.out) == violation_line(bad.out));
+    // v5.10 and mainline drain the buffer after the store (switch_mm_irqs_off's smp_mb).
+    for (const std::string policy : {"v5.10", "mainline"}) {
+        const Cmd good =
+            tlbsim({"explore", file, "--policy", policy, "--depth", "0", "--runs", "2000"});
+        INFO(good.out);
+        CHECK(good.code == cli::exit_ok);
+        CHECK(good.out.find("no violation found") != std::string::npos);
+    }
 }
 
 TEST_CASE("explore is deterministic; --all collects distinct findings with their counts",

@@ -42,6 +42,7 @@ struct ArchRigConfig {
     bool pcid = true;
     bool pti = false;
     std::string policy = "v5.10";
+    scenario::MemoryModel memory = scenario::MemoryModel::tso;
 };
 
 class ArchRig final : public kernel::RecordObserver {
@@ -125,6 +126,7 @@ private:
         mc.cpus = c.cpus;
         mc.pcid = c.pcid;
         mc.pti = c.pti;
+        mc.memory = c.memory;
         return mc;
     }
     /// What sched::set_up_scenario builds before any process: runqueues, the kernel's mms, and

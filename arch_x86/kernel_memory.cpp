@@ -1,0 +1,121 @@
+#include "arch_x86/kernel_memory.h"
+
+#include <algorithm>
+
+namespace arch_x86 {
+
+namespace {
+
+bool tso(const Machine& m) {
+    return m.config.memory == scenario::MemoryModel::tso;
+}
+
+/// Appends a store of `value` over `old` to `cpu`'s buffer, due `store_buffer_drain` cycles from
+/// now (jittered from the CPU's kernel-store stream) and never before an older store of the
+/// buffer (FIFO).
+void buffer(Machine& m, int cpu, StoreTarget target, int var, std::int64_t value,
+            std::int64_t old) {
+    X86Cpu& x = m.cpu(cpu);
+    const sim::Cycles delay = sim::jitter(sim::Cycles{m.costs[kernel::Cost::store_buffer_drain]},
+                                          m.sim.config().jitter_percent, x.kernel_store_rng);
+    sim::Cycles due = m.sim.now() + delay;
+    if (!x.store_buffer.empty()) {
+        due = std::max(due, x.store_buffer.back().due);
+    }
+    BufferedStore s{var, value, due};
+    s.target = target;
+    s.old = old;
+    x.store_buffer.push_back(s);
+}
+
+bool stores_to(const BufferedStore& s, StoreTarget target, int var) {
+    return s.target == target && s.var == var;
+}
+
+/// The oldest store to (`target`, `var`) that is still in `writer`'s buffer and not yet due, or
+/// nullptr: memory holds the value it replaced. The variable's only writer is `writer`, and
+/// `reader` sees its own stores (forwarding). A store whose time is up is in memory even if it has
+/// not been popped yet (the buffer is FIFO: so is every older one), so no other CPU's buffer is
+/// touched and a scan of n CPUs costs O(n).
+const BufferedStore* pending(const Machine& m, int reader, int writer, StoreTarget target,
+                             int var) {
+    if (reader == writer) {
+        return nullptr;
+    }
+    const auto& sb = m.cpus[static_cast<std::size_t>(writer)].store_buffer;
+    const sim::Cycles now = m.sim.now();
+    const auto it = std::find_if(sb.begin(), sb.end(), [&](const BufferedStore& s) {
+        return s.due > now && stores_to(s, target, var);
+    });
+    return it == sb.end() ? nullptr : &*it;
+}
+
+/// The newest store to (`target`, `var`) in `cpu`'s buffer, or nullptr.
+const BufferedStore* newest_in(const Machine& m, int cpu, StoreTarget target, int var) {
+    const auto& sb = m.cpus[static_cast<std::size_t>(cpu)].store_buffer;
+    const auto it = std::find_if(sb.rbegin(), sb.rend(),
+                                 [&](const BufferedStore& s) { return stores_to(s, target, var); });
+    return it == sb.rend() ? nullptr : &*it;
+}
+
+kernel::Task* task_by_id(Machine& m, std::int64_t id) {
+    return m.ks.tasks[static_cast<std::size_t>(id)].get();
+}
+
+/// KernelState::mms is indexed by Mm::id; -1 is NULL.
+kernel::Mm* mm_by_id(Machine& m, std::int64_t id) {
+    return id < 0 ? nullptr : m.ks.mms[static_cast<std::size_t>(id)].get();
+}
+
+int id_or_null(const kernel::Mm* mm) {
+    return mm != nullptr ? mm->id : -1;
+}
+
+} // namespace
+
+void store_rq_curr(Machine& m, int cpu, kernel::Task* next) {
+    kernel::Rq& rq = m.rq(cpu);
+    if (tso(m)) {
+        buffer(m, cpu, StoreTarget::rq_curr, cpu, next->id, rq.curr->id);
+    }
+    rq.curr = next;
+}
+
+void store_rq_membarrier_state(Machine& m, int cpu, std::uint32_t state) {
+    kernel::Rq& rq = m.rq(cpu);
+    if (tso(m)) {
+        buffer(m, cpu, StoreTarget::rq_membarrier_state, cpu, state, rq.membarrier_state);
+    }
+    rq.membarrier_state = state;
+}
+
+void store_task_mm(Machine& m, int cpu, kernel::Task& t, kernel::Mm* mm) {
+    if (tso(m)) {
+        buffer(m, cpu, StoreTarget::task_mm, t.id, id_or_null(mm), id_or_null(t.mm));
+    }
+    t.mm = mm;
+}
+
+RqCurrRead read_rq_curr(Machine& m, int cpu, int c) {
+    RqCurrRead read{m.rq(c).curr, std::nullopt};
+    if (const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_curr, c)) {
+        read.task = task_by_id(m, old->old);
+        const BufferedStore& missed = *newest_in(m, c, StoreTarget::rq_curr, c);
+        read.missed = MissedStore{static_cast<int>(missed.value)};
+    }
+    return read;
+}
+
+kernel::Mm* read_task_mm(Machine& m, int cpu, const kernel::Task& p) {
+    // Only p stores p->mm (current->mm), on the CPU it runs on; it leaves a CPU only through
+    // the scheduler, whose locked operations drain that CPU's buffer first.
+    const BufferedStore* old = pending(m, cpu, p.cpu, StoreTarget::task_mm, p.id);
+    return old != nullptr ? mm_by_id(m, old->old) : p.mm;
+}
+
+std::uint32_t read_rq_membarrier_state(Machine& m, int cpu, int c) {
+    const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_membarrier_state, c);
+    return old != nullptr ? static_cast<std::uint32_t>(old->old) : m.rq(c).membarrier_state;
+}
+
+} // namespace arch_x86

@@ -1,0 +1,183 @@
+// The kernel's shared variables under x86-TSO (arch_x86/kernel_memory.h, docs/memory-model.md):
+// __schedule's rq->curr store, rq->membarrier_state and tsk->mm stay in the storing CPU's store
+// buffer until a full barrier there drains them or their time is up; a read from another CPU
+// (membarrier's scan) reads memory, the storing CPU its own store. Then the scenario-level
+// consequence: membarrier.c's scenario C fails G-MB under neg-no-post-switch-fb, and the
+// violation's chain names the store the scan missed.
+
+#include "arch_rig.h"
+#include "arch_x86/kernel_memory.h"
+#include "support.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using arch_x86::Machine;
+
+/// cpu1 ran kernel thread k; a user task u1 of mm "a" and a caller task on cpu0.
+struct SwitchRig {
+    explicit SwitchRig(scenario::MemoryModel memory = scenario::MemoryModel::tso)
+        : rig({.memory = memory}), a(rig.user_mm("a")), k(rig.task("k", nullptr)),
+          u1(rig.task("u1", &a)), caller(rig.task("caller", &a)) {
+        rig.m.rq(0).curr = &caller;
+        rig.m.rq(1).curr = &k;
+    }
+    /// RCU_INIT_POINTER(rq->curr, u1) on cpu1, as __schedule does.
+    void switch_cpu1_to_u1() {
+        rig.run_on(1, k, [this](Machine& m) { arch_x86::store_rq_curr(m, 1, &u1); });
+    }
+    /// rcu_dereference(cpu_rq(c)->curr) by `reader`, after `wait` cycles on it.
+    arch_x86::RqCurrRead read(int reader, int c, std::int64_t wait = 0) {
+        arch_x86::RqCurrRead out;
+        kernel::Task& self = reader == 1 ? k : caller;
+        rig.run_on(reader, self, [&](Machine& m) {
+            m.sim.cpu(reader).advance(sim::Cycles{wait});
+            out = arch_x86::read_rq_curr(m, reader, c);
+        });
+        return out;
+    }
+    test::ArchRig rig;
+    kernel::Mm& a;
+    kernel::Task& k;
+    kernel::Task& u1;
+    kernel::Task& caller;
+};
+
+} // namespace
+
+TEST_CASE("tso: another CPU's read of rq->curr misses a store still in the store buffer",
+          "[memory][kernel]") {
+    SwitchRig s;
+    s.switch_cpu1_to_u1();
+    CHECK(s.rig.m.rq(1).curr == &s.u1); // the storing CPU's own view
+    const arch_x86::RqCurrRead remote = s.read(0, 1);
+    CHECK(remote.task == &s.k);
+    REQUIRE(remote.missed.has_value());
+    CHECK(remote.missed->task == s.u1.id);
+    // Store forwarding: cpu1 reads its own buffered store.
+    const arch_x86::RqCurrRead own = s.read(1, 1);
+    CHECK(own.task == &s.u1);
+    CHECK_FALSE(own.missed.has_value());
+}
+
+TEST_CASE("tso: a full barrier on the storing CPU drains the rq->curr store", "[memory][kernel]") {
+    SwitchRig s;
+    s.switch_cpu1_to_u1();
+    SECTION("smp_mb") {
+        s.rig.run_on(1, s.k, [](Machine& m) { m.smp_mb(1); });
+    }
+    SECTION("a locked RMW (mmdrop in finish_task_switch)") {
+        s.rig.run_on(1, s.k, [](Machine& m) { m.atomic(1, kernel::AtomicOp::mmdrop); });
+    }
+    CHECK(s.rig.m.cpu(1).store_buffer.empty());
+    const arch_x86::RqCurrRead after = s.read(0, 1);
+    CHECK(after.task == &s.u1);
+    CHECK_FALSE(after.missed.has_value());
+}
+
+TEST_CASE("tso: the rq->curr store reaches memory store_buffer_drain cycles after it executed",
+          "[memory][kernel]") {
+    SwitchRig s;
+    s.switch_cpu1_to_u1();
+    const std::int64_t drain = s.rig.m.costs[kernel::Cost::store_buffer_drain];
+    CHECK(s.read(0, 1, drain - 10).task == &s.k);
+    CHECK(s.read(0, 1, 20).task == &s.u1); // drain + 10 cycles after the store
+}
+
+TEST_CASE("sc: the rq->curr store is visible to every CPU at once", "[memory][kernel]") {
+    SwitchRig s(scenario::MemoryModel::sc);
+    s.switch_cpu1_to_u1();
+    CHECK(s.rig.m.cpu(1).store_buffer.empty());
+    const arch_x86::RqCurrRead remote = s.read(0, 1);
+    CHECK(remote.task == &s.u1);
+    CHECK_FALSE(remote.missed.has_value());
+}
+
+TEST_CASE("tso: tsk->mm and rq->membarrier_state stores are buffered the same way",
+          "[memory][kernel]") {
+    SwitchRig s;
+    kernel::Mm* read_mm = &s.a;
+    std::uint32_t read_state = 1;
+    s.rig.run_on(1, s.k, [&](Machine& m) {
+        arch_x86::store_task_mm(m, 1, s.k, &s.a); // kthread_use_mm
+        arch_x86::store_rq_membarrier_state(m, 1, 0x8);
+        // cpu1 sees its own stores.
+        read_mm = arch_x86::read_task_mm(m, 1, s.k);
+        read_state = arch_x86::read_rq_membarrier_state(m, 1, 1);
+    });
+    CHECK(read_mm == &s.a);
+    CHECK(read_state == 0x8);
+    s.rig.run_on(0, s.caller, [&](Machine& m) {
+        read_mm = arch_x86::read_task_mm(m, 0, s.k);
+        read_state = arch_x86::read_rq_membarrier_state(m, 0, 1);
+    });
+    CHECK(read_mm == nullptr);
+    CHECK(read_state == 0);
+    s.rig.run_on(1, s.k, [](Machine& m) { m.smp_mb(1); });
+    s.rig.run_on(0, s.caller, [&](Machine& m) {
+        read_mm = arch_x86::read_task_mm(m, 0, s.k);
+        read_state = arch_x86::read_rq_membarrier_state(m, 0, 1);
+    });
+    CHECK(read_mm == &s.a);
+    CHECK(read_state == 0x8);
+}
+
+namespace {
+
+std::string scenario_c() {
+    std::ifstream in(std::filesystem::path(TLBSIM_SOURCE_DIR) /
+                     "scenarios/history/membarrier-c.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string s;
+    for (const std::string& l : lines) {
+        s += l + "\n";
+    }
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("tso: scenario C fails G-MB under neg-no-post-switch-fb through the buffered rq->curr",
+          "[memory][kernel]") {
+    const std::string c = scenario_c();
+    REQUIRE_FALSE(c.empty());
+    const run::RunResult neg = test::run(c, "neg-no-post-switch-fb");
+    REQUIRE(neg.violation_reports.size() == 1);
+    const check::Violation& v = neg.violation_reports[0];
+    CHECK(v.property == "G-MB");
+    CHECK(v.cpu == 1);
+    const std::string chain = joined(v.chain);
+    INFO(chain);
+    CHECK(chain.find("cpu1: rq->curr was k (mm NULL) when the caller read it at t=") !=
+          std::string::npos);
+    CHECK(chain.find("cpu1: rq->curr = u1 was still in cpu1's store buffer then, so the read "
+                     "returned the old value from memory") != std::string::npos);
+    CHECK(chain.find("k: rq->curr = u1 (mm NULL -> app) [__schedule]") != std::string::npos);
+    for (const std::string policy : {"v5.10", "mainline"}) {
+        INFO(policy);
+        CHECK(test::run(c, policy).violations.empty());
+    }
+}
+
+TEST_CASE("sc: scenario C holds under neg-no-post-switch-fb: no store is buffered",
+          "[memory][kernel]") {
+    std::string c = scenario_c();
+    const std::string machine = "[machine]\n";
+    const auto at = c.find(machine);
+    REQUIRE(at != std::string::npos);
+    c.insert(at + machine.size(), "memory = \"sc\"\n");
+    const run::RunResult neg = test::run(c, "neg-no-post-switch-fb");
+    CHECK(neg.violations.empty());
+    CHECK(test::counter(neg, "warning.K2") == 1); // the missing barrier is still there
+}
