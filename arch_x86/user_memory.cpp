@@ -100,14 +100,38 @@ void user_mfence(Machine& m, int cpu) {
     m.sim.cpu(cpu).advance(cost);
 }
 
-std::int64_t user_lock_rmw(Machine& m, int cpu, int var, std::int64_t add) {
+namespace {
+
+/// A LOCK-prefixed RMW of `var` (SDM vol. 3A §9.2.2: locked instructions have a total order and
+/// are not reordered with loads or stores): drains the buffer, then reads and writes memory in
+/// one step. `update` gives the value written from the value read.
+template <typename Update>
+std::int64_t locked_rmw(Machine& m, int cpu, int var, kernel::UserFence kind, Update update) {
     const sim::Cycles cost = m.draw(cpu, Cost::atomic);
     drain_store_buffer(m, cpu);
     const std::int64_t old = memory(m, var);
-    memory(m, var) = old + add;
-    m.emit(cpu, rec::user_fence(kernel::UserFence::lock_rmw, var, old, cost));
+    memory(m, var) = update(old);
+    m.emit(cpu, rec::user_fence(kind, var, old, cost, memory(m, var)));
     m.sim.cpu(cpu).advance(cost);
     return old;
+}
+
+} // namespace
+
+std::int64_t user_lock_rmw(Machine& m, int cpu, int var, std::int64_t add) {
+    return locked_rmw(m, cpu, var, kernel::UserFence::lock_rmw,
+                      [add](std::int64_t old) { return old + add; });
+}
+
+std::int64_t user_xchg(Machine& m, int cpu, int var, std::int64_t value) {
+    return locked_rmw(m, cpu, var, kernel::UserFence::xchg,
+                      [value](std::int64_t) { return value; });
+}
+
+std::int64_t user_cmpxchg(Machine& m, int cpu, int var, std::int64_t old, std::int64_t new_value) {
+    return locked_rmw(m, cpu, var, kernel::UserFence::cmpxchg, [old, new_value](std::int64_t read) {
+        return read == old ? new_value : read;
+    });
 }
 
 std::vector<std::int64_t> final_memory(const Machine& m) {

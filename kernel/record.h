@@ -155,7 +155,7 @@ enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };
 enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
 enum class FlushKind : std::uint8_t { partial, full };
 /// A user instruction that drains its CPU's store buffer (docs/memory-model.md).
-enum class UserFence : std::uint8_t { mfence, lock_rmw };
+enum class UserFence : std::uint8_t { mfence, lock_rmw, xchg, cmpxchg };
 /// Why a buffered store left the store buffer: its time in the buffer was up, or the CPU
 /// executed a full barrier (a kernel [FB], a user MFENCE or LOCK-prefixed RMW) that drained it.
 enum class CommitCause : std::uint8_t { delay, barrier };

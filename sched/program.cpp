@@ -193,6 +193,13 @@ bool TaskBody::user_memory_step(const Step& st) {
     case Op::lock_rmw:
         arch_x86::user_lock_rmw(s_.m, cpu(), st.var, 0);
         return true;
+    case Op::xchg:
+        s_.set_register(t_.thread, st.reg, arch_x86::user_xchg(s_.m, cpu(), st.var, st.n));
+        return true;
+    case Op::cmpxchg:
+        s_.set_register(t_.thread, st.reg,
+                        arch_x86::user_cmpxchg(s_.m, cpu(), st.var, st.n, st.new_value));
+        return true;
     default:
         return false;
     }
@@ -243,6 +250,8 @@ void TaskBody::system_call(const Step& st) {
     case Op::load:
     case Op::fence:
     case Op::lock_rmw:
+    case Op::xchg:
+    case Op::cmpxchg:
     case Op::exit:   // ends the program (run_program)
     case Op::repeat: // expanded by next_step
     case Op::work:   // [[kthread]] steps, which the loader refuses in a [[thread]]
@@ -300,6 +309,8 @@ void TaskBody::kthread_work(const Step& st) {
     case Op::load:
     case Op::fence:
     case Op::lock_rmw:
+    case Op::xchg:
+    case Op::cmpxchg:
         break;
     }
     wrong_interpreter(st);
