@@ -1,5 +1,7 @@
 #include "arch_x86/user_memory.h"
 
+#include "arch_x86/memory_search.h"
+
 #include "kernel/record_kinds.h"
 
 #include <algorithm>
@@ -18,15 +20,6 @@ bool tso(const Machine& m) {
 
 std::int64_t& memory(Machine& m, int var) {
     return m.ks.user_vars[static_cast<std::size_t>(var)].value;
-}
-
-/// Writes the oldest store of `cpu`'s buffer to memory.
-void commit_oldest(Machine& m, int cpu, CommitCause cause) {
-    std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
-    const BufferedStore s = sb.front();
-    sb.pop_front();
-    memory(m, s.var) = s.value;
-    m.emit(cpu, rec::store_commit(s.var, s.value, cause, s.due));
 }
 
 /// The CPU whose oldest buffered store is due first, at or before `now`; -1 when none is.
@@ -54,14 +47,22 @@ const BufferedStore* newest_buffered(const Machine& m, int cpu, int var) {
 
 } // namespace
 
+void commit_oldest(Machine& m, int cpu, CommitCause cause) {
+    std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
+    const BufferedStore s = sb.front();
+    sb.pop_front();
+    memory(m, s.var) = s.value;
+    m.emit(cpu, rec::store_commit(s.var, s.value, cause, s.due));
+}
+
 void commit_due_stores(Machine& m) {
     for (int c = first_due(m, m.sim.now()); c >= 0; c = first_due(m, m.sim.now())) {
         commit_oldest(m, c, CommitCause::delay);
     }
 }
 
-void drain_store_buffer(Machine& m, int cpu) {
-    commit_due_stores(m);
+void drain_store_buffer(Machine& m, int cpu, int var) {
+    commit_before_access(m, cpu, var, /*drains=*/true);
     while (!m.cpu(cpu).store_buffer.empty()) {
         commit_oldest(m, cpu, CommitCause::barrier);
     }
@@ -85,7 +86,7 @@ void user_store(Machine& m, int cpu, int var, std::int64_t value) {
 
 std::int64_t user_load(Machine& m, int cpu, int var) {
     const sim::Cycles cost = m.draw(cpu, Cost::user_access);
-    commit_due_stores(m);
+    commit_before_access(m, cpu, var, /*drains=*/false);
     const BufferedStore* own = newest_buffered(m, cpu, var);
     const std::int64_t value = own != nullptr ? own->value : memory(m, var);
     m.emit(cpu, rec::user_load(var, value, own != nullptr, cost));
@@ -108,7 +109,7 @@ namespace {
 template <typename Update>
 std::int64_t locked_rmw(Machine& m, int cpu, int var, kernel::UserFence kind, Update update) {
     const sim::Cycles cost = m.draw(cpu, Cost::atomic);
-    drain_store_buffer(m, cpu);
+    drain_store_buffer(m, cpu, var);
     const std::int64_t old = memory(m, var);
     memory(m, var) = update(old);
     m.emit(cpu, rec::user_fence(kind, var, old, cost, memory(m, var)));

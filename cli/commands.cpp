@@ -47,7 +47,8 @@ commands:
                      call's obligations, per CPU
   explore FILE... --policy P
                      rerun scenarios with their timing perturbed and report the violations
-                     found, each with the `run` command that replays it (--runs N, --all)
+                     found, each with the `run` command that replays it (--runs N, --all;
+                     --exhaustive: every x86-TSO execution of small scenarios instead)
   replay TRACE...    replay recorded kernel schedules (ftrace text) under policies: the
                      model's CR3 outcomes and IPIs against the recorded ones, switch by
                      switch, and what each policy costs on that schedule (--json OUT)

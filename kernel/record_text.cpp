@@ -193,6 +193,19 @@ std::string describe_user_fence(const Record& r, const std::string& var) {
     return "user fence";
 }
 
+/// Why a store left its buffer.
+std::string commit_cause_text(const Record& r) {
+    switch (rec::commit_cause(r)) {
+    case CommitCause::barrier:
+        return "drained by a full barrier";
+    case CommitCause::search:
+        return "committed before a read: a choice of the exhaustive search";
+    case CommitCause::delay:
+        break;
+    }
+    return fmt::format("due at t={}", rec::commit_due(r).count());
+}
+
 } // namespace
 
 /// User memory (docs/memory-model.md).
@@ -209,9 +222,7 @@ std::string RecordText::describe_user_memory(const Record& r) const {
         return describe_user_fence(r, var);
     case RecordKind::store_commit:
         return fmt::format("store {} = {} leaves the store buffer ({})", var, rec::user_value(r),
-                           rec::commit_cause(r) == CommitCause::barrier
-                               ? "drained by a full barrier"
-                               : fmt::format("due at t={}", rec::commit_due(r).count()));
+                           commit_cause_text(r));
     default:
         return std::string(record_kind_name(r.kind));
     }

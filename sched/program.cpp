@@ -1,6 +1,7 @@
 #include "sched/program.h"
 
 #include "arch_x86/entry.h"
+#include "arch_x86/memory_search.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
 #include "arch_x86/user_memory.h"
@@ -40,6 +41,7 @@ private:
     void user_step(const Step& st);
     void take_interrupts_in_user();
     bool user_memory_step(const Step& st);
+    void wait_for_turn(const Step& st);
     void page_fault(std::int64_t cycles);
     void system_call(const Step& st);
     void kthread_step(const Step& st);
@@ -156,6 +158,7 @@ void TaskBody::take_interrupts_in_user() {
 }
 
 void TaskBody::user_step(const Step& st) {
+    wait_for_turn(st);
     if (st.op == Op::user) {
         spend(st.n);
         return;
@@ -176,6 +179,15 @@ void TaskBody::user_step(const Step& st) {
     // After exec the SYSRET checks fail (RCX != RIP): it returns by IRET.
     arch_x86::exit_to_user_mode(s_.m, &t_,
                                 st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
+}
+
+/// Under an exhaustive search (arch_x86/memory_search.h) a step may first wait in user mode
+/// for another thread's next step; interrupts are taken meanwhile and may move the task.
+void TaskBody::wait_for_turn(const Step& st) {
+    while (arch_x86::search_waits(s_.m, cpu(), t_.thread, st)) {
+        s_.m.sim.cpu(cpu()).advance_interruptible(sim::Cycles{arch_x86::kSearchQuantum});
+    }
+    arch_x86::search_step_begins(s_.m, cpu(), t_.thread, st);
 }
 
 /// The user memory instructions (docs/memory-model.md), in user mode: false for other steps.
