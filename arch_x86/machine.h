@@ -20,6 +20,7 @@
 namespace arch_x86 {
 
 class Machine;
+class MemorySearch;
 /// A function run by smp_call_function on a target CPU (IRQs off). Installed by the layer that
 /// owns it: membarrier/ for ipi_mb and friends; tlb.cpp handles flush_tlb_func_remote itself.
 using CsdHandler = std::function<void(Machine& m, int cpu, SmpCall& call)>;
@@ -54,6 +55,8 @@ public:
     std::deque<SmpCall> smp_calls; ///< stable references: targets ack calls in place
     std::array<CsdHandler, 5> csd_handlers;
     SchedulerHooks* sched = nullptr;
+    /// An exhaustive search's state for this run (arch_x86/memory_search.h); null in a timed run.
+    MemorySearch* search = nullptr;
 
     X86Cpu& cpu(int id) { return cpus[static_cast<std::size_t>(id)]; }
     kernel::Rq& rq(int id) { return ks.rqs[static_cast<std::size_t>(id)]; }

@@ -1,5 +1,7 @@
 #include "arch_x86/user_memory.h"
 
+#include "arch_x86/memory_search.h"
+
 #include "kernel/record_kinds.h"
 
 #include <algorithm>
@@ -18,18 +20,6 @@ bool tso(const Machine& m) {
 
 std::int64_t& memory(Machine& m, int var) {
     return m.ks.user_vars[static_cast<std::size_t>(var)].value;
-}
-
-/// Writes the oldest store of `cpu`'s buffer to memory.
-void commit_oldest(Machine& m, int cpu, CommitCause cause) {
-    std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
-    const BufferedStore s = sb.front();
-    sb.pop_front();
-    if (s.target != StoreTarget::user_var) {
-        return; // a kernel store: memory is implicit (arch_x86/kernel_memory.h), no record
-    }
-    memory(m, s.var) = s.value;
-    m.emit(cpu, rec::store_commit(s.var, s.value, cause, s.due));
 }
 
 /// The CPU whose oldest buffered store is due first, at or before `now`; -1 when none is.
@@ -58,22 +48,33 @@ const BufferedStore* newest_buffered(const Machine& m, int cpu, int var) {
 
 } // namespace
 
+void commit_oldest(Machine& m, int cpu, CommitCause cause) {
+    std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
+    const BufferedStore s = sb.front();
+    sb.pop_front();
+    if (s.target != StoreTarget::user_var) {
+        return; // a kernel store: memory is implicit (arch_x86/kernel_memory.h), no record
+    }
+    memory(m, s.var) = s.value;
+    m.emit(cpu, rec::store_commit(s.var, s.value, cause, s.due));
+}
+
 void commit_due_stores(Machine& m) {
     for (int c = first_due(m, m.sim.now()); c >= 0; c = first_due(m, m.sim.now())) {
         commit_oldest(m, c, CommitCause::delay);
     }
 }
 
-void drain_store_buffer(Machine& m, int cpu) {
+void drain_store_buffer(Machine& m, int cpu, int var) {
     std::deque<BufferedStore>& sb = m.cpu(cpu).store_buffer;
     if (std::none_of(sb.begin(), sb.end(),
                      [](const BufferedStore& s) { return s.target == StoreTarget::user_var; })) {
         // Kernel stores only: their memory is implicit and their commit unrecorded
-        // (arch_x86/kernel_memory.h), so no other CPU's due stores need to go first.
+        // (arch_x86/kernel_memory.h), so no other CPU's stores need to go first.
         sb.clear();
         return;
     }
-    commit_due_stores(m);
+    commit_before_access(m, cpu, var, /*drains=*/true);
     while (!m.cpu(cpu).store_buffer.empty()) {
         commit_oldest(m, cpu, CommitCause::barrier);
     }
@@ -97,7 +98,7 @@ void user_store(Machine& m, int cpu, int var, std::int64_t value) {
 
 std::int64_t user_load(Machine& m, int cpu, int var) {
     const sim::Cycles cost = m.draw(cpu, Cost::user_access);
-    commit_due_stores(m);
+    commit_before_access(m, cpu, var, /*drains=*/false);
     const BufferedStore* own = newest_buffered(m, cpu, var);
     const std::int64_t value = own != nullptr ? own->value : memory(m, var);
     m.emit(cpu, rec::user_load(var, value, own != nullptr, cost));
@@ -112,14 +113,38 @@ void user_mfence(Machine& m, int cpu) {
     m.sim.cpu(cpu).advance(cost);
 }
 
-std::int64_t user_lock_rmw(Machine& m, int cpu, int var, std::int64_t add) {
+namespace {
+
+/// A LOCK-prefixed RMW of `var` (SDM vol. 3A §9.2.2: locked instructions have a total order and
+/// are not reordered with loads or stores): drains the buffer, then reads and writes memory in
+/// one step. `update` gives the value written from the value read.
+template <typename Update>
+std::int64_t locked_rmw(Machine& m, int cpu, int var, kernel::UserFence kind, Update update) {
     const sim::Cycles cost = m.draw(cpu, Cost::atomic);
-    drain_store_buffer(m, cpu);
+    drain_store_buffer(m, cpu, var);
     const std::int64_t old = memory(m, var);
-    memory(m, var) = old + add;
-    m.emit(cpu, rec::user_fence(kernel::UserFence::lock_rmw, var, old, cost));
+    memory(m, var) = update(old);
+    m.emit(cpu, rec::user_fence(kind, var, old, cost, memory(m, var)));
     m.sim.cpu(cpu).advance(cost);
     return old;
+}
+
+} // namespace
+
+std::int64_t user_lock_rmw(Machine& m, int cpu, int var, std::int64_t add) {
+    return locked_rmw(m, cpu, var, kernel::UserFence::lock_rmw,
+                      [add](std::int64_t old) { return old + add; });
+}
+
+std::int64_t user_xchg(Machine& m, int cpu, int var, std::int64_t value) {
+    return locked_rmw(m, cpu, var, kernel::UserFence::xchg,
+                      [value](std::int64_t) { return value; });
+}
+
+std::int64_t user_cmpxchg(Machine& m, int cpu, int var, std::int64_t old, std::int64_t new_value) {
+    return locked_rmw(m, cpu, var, kernel::UserFence::cmpxchg, [old, new_value](std::int64_t read) {
+        return read == old ? new_value : read;
+    });
 }
 
 std::vector<std::int64_t> final_memory(const Machine& m) {

@@ -31,9 +31,17 @@ void user_mfence(Machine& m, int cpu);
 /// `lock_rmw VAR` in user mode: a LOCK-prefixed add of `add` to VAR; the value it read.
 std::int64_t user_lock_rmw(Machine& m, int cpu, int var, std::int64_t add);
 
+/// `xchg VAR VALUE REG` in user mode: XCHG (implicitly locked) writes `value`; the value read.
+std::int64_t user_xchg(Machine& m, int cpu, int var, std::int64_t value);
+/// `cmpxchg VAR OLD NEW REG` in user mode: LOCK CMPXCHG writes `new_value` if VAR holds `old`;
+/// the value read.
+std::int64_t user_cmpxchg(Machine& m, int cpu, int var, std::int64_t old, std::int64_t new_value);
+
 /// Writes every store of `cpu`'s buffer to memory, oldest first, after the stores of every CPU
-/// whose time is up: a full barrier executes on `cpu`.
-void drain_store_buffer(Machine& m, int cpu);
+/// whose time is up: a full barrier executes on `cpu` (a locked RMW of `var`, when not -1).
+void drain_store_buffer(Machine& m, int cpu, int var = -1);
+/// Writes the oldest store of `cpu`'s buffer to memory, recording `cause`.
+void commit_oldest(Machine& m, int cpu, kernel::CommitCause cause);
 /// Writes to memory, in due-time order (ties by CPU), every buffered store whose time is up.
 void commit_due_stores(Machine& m);
 /// Memory as it is once every store buffer has drained (the end of a run), by variable.

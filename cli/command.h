@@ -38,6 +38,7 @@ int cmd_scenario_keys(const Args& args, const Io& io);
 int cmd_steps(const Args& args, const Io& io);
 int cmd_merge(const Args& args, const Io& io);  // merge_command.cpp
 int cmd_replay(const Args& args, const Io& io); // replay_command.cpp
+int cmd_litmus(const Args& args, const Io& io); // litmus_command.cpp
 // `gen` is gen_command.h's cmd_gen.
 
 } // namespace cli

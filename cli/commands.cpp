@@ -47,10 +47,15 @@ commands:
                      call's obligations, per CPU
   explore FILE... --policy P
                      rerun scenarios with their timing perturbed and report the violations
-                     found, each with the `run` command that replays it (--runs N, --all)
+                     found, each with the `run` command that replays it (--runs N, --all;
+                     --exhaustive: every x86-TSO execution of small scenarios instead)
   replay TRACE...    replay recorded kernel schedules (ftrace text) under policies: the
                      model's CR3 outcomes and IPIs against the recorded ones, switch by
                      switch, and what each policy costs on that schedule (--json OUT)
+  litmus FILE...     LKMM C litmus tests (WRITE_ONCE, READ_ONCE, smp_mb, xchg, ..., and
+                     membarrier()) searched exhaustively under x86-TSO and the kernel's
+                     membarrier paths; herd7's states and Observation line (--policy P,
+                     --check against the file's tlbsim-expect line, --toml)
   policies           list policy presets and knobs (--diff A B: how two differ; --markdown)
   counters           list every counter with its description (--markdown)
   costs              list every cost-model entry, its default and its source (--markdown)
@@ -80,6 +85,7 @@ constexpr std::pair<std::string_view, Command> commands[] = {
     {"explain", cmd_explain},
     {"explore", cmd_explore},
     {"replay", cmd_replay},
+    {"litmus", cmd_litmus},
     {"policies", cmd_policies},
     {"counters", cmd_counters},
     {"costs", cmd_costs},

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/commands.h"
+#include "cli/exhaustive_report.h"
 #include "cli/explore_report.h"
 #include "cli/explore_shrink.h"
 #include "cli/json_report.h"
@@ -12,6 +13,7 @@
 #include "cli/run_pipeline.h"
 #include "cli/run_text.h"
 #include "cli/shard.h"
+#include "run/exhaustive.h"
 #include "run/explore.h"
 
 #include <fmt/format.h>
@@ -29,6 +31,8 @@ struct ExploreCommandLine {
     run::ExploreOptions options;
     std::optional<std::string> json_out;
     std::optional<std::string> shrink_dir;
+    bool exhaustive = false;
+    run::ExhaustiveOptions exhaustive_options;
 };
 
 po::options_description explore_options() {
@@ -55,6 +59,11 @@ po::options_description explore_options() {
         ("shrink", po::value<std::string>(),
          "DIR: shrink each violation found into a small scenario with its expectations, "
          "written to DIR (docs/explore.md)") //
+        ("exhaustive", "instead of perturbed timings, every x86-TSO execution of the user memory "
+                       "steps: the reachable final states, and [[expect]] forbid checked in "
+                       "every one (docs/memory-model.md, Exhaustive search)") //
+        ("max-executions", po::value<std::string>()->default_value("100000"),
+         "with --exhaustive: the bound on executions") //
         ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
     return desc;
 }
@@ -90,7 +99,14 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
         cl.options.shard_count = static_cast<std::uint32_t>(sh.n);
     }
     check_ranges(cl.options);
+    cl.exhaustive = vm.count("exhaustive") > 0;
+    cl.exhaustive_options.max_executions = static_cast<std::int64_t>(
+        parse_whole_number(vm["max-executions"].as<std::string>(), "--max-executions", "explore", 1,
+                           std::uint64_t{1} << 40));
     cl.json_out = string_opt(vm, "json");
+    if (cl.exhaustive && (cl.json_out || vm.count("shard") > 0)) {
+        throw UsageError("explore: --exhaustive takes neither --json nor --shard");
+    }
     cl.shrink_dir = string_opt(vm, "shrink");
     if (cl.shrink_dir && cl.shrink_dir->empty()) {
         throw UsageError("explore: --shrink expects a directory");
@@ -130,6 +146,22 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
+/// `explore --exhaustive`: every scenario and policy searched exhaustively.
+int explore_exhaustive(const ExploreCommandLine& cl, const std::vector<LoadedScenario>& loaded,
+                       const Io& io) {
+    int status = exit_ok;
+    for (const auto& l : loaded) {
+        for (const auto& policy : l.policies) {
+            run::ExhaustiveOptions o = cl.exhaustive_options;
+            o.policy = policy;
+            const run::ExhaustiveResult res = run::explore_exhaustively(l.sc, o);
+            status = std::max(status, print_exhaustive(l.file, l.sc, res, o.max_executions, io));
+            std::fflush(io.out);
+        }
+    }
+    return status;
+}
+
 } // namespace
 
 int cmd_explore(const Args& args, const Io& io) {
@@ -138,6 +170,9 @@ int cmd_explore(const Args& args, const Io& io) {
         return exit_ok;
     }
     const auto loaded = load_scenarios(cl->files, cl->policies, "explore");
+    if (cl->exhaustive) {
+        return explore_exhaustive(*cl, loaded, io);
+    }
     Json doc = json_document("explore");
     doc["explore"] = Json::array();
     int status = exit_ok;

@@ -356,15 +356,20 @@ std::string MixBuilder::memory_step(const ThreadPlan& t) {
     const std::vector<std::string>& vars =
         d_.processes[static_cast<std::size_t>(t.process)].variables;
     const std::string& var = c_.pick(vars);
-    switch (c_.weighted({40, 40, 10, 10})) {
+    switch (c_.weighted({40, 40, 10, 4, 3, 3})) {
     case 0:
         return fmt::format("store {} {}", var, c_.range(1, 3));
     case 1:
         return fmt::format("load {} r{}", var, c_.below(2));
     case 2:
         return "fence";
-    default:
+    case 3:
         return "lock_rmw " + var;
+    case 4:
+        return fmt::format("xchg {} {} r{}", var, c_.range(1, 3), c_.below(2));
+    default:
+        return fmt::format("cmpxchg {} {} {} r{}", var, c_.range(0, 3), c_.range(1, 3),
+                           c_.below(2));
     }
 }
 

@@ -155,10 +155,11 @@ enum class IpiKind : std::uint8_t { membarrier, tlb, resched, sync_rq_state };
 enum class SyncCoreMethod : std::uint8_t { iret_to_self, serialize };
 enum class FlushKind : std::uint8_t { partial, full };
 /// A user instruction that drains its CPU's store buffer (docs/memory-model.md).
-enum class UserFence : std::uint8_t { mfence, lock_rmw };
-/// Why a buffered store left the store buffer: its time in the buffer was up, or the CPU
-/// executed a full barrier (a kernel [FB], a user MFENCE or LOCK-prefixed RMW) that drained it.
-enum class CommitCause : std::uint8_t { delay, barrier };
+enum class UserFence : std::uint8_t { mfence, lock_rmw, xchg, cmpxchg };
+/// Why a buffered store left the store buffer: its time in the buffer was up, the CPU executed
+/// a full barrier (a kernel [FB], a user MFENCE or LOCK-prefixed RMW) that drained it, or an
+/// exhaustive search chose to commit it before a read (arch_x86/memory_search.h).
+enum class CommitCause : std::uint8_t { delay, barrier, search };
 /// What a membarrier call promises (docs/properties.md).
 enum class BarrierCall : std::uint8_t {
     private_expedited, ///< G-MB for its mm

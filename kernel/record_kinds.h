@@ -305,12 +305,14 @@ inline Record user_load(int var, std::int64_t value, bool from_buffer, sim::Cycl
                         {.flag = from_buffer, .other = var, .value = value});
 }
 
-/// A user MFENCE (`var` -1) or LOCK-prefixed RMW of `var`, which read `value`; either drained
-/// the CPU's store buffer first. Not an [FB] of the kernel's (the checker judges the kernel's
-/// barriers). Kept: user_fence_kind, user_var, user_value.
-inline Record user_fence(UserFence kind, int var, std::int64_t value, sim::Cycles cost) {
+/// A user MFENCE (`var` -1) or LOCK-prefixed RMW of `var` (lock_rmw, xchg, cmpxchg), which
+/// read `value` and left `written` in memory; either drained the CPU's store buffer first. Not an
+/// [FB] of the kernel's (the checker judges the kernel's barriers). Kept: user_fence_kind,
+/// user_var, user_value, user_written.
+inline Record user_fence(UserFence kind, int var, std::int64_t value, sim::Cycles cost,
+                         std::int64_t written = 0) {
     return detail::make(RecordKind::user_fence, -1, cost,
-                        {.detail = detail::u8(kind), .other = var, .value = value});
+                        {.detail = detail::u8(kind), .other = var, .value = value, .gen = written});
 }
 
 /// A buffered store of `value` to `var` by this CPU reaches memory: `cause` says why. A store
@@ -540,6 +542,12 @@ inline std::int64_t user_value(const Record& r) {
 inline bool in_store_buffer(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::user_store, RecordKind::user_load}));
     return detail::Fields::flag(r);
+}
+
+/// user_fence: the value a locked RMW left in memory.
+inline std::int64_t user_written(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::user_fence}));
+    return detail::Fields::gen(r);
 }
 
 /// user_fence: MFENCE or a LOCK-prefixed RMW.

@@ -179,6 +179,40 @@ std::string RecordText::describe_membarrier(const Record& r) const {
     }
 }
 
+namespace {
+
+/// A user MFENCE or locked RMW (docs/memory-model.md).
+std::string describe_user_fence(const Record& r, const std::string& var) {
+    switch (rec::user_fence_kind(r)) {
+    case UserFence::mfence:
+        return "user mfence";
+    case UserFence::lock_rmw:
+        return fmt::format("user locked RMW of {} (read {})", var, rec::user_value(r));
+    case UserFence::xchg:
+        return fmt::format("user xchg {} = {} (read {})", var, rec::user_written(r),
+                           rec::user_value(r));
+    case UserFence::cmpxchg:
+        return fmt::format("user cmpxchg {} (read {}, now {})", var, rec::user_value(r),
+                           rec::user_written(r));
+    }
+    return "user fence";
+}
+
+/// Why a store left its buffer.
+std::string commit_cause_text(const Record& r) {
+    switch (rec::commit_cause(r)) {
+    case CommitCause::barrier:
+        return "drained by a full barrier";
+    case CommitCause::search:
+        return "committed before a read: a choice of the exhaustive search";
+    case CommitCause::delay:
+        break;
+    }
+    return fmt::format("due at t={}", rec::commit_due(r).count());
+}
+
+} // namespace
+
 /// User memory (docs/memory-model.md).
 std::string RecordText::describe_user_memory(const Record& r) const {
     const std::string var = var_name(rec::user_var(r));
@@ -190,14 +224,10 @@ std::string RecordText::describe_user_memory(const Record& r) const {
         return fmt::format("load {} -> {}{}", var, rec::user_value(r),
                            rec::in_store_buffer(r) ? " (from the store buffer)" : "");
     case RecordKind::user_fence:
-        return rec::user_fence_kind(r) == UserFence::mfence
-                   ? std::string("user mfence")
-                   : fmt::format("user locked RMW of {} (read {})", var, rec::user_value(r));
+        return describe_user_fence(r, var);
     case RecordKind::store_commit:
         return fmt::format("store {} = {} leaves the store buffer ({})", var, rec::user_value(r),
-                           rec::commit_cause(r) == CommitCause::barrier
-                               ? "drained by a full barrier"
-                               : fmt::format("due at t={}", rec::commit_due(r).count()));
+                           commit_cause_text(r));
     default:
         return std::string(record_kind_name(r.kind));
     }

@@ -183,6 +183,11 @@ void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knob
 
     arch_x86::Machine machine(w.sim, w.ks, w.trace, knobs, w.costs, sc.machine);
     machine.set_state_dumper_into_sim();
+    std::optional<arch_x86::MemorySearch> search;
+    if (options.memory_chooser != nullptr) {
+        search.emplace(*options.memory_chooser, sc.threads, options.search_reduction);
+        machine.search = &*search;
+    }
     sched::Scheduler scheduler(machine);
     membarrier::Membarrier mb(scheduler);
     // A replay's recorded schedule replaces the FIFO policy's choices (sched/directed.h).
@@ -200,6 +205,10 @@ void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knob
     const sim::RunStatus status = run_simulation(w, result);
     collect(w, checks, scheduler, status, result);
     collect_user_state(sc, machine, scheduler, result);
+    if (search) {
+        result.final_memories = arch_x86::all_final_memories(machine);
+        result.search_repeats = search->repeats;
+    }
 }
 
 /// What the machine ended with: time, events, and the names reports refer to by id.

@@ -2,6 +2,7 @@
 // Builds one simulated machine from a parsed scenario and a policy, runs it, and returns what a
 // report needs. Everything a run produces comes from its records (counters) or its end state.
 
+#include "arch_x86/memory_search.h"
 #include "check/guarantee_checker.h"
 #include "kernel/trace.h"
 #include "policy/knobs.h"
@@ -26,6 +27,9 @@ struct RunOptions {
     /// Run with these knobs instead of the named policy's (bisection); the name is kept for
     /// reports.
     std::optional<policy::Knobs> knobs;
+    /// An exhaustive search's chooser (run/exhaustive.h): the run's x86-TSO choices are its.
+    arch_x86::MemoryChooser* memory_chooser = nullptr;
+    bool search_reduction = true; ///< with memory_chooser: sleep sets and commit-order pruning
 };
 
 /// What user code ended with: memory once every store buffer drained (by Scenario::variables
@@ -66,6 +70,10 @@ struct RunResult {
 
     /// Which events discharged the membarrier calls' obligations (docs/properties.md).
     check::ObligationSummary obligations;
+    /// With RunOptions::memory_chooser: every final memory, one per interleaving of the stores
+    /// still buffered at the end (arch_x86::all_final_memories); `user.memory` is one of them.
+    std::vector<std::vector<std::int64_t>> final_memories;
+    bool search_repeats = false; ///< the search's run repeats one it explored before
 };
 
 /// The knobs of `name`: a preset, or a [[policy]] of the scenario (resolved through its bases).

@@ -63,6 +63,8 @@ std::int64_t expanded_cycles(const std::vector<Step>& program, std::int64_t cap)
         case Op::load:
         case Op::fence:
         case Op::lock_rmw:
+        case Op::xchg:
+        case Op::cmpxchg:
             break;
         }
         n = add_capped(n, one, cap + 1);

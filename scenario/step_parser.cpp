@@ -333,8 +333,8 @@ void StepParser::read_argument(Step& step, const StepSrc& src, const ArgInfo& ar
     const SourceLoc at = loc(src, t.off);
     switch (arg.type) {
     case ArgType::integer:
-        step.n = step_int(src, t, arg.name);
-        in_.check_range(step.n, arg.min, arg.max, at, src.path, arg.name);
+        step.*arg.int_field = step_int(src, t, arg.name);
+        in_.check_range(step.*arg.int_field, arg.min, arg.max, at, src.path, arg.name);
         break;
     case ArgType::cpu:
         step.n = step_int(src, t, arg.name);

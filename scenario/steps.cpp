@@ -37,6 +37,21 @@ const ArgInfo kVarArg{.name = "VAR",
                       .type = ArgType::variable,
                       .meaning = "a variable of the thread's process ([[process]] variables)"};
 
+const ArgInfo kRegArg{.name = "REG",
+                      .type = ArgType::reg,
+                      .meaning = "a register of this thread, [A-Za-z_][A-Za-z0-9_]*"};
+
+/// A value of a user memory step, into `field`.
+ArgInfo value_arg(std::string_view name, std::string_view meaning,
+                  std::int64_t Step::*field = &Step::n) {
+    return {.name = name,
+            .type = ArgType::integer,
+            .min = kMinInt,
+            .max = kMaxInt,
+            .meaning = meaning,
+            .int_field = field};
+}
+
 const ArgInfo kCpuArg{.name = "CPU", .type = ArgType::cpu, .meaning = "an online CPU"};
 
 std::string int_range_text(std::int64_t min, std::int64_t max) {
@@ -164,22 +179,14 @@ const std::vector<StepInfo> kSteps = {
     {.name = "store",
      .op = Op::store,
      .kinds = K::user,
-     .args = {kVarArg,
-              {.name = "VALUE",
-               .type = ArgType::integer,
-               .min = kMinInt,
-               .max = kMaxInt,
-               .meaning = "the value stored"}},
+     .args = {kVarArg, value_arg("VALUE", "the value stored")},
      .options = {label},
      .meaning = "a user store (MOV) of VALUE to VAR: under machine.memory = \"tso\" it waits in "
                 "the CPU's store buffer (docs/memory-model.md)"},
     {.name = "load",
      .op = Op::load,
      .kinds = K::user,
-     .args = {kVarArg,
-              {.name = "REG",
-               .type = ArgType::reg,
-               .meaning = "a register of this thread, [A-Za-z_][A-Za-z0-9_]*"}},
+     .args = {kVarArg, kRegArg},
      .options = {label},
      .meaning = "a user load (MOV) of VAR into REG: the CPU's own newest buffered store to VAR, "
                 "else memory; [[expect]] forbid and require test registers at the end"},
@@ -195,6 +202,23 @@ const std::vector<StepInfo> kSteps = {
      .options = {label},
      .meaning = "a user LOCK-prefixed read-modify-write of VAR (lock add of 0): drains the "
                 "CPU's store buffer"},
+    {.name = "xchg",
+     .op = Op::xchg,
+     .kinds = K::user,
+     .args = {kVarArg, value_arg("VALUE", "the value written"), kRegArg},
+     .options = {label},
+     .meaning = "a user XCHG of VAR with VALUE (implicitly locked): drains the CPU's store "
+                "buffer, then atomically reads VAR into REG and writes VALUE (the kernel's "
+                "xchg())"},
+    {.name = "cmpxchg",
+     .op = Op::cmpxchg,
+     .kinds = K::user,
+     .args = {kVarArg, value_arg("OLD", "the value expected"),
+              value_arg("NEW", "the value written if VAR holds OLD", &Step::new_value), kRegArg},
+     .options = {label},
+     .meaning = "a user LOCK CMPXCHG: drains the CPU's store buffer, then atomically reads VAR "
+                "into REG and writes NEW if it read OLD (the kernel's cmpxchg(), which returns "
+                "the value read)"},
     {.name = "repeat",
      .op = Op::repeat,
      .args =

@@ -22,7 +22,7 @@ bool includes(ThreadKinds kinds, bool kthread);
 
 /// What a positional argument is. Each type is resolved the same way by every step that has it.
 enum class ArgType {
-    integer,         ///< an integer in [min, max], into Step::n
+    integer,         ///< an integer in [min, max], into ArgInfo::int_field (Step::n)
     cpu,             ///< an existing online CPU, into Step::n
     awaited_event,   ///< an event name the step waits for, into Step::event
     signalled_event, ///< an event name the step signals, into Step::event
@@ -43,6 +43,8 @@ struct ArgInfo {
     /// Why a thread of the other kind has no such argument, appended to the usage line when it
     /// gives one anyway ("" when there is nothing to say).
     std::string_view absent_hint = "";
+    /// integer only: the Step field the value goes into (`n` unless a step has two integers).
+    std::int64_t Step::*int_field = &Step::n;
 };
 
 /// The options of steps (`key=value`, or a bare flag). Each is stored in its own Step field.

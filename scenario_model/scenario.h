@@ -124,17 +124,20 @@ enum class Op {
     load,      ///< user memory: load VAR REG
     fence,     ///< user memory: MFENCE
     lock_rmw,  ///< user memory: a LOCK-prefixed add of 0 to VAR
+    xchg,      ///< user memory: XCHG VAR with VALUE, the old value into REG
+    cmpxchg,   ///< user memory: LOCK CMPXCHG VAR from OLD to NEW, the old value into REG
     repeat,    ///< repeat N ... end; the enclosed steps are in `body`
 };
 
 struct Step {
     Op op = Op::user;
-    /// cycles (user, syscall, sleep, work), CPU (migrate), count (repeat), value (store)
+    /// cycles (user, syscall, sleep, work), CPU (migrate), count (repeat), value (store, xchg),
+    /// OLD (cmpxchg)
     std::int64_t n = 0;
     int event = -1;   ///< index into Scenario::events (wait, signal)
     int process = -1; ///< index into Scenario::processes (use_mm, kthread flush_tlb)
-    int var = -1;     ///< index into Scenario::variables (store, load, lock_rmw)
-    int reg = -1;     ///< index into the thread's registers (load)
+    int var = -1;     ///< index into Scenario::variables (the user memory steps)
+    int reg = -1;     ///< index into the thread's registers (load, xchg, cmpxchg)
     // membarrier
     std::int64_t cmd = 0; ///< the integer passed to the system call
     std::string cmd_name; ///< lower-case name as written, or the integer as written
@@ -157,6 +160,7 @@ struct Step {
     std::vector<Step> body; ///< repeat body
     std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;
+    std::int64_t new_value = 0; ///< cmpxchg: NEW (OLD is in `n`)
 };
 
 struct Thread {

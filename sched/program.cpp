@@ -1,6 +1,7 @@
 #include "sched/program.h"
 
 #include "arch_x86/entry.h"
+#include "arch_x86/memory_search.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/tlb.h"
 #include "arch_x86/user_memory.h"
@@ -48,6 +49,7 @@ private:
     void user_step(const Step& st);
     void take_interrupts_in_user();
     bool user_memory_step(const Step& st);
+    void wait_for_turn(const Step& st);
     void page_fault(std::int64_t cycles);
     void system_call(const Step& st);
     void kthread_step(const Step& st);
@@ -228,6 +230,7 @@ void TaskBody::take_interrupts_in_user() {
 }
 
 void TaskBody::user_step(const Step& st) {
+    wait_for_turn(st);
     if (st.op == Op::user) {
         spend(st.n);
         return;
@@ -256,6 +259,15 @@ void TaskBody::return_from_syscall(const Step& st) {
                                 st.op == Op::exec ? ReturnInsn::iret : ReturnInsn::sysret);
 }
 
+/// Under an exhaustive search (arch_x86/memory_search.h) a step may first wait in user mode
+/// for another thread's next step; interrupts are taken meanwhile and may move the task.
+void TaskBody::wait_for_turn(const Step& st) {
+    while (arch_x86::search_waits(s_.m, cpu(), t_.thread, st)) {
+        s_.m.sim.cpu(cpu()).advance_interruptible(sim::Cycles{arch_x86::kSearchQuantum});
+    }
+    arch_x86::search_step_begins(s_.m, cpu(), t_.thread, st);
+}
+
 /// The user memory instructions (docs/memory-model.md), in user mode: false for other steps.
 bool TaskBody::user_memory_step(const Step& st) {
     switch (st.op) {
@@ -270,6 +282,13 @@ bool TaskBody::user_memory_step(const Step& st) {
         return true;
     case Op::lock_rmw:
         arch_x86::user_lock_rmw(s_.m, cpu(), st.var, 0);
+        return true;
+    case Op::xchg:
+        s_.set_register(t_.thread, st.reg, arch_x86::user_xchg(s_.m, cpu(), st.var, st.n));
+        return true;
+    case Op::cmpxchg:
+        s_.set_register(t_.thread, st.reg,
+                        arch_x86::user_cmpxchg(s_.m, cpu(), st.var, st.n, st.new_value));
         return true;
     default:
         return false;
@@ -321,6 +340,8 @@ void TaskBody::system_call(const Step& st) {
     case Op::load:
     case Op::fence:
     case Op::lock_rmw:
+    case Op::xchg:
+    case Op::cmpxchg:
     case Op::exit:   // ends the program (run_program)
     case Op::repeat: // expanded by next_step
     case Op::work:   // [[kthread]] steps, which the loader refuses in a [[thread]]
@@ -384,6 +405,8 @@ void TaskBody::kthread_work(const Step& st) {
     case Op::load:
     case Op::fence:
     case Op::lock_rmw:
+    case Op::xchg:
+    case Op::cmpxchg:
         break;
     }
     wrong_interpreter(st);

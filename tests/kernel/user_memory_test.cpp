@@ -299,3 +299,26 @@ TEST_CASE("explore: a final state that [[expect]] forbids is a finding", "[memor
     CHECK(fenced.findings.empty());
     CHECK(fenced.runs == 40);
 }
+
+TEST_CASE("tso: xchg and cmpxchg drain the buffer and read and write atomically", "[memory]") {
+    // SB with xchg (the kernel's smp_store_mb) in place of store + fence: never both 0.
+    const run::RunResult x = test::run(
+        two_threads("", R"("xchg x 1 r0", "load y r1")", R"("xchg y 1 r0", "load x r2")"));
+    CHECK(reg(x, 0, 0) == 0); // the old values
+    CHECK(reg(x, 1, 0) == 0);
+    CHECK(reg(x, 0, 1) + reg(x, 1, 1) >= 1);
+    // cmpxchg writes only when it reads OLD; REG gets the value read either way. t0's store is
+    // drained by its own cmpxchg, so the second cmpxchg sees it.
+    const run::RunResult c = test::run(two_threads(
+        "", R"("store x 5", "cmpxchg x 5 6 r0", "cmpxchg x 5 7 r1")", R"("user 5000")"));
+    CHECK(reg(c, 0, 0) == 5);
+    CHECK(reg(c, 0, 1) == 6);
+    CHECK(c.user.memory[0] == 6);
+    const scenario::Scenario sc = test::load(two_threads("", R"("cmpxchg y -1 2 r7")", kSb1));
+    const scenario::Step& st = sc.threads[0].program[0];
+    CHECK(st.op == scenario::Op::cmpxchg);
+    CHECK((st.var == 1 && st.n == -1 && st.new_value == 2 && st.reg == 0));
+    CHECK(load_error(two_threads("", R"("cmpxchg x 0 1")", kSb1)) ==
+          "test.toml:13:13: thread[0].program[0]: missing argument (usage: cmpxchg VAR OLD NEW "
+          "REG)");
+}

@@ -1,0 +1,308 @@
+#include "arch_x86/memory_search.h"
+
+#include "arch_x86/user_memory.h"
+
+#include <algorithm>
+#include <iterator>
+#include <set>
+
+namespace arch_x86 {
+
+using scenario::Op;
+
+namespace {
+
+/// Whether `thread` is a scenario thread the search follows.
+bool in_search(const MemorySearch& s, int thread) {
+    return thread >= 0 && static_cast<std::size_t>(thread) < s.turns.size();
+}
+
+bool is_rmw(Op op) {
+    return op == Op::lock_rmw || op == Op::xchg || op == Op::cmpxchg;
+}
+
+/// The steps at which a thread may wait for another: every user memory step, membarrier, and
+/// `user` (a thread's last user code: waiting there lets the others run before its exit, whose
+/// locked operations drain its buffer). A store needs one too: a membarrier IPI drains the
+/// target's buffer, so whether the store executed before the IPI matters.
+bool is_turn_point(const scenario::Step& st) {
+    return st.op == Op::load || st.op == Op::store || st.op == Op::fence || is_rmw(st.op) ||
+           st.op == Op::membarrier || st.op == Op::user;
+}
+
+bool is_plain(Op op) {
+    return op == Op::load || op == Op::store;
+}
+
+/// Whether `other`, begun by another thread, does not commute with `st` of a thread on `cpu`:
+/// then a waiting thread wakes (its sleep set forgets `st`). Two plain accesses of different
+/// CPUs commute unless they touch one variable and one of them stores (the commit choices place
+/// a store's effect wherever it may be seen); another's `user` step commutes with everything;
+/// everything else, and any step on the same CPU (the same buffer), is taken as dependent.
+bool dependent(const SearchStep& other, int cpu, const scenario::Step& st) {
+    if (other.op == Op::user) {
+        return false; // user code of its own: no shared variable, no barrier
+    }
+    if (other.cpu == cpu || !is_plain(other.op) || !is_plain(st.op)) {
+        return true;
+    }
+    if (other.op == Op::load && st.op == Op::load) {
+        return false;
+    }
+    return other.var == st.var;
+}
+
+/// Whether a step another thread has still to begin does not commute with `st` of `thread`
+/// on `cpu` (looking ahead into the programs).
+bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scenario::Step& st) {
+    for (std::size_t t = 0; t < s.programs.size(); ++t) {
+        if (static_cast<int>(t) == thread) {
+            continue;
+        }
+        if (s.unbounded[t]) {
+            return true;
+        }
+        const std::vector<SearchStep>& prog = s.programs[t];
+        for (std::size_t i = s.begun[t]; i < prog.size(); ++i) {
+            if (dependent(prog[i], cpu, st)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/// Whether another scenario thread is alive and not waiting, so that it may begin a step.
+bool someone_else_moves(const Machine& m, const MemorySearch& s) {
+    return m.ks.live_tasks - 1 - s.waiting > 0;
+}
+
+void set_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, bool waiting) {
+    if (turn.waiting != waiting) {
+        s.waiting += waiting ? 1 : -1;
+    }
+    turn.waiting = waiting;
+    turn.seen = s.steps.size();
+    turn.since = m.sim.now().count();
+}
+
+/// A turn point reached afresh: proceed, or (a choice) wait. A thread asleep may only wait; if
+/// nobody else can move it proceeds, and the execution repeats one already explored.
+bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
+                 const scenario::Step& st) {
+    if (!someone_else_moves(m, s) || (s.reduction && !dependent_step_ahead(s, thread, cpu, st))) {
+        s.repeats = s.repeats || turn.asleep;
+        turn.asleep = false;
+        return false;
+    }
+    if (turn.asleep || s.chooser.choose(2) == 1) {
+        turn.asleep = s.reduction;
+        set_waiting(m, s, turn, true);
+        return true;
+    }
+    return false;
+}
+
+/// A waiting thread looks at what the others began since: whether it waits on.
+bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
+                  const scenario::Step& st) {
+    if (s.steps.size() == turn.seen) {
+        // Itself is among the waiting: the others that could still begin a step.
+        const bool others_move = m.ks.live_tasks - s.waiting > 0;
+        if (others_move && m.sim.now().count() - turn.since < kSearchWaitLimit) {
+            return true;
+        }
+        s.repeats = s.repeats || turn.asleep; // nothing moved: as if it had proceeded
+        set_waiting(m, s, turn, false);
+        turn.asleep = false;
+        return false;
+    }
+    for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
+        if (dependent(s.steps[i], cpu, st)) {
+            turn.asleep = false;
+        }
+    }
+    set_waiting(m, s, turn, false);
+    return choose_turn(m, s, turn, thread, cpu, st);
+}
+
+/// The user variable a buffered store writes; -1 for a kernel store (arch_x86/kernel_memory.h),
+/// which no user access reads.
+int user_var_of(const BufferedStore& b) {
+    return b.target == StoreTarget::user_var ? b.var : -1;
+}
+
+bool holds_store_to(const X86Cpu& x, int var) {
+    return std::any_of(x.store_buffer.begin(), x.store_buffer.end(),
+                       [var](const BufferedStore& b) { return user_var_of(b) == var; });
+}
+
+/// The variables whose memory order a commit sequence before this access decides.
+std::vector<int> relevant_vars(const Machine& m, int cpu, int var, bool drains) {
+    const X86Cpu& own = m.cpus[static_cast<std::size_t>(cpu)];
+    std::vector<int> vars;
+    if (var >= 0 && (drains || !holds_store_to(own, var))) {
+        vars.push_back(var); // a forwarded load reads its own buffer, whatever memory holds
+    }
+    if (drains) {
+        for (const BufferedStore& b : own.store_buffer) {
+            if (user_var_of(b) >= 0) {
+                vars.push_back(b.var);
+            }
+        }
+    }
+    return vars;
+}
+
+bool contains(const std::vector<int>& vars, int var) {
+    return std::find(vars.begin(), vars.end(), var) != vars.end();
+}
+
+/// The CPUs whose oldest store may commit next in the sequence: not `cpu`, holding a store the
+/// access cares about, and (reduction) not a commit that commutes with the previous one and
+/// belongs before it in CPU order.
+std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s, int cpu,
+                                   const std::vector<int>& vars, int prev_cpu, int prev_var) {
+    std::vector<int> out;
+    for (const X86Cpu& x : m.cpus) {
+        if (x.id == cpu || x.store_buffer.empty()) {
+            continue;
+        }
+        const bool useful =
+            std::any_of(vars.begin(), vars.end(), [&](int v) { return holds_store_to(x, v); });
+        const bool commutes =
+            prev_cpu >= 0 && prev_cpu != x.id && prev_var != user_var_of(x.store_buffer.front());
+        if (!s.reduction || (useful && (!commutes || prev_cpu < x.id))) {
+            out.push_back(x.id);
+        }
+    }
+    return out;
+}
+
+/// The chosen commit sequence of the other CPUs' buffers before `cpu`'s access.
+void choose_commits(Machine& m, MemorySearch& s, int cpu, const std::vector<int>& vars) {
+    int prev_cpu = -1;
+    int prev_var = -1;
+    bool may_stop = true; // empty, or the last commit was to a variable the access cares about
+    for (;;) {
+        const std::vector<int> cands = commit_candidates(m, s, cpu, vars, prev_cpu, prev_var);
+        const int options = static_cast<int>(cands.size()) + (may_stop ? 1 : 0);
+        if (cands.empty()) {
+            return;
+        }
+        const int pick = options == 1 ? 0 : s.chooser.choose(options);
+        if (may_stop && pick == 0) {
+            return;
+        }
+        const int d = cands[static_cast<std::size_t>(pick - (may_stop ? 1 : 0))];
+        prev_cpu = d;
+        prev_var = user_var_of(m.cpus[static_cast<std::size_t>(d)].store_buffer.front());
+        commit_oldest(m, d, kernel::CommitCause::search);
+        may_stop = !s.reduction || contains(vars, prev_var);
+    }
+}
+
+void merge_buffers(std::vector<std::deque<BufferedStore>>& buffers,
+                   std::vector<std::int64_t>& memory, std::set<std::vector<std::int64_t>>& out) {
+    bool any = false;
+    for (auto& b : buffers) {
+        if (b.empty()) {
+            continue;
+        }
+        any = true;
+        const BufferedStore s = b.front();
+        const std::int64_t before = memory[static_cast<std::size_t>(s.var)];
+        b.pop_front();
+        memory[static_cast<std::size_t>(s.var)] = s.value;
+        merge_buffers(buffers, memory, out);
+        memory[static_cast<std::size_t>(s.var)] = before;
+        b.push_front(s);
+    }
+    if (!any) {
+        out.insert(memory);
+    }
+}
+
+/// The steps of `program` (repeats expanded) into `out`; false when more than `limit`.
+bool flatten(const std::vector<scenario::Step>& program, int thread, int cpu,
+             std::vector<SearchStep>& out, std::size_t limit) {
+    for (const scenario::Step& st : program) {
+        if (st.op != Op::repeat) {
+            out.push_back(SearchStep{thread, cpu, st.op, st.var});
+        }
+        for (std::int64_t i = 0; st.op == Op::repeat && i < st.n; ++i) {
+            if (!flatten(st.body, thread, cpu, out, limit)) {
+                return false;
+            }
+        }
+        if (out.size() > limit) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::Thread>& threads,
+                           bool reduce)
+    : chooser(choices), reduction(reduce), turns(threads.size()), programs(threads.size()),
+      unbounded(threads.size(), false), begun(threads.size(), 0) {
+    constexpr std::size_t kLookAhead = 4096;
+    for (std::size_t t = 0; t < threads.size(); ++t) {
+        if (!flatten(threads[t].program, static_cast<int>(t), threads[t].cpu, programs[t],
+                     kLookAhead)) {
+            programs[t].clear();
+            unbounded[t] = true;
+        }
+    }
+}
+
+bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st) {
+    if (m.search == nullptr || !is_turn_point(st) || !in_search(*m.search, thread)) {
+        return false;
+    }
+    MemorySearch& s = *m.search;
+    MemorySearch::Turn& turn = s.turns[static_cast<std::size_t>(thread)];
+    return turn.waiting ? keep_waiting(m, s, turn, thread, cpu, st)
+                        : choose_turn(m, s, turn, thread, cpu, st);
+}
+
+void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& st) {
+    if (m.search != nullptr && in_search(*m.search, thread)) {
+        MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(thread)];
+        set_waiting(m, *m.search, turn, false);
+        turn.asleep = false;
+        ++m.search->begun[static_cast<std::size_t>(thread)];
+        m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var});
+    }
+}
+
+void commit_before_access(Machine& m, int cpu, int var, bool drains) {
+    if (m.search == nullptr) {
+        commit_due_stores(m);
+        return;
+    }
+    const std::vector<int> vars = relevant_vars(m, cpu, var, drains);
+    if (!vars.empty() || !m.search->reduction) {
+        choose_commits(m, *m.search, cpu, vars);
+    }
+}
+
+std::vector<std::vector<std::int64_t>> all_final_memories(const Machine& m) {
+    std::vector<std::int64_t> memory;
+    for (const kernel::UserVariable& v : m.ks.user_vars) {
+        memory.push_back(v.value);
+    }
+    std::vector<std::deque<BufferedStore>> buffers;
+    for (const X86Cpu& x : m.cpus) {
+        std::deque<BufferedStore>& user = buffers.emplace_back();
+        std::copy_if(x.store_buffer.begin(), x.store_buffer.end(), std::back_inserter(user),
+                     [](const BufferedStore& b) { return user_var_of(b) >= 0; });
+    }
+    std::set<std::vector<std::int64_t>> out;
+    merge_buffers(buffers, memory, out);
+    return {out.begin(), out.end()};
+}
+
+} // namespace arch_x86

@@ -1,0 +1,99 @@
+#pragma once
+// The x86 side of an exhaustive search of a small scenario (docs/memory-model.md, Exhaustive
+// search): where a run's x86-TSO nondeterminism is, and how a search steers it. A search
+// (run/exhaustive.h) re-executes the scenario once per execution, and at each choice point this
+// layer asks its MemoryChooser which alternative to take. With no search (Machine::search null)
+// none of this runs: stores leave their buffers when they are due.
+//
+// The choice points, against the x86-TSO machine (Sewell et al., CACM 2010), where a buffered
+// store may reach memory at any time:
+//   * before a user load of VAR that its own buffer does not forward: which other CPUs' buffered
+//     stores reach memory first, one at a time (a commit sequence). Only reads observe memory, so
+//     a store is committed at the latest read that can see it; a sequence ends with a store to VAR
+//     (trailing commits wait for the next read), takes only buffers holding a store to VAR, and
+//     never puts two adjacent commits of different CPUs to different variables in decreasing CPU
+//     order (they commute: the other order is the same execution);
+//   * before a buffer drains (MFENCE, a locked RMW, a kernel full barrier): the same, for the
+//     variables the draining buffer holds (and the RMW's variable), since the order of two CPUs'
+//     stores to one variable decides what memory keeps;
+//   * before a user memory step, a membarrier or a `user` step of a thread: proceed, or wait in
+//     user mode until another thread begins a step (its steps then come first). A sleep set
+//     (Flanagan and Godefroid, POPL 2005) keeps a thread that chose to wait from proceeding after a
+//     step that commutes with its own: that order was the proceed branch. A thread waits only
+//     while another live thread is not waiting;
+//   * the end of the run: every interleaving of the stores still buffered (all_final_memories).
+
+#include "arch_x86/machine.h"
+#include "scenario_model/scenario.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace arch_x86 {
+
+/// The search's side: picks one of `options` (>= 2) alternatives; 0 is the one a timed run
+/// takes (proceed, stop committing).
+class MemoryChooser {
+public:
+    virtual ~MemoryChooser() = default;
+    virtual int choose(int options) = 0;
+};
+
+/// A user thread's step as the search saw it begin (the wake-ups of waiting threads).
+struct SearchStep {
+    int thread = -1;
+    int cpu = -1;
+    scenario::Op op = scenario::Op::user;
+    int var = -1;
+};
+
+/// One execution's search state (Machine::search), built per run.
+class MemorySearch {
+public:
+    MemorySearch(MemoryChooser& choices, const std::vector<scenario::Thread>& threads, bool reduce);
+
+    MemoryChooser& chooser;
+    bool reduction; ///< sleep sets and commit-order pruning (off: to check that they lose nothing)
+    /// A thread that waits at a step for another thread's next step.
+    struct Turn {
+        bool waiting = false;
+        bool asleep = false;    ///< its step was already tried before the steps that follow
+        std::size_t seen = 0;   ///< steps.size() when it began to wait
+        std::int64_t since = 0; ///< when it began to wait
+    };
+    std::vector<Turn> turns;       ///< by scenario thread
+    std::vector<SearchStep> steps; ///< every user step begun, in order
+    /// Each thread's program, repeats expanded, as the search looks ahead into it: a thread
+    /// waits only while another may still begin a step that does not commute with its own.
+    /// Empty with `unbounded` when the expansion is too long to look through.
+    std::vector<std::vector<SearchStep>> programs;
+    std::vector<bool> unbounded;
+    std::vector<std::size_t> begun; ///< by thread: steps begun
+    int waiting = 0;                ///< threads waiting now
+    /// A waiting thread proceeded because nothing else moved while it was asleep: this execution
+    /// repeats one the search already explored.
+    bool repeats = false;
+};
+
+/// Cycles a waiting thread spends in user mode between two looks at the other threads.
+inline constexpr std::int64_t kSearchQuantum = 50;
+/// A wait that sees no other thread begin a step for this long ends: the others are blocked or
+/// done.
+inline constexpr std::int64_t kSearchWaitLimit = 50000;
+
+/// Whether thread `thread` on `cpu` waits (another kSearchQuantum cycles in user mode) before
+/// beginning `st`: false at once unless a search runs.
+bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st);
+/// `thread` begins `st` on `cpu` (after its waits).
+void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& st);
+
+/// Before `cpu` reads `var` from memory (-1: none) or drains its buffer (`drains`): without a
+/// search, the stores whose time is up reach memory (commit_due_stores); in a search, the chosen
+/// commit sequence of the other CPUs' buffers.
+void commit_before_access(Machine& m, int cpu, int var, bool drains);
+
+/// Every final memory the run may end with (by variable): each interleaving of the stores still
+/// in the buffers, each buffer in FIFO order. Distinct and sorted.
+std::vector<std::vector<std::int64_t>> all_final_memories(const Machine& m);
+
+} // namespace arch_x86

@@ -1,0 +1,65 @@
+#pragma once
+// An exhaustive search of a small scenario's x86-TSO executions (docs/memory-model.md,
+// Exhaustive search): a stateless depth-first search by re-execution (Godefroid, "Model checking
+// for programming languages using VeriSoft", POPL 1997). Each execution runs the scenario with a
+// choice vector that the x86 layer consults at every choice point (arch_x86/memory_search.h: which
+// buffered stores reach memory before a read or a drain, whether a thread waits for another's
+// next step); the next execution takes the next alternative at the deepest point that has one.
+// Sleep sets and commit-order pruning keep equivalent orders from being run twice.
+//
+// The timing between choice points is the scenario's own (jitter off): "every execution" means
+// every x86-TSO ordering of the user memory steps, and of their commits, that the kernel paths'
+// fixed timing admits.
+
+#include "run/runner.h"
+#include "scenario_model/scenario.h"
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace run {
+
+struct ExhaustiveOptions {
+    std::string policy;
+    std::int64_t max_executions = 100000; ///< the bound: the search stops here, incomplete
+    bool reduction = true; ///< off: every order, to check that the reduction loses nothing
+};
+
+struct ExhaustiveResult {
+    std::string scenario;
+    std::string policy;
+    std::int64_t executions = 0; ///< runs made
+    /// Runs in which a thread put to sleep had to proceed because no other thread moved: they
+    /// repeat an execution already explored (counted in `executions`).
+    std::int64_t repeats = 0;
+    bool bound_reached = false;   ///< stopped at max_executions: not every execution was run
+    std::int64_t max_choices = 0; ///< the longest choice vector
+    /// Every distinct final state: registers and memory (one per interleaving of the stores still
+    /// buffered at the end).
+    std::set<UserState> states;
+    /// The properties some execution violated, each with the first such run.
+    std::map<std::string, RunResult> violations;
+    /// The first run that failed (a run error or tlbsim's internal error); empty when none did.
+    std::vector<RunResult> failures;
+    double wall_seconds = 0;
+    /// For each state, the choice vector of the first execution that reached it (its memory is
+    /// one interleaving of the stores buffered at the end: the one `state` names).
+    std::map<UserState, std::vector<int>> witnesses;
+};
+
+ExhaustiveResult explore_exhaustively(const scenario::Scenario& sc,
+                                      const ExhaustiveOptions& options);
+
+/// Runs the execution that `choices` (a witness) names again, with `observers` (`-v`).
+RunResult run_witness(const scenario::Scenario& sc, const ExhaustiveOptions& options,
+                      const std::vector<int>& choices,
+                      const std::vector<kernel::RecordObserver*>& observers);
+
+/// The [[expect]] blocks of `sc` for `policy` whose `forbid` some state of `res` shows, with the
+/// first such state, as "forbid C: t0:r1=0 t1:r2=0"; and the `require`s some state breaks.
+std::vector<std::string> broken_outcomes(const scenario::Scenario& sc, const ExhaustiveResult& res);
+
+} // namespace run

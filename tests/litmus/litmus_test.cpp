@@ -1,0 +1,159 @@
+// The litmus reader (litmus/litmus.h), the exhaustive search (run/exhaustive.h) and herd7's
+// verdict (litmus/verdict.h): what the reader accepts and refuses, that the search's reduction
+// loses no final state, and the search's numbers on the store-buffering scenarios.
+
+#include "cli/catalog.h"
+#include "litmus/litmus.h"
+#include "litmus/verdict.h"
+#include "run/exhaustive.h"
+#include "scenario/loader.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+std::string file_text(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string parse_error(const std::string& text) {
+    try {
+        litmus::parse_litmus(text, "t.litmus");
+    } catch (const litmus::LitmusError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+scenario::Scenario scenario_of(const litmus::LitmusTest& t) {
+    return scenario::load_string(litmus::to_toml(t), t.file, cli::scenario_catalog());
+}
+
+run::ExhaustiveResult search(const scenario::Scenario& sc, bool reduction,
+                             const std::string& policy = "v5.10") {
+    run::ExhaustiveOptions o;
+    o.policy = policy;
+    o.reduction = reduction;
+    return run::explore_exhaustively(sc, o);
+}
+
+const char* const kSb = R"(C SB
+{ x = 0; }
+P0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); }
+P1(int *x, int *y) { int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }
+exists (0:r0=0 /\ 1:r0=0)
+)";
+
+} // namespace
+
+TEST_CASE("litmus: a test becomes threads of one registered process, one per CPU", "[litmus]") {
+    const litmus::LitmusTest t = litmus::parse_litmus(kSb, "t.litmus");
+    CHECK(t.name == "SB");
+    REQUIRE(t.threads.size() == 2);
+    CHECK(t.threads[1].cpu == 1);
+    CHECK(t.threads[0].program == std::vector<std::string>{"store x 1", "load y r0"});
+    CHECK(t.registration == std::vector<std::string>{"private_expedited"});
+    const scenario::Scenario sc = scenario_of(t);
+    CHECK(sc.machine.cpus == 2);
+    CHECK(sc.variables.size() == 2);
+    CHECK(sc.processes[0].registrations.size() == 1);
+}
+
+TEST_CASE("litmus: the primitives map to x86 instructions", "[litmus]") {
+    const litmus::LitmusTest t = litmus::parse_litmus(R"(C prims
+P0(int *x, int *y) {
+  int r0; int r1; int r2;
+  smp_store_release(y, 2); smp_wmb(); smp_rmb(); barrier(); smp_mb();
+  r0 = smp_load_acquire(x); r1 = xchg_acquire(x, 3); r2 = cmpxchg_relaxed(y, 2, 4);
+  cmpxchg(y, 0, 1); membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+}
+exists (0:r1=0))",
+                                                      "t.litmus");
+    CHECK(t.threads[0].program == std::vector<std::string>{"store y 2", "fence", "load x r0",
+                                                           "xchg x 3 r1", "cmpxchg y 2 4 r2",
+                                                           "cmpxchg y 0 1 _result0",
+                                                           "membarrier global_expedited"});
+}
+
+TEST_CASE("litmus: what the subset does not model is refused at its position", "[litmus]") {
+    CHECK(parse_error("X86 SB\n") ==
+          "t.litmus:1:1: a litmus test begins with C NAME (the C language); other architectures "
+          "are not supported");
+    CHECK(parse_error("C t\nP0(spinlock_t *s) { spin_lock(s); }\nexists (0:r0=0)\n") ==
+          "t.litmus:2:4: parameter type 'spinlock_t' is not supported (only int *VAR: locks, "
+          "atomic_t and pointers to pointers are not modelled)");
+    CHECK(parse_error("C t\nP0(int *x) {\n  rcu_read_lock();\n}\nexists (x=0)\n")
+              .starts_with("t.litmus:3:3: 'rcu_read_lock' is not supported"));
+    CHECK(parse_error("C t\nP0(int *x) { int r0; r0 = READ_ONCE(*y); }\nexists (0:r0=0)\n") ==
+          "t.litmus:2:38: y is not a parameter of P0 (shared variables are its int * "
+          "parameters)");
+    CHECK(parse_error("C t\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (0:r5=0)\n") ==
+          "t.litmus:3:9: P0 has no register r5");
+    CHECK(parse_error("C t\nP0(int *x) { WRITE_ONCE(*x, 1); }\nlocations [x]\n") ==
+          "t.litmus:3:1: 'locations' clauses are not supported");
+    CHECK(parse_error("C t\ntlbsim { P3.cpu = 1; }\nP0(int *x) { }\nexists (x=0)\n") ==
+          "t.litmus:2:10: the header places P3, which the test does not define");
+    CHECK(parse_error("C t\nP0(int *x) { membarrier(MEMBARRIER_CMD_FOO); }\nexists (x=0)\n") ==
+          "t.litmus:2:25: unknown membarrier command MEMBARRIER_CMD_FOO");
+    CHECK(parse_error("C t\n(* unterminated\nP0(int *x) { }\n") ==
+          "t.litmus:2:1: unterminated comment");
+    CHECK(parse_error("C t\ntlbsim { cpus = 1; P1.cpu = 0; P0.cpu = 3; }\nP0(int *x) { }\n"
+                      "P1(int *x) { }\nexists (x=0)\n") ==
+          "t.litmus:2:17: cpus = 1 but a thread is placed on CPU 3");
+    CHECK(parse_error("C t\n{ x = 1; }\nexists (x=1)\n") ==
+          "t.litmus:3:1: expected P0, got 'exists' (a test has at least one thread)");
+}
+
+TEST_CASE("exhaustive: store buffering reaches its four states, with the fence three", "[litmus]") {
+    const litmus::LitmusTest t = litmus::parse_litmus(kSb, "t.litmus");
+    const run::ExhaustiveResult res = search(scenario_of(t), true);
+    CHECK(res.states.size() == 4);
+    CHECK_FALSE(res.bound_reached);
+    const litmus::Verdict v = litmus::judge(t, scenario_of(t), res);
+    CHECK(v.observation == "Sometimes");
+    CHECK(v.positive == 1);
+    CHECK(v.negative == 3);
+    const std::string text = litmus::herd_text(t, v);
+    CHECK(text.find("States 4\n0:r0=0; 1:r0=0;\n") != std::string::npos);
+    CHECK(text.find("Observation SB Sometimes 1 3\n") != std::string::npos);
+}
+
+TEST_CASE("exhaustive: the bound stops the search and says so", "[litmus]") {
+    const litmus::LitmusTest t = litmus::parse_litmus(kSb, "t.litmus");
+    run::ExhaustiveOptions o;
+    o.policy = "v5.10";
+    o.max_executions = 2;
+    const run::ExhaustiveResult res = run::explore_exhaustively(scenario_of(t), o);
+    CHECK(res.executions == 2);
+    CHECK(res.bound_reached);
+}
+
+TEST_CASE("exhaustive: the reduction loses no final state of a bundled litmus test",
+          "[litmus][slow]") {
+    const std::string dir = std::string(TLBSIM_SOURCE_DIR) + "/litmus/tests";
+    int tests = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        const std::string path = entry.path().string();
+        const litmus::LitmusTest t = litmus::parse_litmus(file_text(path), path);
+        if (t.threads.size() > 3) {
+            continue; // IRIW: the unreduced search is too large for a unit test
+        }
+        INFO(path);
+        const scenario::Scenario sc = scenario_of(t);
+        const run::ExhaustiveResult reduced = search(sc, true);
+        const run::ExhaustiveResult full = search(sc, false);
+        REQUIRE_FALSE(full.bound_reached);
+        CHECK(reduced.states == full.states);
+        CHECK(reduced.executions <= full.executions);
+        ++tests;
+    }
+    CHECK(tests >= 20);
+}
