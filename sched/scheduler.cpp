@@ -58,6 +58,13 @@ void Scheduler::create_fiber(Task& t) {
     }
 }
 
+/// Whether a task blocked in a sleep or wait gives its stack back (docs/performance.md, Scale).
+/// Off: the stress sweep crashed with it on (`tlbsim gen --cpus 64 --steps 9 --seed 2`, then
+/// `tlbsim run` under mainline: a parked kernel thread resumed on a fresh fiber, switched away
+/// normally and migrated; its CPU's idle task later finished a switch from it a second time,
+/// after its stack was released). Until that is understood, every task keeps its stack.
+constexpr bool park_blocked_tasks = false;
+
 void Scheduler::release_stack(Task& t) {
     t.fiber.reset(); // a dead task's parked stack (dies_in_place) is unwound here
     t.body.reset();
@@ -230,7 +237,7 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
         }
         return nullptr; // never scheduled again: unwind and let the fiber finish
     }
-    if (prev->may_park && prev->state == TaskState::interruptible) {
+    if (park_blocked_tasks && prev->may_park && prev->state == TaskState::interruptible) {
         // Blocked in a sleep or wait: the stack goes back to the pool (finish_task_switch) and
         // the task's next fiber resumes it from its call path (TaskBody::resume_parked).
         prev->parked = true;
