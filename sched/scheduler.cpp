@@ -56,14 +56,8 @@ void Scheduler::create_fiber(Task& t) {
     if (!t.fiber) {
         t.fiber = make_task_fiber(*this, t);
     }
+    SIM_ASSERT(!t.fiber->finished(), "{} switched to on a finished stack", t.name);
 }
-
-/// Whether a task blocked in a sleep or wait gives its stack back (docs/performance.md, Scale).
-/// Off: the stress sweep crashed with it on (`tlbsim gen --cpus 64 --steps 9 --seed 2`, then
-/// `tlbsim run` under mainline: a parked kernel thread resumed on a fresh fiber, switched away
-/// normally and migrated; its CPU's idle task later finished a switch from it a second time,
-/// after its stack was released). Until that is understood, every task keeps its stack.
-constexpr bool park_blocked_tasks = false;
 
 void Scheduler::release_stack(Task& t) {
     t.fiber.reset(); // a dead task's parked stack (dies_in_place) is unwound here
@@ -237,7 +231,7 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
         }
         return nullptr; // never scheduled again: unwind and let the fiber finish
     }
-    if (park_blocked_tasks && prev->may_park && prev->state == TaskState::interruptible) {
+    if (prev->may_park && prev->state == TaskState::interruptible) {
         // Blocked in a sleep or wait: the stack goes back to the pool (finish_task_switch) and
         // the task's next fiber resumes it from its call path (TaskBody::resume_parked).
         prev->parked = true;
@@ -261,6 +255,14 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
     // finish_task(): smp_store_release(&prev->on_cpu, 0); finish_lock_switch(): rq unlock and
     // IRQs on. What follows runs with IRQs enabled.
     prev->on_cpu = false;
+    if (prev->parked) {
+        // A parked task's stack goes back here, before any time passes: once on_cpu is clear
+        // another CPU may wake it and run it on a fresh fiber (try_to_wake_up waits only for
+        // on_cpu), and even park it again while this path is still in its interrupts below.
+        SIM_ASSERT(prev->fiber != nullptr && prev->fiber->finished(),
+                   "{} parked with its stack in use", prev->name);
+        release_stack(*prev);
+    }
     if (directed != nullptr) {
         directed->released(*this, *prev); // a recorded switch may be waiting for prev
     }
@@ -291,10 +293,6 @@ void Scheduler::finish_task_switch(int cpu, Task* prev) {
             kernel::enforce(check_machine_state(m.ks, m.cpus));
             m.sim.finish();
         }
-    }
-    if (prev->parked) {
-        SIM_ASSERT(prev->fiber->finished(), "{} parked with its stack in use", prev->name);
-        release_stack(*prev);
     }
     Task* curr = m.current(cpu);
     if (curr->idle) {
