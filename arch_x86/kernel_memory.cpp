@@ -1,6 +1,10 @@
 #include "arch_x86/kernel_memory.h"
 
+#include "arch_x86/memory_search.h"
+#include "arch_x86/user_memory.h"
+
 #include <algorithm>
+#include <vector>
 
 namespace arch_x86 {
 
@@ -48,6 +52,43 @@ const BufferedStore* pending(const Machine& m, int reader, int writer, StoreTarg
         return s.due > now && stores_to(s, target, var);
     });
     return it == sb.end() ? nullptr : &*it;
+}
+
+/// pending() under an exhaustive search, where a buffered store has no time of its own: it stays
+/// until a barrier drains its buffer or a read chooses to see it. A read from another CPU of a
+/// variable with k stores in its writer's buffer chooses how many reached memory first: 0 (the
+/// newest value, which a timed run reads once the store is due) or the i-th oldest still there.
+/// The buffer is FIFO, so what goes to memory goes with every older store of that buffer, user
+/// stores included (recorded as search commits).
+const BufferedStore* chosen_pending(Machine& m, int reader, int writer, StoreTarget target,
+                                    int var) {
+    if (reader == writer) {
+        return nullptr;
+    }
+    const auto& sb = m.cpus[static_cast<std::size_t>(writer)].store_buffer;
+    std::vector<std::size_t> stores; // positions in the buffer, oldest first
+    for (std::size_t i = 0; i < sb.size(); ++i) {
+        if (stores_to(sb[i], target, var)) {
+            stores.push_back(i);
+        }
+    }
+    if (stores.empty()) {
+        return nullptr;
+    }
+    const auto pick =
+        static_cast<std::size_t>(m.search->chooser.choose(static_cast<int>(stores.size()) + 1));
+    const std::size_t commits = pick == 0 ? stores.back() + 1 : stores[pick - 1];
+    for (std::size_t i = 0; i < commits; ++i) {
+        commit_oldest(m, writer, kernel::CommitCause::search);
+    }
+    return pick == 0 ? nullptr : &sb.front();
+}
+
+/// What a read of (`target`, `var`) by `reader` misses of `writer`'s buffer: the oldest store
+/// not in memory yet, or nullptr.
+const BufferedStore* unseen_store(Machine& m, int reader, int writer, StoreTarget target, int var) {
+    return m.search != nullptr ? chosen_pending(m, reader, writer, target, var)
+                               : pending(m, reader, writer, target, var);
 }
 
 /// The newest store to (`target`, `var`) in `cpu`'s buffer, or nullptr.
@@ -98,7 +139,7 @@ void store_task_mm(Machine& m, int cpu, kernel::Task& t, kernel::Mm* mm) {
 
 RqCurrRead read_rq_curr(Machine& m, int cpu, int c) {
     RqCurrRead read{m.rq(c).curr, std::nullopt};
-    if (const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_curr, c)) {
+    if (const BufferedStore* old = unseen_store(m, cpu, c, StoreTarget::rq_curr, c)) {
         read.task = task_by_id(m, old->old);
         const BufferedStore& missed = *newest_in(m, c, StoreTarget::rq_curr, c);
         read.missed = MissedStore{static_cast<int>(missed.value)};
@@ -109,12 +150,12 @@ RqCurrRead read_rq_curr(Machine& m, int cpu, int c) {
 kernel::Mm* read_task_mm(Machine& m, int cpu, const kernel::Task& p) {
     // Only p stores p->mm (current->mm), on the CPU it runs on; it leaves a CPU only through
     // the scheduler, whose locked operations drain that CPU's buffer first.
-    const BufferedStore* old = pending(m, cpu, p.cpu, StoreTarget::task_mm, p.id);
+    const BufferedStore* old = unseen_store(m, cpu, p.cpu, StoreTarget::task_mm, p.id);
     return old != nullptr ? mm_by_id(m, old->old) : p.mm;
 }
 
 std::uint32_t read_rq_membarrier_state(Machine& m, int cpu, int c) {
-    const BufferedStore* old = pending(m, cpu, c, StoreTarget::rq_membarrier_state, c);
+    const BufferedStore* old = unseen_store(m, cpu, c, StoreTarget::rq_membarrier_state, c);
     return old != nullptr ? static_cast<std::uint32_t>(old->old) : m.rq(c).membarrier_state;
 }
 

@@ -29,7 +29,9 @@
 // kernel store's time in the buffer is `store_buffer_drain` cycles, jittered from a stream of its
 // own (X86Cpu::kernel_store_rng) so that buffering the kernel's stores moves no other draw of a
 // run; a full barrier on the storing CPU drains it as it drains user stores (Machine::emit). Its
-// commit leaves no record: a membarrier read that missed it says so (rec::membarrier_read).
+// commit leaves no record: a membarrier read that missed it says so (rec::membarrier_read). Under
+// an exhaustive search (arch_x86/memory_search.h) a kernel store has no time of its own: each
+// read from another CPU chooses whether it has reached memory.
 // Under machine.memory = "sc" nothing is buffered.
 
 #include "arch_x86/machine.h"

@@ -37,11 +37,13 @@ bool is_plain(Op op) {
 /// Whether `other`, begun by another thread, does not commute with `st` of a thread on `cpu`:
 /// then a waiting thread wakes (its sleep set forgets `st`). Two plain accesses of different
 /// CPUs commute unless they touch one variable and one of them stores (the commit choices place
-/// a store's effect wherever it may be seen); another's `user` step commutes with everything;
-/// everything else, and any step on the same CPU (the same buffer), is taken as dependent.
+/// a store's effect wherever it may be seen); another's `user` step commutes with everything but
+/// a membarrier, whose scan and IPIs depend on where the other thread is (in user mode or not,
+/// its CPU's rq->curr store still buffered or not); everything else, and any step on the same CPU
+/// (the same buffer), is taken as dependent.
 bool dependent(const SearchStep& other, int cpu, const scenario::Step& st) {
     if (other.op == Op::user) {
-        return false; // user code of its own: no shared variable, no barrier
+        return st.op == Op::membarrier; // otherwise user code of its own: nothing shared
     }
     if (other.cpu == cpu || !is_plain(other.op) || !is_plain(st.op)) {
         return true;
@@ -72,9 +74,14 @@ bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scen
     return false;
 }
 
-/// Whether another scenario thread is alive and not waiting, so that it may begin a step.
+/// Whether another scenario thread is alive and not held, so that it may begin a step. A waiting
+/// thread that another's step has released (it has not looked yet: it polls every
+/// kSearchQuantum cycles) is about to move.
 bool someone_else_moves(const Machine& m, const MemorySearch& s) {
-    return m.ks.live_tasks - 1 - s.waiting > 0;
+    const auto held = std::count_if(s.turns.begin(), s.turns.end(), [&](const auto& t) {
+        return t.waiting && t.seen == s.steps.size();
+    });
+    return m.ks.live_tasks - 1 - static_cast<int>(held) > 0;
 }
 
 void set_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, bool waiting) {

@@ -21,6 +21,10 @@
 //     (Flanagan and Godefroid, POPL 2005) keeps a thread that chose to wait from proceeding after a
 //     step that commutes with its own: that order was the proceed branch. A thread waits only
 //     while another live thread is not waiting;
+//   * at membarrier's read of a kernel variable another CPU stores (rq->curr, tsk->mm,
+//     rq->membarrier_state: arch_x86/kernel_memory.h): whether the writer's buffered stores to it
+//     have reached memory, all of them or up to one of them (with every older store of that
+//     buffer, FIFO). A thread's `user` step does not commute with a membarrier;
 //   * the end of the run: every interleaving of the stores still buffered (all_final_memories).
 
 #include "arch_x86/machine.h"

@@ -45,7 +45,8 @@ po::options_description litmus_options() {
          "the bound on the executions searched per test and policy")              //
         ("toml", "print the scenario each test stands for instead of running it") //
         ("check", "compare each Observation with the file's `tlbsim-expect: Never|Sometimes|"
-                  "Always` line; exit 1 on a difference") //
+                  "Always` line (or its `tlbsim-expect(POLICY): ...` line for that policy); exit "
+                  "1 on a difference") //
         ("witness", "narrate (as run -v does) one execution that reached a state where the "
                     "condition holds (for forall: fails)") //
         ("file", po::value<std::vector<std::string>>(), "litmus files (.litmus)");
@@ -81,9 +82,8 @@ std::string read_text(const std::string& path) {
     return s.str();
 }
 
-/// The result the file states on a line `tlbsim-expect: Never` (in a comment), or "".
-std::string expected_observation(const std::string& text) {
-    const std::string key = "tlbsim-expect:";
+/// The word after `key` in `text`, or "" when `key` is not there.
+std::string word_after(const std::string& text, const std::string& key) {
     const std::size_t at = text.find(key);
     if (at == std::string::npos) {
         return "";
@@ -92,6 +92,13 @@ std::string expected_observation(const std::string& text) {
     std::string word;
     rest >> word;
     return word;
+}
+
+/// The result the file states for `policy` (in a comment): a line `tlbsim-expect(POLICY): R`
+/// for that policy, else `tlbsim-expect: R`; "" when neither is there.
+std::string expected_observation(const std::string& text, const std::string& policy) {
+    const std::string own = word_after(text, fmt::format("tlbsim-expect({}):", policy));
+    return own.empty() ? word_after(text, "tlbsim-expect:") : own;
 }
 
 /// Narrates the execution behind the first state that shows the answer.
@@ -163,7 +170,8 @@ int run_file(const LitmusCommandLine& cl, const std::string& file, const Io& io)
     check_policies(sc, file, policies);
     int status = exit_ok;
     for (const std::string& policy : policies) {
-        status = std::max(status, run_one(cl, test, sc, policy, expected_observation(text), io));
+        status =
+            std::max(status, run_one(cl, test, sc, policy, expected_observation(text, policy), io));
         std::fflush(io.out);
     }
     return status;

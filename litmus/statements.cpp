@@ -9,6 +9,8 @@
 //   xchg*, smp_store_mb                    -> xchg (XCHG, implicitly locked)
 //   cmpxchg*                               -> cmpxchg (LOCK CMPXCHG)
 //   membarrier(CMD), sched_yield()         -> the system calls (tlbsim's extension)
+//   usleep(US)                             -> nanosleep for US microseconds (3,000 cycles each,
+//                                             the model's 3 GHz): the CPU may go idle meanwhile
 
 #include "litmus/statements.h"
 
@@ -172,15 +174,29 @@ void Reader::call(ThreadBody& b, const Token& fn, const std::string& result) {
         prog.push_back("fence");
     } else if (f == "sched_yield") {
         prog.push_back("yield");
+    } else if (f == "usleep") {
+        prog.push_back(fmt::format("sleep {}", sleep_cycles()));
     } else if (std::find(kCompilerBarriers.begin(), kCompilerBarriers.end(), f) ==
                kCompilerBarriers.end()) {
         fail(fn, fmt::format("'{}' is not supported (tlbsim reads WRITE_ONCE, READ_ONCE, "
                              "smp_store_release, smp_load_acquire, smp_mb, smp_rmb, smp_wmb, "
                              "barrier, smp_store_mb, xchg, cmpxchg and their _relaxed, _acquire "
-                             "and _release forms, membarrier and sched_yield)",
+                             "and _release forms, membarrier, sched_yield and usleep)",
                              f));
     }
     expect(")");
+}
+
+/// usleep's argument, in the model's cycles (3 GHz).
+std::int64_t Reader::sleep_cycles() {
+    constexpr std::int64_t kCyclesPerMicrosecond = 3000;
+    constexpr std::int64_t kMostMicroseconds = 1000000;
+    const Token& at = peek();
+    const std::int64_t us = integer();
+    if (us < 1 || us > kMostMicroseconds) {
+        fail(at, "usleep takes 1 to 1000000 microseconds");
+    }
+    return us * kCyclesPerMicrosecond;
 }
 
 /// `membarrier(MEMBARRIER_CMD_X)`, `membarrier(MEMBARRIER_CMD_X, 0)` or with `, 0, 0)`.

@@ -47,6 +47,7 @@ private:
     void declare(ThreadBody& b);
     void membarrier(ThreadBody& b);
     std::string hidden_register(ThreadBody& b);
+    std::int64_t sleep_cycles();
 
     std::vector<Token> toks_;
     std::size_t pos_ = 0;
