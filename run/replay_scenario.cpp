@@ -192,8 +192,8 @@ private:
             st.flags = c.flags;
             st.cpu_id = c.cpu_id;
             const auto index = scenario::membarrier_cmd_index(c.cmd);
-            st.cmd_name = index ? std::string(scenario::membarrier_cmd_names[*index])
-                                : fmt::format("{:#x}", c.cmd);
+            st.edit_notes().cmd_name = index ? std::string(scenario::membarrier_cmd_names[*index])
+                                             : fmt::format("{:#x}", c.cmd);
             by_pid[c.pid].push_back({c.enter, c.line, std::move(st)});
             note_registration_use(c);
         }

@@ -42,7 +42,7 @@ toml::table parse_toml(const detail::TomlReader& in) {
 /// The sections in the order later ones may refer to earlier ones.
 Scenario load_sections(std::string_view text, const std::string& file, const Catalog& catalog) {
     const detail::TomlReader in(text, file);
-    const toml::table doc = parse_toml(in);
+    toml::table doc = parse_toml(in); // not const: load_threads frees each thread's table
     const detail::Tbl root = in.open(doc, "");
     in.check_keys(root, key_names(KeyTable::top));
     detail::LoadState st(in, catalog);

@@ -105,6 +105,9 @@ private:
 };
 
 std::vector<Step> StepParser::parse_program(const toml::array& program, const std::string& path) {
+    // Exact capacity (a Step is a few hundred bytes and a scenario may have 100,000 threads):
+    // at most one step per string, and fewer only with repeats.
+    top_.reserve(program.size());
     for (std::size_t i = 0; i < program.size(); ++i) {
         const toml::node& n = *program.get(i);
         StepSrc src{&n, {}, index_path(path, i), !open_.empty()};
@@ -118,6 +121,7 @@ std::vector<Step> StepParser::parse_program(const toml::array& program, const st
         const OpenRepeat& r = open_.back();
         in_.fail(r.repeat.loc, r.path, "\"repeat\" without a matching \"end\"");
     }
+    top_.shrink_to_fit();
     return std::move(top_);
 }
 
@@ -129,6 +133,7 @@ void StepParser::place(ParsedStep ps, const std::string& path) {
         }
         OpenRepeat r = std::move(open_.back());
         open_.pop_back();
+        r.body.shrink_to_fit();
         r.repeat.body = std::move(r.body);
         (open_.empty() ? top_ : open_.back().body).push_back(std::move(r.repeat));
     } else if (ps.step.op == Op::repeat) {
@@ -365,7 +370,7 @@ void StepParser::read_argument(Step& step, const StepSrc& src, const ArgInfo& ar
 
 /// A membarrier command: a name of membarrier_commands(), or any integer.
 void StepParser::read_membarrier_cmd(Step& step, const StepSrc& src, const Tok& t) const {
-    step.cmd_name = std::string(t.text);
+    step.edit_notes().cmd_name = std::string(t.text);
     std::vector<std::string_view> names;
     for (const MembarrierCommand& m : membarrier_commands()) {
         names.push_back(m.name);
@@ -411,7 +416,7 @@ void StepParser::read_option(Step& step, const StepSrc& src, const WrittenOption
         step.*info.int_field = read_membarrier_flags(src, o);
         break;
     case OptionType::result:
-        step.expect = read_result(src, o);
+        step.edit_notes().expect = read_result(src, o);
         break;
     case OptionType::label:
         read_label(step, src, o);
@@ -480,8 +485,8 @@ void StepParser::read_label(Step& step, const StepSrc& src, const WrittenOption&
                  fmt::format("duplicate label {} (first used at {}, line {})", quote(o.value),
                              it->second.path, it->second.loc.line));
     }
-    step.label = std::string(o.value);
-    st_.labels.emplace(step.label, LabelInfo{src.path, step.loc, step.op});
+    step.edit_notes().label = std::string(o.value);
+    st_.labels.emplace(step.notes().label, LabelInfo{src.path, step.loc, step.op});
 }
 
 std::int64_t StepParser::step_int(const StepSrc& src, const Tok& t, std::string_view what) const {

@@ -124,22 +124,20 @@ void TomlReader::split_lines() {
 }
 
 std::size_t TomlReader::byte_of_column(std::size_t index, int column) const {
-    if (column_index_.size() != lines_.size()) {
-        column_index_.resize(lines_.size());
-    }
-    std::optional<std::vector<std::size_t>>& idx = column_index_[index];
     const std::string_view line = lines_[index];
-    if (!idx) {
-        idx = code_point_offsets(line);
-    }
     if (column < 1) {
         return std::string_view::npos;
     }
     const auto c = static_cast<std::size_t>(column) - 1;
-    if (idx->empty()) {
-        return c <= line.size() ? c : std::string_view::npos;
+    auto it = column_index_.find(index);
+    if (it == column_index_.end()) {
+        std::vector<std::size_t> offsets = code_point_offsets(line);
+        if (offsets.empty()) {
+            return c <= line.size() ? c : std::string_view::npos; // ASCII: nothing to keep
+        }
+        it = column_index_.emplace(index, std::move(offsets)).first;
     }
-    return c < idx->size() ? (*idx)[c] : std::string_view::npos;
+    return c < it->second.size() ? it->second[c] : std::string_view::npos;
 }
 
 SourceLoc TomlReader::node_loc(const toml::node& n) {

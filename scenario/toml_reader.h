@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <toml++/toml.h>
+#include <unordered_map>
 #include <vector>
 
 namespace scenario::detail {
@@ -98,9 +99,10 @@ private:
     std::string_view text_;
     std::string file_;
     std::vector<std::string_view> lines_;
-    /// Per line: empty when the line is ASCII (column c is byte c-1), else the byte offset of
-    /// every code point; built on first use.
-    mutable std::vector<std::optional<std::vector<std::size_t>>> column_index_;
+    /// By line index, for the non-ASCII lines asked about (in an ASCII line column c is byte
+    /// c-1): the byte offset of every code point, and the line's end. Sparse: a generated file
+    /// of 100,000 threads has 600,000 lines, nearly all ASCII.
+    mutable std::unordered_map<std::size_t, std::vector<std::size_t>> column_index_;
 };
 
 } // namespace scenario::detail

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -129,8 +130,18 @@ enum class Op {
     repeat,    ///< repeat N ... end; the enclosed steps are in `body`
 };
 
+/// What few steps carry, kept out of line: a membarrier's command as written and its expected
+/// result, a label. Most steps of a large scenario are `user` or `sleep`, and the programs of
+/// 100,000 threads are most of such a scenario's memory (docs/performance.md, Scale).
+struct StepNotes {
+    std::string cmd_name;              ///< membarrier: lower-case name as written, or the integer
+    std::optional<ResultValue> expect; ///< membarrier: the result it must return
+    std::string label;                 ///< "" when none
+};
+
 struct Step {
     Op op = Op::user;
+    bool freed_tables = false; ///< flush_tlb
     /// cycles (user, syscall, sleep, work), CPU (migrate), count (repeat), value (store, xchg),
     /// OLD (cmpxchg)
     std::int64_t n = 0;
@@ -140,14 +151,10 @@ struct Step {
     int reg = -1;     ///< index into the thread's registers (load, xchg, cmpxchg)
     // membarrier
     std::int64_t cmd = 0; ///< the integer passed to the system call
-    std::string cmd_name; ///< lower-case name as written, or the integer as written
     std::int64_t flags = 0;
     std::int64_t cpu_id = 0; ///< the `cpu=` argument; 0 when not given (the kernel's default arg)
-    std::optional<ResultValue> expect;
     // flush_tlb
     std::int64_t pages = 0; ///< 0 = full flush
-    bool freed_tables = false;
-    std::string label; ///< "" when none
     /// A replayed schedule's timing (`tlbsim replay`; not written in scenario files): before the
     /// step, the thread runs user code (a kthread: kernel work) until this cycle. -1: none.
     std::int64_t at = -1;
@@ -161,6 +168,22 @@ struct Step {
     std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;
     std::int64_t new_value = 0; ///< cmpxchg: NEW (OLD is in `n`)
+
+    /// The step's notes (empty ones when it has none).
+    const StepNotes& notes() const {
+        static const StepNotes none;
+        return notes_ ? *notes_ : none;
+    }
+    /// The notes to write to: this step's own (copied first if another step shares them).
+    StepNotes& edit_notes() {
+        if (!notes_ || notes_.use_count() > 1) {
+            notes_ = std::make_shared<StepNotes>(notes());
+        }
+        return *notes_;
+    }
+
+private:
+    std::shared_ptr<StepNotes> notes_; ///< null: none; copies of a step share them until edited
 };
 
 struct Thread {

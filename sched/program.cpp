@@ -518,14 +518,14 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
     } else {
         actual.value = result;
     }
-    if (!st.label.empty()) {
-        s_.label_results[st.label] = actual;
+    if (!st.notes().label.empty()) {
+        s_.label_results[st.notes().label] = actual;
     }
-    if (st.expect && !(*st.expect == actual)) {
-        s_.step_expect_failures.push_back(fmt::format(
-            "{}: membarrier {} returned {}, expected {}", st.path, st.cmd_name,
-            actual.is_errno ? actual.errno_name : std::to_string(actual.value),
-            st.expect->is_errno ? st.expect->errno_name : std::to_string(st.expect->value)));
+    if (const auto& expect = st.notes().expect; expect && !(*expect == actual)) {
+        s_.step_expect_failures.push_back(
+            fmt::format("{}: membarrier {} returned {}, expected {}", st.path, st.notes().cmd_name,
+                        actual.is_errno ? actual.errno_name : std::to_string(actual.value),
+                        expect->is_errno ? expect->errno_name : std::to_string(expect->value)));
     }
 }
 

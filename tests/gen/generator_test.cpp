@@ -43,7 +43,7 @@ gen::GenParams mix(int cpus, std::uint64_t seed, int steps = 10) {
 void collect(const std::vector<scenario::Step>& steps, std::set<std::string>& words) {
     for (const scenario::Step& st : steps) {
         if (st.op == scenario::Op::membarrier) {
-            words.insert("membarrier " + st.cmd_name);
+            words.insert("membarrier " + st.notes().cmd_name);
         }
         if (st.op == scenario::Op::flush_tlb) {
             words.insert(st.freed_tables ? "flush_tlb freed_tables" : "flush_tlb");

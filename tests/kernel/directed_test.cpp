@@ -180,7 +180,7 @@ TEST_CASE("directed schedule: a step with a time runs when its time comes", "[di
     scenario::Step mb;
     mb.op = scenario::Op::membarrier;
     mb.cmd = 8; // MEMBARRIER_CMD_PRIVATE_EXPEDITED
-    mb.cmd_name = "private_expedited";
+    mb.edit_notes().cmd_name = "private_expedited";
     mb.at = 70'000;
     mb.path = "a's membarrier";
     sc.threads[0].program.insert(sc.threads[0].program.begin(), mb);

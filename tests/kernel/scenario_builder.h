@@ -46,10 +46,10 @@ public:
                               std::string label = "") {
         scenario::Step& st = add_step(scenario::Op::membarrier);
         st.cmd = cmd;
-        st.cmd_name = std::to_string(cmd);
+        st.edit_notes().cmd_name = std::to_string(cmd);
         st.flags = flags;
         st.cpu_id = cpu_id;
-        st.label = std::move(label);
+        st.edit_notes().label = std::move(label);
         return *this;
     }
 

@@ -346,7 +346,7 @@ program = [
     REQUIRE(rep.body.size() == 2);
     CHECK(rep.body[0].op == Op::membarrier);
     CHECK(rep.body[0].cmd == 16);
-    CHECK(rep.body[0].cmd_name == "register_private_expedited");
+    CHECK(rep.body[0].notes().cmd_name == "register_private_expedited");
     CHECK(rep.body[0].path == "thread[0].program[2]");
     CHECK(rep.body[0].loc.column == 6);
     const Step& inner = rep.body[1];
@@ -356,18 +356,18 @@ program = [
     CHECK(inner.body[0].cmd == 8);
     CHECK(inner.body[0].flags == 1);
     CHECK(inner.body[0].cpu_id == -1);
-    CHECK_FALSE(inner.body[0].expect.has_value());
+    CHECK_FALSE(inner.body[0].notes().expect.has_value());
     const Step& m1 = t.program[2];
     CHECK(m1.cmd == -1);
-    CHECK(m1.cmd_name == "-1");
+    CHECK(m1.notes().cmd_name == "-1");
     CHECK(m1.flags == 2);
     CHECK(m1.cpu_id == 0);
-    CHECK(m1.label == "m1");
-    REQUIRE(m1.expect.has_value());
-    CHECK(*m1.expect == ResultValue{true, 0, "EINVAL"});
+    CHECK(m1.notes().label == "m1");
+    REQUIRE(m1.notes().expect.has_value());
+    CHECK(*m1.notes().expect == ResultValue{true, 0, "EINVAL"});
     const Step& m2 = t.program[3];
     CHECK(m2.cmd == 3);
-    CHECK(*m2.expect == ResultValue{false, 0, ""});
+    CHECK(*m2.notes().expect == ResultValue{false, 0, ""});
     CHECK(t.program[4].op == Op::flush_tlb);
     CHECK_FALSE(t.program[4].freed_tables);
     CHECK(t.program[5].op == Op::signal);
@@ -981,7 +981,7 @@ SCENARIO("page_fault: a [[thread]] step with the cycles its handler takes") {
     REQUIRE(program.size() == 2);
     CHECK(program[0].op == Op::page_fault);
     CHECK(program[0].n == 700);
-    CHECK(program[0].label == "pf");
+    CHECK(program[0].notes().label == "pf");
     CHECK(program[1].n == 0);
     CHECK(error_of(kBase + "[[kthread]]\nname = \"k\"\ncpu = 0\nprogram = [\"page_fault 5\"]\n") ==
           "seed.toml:10:13: kthread[0].program[0]: page_fault is only for [[thread]]");
