@@ -35,10 +35,9 @@ void Processor::set_delays(const std::vector<StepDelay>& all) {
 }
 
 void Processor::cancel_resume() {
-    if (resume_seq_) {
-        sim_.cancel(*resume_seq_);
-        resume_seq_.reset();
-    }
+    // The queued event stays in the queue; Simulation::dispatch skips it when its turn comes
+    // (is_current_resume), which costs no lookup in the engine's set of cancelled events.
+    resume_seq_.reset();
 }
 
 void Processor::schedule_resume(Cycles at) {

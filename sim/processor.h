@@ -106,6 +106,9 @@ public:
     // Hub side.
     /// Its outstanding resumption event has happened.
     void resumed() { resume_seq_.reset(); }
+    /// Whether the resumption event `seq` is the one still wanted (a newer one, or a block,
+    /// supersedes it).
+    bool is_current_resume(std::uint64_t seq) const { return resume_seq_ == seq; }
     void set_running() { state_ = State::running; }
 
 private:

@@ -101,6 +101,9 @@ Fiber* Simulation::dispatch() {
         switch (e.cls) {
         case EventClass::cpu_resume: {
             Processor& p = cpu(e.cpu);
+            if (!p.is_current_resume(e.seq)) {
+                continue; // superseded (Processor::cancel_resume)
+            }
             p.resumed();
             p.clear_switch_pending();
             p.set_running();
