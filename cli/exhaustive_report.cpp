@@ -52,4 +52,49 @@ int print_exhaustive(const std::string& file, const scenario::Scenario& sc,
     return status;
 }
 
+namespace {
+
+/// Appends `r` to `runs`; returns its index there.
+std::size_t add_run(const std::string& file, const run::RunResult& r, Json& runs) {
+    RunInfo info;
+    info.file = file;
+    runs.push_back(run_json(r, info));
+    return runs.size() - 1;
+}
+
+Json state_lines(const scenario::Scenario& sc, const run::ExhaustiveResult& res) {
+    Json states = Json::array();
+    for (const run::UserState& u : res.states) {
+        states.push_back(run::state_text(sc, u));
+    }
+    return states;
+}
+
+} // namespace
+
+Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
+                     const run::ExhaustiveResult& res, std::int64_t max_executions, Json& runs) {
+    Json x;
+    x["scenario"] = res.scenario;
+    x["file"] = file;
+    x["policy"] = res.policy;
+    x["max_executions"] = max_executions;
+    x["executions"] = res.executions;
+    x["repeats"] = res.repeats;
+    x["bound_reached"] = res.bound_reached;
+    x["max_choices"] = res.max_choices;
+    x["wall_seconds"] = res.wall_seconds;
+    x["states"] = state_lines(sc, res);
+    x["broken_outcomes"] = run::broken_outcomes(sc, res);
+    x["violations"] = Json::array();
+    for (const auto& [property, run] : res.violations) {
+        x["violations"].push_back({{"property", property}, {"run", add_run(file, run, runs)}});
+    }
+    x["failed_run"] = nullptr;
+    if (!res.failures.empty()) {
+        x["failed_run"] = add_run(file, res.failures.front(), runs);
+    }
+    return x;
+}
+
 } // namespace cli

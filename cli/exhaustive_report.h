@@ -3,6 +3,7 @@
 // and `tlbsim litmus`: the reachable states, the numbers of the search, and what it found.
 
 #include "cli/command.h"
+#include "cli/json_report.h"
 #include "run/exhaustive.h"
 
 #include <string>
@@ -19,5 +20,11 @@ std::string bound_text(const run::ExhaustiveResult& res, std::int64_t max_execut
 /// forbidden outcome or a violation in some execution, 2 a run error, 3 an internal error.
 int print_exhaustive(const std::string& file, const scenario::Scenario& sc,
                      const run::ExhaustiveResult& res, std::int64_t max_executions, const Io& io);
+
+/// One object of `explore --exhaustive --json`'s `exhaustive` array (docs/json-schema.md,
+/// Exhaustive search); the first run of each violated property, and a failed run, go into
+/// `runs` (the document's array), which the object points into.
+Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
+                     const run::ExhaustiveResult& res, std::int64_t max_executions, Json& runs);
 
 } // namespace cli

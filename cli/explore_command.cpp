@@ -55,7 +55,7 @@ po::options_description explore_options() {
          "K/N: make only the runs i with i % N == K-1 (1 <= K <= N); tlbsim merge combines "
          "the shards' --json files") //
         ("json", po::value<std::string>(),
-         "write the explorations as JSON (docs/json-schema.md)") //
+         "write the explorations, or the exhaustive searches, as JSON (docs/json-schema.md)") //
         ("shrink", po::value<std::string>(),
          "DIR: shrink each violation found into a small scenario with its expectations, "
          "written to DIR (docs/explore.md)") //
@@ -104,8 +104,8 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
         parse_whole_number(vm["max-executions"].as<std::string>(), "--max-executions", "explore", 1,
                            std::uint64_t{1} << 40));
     cl.json_out = string_opt(vm, "json");
-    if (cl.exhaustive && (cl.json_out || vm.count("shard") > 0)) {
-        throw UsageError("explore: --exhaustive takes neither --json nor --shard");
+    if (cl.exhaustive && vm.count("shard") > 0) {
+        throw UsageError("explore: --exhaustive does not take --shard");
     }
     cl.shrink_dir = string_opt(vm, "shrink");
     if (cl.shrink_dir && cl.shrink_dir->empty()) {
@@ -149,15 +149,22 @@ private:
 /// `explore --exhaustive`: every scenario and policy searched exhaustively.
 int explore_exhaustive(const ExploreCommandLine& cl, const std::vector<LoadedScenario>& loaded,
                        const Io& io) {
+    Json doc = json_document("explore");
+    doc["exhaustive"] = Json::array();
     int status = exit_ok;
     for (const auto& l : loaded) {
         for (const auto& policy : l.policies) {
             run::ExhaustiveOptions o = cl.exhaustive_options;
             o.policy = policy;
             const run::ExhaustiveResult res = run::explore_exhaustively(l.sc, o);
+            doc["exhaustive"].push_back(
+                exhaustive_json(l.file, l.sc, res, o.max_executions, doc["runs"]));
             status = std::max(status, print_exhaustive(l.file, l.sc, res, o.max_executions, io));
             std::fflush(io.out);
         }
+    }
+    if (cl.json_out) {
+        write_json_file(*cl.json_out, doc);
     }
     return status;
 }

@@ -182,6 +182,36 @@ TEST_CASE("explore --json: the findings, their plans and runs", "[cli][explore][
     CHECK(doc["runs"][f["run_index"].get<std::size_t>()]["violated"] == Json::array({"G-SC"}));
 }
 
+TEST_CASE("explore --exhaustive --json: the search's numbers, states and violations",
+          "[cli][explore][json]") {
+    TempDir dir;
+    const std::string file = source("scenarios/exhaustive/membarrier-c.toml");
+    const Cmd e = tlbsim({"explore", file, "--exhaustive", "--policy", "v5.10", "--policy",
+                          "neg-no-post-switch-fb", "--json", dir.file("x.json")});
+    REQUIRE(e.code == cli::exit_expectation);
+    const Json doc = Json::parse(read_file(dir.file("x.json")));
+    const auto errors = schema_validator().validate(doc);
+    for (const auto& err : errors) {
+        UNSCOPED_INFO(err);
+    }
+    CHECK(errors.empty());
+    REQUIRE(doc["exhaustive"].size() == 2);
+    const auto& held = doc["exhaustive"][0];
+    CHECK(held["policy"] == "v5.10");
+    CHECK(held["bound_reached"] == false);
+    CHECK(held["max_executions"] == 100000);
+    CHECK(held["violations"] == Json::array());
+    CHECK(held["states"] == Json::array({""})); // no registers or variables
+    const auto& neg = doc["exhaustive"][1];
+    CHECK(neg["policy"] == "neg-no-post-switch-fb");
+    CHECK(neg["executions"].get<int>() > held["executions"].get<int>());
+    REQUIRE(neg["violations"].size() == 1);
+    CHECK(neg["violations"][0]["property"] == "G-MB");
+    const auto& run = doc["runs"][neg["violations"][0]["run"].get<std::size_t>()];
+    CHECK(run["violated"] == Json::array({"G-MB"}));
+    CHECK(neg["failed_run"].is_null());
+}
+
 TEST_CASE("explore: bad options are one-line usage errors", "[cli][explore]") {
     const std::string file = source("scenarios/explore/jit-idle.toml");
     for (const auto& [opt, value] : std::vector<std::pair<std::string, std::string>>{
