@@ -163,12 +163,7 @@ TEST_CASE("explore --json: the findings, their plans and runs", "[cli][explore][
     const Cmd e = tlbsim(
         {"explore", file, "--policy", "rfc-v2", "--runs", "5", "--json", dir.file("x.json")});
     REQUIRE(e.code == cli::exit_expectation);
-    const Json doc = Json::parse(read_file(dir.file("x.json")));
-    const auto errors = schema_validator().validate(doc);
-    for (const auto& err : errors) {
-        UNSCOPED_INFO(err);
-    }
-    CHECK(errors.empty());
+    const Json doc = schema_checked(dir.file("x.json"));
     CHECK(doc["command"] == "explore");
     const auto& x = doc["explore"][0];
     CHECK(x["policy"] == "rfc-v2");
@@ -189,12 +184,7 @@ TEST_CASE("explore --exhaustive --json: the search's numbers, states and violati
     const Cmd e = tlbsim({"explore", file, "--exhaustive", "--policy", "v5.10", "--policy",
                           "neg-no-post-switch-fb", "--json", dir.file("x.json")});
     REQUIRE(e.code == cli::exit_expectation);
-    const Json doc = Json::parse(read_file(dir.file("x.json")));
-    const auto errors = schema_validator().validate(doc);
-    for (const auto& err : errors) {
-        UNSCOPED_INFO(err);
-    }
-    CHECK(errors.empty());
+    const Json doc = schema_checked(dir.file("x.json"));
     REQUIRE(doc["exhaustive"].size() == 2);
     const auto& held = doc["exhaustive"][0];
     CHECK(held["policy"] == "v5.10");

@@ -511,6 +511,17 @@ inline SchemaValidator schema_validator() {
     return SchemaValidator(Json::parse(read_file((source_dir() / "schema.json").string())));
 }
 
+/// The JSON document in `path`, checked against tests/cli/schema.json (each error reported).
+inline Json schema_checked(const std::string& path) {
+    const Json doc = Json::parse(read_file(path));
+    const auto errors = schema_validator().validate(doc);
+    for (const auto& err : errors) {
+        UNSCOPED_INFO(err);
+    }
+    CHECK(errors.empty());
+    return doc;
+}
+
 // Scenarios --------------------------------------------------------------------------------------
 
 /// Three CPUs, halting idle, a tick, membarrier SYNC_CORE IPIs, a TLB shootdown, a kernel
