@@ -20,7 +20,7 @@
 //     user mode until another thread begins a step (its steps then come first). A sleep set
 //     (Flanagan and Godefroid, POPL 2005) keeps a thread that chose to wait from proceeding after a
 //     step that commutes with its own: that order was the proceed branch. A thread waits only
-//     while another live thread is not waiting;
+//     while another live thread is not held (waiting, with no step begun since it began to);
 //   * at membarrier's read of a kernel variable another CPU stores (rq->curr, tsk->mm,
 //     rq->membarrier_state: arch_x86/kernel_memory.h): whether the writer's buffered stores to it
 //     have reached memory, all of them or up to one of them (with every older store of that

@@ -27,7 +27,7 @@ enum class ArgType {
     awaited_event,   ///< an event name the step waits for, into Step::event
     signalled_event, ///< an event name the step signals, into Step::event
     process,         ///< a process name, into Step::process
-    membarrier_cmd,  ///< a membarrier command name or any integer, into Step::cmd and its notes' cmd_name
+    membarrier_cmd,  ///< a membarrier command name or any integer, into Step::cmd (and notes)
     variable,        ///< a variable of the thread's process, into Step::var
     reg,             ///< a register name of the thread, into Step::reg
 };

@@ -518,12 +518,13 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
     } else {
         actual.value = result;
     }
-    if (!st.notes().label.empty()) {
-        s_.label_results[st.notes().label] = actual;
+    const scenario::StepNotes& notes = st.notes();
+    if (!notes.label.empty()) {
+        s_.label_results[notes.label] = actual;
     }
-    if (const auto& expect = st.notes().expect; expect && !(*expect == actual)) {
+    if (const auto& expect = notes.expect; expect && !(*expect == actual)) {
         s_.step_expect_failures.push_back(
-            fmt::format("{}: membarrier {} returned {}, expected {}", st.path, st.notes().cmd_name,
+            fmt::format("{}: membarrier {} returned {}, expected {}", st.path, notes.cmd_name,
                         actual.is_errno ? actual.errno_name : std::to_string(actual.value),
                         expect->is_errno ? expect->errno_name : std::to_string(expect->value)));
     }
