@@ -182,6 +182,12 @@ void initialize_tlbstate_and_flush(Machine& m, int cpu) {
     x.cr3_pcid = m.config.pcid ? 1 : 0;
 }
 
+void preload_asid_slot(Machine& m, int cpu, std::uint16_t asid, const Mm& mm) {
+    SIM_ASSERT(m.config.pcid && asid > 0 && asid < TLB_NR_DYN_ASIDS,
+               "preloading ASID slot {} of CPU {}", asid, cpu);
+    set_asid_slot(m, cpu, asid, mm, mm.tlb_gen);
+}
+
 namespace {
 
 /// What must hold at switch_mm_irqs_off's entry and at its return: IRQs off, and loaded_mm settled

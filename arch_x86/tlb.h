@@ -17,6 +17,10 @@ class Machine;
 
 /// initialize_tlbstate_and_flush(): the boot state, init_mm in ASID slot 0 (no record: time 0).
 void initialize_tlbstate_and_flush(Machine& m, int cpu);
+/// A slot `mm` held before time 0 (a replay's inferred state, `[[process]] asid_slots`): after
+/// boot, ctxs[asid] holds mm at its current tlb_gen, so that choose_new_asid() finds it and
+/// round robin reuses it in slot order. Not loaded: its mm_cpumask bit stays clear (no record).
+void preload_asid_slot(Machine& m, int cpu, std::uint16_t asid, const kernel::Mm& mm);
 
 /// switch_mm_irqs_off(prev, next, tsk): every branch of docs/kernel-notes.md §3.1. `prev` is only a
 /// hint (the kernel trusts cpu_tlbstate.loaded_mm); called with IRQs off.

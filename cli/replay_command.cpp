@@ -133,6 +133,7 @@ int replay_trace(const std::string& path, const ReplayCommandLine& cl, Json& doc
         info.ghz = cl.options.ghz;
         trace["policies"].push_back({{"policy", policy},
                                      {"comparison", replay_comparison_json(r.comparison)},
+                                     {"inferred_asid_slots", replay_inference_json(r, rs)},
                                      {"run", run_json(r.run, info)}});
     }
     print_replay(trace, cl.mismatches, io);

@@ -53,22 +53,7 @@ std::string deviation(std::int64_t observed, std::int64_t predicted) {
     return fmt::format("{:+.1f}%", d);
 }
 
-void print_comparison(const Json& entry, std::size_t mismatches, const Io& io) {
-    const Json& c = entry.at("comparison");
-    fmt::print(io.out, "\n  policy {}\n    {:<20} {:>10} {:>10} {:>8}\n",
-               entry.at("policy").get<std::string>(), "outcome", "observed", "predicted", "diff");
-    for (const auto& [key, observed] : c.at("observed").items()) {
-        const auto o = observed.get<std::int64_t>();
-        const auto p = c.at("predicted").at(key).get<std::int64_t>();
-        fmt::print(io.out, "    {:<20} {:>10} {:>10} {:>8}\n", key, o, p, deviation(o, p));
-    }
-    fmt::print(io.out,
-               "    switch agreement: {:.2f}% ({} of {} context switches' CR3 outcome; {} not "
-               "replayed, {} unplanned)\n",
-               100.0 * c.at("switch_agreement").get<double>(), c.at("agreed").get<std::int64_t>(),
-               c.at("switches").get<std::int64_t>(), c.at("not_replayed").get<std::int64_t>(),
-               c.at("unplanned").get<std::int64_t>());
-    const Json& list = c.at("mismatches");
+void print_mismatches(const Json& list, std::size_t mismatches, const Io& io) {
     const std::size_t shown = std::min(mismatches, list.size());
     for (std::size_t i = 0; i < shown; ++i) {
         const Json& m = list[i];
@@ -80,6 +65,68 @@ void print_comparison(const Json& entry, std::size_t mismatches, const Io& io) {
     if (list.size() > shown) {
         fmt::print(io.out, "      ... {} more (--mismatches N, or --json)\n", list.size() - shown);
     }
+}
+
+void print_agreement(const Json& c, const char* label, const Io& io) {
+    fmt::print(io.out,
+               "    {}: {:.2f}% ({} of {} context switches' CR3 outcome; {} not "
+               "replayed, {} unplanned)\n",
+               label, 100.0 * c.at("switch_agreement").get<double>(),
+               c.at("agreed").get<std::int64_t>(), c.at("switches").get<std::int64_t>(),
+               c.at("not_replayed").get<std::int64_t>(), c.at("unplanned").get<std::int64_t>());
+}
+
+/// "cpu0: slot 1 cc1plus[3069]" for each inferred CPU.
+std::string inferred_slots_text(const Json& inferred) {
+    std::string out;
+    for (const Json& cpu : inferred.at("cpus")) {
+        out += fmt::format("{}cpu{}:", out.empty() ? "" : "; ", cpu.at("cpu").get<int>());
+        const Json& slots = cpu.at("slots");
+        for (std::size_t s = 0; s < slots.size(); ++s) {
+            if (!slots[s].is_null()) {
+                out += fmt::format(" slot {} {}", s + 1, slots[s].get<std::string>());
+            }
+        }
+        out += fmt::format(" ({} placements; the slot rule's mismatches {} -> {})",
+                           cpu.at("placements").get<std::int64_t>(),
+                           cpu.at("rule_mismatches_empty").get<std::int64_t>(),
+                           cpu.at("rule_mismatches").get<std::int64_t>());
+    }
+    return out;
+}
+
+/// The replay again from the ASID slots inferred for before the recording.
+void print_inferred(const Json& inferred, std::size_t mismatches, const Io& io) {
+    if (inferred.is_null()) {
+        return;
+    }
+    const Json& c = inferred.at("comparison");
+    fmt::print(io.out, "    ASID slots inferred for before the recording: {}\n",
+               inferred_slots_text(inferred));
+    std::string counts;
+    for (const auto& [key, observed] : c.at("observed").items()) {
+        const auto o = observed.get<std::int64_t>();
+        const auto p = c.at("predicted").at(key).get<std::int64_t>();
+        counts += fmt::format("{}{} {}{}", counts.empty() ? "" : ", ", key, p,
+                              o == p ? "" : fmt::format(" ({})", deviation(o, p)));
+    }
+    fmt::print(io.out, "    predicted from them: {}\n", counts);
+    print_agreement(c, "switch agreement from them", io);
+    print_mismatches(c.at("mismatches"), mismatches, io);
+}
+
+void print_comparison(const Json& entry, std::size_t mismatches, const Io& io) {
+    const Json& c = entry.at("comparison");
+    fmt::print(io.out, "\n  policy {}\n    {:<20} {:>10} {:>10} {:>8}\n",
+               entry.at("policy").get<std::string>(), "outcome", "observed", "predicted", "diff");
+    for (const auto& [key, observed] : c.at("observed").items()) {
+        const auto o = observed.get<std::int64_t>();
+        const auto p = c.at("predicted").at(key).get<std::int64_t>();
+        fmt::print(io.out, "    {:<20} {:>10} {:>10} {:>8}\n", key, o, p, deviation(o, p));
+    }
+    print_agreement(c, "switch agreement", io);
+    print_mismatches(c.at("mismatches"), mismatches, io);
+    print_inferred(entry.at("inferred_asid_slots"), mismatches, io);
 }
 
 std::int64_t counter(const Json& run, const char* name) {
@@ -122,6 +169,28 @@ Json replay_comparison_json(const run::ReplayComparison& c) {
             {"not_replayed", c.not_replayed},
             {"unplanned", c.unplanned},
             {"mismatches", std::move(mismatches)}};
+}
+
+Json replay_inference_json(const run::ReplayRun& r, const run::ReplayScenario& rs) {
+    if (!r.inferred) {
+        return nullptr;
+    }
+    Json cpus = Json::array();
+    for (const run::InferredCpuSlots& c : r.inferred->slots.cpus) {
+        Json slots = Json::array();
+        for (const int p : c.slot_process) {
+            slots.push_back(p < 0 ? Json(nullptr)
+                                  : Json(rs.scenario.processes[static_cast<std::size_t>(p)].name));
+        }
+        cpus.push_back({{"cpu", c.cpu},
+                        {"slots", std::move(slots)},
+                        {"placements", c.candidates},
+                        {"rule_mismatches_empty", c.mismatches_empty},
+                        {"rule_mismatches", c.mismatches}});
+    }
+    return {{"cpus", std::move(cpus)},
+            {"skipped_cpus", r.inferred->slots.skipped},
+            {"comparison", replay_comparison_json(r.inferred->comparison)}};
 }
 
 Json replay_trace_json(const ftrace::Workload& w, const run::ReplayScenario& rs) {

@@ -16,6 +16,10 @@ namespace cli {
 /// {"observed": .., "predicted": .., "per_cpu": .., "switch_agreement": .., ...} of one policy.
 Json replay_comparison_json(const run::ReplayComparison& c);
 
+/// The ASID slots inferred for before the recording and the replay from them (run/replay_asid.h),
+/// or null when none were inferred.
+Json replay_inference_json(const run::ReplayRun& r, const run::ReplayScenario& rs);
+
 /// One trace's object: the recording, what the replay assumed and left out, and one entry per
 /// policy ({"policy", "comparison", "run"}) to which the caller appends.
 Json replay_trace_json(const ftrace::Workload& w, const run::ReplayScenario& rs);

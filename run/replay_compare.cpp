@@ -112,9 +112,19 @@ void ReplayComparator::on_start(const kernel::KernelState& ks, const kernel::Tra
         thread_of_task_.push_back(t->thread);
     }
     ks_ = &ks;
+    lookups_.by_cpu.assign(static_cast<std::size_t>(cpus_), {});
+    lookups_.init_mm = ks.init_mm->id;
+    lookups_.first_mm_of.clear();
+    for (const auto& mm : ks.mms) {
+        const bool first = mm->kind == kernel::MmKind::user && mm->generation == 0;
+        lookups_.first_mm_of.push_back(first ? mm->process : -1);
+    }
 }
 
 void ReplayComparator::on_record(const Record& r) {
+    if (r.kind == RecordKind::cr3_write && r.site == kernel::Fn::switch_mm_irqs_off && r.cpu >= 0) {
+        note_lookup(r);
+    }
     if (r.time.count() < rs_.options.lead_cycles || r.cpu < 0) {
         return; // setting the CPUs up, before the recording's time 0
     }
@@ -193,6 +203,16 @@ void ReplayComparator::switch_ends(CpuState& cpu) {
         outcome_[d] = cpu.current.outcome;
         reason_[d] = std::move(cpu.current.reason);
     }
+}
+
+void ReplayComparator::note_lookup(const Record& r) {
+    const CpuState& cpu = state_[static_cast<std::size_t>(r.cpu)];
+    AsidLookup l{r.mm, kernel::rec::cr3_pcid(r), kernel::rec::cr3_flushes(r),
+                 r.time.count() < rs_.options.lead_cycles, ReplayScenario::npos};
+    if (!l.lead && cpu.open && cpu.current.directed >= 0) {
+        l.recorded = rs_.recorded_switch[static_cast<std::size_t>(cpu.current.directed)];
+    }
+    lookups_.by_cpu[static_cast<std::size_t>(r.cpu)].push_back(l);
 }
 
 void ReplayComparator::count_ipi(const Record& r) {

@@ -66,6 +66,24 @@ struct ReplayComparison {
 
 std::string_view cr3_outcome_name(ftrace::Cr3Outcome o);
 
+/// One CR3 write by switch_mm_irqs_off in a replay (run/replay_asid.h reads them).
+struct AsidLookup {
+    int mm = -1; ///< kernel::Mm::id
+    std::uint16_t pcid = 0;
+    bool flush = false;
+    bool lead = false; ///< made before the recording's time 0 (a CPU's first task)
+    /// The recorded switch (Workload::switches) whose outcome it is, or ReplayScenario::npos.
+    std::size_t recorded = ReplayScenario::npos;
+};
+
+/// A replay's CR3 writes by switch_mm_irqs_off, with what tells the mms apart.
+struct AsidLookups {
+    std::vector<std::vector<AsidLookup>> by_cpu; ///< each CPU's, in order (the lead's too)
+    int init_mm = -1;                            ///< init_mm's kernel::Mm::id (slot 0 at boot)
+    /// By kernel::Mm::id: the scenario process whose first mm it is, -1 for any other mm.
+    std::vector<int> first_mm_of;
+};
+
 /// The observed side, from the recording alone.
 OutcomeCounts observed_outcomes(const ftrace::Workload& w);
 
@@ -79,6 +97,8 @@ public:
 
     /// The comparison of what the records showed with the recording.
     ReplayComparison result() const;
+    /// Every CR3 write by switch_mm_irqs_off, CPU by CPU.
+    const AsidLookups& asid_lookups() const { return lookups_; }
 
 private:
     struct Entry {
@@ -105,6 +125,7 @@ private:
     void switch_record(const kernel::Record& r, CpuState& cpu);
     void switch_ends(CpuState& cpu);
     void count_ipi(const kernel::Record& r);
+    void note_lookup(const kernel::Record& r);
 
     const ftrace::Workload& w_;
     const ReplayScenario& rs_;
@@ -118,6 +139,7 @@ private:
     std::int64_t unplanned_ = 0;
     std::vector<int> thread_of_task_; ///< by task id: its scenario thread, -1 for idle
     const kernel::KernelState* ks_ = nullptr;
+    AsidLookups lookups_;
 };
 
 } // namespace run

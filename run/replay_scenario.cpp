@@ -69,12 +69,17 @@ private:
         sc().file = w_.path;
     }
 
+    void add_process(std::string name, bool predates) {
+        sc().processes.push_back({std::move(name), {}, {}});
+        rs_.process_predates.push_back(predates);
+    }
+
     /// The process of the address space `mm`, made on first use.
     int process_of(int mm) {
         auto [it, fresh] = process_by_mm_.try_emplace(mm, static_cast<int>(sc().processes.size()));
         if (fresh) {
             const ftrace::Mm& m = w_.mms[static_cast<std::size_t>(mm)];
-            sc().processes.push_back({fmt::format("{}[{}]", m.comm, m.tgid), {}, {}});
+            add_process(fmt::format("{}[{}]", m.comm, m.tgid), m.created == 0 && m.line == 0);
         }
         return it->second;
     }
@@ -103,7 +108,7 @@ private:
             if (leaves_creator) {
                 const ftrace::Mm& m = w_.mms[static_cast<std::size_t>(e.mm)];
                 process_by_mm_[e.mm] = static_cast<int>(sc().processes.size());
-                sc().processes.push_back({fmt::format("{}[{}]", m.comm, m.tgid), {}, {}});
+                add_process(fmt::format("{}[{}]", m.comm, m.tgid), false);
                 exec_process_by_pid_[e.pid] = process_by_mm_[e.mm];
             } else {
                 process_by_mm_[e.mm] = process_of(it->second);
@@ -467,7 +472,7 @@ private:
             return it->second;
         }
         const ftrace::Task* t = task(pid);
-        sc().processes.push_back({fmt::format("{}[{}]", t->comm, t->tgid), {}, {}});
+        add_process(fmt::format("{}[{}]", t->comm, t->tgid), false);
         return exec_process_by_pid_[pid] = static_cast<int>(sc().processes.size()) - 1;
     }
 

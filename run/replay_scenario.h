@@ -26,6 +26,9 @@ struct ReplayOptions {
 struct ReplayScenario {
     scenario::Scenario scenario;
     std::vector<int> thread_pid; ///< the recorded pid of each scenario thread
+    /// By scenario process: its first mm was alive before the recording began (it may have held
+    /// ASID slots then: run/replay_asid.h).
+    std::vector<bool> process_predates;
     /// For each directed switch, the index of the recorded switch it replays (Workload::switches),
     /// or npos for the switches with no line to compare with: those that set up the CPUs' first
     /// tasks, and those the recording lost (Workload::missing_switches).

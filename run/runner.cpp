@@ -198,6 +198,7 @@ void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knob
     }
     w.trace.start(w.ks);
     scheduler.boot();
+    sched::preload_asid_slots(machine, sc);
     if (directed) {
         directed->start(scheduler);
     }

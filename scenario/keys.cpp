@@ -76,7 +76,10 @@ const std::vector<KeyTableInfo>& key_tables() {
            "private_expedited_rseq, global_expedited"},
           {"variables", "table name -> int", "none",
            "user variables shared by the process's threads, with their initial values; names "
-           "[A-Za-z_][A-Za-z0-9_]*, unique in the scenario (docs/memory-model.md)"}}},
+           "[A-Za-z_][A-Za-z0-9_]*, unique in the scenario (docs/memory-model.md)"},
+          {"asid_slots", "array of ints, one per CPU", "[]",
+           "the dynamic ASID slot (1..5, 0: none) the mm holds on each CPU at time 0, the state "
+           "a recording implies from before it began (docs/replay.md); slot 1 is reused first"}}},
         {KeyTable::thread,
          "[[thread]]",
          {{"name", "string", "required", "unique among all threads and kthreads"},

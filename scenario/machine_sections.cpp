@@ -224,6 +224,53 @@ std::vector<int> load_variables(LoadState& st, const toml::node& n, const std::s
     return ids;
 }
 
+/// The process (before `self`) whose mm holds ASID slot `slot` of `cpu` at time 0, or -1.
+int asid_slot_owner(const LoadState& st, int cpu, int slot) {
+    for (std::size_t p = 0; p < st.sc.processes.size(); ++p) {
+        const std::vector<int>& slots = st.sc.processes[p].asid_slots;
+        if (static_cast<std::size_t>(cpu) < slots.size() &&
+            slots[static_cast<std::size_t>(cpu)] == slot) {
+            return static_cast<int>(p);
+        }
+    }
+    return -1;
+}
+
+/// `asid_slots = [1, 0]`: by CPU, the dynamic ASID slot the mm holds at time 0 (0: none).
+std::vector<int> load_asid_slots(const LoadState& st, const toml::node& n,
+                                 const std::string& path) {
+    const Machine& m = st.sc.machine;
+    const toml::array& arr = st.in.get_array(n, path, "an array of ASID slots, one per CPU");
+    if (!m.pcid) {
+        st.in.fail(TomlReader::node_loc(n), path,
+                   "ASID slots need PCID ([machine] pcid = false gives every mm ASID 0)");
+    }
+    if (static_cast<int>(arr.size()) != m.cpus) {
+        st.in.fail(
+            TomlReader::node_loc(n), path,
+            fmt::format("{} ASID slots for {} CPUs (one per CPU, 0 for none)", arr.size(), m.cpus));
+    }
+    std::vector<int> slots;
+    for (std::size_t c = 0; c < arr.size(); ++c) {
+        const toml::node& sn = *arr.get(c);
+        const std::string sp = index_path(path, c);
+        // Slot 0 is init_mm's from boot (initialize_tlbstate_and_flush), loaded on every CPU.
+        const auto slot = static_cast<int>(st.in.get_int_range(sn, sp, 0, 5));
+        const int cpu = static_cast<int>(c);
+        if (slot != 0 && !m.is_online(cpu)) {
+            st.in.fail(TomlReader::node_loc(sn), sp, fmt::format("CPU {} is offline", cpu));
+        }
+        if (const int owner = slot == 0 ? -1 : asid_slot_owner(st, cpu, slot); owner >= 0) {
+            const Process& first = st.sc.processes[static_cast<std::size_t>(owner)];
+            st.in.fail(TomlReader::node_loc(sn), sp,
+                       fmt::format("ASID slot {} of CPU {} is already {}'s (line {})", slot, cpu,
+                                   quote(first.name), first.loc.line));
+        }
+        slots.push_back(slot);
+    }
+    return slots;
+}
+
 void load_process(LoadState& st, const Tbl& t) {
     st.in.check_keys(t, key_names(KeyTable::process));
     Process p;
@@ -242,6 +289,9 @@ void load_process(LoadState& st, const Tbl& t) {
     if (const Entry* vars = t.find("variables")) {
         p.variables = load_variables(st, *vars->node, t.child("variables"),
                                      static_cast<int>(st.sc.processes.size()));
+    }
+    if (const Entry* slots = t.find("asid_slots")) {
+        p.asid_slots = load_asid_slots(st, *slots->node, t.child("asid_slots"));
     }
     st.process_index.emplace(p.name, static_cast<int>(st.sc.processes.size()));
     st.sc.processes.push_back(std::move(p));

@@ -81,6 +81,10 @@ struct Process {
     std::vector<Registration> registrations;
     SourceLoc loc;
     std::vector<int> variables = {}; ///< indices into Scenario::variables
+    /// `asid_slots`: by CPU, the dynamic ASID slot (1..5) the process's mm holds at time 0, as a
+    /// replay's recording implies it held one before it began; 0: none. Empty: none anywhere.
+    /// Slot 1 is the first choose_new_asid() reuses (next_asid starts at 1); slot 0 is init_mm's.
+    std::vector<int> asid_slots = {};
 };
 
 /// A user variable shared by the threads of one process (`[[process]] variables`): one word of

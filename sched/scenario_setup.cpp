@@ -1,5 +1,6 @@
 #include "sched/scenario_setup.h"
 
+#include "arch_x86/tlb.h"
 #include "arch_x86/x86_cpu.h"
 #include "sched/scheduler.h"
 
@@ -178,6 +179,19 @@ void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenar
             raise_injected_interrupt(sim, sc.injects[i]);
         } else {
             spawn_injected_flush(sim, ks, sc.injects[i], i, programs);
+        }
+    }
+}
+
+void preload_asid_slots(arch_x86::Machine& m, const scenario::Scenario& sc) {
+    for (std::size_t p = 0; p < sc.processes.size(); ++p) {
+        const std::vector<int>& slots = sc.processes[p].asid_slots;
+        for (std::size_t c = 0; c < slots.size(); ++c) {
+            if (slots[c] != 0) {
+                arch_x86::preload_asid_slot(m, static_cast<int>(c),
+                                            static_cast<std::uint16_t>(slots[c]),
+                                            *m.ks.process_mm[p]);
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 // [[inject]] events. A task with `start` 0 is queued on its CPU's runqueue at boot; a later one
 // is created at `start` by a timer interrupt on its CPU (wake_up_new_task, docs/barriers.md 2.3).
 
+#include "arch_x86/machine.h"
 #include "kernel/kernel_state.h"
 #include "scenario_model/scenario.h"
 #include "sim/simulation.h"
@@ -33,6 +34,10 @@ using SynthesizedPrograms = std::deque<std::vector<scenario::Step>>;
 /// Builds the kernel state and every task of `sc`, and arms the injected events.
 void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc,
                      SynthesizedPrograms& programs);
+
+/// `[[process]] asid_slots`: after Scheduler::boot(), each process's mm takes the ASID slots it
+/// held before time 0 (arch_x86::preload_asid_slot).
+void preload_asid_slots(arch_x86::Machine& m, const scenario::Scenario& sc);
 
 /// [[inject]] event = "flush_tlb": a short-lived kernel thread "kflush/<index>", created at
 /// `inj.at` (at least cycle 1, so that it is created by the timer interrupt rather than queued at

@@ -383,3 +383,37 @@ TEST_CASE("choose_new_asid with PCID: six dynamic ASIDs, round robin", "[switch_
         CHECK(c("cr3.write.noflush") == 6);
     }
 }
+
+TEST_CASE("[[process]] asid_slots: an mm holds a slot from before time 0, and round robin "
+          "reuses slot 1 first",
+          "[switch_mm][asid]") {
+    // q's thread runs first, then p's. choose_new_asid() gives q a new slot: next_asid is 1 after
+    // boot (initialize_tlbstate_and_flush), so q takes slot 1 whatever it holds. Each exit's
+    // exit_mmap() flush switches the CPU to init_mm (flush_tlb_func, 6.18 and v5.10 alike), which
+    // holds slot 0 from boot: 2 NOFLUSH writes in every case.
+    const auto scenario = [](int p_slot) {
+        return "[machine]\ncpus = 1\nmax_cycles = 200000\n[[process]]\nname = \"p\"\n"
+               "asid_slots = [" +
+               std::to_string(p_slot) +
+               "]\n[[process]]\nname = \"q\"\n"
+               "[[thread]]\nname = \"tq\"\nprocess = \"q\"\ncpu = 0\nprogram = [\"user 100\", "
+               "\"exit\"]\n"
+               "[[thread]]\nname = \"tp\"\nprocess = \"p\"\ncpu = 0\nprogram = [\"user 100\", "
+               "\"exit\"]\n";
+    };
+    SECTION("p in slot 2: q takes slot 1, p finds slot 2 current: NOFLUSH") {
+        const Counters c{test::run(scenario(2))};
+        CHECK(c("cr3.write.flush") == 1);   // q
+        CHECK(c("cr3.write.noflush") == 3); // p, and init_mm twice
+    }
+    SECTION("p in slot 1: q's new slot evicts it, and p flushes in a new slot") {
+        const Counters c{test::run(scenario(1))};
+        CHECK(c("cr3.write.flush") == 2); // q in slot 1, p in slot 2
+        CHECK(c("cr3.write.noflush") == 2);
+    }
+    SECTION("no slot: p flushes too") {
+        const Counters c{test::run(scenario(0))};
+        CHECK(c("cr3.write.flush") == 2); // q in slot 1, p in slot 2
+        CHECK(c("cr3.write.noflush") == 2);
+    }
+}

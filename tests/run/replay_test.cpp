@@ -195,3 +195,62 @@ TEST_CASE("replay: an exit's exit_mmap() flushes at the exiting task's own CR3 w
     REQUIRE(r.run.error.empty());
     CHECK(r.comparison.agreed == r.comparison.switches);
 }
+
+TEST_CASE("replay: the ASID slots a CPU held before the recording are inferred from its first "
+          "CR3 writes, and the replay from them predicts the evictions the kernel made",
+          "[replay][asid]") {
+    // CPU 0 runs a (alive before the recording) when it begins. c's first switch is NOFLUSH: it
+    // held a current slot. d and e take new slots (flush), and the switch back to c flushes: one
+    // of those two allocations took c's slot. From empty slots the model gives c a new slot
+    // (flush, wrong) and finds it on the way back (NOFLUSH, wrong). Of the 20 placements of a
+    // and c in slots 1..5, the first that predicts all four is a in slot 1 and c in slot 2
+    // (round robin takes 1 for d, 2 for e).
+    using namespace ftrace_test;
+    const auto sw = [](std::string_view prev, int pp, std::string_view next, int np, long long us,
+                       const char* cr3) {
+        return tf(prev, pp, pp, 0, "d..2.", us, switch_event(prev, pp, "S", next, np)) +
+               tf(prev, pp, pp, 0, "d..2.", us, cr3);
+    };
+    const std::string text = kHeader + sw("a", 100, "c", 300, 1'000, kCr3NoFlush) +
+                             sw("c", 300, "d", 400, 2'000, kCr3Flush) +
+                             sw("d", 400, "e", 500, 3'000, kCr3Flush) +
+                             sw("e", 500, "c", 300, 4'000, kCr3Flush);
+    const ftrace::Workload w = import(text);
+    const run::ReplayScenario rs = run::scenario_from_workload(w, {});
+    const run::ReplayRun r = run::replay_workload(w, rs, "mainline");
+    REQUIRE(r.run.error.empty());
+    CHECK(r.comparison.switches == 4);
+    CHECK(r.comparison.agreed == 2); // from empty slots: c's two switches are wrong
+    REQUIRE(r.inference.cpus.size() == 1);
+    const run::InferredCpuSlots& cpu0 = r.inference.cpus[0];
+    CHECK(cpu0.candidates == 20);
+    CHECK(cpu0.mismatches_empty == 2);
+    CHECK(cpu0.mismatches == 0);
+    const auto name = [&](int p) {
+        return rs.scenario.processes[static_cast<std::size_t>(p)].name;
+    };
+    REQUIRE(cpu0.slot_process.size() == 5);
+    CHECK(name(cpu0.slot_process[0]) == "a[100]");
+    CHECK(name(cpu0.slot_process[1]) == "c[300]");
+    CHECK(cpu0.slot_process[2] == -1);
+    REQUIRE(r.inferred);
+    CHECK(r.inferred->comparison.agreed == 4);
+    CHECK(r.inferred->comparison.predicted.get(run::ReplayOutcome::cr3_flush) == 3);
+}
+
+TEST_CASE("replay: slots are inferred only where they explain the recording better than empty "
+          "ones",
+          "[replay][asid]") {
+    // Every first switch flushes: nothing says any mm held a slot before the recording.
+    using namespace ftrace_test;
+    const std::string text =
+        kHeader + tf("a", 100, 100, 0, "d..2.", 1'000, switch_event("a", 100, "S", "c", 300)) +
+        tf("a", 100, 100, 0, "d..2.", 1'000, kCr3Flush) +
+        tf("c", 300, 300, 0, "d..2.", 2'000, switch_event("c", 300, "S", "a", 100)) +
+        tf("c", 300, 300, 0, "d..2.", 2'000, kCr3NoFlush);
+    const ftrace::Workload w = import(text);
+    const run::ReplayRun r = replay(w);
+    CHECK(r.comparison.agreed == 2);
+    CHECK_FALSE(r.inference.any());
+    CHECK_FALSE(r.inferred);
+}

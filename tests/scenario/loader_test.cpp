@@ -1006,3 +1006,29 @@ TEST_CASE("[machine] delays: CPU@AT+EXTRA strings, each checked", "[scenario][de
     CHECK(error_of(with("[7]")).starts_with("seed.toml:3:11: machine.delays[0]: "));
     CHECK(error_of(with("\"0@1+5\"")).starts_with("seed.toml:3:10: machine.delays: "));
 }
+
+TEST_CASE("[[process]] asid_slots: one ASID slot per CPU, each checked", "[scenario][asid]") {
+    const auto with = [](const std::string& machine, const std::string& p, const std::string& q) {
+        return "[machine]\ncpus = 2\n" + machine + "[[process]]\nname = \"p\"\nasid_slots = " + p +
+               "\n[[process]]\nname = \"q\"\nasid_slots = " + q + "\n";
+    };
+    const Scenario s = load(with("", "[1, 0]", "[2, 1]"));
+    CHECK(s.processes[0].asid_slots == std::vector<int>{1, 0});
+    CHECK(s.processes[1].asid_slots == std::vector<int>{2, 1});
+    CHECK(load(kBase).processes[0].asid_slots.empty()); // none anywhere by default
+    // One per CPU; slots 1..5 (slot 0 is init_mm's, loaded at boot); each slot of a CPU is one
+    // mm's; an offline CPU holds none; without PCID there are no slots.
+    CHECK(error_of(with("", "[1]", "[0, 0]")) ==
+          "seed.toml:5:14: process[0].asid_slots: 1 ASID slots for 2 CPUs (one per CPU, 0 for "
+          "none)");
+    CHECK(error_of(with("", "[6, 0]", "[0, 0]"))
+              .starts_with("seed.toml:5:15: "
+                           "process[0].asid_slots[0]: "));
+    CHECK(error_of(with("", "[1, 0]", "[1, 0]")) ==
+          "seed.toml:8:15: process[1].asid_slots[0]: ASID slot 1 of CPU 0 is already \"p\"'s "
+          "(line 3)");
+    CHECK(error_of(with("offline = [1]\n", "[0, 2]", "[0, 0]")) ==
+          "seed.toml:6:18: process[0].asid_slots[1]: CPU 1 is offline");
+    CHECK(error_of(with("pcid = false\n", "[1, 0]", "[0, 0]"))
+              .ends_with("ASID slots need PCID ([machine] pcid = false gives every mm ASID 0)"));
+}
