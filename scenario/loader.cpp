@@ -9,6 +9,7 @@
 #include "scenario/limits.h"
 #include "scenario/sections.h"
 #include "scenario/text_util.h"
+#include "scenario/thread_chunks.h"
 #include "scenario/toml_reader.h"
 
 #include <cerrno>
@@ -26,14 +27,15 @@ namespace {
 /// repeat keeps long workloads short).
 constexpr std::size_t kMaxFileSize = 16u * 1024u * 1024u;
 
-toml::table parse_toml(const detail::TomlReader& in) {
+/// The file's header (thread tables left out: scenario/thread_chunks.h) as a TOML document.
+toml::table parse_toml(const detail::TomlReader& in, std::string_view header) {
     if (const std::size_t dot = detail::find_overlong_dotted_key(in.text());
         dot != std::string_view::npos) {
         in.fail(in.offset_loc(dot), "syntax",
                 fmt::format("dotted key of more than {} parts", detail::kMaxDottedKeySegments));
     }
     try {
-        return toml::parse(in.text(), std::string_view(in.file()));
+        return toml::parse(header, std::string_view(in.file()));
     } catch (const toml::parse_error& e) {
         in.fail(detail::to_loc(e.source().begin), "syntax", e.description());
     }
@@ -42,7 +44,8 @@ toml::table parse_toml(const detail::TomlReader& in) {
 /// The sections in the order later ones may refer to earlier ones.
 Scenario load_sections(std::string_view text, const std::string& file, const Catalog& catalog) {
     const detail::TomlReader in(text, file);
-    toml::table doc = parse_toml(in); // not const: load_threads frees each thread's table
+    const detail::SplitFile split = detail::split_thread_tables(text);
+    toml::table doc = parse_toml(in, split.header); // not const: load_threads frees thread tables
     const detail::Tbl root = in.open(doc, "");
     in.check_keys(root, key_names(KeyTable::top));
     detail::LoadState st(in, catalog);
@@ -50,7 +53,7 @@ Scenario load_sections(std::string_view text, const std::string& file, const Cat
     detail::load_machine(st, root);
     detail::load_processes(st, root);
     detail::load_policy_defs(st, root);
-    detail::load_threads(st, root);
+    detail::load_threads(st, root, split.chunks);
     detail::load_injects(st, root);
     detail::load_policies(st, root);
     detail::load_expects(st, root);

@@ -5,6 +5,9 @@
 // the scenario layer.
 
 #include "scenario/load_state.h"
+#include "scenario/thread_chunks.h"
+
+#include <vector>
 
 namespace scenario::detail {
 
@@ -18,7 +21,7 @@ void load_processes(LoadState& st, const Tbl& root);
 void load_policy_defs(LoadState& st, const Tbl& root);
 /// [[thread]] and [[kthread]] with their programs, in file order; then every waited-for event
 /// must have been signalled.
-void load_threads(LoadState& st, const Tbl& root);
+void load_threads(LoadState& st, const Tbl& root, const std::vector<ThreadChunk>& chunks);
 /// [[inject]]
 void load_injects(LoadState& st, const Tbl& root);
 /// `policies`

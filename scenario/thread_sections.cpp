@@ -15,35 +15,77 @@ namespace scenario::detail {
 
 namespace {
 
-/// A [[thread]] or [[kthread]] table not parsed yet.
+/// A [[thread]] or [[kthread]] table not read yet: in the header's document, or a piece of the
+/// file parsed when its turn comes (scenario/thread_chunks.h).
 struct ThreadTable {
-    const toml::table* table;
+    const toml::table* table; ///< null for a chunk
+    const ThreadChunk* chunk;
     bool kthread;
     std::size_t index; ///< among the tables of its kind
     SourceLoc loc;
 };
 
-/// Frees a thread's table once it is read: nothing later looks at it, and with 100,000 threads
-/// the document and the scenario would otherwise be in memory together at the load's end (the
-/// document is not const: load_sections).
+/// Frees a thread's table in the header's document once it is read: nothing later looks at it
+/// (the document is not const: load_sections).
 void forget_table(const ThreadTable& t) {
-    const_cast<toml::table*>(t.table)->clear(); // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    if (t.table != nullptr) {
+        const_cast<toml::table*>(t.table)->clear(); // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    }
+}
+
+/// The header's thread tables of one kind (a file that spells them other than `[[thread]]`).
+void header_tables(const LoadState& st, const Tbl& root, bool kthread,
+                   std::vector<ThreadTable>& all) {
+    const std::string_view key = kthread ? "kthread" : "thread";
+    if (const Entry* e = root.find(key)) {
+        const std::vector<const toml::table*> tables =
+            st.in.get_table_array(*e->node, std::string(key));
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            all.push_back(
+                ThreadTable{tables[i], nullptr, kthread, i, TomlReader::node_loc(*tables[i])});
+        }
+    }
+}
+
+/// The `[[thread]]` or `[[kthread]]` chunks of one kind; the header must not define the key too.
+void chunk_tables(const LoadState& st, const Tbl& root, const std::vector<ThreadChunk>& chunks,
+                  bool kthread, std::vector<ThreadTable>& all) {
+    const std::string_view key = kthread ? "kthread" : "thread";
+    std::size_t index = 0;
+    for (const ThreadChunk& c : chunks) {
+        if (c.kthread != kthread) {
+            continue;
+        }
+        if (const Entry* e = root.find(key)) {
+            st.in.fail(e->key_loc, std::string(key),
+                       fmt::format("defined twice: here, and by the [[{}]] table at line {}", key,
+                                   c.first_line));
+        }
+        const std::string_view header = st.in.text().substr(c.begin, c.end - c.begin);
+        const auto column = static_cast<int>(header.find('[')) + 1;
+        all.push_back(ThreadTable{nullptr, &c, kthread, index++, SourceLoc{c.first_line, column}});
+    }
 }
 
 /// Every [[thread]] table, then every [[kthread]] table.
-std::vector<ThreadTable> thread_tables(const LoadState& st, const Tbl& root) {
+std::vector<ThreadTable> thread_tables(const LoadState& st, const Tbl& root,
+                                       const std::vector<ThreadChunk>& chunks) {
     std::vector<ThreadTable> all;
     for (const bool kthread : {false, true}) {
-        const std::string_view key = kthread ? "kthread" : "thread";
-        if (const Entry* e = root.find(key)) {
-            const std::vector<const toml::table*> tables =
-                st.in.get_table_array(*e->node, std::string(key));
-            for (std::size_t i = 0; i < tables.size(); ++i) {
-                all.push_back(ThreadTable{tables[i], kthread, i, TomlReader::node_loc(*tables[i])});
-            }
-        }
+        header_tables(st, root, kthread, all);
+        chunk_tables(st, root, chunks, kthread, all);
     }
     return all;
+}
+
+/// A chunk's thread table, parsed on its own (positions are the file's under ChunkLines).
+toml::table parse_chunk(const LoadState& st, const ThreadChunk& c) {
+    const std::string_view text = st.in.text().substr(c.begin, c.end - c.begin);
+    try {
+        return toml::parse(text, std::string_view(st.in.file()));
+    } catch (const toml::parse_error& e) {
+        st.in.fail(to_loc(e.source().begin), "syntax", e.description());
+    }
 }
 
 /// The indices of `all` in file order.
@@ -72,13 +114,17 @@ void check_thread_keys(const LoadState& st, const Tbl& t, bool kthread) {
     st.in.check_keys(t, key_names(KeyTable::kthread));
 }
 
-Thread load_thread(LoadState& st, const toml::table& table, const std::string& path, bool kthread) {
+/// The thread of `table`, and where its name is (`name_loc`, for the duplicate check).
+Thread load_thread(LoadState& st, const toml::table& table, const std::string& path, bool kthread,
+                   SourceLoc& name_loc) {
     const Tbl t = st.in.open(table, path);
     check_thread_keys(st, t, kthread);
     Thread th;
     th.kthread = kthread;
     th.loc = t.loc;
-    th.name = st.in.get_name(*st.in.required(t, "name").node, t.child("name"));
+    const toml::node& name = *st.in.required(t, "name").node;
+    th.name = st.in.get_name(name, t.child("name"));
+    name_loc = TomlReader::node_loc(name);
     if (!kthread) {
         const Entry& proc = st.in.required(t, "process");
         const std::string pp = t.child("process");
@@ -121,8 +167,21 @@ void check_waits_signalled(const LoadState& st) {
 
 } // namespace
 
-void load_threads(LoadState& st, const Tbl& root) {
-    const std::vector<ThreadTable> all = thread_tables(st, root);
+/// The thread `p`, from the header's document or from its chunk parsed now.
+Thread load_thread_table(LoadState& st, const ThreadTable& p, const std::string& path,
+                         SourceLoc& name_loc) {
+    if (p.table != nullptr) {
+        return load_thread(st, *p.table, path, p.kthread, name_loc);
+    }
+    const ChunkLines lines(p.chunk->first_line);
+    const toml::table doc = parse_chunk(st, *p.chunk);
+    const toml::node* array = doc.get(p.kthread ? "kthread" : "thread");
+    const toml::table* table = array->as_array()->get(0)->as_table();
+    return load_thread(st, *table, path, p.kthread, name_loc);
+}
+
+void load_threads(LoadState& st, const Tbl& root, const std::vector<ThreadChunk>& chunks) {
+    const std::vector<ThreadTable> all = thread_tables(st, root, chunks);
     // Parse in file order, so that events are numbered in order of first mention; store
     // [[thread]] entries first, then [[kthread]] (Scenario::threads).
     std::vector<std::optional<Thread>> parsed(all.size());
@@ -130,9 +189,10 @@ void load_threads(LoadState& st, const Tbl& root) {
     for (const std::size_t k : file_order(all)) {
         const ThreadTable& p = all[k];
         const std::string path = index_path(p.kthread ? "kthread" : "thread", p.index);
-        Thread th = load_thread(st, *p.table, path, p.kthread);
+        SourceLoc name_loc;
+        Thread th = load_thread_table(st, p, path, name_loc);
         if (auto it = names.find(th.name); it != names.end()) {
-            st.in.fail(TomlReader::node_loc(*p.table->get("name")), path + ".name",
+            st.in.fail(name_loc, path + ".name",
                        fmt::format("duplicate thread name {} (also used by {})", quote(th.name),
                                    it->second));
         }

@@ -57,8 +57,22 @@ std::vector<std::size_t> code_point_offsets(std::string_view line) {
 
 } // namespace
 
+namespace {
+/// Lines before the piece being read (ChunkLines); 0 while the whole file's document is read.
+thread_local int chunk_line_base = 0;
+} // namespace
+
+ChunkLines::ChunkLines(int first_line) {
+    chunk_line_base = first_line - 1;
+}
+
+ChunkLines::~ChunkLines() {
+    chunk_line_base = 0;
+}
+
 SourceLoc to_loc(const toml::source_position& p) {
-    return {static_cast<int>(p.line), static_cast<int>(p.column)};
+    const int line = static_cast<int>(p.line);
+    return {line > 0 ? line + chunk_line_base : 0, static_cast<int>(p.column)};
 }
 
 std::string index_path(std::string_view base, std::size_t i) {

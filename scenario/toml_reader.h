@@ -17,6 +17,17 @@
 namespace scenario::detail {
 
 SourceLoc to_loc(const toml::source_position& p);
+
+/// While it lives, positions toml++ gives (to_loc, TomlReader::node_loc) are those of a piece of
+/// the file parsed on its own, starting at line `first_line` (scenario/thread_chunks.h): they
+/// are moved down to the file's lines. One at a time.
+class ChunkLines {
+public:
+    explicit ChunkLines(int first_line);
+    ~ChunkLines();
+    ChunkLines(const ChunkLines&) = delete;
+    ChunkLines& operator=(const ChunkLines&) = delete;
+};
 /// `base[i]`, the path of an array element in messages.
 std::string index_path(std::string_view base, std::size_t i);
 
