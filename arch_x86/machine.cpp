@@ -53,7 +53,7 @@ void Machine::emit(int c, Record r) {
         if (!x.current->callstack.empty()) {
             r.site = static_cast<kernel::Fn>(x.current->callstack.back());
         }
-        r.path = trace.intern_path(x.current->callstack.node(), x.current->callstack.frames());
+        r.path = trace.intern_path(x.current->callstack);
     }
     trace.emit(r);
 }

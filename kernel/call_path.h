@@ -13,27 +13,42 @@ using SiteId = std::uint16_t;
 
 class CallPath {
 public:
+    /// One depth: the function, and the trie node of the path up to it.
+    struct Frame {
+        SiteId fn;
+        std::uint32_t node;
+    };
+
     bool empty() const { return frames_.empty(); }
     std::size_t size() const { return frames_.size(); }
-    SiteId back() const { return frames_.back(); }
-    const std::vector<SiteId>& frames() const { return frames_; }
-    auto begin() const { return frames_.begin(); }
-    auto end() const { return frames_.end(); }
+    SiteId back() const { return frames_.back().fn; }
+    /// The functions, outermost first (built on demand: Trace::intern_path's first use of a path).
+    std::vector<SiteId> functions() const {
+        std::vector<SiteId> out;
+        out.reserve(frames_.size());
+        for (const Frame& f : frames_) {
+            out.push_back(f.fn);
+        }
+        return out;
+    }
+    /// How many depths run `fn`.
+    std::size_t count(SiteId fn) const {
+        std::size_t n = 0;
+        for (const Frame& f : frames_) {
+            n += f.fn == fn ? 1 : 0;
+        }
+        return n;
+    }
     /// The trie node of the whole path (0: the empty path).
-    std::uint32_t node() const { return nodes_.empty() ? 0 : nodes_.back(); }
+    std::uint32_t node() const { return frames_.empty() ? 0 : frames_.back().node; }
 
-    void push(SiteId fn, std::uint32_t node) {
-        frames_.push_back(fn);
-        nodes_.push_back(node);
-    }
-    void pop() {
-        frames_.pop_back();
-        nodes_.pop_back();
-    }
+    void push(SiteId fn, std::uint32_t node) { frames_.push_back({fn, node}); }
+    void pop() { frames_.pop_back(); }
 
 private:
-    std::vector<SiteId> frames_;
-    std::vector<std::uint32_t> nodes_;
+    // One vector, not one per field: a blocked task keeps its path (Task::parked_callstack), and
+    // with 100,000 of them each allocation counts (docs/performance.md, Scale).
+    std::vector<Frame> frames_;
 };
 
 } // namespace kernel

@@ -39,6 +39,8 @@ struct KernelState {
     std::uint64_t last_mm_ctx_id = 1;
     std::vector<Mm*> process_mm; ///< each scenario process's current mm (exec replaces it)
     int live_tasks = 0;          ///< scenario threads and kthreads not yet exited; 0 ends the run
+    /// The scenario the tasks' programs point into (run-time messages name steps by it).
+    const scenario::Scenario* scenario = nullptr;
 
     int nr_cpus() const { return static_cast<int>(rqs.size()); }
     Mm& new_mm(std::string name, MmKind kind, int process);

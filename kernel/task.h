@@ -39,50 +39,56 @@ struct ProgramFrame {
     std::int64_t remaining = 0; ///< iterations left of a repeat body (1 for the top level)
 };
 
+/// The fields are grouped by size (pointers and containers, then ints, then flags): with
+/// 100,000 threads every padding byte of a task counts (docs/performance.md, Scale).
 struct Task {
-    int id = 0; ///< index in KernelState::tasks
     std::string name;
-    bool kthread = false; ///< PF_KTHREAD
-    bool idle = false;    ///< the CPU's idle task (swapper/N)
-    int thread = -1;      ///< scenario thread index, -1 for idle and helper kthreads
-
-    Mm* mm = nullptr;        ///< NULL for kernel threads (outside kthread_use_mm)
-    Mm* active_mm = nullptr; ///< the mm whose page tables it runs on (borrowed by kthreads)
-    /// A CLONE_VM child outside its creator's thread group (scenario::Thread::exec_process):
-    /// the process its exec makes it the first thread of; -1 for an ordinary thread.
-    int exec_process = -1;
+    Mm* mm = nullptr;         ///< NULL for kernel threads (outside kthread_use_mm)
+    Mm* active_mm = nullptr;  ///< the mm whose page tables it runs on (borrowed by kthreads)
     Mm* process_mm = nullptr; ///< for user threads: the mm it was created with (survives exit_mm)
-    TaskState state = TaskState::new_task;
-    int cpu = 0;          ///< the runqueue it is on (task_cpu)
-    bool on_cpu = false;  ///< p->on_cpu
-    bool on_rq = false;   ///< p->on_rq: queued (curr or in the run list)
-    int migrate_to = -1;  ///< sched_setaffinity target, applied when it next leaves its CPU
-    bool exiting = false; ///< a fatal signal (exec's de_thread) is pending
-    bool dies_in_place =
-        false; ///< exits deep in a kernel path: its stack is parked until the run ends
     Task* exec_waiter = nullptr; ///< de_thread's caller, woken when the last killed sibling exits
-    bool released = false;    ///< past exit_notify() and __exit_signal(): out of its thread group
-    int notify_count = 0;     ///< signal->notify_count: siblings de_thread still waits for
-    sim::TimerId sleep_timer; ///< a `sleep` step's hrtimer (an early wakeup cancels it)
-    bool mm_acquire_failed = false; ///< its last use_mm found mm_users at 0 (-EFAULT)
-    bool in_user = false;           ///< executing user code (for the narrative and the checker)
+    sim::TimerId sleep_timer;    ///< a `sleep` step's hrtimer (an early wakeup cancels it)
 
     // Program interpretation.
     std::vector<ProgramFrame> program;
     const scenario::Step* current_step = nullptr;
 
-    // Kernel stack and call path. The call path is declared first: a fiber destroyed while
-    // suspended unwinds its frames (arch_x86::KFrame pops this vector), so it must outlive it.
+    // Kernel stack and call path. The call paths are declared before the fiber: a fiber
+    // destroyed while suspended unwinds its frames (arch_x86::KFrame pops `callstack`), so they
+    // must outlive it.
     CallPath callstack;
+    /// Blocked with no kernel stack (`parked`): the call path it blocked in, which its next fiber
+    /// goes on from (sched/program.cpp, TaskBody::resume_parked).
+    CallPath parked_callstack;
+    std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
+    std::unique_ptr<sim::Fiber> fiber;
+
+    int id = 0;      ///< index in KernelState::tasks
+    int thread = -1; ///< scenario thread index, -1 for idle and helper kthreads
+    /// A CLONE_VM child outside its creator's thread group (scenario::Thread::exec_process):
+    /// the process its exec makes it the first thread of; -1 for an ordinary thread.
+    int exec_process = -1;
+    int cpu = 0;          ///< the runqueue it is on (task_cpu)
+    int migrate_to = -1;  ///< sched_setaffinity target, applied when it next leaves its CPU
+    int notify_count = 0; ///< signal->notify_count: siblings de_thread still waits for
+
+    TaskState state = TaskState::new_task;
+    bool kthread = false; ///< PF_KTHREAD
+    bool idle = false;    ///< the CPU's idle task (swapper/N)
+    bool on_cpu = false;  ///< p->on_cpu
+    bool on_rq = false;   ///< p->on_rq: queued (curr or in the run list)
+    bool exiting = false; ///< a fatal signal (exec's de_thread) is pending
+    /// Exits deep in a kernel path: its stack is parked until the run ends.
+    bool dies_in_place = false;
+    bool released = false; ///< past exit_notify() and __exit_signal(): out of its thread group
+    bool mm_acquire_failed = false; ///< its last use_mm found mm_users at 0 (-EFAULT)
+    bool in_user = false;           ///< executing user code (for the narrative and the checker)
     /// In a `sleep` or `wait` step's schedule(), where a task that blocks gives its kernel stack
     /// back (sched::Scheduler::switch_to).
     bool may_park = false;
     /// Blocked with no kernel stack: its next fiber goes on from where it blocked, with the call
-    /// path it blocked in (sched/program.cpp, TaskBody::resume_parked).
+    /// path it blocked in (parked_callstack).
     bool parked = false;
-    CallPath parked_callstack;
-    std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
-    std::unique_ptr<sim::Fiber> fiber;
 };
 
 } // namespace kernel

@@ -12,11 +12,11 @@ std::uint32_t Trace::path_node(std::uint32_t parent, std::uint16_t fn) {
     return it->second;
 }
 
-std::uint32_t Trace::intern_path(std::uint32_t node, const std::vector<std::uint16_t>& frames) {
-    std::uint32_t& id = node_path_[node];
+std::uint32_t Trace::intern_path(const CallPath& path) {
+    std::uint32_t& id = node_path_[path.node()];
     if (id == not_interned) {
         id = static_cast<std::uint32_t>(paths_.size());
-        paths_.push_back(frames);
+        paths_.push_back(path.functions());
     }
     return id;
 }

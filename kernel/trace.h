@@ -2,6 +2,7 @@
 // The record stream. Kernel code emits records here; observers (counters, the checker, reports)
 // receive each one in emission order, which is (time, sequence) order.
 
+#include "kernel/call_path.h"
 #include "kernel/record.h"
 
 #include <cstdint>
@@ -51,9 +52,9 @@ public:
     /// The path trie's node for `parent`'s path extended by the function `fn` (node 0 is the
     /// empty path): what arch_x86::KFrame keeps per depth (CallPath), O(1).
     std::uint32_t path_node(std::uint32_t parent, std::uint16_t fn);
-    /// The id of the call path at trie node `node` (`frames`: its functions, outermost first);
-    /// ids are numbered in the order records first use them, 0 for the empty path.
-    std::uint32_t intern_path(std::uint32_t node, const std::vector<std::uint16_t>& frames);
+    /// The id of `path` (at its trie node); ids are numbered in the order records first use
+    /// them, 0 for the empty path.
+    std::uint32_t intern_path(const CallPath& path);
     const std::vector<std::uint16_t>& path(std::uint32_t id) const { return paths_[id]; }
     /// "finish_task_switch ← __schedule ← futex_wait" style, innermost first.
     std::string format_path(std::uint32_t id) const;

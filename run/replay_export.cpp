@@ -473,7 +473,7 @@ private:
 
     static Step placed(Step st) {
         st.at = -1;
-        st.path.clear();
+        st.source = -1;
         return st;
     }
 

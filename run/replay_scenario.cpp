@@ -186,7 +186,7 @@ private:
         Step st;
         st.op = op;
         st.at = rs_.cycles(time);
-        st.path = fmt::format("{}:{}", w_.path, line);
+        st.source = static_cast<std::int32_t>(line); // "TRACE:LINE" (scenario::step_path)
         return st;
     }
 
@@ -346,7 +346,7 @@ private:
                 // Alive at the end of the recording: it runs until the replay ends.
                 Step last = step(th.kthread ? Op::work : Op::user, w_.duration, 0);
                 last.at = sc().directed_end;
-                last.path = th.name;
+                last.source = 0; // named by its thread
                 th.program.push_back(std::move(last));
             }
         }

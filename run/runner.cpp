@@ -99,7 +99,9 @@ std::string deadlock_message(const World& w) {
             if (t->idle) {
                 continue;
             }
-            const std::string where = t->current_step != nullptr ? t->current_step->path : "start";
+            const std::string where = t->current_step != nullptr
+                                          ? sched::step_path_of(w.ks, *t, *t->current_step)
+                                          : "start";
             names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", t->name, where);
         }
     }

@@ -34,8 +34,9 @@ struct Tok {
 struct StepSrc {
     const toml::node* node;
     std::string_view value;
-    std::string path; ///< for messages: `thread[0].program[3]`
-    bool in_repeat;   ///< between a `repeat` and its `end`
+    std::string path;   ///< for messages: `thread[0].program[3]`
+    bool in_repeat;     ///< between a `repeat` and its `end`
+    std::int32_t index; ///< in the `program` array (Step::source)
 };
 
 /// An option as written: `name=value`, or a bare flag.
@@ -110,7 +111,7 @@ std::vector<Step> StepParser::parse_program(const toml::array& program, const st
     top_.reserve(program.size());
     for (std::size_t i = 0; i < program.size(); ++i) {
         const toml::node& n = *program.get(i);
-        StepSrc src{&n, {}, index_path(path, i), !open_.empty()};
+        StepSrc src{&n, {}, index_path(path, i), !open_.empty(), static_cast<std::int32_t>(i)};
         if (!n.is_string()) {
             in_.bad_type(n, src.path, "a step string");
         }
@@ -156,7 +157,7 @@ ParsedStep StepParser::parse_step(const StepSrc& src) {
     ps.info = &info;
     Step& step = ps.step;
     step.op = info.op;
-    step.path = src.path;
+    step.source = src.index;
     step.loc = loc(src, toks.front().off);
     if (info.closes_repeat) {
         return ps;

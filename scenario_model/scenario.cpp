@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace scenario {
 
 std::string format_delay(const Delay& d) {
@@ -37,6 +39,24 @@ std::optional<Delay> parse_delay(std::string_view text) {
         return std::nullopt;
     }
     return Delay{static_cast<int>(*cpu), *at, *extra};
+}
+
+std::string step_path(const Scenario& sc, int thread, const Step& st) {
+    if (thread < 0 || static_cast<std::size_t>(thread) >= sc.threads.size()) {
+        return "a step";
+    }
+    const Thread& th = sc.threads[static_cast<std::size_t>(thread)];
+    if (!sc.directed_schedule.empty()) {
+        return st.source > 0 ? fmt::format("{}:{}", sc.file, st.source) : th.name;
+    }
+    if (st.source < 0) {
+        return th.name;
+    }
+    // [[thread]] entries come first in Scenario::threads, then [[kthread]].
+    const auto users = std::count_if(sc.threads.begin(), sc.threads.end(),
+                                     [](const Thread& t) { return !t.kthread; });
+    const auto index = th.kthread ? thread - users : thread;
+    return fmt::format("{}[{}].program[{}]", th.kthread ? "kthread" : "thread", index, st.source);
 }
 
 bool Machine::is_online(int cpu) const {

@@ -146,6 +146,10 @@ struct StepNotes {
 struct Step {
     Op op = Op::user;
     bool freed_tables = false; ///< flush_tlb
+    /// Where it was written, for messages (step_path): its index in its thread's `program`
+    /// array (a repeat body's steps are in that array too), or a replayed step's trace line (0:
+    /// none). -1: nowhere (made by a tool).
+    std::int32_t source = -1;
     /// cycles (user, syscall, sleep, work), CPU (migrate), count (repeat), value (store, xchg),
     /// OLD (cmpxchg)
     std::int64_t n = 0;
@@ -169,7 +173,6 @@ struct Step {
     /// this cycle, when tlb_finish_mmu() flushes. -1: the cost model's exit_mmap cost.
     std::int64_t unmapped_at = -1;
     std::vector<Step> body; ///< repeat body
-    std::string path;       ///< e.g. "thread[0].program[3]" for run-time messages
     SourceLoc loc;
     std::int64_t new_value = 0; ///< cmpxchg: NEW (OLD is in `n`)
 
@@ -309,5 +312,10 @@ struct Scenario {
     std::vector<DirectedSwitch> directed_schedule;
     std::int64_t directed_end = 0;
 };
+
+/// Where step `st` of thread `thread` (index into Scenario::threads) was written, for run-time
+/// messages: "thread[0].program[3]" ("kthread[N]..." for a kernel thread), "TRACE:LINE" for a
+/// replayed step, or the thread's name when the step has no source.
+std::string step_path(const Scenario& sc, int thread, const Step& st);
 
 } // namespace scenario

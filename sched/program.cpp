@@ -8,6 +8,7 @@
 #include "scenario_model/errno_names.h"
 #include "sched/idle.h"
 #include "sched/lifecycle.h"
+#include "sched/scenario_setup.h"
 #include "sched/scheduler.h"
 #include "sim/fiber.h"
 #include "sim/panic.h"
@@ -66,6 +67,7 @@ private:
     void record_result(const Step& st, std::int64_t result);
     kernel::Mm* live_mm(const Step& st);
     int cpu() const { return t_.cpu; }
+    std::string path_of(const Step& st) const { return step_path_of(s_.m.ks, t_, st); }
 
     Scheduler& s_;
     Task& t_;
@@ -101,7 +103,7 @@ void TaskBody::resume_parked() {
         end_nanosleep();
         pop_frame(Fn::do_nanosleep);
     } else {
-        SIM_ASSERT(st.op == Op::wait, "{} parked in step {}", t_.name, st.path);
+        SIM_ASSERT(st.op == Op::wait, "{} parked in step {}", t_.name, path_of(st));
         pop_frame(Fn::futex_wait);
     }
     if (t_.kthread) {
@@ -413,7 +415,7 @@ void TaskBody::kthread_work(const Step& st) {
 }
 
 void TaskBody::wrong_interpreter(const Step& st) {
-    SIM_ASSERT(false, "step {} reached the wrong interpreter", st.path);
+    SIM_ASSERT(false, "step {} reached the wrong interpreter", path_of(st));
 }
 
 /// Cycles of interruptible work (user mode, a system call's or a kthread's own work).
@@ -495,7 +497,7 @@ void TaskBody::unuse_mm(const Step& st) {
         return; // io_sq_thread_drop_mm(): no mm, nothing to drop
     }
     if (t_.mm == nullptr) {
-        s_.fail_run(cpu(), "{}: unuse_mm without use_mm", st.path);
+        s_.fail_run(cpu(), "{}: unuse_mm without use_mm", path_of(st));
     }
     io_sq_thread_drop_mm(s_, cpu(), t_);
 }
@@ -524,7 +526,7 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
     }
     if (const auto& expect = notes.expect; expect && !(*expect == actual)) {
         s_.step_expect_failures.push_back(
-            fmt::format("{}: membarrier {} returned {}, expected {}", st.path, notes.cmd_name,
+            fmt::format("{}: membarrier {} returned {}, expected {}", path_of(st), notes.cmd_name,
                         actual.is_errno ? actual.errno_name : std::to_string(actual.value),
                         expect->is_errno ? expect->errno_name : std::to_string(expect->value)));
     }
@@ -533,7 +535,7 @@ void TaskBody::record_result(const Step& st, std::int64_t result) {
 kernel::Mm* TaskBody::live_mm(const Step& st) {
     kernel::Mm* mm = s_.m.ks.process_mm[static_cast<std::size_t>(st.process)];
     if (mm->torn_down) {
-        s_.fail_run(cpu(), "{}: process {} has no live thread", st.path, mm->name);
+        s_.fail_run(cpu(), "{}: process {} has no live thread", path_of(st), mm->name);
     }
     return mm;
 }

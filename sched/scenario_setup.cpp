@@ -148,7 +148,7 @@ void spawn_injected_flush(sim::Simulation& sim, kernel::KernelState& ks,
     st.process = inj.process;
     st.pages = inj.pages;
     st.freed_tables = inj.freed_tables;
-    st.path = inj.path;
+    st.source = static_cast<std::int32_t>(index); // named "inject[N]" (step_path_of)
     st.loc = inj.loc;
     programs.push_back({st});
     add_task(sim, ks,
@@ -164,6 +164,7 @@ void raise_injected_interrupt(sim::Simulation& sim, const scenario::Inject& inj)
 
 void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc,
                      SynthesizedPrograms& programs) {
+    ks.scenario = &sc;
     build_runqueues(ks, sc.machine);
     build_mms(ks, sc);
     for (const auto& e : sc.events) {
@@ -181,6 +182,14 @@ void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenar
             spawn_injected_flush(sim, ks, sc.injects[i], i, programs);
         }
     }
+}
+
+std::string step_path_of(const kernel::KernelState& ks, const kernel::Task& t,
+                         const scenario::Step& st) {
+    if (ks.scenario != nullptr && t.thread >= 0) {
+        return scenario::step_path(*ks.scenario, t.thread, st);
+    }
+    return st.source >= 0 ? fmt::format("inject[{}]", st.source) : t.name;
 }
 
 void preload_asid_slots(arch_x86::Machine& m, const scenario::Scenario& sc) {

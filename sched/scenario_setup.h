@@ -35,6 +35,11 @@ using SynthesizedPrograms = std::deque<std::vector<scenario::Step>>;
 void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenario::Scenario& sc,
                      SynthesizedPrograms& programs);
 
+/// Where `st`, a step of `t`'s program, was written, for messages: scenario::step_path for a
+/// scenario thread's, "inject[N]" for an injected flush's, else the task's name.
+std::string step_path_of(const kernel::KernelState& ks, const kernel::Task& t,
+                         const scenario::Step& st);
+
 /// `[[process]] asid_slots`: after Scheduler::boot(), each process's mm takes the ASID slots it
 /// held before time 0 (arch_x86::preload_asid_slot).
 void preload_asid_slots(arch_x86::Machine& m, const scenario::Scenario& sc);

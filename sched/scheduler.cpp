@@ -62,6 +62,9 @@ void Scheduler::create_fiber(Task& t) {
 void Scheduler::release_stack(Task& t) {
     t.fiber.reset(); // a dead task's parked stack (dies_in_place) is unwound here
     t.body.reset();
+    // The finished body popped every frame; a parked task keeps its path in parked_callstack
+    // (copied at its size), so the empty one's capacity goes back too.
+    t.callstack = kernel::CallPath{};
 }
 
 void Scheduler::park_failed(int cpu) {

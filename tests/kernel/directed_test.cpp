@@ -160,7 +160,6 @@ TEST_CASE("directed schedule: a switch to a task that has exited is dropped; the
     scenario::Step exit_step;
     exit_step.op = scenario::Op::exit;
     exit_step.at = 30'000;
-    exit_step.path = "a's exit";
     sc.threads[0].program = {exit_step};
     sc.directed_schedule = {{0, 0, 0, 1}, {0, 1, 1, 2}, {40'000, 0, 1, 3}, {100'000, 1, 0, 4}};
     SwitchLog log;
@@ -182,7 +181,6 @@ TEST_CASE("directed schedule: a step with a time runs when its time comes", "[di
     mb.cmd = 8; // MEMBARRIER_CMD_PRIVATE_EXPEDITED
     mb.edit_notes().cmd_name = "private_expedited";
     mb.at = 70'000;
-    mb.path = "a's membarrier";
     sc.threads[0].program.insert(sc.threads[0].program.begin(), mb);
     sc.directed_schedule = {{0, 0, 0, 1}, {0, 1, 1, 2}};
     SwitchLog log;
@@ -209,7 +207,6 @@ TEST_CASE("directed schedule: a kernel thread whose next switch falls due while 
     scenario::Step work;
     work.op = scenario::Op::work;
     work.at = 200'000;
-    work.path = "k's work";
     k.program = {work};
     sc.threads.push_back(k);
     constexpr int kthread = 4;
@@ -240,7 +237,6 @@ scenario::Scenario preempted_exit(std::int64_t unmapped_at) {
     exit_step.at = 30'000;
     exit_step.dead_at = 120'000;
     exit_step.unmapped_at = unmapped_at;
-    exit_step.path = "a's exit";
     sc.threads[0].program = {exit_step};
     sc.directed_schedule = {
         {0, 0, 0, 1}, {60'000, 0, 1, 2}, {90'000, 0, 0, 3}, {130'000, 0, -1, 4}};

@@ -274,7 +274,7 @@ public:
         }
         const kernel::Task* t = ks_->rqs[static_cast<std::size_t>(r.cpu)].curr;
         const auto handler = static_cast<kernel::SiteId>(kernel::Fn::common_interrupt);
-        const auto depth = std::count(t->callstack.begin(), t->callstack.end(), handler);
+        const auto depth = t->callstack.count(handler);
         deepest = std::max(deepest, static_cast<std::int64_t>(depth));
     }
     std::int64_t deepest = 0;

@@ -61,8 +61,7 @@ private:
     scenario::Step& add_step(scenario::Op op) {
         scenario::Step& st = t_.program.emplace_back();
         st.op = op;
-        st.path = "thread[" + std::to_string(index_) + "].program[" +
-                  std::to_string(t_.program.size() - 1) + "]";
+        st.source = static_cast<std::int32_t>(t_.program.size() - 1);
         return st;
     }
 

@@ -163,7 +163,7 @@ SCENARIO("the example of docs/scenario-format.md loads") {
     REQUIRE(a.program.size() == 3);
     CHECK(a.program[0].op == Op::user);
     CHECK(a.program[0].n == 1000);
-    CHECK(a.program[0].path == "thread[0].program[0]");
+    CHECK(scenario::step_path(s, 0, a.program[0]) == "thread[0].program[0]");
     CHECK(a.program[0].loc.line == 18);
     CHECK(a.program[0].loc.column == 13);
     CHECK(a.program[1].op == Op::wait);
@@ -315,7 +315,8 @@ program = [
     REQUIRE(k.program.size() == 11);
     CHECK(k.program[0].op == Op::work);
     CHECK(k.program[0].n == 10);
-    CHECK(k.program[0].path == "kthread[0].program[0]");
+    // A [[kthread]] step is named by its index among the kthreads (Scenario::threads[1]).
+    CHECK(scenario::step_path(s, 1, k.program[0]) == "kthread[0].program[0]");
     CHECK(k.program[1].op == Op::use_mm);
     CHECK(k.program[1].process == 0);
     CHECK(k.program[2].op == Op::unuse_mm);
@@ -342,12 +343,13 @@ program = [
     const Step& rep = t.program[1];
     CHECK(rep.op == Op::repeat);
     CHECK(rep.n == 3);
-    CHECK(rep.path == "thread[0].program[1]");
+    CHECK(scenario::step_path(s, 0, rep) == "thread[0].program[1]");
     REQUIRE(rep.body.size() == 2);
     CHECK(rep.body[0].op == Op::membarrier);
     CHECK(rep.body[0].cmd == 16);
     CHECK(rep.body[0].notes().cmd_name == "register_private_expedited");
-    CHECK(rep.body[0].path == "thread[0].program[2]");
+    // A repeat body's steps keep their index in the program array.
+    CHECK(scenario::step_path(s, 0, rep.body[0]) == "thread[0].program[2]");
     CHECK(rep.body[0].loc.column == 6);
     const Step& inner = rep.body[1];
     CHECK(inner.op == Op::repeat);
