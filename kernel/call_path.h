@@ -46,8 +46,8 @@ public:
     void pop() { frames_.pop_back(); }
 
 private:
-    // One vector, not one per field: a blocked task keeps its path (Task::parked_callstack), and
-    // with 100,000 of them each allocation counts (docs/performance.md, Scale).
+    // One vector, not one per field: with 100,000 tasks each allocation counts
+    // (docs/performance.md, Scale).
     std::vector<Frame> frames_;
 };
 

@@ -53,13 +53,10 @@ struct Task {
     std::vector<ProgramFrame> program;
     const scenario::Step* current_step = nullptr;
 
-    // Kernel stack and call path. The call paths are declared before the fiber: a fiber
-    // destroyed while suspended unwinds its frames (arch_x86::KFrame pops `callstack`), so they
-    // must outlive it.
+    // Kernel stack and call path. The call path is declared before the fiber: a fiber destroyed
+    // while suspended unwinds its frames (arch_x86::KFrame pops `callstack`), so it must outlive
+    // it.
     CallPath callstack;
-    /// Blocked with no kernel stack (`parked`): the call path it blocked in, which its next fiber
-    /// goes on from (sched/program.cpp, TaskBody::resume_parked).
-    CallPath parked_callstack;
     std::unique_ptr<sim::FiberBody> body; ///< what its fiber runs (declared before the fiber)
     std::unique_ptr<sim::Fiber> fiber;
 
@@ -71,6 +68,10 @@ struct Task {
     int cpu = 0;          ///< the runqueue it is on (task_cpu)
     int migrate_to = -1;  ///< sched_setaffinity target, applied when it next leaves its CPU
     int notify_count = 0; ///< signal->notify_count: siblings de_thread still waits for
+    /// Blocked with no kernel stack (`parked`): the trie node (Trace::path_node) of the call path
+    /// it blocked in, which its next fiber goes on from (sched/program.cpp,
+    /// TaskBody::resume_parked); a node, not the path, so that a blocked task keeps no vector.
+    std::uint32_t parked_path = 0;
 
     TaskState state = TaskState::new_task;
     bool kthread = false; ///< PF_KTHREAD
@@ -87,7 +88,7 @@ struct Task {
     /// back (sched::Scheduler::switch_to).
     bool may_park = false;
     /// Blocked with no kernel stack: its next fiber goes on from where it blocked, with the call
-    /// path it blocked in (parked_callstack).
+    /// path it blocked in (parked_path).
     bool parked = false;
 };
 

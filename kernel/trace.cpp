@@ -8,8 +8,21 @@ std::uint32_t Trace::path_node(std::uint32_t parent, std::uint16_t fn) {
         children_.try_emplace(key, static_cast<std::uint32_t>(node_path_.size()));
     if (inserted) {
         node_path_.push_back(not_interned);
+        node_parent_.emplace_back(parent, fn);
     }
     return it->second;
+}
+
+CallPath Trace::call_path_at(std::uint32_t node) const {
+    std::vector<std::uint32_t> nodes;
+    for (std::uint32_t n = node; n != 0; n = node_parent_[n].first) {
+        nodes.push_back(n);
+    }
+    CallPath path;
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+        path.push(node_parent_[*it].second, *it);
+    }
+    return path;
 }
 
 std::uint32_t Trace::intern_path(const CallPath& path) {

@@ -55,6 +55,9 @@ public:
     /// The id of `path` (at its trie node); ids are numbered in the order records first use
     /// them, 0 for the empty path.
     std::uint32_t intern_path(const CallPath& path);
+    /// The call path at trie node `node`, outermost first with each depth's node: what a task
+    /// blocked without a stack keeps of its path is the node (Task::parked_path).
+    CallPath call_path_at(std::uint32_t node) const;
     const std::vector<std::uint16_t>& path(std::uint32_t id) const { return paths_[id]; }
     /// "finish_task_switch ← __schedule ← futex_wait" style, innermost first.
     std::string format_path(std::uint32_t id) const;
@@ -65,6 +68,8 @@ private:
     static constexpr std::uint32_t not_interned = UINT32_MAX;
     std::vector<std::uint32_t> node_path_{0}; ///< by trie node: its path id, or not_interned
     std::unordered_map<std::uint64_t, std::uint32_t> children_; ///< (parent << 16 | fn) -> node
+    /// By trie node: its parent and its innermost function (node 0, the empty path: none).
+    std::vector<std::pair<std::uint32_t, std::uint16_t>> node_parent_{{0, 0}};
 };
 
 } // namespace kernel

@@ -92,8 +92,8 @@ void TaskBody::run() {
 /// and of schedule(), of the blocking call and of the step -- then goes on with its program.
 void TaskBody::resume_parked() {
     t_.parked = false;
-    t_.callstack = std::move(t_.parked_callstack);
-    t_.parked_callstack = {};
+    t_.callstack = s_.m.trace.call_path_at(t_.parked_path);
+    t_.parked_path = 0;
     s_.finish_task_switch_public(cpu(), s_.m.cpu(cpu()).switch_prev);
     pop_frame(Fn::context_switch);
     pop_frame(Fn::__schedule);

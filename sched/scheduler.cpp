@@ -62,8 +62,8 @@ void Scheduler::create_fiber(Task& t) {
 void Scheduler::release_stack(Task& t) {
     t.fiber.reset(); // a dead task's parked stack (dies_in_place) is unwound here
     t.body.reset();
-    // The finished body popped every frame; a parked task keeps its path in parked_callstack
-    // (copied at its size), so the empty one's capacity goes back too.
+    // The finished body popped every frame (a parked task keeps its path as a trie node,
+    // Task::parked_path): the empty path's capacity goes back too.
     t.callstack = kernel::CallPath{};
 }
 
@@ -238,7 +238,7 @@ Task* Scheduler::switch_to(int cpu, Task* prev, Task* next) {
         // Blocked in a sleep or wait: the stack goes back to the pool (finish_task_switch) and
         // the task's next fiber resumes it from its call path (TaskBody::resume_parked).
         prev->parked = true;
-        prev->parked_callstack = prev->callstack;
+        prev->parked_path = prev->callstack.node();
         return nullptr;
     }
     prev->fiber->yield();
