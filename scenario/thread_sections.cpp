@@ -8,6 +8,7 @@
 #include "scenario/text_util.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -184,25 +185,32 @@ void load_threads(LoadState& st, const Tbl& root, const std::vector<ThreadChunk>
     const std::vector<ThreadTable> all = thread_tables(st, root, chunks);
     // Parse in file order, so that events are numbered in order of first mention; store
     // [[thread]] entries first, then [[kthread]] (Scenario::threads).
-    std::vector<std::optional<Thread>> parsed(all.size());
-    std::map<std::string, std::string, std::less<>> names; // name -> path
+    const auto kthreads = static_cast<std::size_t>(
+        std::count_if(all.begin(), all.end(), [](const ThreadTable& t) { return t.kthread; }));
+    st.sc.threads.reserve(st.sc.threads.size() + all.size());
+    std::vector<Thread> kernel_threads;
+    kernel_threads.reserve(kthreads);
+    const auto path_of = [&](std::size_t k) {
+        return index_path(all[k].kthread ? "kthread" : "thread", all[k].index);
+    };
+    std::unordered_map<std::string, std::size_t> names; // name -> index in `all`
+    names.reserve(all.size());
     for (const std::size_t k : file_order(all)) {
         const ThreadTable& p = all[k];
-        const std::string path = index_path(p.kthread ? "kthread" : "thread", p.index);
+        const std::string path = path_of(k);
         SourceLoc name_loc;
         Thread th = load_thread_table(st, p, path, name_loc);
         if (auto it = names.find(th.name); it != names.end()) {
             st.in.fail(name_loc, path + ".name",
                        fmt::format("duplicate thread name {} (also used by {})", quote(th.name),
-                                   it->second));
+                                   path_of(it->second)));
         }
-        names.emplace(th.name, path);
-        parsed[k] = std::move(th);
+        names.emplace(th.name, k);
+        (p.kthread ? kernel_threads : st.sc.threads).push_back(std::move(th));
         forget_table(p);
     }
-    st.sc.threads.reserve(st.sc.threads.size() + parsed.size());
-    for (std::optional<Thread>& t : parsed) {
-        st.sc.threads.push_back(std::move(*t));
+    for (Thread& t : kernel_threads) {
+        st.sc.threads.push_back(std::move(t));
     }
     check_waits_signalled(st);
 }

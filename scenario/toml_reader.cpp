@@ -119,35 +119,38 @@ SourceLoc TomlReader::offset_loc(std::size_t offset) const {
 }
 
 void TomlReader::split_lines() {
-    std::string_view rest = text_;
-    while (true) {
-        const std::size_t nl = rest.find('\n');
-        std::string_view line = rest.substr(0, nl);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        lines_.push_back(line);
-        if (nl == std::string_view::npos) {
-            break;
-        }
-        rest.remove_prefix(nl + 1);
-    }
-    if (!lines_.empty() && lines_.front().substr(0, 3) == "\xEF\xBB\xBF") {
-        lines_.front().remove_prefix(3);
+    line_starts_.push_back(0);
+    for (std::size_t nl = text_.find('\n'); nl != std::string_view::npos;
+         nl = text_.find('\n', nl + 1)) {
+        line_starts_.push_back(static_cast<std::uint32_t>(nl + 1));
     }
 }
 
+std::string_view TomlReader::line(std::size_t index) const {
+    const std::size_t start = line_starts_[index];
+    const std::size_t end =
+        index + 1 < line_starts_.size() ? line_starts_[index + 1] - 1 : text_.size();
+    std::string_view l = text_.substr(start, end - start);
+    if (!l.empty() && l.back() == '\r') {
+        l.remove_suffix(1);
+    }
+    if (index == 0 && l.substr(0, 3) == "\xEF\xBB\xBF") {
+        l.remove_prefix(3);
+    }
+    return l;
+}
+
 std::size_t TomlReader::byte_of_column(std::size_t index, int column) const {
-    const std::string_view line = lines_[index];
+    const std::string_view source_line = line(index);
     if (column < 1) {
         return std::string_view::npos;
     }
     const auto c = static_cast<std::size_t>(column) - 1;
     auto it = column_index_.find(index);
     if (it == column_index_.end()) {
-        std::vector<std::size_t> offsets = code_point_offsets(line);
+        std::vector<std::size_t> offsets = code_point_offsets(source_line);
         if (offsets.empty()) {
-            return c <= line.size() ? c : std::string_view::npos; // ASCII: nothing to keep
+            return c <= source_line.size() ? c : std::string_view::npos; // ASCII: nothing to keep
         }
         it = column_index_.emplace(index, std::move(offsets)).first;
     }
@@ -164,19 +167,19 @@ SourceLoc TomlReader::word_loc(const toml::node& node, std::string_view value,
     const toml::source_region src = node.source();
     const SourceLoc start = node_loc(node);
     if (src.begin.line == 0 || src.end.line != src.begin.line ||
-        static_cast<std::size_t>(start.line) > lines_.size()) {
+        static_cast<std::size_t>(start.line) > line_starts_.size()) {
         return start;
     }
-    const std::string_view line = lines_[static_cast<std::size_t>(start.line) - 1];
+    const std::string_view source_line = line(static_cast<std::size_t>(start.line) - 1);
     const std::size_t b = byte_of_column(static_cast<std::size_t>(start.line) - 1, start.column);
-    if (b == std::string_view::npos || b >= line.size() || line[b] != '"' ||
-        line.substr(b, 3) == "\"\"\"") {
+    if (b == std::string_view::npos || b >= source_line.size() || source_line[b] != '"' ||
+        source_line.substr(b, 3) == "\"\"\"") {
         return start;
     }
-    if (off > value.size() || b + 1 + off > line.size()) {
+    if (off > value.size() || b + 1 + off > source_line.size()) {
         return start;
     }
-    const std::string_view raw = line.substr(b + 1, off);
+    const std::string_view raw = source_line.substr(b + 1, off);
     const std::string_view cooked = value.substr(0, off);
     if (raw.find('\\') != std::string_view::npos || raw != cooked) {
         return start;
