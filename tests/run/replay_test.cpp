@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -23,6 +24,15 @@ std::string trace_path(const std::string& name) {
 run::ReplayRun replay(const ftrace::Workload& w, const std::string& policy = "mainline") {
     const run::ReplayScenario rs = run::scenario_from_workload(w, {});
     return run::replay_workload(w, rs, policy);
+}
+
+/// A switch on CPU 0 from `prev` (pid `pp`, its own thread group) to `next` at `us`, and the
+/// tlb_flush line of its CR3 write (ftrace_test::kCr3Flush or kCr3NoFlush).
+std::string sw(std::string_view prev, int pp, std::string_view next, int np, long long us,
+               const char* cr3) {
+    using ftrace_test::tf;
+    return tf(prev, pp, pp, 0, "d..2.", us, ftrace_test::switch_event(prev, pp, "S", next, np)) +
+           tf(prev, pp, pp, 0, "d..2.", us, cr3);
 }
 
 double deviation(const run::ReplayComparison& c, run::ReplayOutcome o) {
@@ -206,11 +216,6 @@ TEST_CASE("replay: the ASID slots a CPU held before the recording are inferred f
     // and c in slots 1..5, the first that predicts all four is a in slot 1 and c in slot 2
     // (round robin takes 1 for d, 2 for e).
     using namespace ftrace_test;
-    const auto sw = [](std::string_view prev, int pp, std::string_view next, int np, long long us,
-                       const char* cr3) {
-        return tf(prev, pp, pp, 0, "d..2.", us, switch_event(prev, pp, "S", next, np)) +
-               tf(prev, pp, pp, 0, "d..2.", us, cr3);
-    };
     const std::string text = kHeader + sw("a", 100, "c", 300, 1'000, kCr3NoFlush) +
                              sw("c", 300, "d", 400, 2'000, kCr3Flush) +
                              sw("d", 400, "e", 500, 3'000, kCr3Flush) +
@@ -243,11 +248,8 @@ TEST_CASE("replay: slots are inferred only where they explain the recording bett
           "[replay][asid]") {
     // Every first switch flushes: nothing says any mm held a slot before the recording.
     using namespace ftrace_test;
-    const std::string text =
-        kHeader + tf("a", 100, 100, 0, "d..2.", 1'000, switch_event("a", 100, "S", "c", 300)) +
-        tf("a", 100, 100, 0, "d..2.", 1'000, kCr3Flush) +
-        tf("c", 300, 300, 0, "d..2.", 2'000, switch_event("c", 300, "S", "a", 100)) +
-        tf("c", 300, 300, 0, "d..2.", 2'000, kCr3NoFlush);
+    const std::string text = kHeader + sw("a", 100, "c", 300, 1'000, kCr3Flush) +
+                             sw("c", 300, "a", 100, 2'000, kCr3NoFlush);
     const ftrace::Workload w = import(text);
     const run::ReplayRun r = replay(w);
     CHECK(r.comparison.agreed == 2);
