@@ -67,6 +67,41 @@ void print_mismatches(const Json& list, std::size_t mismatches, const Io& io) {
     }
 }
 
+/// "[0, 1]" for the CPUs of a call's IPIs.
+std::string cpu_list(const Json& cpus) {
+    std::string out;
+    for (const Json& c : cpus) {
+        out += fmt::format("{}{}", out.empty() ? "" : ", ", c.get<int>());
+    }
+    return "[" + out + "]";
+}
+
+/// The membarrier calls whose IPIs the model did not predict.
+void print_calls(const Json& calls, std::size_t mismatches, const Io& io) {
+    const auto n = calls.at("calls").get<std::int64_t>();
+    if (n == 0) {
+        return;
+    }
+    const auto agreed = calls.at("agreed").get<std::int64_t>();
+    fmt::print(
+        io.out,
+        "    membarrier calls' IPIs: {:.2f}% ({} of {} calls sent the IPIs the kernel's did)\n",
+        100.0 * static_cast<double>(agreed) / static_cast<double>(n), agreed, n);
+    const Json& list = calls.at("mismatches");
+    const std::size_t shown = std::min(mismatches, list.size());
+    for (std::size_t i = 0; i < shown; ++i) {
+        const Json& m = list[i];
+        fmt::print(io.out,
+                   "      line {} cpu{}: membarrier({:#x}) IPIs observed {}, predicted {}: {}\n",
+                   m.at("line").get<std::int64_t>(), m.at("cpu").get<int>(),
+                   m.at("cmd").get<std::int64_t>(), cpu_list(m.at("observed")),
+                   cpu_list(m.at("predicted")), m.at("reason").get<std::string>());
+    }
+    if (list.size() > shown) {
+        fmt::print(io.out, "      ... {} more (--mismatches N, or --json)\n", list.size() - shown);
+    }
+}
+
 void print_agreement(const Json& c, const char* label, const Io& io) {
     fmt::print(io.out,
                "    {}: {:.2f}% ({} of {} context switches' CR3 outcome; {} not "
@@ -126,6 +161,7 @@ void print_comparison(const Json& entry, std::size_t mismatches, const Io& io) {
     }
     print_agreement(c, "switch agreement", io);
     print_mismatches(c.at("mismatches"), mismatches, io);
+    print_calls(c.at("membarrier_calls"), mismatches, io);
     print_inferred(entry.at("inferred_asid_slots"), mismatches, io);
 }
 
@@ -153,6 +189,21 @@ void print_what_if(const Json& policies, const Io& io) {
     }
 }
 
+/// {"calls", "agreed", "mismatches"} of the membarrier calls' IPIs (run/replay_calls.h).
+Json calls_json(const run::CallComparison& c) {
+    Json mismatches = Json::array();
+    for (const run::CallMismatch& m : c.mismatches) {
+        mismatches.push_back({{"line", m.line},
+                              {"cpu", m.cpu},
+                              {"cmd", m.cmd},
+                              {"observed", m.observed},
+                              {"predicted", m.predicted},
+                              {"made", m.made},
+                              {"reason", m.reason}});
+    }
+    return {{"calls", c.calls}, {"agreed", c.agreed}, {"mismatches", std::move(mismatches)}};
+}
+
 } // namespace
 
 Json replay_comparison_json(const run::ReplayComparison& c) {
@@ -168,7 +219,8 @@ Json replay_comparison_json(const run::ReplayComparison& c) {
             {"agreed", c.agreed},
             {"not_replayed", c.not_replayed},
             {"unplanned", c.unplanned},
-            {"mismatches", std::move(mismatches)}};
+            {"mismatches", std::move(mismatches)},
+            {"membarrier_calls", calls_json(c.calls)}};
 }
 
 Json replay_inference_json(const run::ReplayRun& r, const run::ReplayScenario& rs) {

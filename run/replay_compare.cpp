@@ -93,7 +93,7 @@ OutcomeCounts observed_outcomes(const ftrace::Workload& w) {
 }
 
 ReplayComparator::ReplayComparator(const ftrace::Workload& w, const ReplayScenario& rs)
-    : w_(w), rs_(rs) {}
+    : w_(w), rs_(rs), calls_(w) {}
 
 void ReplayComparator::on_start(const kernel::KernelState& ks, const kernel::Trace& trace) {
     (void)trace;
@@ -112,6 +112,7 @@ void ReplayComparator::on_start(const kernel::KernelState& ks, const kernel::Tra
         thread_of_task_.push_back(t->thread);
     }
     ks_ = &ks;
+    calls_.start(ks);
     lookups_.by_cpu.assign(static_cast<std::size_t>(cpus_), {});
     lookups_.init_mm = ks.init_mm->id;
     lookups_.first_mm_of.clear();
@@ -143,7 +144,11 @@ void ReplayComparator::on_record(const Record& r) {
     case RecordKind::enter_lazy:
         return switch_record(r, cpu);
     case RecordKind::ipi_send:
+        calls_.on_record(r);
         return count_ipi(r);
+    case RecordKind::membarrier_read:
+    case RecordKind::membarrier_return:
+        return calls_.on_record(r);
     default:
         return;
     }
@@ -232,6 +237,7 @@ ReplayComparison ReplayComparator::result() const {
     c.observed = observed_outcomes(w_);
     c.predicted = predicted_;
     c.unplanned = unplanned_;
+    c.calls = calls_.result();
     for (std::size_t d = 0; d < rs_.recorded_switch.size(); ++d) {
         const std::size_t i = rs_.recorded_switch[d];
         if (i == ReplayScenario::npos) {

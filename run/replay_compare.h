@@ -7,6 +7,7 @@
 
 #include "ftrace/workload.h"
 #include "kernel/trace.h"
+#include "run/replay_calls.h"
 #include "run/replay_scenario.h"
 
 #include <array>
@@ -58,6 +59,7 @@ struct ReplayComparison {
     std::int64_t not_replayed = 0;          ///< recorded switches the model did not make
     std::int64_t unplanned = 0;             ///< switches the model made that the recording has not
     std::vector<SwitchMismatch> mismatches; ///< every one, in recording order
+    CallComparison calls;                   ///< the membarrier calls' IPIs, call by call
 
     double switch_agreement() const {
         return switches == 0 ? 1.0 : static_cast<double>(agreed) / static_cast<double>(switches);
@@ -140,6 +142,7 @@ private:
     std::vector<int> thread_of_task_; ///< by task id: its scenario thread, -1 for idle
     const kernel::KernelState* ks_ = nullptr;
     AsidLookups lookups_;
+    CallWatcher calls_;
 };
 
 } // namespace run

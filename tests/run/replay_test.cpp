@@ -256,3 +256,29 @@ TEST_CASE("replay: slots are inferred only where they explain the recording bett
     CHECK_FALSE(r.inference.any());
     CHECK_FALSE(r.inferred);
 }
+
+TEST_CASE("replay: each membarrier call's IPIs are compared with the kernel's, with what the "
+          "model's scan read where they differ",
+          "[replay][calls]") {
+    const ftrace::Workload w = ftrace::import_trace(trace_path("membarrier"));
+    const run::ReplayRun r = replay(w);
+    REQUIRE(r.run.error.empty());
+    const run::CallComparison& c = r.comparison.calls;
+    CHECK(c.calls == static_cast<std::int64_t>(w.membarriers.size()));
+    CHECK(c.agreed + static_cast<std::int64_t>(c.mismatches.size()) == c.calls);
+    CHECK(c.agreed >= c.calls * 98 / 100);
+    // Membarrier IPIs are sent by membarrier calls only, in the kernel and in the model: the
+    // calls' targets add up to the totals, so a total's difference is the calls' differences.
+    std::int64_t observed = 0;
+    std::int64_t predicted = 0;
+    for (const run::CallMismatch& m : c.mismatches) {
+        observed += static_cast<std::int64_t>(m.observed.size());
+        predicted += static_cast<std::int64_t>(m.predicted.size());
+        CHECK(m.made);
+        CHECK(m.observed != m.predicted);
+        CHECK(m.reason.starts_with("rq(")); // what the scan read, CPU by CPU
+    }
+    const auto o = r.comparison.observed.get(run::ReplayOutcome::ipi_membarrier);
+    const auto p = r.comparison.predicted.get(run::ReplayOutcome::ipi_membarrier);
+    CHECK(p - o == predicted - observed);
+}
