@@ -263,6 +263,7 @@ Json replay_trace_json(const ftrace::Workload& w, const run::ReplayScenario& rs)
             {"membarrier_calls", w.membarriers.size()},
             {"assumptions", w.assumptions},
             {"left_out", rs.notes},
+            {"measured", rs.measured},
             {"ghz", rs.options.ghz},
             {"policies", Json::array()}};
 }
@@ -280,6 +281,9 @@ void print_replay(const Json& trace, std::size_t mismatches, const Io& io) {
     }
     for (const Json& n : trace.at("left_out")) {
         fmt::print(io.out, "  left out: {}\n", n.get<std::string>());
+    }
+    for (const Json& n : trace.at("measured")) {
+        fmt::print(io.out, "  measured: {}\n", n.get<std::string>());
     }
     for (const Json& e : trace.at("policies")) {
         print_comparison(e, mismatches, io);

@@ -1,5 +1,6 @@
 #include "run/replay_scenario.h"
 
+#include "run/replay_timing.h"
 #include "scenario_model/membarrier_commands.h"
 
 #include <fmt/format.h>
@@ -62,6 +63,15 @@ private:
             m.pcid = w_.machine.pcid;
             m.pti = w_.machine.pti;
             m.invpcid = w_.machine.invpcid;
+        }
+        if (const auto ipi = measure_ipi_delivery(w_)) {
+            // The guest's own IPI delivery time (run/replay_timing.h), not the bare-metal one.
+            m.costs["ipi_latency"] = std::max<std::int64_t>(
+                1, std::llround(static_cast<double>(ipi->median) * rs_.options.ghz));
+            rs_.measured.push_back(fmt::format(
+                "IPI delivery: median {:.1f} us over {} TLB-flush IPIs (send to the target's "
+                "flush_tlb_func line): the model's ipi_latency",
+                static_cast<double>(ipi->median) / 1e3, ipi->samples));
         }
         sc().directed_end = rs_.cycles(w_.duration) + 1'000;
         m.max_cycles = sc().directed_end + 1'000'000;

@@ -35,6 +35,8 @@ struct ReplayScenario {
     std::vector<std::size_t> recorded_switch;
     /// What the scenario leaves out of the recording, one sentence each (with counts).
     std::vector<std::string> notes;
+    /// What the replay measured from the recording and gave the model (run/replay_timing.h).
+    std::vector<std::string> measured;
     ReplayOptions options;
 
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);

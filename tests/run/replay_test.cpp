@@ -7,6 +7,7 @@
 #include "ftrace/importer.h"
 #include "ftrace/trace_text.h"
 #include "run/replay.h"
+#include "run/replay_timing.h"
 
 #include <catch2/catch.hpp>
 
@@ -281,4 +282,53 @@ TEST_CASE("replay: each membarrier call's IPIs are compared with the kernel's, w
     const auto o = r.comparison.observed.get(run::ReplayOutcome::ipi_membarrier);
     const auto p = r.comparison.predicted.get(run::ReplayOutcome::ipi_membarrier);
     CHECK(p - o == predicted - observed);
+}
+
+TEST_CASE("replay: the recording's IPI delivery time is measured, from each TLB-flush IPI to the "
+          "target's flush_tlb_func line, and given to the model",
+          "[replay][timing]") {
+    ftrace::Workload w;
+    w.cpus = 2;
+    const auto ipi = [&](ftrace::Nanos t, int target) {
+        ftrace::Ipi i;
+        i.time = t;
+        i.cpu = 1 - target;
+        i.targets = {target};
+        i.kind = ftrace::IpiKind::tlb;
+        w.ipis.push_back(i);
+    };
+    const auto handler = [&](ftrace::Nanos t, int cpu, ftrace::FlushReason reason) {
+        ftrace::Flush f;
+        f.time = t;
+        f.cpu = cpu;
+        f.reason = reason;
+        w.flushes.push_back(f);
+    };
+    // Delays 10, 20, 30, 40 us, and one whose handler line is 2 ms later (left out: over 1 ms).
+    for (int k = 0; k < 4; ++k) {
+        ipi(1'000'000 * (k + 1), k % 2);
+        handler(1'000'000 * (k + 1) + 10'000 * (k + 1), k % 2,
+                k == 3 ? ftrace::FlushReason::remote_wrong_cpu
+                       : ftrace::FlushReason::remote_shootdown);
+    }
+    ipi(9'000'000, 0);
+    handler(11'000'000, 0, ftrace::FlushReason::remote_shootdown);
+    CHECK_FALSE(run::measure_ipi_delivery(w)); // four pairs: fewer than kMinIpiSamples
+    ipi(12'000'000, 1);
+    handler(12'025'000, 1, ftrace::FlushReason::remote_shootdown);
+    std::sort(w.flushes.begin(), w.flushes.end(),
+              [](const auto& a, const auto& b) { return a.time < b.time; });
+    const auto d = run::measure_ipi_delivery(w);
+    REQUIRE(d);
+    CHECK(d->samples == 5);
+    CHECK(d->median == 25'000); // of 10, 20, 25, 30, 40 us
+    // A replay of a development trace delivers its IPIs in the time its recording measured.
+    const ftrace::Workload shootdown = ftrace::import_trace(trace_path("shootdown"));
+    const run::ReplayScenario rs = run::scenario_from_workload(shootdown, {});
+    const auto measured = run::measure_ipi_delivery(shootdown);
+    REQUIRE(measured);
+    CHECK(rs.scenario.machine.costs.at("ipi_latency") ==
+          std::llround(static_cast<double>(measured->median) * rs.options.ghz));
+    REQUIRE(rs.measured.size() == 1);
+    CHECK(rs.measured[0].starts_with("IPI delivery: median"));
 }

@@ -1,0 +1,54 @@
+#include "run/replay_timing.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace run {
+
+namespace {
+
+bool is_handler_flush(const ftrace::Flush& f) {
+    return f.reason == ftrace::FlushReason::remote_shootdown ||
+           f.reason == ftrace::FlushReason::remote_wrong_cpu;
+}
+
+/// The handler lines of each CPU, in time order.
+std::vector<std::vector<ftrace::Nanos>> handler_times(const ftrace::Workload& w) {
+    std::vector<std::vector<ftrace::Nanos>> by_cpu(static_cast<std::size_t>(std::max(w.cpus, 1)));
+    for (const ftrace::Flush& f : w.flushes) {
+        if (is_handler_flush(f) && f.cpu >= 0 && f.cpu < static_cast<int>(by_cpu.size())) {
+            by_cpu[static_cast<std::size_t>(f.cpu)].push_back(f.time);
+        }
+    }
+    return by_cpu;
+}
+
+} // namespace
+
+std::optional<IpiDelivery> measure_ipi_delivery(const ftrace::Workload& w) {
+    const std::vector<std::vector<ftrace::Nanos>> handlers = handler_times(w);
+    std::vector<ftrace::Nanos> delays;
+    for (const ftrace::Ipi& ipi : w.ipis) {
+        if (ipi.kind != ftrace::IpiKind::tlb) {
+            continue;
+        }
+        for (const int target : ipi.targets) {
+            if (target < 0 || target >= static_cast<int>(handlers.size())) {
+                continue;
+            }
+            const std::vector<ftrace::Nanos>& h = handlers[static_cast<std::size_t>(target)];
+            const auto it = std::lower_bound(h.begin(), h.end(), ipi.time);
+            if (it != h.end() && *it - ipi.time <= kMaxIpiDelivery) {
+                delays.push_back(*it - ipi.time);
+            }
+        }
+    }
+    if (delays.size() < kMinIpiSamples) {
+        return std::nullopt;
+    }
+    const auto mid = delays.begin() + static_cast<std::ptrdiff_t>(delays.size() / 2);
+    std::nth_element(delays.begin(), mid, delays.end());
+    return IpiDelivery{*mid, delays.size()};
+}
+
+} // namespace run
