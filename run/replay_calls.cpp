@@ -46,8 +46,9 @@ void CallWatcher::on_record(const Record& r) {
         }
         return;
     case RecordKind::membarrier_read: {
-        std::string& seen = open_[r.task].seen;
-        if (std::count(seen.begin(), seen.end(), ';') + 1 < static_cast<long>(kReadsShown)) {
+        Made& m = open_[r.task];
+        std::string& seen = m.seen;
+        if (m.reads++ < kReadsShown) {
             const int task = kernel::rec::read_task(r);
             seen += fmt::format(
                 "{}rq({})->curr: {} ({})", seen.empty() ? "" : "; ", kernel::rec::read_cpu(r),

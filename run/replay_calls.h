@@ -49,7 +49,8 @@ private:
     struct Made {
         bool made = false;
         std::vector<int> targets;
-        std::string seen; ///< "rq(1)->curr: a[100] (mm a[100]); ..."
+        std::string seen;      ///< "rq(1)->curr: a[100] (mm a[100]); ..."
+        std::size_t reads = 0; ///< rq->curr reads so far (the first kReadsShown are in `seen`)
     };
 
     void call_returned(const kernel::Record& r);

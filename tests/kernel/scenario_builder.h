@@ -35,7 +35,7 @@ struct MachineSpec {
 /// Appends steps to one thread's program.
 class ThreadBuilder {
 public:
-    ThreadBuilder(scenario::Thread& t, int index) : t_(t), index_(index) {}
+    explicit ThreadBuilder(scenario::Thread& t) : t_(t) {}
 
     ThreadBuilder& user(std::int64_t cycles) { return add(scenario::Op::user, cycles); }
     ThreadBuilder& sleep(std::int64_t cycles) { return add(scenario::Op::sleep, cycles); }
@@ -66,7 +66,6 @@ private:
     }
 
     scenario::Thread& t_;
-    int index_;
 };
 
 class ScenarioBuilder {
@@ -93,7 +92,7 @@ public:
         t.process = process;
         t.cpu = cpu;
         t.start = start;
-        return {sc_.threads.back(), static_cast<int>(sc_.threads.size()) - 1};
+        return ThreadBuilder(sc_.threads.back());
     }
 
     const scenario::Scenario& build() const { return sc_; }
