@@ -73,6 +73,18 @@ private:
                 "flush_tlb_func line): the model's ipi_latency",
                 static_cast<double>(ipi->median) / 1e3, ipi->samples));
         }
+        if (const auto scan = measure_membarrier_scan(w_)) {
+            // The kernel's path from the entry line to the scan, not the model's
+            // (run/replay_timing.h): each call starts later by the difference.
+            membarrier_delay_ = std::max<std::int64_t>(
+                0, std::llround(static_cast<double>(scan->mean) * rs_.options.ghz) -
+                       kMembarrierScanPathCycles);
+            rs_.measured.push_back(fmt::format(
+                "membarrier scan: mean {:.2f} us over {} calls from sys_enter_membarrier to the "
+                "call's first IPI send: the model's calls start {:.2f} us after their entry line",
+                static_cast<double>(scan->mean) / 1e3, scan->samples,
+                static_cast<double>(membarrier_delay_) / rs_.options.ghz / 1e3));
+        }
         sc().directed_end = rs_.cycles(w_.duration) + 1'000;
         m.max_cycles = sc().directed_end + 1'000'000;
         sc().name = w_.path;
@@ -203,6 +215,8 @@ private:
     void membarrier_steps(std::map<int, std::vector<Timed>>& by_pid) {
         for (const ftrace::MembarrierCall& c : w_.membarriers) {
             Step st = step(Op::membarrier, c.enter, c.line);
+            // The model's reads where the kernel's were, on average (machine()).
+            st.at += membarrier_delay_;
             st.cmd = c.cmd;
             st.flags = c.flags;
             st.cpu_id = c.cpu_id;
@@ -515,6 +529,9 @@ private:
     /// membarrier call recorded a few nanoseconds after a switch on another CPU then sees the
     /// new rq->curr, as the kernel's did.
     static constexpr std::int64_t switch_path_cycles = 400;
+    /// Cycles after its entry line that a membarrier call starts: measure_membarrier_scan's
+    /// mean less kMembarrierScanPathCycles, or 0 when the recording has too few sends.
+    std::int64_t membarrier_delay_ = 0;
     std::map<std::pair<int, int>, bool> registered_;
     std::set<std::pair<int, int>> registered_before_;
     std::set<int> exiting_at_start_; ///< pids (find_exiting_at_start)

@@ -44,6 +44,15 @@ struct ReplayScenario {
     std::int64_t cycles(ftrace::Nanos t) const;
 };
 
+/// The model's path from a membarrier step's due time to its rq->curr reads at the default
+/// costs: syscall entry (500 cycles), membarrier_entry (100), smp_mb (20), SERIALIZE_IPI's
+/// mutex_lock (20), then the reads, 20 apart (640 and 660 on two CPUs; replay_test checks it).
+/// The kernel's reads precede its IPI send line by smp_call_function_many()'s setup, tens of
+/// nanoseconds, under the recording's microsecond: a replay that measured the kernel's time from
+/// the entry line to the send (measure_membarrier_scan) starts each call that much later, less
+/// this path, so that the model's reads fall where the kernel's did, on average.
+inline constexpr std::int64_t kMembarrierScanPathCycles = 650;
+
 ReplayScenario scenario_from_workload(const ftrace::Workload& w, const ReplayOptions& options);
 
 } // namespace run

@@ -51,4 +51,40 @@ std::optional<IpiDelivery> measure_ipi_delivery(const ftrace::Workload& w) {
     return IpiDelivery{*mid, delays.size()};
 }
 
+namespace {
+
+/// The caller's first membarrier IPI send within `c` and kMaxScanDelay of its entry, or nullptr.
+/// `ipis` is in time order.
+const ftrace::Ipi* first_send(const ftrace::MembarrierCall& c,
+                              const std::vector<ftrace::Ipi>& ipis) {
+    auto it = std::lower_bound(ipis.begin(), ipis.end(), c.enter,
+                               [](const ftrace::Ipi& i, ftrace::Nanos t) { return i.time < t; });
+    for (; it != ipis.end() && it->time - c.enter <= kMaxScanDelay &&
+           (!c.returned || it->time <= c.exit);
+         ++it) {
+        if (it->pid == c.pid && it->kind == ftrace::IpiKind::membarrier) {
+            return &*it;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+std::optional<MembarrierScan> measure_membarrier_scan(const ftrace::Workload& w) {
+    ftrace::Nanos sum = 0;
+    std::size_t samples = 0;
+    for (const ftrace::MembarrierCall& c : w.membarriers) {
+        const ftrace::Ipi* send = first_send(c, w.ipis);
+        if (send != nullptr) {
+            sum += send->time - c.enter;
+            ++samples;
+        }
+    }
+    if (samples < kMinIpiSamples) {
+        return std::nullopt;
+    }
+    return MembarrierScan{sum / static_cast<ftrace::Nanos>(samples), samples};
+}
+
 } // namespace run

@@ -6,6 +6,8 @@
 
 #include "ftrace/importer.h"
 #include "ftrace/trace_text.h"
+#include "kernel/record_kinds.h"
+#include "kernel/trace.h"
 #include "run/replay.h"
 #include "run/replay_timing.h"
 
@@ -331,4 +333,118 @@ TEST_CASE("replay: the recording's IPI delivery time is measured, from each TLB-
           std::llround(static_cast<double>(measured->median) * rs.options.ghz));
     REQUIRE(rs.measured.size() == 1);
     CHECK(rs.measured[0].starts_with("IPI delivery: median"));
+}
+
+TEST_CASE("replay: the kernel's time from a membarrier call's entry line to its first IPI send is "
+          "measured, and the model's calls start later by its difference from the model's path",
+          "[replay][timing]") {
+    ftrace::Workload w;
+    w.cpus = 2;
+    const auto call = [&](ftrace::Nanos enter, ftrace::Nanos exit, int pid) {
+        ftrace::MembarrierCall c;
+        c.enter = enter;
+        c.exit = exit;
+        c.returned = true;
+        c.pid = pid;
+        c.cmd = 8;
+        w.membarriers.push_back(c);
+    };
+    const auto send = [&](ftrace::Nanos t, int pid, ftrace::IpiKind kind) {
+        ftrace::Ipi i;
+        i.time = t;
+        i.pid = pid;
+        i.targets = {1};
+        i.kind = kind;
+        w.ipis.push_back(i);
+    };
+    // Sends 1, 2, 2, 3 and 4 us after entry; a call whose send is 12 us after (over
+    // kMaxScanDelay: interrupted, or waiting for the mutex); a call with no IPI; an IPI of
+    // another kind, and one by another task, inside calls (neither is the call's).
+    for (int k = 0; k < 5; ++k) {
+        const ftrace::Nanos enter = 1'000'000 * (k + 1);
+        call(enter, enter + 30'000, 10);
+        send(enter + 1'000 * std::max(1, k) + (k == 1 ? 1'000 : 0), 10,
+             ftrace::IpiKind::membarrier);
+    }
+    call(7'000'000, 7'030'000, 10);
+    send(7'012'000, 10, ftrace::IpiKind::membarrier);
+    call(8'000'000, 8'002'000, 10);
+    call(9'000'000, 9'030'000, 10);
+    send(9'000'500, 10, ftrace::IpiKind::tlb);
+    send(9'000'700, 11, ftrace::IpiKind::membarrier);
+    const auto scan = run::measure_membarrier_scan(w);
+    REQUIRE(scan);
+    CHECK(scan->samples == 5);
+    CHECK(scan->mean == 2'400); // (1 + 2 + 3 + 3 + 4) / 5 us: the sends at k = 0..4
+    w.ipis.erase(w.ipis.begin() + 1);
+    CHECK_FALSE(run::measure_membarrier_scan(w)); // four calls with a send
+
+    // A development trace: its calls start the measured mean less the model's path later.
+    const ftrace::Workload mb = ftrace::import_trace(trace_path("membarrier"));
+    const run::ReplayScenario rs = run::scenario_from_workload(mb, {});
+    const auto measured = run::measure_membarrier_scan(mb);
+    REQUIRE(measured);
+    CHECK(measured->mean > 1'000); // 1-3 us on the project's KVM guests
+    const std::int64_t delay = std::llround(static_cast<double>(measured->mean) * rs.options.ghz) -
+                               run::kMembarrierScanPathCycles;
+    std::size_t calls = 0;
+    for (std::size_t t = 0; t < rs.scenario.threads.size(); ++t) {
+        for (const scenario::Step& st : rs.scenario.threads[t].program) {
+            if (st.op == scenario::Op::membarrier) {
+                const auto it =
+                    std::find_if(mb.membarriers.begin(), mb.membarriers.end(), [&](const auto& c) {
+                        return c.line == static_cast<ftrace::Line>(st.source);
+                    });
+                REQUIRE(it != mb.membarriers.end());
+                CHECK(st.at == rs.cycles(it->enter) + delay);
+                ++calls;
+            }
+        }
+    }
+    CHECK(calls == mb.membarriers.size());
+    REQUIRE_FALSE(rs.measured.empty());
+    CHECK(rs.measured.back().starts_with("membarrier scan: mean"));
+}
+
+namespace {
+
+/// The cycles from each membarrier call's system call entry to its rq->curr reads.
+class ScanPath : public kernel::RecordObserver {
+public:
+    void on_record(const kernel::Record& r) override {
+        const auto cpu = static_cast<std::size_t>(r.cpu);
+        if (entry_.size() <= cpu) {
+            entry_.resize(cpu + 1, -1);
+        }
+        if (r.kind == kernel::RecordKind::kernel_entry &&
+            kernel::rec::entry_kind(r) == kernel::EntryKind::syscall) {
+            entry_[cpu] = r.time.count();
+        } else if (r.kind == kernel::RecordKind::membarrier_read && entry_[cpu] >= 0) {
+            offsets.push_back(r.time.count() - entry_[cpu]);
+        }
+    }
+    std::vector<std::int64_t> offsets;
+
+private:
+    std::vector<std::int64_t> entry_;
+};
+
+} // namespace
+
+TEST_CASE("replay: kMembarrierScanPathCycles is the model's path from a membarrier call's entry "
+          "to its rq->curr reads",
+          "[replay][timing]") {
+    const ftrace::Workload w = ftrace::import_trace(trace_path("membarrier"));
+    const run::ReplayScenario rs = run::scenario_from_workload(w, {});
+    ScanPath path;
+    run::RunOptions options;
+    options.observers.push_back(&path);
+    const run::ReplayRun r = run::replay_workload(w, rs, "mainline", options);
+    REQUIRE(r.run.error.empty());
+    REQUIRE(path.offsets.size() > 100);
+    std::sort(path.offsets.begin(), path.offsets.end());
+    // Two CPUs: each scan reads both rq->curr, 20 cycles apart (membarrier_read_curr); an
+    // interrupt in the middle of a call only delays its reads.
+    CHECK(path.offsets.front() == run::kMembarrierScanPathCycles - 10);
+    CHECK(path.offsets[path.offsets.size() / 2] <= run::kMembarrierScanPathCycles + 10);
 }
