@@ -188,6 +188,12 @@ void preload_asid_slot(Machine& m, int cpu, std::uint16_t asid, const Mm& mm) {
     set_asid_slot(m, cpu, asid, mm, mm.tlb_gen);
 }
 
+void preload_next_asid(Machine& m, int cpu, std::uint16_t next_asid) {
+    SIM_ASSERT(m.config.pcid && next_asid >= 1 && next_asid <= TLB_NR_DYN_ASIDS,
+               "preloading next_asid {} of CPU {}", next_asid, cpu);
+    m.cpu(cpu).tlb.next_asid = next_asid;
+}
+
 namespace {
 
 /// What must hold at switch_mm_irqs_off's entry and at its return: IRQs off, and loaded_mm settled

@@ -21,6 +21,9 @@ void initialize_tlbstate_and_flush(Machine& m, int cpu);
 /// boot, ctxs[asid] holds mm at its current tlb_gen, so that choose_new_asid() finds it and
 /// round robin reuses it in slot order. Not loaded: its mm_cpumask bit stays clear (no record).
 void preload_asid_slot(Machine& m, int cpu, std::uint16_t asid, const kernel::Mm& mm);
+/// cpu_tlbstate.next_asid before time 0 (`[machine] next_asid`): where round robin resumes
+/// (1..TLB_NR_DYN_ASIDS; at TLB_NR_DYN_ASIDS the next new ASID is slot 0, init_mm's from boot).
+void preload_next_asid(Machine& m, int cpu, std::uint16_t next_asid);
 
 /// switch_mm_irqs_off(prev, next, tsk): every branch of docs/kernel-notes.md §3.1. `prev` is only a
 /// hint (the kernel trusts cpu_tlbstate.loaded_mm); called with IRQs off.

@@ -122,6 +122,9 @@ std::string inferred_slots_text(const Json& inferred) {
                 out += fmt::format(" slot {} {}", s + 1, slots[s].get<std::string>());
             }
         }
+        if (const int next = cpu.at("next_asid").get<int>(); next != 1) {
+            out += fmt::format(" next_asid {}", next); // boot's is 1
+        }
         out += fmt::format(" ({} placements; the slot rule's mismatches {} -> {})",
                            cpu.at("placements").get<std::int64_t>(),
                            cpu.at("rule_mismatches_empty").get<std::int64_t>(),
@@ -236,6 +239,7 @@ Json replay_inference_json(const run::ReplayRun& r, const run::ReplayScenario& r
         }
         cpus.push_back({{"cpu", c.cpu},
                         {"slots", std::move(slots)},
+                        {"next_asid", c.next_asid},
                         {"placements", c.candidates},
                         {"rule_mismatches_empty", c.mismatches_empty},
                         {"rule_mismatches", c.mismatches}});

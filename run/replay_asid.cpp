@@ -14,13 +14,14 @@ constexpr int kSlots = 6;
 constexpr std::size_t kPlaceable = kSlots - 1;
 
 /// choose_new_asid()'s rule alone (arch/x86/mm/tlb.c, v5.10.13 and 6.18): the slot holding the
-/// mm, else the next one round robin (next_asid from 1; past the last, slot 0 and next_asid 1).
+/// mm, else the next one round robin (from next_asid, 1 after boot; past the last, slot 0 and
+/// next_asid 1).
 struct SlotRule {
     std::array<int, kSlots> owner{};
     int next_asid = 1;
     int loaded = -1; ///< cpu_tlbstate.loaded_mm
 
-    explicit SlotRule(int init_mm) : loaded(init_mm) {
+    explicit SlotRule(int init_mm, int next = 1) : next_asid(next), loaded(init_mm) {
         owner.fill(-1);
         owner[0] = init_mm;
     }
@@ -76,21 +77,52 @@ std::optional<std::vector<RuleStep>> model_steps(const std::vector<AsidLookup>& 
     return steps;
 }
 
+/// What the recording says each of a CPU's lookups did: a switch's outcome, or, for the CR3
+/// writes outside a switch (an exec's activate_mm, an exiting task's switch to init_mm, leave_mm),
+/// the recording's writes outside switches on that CPU, in order, when the model made as many
+/// (Workload::cr3_writes); none for the lead's and for writes that cannot be paired.
+std::vector<ftrace::Cr3Outcome> recorded_outcomes(const ftrace::Workload& w, int cpu,
+                                                  const std::vector<AsidLookup>& lookups) {
+    std::vector<const ftrace::Cr3Write*> writes;
+    for (const ftrace::Cr3Write& cw : w.cr3_writes) {
+        if (cw.cpu == cpu) {
+            writes.push_back(&cw);
+        }
+    }
+    const auto outside = static_cast<std::size_t>(
+        std::count_if(lookups.begin(), lookups.end(), [](const AsidLookup& l) {
+            return !l.lead && l.recorded == ReplayScenario::npos;
+        }));
+    std::vector<ftrace::Cr3Outcome> out(lookups.size(), ftrace::Cr3Outcome::none);
+    std::size_t next_write = 0;
+    for (std::size_t i = 0; i < lookups.size(); ++i) {
+        const AsidLookup& l = lookups[i];
+        if (l.recorded != ReplayScenario::npos) {
+            out[i] = w.switches[l.recorded].observed;
+        } else if (!l.lead && outside == writes.size()) {
+            out[i] = writes[next_write++]->flush ? ftrace::Cr3Outcome::flush
+                                                 : ftrace::Cr3Outcome::noflush;
+        }
+    }
+    return out;
+}
+
 /// What one placement predicts, counted against the recording: a lookup that finds its slot
 /// flushes only where the model's found it stale too; one that takes a slot flushes.
-std::int64_t mismatches_of(const ftrace::Workload& w, const std::vector<AsidLookup>& lookups,
+std::int64_t mismatches_of(const std::vector<ftrace::Cr3Outcome>& recorded,
+                           const std::vector<AsidLookup>& lookups,
                            const std::vector<RuleStep>& model, SlotRule rule) {
     std::int64_t wrong = 0;
     for (std::size_t i = 0; i < lookups.size(); ++i) {
         const AsidLookup& l = lookups[i];
         const RuleStep s = apply(rule, l);
-        if (l.recorded == ReplayScenario::npos) {
+        if (recorded[i] == ftrace::Cr3Outcome::none) {
             continue;
         }
         const bool flush = s.same_mm ? l.flush : !s.found || (model[i].found && l.flush);
         const ftrace::Cr3Outcome predicted =
             flush ? ftrace::Cr3Outcome::flush : ftrace::Cr3Outcome::noflush;
-        wrong += predicted == w.switches[l.recorded].observed ? 0 : 1;
+        wrong += predicted == recorded[i] ? 0 : 1;
     }
     return wrong;
 }
@@ -122,10 +154,12 @@ std::vector<int> resident_candidates(const ftrace::Workload& w, const ReplayScen
     return resident;
 }
 
-/// Tries every placement of `mms` in slots 1..5 (in lexicographic order of the slots), keeping
-/// the first with the fewest mismatches.
+/// Tries every next_asid (1..6: where round robin resumes, so slot 0, init_mm's from boot, may
+/// be the next to go rather than the last) and, for each, every placement of `mms` in slots 1..5
+/// (in lexicographic order of the slots), keeping the first with the fewest mismatches: boot's
+/// next_asid 1 wins ties.
 struct PlacementSearch {
-    const ftrace::Workload& w;
+    const std::vector<ftrace::Cr3Outcome>& recorded; ///< recorded_outcomes()
     const std::vector<AsidLookup>& lookups;
     const std::vector<RuleStep>& model;
     const std::vector<int>& mms;
@@ -133,11 +167,15 @@ struct PlacementSearch {
     std::size_t tried = 0;
     std::int64_t best = -1;
     std::array<int, kSlots> best_owner{};
+    int best_next = 1;
     std::array<int, kSlots> owner{};
+    int next = 1;
 
     void run() {
-        owner.fill(-1);
-        place(0);
+        for (next = 1; next <= kSlots; ++next) {
+            owner.fill(-1);
+            place(0);
+        }
     }
 
     void place(std::size_t i) {
@@ -154,15 +192,16 @@ struct PlacementSearch {
     }
 
     void score() {
-        SlotRule rule(init_mm);
+        SlotRule rule(init_mm, next);
         for (std::size_t s = 1; s < kSlots; ++s) {
             rule.owner[s] = owner[s];
         }
         ++tried;
-        const std::int64_t wrong = mismatches_of(w, lookups, model, rule);
+        const std::int64_t wrong = mismatches_of(recorded, lookups, model, rule);
         if (best < 0 || wrong < best) {
             best = wrong;
             best_owner = owner;
+            best_next = next;
         }
     }
 };
@@ -175,13 +214,15 @@ std::optional<InferredCpuSlots> infer_cpu(const ftrace::Workload& w, const Repla
     if (mms.empty()) {
         return std::nullopt;
     }
-    PlacementSearch search{w, lookups, model, mms, all.init_mm};
+    const std::vector<ftrace::Cr3Outcome> recorded = recorded_outcomes(w, cpu, lookups);
+    PlacementSearch search{recorded, lookups, model, mms, all.init_mm};
     search.run();
     InferredCpuSlots out;
     out.cpu = cpu;
     out.candidates = search.tried;
-    out.mismatches_empty = mismatches_of(w, lookups, model, SlotRule(all.init_mm));
+    out.mismatches_empty = mismatches_of(recorded, lookups, model, SlotRule(all.init_mm));
     out.mismatches = search.best;
+    out.next_asid = search.best_next;
     if (out.mismatches >= out.mismatches_empty) {
         return std::nullopt; // empty slots explain the recording as well
     }
@@ -217,6 +258,9 @@ ReplayScenario with_inferred_slots(const ReplayScenario& rs, const AsidSlotInfer
     ReplayScenario seeded = rs;
     const auto cpus = static_cast<std::size_t>(rs.scenario.machine.cpus);
     for (const InferredCpuSlots& c : inferred.cpus) {
+        std::vector<int>& next = seeded.scenario.machine.next_asid;
+        next.resize(cpus, 1);
+        next[static_cast<std::size_t>(c.cpu)] = c.next_asid;
         for (std::size_t s = 0; s < c.slot_process.size(); ++s) {
             const int p = c.slot_process[s];
             if (p < 0) {

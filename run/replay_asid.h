@@ -10,9 +10,11 @@
 // and so did the mm of the task a CPU was running when the recording began. Which slots, in
 // round-robin order, is what the later CR3 outcomes tell. The inference replays each CPU's CR3
 // writes through choose_new_asid()'s rule for every placement of those mms in slots 1..5 (at
-// most 5!/(5-k)! = 120 for k mms) and keeps the placement whose predicted outcomes agree with the
-// recording's most, if it agrees better than empty slots. The replay is then run again from that
-// state (`[[process]] asid_slots`), and both results are reported.
+// most 5!/(5-k)! = 120 for k mms) and every next_asid (1..6: where round robin resumes, so that
+// slot 0, init_mm's from boot, may go first rather than last; 720 in all at most), and keeps the
+// state whose predicted outcomes agree with the recording's most, if it agrees better than
+// empty slots. The replay is then run again from that state (`[machine] next_asid`,
+// `[[process]] asid_slots`), and both results are reported.
 
 #include "ftrace/workload.h"
 #include "run/replay_compare.h"
@@ -30,6 +32,7 @@ struct InferredCpuSlots {
     int cpu = 0;
     /// Slots 1..5 at time 0: the scenario process whose first mm holds each, -1 for none.
     std::vector<int> slot_process;
+    int next_asid = 1;                 ///< cpu_tlbstate.next_asid at time 0 (1..6)
     std::size_t candidates = 0;        ///< placements tried
     std::int64_t mismatches_empty = 0; ///< CR3 outcomes the rule gets wrong from empty slots
     std::int64_t mismatches = 0;       ///< ... from the inferred ones

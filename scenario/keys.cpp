@@ -35,6 +35,10 @@ KeyTableInfo machine_keys() {
          {"invpcid", "bool", "true",
           "INVPCID_SINGLE (with pcid): under PTI a one-page flush also flushes the user PCID "
           "by INVPCID instead of flushing all of it at the next return to user"},
+         {"next_asid", "array of ints 1..6, one per CPU", "[1, ...]",
+          "cpu_tlbstate.next_asid at time 0: the ASID slot choose_new_asid() takes next (6: "
+          "slot 0, init_mm's from boot, then 1), the state a recording implies from before it "
+          "began with [[process]] asid_slots (docs/replay.md)"},
          {"serialize", "bool", "false",
           "sync_core() uses SERIALIZE instead of IRET-to-self (cost only)"},
          {"fred", "bool", "false",

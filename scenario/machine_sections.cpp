@@ -76,6 +76,23 @@ std::vector<int> load_offline(const LoadState& st, const toml::node& n, const st
     return off;
 }
 
+/// `next_asid = [1, 6]`: by CPU, cpu_tlbstate.next_asid at time 0 (arch/x86/mm/tlb.c:
+/// 1..TLB_NR_DYN_ASIDS; at 6 choose_new_asid() wraps to slot 0 and sets it to 1).
+std::vector<int> load_next_asid(const LoadState& st, const toml::node& n, const std::string& path) {
+    const Machine& m = st.sc.machine;
+    const toml::array& arr = st.in.get_array(n, path, "an array of ASID slots, one per CPU");
+    if (static_cast<int>(arr.size()) != m.cpus) {
+        st.in.fail(TomlReader::node_loc(n), path,
+                   fmt::format("{} values for {} CPUs (one per CPU)", arr.size(), m.cpus));
+    }
+    std::vector<int> next;
+    for (std::size_t c = 0; c < arr.size(); ++c) {
+        next.push_back(
+            static_cast<int>(st.in.get_int_range(*arr.get(c), index_path(path, c), 1, 6)));
+    }
+    return next;
+}
+
 /// `delays`: "CPU@AT+EXTRA" strings naming existing CPUs, times within the cycle limit.
 std::vector<Delay> load_delays(const LoadState& st, const toml::node& n, const std::string& path) {
     const Machine& m = st.sc.machine;
@@ -148,6 +165,8 @@ void load_machine_key(LoadState& st, const Entry& e, const std::string& path) {
         m.jitter = static_cast<int>(st.in.get_int_range(n, path, 0, 100));
     } else if (e.key == "offline") {
         m.offline = load_offline(st, n, path);
+    } else if (e.key == "next_asid") {
+        m.next_asid = load_next_asid(st, n, path);
     } else if (e.key == "delays") {
         m.delays = load_delays(st, n, path);
     } else if (e.key == "costs") {
@@ -388,6 +407,10 @@ void load_machine(LoadState& st, const Tbl& root) {
     st.sc.machine.loc = t.loc;
     for (const Entry& e : t.entries) {
         load_machine_key(st, e, t.child(e.key));
+    }
+    if (const Entry* next = t.find("next_asid"); next != nullptr && !st.sc.machine.pcid) {
+        st.in.fail(TomlReader::node_loc(*next->node), t.child("next_asid"),
+                   "next_asid needs PCID ([machine] pcid = false gives every mm ASID 0)");
     }
 }
 

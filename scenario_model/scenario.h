@@ -55,6 +55,8 @@ struct Machine {
     std::int64_t timeslice = 0; ///< 0 = no tick
     bool wakeup_preempt = false;
     std::vector<int> offline; ///< sorted, unique
+    /// By CPU: cpu_tlbstate.next_asid at time 0, 1..6 (empty: 1 everywhere, as after boot).
+    std::vector<int> next_asid;
     bool nohz_full = false;
     std::optional<std::int64_t> max_cycles;
     double ghz = 3.0;

@@ -193,6 +193,10 @@ std::string step_path_of(const kernel::KernelState& ks, const kernel::Task& t,
 }
 
 void preload_asid_slots(arch_x86::Machine& m, const scenario::Scenario& sc) {
+    for (std::size_t c = 0; c < sc.machine.next_asid.size(); ++c) {
+        arch_x86::preload_next_asid(m, static_cast<int>(c),
+                                    static_cast<std::uint16_t>(sc.machine.next_asid[c]));
+    }
     for (std::size_t p = 0; p < sc.processes.size(); ++p) {
         const std::vector<int>& slots = sc.processes[p].asid_slots;
         for (std::size_t c = 0; c < slots.size(); ++c) {

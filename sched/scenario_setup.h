@@ -40,8 +40,9 @@ void set_up_scenario(sim::Simulation& sim, kernel::KernelState& ks, const scenar
 std::string step_path_of(const kernel::KernelState& ks, const kernel::Task& t,
                          const scenario::Step& st);
 
-/// `[[process]] asid_slots`: after Scheduler::boot(), each process's mm takes the ASID slots it
-/// held before time 0 (arch_x86::preload_asid_slot).
+/// `[machine] next_asid` and `[[process]] asid_slots`: after Scheduler::boot(), each CPU's
+/// round robin resumes where it was, and each process's mm takes the ASID slots it held before
+/// time 0 (arch_x86::preload_next_asid, arch_x86::preload_asid_slot).
 void preload_asid_slots(arch_x86::Machine& m, const scenario::Scenario& sc);
 
 /// [[inject]] event = "flush_tlb": a short-lived kernel thread "kflush/<index>", created at

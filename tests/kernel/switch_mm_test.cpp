@@ -417,3 +417,36 @@ TEST_CASE("[[process]] asid_slots: an mm holds a slot from before time 0, and ro
         CHECK(c("cr3.write.noflush") == 2);
     }
 }
+
+TEST_CASE("[machine] next_asid: round robin resumes where it was before time 0, and at 6 wraps "
+          "to slot 0, init_mm's from boot",
+          "[switch_mm][asid]") {
+    // p holds slot 1; q's thread runs first and takes the slot next_asid names, then p's.
+    // Each exit's exit_mmap() flush switches the CPU to init_mm (as in the test above).
+    const auto scenario = [](int next_asid) {
+        return "[machine]\ncpus = 1\nmax_cycles = 200000\nnext_asid = [" +
+               std::to_string(next_asid) +
+               "]\n[[process]]\nname = \"p\"\nasid_slots = [1]\n[[process]]\nname = \"q\"\n"
+               "[[thread]]\nname = \"tq\"\nprocess = \"q\"\ncpu = 0\nprogram = [\"user 100\", "
+               "\"exit\"]\n"
+               "[[thread]]\nname = \"tp\"\nprocess = \"p\"\ncpu = 0\nprogram = [\"user 100\", "
+               "\"exit\"]\n";
+    };
+    SECTION("next_asid 1 (boot's): q evicts p from slot 1, p flushes in slot 2") {
+        const Counters c{test::run(scenario(1))};
+        CHECK(c("cr3.write.flush") == 2);
+        CHECK(c("cr3.write.noflush") == 2); // init_mm twice
+    }
+    SECTION("next_asid 2: q takes slot 2, p finds slot 1 current: NOFLUSH") {
+        const Counters c{test::run(scenario(2))};
+        CHECK(c("cr3.write.flush") == 1);
+        CHECK(c("cr3.write.noflush") == 3);
+    }
+    SECTION("next_asid 6: q takes slot 0, evicting init_mm, which evicts p from slot 1") {
+        const Counters c{test::run(scenario(6))};
+        // q: slot 0 (next_asid wraps to 1), flush. q's exit: init_mm no longer holds a slot,
+        // takes slot 1 (p's), flush. p: slot 2, flush. p's exit: init_mm in slot 1, NOFLUSH.
+        CHECK(c("cr3.write.flush") == 3);
+        CHECK(c("cr3.write.noflush") == 1);
+    }
+}

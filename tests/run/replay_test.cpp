@@ -216,8 +216,8 @@ TEST_CASE("replay: the ASID slots a CPU held before the recording are inferred f
     // held a current slot. d and e take new slots (flush), and the switch back to c flushes: one
     // of those two allocations took c's slot. From empty slots the model gives c a new slot
     // (flush, wrong) and finds it on the way back (NOFLUSH, wrong). Of the 20 placements of a
-    // and c in slots 1..5, the first that predicts all four is a in slot 1 and c in slot 2
-    // (round robin takes 1 for d, 2 for e).
+    // and c in slots 1..5 for each of the 6 next_asid, the first that predicts all four is boot's
+    // next_asid 1 with a in slot 1 and c in slot 2 (round robin takes 1 for d, 2 for e).
     using namespace ftrace_test;
     const std::string text = kHeader + sw("a", 100, "c", 300, 1'000, kCr3NoFlush) +
                              sw("c", 300, "d", 400, 2'000, kCr3Flush) +
@@ -231,7 +231,8 @@ TEST_CASE("replay: the ASID slots a CPU held before the recording are inferred f
     CHECK(r.comparison.agreed == 2); // from empty slots: c's two switches are wrong
     REQUIRE(r.inference.cpus.size() == 1);
     const run::InferredCpuSlots& cpu0 = r.inference.cpus[0];
-    CHECK(cpu0.candidates == 20);
+    CHECK(cpu0.candidates == 6 * 20);
+    CHECK(cpu0.next_asid == 1);
     CHECK(cpu0.mismatches_empty == 2);
     CHECK(cpu0.mismatches == 0);
     const auto name = [&](int p) {
@@ -244,6 +245,40 @@ TEST_CASE("replay: the ASID slots a CPU held before the recording are inferred f
     REQUIRE(r.inferred);
     CHECK(r.inferred->comparison.agreed == 4);
     CHECK(r.inferred->comparison.predicted.get(run::ReplayOutcome::cr3_flush) == 3);
+}
+
+TEST_CASE("replay: where round robin resumed before the recording (next_asid) is inferred with "
+          "the slots, when no placement after boot's next_asid explains the recording",
+          "[replay][asid]") {
+    // CPU 0 runs a when the recording begins; c's first switch is NOFLUSH. Five new mms then
+    // take slots (d..h, each a flush), and the switch back to a is NOFLUSH, to c a flush: one
+    // slot held from before survived five allocations, so round robin did not start at slot 1
+    // (from next_asid 1 the five take slots 1..5, every one an mm could hold). From next_asid 2
+    // they take 2, 3, 4, 5 and 0 (init_mm's from boot): a in slot 1 survives, c in slot 2 goes.
+    using namespace ftrace_test;
+    std::string text = kHeader + sw("a", 100, "c", 300, 1'000, kCr3NoFlush);
+    const char* names[] = {"c", "d", "e", "f", "g", "h"};
+    for (int k = 0; k < 5; ++k) {
+        text +=
+            sw(names[k], 300 + 100 * k, names[k + 1], 400 + 100 * k, 2'000 + 1'000 * k, kCr3Flush);
+    }
+    text += sw("h", 800, "a", 100, 8'000, kCr3NoFlush) + sw("a", 100, "c", 300, 9'000, kCr3Flush);
+    const ftrace::Workload w = import(text);
+    const run::ReplayRun r = replay(w);
+    REQUIRE(r.run.error.empty());
+    CHECK(r.comparison.switches == 8);
+    CHECK(r.comparison.agreed == 6); // from empty slots: c's first switch and a's return
+    REQUIRE(r.inference.cpus.size() == 1);
+    const run::InferredCpuSlots& cpu0 = r.inference.cpus[0];
+    CHECK(cpu0.mismatches_empty == 2);
+    CHECK(cpu0.mismatches == 0);
+    CHECK(cpu0.next_asid == 2);
+    const run::ReplayScenario rs = run::scenario_from_workload(w, {});
+    REQUIRE(cpu0.slot_process.size() == 5);
+    CHECK(rs.scenario.processes[static_cast<std::size_t>(cpu0.slot_process[0])].name == "a[100]");
+    CHECK(rs.scenario.processes[static_cast<std::size_t>(cpu0.slot_process[1])].name == "c[300]");
+    REQUIRE(r.inferred);
+    CHECK(r.inferred->comparison.agreed == 8); // the model, from next_asid 2, agrees
 }
 
 TEST_CASE("replay: slots are inferred only where they explain the recording better than empty "

@@ -132,9 +132,10 @@ bool is_one_line_error(std::string_view msg) {
     return msg.substr(i, 1) == " " && msg.size() > i + 1;
 }
 
-const char* const kMachineKeys = "cpus, pcid, pti, invpcid, serialize, fred, idle, memory, apic, "
-                                 "timeslice, wakeup_preempt, offline, nohz_full, max_cycles, ghz, "
-                                 "seed, jitter, delays, costs";
+const char* const kMachineKeys =
+    "cpus, pcid, pti, invpcid, next_asid, serialize, fred, idle, memory, apic, "
+    "timeslice, wakeup_preempt, offline, nohz_full, max_cycles, ghz, "
+    "seed, jitter, delays, costs";
 
 } // namespace
 
@@ -1007,6 +1008,23 @@ TEST_CASE("[machine] delays: CPU@AT+EXTRA strings, each checked", "[scenario][de
     CHECK(error_of(with("[\"0@1+5 \"]")).find("expected \"CPU@AT+EXTRA\"") != std::string::npos);
     CHECK(error_of(with("[7]")).starts_with("seed.toml:3:11: machine.delays[0]: "));
     CHECK(error_of(with("\"0@1+5\"")).starts_with("seed.toml:3:10: machine.delays: "));
+}
+
+TEST_CASE("[machine] next_asid: one per CPU, 1..6, with PCID", "[scenario][asid]") {
+    const auto with = [](const std::string& machine) {
+        return "[machine]\ncpus = 2\n" + machine + "\n";
+    };
+    CHECK(load(with("next_asid = [1, 6]")).machine.next_asid == std::vector<int>{1, 6});
+    CHECK(load(kBase).machine.next_asid.empty()); // 1 everywhere, as after boot
+    CHECK(error_of(with("next_asid = [1]")) ==
+          "seed.toml:3:13: machine.next_asid: 1 values for 2 CPUs (one per CPU)");
+    CHECK(error_of(with("next_asid = [1, 7]")) ==
+          "seed.toml:3:17: machine.next_asid[1]: must be between 1 and 6 (got 7)");
+    CHECK(error_of(with("next_asid = [0, 1]")) ==
+          "seed.toml:3:14: machine.next_asid[0]: must be between 1 and 6 (got 0)");
+    CHECK(error_of(with("next_asid = [1, 2]\npcid = false")) ==
+          "seed.toml:3:13: machine.next_asid: next_asid needs PCID ([machine] pcid = false gives "
+          "every mm ASID 0)");
 }
 
 TEST_CASE("[[process]] asid_slots: one ASID slot per CPU, each checked", "[scenario][asid]") {
