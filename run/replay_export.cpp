@@ -638,6 +638,7 @@ private:
         sc.machine.max_cycles.reset();
         sc.machine.timeslice = std::llround(static_cast<double>(tick_ns) * o_.ghz);
         sc.machine.wakeup_preempt = true;
+        out_.measured = rs_.measured; // the machine's costs taken from the recording
         sc.policies = o_.policies;
         sc.file = w_.path;
         sc.description = fmt::format(

@@ -77,6 +77,9 @@ struct ScenarioExport {
     std::size_t switches = 0;            ///< recorded context switches in the window on its CPUs
     /// What the scenario leaves out of the window, one sentence each (with counts).
     std::vector<std::string> notes;
+    /// What the replay measured from the recording and gave the machine's costs
+    /// (ReplayScenario::measured), written as [machine.costs].
+    std::vector<std::string> measured;
 };
 
 /// The scenario of `options.window` of `w`. Throws WindowError for a CPU outside the machine, a

@@ -128,11 +128,20 @@ std::string ghz_text(double ghz) {
     return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
 }
 
+/// [machine], with the costs the replay measured from the recording (run/replay_timing.h) as
+/// [machine.costs].
 std::string machine_text(const scenario::Machine& m) {
-    return fmt::format("[machine]\ncpus = {}\npcid = {}\ninvpcid = {}\npti = {}\nidle = \"halt\"\n"
-                       "timeslice = {}\nwakeup_preempt = {}\nghz = {}\n",
-                       m.cpus, m.pcid, m.invpcid, m.pti, m.timeslice, m.wakeup_preempt,
-                       ghz_text(m.ghz));
+    std::string out = fmt::format(
+        "[machine]\ncpus = {}\npcid = {}\ninvpcid = {}\npti = {}\nidle = \"halt\"\n"
+        "timeslice = {}\nwakeup_preempt = {}\nghz = {}\n",
+        m.cpus, m.pcid, m.invpcid, m.pti, m.timeslice, m.wakeup_preempt, ghz_text(m.ghz));
+    if (!m.costs.empty()) {
+        out += "\n[machine.costs] # measured from the recording (the header)\n";
+        for (const auto& [name, cycles] : m.costs) {
+            out += fmt::format("{} = {}\n", name, cycles);
+        }
+    }
+    return out;
 }
 
 std::string process_text(const scenario::Process& p) {
@@ -192,6 +201,9 @@ std::string header_text(const ScenarioExport& e, const std::string& command) {
         "# ");
     for (const std::string& note : e.notes) {
         out += wrapped("Left out: " + note + ".", "# ");
+    }
+    for (const std::string& m : e.measured) {
+        out += wrapped("Measured: " + m + ".", "# ");
     }
     return out;
 }
