@@ -9,6 +9,7 @@
 
 #include "ftrace/importer.h"
 #include "run/replay_export.h"
+#include "run/replay_scenario.h"
 
 #include <catch2/catch.hpp>
 
@@ -146,6 +147,12 @@ TEST_CASE("replay export: a window of membarrier-busy loads with the real loader
     CHECK(sc.directed_schedule.empty());
     CHECK(sc.policies == std::vector<std::string>{"mainline"});
     CHECK(sc.machine.cpus == 2);
+    // The recording's IPI delivery time (9 TLB-flush IPIs, 20 us) is the machine's, as in the
+    // replay, and the header says where it comes from.
+    const run::ReplayScenario rs = run::scenario_from_workload(w, {});
+    REQUIRE(rs.scenario.machine.costs.contains("ipi_latency"));
+    CHECK(sc.machine.costs == rs.scenario.machine.costs);
+    CHECK(text.find("# Measured: IPI delivery: median") != std::string::npos);
     const run::RunResult r = test::run(sc, "mainline");
     CHECK(r.internal_error.empty());
     // The same window gives the same text.
