@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
         const auto t1 = Clock::now();
         w = ftrace::import_trace(
             path, {.kthreads = TLBSIM_SOURCE_DIR "/traces/sample-membarrier.trace.kthreads",
-                   .machine = std::nullopt});
+                   .machine = std::nullopt,
+                   .tgids = std::nullopt});
         importer.push_back(seconds_since(t1));
         const auto t2 = Clock::now();
         const ftrace::Workload again = ftrace::import_trace_text(text, "bench", {});

@@ -49,7 +49,8 @@ double peak_resident_mib() {
 ftrace::Workload import(const std::filesystem::path& path) {
     return ftrace::import_trace(
         path, {.kthreads = TLBSIM_SOURCE_DIR "/traces/sample-membarrier.trace.kthreads",
-               .machine = std::nullopt});
+               .machine = std::nullopt,
+               .tgids = std::nullopt});
 }
 
 } // namespace

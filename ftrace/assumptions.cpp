@@ -64,11 +64,19 @@ void Builder::assume_task_facts() {
                       "its own, with an mm of its own.");
     }
     if (!notes_.unseen.empty()) {
-        out.push_back(count(notes_.unseen.size(), "task", "tasks") +
-                      " alive before the trace have no thread group in any line (`(-------)`, "
+        out.push_back(count(notes_.unseen.size(), "task", "tasks") + " alive before the trace " +
+                      (notes_.unseen.size() == 1 ? "has" : "have") +
+                      " no thread group in any line (`(-------)`, "
                       "or never current) (pids " +
                       some(notes_.unseen) +
                       "): each is taken for a thread group of its own, with an mm of its own.");
+    }
+    if (!notes_.tgid_from_file.empty()) {
+        out.push_back(count(notes_.tgid_from_file.size(), "task", "tasks") +
+                      " alive before the trace " +
+                      (notes_.tgid_from_file.size() == 1 ? "has" : "have") +
+                      " no thread group in any line (pids " + some(notes_.tgid_from_file) +
+                      "): TRACE.tgids, written when the recording began, names it.");
     }
     if (notes_.guessed_forks > 0) {
         out.push_back(count(notes_.guessed_forks, "fork has", "forks have") +

@@ -51,6 +51,7 @@ struct Notes {
     std::vector<std::pair<int, Line>> reused_pids;
     std::uint64_t guessed_forks = 0; ///< forks without task_newtask
     std::vector<int> unseen;         ///< tasks alive before the trace whose tgid it never shows
+    std::vector<int> tgid_from_file; ///< ... and whose tgid TRACE.tgids gave
 };
 
 class Builder {
@@ -63,6 +64,10 @@ public:
     /// unknown number (`[LOST EVENTS]`).
     void on_lost(std::int64_t events);
     void set_cpus(int cpus) { declared_cpus_ = cpus; }
+    /// TRACE.tgids, sorted by pid: thread groups when the recording began.
+    void set_known_tgids(std::vector<std::pair<int, int>> tgids) {
+        known_tgids_ = std::move(tgids);
+    }
     void set_lines(std::uint64_t lines) { w_.lines = lines; }
     Workload& workload() { return w_; }
 
@@ -110,7 +115,10 @@ private:
     void assume_trace_gaps();
 
     Workload w_;
-    std::vector<int> kthreads_; ///< sorted
+    std::vector<int> kthreads_;                    ///< sorted
+    std::vector<std::pair<int, int>> known_tgids_; ///< TRACE.tgids, sorted by pid
+    /// TRACE.tgids' thread group of `pid`, or -1.
+    int known_tgid(int pid) const;
     std::vector<TaskState> states_;
     std::unordered_map<int, std::uint32_t> state_of_;
     std::unordered_map<int, NewTask> newtasks_;

@@ -143,8 +143,10 @@ TraceError::TraceError(const std::string& file, Line line, int column, const std
 namespace detail {
 
 Workload import_text(std::string_view text, const std::string& name,
-                     const std::vector<int>& kthreads, const MachineFacts& machine) {
+                     const std::vector<int>& kthreads, const MachineFacts& machine,
+                     std::vector<std::pair<int, int>> tgids = {}) {
     Builder builder(name, kthreads);
+    builder.set_known_tgids(std::move(tgids));
     builder.workload().machine = machine;
     if (machine.cpus > 0) {
         builder.set_cpus(machine.cpus);
@@ -185,11 +187,15 @@ Workload import_trace(const std::filesystem::path& trace, const ImportOptions& o
     if (const auto list = side_file(trace, ".kthreads", options.kthreads)) {
         kthreads = detail::read_kthreads(list->text, list->name);
     }
+    std::vector<std::pair<int, int>> tgids;
+    if (const auto list = side_file(trace, ".tgids", options.tgids)) {
+        tgids = detail::read_tgids(list->text, list->name);
+    }
     MachineFacts facts;
     if (const auto machine = side_file(trace, ".machine", options.machine)) {
         facts = detail::read_machine(machine->text, machine->name);
     }
-    return detail::import_text(text, name, kthreads, facts);
+    return detail::import_text(text, name, kthreads, facts, std::move(tgids));
 }
 
 } // namespace ftrace

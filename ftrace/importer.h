@@ -38,6 +38,10 @@ struct ImportOptions {
     std::optional<std::filesystem::path> kthreads;
     /// Machine facts (TRACE.machine: `key = value` lines); nullopt: look beside the trace.
     std::optional<std::filesystem::path> machine;
+    /// Thread groups when the recording began (TRACE.tgids: `PID TGID` lines); nullopt: look
+    /// beside the trace. They name the thread group of a task alive before the trace whose
+    /// group no line shows (a task never current while recorded: ftrace's `(-------)`).
+    std::optional<std::filesystem::path> tgids;
 };
 
 /// Reads a trace file (and the files beside it). Throws TraceError on a malformed line and on an

@@ -82,6 +82,11 @@ int Builder::new_mm(int tgid, std::string comm, Nanos created, Line line) {
     return id;
 }
 
+int Builder::known_tgid(int pid) const {
+    const auto it = std::lower_bound(known_tgids_.begin(), known_tgids_.end(), std::pair{pid, -1});
+    return it != known_tgids_.end() && it->first == pid ? it->second : -1;
+}
+
 /// Each thread group alive before the trace has one mm; kernel threads and idle have none.
 void Builder::resolve_alive_before() {
     std::map<int, int> group_mm;
@@ -90,7 +95,10 @@ void Builder::resolve_alive_before() {
         if (s.forked || t.kthread) {
             continue;
         }
-        if (t.tgid < 0 && w_.has_tgid) {
+        if (t.tgid < 0 && known_tgid(t.pid) >= 0) {
+            t.tgid = known_tgid(t.pid); // a task never current while recorded
+            notes_.tgid_from_file.push_back(t.pid);
+        } else if (t.tgid < 0 && w_.has_tgid) {
             notes_.unseen.push_back(t.pid);
         }
         const int group = t.tgid >= 0 ? t.tgid : t.pid;

@@ -3,6 +3,7 @@
 #include "ftrace/importer.h"
 #include "ftrace/line.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace ftrace::detail {
@@ -116,6 +117,82 @@ std::vector<int> read_kthreads(std::string_view text, const std::string& name) {
         }
     });
     return pids;
+}
+
+namespace {
+
+/// The blank-separated fields of a line, with their columns (1-based).
+std::vector<std::pair<std::string_view, int>> fields(std::string_view line) {
+    std::vector<std::pair<std::string_view, int>> out;
+    std::size_t pos = 0;
+    while (pos < line.size()) {
+        if (is_blank(line[pos])) {
+            ++pos;
+            continue;
+        }
+        std::size_t end = pos;
+        while (end < line.size() && !is_blank(line[end])) {
+            ++end;
+        }
+        out.emplace_back(line.substr(pos, end - pos), static_cast<int>(pos) + 1);
+        pos = end;
+    }
+    return out;
+}
+
+} // namespace
+
+namespace {
+
+struct TgidEntry {
+    int pid = 0;
+    int tgid = 0;
+    Line line = 0;
+};
+
+/// One `PID TGID` line's entry.
+TgidEntry tgid_entry(std::string_view line, Line number, const std::string& name) {
+    const auto f = fields(line);
+    if (f.size() != 2) {
+        const int column = f.size() > 2 ? f[2].second : static_cast<int>(line.size()) + 1;
+        throw TraceError(name, number, column, "expected `PID TGID`");
+    }
+    TgidEntry e{.line = number};
+    int* values[] = {&e.pid, &e.tgid};
+    const char* what[] = {"pid", "tgid"};
+    for (std::size_t k = 0; k < 2; ++k) {
+        if (!parse_number(f[k].first, *values[k]) || *values[k] < 0) {
+            throw TraceError(name, number, f[k].second,
+                             std::string("expected a ") + what[k] + ", not '" +
+                                 printable(f[k].first) + "'");
+        }
+    }
+    return e;
+}
+
+} // namespace
+
+std::vector<std::pair<int, int>> read_tgids(std::string_view text, const std::string& name) {
+    std::vector<TgidEntry> entries;
+    for_each_line(text, [&](std::string_view line, Line number) {
+        if (!fields(line).empty()) {
+            entries.push_back(tgid_entry(line, number, name));
+        }
+    });
+    std::sort(entries.begin(), entries.end(), [](const TgidEntry& a, const TgidEntry& b) {
+        return a.pid != b.pid ? a.pid < b.pid : a.line < b.line;
+    });
+    std::vector<std::pair<int, int>> tgids;
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        if (k > 0 && entries[k].pid == entries[k - 1].pid) {
+            throw TraceError(name, entries[k].line, 1,
+                             "pid " + std::to_string(entries[k].pid) +
+                                 " is listed twice (first at line " +
+                                 std::to_string(entries[k - 1].line) + ")");
+        }
+        tgids.emplace_back(entries[k].pid, entries[k].tgid);
+    }
+    return tgids;
 }
 
 MachineFacts read_machine(std::string_view text, const std::string& name) {

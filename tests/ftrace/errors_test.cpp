@@ -155,6 +155,25 @@ TEST_CASE("the side files: kernel threads and machine facts") {
         CHECK(e.line() == 2);
         CHECK(e.column() == 3);
     }
+    std::filesystem::remove(dir / "x.trace.kthreads");
+    const auto tgids_error = [&](const char* text) {
+        std::FILE* f = std::fopen((dir / "x.trace.tgids").c_str(), "w");
+        std::fputs(text, f);
+        std::fclose(f);
+        try {
+            import_trace(trace);
+        } catch (const TraceError& e) {
+            return std::string(e.what()).substr(dir.string().size() + 1);
+        }
+        return std::string("no error");
+    };
+    CHECK(tgids_error("7 5\n\n8 x\n") == "x.trace.tgids:3:3: expected a tgid, not 'x'");
+    CHECK(tgids_error("7 5 1\n") == "x.trace.tgids:1:5: expected `PID TGID`");
+    CHECK(tgids_error("7\n") == "x.trace.tgids:1:2: expected `PID TGID`");
+    CHECK(tgids_error("-7 5\n") == "x.trace.tgids:1:1: expected a pid, not '-7'");
+    CHECK(tgids_error("7 5\n8 8\n7 7\n") ==
+          "x.trace.tgids:3:1: pid 7 is listed twice (first at line 1)");
+    std::filesystem::remove(dir / "x.trace.tgids");
     try {
         import_trace(dir / "missing.trace");
         FAIL("no error");

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 
 using namespace ftrace;
 using namespace ftrace_test;
@@ -194,4 +196,37 @@ TEST_CASE("a pid forked again (pid reuse): its Task stays the first task's, and 
     CHECK(w.assumptions[0] == "pid 101 is forked at line 7 after the trace named it already (pid "
                               "reuse): its Task describes the first task with that pid, the "
                               "fork's LifeEvent the second.");
+}
+
+TEST_CASE("mms: a task never current in the recording takes its thread group from TRACE.tgids") {
+    // b (pid 7) is only ever switched to, at the last line: no line of its own shows its thread
+    // group (ftrace's `(-------)`). Alone, the importer takes it for a group of its own; the
+    // .tgids file that capture-trace writes at the start says it is a thread of a (pid 5).
+    const std::string text = kHeader + tf("a", 5, 5, 0, ".....", 1, "sys_membarrier -> 0x0") +
+                             tf("a", 5, 5, 0, "d..2.", 2, switch_event("a", 5, "S", "b", 7));
+    const auto dir = std::filesystem::temp_directory_path() / "tlbsim-ftrace-tgids";
+    std::filesystem::create_directories(dir);
+    const auto trace = dir / "x.trace";
+    const auto write = [](const std::filesystem::path& p, const std::string& s) {
+        std::FILE* f = std::fopen(p.c_str(), "w");
+        std::fputs(s.c_str(), f);
+        std::fclose(f);
+    };
+    write(trace, text);
+    const Workload alone = import_trace(trace);
+    CHECK(mm_of(alone, 7) != mm_of(alone, 5));
+    CHECK(std::any_of(alone.assumptions.begin(), alone.assumptions.end(), [](const auto& a) {
+        return a.starts_with("1 task alive before the trace has no thread group in any line");
+    }));
+    write(dir / "x.trace.tgids", "1 1\n5 5\n7 5\n");
+    const Workload w = import_trace(trace);
+    CHECK(w.task(7)->tgid == 5);
+    CHECK(mm_of(w, 7) == mm_of(w, 5));
+    CHECK(std::any_of(w.assumptions.begin(), w.assumptions.end(), [](const auto& a) {
+        return a.ends_with("(pids 7): TRACE.tgids, written when the recording began, names it.");
+    }));
+    // A thread group a line shows wins over the file's (a pid reused since).
+    write(dir / "x.trace.tgids", "5 9\n7 5\n");
+    CHECK(import_trace(trace).task(5)->tgid == 5);
+    std::filesystem::remove_all(dir);
 }
