@@ -91,36 +91,6 @@ void read_fact(std::string_view key, const MachineLine& m, MachineFacts& facts) 
     }
 }
 
-} // namespace
-
-std::vector<int> read_kthreads(std::string_view text, const std::string& name) {
-    std::vector<int> pids;
-    for_each_line(text, [&](std::string_view line, Line number) {
-        std::size_t pos = 0;
-        while (pos < line.size()) {
-            if (is_blank(line[pos])) {
-                ++pos;
-                continue;
-            }
-            std::size_t end = pos;
-            while (end < line.size() && !is_blank(line[end])) {
-                ++end;
-            }
-            int pid = 0;
-            if (!parse_number(line.substr(pos, end - pos), pid) || pid < 0) {
-                throw TraceError(name, number, static_cast<int>(pos) + 1,
-                                 "expected a pid, not '" + printable(line.substr(pos, end - pos)) +
-                                     "'");
-            }
-            pids.push_back(pid);
-            pos = end;
-        }
-    });
-    return pids;
-}
-
-namespace {
-
 /// The blank-separated fields of a line, with their columns (1-based).
 std::vector<std::pair<std::string_view, int>> fields(std::string_view line) {
     std::vector<std::pair<std::string_view, int>> out;
@@ -141,6 +111,21 @@ std::vector<std::pair<std::string_view, int>> fields(std::string_view line) {
 }
 
 } // namespace
+
+std::vector<int> read_kthreads(std::string_view text, const std::string& name) {
+    std::vector<int> pids;
+    for_each_line(text, [&](std::string_view line, Line number) {
+        for (const auto& [field, column] : fields(line)) {
+            int pid = 0;
+            if (!parse_number(field, pid) || pid < 0) {
+                throw TraceError(name, number, column,
+                                 "expected a pid, not '" + printable(field) + "'");
+            }
+            pids.push_back(pid);
+        }
+    });
+    return pids;
+}
 
 namespace {
 
