@@ -93,13 +93,22 @@ void set_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, bool wai
     turn.since = m.sim.now().count();
 }
 
+/// `turn`'s thread proceeds: if it was asleep, nothing it does not commute with moved since its
+/// step was tried first, and this execution repeats one explored (the chooser may prune it).
+void proceeds(MemorySearch& s, MemorySearch::Turn& turn) {
+    if (turn.asleep && !s.repeats) {
+        s.chooser.blocked();
+    }
+    s.repeats = s.repeats || turn.asleep;
+    turn.asleep = false;
+}
+
 /// A turn point reached afresh: proceed, or (a choice) wait. A thread asleep may only wait; if
 /// nobody else can move it proceeds, and the execution repeats one already explored.
 bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
                  const scenario::Step& st) {
     if (!someone_else_moves(m, s) || (s.reduction && !dependent_step_ahead(s, thread, cpu, st))) {
-        s.repeats = s.repeats || turn.asleep;
-        turn.asleep = false;
+        proceeds(s, turn);
         return false;
     }
     if (turn.asleep || s.chooser.choose(2) == 1) {
@@ -119,9 +128,8 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
         if (others_move && m.sim.now().count() - turn.since < kSearchWaitLimit) {
             return true;
         }
-        s.repeats = s.repeats || turn.asleep; // nothing moved: as if it had proceeded
         set_waiting(m, s, turn, false);
-        turn.asleep = false;
+        proceeds(s, turn); // nothing moved: as if it had proceeded
         return false;
     }
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {

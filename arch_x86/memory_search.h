@@ -41,6 +41,11 @@ class MemoryChooser {
 public:
     virtual ~MemoryChooser() = default;
     virtual int choose(int options) = 0;
+    /// The execution is sleep-set blocked from here (an asleep thread had to proceed: nothing
+    /// that does not commute with its step moved): its rest, whatever the later choices, repeats
+    /// executions the search already ran, so it need not try their alternatives (Godefroid's
+    /// sleep sets prune such a branch at once).
+    virtual void blocked() {}
 };
 
 /// A user thread's step as the search saw it begin (the wake-ups of waiting threads).

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <utility>
 
 namespace run {
@@ -32,9 +33,21 @@ public:
         return 0;
     }
 
-    /// Moves to the next execution; false when every alternative was taken.
+    void blocked() override {
+        if (!blocked_at_) {
+            blocked_at_ = depth_;
+        }
+    }
+
+    /// Moves to the next execution; false when every alternative was taken. The choices an
+    /// execution made after it was sleep-set blocked are dropped: their alternatives would repeat
+    /// explored executions too.
     bool next() {
         depth_ = 0;
+        if (blocked_at_) {
+            path_.resize(std::min(path_.size(), *blocked_at_));
+            blocked_at_.reset();
+        }
         while (!path_.empty()) {
             Choice& c = path_.back();
             if (c.taken + 1 < c.options) {
@@ -63,6 +76,7 @@ private:
     };
     std::vector<Choice> path_;
     std::size_t depth_ = 0;
+    std::optional<std::size_t> blocked_at_; ///< depth_ when the execution was blocked
     bool diverged_ = false;
 };
 
