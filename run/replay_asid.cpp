@@ -80,7 +80,8 @@ std::optional<std::vector<RuleStep>> model_steps(const std::vector<AsidLookup>& 
 /// What the recording says each of a CPU's lookups did: a switch's outcome, or, for the CR3
 /// writes outside a switch (an exec's activate_mm, an exiting task's switch to init_mm, leave_mm),
 /// the recording's writes outside switches on that CPU, in order, when the model made as many
-/// (Workload::cr3_writes); none for the lead's and for writes that cannot be paired.
+/// (Workload::cr3_writes); none for the lead's, for those of the switches the recording lost or
+/// the model made unplanned (no line), and for writes that cannot be paired.
 std::vector<ftrace::Cr3Outcome> recorded_outcomes(const ftrace::Workload& w, int cpu,
                                                   const std::vector<AsidLookup>& lookups) {
     std::vector<const ftrace::Cr3Write*> writes;
@@ -90,16 +91,15 @@ std::vector<ftrace::Cr3Outcome> recorded_outcomes(const ftrace::Workload& w, int
         }
     }
     const auto outside = static_cast<std::size_t>(
-        std::count_if(lookups.begin(), lookups.end(), [](const AsidLookup& l) {
-            return !l.lead && l.recorded == ReplayScenario::npos;
-        }));
+        std::count_if(lookups.begin(), lookups.end(),
+                      [](const AsidLookup& l) { return !l.lead && !l.in_switch; }));
     std::vector<ftrace::Cr3Outcome> out(lookups.size(), ftrace::Cr3Outcome::none);
     std::size_t next_write = 0;
     for (std::size_t i = 0; i < lookups.size(); ++i) {
         const AsidLookup& l = lookups[i];
         if (l.recorded != ReplayScenario::npos) {
             out[i] = w.switches[l.recorded].observed;
-        } else if (!l.lead && outside == writes.size()) {
+        } else if (!l.lead && !l.in_switch && outside == writes.size()) {
             out[i] = writes[next_write++]->flush ? ftrace::Cr3Outcome::flush
                                                  : ftrace::Cr3Outcome::noflush;
         }

@@ -214,6 +214,7 @@ void ReplayComparator::note_lookup(const Record& r) {
     const CpuState& cpu = state_[static_cast<std::size_t>(r.cpu)];
     AsidLookup l{r.mm, kernel::rec::cr3_pcid(r), kernel::rec::cr3_flushes(r),
                  r.time.count() < rs_.options.lead_cycles, ReplayScenario::npos};
+    l.in_switch = !l.lead && cpu.open;
     if (!l.lead && cpu.open && cpu.current.directed >= 0) {
         l.recorded = rs_.recorded_switch[static_cast<std::size_t>(cpu.current.directed)];
     }

@@ -76,6 +76,9 @@ struct AsidLookup {
     bool lead = false; ///< made before the recording's time 0 (a CPU's first task)
     /// The recorded switch (Workload::switches) whose outcome it is, or ReplayScenario::npos.
     std::size_t recorded = ReplayScenario::npos;
+    /// Made inside a context switch the model was making (the recording's, a lost one or an
+    /// unplanned one), not outside one.
+    bool in_switch = false;
 };
 
 /// A replay's CR3 writes by switch_mm_irqs_off, with what tells the mms apart.
