@@ -93,10 +93,15 @@ void set_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, bool wai
     turn.since = m.sim.now().count();
 }
 
-/// `turn`'s thread proceeds: if it was asleep, nothing it does not commute with moved since its
-/// step was tried first, and this execution repeats one explored (the chooser may prune it).
-void proceeds(MemorySearch& s, MemorySearch::Turn& turn) {
-    if (turn.asleep && !s.repeats) {
+/// `turn`'s thread proceeds: if it was asleep, nothing it does not commute with began since its
+/// step was tried first, and this execution repeats one explored. Only when no other thread can
+/// move at all (every other live thread is held at a turn point, between steps: no step of
+/// theirs is in flight) is the rest of it certain to repeat, and the chooser may prune it; a
+/// thread that proceeds after its wait timed out, or because no dependent step lies ahead, may
+/// still meet the kernel work of a step begun before it fell asleep (an IPI, a switch), in an
+/// order the first branch did not have.
+void proceeds(MemorySearch& s, MemorySearch::Turn& turn, bool nobody_else_moves) {
+    if (turn.asleep && !s.repeats && nobody_else_moves) {
         s.chooser.blocked();
     }
     s.repeats = s.repeats || turn.asleep;
@@ -107,8 +112,9 @@ void proceeds(MemorySearch& s, MemorySearch::Turn& turn) {
 /// nobody else can move it proceeds, and the execution repeats one already explored.
 bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
                  const scenario::Step& st) {
-    if (!someone_else_moves(m, s) || (s.reduction && !dependent_step_ahead(s, thread, cpu, st))) {
-        proceeds(s, turn);
+    const bool nobody_else_moves = !someone_else_moves(m, s);
+    if (nobody_else_moves || (s.reduction && !dependent_step_ahead(s, thread, cpu, st))) {
+        proceeds(s, turn, nobody_else_moves);
         return false;
     }
     if (turn.asleep || s.chooser.choose(2) == 1) {
@@ -129,7 +135,7 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
             return true;
         }
         set_waiting(m, s, turn, false);
-        proceeds(s, turn); // nothing moved: as if it had proceeded
+        proceeds(s, turn, false); // nothing moved: as if it had proceeded
         return false;
     }
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
