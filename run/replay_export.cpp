@@ -352,7 +352,7 @@ private:
             }
         }
         for (const ftrace::MembarrierCall& c : w_.membarriers) {
-            membarrier_exit_.try_emplace({c.pid, cycles(c.enter)}, cycles(c.exit));
+            membarrier_exit_.try_emplace(c.line, cycles(c.exit));
         }
         for (const ftrace::Switch& s : w_.switches) {
             out_.switches += in_window(s.time) && kept_cpu(s.cpu) ? 1 : 0;
@@ -419,7 +419,7 @@ private:
         out.process = th.kthread ? -1 : exported_process(th);
         out.cpu = c.cpu;
         out.start = c.start - cycles(out_.window.from);
-        out.program = collapse_repeats(program(pid, th, c));
+        out.program = collapse_repeats(program(th, c));
         if (out.program.empty()) {
             return;
         }
@@ -462,13 +462,14 @@ private:
     }
 
     /// When a step's own time ends: a membarrier call at its sys_exit (the model spends its
-    /// own time in the call), any other at once.
-    std::int64_t step_end(int pid, const Step& st) const {
+    /// own time in the call; a call the replay starts after its recorded exit, the measured scan
+    /// time being longer than the call, at its start), any other at once.
+    std::int64_t step_end(const Step& st) const {
         if (st.op != Op::membarrier) {
             return st.at;
         }
-        const auto it = membarrier_exit_.find({pid, st.at});
-        return it == membarrier_exit_.end() ? st.at : it->second;
+        const auto it = membarrier_exit_.find(static_cast<ftrace::Line>(st.source));
+        return it == membarrier_exit_.end() ? st.at : std::max(st.at, it->second);
     }
 
     static Step placed(Step st) {
@@ -479,7 +480,7 @@ private:
 
     /// The program: the pieces' time as user/work and sleep steps, the recorded steps at their
     /// places, up to the exit.
-    std::vector<Step> program(int pid, const scenario::Thread& th, const Candidate& c) {
+    std::vector<Step> program(const scenario::Thread& th, const Candidate& c) {
         const std::vector<Step> steps = timed_steps(th, c.start);
         ProgramBuilder pb(th.kthread);
         std::int64_t resume = c.start;
@@ -488,7 +489,7 @@ private:
             std::int64_t at = std::max(p.begin, resume);
             for (; s < steps.size() && steps[s].at < p.end; ++s) {
                 pb.add(p.use, steps[s].at - at);
-                resume = std::max(resume, step_end(pid, steps[s]));
+                resume = std::max(resume, step_end(steps[s]));
                 at = std::max({at, steps[s].at, resume});
                 pb.step(placed(steps[s]));
                 if (steps[s].op == Op::exit) {
@@ -704,7 +705,7 @@ private:
     ReplayScenario rs_;
     std::map<int, std::vector<OnCpu>> stretches_;
     std::map<int, std::vector<Nanos>> wakeups_;
-    std::map<std::pair<int, std::int64_t>, std::int64_t> membarrier_exit_;
+    std::map<ftrace::Line, std::int64_t> membarrier_exit_; ///< by the call's entry line
     std::size_t elsewhere_only_ = 0;
     std::size_t migrated_ = 0;
     std::size_t vfork_execs_ = 0;
