@@ -59,9 +59,10 @@ void Builder::assume_task_facts() {
                       "every other task for a user task with an mm.");
     }
     if (started_ && !w_.has_tgid) {
-        out.push_back("The lines carry no thread group (no options/record-tgid, or trace-cmd "
-                      "report): each task alive before the trace is taken for a thread group of "
-                      "its own, with an mm of its own.");
+        out.push_back(std::string("The lines carry no thread group (no options/record-tgid, or "
+                                  "trace-cmd report): each task alive before the trace ") +
+                      (known_tgids_.empty() ? "" : "that TRACE.tgids does not list ") +
+                      "is taken for a thread group of its own, with an mm of its own.");
     }
     if (!notes_.unseen.empty()) {
         out.push_back(count(notes_.unseen.size(), "task", "tasks") + " alive before the trace " +

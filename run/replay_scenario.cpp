@@ -216,7 +216,7 @@ private:
         for (const ftrace::MembarrierCall& c : w_.membarriers) {
             Step st = step(Op::membarrier, c.enter, c.line);
             // The model's reads where the kernel's were, on average (machine()).
-            st.at += membarrier_delay_;
+            st.at += scans_runqueues(c) ? membarrier_delay_ : 0;
             st.cmd = c.cmd;
             st.flags = c.flags;
             st.cpu_id = c.cpu_id;

@@ -1,5 +1,7 @@
 #include "run/replay_timing.h"
 
+#include "membarrier/membarrier.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -71,17 +73,25 @@ const ftrace::Ipi* first_send(const ftrace::MembarrierCall& c,
 
 } // namespace
 
+bool scans_runqueues(const ftrace::MembarrierCall& c) {
+    using namespace membarrier;
+    const bool expedited = c.cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED ||
+                           c.cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE ||
+                           c.cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ;
+    return expedited && (c.flags & MEMBARRIER_CMD_FLAG_CPU) == 0;
+}
+
 std::optional<MembarrierScan> measure_membarrier_scan(const ftrace::Workload& w) {
     ftrace::Nanos sum = 0;
     std::size_t samples = 0;
     for (const ftrace::MembarrierCall& c : w.membarriers) {
-        const ftrace::Ipi* send = first_send(c, w.ipis);
+        const ftrace::Ipi* send = scans_runqueues(c) ? first_send(c, w.ipis) : nullptr;
         if (send != nullptr) {
             sum += send->time - c.enter;
             ++samples;
         }
     }
-    if (samples < kMinIpiSamples) {
+    if (samples < kMinScanSamples) {
         return std::nullopt;
     }
     return MembarrierScan{sum / static_cast<ftrace::Nanos>(samples), samples};

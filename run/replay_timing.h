@@ -36,6 +36,7 @@ struct IpiDelivery {
 std::optional<IpiDelivery> measure_ipi_delivery(const ftrace::Workload& w);
 
 inline constexpr std::size_t kMinIpiSamples = 5;
+inline constexpr std::size_t kMinScanSamples = 5;           ///< calls that sent an IPI
 inline constexpr ftrace::Nanos kMaxIpiDelivery = 1'000'000; // 1 ms
 
 struct MembarrierScan {
@@ -43,12 +44,20 @@ struct MembarrierScan {
     std::size_t samples = 0;
 };
 
+/// Whether `c` runs membarrier_private_expedited()'s loop over every CPU's rq->curr
+/// (kernel/sched/membarrier.c): PRIVATE_EXPEDITED, _SYNC_CORE and _RSEQ without
+/// MEMBARRIER_CMD_FLAG_CPU. The scan time is measured on these calls and given to them only:
+/// a registration's IPIs (sync_runqueues_membarrier_state), GLOBAL_EXPEDITED's loop and a
+/// FLAG_CPU call's single read follow other paths.
+bool scans_runqueues(const ftrace::MembarrierCall& c);
+
 /// The mean time from a membarrier call's entry line to its first IPI send, over the calls
-/// that sent one, or nullopt when fewer than kMinIpiSamples did. The recording's timestamps are
-/// truncated to the microsecond, so the mean, not the median, estimates the time (both lines
-/// are truncated alike). Calls that took longer than kMaxScanDelay to send are left out: the
-/// caller was interrupted, or waited for SERIALIZE_IPI's mutex (the model takes only the
-/// mutex's fast path: docs/model.md), which are not the path's own length.
+/// that scan the runqueues (scans_runqueues) and sent one, or nullopt when fewer than
+/// kMinIpiSamples did. The recording's timestamps are truncated to the microsecond, so the mean,
+/// not the median, estimates the time (both lines are truncated alike). Calls that took longer than
+/// kMaxScanDelay to send are left out: the caller was interrupted, or waited for SERIALIZE_IPI's
+/// mutex (the model takes only the mutex's fast path: docs/model.md), which are not the path's own
+/// length.
 std::optional<MembarrierScan> measure_membarrier_scan(const ftrace::Workload& w);
 
 inline constexpr ftrace::Nanos kMaxScanDelay = 10'000; // 10 us

@@ -234,6 +234,24 @@ std::optional<DelayParts> parse_delay(const std::string& text) {
     return d;
 }
 
+/// The per-CPU arrays' entries for CPU `cpus - 1` ([machine] next_asid, each [[process]]
+/// asid_slots), so that the scenario with one CPU fewer still loads.
+void drop_last_per_cpu(toml::table& doc, std::int64_t cpus) {
+    const auto trim = [cpus](toml::array* a) {
+        if (a != nullptr && static_cast<std::int64_t>(a->size()) == cpus) {
+            a->erase(a->end() - 1);
+        }
+    };
+    trim(doc["machine"]["next_asid"].as_array());
+    if (toml::array* processes = doc["process"].as_array()) {
+        for (toml::node& p : *processes) {
+            if (toml::table* t = p.as_table()) {
+                trim((*t)["asid_slots"].as_array());
+            }
+        }
+    }
+}
+
 /// One CPU fewer: the highest goes, with the delays and `offline` entries that name it.
 std::optional<toml::table> drop_cpu(const toml::table& doc, std::size_t) {
     toml::table copy = doc;
@@ -257,6 +275,7 @@ std::optional<toml::table> drop_cpu(const toml::table& doc, std::size_t) {
             }
         }
     }
+    drop_last_per_cpu(copy, cpus);
     return copy;
 }
 

@@ -93,6 +93,22 @@ std::vector<int> load_next_asid(const LoadState& st, const toml::node& n, const 
     return next;
 }
 
+/// What `next_asid` needs from the rest of [machine] (its keys may come in any order): PCID, and
+/// boot's 1 on an offline CPU (it never allocates an ASID).
+void check_next_asid(const LoadState& st, const toml::node& n, const std::string& path) {
+    const Machine& m = st.sc.machine;
+    if (!m.pcid) {
+        st.in.fail(TomlReader::node_loc(n), path,
+                   "next_asid needs PCID ([machine] pcid = false gives every mm ASID 0)");
+    }
+    for (std::size_t c = 0; c < m.next_asid.size(); ++c) {
+        if (m.next_asid[c] != 1 && !m.is_online(static_cast<int>(c))) {
+            st.in.fail(TomlReader::node_loc(*n.as_array()->get(c)), index_path(path, c),
+                       fmt::format("CPU {} is offline (its next_asid stays 1)", c));
+        }
+    }
+}
+
 /// `delays`: "CPU@AT+EXTRA" strings naming existing CPUs, times within the cycle limit.
 std::vector<Delay> load_delays(const LoadState& st, const toml::node& n, const std::string& path) {
     const Machine& m = st.sc.machine;
@@ -408,9 +424,8 @@ void load_machine(LoadState& st, const Tbl& root) {
     for (const Entry& e : t.entries) {
         load_machine_key(st, e, t.child(e.key));
     }
-    if (const Entry* next = t.find("next_asid"); next != nullptr && !st.sc.machine.pcid) {
-        st.in.fail(TomlReader::node_loc(*next->node), t.child("next_asid"),
-                   "next_asid needs PCID ([machine] pcid = false gives every mm ASID 0)");
+    if (const Entry* next = t.find("next_asid")) {
+        check_next_asid(st, *next->node, t.child("next_asid"));
     }
 }
 

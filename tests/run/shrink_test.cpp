@@ -8,9 +8,11 @@
 #include "run/found_scenario.h"
 #include "run/runner.h"
 #include "run/shrink.h"
+#include "run/shrink_toml.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -145,4 +147,36 @@ TEST_CASE("the generated expectations are the block scripts/regenerate-expectati
     }
     const std::string block = run::expectation_block(runs);
     CHECK(found.substr(found.find("# BEGIN GENERATED")) == block);
+}
+
+TEST_CASE("removing the highest CPU trims the per-CPU arrays, so that the candidate loads",
+          "[shrink]") {
+    const std::string text = R"(
+[machine]
+cpus = 3
+next_asid = [1, 2, 6]
+
+[[process]]
+name = "p"
+asid_slots = [0, 1, 2]
+
+[[thread]]
+name = "t"
+process = "p"
+cpu = 0
+program = ["user 100"]
+)";
+    const toml::table doc = toml::parse(text);
+    const auto& kinds = run::shrink_edit::kinds();
+    const auto drop = std::find_if(kinds.begin(), kinds.end(), [](const auto& k) {
+        return std::string(k.what) == "remove the highest CPU";
+    });
+    REQUIRE(drop != kinds.end());
+    const auto smaller = drop->apply(doc, 0);
+    REQUIRE(smaller);
+    const std::string out = run::shrink_edit::format(*smaller);
+    const auto sc = scenario::load_string(out, "t.toml", cli::scenario_catalog());
+    CHECK(sc.machine.cpus == 2);
+    CHECK(sc.machine.next_asid == std::vector<int>{1, 2});
+    CHECK(sc.processes[0].asid_slots == std::vector<int>{0, 1});
 }

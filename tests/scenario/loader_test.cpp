@@ -1022,6 +1022,10 @@ TEST_CASE("[machine] next_asid: one per CPU, 1..6, with PCID", "[scenario][asid]
           "seed.toml:3:17: machine.next_asid[1]: must be between 1 and 6 (got 7)");
     CHECK(error_of(with("next_asid = [0, 1]")) ==
           "seed.toml:3:14: machine.next_asid[0]: must be between 1 and 6 (got 0)");
+    CHECK(error_of(with("next_asid = [1, 3]\noffline = [1]")) ==
+          "seed.toml:3:17: machine.next_asid[1]: CPU 1 is offline (its next_asid stays 1)");
+    CHECK(load(with("next_asid = [3, 1]\noffline = [1]")).machine.next_asid ==
+          std::vector<int>{3, 1});
     CHECK(error_of(with("next_asid = [1, 2]\npcid = false")) ==
           "seed.toml:3:13: machine.next_asid: next_asid needs PCID ([machine] pcid = false gives "
           "every mm ASID 0)");
