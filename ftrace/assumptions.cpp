@@ -77,7 +77,8 @@ void Builder::assume_task_facts() {
                       " alive before the trace " +
                       (notes_.tgid_from_file.size() == 1 ? "has" : "have") +
                       " no thread group in any line (pids " + some(notes_.tgid_from_file) +
-                      "): TRACE.tgids, written when the recording began, names it.");
+                      "): TRACE.tgids, written when the recording began, names " +
+                      (notes_.tgid_from_file.size() == 1 ? "it." : "theirs."));
     }
     if (notes_.guessed_forks > 0) {
         out.push_back(count(notes_.guessed_forks, "fork has", "forks have") +

@@ -133,6 +133,7 @@ struct TgidEntry {
     int pid = 0;
     int tgid = 0;
     Line line = 0;
+    int column = 1; ///< the pid's
 };
 
 /// One `PID TGID` line's entry.
@@ -142,7 +143,7 @@ TgidEntry tgid_entry(std::string_view line, Line number, const std::string& name
         const int column = f.size() > 2 ? f[2].second : static_cast<int>(line.size()) + 1;
         throw TraceError(name, number, column, "expected `PID TGID`");
     }
-    TgidEntry e{.line = number};
+    TgidEntry e{.line = number, .column = f[0].second};
     int* values[] = {&e.pid, &e.tgid};
     const char* what[] = {"pid", "tgid"};
     for (std::size_t k = 0; k < 2; ++k) {
@@ -170,7 +171,7 @@ std::vector<std::pair<int, int>> read_tgids(std::string_view text, const std::st
     std::vector<std::pair<int, int>> tgids;
     for (std::size_t k = 0; k < entries.size(); ++k) {
         if (k > 0 && entries[k].pid == entries[k - 1].pid) {
-            throw TraceError(name, entries[k].line, 1,
+            throw TraceError(name, entries[k].line, entries[k].column,
                              "pid " + std::to_string(entries[k].pid) +
                                  " is listed twice (first at line " +
                                  std::to_string(entries[k - 1].line) + ")");

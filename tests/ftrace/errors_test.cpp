@@ -171,8 +171,8 @@ TEST_CASE("the side files: kernel threads and machine facts") {
     CHECK(tgids_error("7 5 1\n") == "x.trace.tgids:1:5: expected `PID TGID`");
     CHECK(tgids_error("7\n") == "x.trace.tgids:1:2: expected `PID TGID`");
     CHECK(tgids_error("-7 5\n") == "x.trace.tgids:1:1: expected a pid, not '-7'");
-    CHECK(tgids_error("7 5\n8 8\n7 7\n") ==
-          "x.trace.tgids:3:1: pid 7 is listed twice (first at line 1)");
+    CHECK(tgids_error("7 5\n8 8\n  7 7\n") ==
+          "x.trace.tgids:3:3: pid 7 is listed twice (first at line 1)");
     std::filesystem::remove(dir / "x.trace.tgids");
     try {
         import_trace(dir / "missing.trace");
