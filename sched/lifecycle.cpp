@@ -115,10 +115,12 @@ namespace {
 
 /// kick_process() (v5.10.13 kernel/sched/core.c): a reschedule IPI to the CPU `u` is current on,
 /// if that is another CPU (task_curr: rq->curr == u). It sets no NEED_RESCHED: the IPI only
-/// makes the target pass its exit work, where it finds TIF_SIGPENDING.
+/// makes the target pass its exit work, where it finds TIF_SIGPENDING. task_curr() reads the
+/// other CPU's rq->curr with no lock (only preempt_disable), so under x86-TSO it may miss a
+/// store still in that CPU's buffer (arch_x86::read_rq_curr), as membarrier's scan may.
 void kick_process(Scheduler& s, int cpu, const Task& u) {
     KFrame frame(s.m, cpu, Fn::kick_process);
-    if (u.cpu != cpu && s.m.rq(u.cpu).curr == &u) {
+    if (u.cpu != cpu && arch_x86::read_rq_curr(s.m, cpu, u.cpu).task == &u) {
         arch_x86::smp_send_reschedule(s.m, cpu, sim::CpuId{u.cpu});
     }
 }

@@ -370,6 +370,36 @@ program = ["user 100"]
 
 } // namespace
 
+SCENARIO("kick_process's task_curr() reads the target's rq->curr through its store buffer",
+         "[lifecycle][exec][tso]") {
+    GIVEN("b becomes rq(1)->curr 25 cycles before a's de_thread reads it (b starts at 11,320)") {
+        // rq(1)->curr = b at t=13080 (__schedule on cpu1); a's try_to_wake_up(b) at 13085, then
+        // kick_process reads rq(1)->curr (v5.10.13 kernel/sched/core.c: task_curr(), no lock).
+        const auto scenario = [](const char* memory) {
+            return std::string("[machine]\ncpus = 2\nmemory = \"") + memory +
+                   "\"\n[[process]]\nname = \"p\"\n[[thread]]\nname = \"a\"\nprocess = \"p\"\n"
+                   "cpu = 0\nprogram = [\"user 5000\", \"exec\", \"user 100\"]\n[[thread]]\n"
+                   "name = \"b\"\nprocess = \"p\"\ncpu = 1\nstart = 11320\n"
+                   "program = [\"user 100000\"]\n";
+        };
+        THEN("under x86-TSO the store is still in cpu1's buffer: no reschedule IPI, and b still "
+             "dies, at its return to user mode (TIF_SIGPENDING was set before)") {
+            const auto r = test::run(scenario("tso"));
+            REQUIRE(r.error.empty());
+            const Counters c{r};
+            CHECK(c("ipi.resched") == 0);
+            CHECK(c("ctxsw.total") == 6);
+        }
+        THEN("sequentially consistent, the read sees b and kicks it") {
+            const auto r = test::run(scenario("sc"));
+            REQUIRE(r.error.empty());
+            const Counters c{r};
+            CHECK(c("ipi.resched") == 1);
+            CHECK(c("ctxsw.total") == 6);
+        }
+    }
+}
+
 SCENARIO("a thread created later shares its process's mm as it is then (copy_mm, CLONE_VM)",
          "[lifecycle][clone]") {
     GIVEN("a execs at once and is still running when b is created") {
