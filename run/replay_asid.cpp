@@ -77,6 +77,11 @@ std::optional<std::vector<RuleStep>> model_steps(const std::vector<AsidLookup>& 
     return steps;
 }
 
+/// A CR3 write of the model's made after time 0 and outside any context switch.
+bool outside_switch(const AsidLookup& l) {
+    return !l.lead && !l.in_switch;
+}
+
 /// What the recording says each of a CPU's lookups did: a switch's outcome, or, for the CR3
 /// writes outside a switch (an exec's activate_mm, an exiting task's switch to init_mm, leave_mm),
 /// the recording's writes outside switches on that CPU, in order, when the model made as many
@@ -90,16 +95,15 @@ std::vector<ftrace::Cr3Outcome> recorded_outcomes(const ftrace::Workload& w, int
             writes.push_back(&cw);
         }
     }
-    const auto outside = static_cast<std::size_t>(
-        std::count_if(lookups.begin(), lookups.end(),
-                      [](const AsidLookup& l) { return !l.lead && !l.in_switch; }));
+    const auto outside =
+        static_cast<std::size_t>(std::count_if(lookups.begin(), lookups.end(), outside_switch));
     std::vector<ftrace::Cr3Outcome> out(lookups.size(), ftrace::Cr3Outcome::none);
     std::size_t next_write = 0;
     for (std::size_t i = 0; i < lookups.size(); ++i) {
         const AsidLookup& l = lookups[i];
         if (l.recorded != ReplayScenario::npos) {
             out[i] = w.switches[l.recorded].observed;
-        } else if (!l.lead && !l.in_switch && outside == writes.size()) {
+        } else if (outside_switch(l) && outside == writes.size()) {
             out[i] = writes[next_write++]->flush ? ftrace::Cr3Outcome::flush
                                                  : ftrace::Cr3Outcome::noflush;
         }

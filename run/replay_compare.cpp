@@ -215,7 +215,7 @@ void ReplayComparator::note_lookup(const Record& r) {
     AsidLookup l{r.mm, kernel::rec::cr3_pcid(r), kernel::rec::cr3_flushes(r),
                  r.time.count() < rs_.options.lead_cycles, ReplayScenario::npos};
     l.in_switch = !l.lead && cpu.open;
-    if (!l.lead && cpu.open && cpu.current.directed >= 0) {
+    if (l.in_switch && cpu.current.directed >= 0) {
         l.recorded = rs_.recorded_switch[static_cast<std::size_t>(cpu.current.directed)];
     }
     lookups_.by_cpu[static_cast<std::size_t>(r.cpu)].push_back(l);
