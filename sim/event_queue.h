@@ -40,6 +40,8 @@ struct Event {
 /// One armed timer (Simulation::arm_timer), to cancel it before it expires.
 struct TimerId {
     std::uint64_t seq = ~std::uint64_t{0}; ///< the timer event's sequence number; default: none
+    /// When it expires: a timer due before now has expired, so cancelling it needs no lookup.
+    Cycles at{-1};
 };
 
 /// True when `a` must run before `b`.

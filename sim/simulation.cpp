@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sim {
 
 Simulation::Simulation(const SimConfig& config) : config_(config) {
@@ -28,10 +30,6 @@ std::uint64_t Simulation::schedule(const Event& e) {
     return queue_.push(e);
 }
 
-void Simulation::cancel(std::uint64_t seq) {
-    cancelled_.insert(seq);
-}
-
 void Simulation::send_interrupt(const InterruptSend& s) {
     schedule({.time = s.at,
               .cls = EventClass::interrupt_arrival,
@@ -48,14 +46,36 @@ TimerId Simulation::arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uin
                                         .sender = -1,
                                         .kind = vector,
                                         .data = data});
-    armed_timers_.insert(seq);
-    return TimerId{seq};
+    return TimerId{.seq = seq, .at = at};
 }
 
 void Simulation::cancel_timer(TimerId id) {
-    if (armed_timers_.erase(id.seq) != 0) {
-        cancel(id.seq);
+    if (id.at < now_) {
+        return; // expired: every event due before now has been processed
     }
+    // Due now or later. Due now, it may have expired already (at this very time): then the entry
+    // matches no event and the sweep drops it.
+    cancelled_timers_.emplace(id.seq, id.at);
+    cancelled_until_ = std::max(cancelled_until_, id.at);
+    if (cancelled_timers_.size() >= sweep_at_size_) {
+        sweep_cancelled_timers();
+    }
+}
+
+void Simulation::sweep_cancelled_timers() {
+    std::erase_if(cancelled_timers_, [&](const auto& entry) { return entry.second < now_; });
+    sweep_at_size_ = std::max<std::size_t>(64, 2 * cancelled_timers_.size());
+}
+
+bool Simulation::withdrawn(const Event& e) {
+    if (cancelled_timers_.empty()) {
+        return false;
+    }
+    const bool found = cancelled_timers_.erase(e.seq) != 0;
+    if (e.time > cancelled_until_) {
+        cancelled_timers_.clear(); // every withdrawn timer was due before now: none is queued
+    }
+    return found;
 }
 
 std::string Simulation::dump_state() const {
@@ -95,9 +115,6 @@ Fiber* Simulation::dispatch() {
         const Event e = queue_.pop();
         now_ = e.time;
         ++events_;
-        if (!cancelled_.empty() && cancelled_.erase(e.seq) != 0) {
-            continue;
-        }
         switch (e.cls) {
         case EventClass::cpu_resume: {
             Processor& p = cpu(e.cpu);
@@ -113,7 +130,9 @@ Fiber* Simulation::dispatch() {
             return f;
         }
         case EventClass::timer_expiry:
-            armed_timers_.erase(e.seq);
+            if (withdrawn(e)) {
+                continue; // cancel_timer
+            }
             [[fallthrough]];
         case EventClass::interrupt_arrival:
             cpu(e.cpu).raise(

@@ -16,7 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace sim {
@@ -68,12 +68,8 @@ public:
     void set_state_dumper(std::function<std::string()> f) { dumper_ = std::move(f); }
     std::string dump_state() const;
 
-    /// Queues `e`; returns its sequence number, which cancel() takes.
+    /// Queues `e`; returns its sequence number.
     std::uint64_t schedule(const Event& e);
-    /// Withdraws a queued event that has not happened yet (precondition). It is skipped when its
-    /// turn comes, but still counts as processed (events_processed(), the watchdog), so the
-    /// counts do not depend on how a model cancels.
-    void cancel(std::uint64_t seq);
     /// An interrupt sent to another CPU (or raised by a device): every field named at the call.
     struct InterruptSend {
         CpuId target;
@@ -87,7 +83,9 @@ public:
     /// A timer that raises interrupt `vector` on `cpu` at `at` (class: timer expiry).
     TimerId arm_timer(int cpu, Cycles at, std::uint32_t vector, std::uint64_t data);
     /// hrtimer_cancel(): the timer raises nothing if it has not expired yet; no effect once it
-    /// has (or for a default TimerId).
+    /// has (or for a default TimerId). A withdrawn timer's event is skipped when its turn comes,
+    /// but still counts as processed (events_processed(), the watchdog), so the counts do not
+    /// depend on how a model cancels.
     void cancel_timer(TimerId id);
 
     /// Runs until finish(), max_cycles, the watchdog, or no event is left.
@@ -124,8 +122,16 @@ private:
     std::uint64_t events_ = 0;
     std::uint64_t progress_mark_ = 0;
     std::uint64_t record_seq_ = 0;
-    std::unordered_set<std::uint64_t> cancelled_;    ///< queued events to skip
-    std::unordered_set<std::uint64_t> armed_timers_; ///< timers queued and not yet expired
+    /// Withdrawn timers (sequence -> due time) whose events may still be queued: looked up only
+    /// when a timer expires, and only while some are withdrawn. Expiry needs no bookkeeping: a
+    /// timer due before now has expired; one due now and cancelled after its expiry leaves an
+    /// entry that matches nothing and is swept once its time has passed.
+    std::unordered_map<std::uint64_t, Cycles> cancelled_timers_;
+    Cycles cancelled_until_{-1};     ///< the latest due time in cancelled_timers_
+    std::size_t sweep_at_size_ = 64; ///< sweep_cancelled_timers() when the map reaches this
+    /// A timer expiry: whether it was withdrawn (and forgets what can no longer match).
+    bool withdrawn(const Event& e);
+    void sweep_cancelled_timers();
 };
 
 } // namespace sim

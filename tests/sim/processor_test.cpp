@@ -142,6 +142,31 @@ TEST_CASE("simulation: a cancelled timer raises nothing; cancelling an expired o
     CHECK(events_at_end == 6);
 }
 
+TEST_CASE("simulation: a timer cancelled at its own expiry time is withdrawn only if it has not "
+          "expired yet",
+          "[sim][timer]") {
+    // At equal time timers expire by CPU id, after every resumption: cpu0's timer wakes cpu0's
+    // halted fiber at 50, which then cancels its own (expired at 50: no effect) and cpu1's (due
+    // at 50, not expired yet: withdrawn).
+    FakeModel m(config(2));
+    const sim::TimerId own = m.sim.arm_timer(0, Cycles{50}, 2, 1);
+    const sim::TimerId other = m.sim.arm_timer(1, Cycles{50}, 2, 2);
+    m.sim.arm_timer(0, Cycles{80}, 2, 3); // later: finds the expired one's entry and forgets it
+    m.start(0, [&] {
+        m.cpu(0).wait_for_interrupt();
+        m.sim.cancel_timer(own);
+        m.sim.cancel_timer(other);
+        m.cpu(0).wait_for_interrupt();
+    });
+    m.start(1, [&] { m.cpu(1).advance(Cycles{100}); });
+    CHECK(m.sim.run() == RunStatus::out_of_events);
+    REQUIRE(m.taken.size() == 2);
+    CHECK(m.taken[0].data == 1);
+    CHECK(m.taken[0].at == 50);
+    CHECK(m.taken[1].data == 3);
+    CHECK(m.taken[1].at == 80);
+}
+
 TEST_CASE("processor: advance is not interruptible: an interrupt arriving mid-step waits for its "
           "end",
           "[sim][processor]") {
