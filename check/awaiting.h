@@ -1,9 +1,8 @@
 #pragma once
 // What one CPU keeps for the obligation ledger (obligations.h) about calls whose obligation there
 // materialises at the next return to user mode of their mm by a thread other than the caller:
-// the calls one by one (AwaitingCalls), and the pooled G-MB obligations that only wait to be
-// counted (PooledObligations). Both are found by mm in O(1); within an mm they are grouped by
-// caller, and a return visits the groups of its mm, never the calls of other mms.
+// the calls one by one (CallList for the short waits, CallsByMm for the long ones), and the
+// pooled G-MB obligations that only wait to be counted (PooledObligations, found by mm in O(1)).
 
 #include <cstdint>
 #include <unordered_map>
@@ -11,8 +10,80 @@
 
 namespace check {
 
-/// Call keys by (mm, caller).
-class AwaitingCalls {
+/// Call keys with their (mm, caller), in one flat list, for calls that wait a short time: G-MB
+/// calls wait in it only until the CPU's next full barrier (every context switch has one), and
+/// calls kept in full are few (ObligationSummary::max_calls). A return to user mode scans it only
+/// when a 64-bit filter of the mms it holds says its mm may be there. So adding is a push_back into
+/// reused capacity (a membarrier call adds itself on every CPU it covers: no allocation and no hash
+/// per CPU), and a return of an mm with no waiting call costs one bit test.
+class CallList {
+public:
+    void add(int mm, int caller, std::uint64_t key) {
+        entries_.push_back({mm, caller, key});
+        mms_ |= bit(mm);
+    }
+    /// Calls f(key) for every call of `mm` whose caller is not `task` (the caller's own user
+    /// code constrains nothing), and forgets them.
+    template <class F>
+    void take_others(int mm, int task, F&& f) {
+        take_if([&](const Entry& e) { return e.mm == mm && e.caller != task; }, mm,
+                [&](const Entry& e) { f(e.key); });
+    }
+    /// Calls f(key) for every call of `mm`, and forgets them.
+    template <class F>
+    void take_mm(int mm, F&& f) {
+        take_if([&](const Entry& e) { return e.mm == mm; }, mm, [&](const Entry& e) { f(e.key); });
+    }
+    /// Calls f(mm, caller, key) for every call, in the order they were added, and forgets them.
+    template <class F>
+    void take_all(F&& f) {
+        for (const Entry& e : entries_) {
+            f(e.mm, e.caller, e.key);
+        }
+        entries_.clear();
+        mms_ = 0;
+    }
+    bool empty() const { return entries_.empty(); }
+
+private:
+    struct Entry {
+        int mm = -1;
+        int caller = -1;
+        std::uint64_t key = 0;
+    };
+    static std::uint64_t bit(int mm) {
+        return std::uint64_t{1} << (static_cast<unsigned>(mm) % 64);
+    }
+    /// Visits the entries that `taken` selects (all of `mm`), in order, removes them, and keeps
+    /// the others in order.
+    template <class Taken, class Visit>
+    void take_if(Taken&& taken, int mm, Visit&& visit) {
+        if ((mms_ & bit(mm)) == 0) {
+            return;
+        }
+        std::size_t kept = 0;
+        std::uint64_t mms = 0;
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            const Entry e = entries_[i];
+            if (taken(e)) {
+                visit(e);
+                continue;
+            }
+            entries_[kept++] = e;
+            mms |= bit(e.mm);
+        }
+        entries_.resize(kept);
+        mms_ = mms;
+    }
+
+    std::vector<Entry> entries_;
+    std::uint64_t mms_ = 0; ///< bit mm % 64 set: some entry may be of that mm
+};
+
+/// Call keys by (mm, caller), for calls that may wait long (G-SC: until user code of the mm by
+/// another thread runs on the CPU, perhaps until the mm is freed): found by mm in O(1), and a
+/// return visits the groups of its mm, one per caller, never the calls one by one.
+class CallsByMm {
 public:
     void add(int mm, int caller, std::uint64_t key) {
         std::vector<Group>& groups = by_mm_[mm];

@@ -311,9 +311,10 @@ void ObligationLedger::user_started(const Record& r) {
     sweep();
 }
 
-void ObligationLedger::visit_groups(AwaitingCalls& groups, const Record& r, Property p) {
+template <class Calls>
+void ObligationLedger::visit_groups(Calls& calls, const Record& r, Property p) {
     // The caller's own user code is not constrained by its calls.
-    groups.take_others(r.mm, r.task, [&](std::uint64_t key) {
+    calls.take_others(r.mm, r.task, [&](std::uint64_t key) {
         materialise(key, r.cpu, p, r.time.count(), r.task);
     });
 }
@@ -438,17 +439,21 @@ void ObligationLedger::drop_mm(int mm) {
     // Nothing of a freed mm runs again (G-REF): what waits for its user code is not needed.
     for (int c = 0; c < cpus_.size(); ++c) {
         CpuState& st = cpus_[c];
-        for (auto* groups : {&st.await_mb, &st.await_kept_mb, &st.await_sc}) {
-            const Property p = groups == &st.await_sc ? Property::g_sc : Property::g_mb;
-            groups->take_mm(mm, [&](std::uint64_t key) {
-                LedgerCall* k = find(key);
-                if (k != nullptr && k->slots[c].status[index_of(p)] == Status::unmaterialised) {
-                    settle(key, *k, c, p, Status::not_needed);
-                }
-            });
-        }
+        drop_waiting(st.await_mb, c, mm, Property::g_mb);
+        drop_waiting(st.await_kept_mb, c, mm, Property::g_mb);
+        drop_waiting(st.await_sc, c, mm, Property::g_sc);
         summary_.tally[index_of(Property::g_mb)].not_needed += st.pooled_mb.take_count(mm);
     }
+}
+
+template <class Calls>
+void ObligationLedger::drop_waiting(Calls& calls, int cpu, int mm, Property p) {
+    calls.take_mm(mm, [&](std::uint64_t key) {
+        LedgerCall* k = find(key);
+        if (k != nullptr && k->slots[cpu].status[index_of(p)] == Status::unmaterialised) {
+            settle(key, *k, cpu, p, Status::not_needed);
+        }
+    });
 }
 
 void ObligationLedger::sweep() {

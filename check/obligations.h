@@ -205,7 +205,8 @@ private:
         /// The calls whose obligation here materialises at the next return to user mode of their
         /// mm by a thread other than the caller: G-MB of calls started since the last [FB] here
         /// (await_mb) and of calls kept in full (await_kept_mb); G-SC (await_sc).
-        AwaitingCalls await_mb, await_kept_mb, await_sc;
+        CallList await_mb, await_kept_mb;
+        CallsByMm await_sc;
         /// The G-MB obligations of the other calls that waited here when an [FB] came.
         PooledObligations pooled_mb;
         std::array<std::int64_t, n_props> discharged{};
@@ -227,7 +228,10 @@ private:
     int new_ser_node(const kernel::Record& r);
     void unref_ser_node(int node);
     void count_unneeded(const Discharger& d, int cpu);
-    void visit_groups(AwaitingCalls& groups, const kernel::Record& r, Property p);
+    template <class Calls>
+    void visit_groups(Calls& calls, const kernel::Record& r, Property p);
+    template <class Calls>
+    void drop_waiting(Calls& calls, int cpu, int mm, Property p);
     void drop_mm(int mm);
     void sweep();
     void summarise();
