@@ -103,6 +103,9 @@ private:
     using Index = std::unordered_map<int, std::vector<std::uint64_t>>;
     template <class F>
     void for_each(const Index& index, int id, F& f) {
+        if (index.empty()) {
+            return; // most records come while no call is open: no hashing then
+        }
         const auto it = index.find(id);
         if (it == index.end()) {
             return;

@@ -16,7 +16,8 @@ constexpr std::uint64_t seq_bits = 36;
 constexpr std::uint64_t cpu_bits = 13;
 constexpr std::uint64_t seq_mask = (std::uint64_t{1} << seq_bits) - 1;
 constexpr std::uint64_t cpu_mask = (std::uint64_t{1} << cpu_bits) - 1;
-/// A 4-ary heap: half the depth of a binary one, and a node's children share two cache lines.
+/// 4-ary heaps: half the depth of a binary one, and a node's children share one or two cache
+/// lines.
 constexpr std::size_t arity = 4;
 } // namespace
 
@@ -25,63 +26,89 @@ std::uint64_t EventQueue::push(const Event& e) {
                "event cpu {} / sender {} out of range", e.cpu, e.sender);
     const std::uint64_t seq = next_seq_++;
     SIM_ASSERT(seq <= seq_mask, "event sequence overflow");
-    const std::uint64_t key = (static_cast<std::uint64_t>(e.cls) << (64 - 2)) |
-                              (static_cast<std::uint64_t>(e.cpu) << (seq_bits + cpu_bits)) |
-                              (static_cast<std::uint64_t>(e.sender + 1) << seq_bits) | seq;
-    // Sift up.
-    std::size_t i = heap_.size();
-    heap_.push_back({e.time.count(), key, e.data, e.kind});
-    const Node n = heap_[i];
-    while (i > 0) {
-        const std::size_t parent = (i - 1) / arity;
-        if (!before(n, heap_[parent])) {
-            break;
-        }
-        heap_[i] = heap_[parent];
-        i = parent;
+    const Key k{e.time.count(), (static_cast<std::uint64_t>(e.cls) << (64 - 2)) |
+                                    (static_cast<std::uint64_t>(e.cpu) << (seq_bits + cpu_bits)) |
+                                    (static_cast<std::uint64_t>(e.sender + 1) << seq_bits) | seq};
+    if (e.kind == 0 && e.data == 0) {
+        sift_up(keys_, k);
+    } else {
+        sift_up(payloads_, Node{k, e.data, e.kind});
     }
-    heap_[i] = n;
     return seq;
 }
 
-Event EventQueue::pop() {
-    const Node top = heap_.front();
-    const Node last = heap_.back();
-    heap_.pop_back();
-    const std::size_t n = heap_.size();
-    if (n > 0) {
-        // Sift the last node down from the root, to the first of the (up to four) children.
-        std::size_t i = 0;
-        for (;;) {
-            const std::size_t first = arity * i + 1;
-            if (first >= n) {
-                break;
-            }
-            std::size_t child = first;
-            const std::size_t end = first + arity < n ? first + arity : n;
-            for (std::size_t c = first + 1; c < end; ++c) {
-                if (before(heap_[c], heap_[child])) {
-                    child = c;
-                }
-            }
-            if (!before(heap_[child], last)) {
-                break;
-            }
-            heap_[i] = heap_[child];
-            i = child;
+template <class N>
+void EventQueue::sift_up(std::vector<N>& heap, const N& n) {
+    std::size_t i = heap.size();
+    heap.push_back(n);
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / arity;
+        if (!before(key_of(n), key_of(heap[parent]))) {
+            break;
         }
-        heap_[i] = last;
+        heap[i] = heap[parent];
+        i = parent;
     }
-    return decode(top);
+    heap[i] = n;
+}
+
+template <class N>
+N EventQueue::pop_root(std::vector<N>& heap) {
+    const N top = heap.front();
+    const N last = heap.back();
+    heap.pop_back();
+    const std::size_t n = heap.size();
+    if (n == 0) {
+        return top;
+    }
+    // Sift the last node down from the root, to the first of the (up to four) children.
+    std::size_t i = 0;
+    for (;;) {
+        const std::size_t first = arity * i + 1;
+        if (first >= n) {
+            break;
+        }
+        std::size_t child = first;
+        const std::size_t end = first + arity < n ? first + arity : n;
+        for (std::size_t c = first + 1; c < end; ++c) {
+            if (before(key_of(heap[c]), key_of(heap[child]))) {
+                child = c;
+            }
+        }
+        if (!before(key_of(heap[child]), key_of(last))) {
+            break;
+        }
+        heap[i] = heap[child];
+        i = child;
+    }
+    heap[i] = last;
+    return top;
+}
+
+bool EventQueue::first_is_bare() const {
+    return payloads_.empty() || (!keys_.empty() && before(keys_.front(), payloads_.front().k));
+}
+
+Event EventQueue::pop() {
+    return first_is_bare() ? decode(pop_root(keys_)) : decode(pop_root(payloads_));
+}
+
+Event EventQueue::top() const {
+    return first_is_bare() ? decode(keys_.front()) : decode(payloads_.front());
+}
+
+Event EventQueue::decode(const Key& k) {
+    Event e;
+    e.time = Cycles{k.time};
+    e.cls = static_cast<EventClass>(k.key >> (64 - 2));
+    e.cpu = static_cast<std::int32_t>((k.key >> (seq_bits + cpu_bits)) & cpu_mask);
+    e.sender = static_cast<std::int32_t>((k.key >> seq_bits) & cpu_mask) - 1;
+    e.seq = k.key & seq_mask;
+    return e;
 }
 
 Event EventQueue::decode(const Node& n) {
-    Event e;
-    e.time = Cycles{n.time};
-    e.cls = static_cast<EventClass>(n.key >> (64 - 2));
-    e.cpu = static_cast<std::int32_t>((n.key >> (seq_bits + cpu_bits)) & cpu_mask);
-    e.sender = static_cast<std::int32_t>((n.key >> seq_bits) & cpu_mask) - 1;
-    e.seq = n.key & seq_mask;
+    Event e = decode(n.k);
     e.kind = n.kind;
     e.data = n.data;
     return e;

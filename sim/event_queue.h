@@ -11,7 +11,7 @@
 // pure function of its inputs.
 //
 // Internally the order is one 128-bit key (time, then class|cpu|sender|sequence packed into 64
-// bits), so the heap compares two integers and moves 32-byte nodes.
+// bits), so a heap compares two integers; an event without a payload is only that key.
 
 #include "sim/cycles.h"
 
@@ -54,25 +54,42 @@ public:
     /// Removes and returns the first event. Precondition: !empty().
     Event pop();
     /// The first event, without removing it. Precondition: !empty().
-    Event top() const { return decode(heap_.front()); }
-    bool empty() const { return heap_.empty(); }
-    std::size_t size() const { return heap_.size(); }
+    Event top() const;
+    bool empty() const { return keys_.empty() && payloads_.empty(); }
+    std::size_t size() const { return keys_.size() + payloads_.size(); }
 
     /// The largest CPU id the packed key can hold (13 bits).
     static constexpr int max_cpus = 8191;
 
 private:
-    struct Node {
+    struct Key {
         std::int64_t time;
         std::uint64_t key; ///< class:2 | cpu:13 | sender+1:13 | sequence:36
+    };
+    struct Node {
+        Key k;
         std::uint64_t data;
         std::uint32_t kind;
     };
-    static Event decode(const Node& n);
-    static bool before(const Node& a, const Node& b) {
+    static bool before(const Key& a, const Key& b) {
         return a.time < b.time || (a.time == b.time && a.key < b.key);
     }
-    std::vector<Node> heap_; // 4-ary min-heap under before()
+    static const Key& key_of(const Key& k) { return k; }
+    static const Key& key_of(const Node& n) { return n.k; }
+    template <class N>
+    static void sift_up(std::vector<N>& heap, const N& n);
+    template <class N>
+    static N pop_root(std::vector<N>& heap);
+    /// Whether the first event is in keys_ (precondition: !empty()).
+    bool first_is_bare() const;
+    static Event decode(const Key& k);
+    static Event decode(const Node& n);
+
+    // Two 4-ary min-heaps under before(), popped as one: events without a payload (kind 0, data
+    // 0: every CPU resumption, most of the events) as 16-byte keys, so that a node's four
+    // children share one cache line, and the others with their payload.
+    std::vector<Key> keys_;
+    std::vector<Node> payloads_;
     std::uint64_t next_seq_ = 0;
 };
 
