@@ -61,7 +61,9 @@ N EventQueue::pop_root(std::vector<N>& heap) {
     if (n == 0) {
         return top;
     }
-    // Sift the last node down from the root, to the first of the (up to four) children.
+    // Bottom-up: move the hole at the root down to a leaf along the first of each node's (up to
+    // four) children, then sift the last node up from there. The last node nearly always belongs
+    // near the bottom, so this saves the comparison with it at every level on the way down.
     std::size_t i = 0;
     for (;;) {
         const std::size_t first = arity * i + 1;
@@ -71,15 +73,18 @@ N EventQueue::pop_root(std::vector<N>& heap) {
         std::size_t child = first;
         const std::size_t end = first + arity < n ? first + arity : n;
         for (std::size_t c = first + 1; c < end; ++c) {
-            if (before(key_of(heap[c]), key_of(heap[child]))) {
-                child = c;
-            }
-        }
-        if (!before(key_of(heap[child]), key_of(last))) {
-            break;
+            child = before(key_of(heap[c]), key_of(heap[child])) ? c : child;
         }
         heap[i] = heap[child];
         i = child;
+    }
+    while (i > 0) {
+        const std::size_t parent = (i - 1) / arity;
+        if (!before(key_of(last), key_of(heap[parent]))) {
+            break;
+        }
+        heap[i] = heap[parent];
+        i = parent;
     }
     heap[i] = last;
     return top;
