@@ -3,14 +3,19 @@
 namespace kernel {
 
 std::uint32_t Trace::path_node(std::uint32_t parent, std::uint16_t fn) {
-    const std::uint64_t key = (static_cast<std::uint64_t>(parent) << 16) | fn;
-    const auto [it, inserted] =
-        children_.try_emplace(key, static_cast<std::uint32_t>(node_path_.size()));
-    if (inserted) {
-        node_path_.push_back(not_interned);
-        node_parent_.emplace_back(parent, fn);
+    // A node has few children (the functions a modelled function calls): a short scan beats
+    // hashing, and this runs at every modelled function entry.
+    for (const auto& [child_fn, child] : node_children_[parent]) {
+        if (child_fn == fn) {
+            return child;
+        }
     }
-    return it->second;
+    const auto node = static_cast<std::uint32_t>(node_path_.size());
+    node_children_[parent].emplace_back(fn, node);
+    node_path_.push_back(not_interned);
+    node_parent_.emplace_back(parent, fn);
+    node_children_.emplace_back();
+    return node;
 }
 
 CallPath Trace::call_path_at(std::uint32_t node) const {

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace kernel {
@@ -67,7 +67,8 @@ private:
     std::vector<std::vector<std::uint16_t>> paths_{{}};
     static constexpr std::uint32_t not_interned = UINT32_MAX;
     std::vector<std::uint32_t> node_path_{0}; ///< by trie node: its path id, or not_interned
-    std::unordered_map<std::uint64_t, std::uint32_t> children_; ///< (parent << 16 | fn) -> node
+    /// By trie node: its children, as (function, node).
+    std::vector<std::vector<std::pair<std::uint16_t, std::uint32_t>>> node_children_{{}};
     /// By trie node: its parent and its innermost function (node 0, the empty path: none).
     std::vector<std::pair<std::uint32_t, std::uint16_t>> node_parent_{{0, 0}};
 };
