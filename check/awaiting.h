@@ -164,8 +164,16 @@ private:
 /// number of calls.
 class PooledObligations {
 public:
+    PooledObligations() = default;
+    // A copy does not share the original's cached pointer (pools_of).
+    PooledObligations(const PooledObligations& o) : by_mm_(o.by_mm_) {}
+    PooledObligations& operator=(const PooledObligations& o) {
+        by_mm_ = o.by_mm_;
+        last_ = nullptr;
+        return *this;
+    }
     void add(int mm, int caller, std::uint64_t packed_discharger) {
-        std::vector<Pool>& pools = by_mm_[mm];
+        std::vector<Pool>& pools = pools_of(mm);
         for (Pool& p : pools) {
             if (p.caller == caller && p.packed == packed_discharger) {
                 ++p.count;
@@ -192,7 +200,7 @@ public:
         }
         pools.resize(kept);
         if (pools.empty()) {
-            by_mm_.erase(it);
+            forget(it);
         }
     }
     /// The number of obligations pooled for `mm`, forgotten.
@@ -202,7 +210,7 @@ public:
             return 0;
         }
         const std::int64_t n = count(it->second);
-        by_mm_.erase(it);
+        forget(it);
         return n;
     }
     /// The number of obligations pooled for every mm, forgotten.
@@ -212,6 +220,7 @@ public:
             n += count(pools);
         }
         by_mm_.clear();
+        last_ = nullptr;
         return n;
     }
 
@@ -229,7 +238,26 @@ private:
         return n;
     }
 
-    std::unordered_map<int, std::vector<Pool>> by_mm_;
+    using Map = std::unordered_map<int, std::vector<Pool>>;
+    /// An [FB] pools the calls waiting on its CPU one after another, nearly always of one mm:
+    /// the last mm's pools are kept at hand (a map's values stay where they are until erased).
+    std::vector<Pool>& pools_of(int mm) {
+        if (last_ == nullptr || last_mm_ != mm) {
+            last_ = &by_mm_[mm];
+            last_mm_ = mm;
+        }
+        return *last_;
+    }
+    void forget(Map::iterator it) {
+        if (&it->second == last_) {
+            last_ = nullptr;
+        }
+        by_mm_.erase(it);
+    }
+
+    Map by_mm_;
+    std::vector<Pool>* last_ = nullptr;
+    int last_mm_ = -1;
 };
 
 } // namespace check
