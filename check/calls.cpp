@@ -43,9 +43,27 @@ Call& CallTable::open(const kernel::Record& r) {
     k.k1_need_fb = PerCpu<std::uint8_t>(cpus_);
     k.k1_need_ser = PerCpu<std::uint8_t>(cpus_);
     const std::uint64_t key = k.a;
-    open_by_caller_[k.t0].push_back(key);
-    open_by_mm_[k.mm].push_back(key);
+    by_caller_.add(k.t0, key);
+    by_mm_.add(k.mm, key);
     return open_.emplace(key, std::move(k)).first->second;
+}
+
+void CallTable::Index::add(int id, std::uint64_t key) {
+    keys[id].push_back(key);
+    ids |= bit(id);
+}
+
+void CallTable::Index::remove(int id, std::uint64_t key) {
+    const auto it = keys.find(id);
+    std::erase(it->second, key);
+    if (!it->second.empty()) {
+        return;
+    }
+    keys.erase(it);
+    ids = 0; // rebuilt from the ids left: as many as there are open calls, a handful
+    for (const auto& entry : keys) {
+        ids |= bit(entry.first);
+    }
 }
 
 Call* CallTable::find_open(std::uint64_t key) {
@@ -57,14 +75,8 @@ Call CallTable::take_open(std::uint64_t key) {
     const auto it = open_.find(key);
     Call k = std::move(it->second);
     open_.erase(it);
-    for (auto* index : {&open_by_caller_, &open_by_mm_}) {
-        const int id = index == &open_by_caller_ ? k.t0 : k.mm;
-        auto& keys = (*index)[id];
-        std::erase(keys, key);
-        if (keys.empty()) {
-            index->erase(id);
-        }
-    }
+    by_caller_.remove(k.t0, key);
+    by_mm_.remove(k.mm, key);
     k.need_b = {};
     k.k1_need_fb = {};
     k.k1_need_ser = {};

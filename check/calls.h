@@ -79,11 +79,11 @@ public:
     /// f must not open or close calls.
     template <class F>
     void for_each_by_caller(int caller, F&& f) {
-        for_each(open_by_caller_, caller, f);
+        for_each(by_caller_, caller, f);
     }
     template <class F>
     void for_each_by_mm(int mm, F&& f) {
-        for_each(open_by_mm_, mm, f);
+        for_each(by_mm_, mm, f);
     }
     /// The open call with this key, or nullptr.
     Call* find_open(std::uint64_t key);
@@ -100,14 +100,25 @@ public:
     std::size_t size() const { return open_.size() + closed_.size(); }
 
 private:
-    using Index = std::unordered_map<int, std::vector<std::uint64_t>>;
+    /// Open call keys by an id (caller task or mm), with a 64-bit filter of the ids present (bit
+    /// id % 64): a record of a task or mm with no open call, nearly every record, is answered by
+    /// one bit test, without hashing.
+    struct Index {
+        std::unordered_map<int, std::vector<std::uint64_t>> keys;
+        std::uint64_t ids = 0;
+        static std::uint64_t bit(int id) {
+            return std::uint64_t{1} << (static_cast<unsigned>(id) % 64);
+        }
+        void add(int id, std::uint64_t key);
+        void remove(int id, std::uint64_t key);
+    };
     template <class F>
     void for_each(const Index& index, int id, F& f) {
-        if (index.empty()) {
-            return; // most records come while no call is open: no hashing then
+        if ((index.ids & Index::bit(id)) == 0) {
+            return;
         }
-        const auto it = index.find(id);
-        if (it == index.end()) {
+        const auto it = index.keys.find(id);
+        if (it == index.keys.end()) {
             return;
         }
         for (const std::uint64_t key : it->second) {
@@ -119,7 +130,7 @@ private:
     std::unordered_map<std::uint64_t, Call> open_; ///< the caller has not returned
     /// Open calls by caller task and by mm: a record visits the calls it can concern, not every
     /// open one.
-    Index open_by_caller_, open_by_mm_;
+    Index by_caller_, by_mm_;
     std::unordered_map<std::uint64_t, Call> closed_; ///< returned, still owed by some CPU
 };
 
