@@ -27,6 +27,16 @@ Event ev(std::int64_t t, EventClass cls, int cpu, int sender, std::uint64_t data
     return e;
 }
 
+/// A small deterministic generator: rnd(bound) is in [0, bound).
+auto xorshift(std::uint64_t x) {
+    return [x](std::uint64_t bound) mutable {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return x % bound;
+    };
+}
+
 /// Pushes `events` in the given order and returns the `data` fields in pop order.
 std::vector<std::uint64_t> pop_order(const std::vector<Event>& events) {
     EventQueue q;
@@ -152,13 +162,7 @@ TEST_CASE("event order: runs_before is a strict total order matching the documen
           "[sim][event_queue]") {
     // Many random events, popped: the sequence must be sorted by the documented key, where the
     // insertion index stands for the sequence number.
-    std::uint64_t x = 0x9e3779b97f4a7c15ULL;
-    auto rnd = [&x](std::uint64_t bound) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        return x % bound;
-    };
+    auto rnd = xorshift(0x9e3779b97f4a7c15ULL);
     std::vector<Event> events;
     for (std::uint64_t i = 0; i < 2000; ++i) {
         Event e = ev(static_cast<std::int64_t>(rnd(20)), static_cast<EventClass>(rnd(4)),
@@ -190,13 +194,7 @@ TEST_CASE("event order: events with and without a payload are one order", "[sim]
     // Events with no payload (kind 0, data 0: every CPU resumption) are kept apart from the
     // others as bare keys; popping must still follow the documented key across both, including
     // full ties, with pushes between pops. The reference is a sorted list of the same keys.
-    std::uint64_t x = 0x2545f4914f6cdd1dULL;
-    auto rnd = [&x](std::uint64_t bound) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        return x % bound;
-    };
+    auto rnd = xorshift(0x2545f4914f6cdd1dULL);
     using Key = std::tuple<std::int64_t, int, int, int, std::uint64_t>; // ..., sequence
     std::vector<Key> reference;
     EventQueue q;
