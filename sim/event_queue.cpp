@@ -26,6 +26,7 @@ std::uint64_t EventQueue::push(const Event& e) {
                "event cpu {} / sender {} out of range", e.cpu, e.sender);
     const std::uint64_t seq = next_seq_++;
     SIM_ASSERT(seq <= seq_mask, "event sequence overflow");
+    SIM_ASSERT(e.time >= Cycles::zero(), "event at negative time {}", e.time.count()); // wide()
     const Key k{e.time.count(), (static_cast<std::uint64_t>(e.cls) << (64 - 2)) |
                                     (static_cast<std::uint64_t>(e.cpu) << (seq_bits + cpu_bits)) |
                                     (static_cast<std::uint64_t>(e.sender + 1) << seq_bits) | seq};

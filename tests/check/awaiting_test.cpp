@@ -59,7 +59,6 @@ TEST_CASE("waiting calls: take_all visits every call in the order added and empt
     CHECK(seen ==
           std::vector<std::vector<std::uint64_t>>{{1, 10, 100}, {2, 11, 101}, {1, 12, 102}});
     CHECK(calls.empty());
-    CHECK(take_others(calls, 1, 0).empty()); // the filter was cleared with the list
     calls.add(1, 10, 103);
     CHECK(take_mm(calls, 1) == Keys{103});
 }
@@ -84,4 +83,34 @@ TEST_CASE("pooled obligations: counts by mm and caller, the caller's own kept",
     CHECK(pools.take_all_count() == 1);
     check::PooledObligations again = copy;
     CHECK(again.take_all_count() == 5);
+}
+
+TEST_CASE("pooled obligations: an mm's pools taken, then pooled again", "[check][awaiting]") {
+    // The last mm's pools are kept at hand; taking them must not leave that at hand (ASan would
+    // see the freed vector here).
+    check::PooledObligations pools;
+    pools.add(1, 10, 7);
+    CHECK(pools.take_count(1) == 1);
+    pools.add(1, 10, 7);
+    pools.add(1, 10, 7);
+    std::int64_t counted = 0;
+    pools.take_others(1, 11, [&](std::uint64_t, std::int64_t n) { counted += n; });
+    CHECK(counted == 2); // the pools emptied and forgotten
+    pools.add(1, 10, 7);
+    CHECK(pools.take_count(1) == 1);
+}
+
+TEST_CASE("pooled obligations: a copy and its original count on their own", "[check][awaiting]") {
+    check::PooledObligations original;
+    original.add(1, 10, 7); // mm 1's pools now at hand in the original
+    check::PooledObligations copy = original;
+    copy.add(1, 10, 7); // must land in the copy's pools, not the original's
+    check::PooledObligations assigned;
+    assigned.add(2, 10, 7);
+    assigned = original;
+    assigned.add(1, 10, 7);
+    assigned.add(1, 10, 7);
+    CHECK(original.take_all_count() == 1);
+    CHECK(copy.take_all_count() == 2);
+    CHECK(assigned.take_all_count() == 3);
 }

@@ -146,12 +146,13 @@ TEST_CASE("simulation: a timer cancelled at its own expiry time is withdrawn onl
           "expired yet",
           "[sim][timer]") {
     // At equal time timers expire by CPU id, after every resumption: cpu0's timer wakes cpu0's
-    // halted fiber at 50, which then cancels its own (expired at 50: no effect) and cpu1's (due
-    // at 50, not expired yet: withdrawn).
+    // halted fiber at 50, which then cancels its own (expired at 50: no effect, it was taken)
+    // and cpu1's (due at 50, not expired yet: withdrawn, though due now). A later timer still
+    // fires.
     FakeModel m(config(2));
     const sim::TimerId own = m.sim.arm_timer(0, Cycles{50}, 2, 1);
     const sim::TimerId other = m.sim.arm_timer(1, Cycles{50}, 2, 2);
-    m.sim.arm_timer(0, Cycles{80}, 2, 3); // later: finds the expired one's entry and forgets it
+    m.sim.arm_timer(0, Cycles{80}, 2, 3);
     m.start(0, [&] {
         m.cpu(0).wait_for_interrupt();
         m.sim.cancel_timer(own);
