@@ -40,17 +40,21 @@ std::uint64_t EventQueue::push(const Event& e) {
 
 template <class N>
 void EventQueue::sift_up(std::vector<N>& heap, const N& n) {
-    std::size_t i = heap.size();
     heap.push_back(n);
-    while (i > 0) {
-        const std::size_t parent = (i - 1) / arity;
+    place_up(heap, heap.size() - 1, n);
+}
+
+template <class N>
+void EventQueue::place_up(std::vector<N>& heap, std::size_t hole, const N& n) {
+    while (hole > 0) {
+        const std::size_t parent = (hole - 1) / arity;
         if (!before(key_of(n), key_of(heap[parent]))) {
             break;
         }
-        heap[i] = heap[parent];
-        i = parent;
+        heap[hole] = heap[parent];
+        hole = parent;
     }
-    heap[i] = n;
+    heap[hole] = n;
 }
 
 template <class N>
@@ -62,7 +66,7 @@ N EventQueue::pop_root(std::vector<N>& heap) {
     if (n == 0) {
         return top;
     }
-    // Bottom-up: move the hole at the root down to a leaf along the first of each node's (up to
+    // Bottom-up: move the hole at the root down to a leaf along the least of each node's (up to
     // four) children, then sift the last node up from there. The last node nearly always belongs
     // near the bottom, so this saves the comparison with it at every level on the way down.
     std::size_t i = 0;
@@ -79,15 +83,7 @@ N EventQueue::pop_root(std::vector<N>& heap) {
         heap[i] = heap[child];
         i = child;
     }
-    while (i > 0) {
-        const std::size_t parent = (i - 1) / arity;
-        if (!before(key_of(last), key_of(heap[parent]))) {
-            break;
-        }
-        heap[i] = heap[parent];
-        i = parent;
-    }
-    heap[i] = last;
+    place_up(heap, i, last);
     return top;
 }
 

@@ -81,6 +81,9 @@ private:
     static const Key& key_of(const Node& n) { return n.k; }
     template <class N>
     static void sift_up(std::vector<N>& heap, const N& n);
+    /// Puts `n` at the hole at index `hole` or above it, moving the parents it runs before down.
+    template <class N>
+    static void place_up(std::vector<N>& heap, std::size_t hole, const N& n);
     template <class N>
     static N pop_root(std::vector<N>& heap);
     /// Whether the first event is in keys_ (precondition: !empty()).
