@@ -52,8 +52,8 @@ po::options_description explore_options() {
         ("all", "collect every distinct violation (property, cause, kernel sites) instead of "
                 "stopping at the first") //
         ("shard", po::value<std::string>(),
-         "K/N: make only the runs i with i % N == K-1 (1 <= K <= N); tlbsim merge combines "
-         "the shards' --json files") //
+         "K/N: make only the runs i with i % N == K-1 (1 <= K <= N; with --exhaustive, the "
+         "subtrees of the search); tlbsim merge combines the shards' --json files") //
         ("json", po::value<std::string>(),
          "write the explorations, or the exhaustive searches, as JSON (docs/json-schema.md)") //
         ("shrink", po::value<std::string>(),
@@ -103,10 +103,9 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
     cl.exhaustive_options.max_executions = static_cast<std::int64_t>(
         parse_whole_number(vm["max-executions"].as<std::string>(), "--max-executions", "explore", 1,
                            std::uint64_t{1} << 40));
+    cl.exhaustive_options.shard_index = cl.options.shard_index;
+    cl.exhaustive_options.shard_count = cl.options.shard_count;
     cl.json_out = string_opt(vm, "json");
-    if (cl.exhaustive && vm.count("shard") > 0) {
-        throw UsageError("explore: --exhaustive does not take --shard");
-    }
     cl.shrink_dir = string_opt(vm, "shrink");
     if (cl.shrink_dir && cl.shrink_dir->empty()) {
         throw UsageError("explore: --shrink expects a directory");
@@ -157,9 +156,9 @@ int explore_exhaustive(const ExploreCommandLine& cl, const std::vector<LoadedSce
             run::ExhaustiveOptions o = cl.exhaustive_options;
             o.policy = policy;
             const run::ExhaustiveResult res = run::explore_exhaustively(l.sc, o);
-            doc["exhaustive"].push_back(
-                exhaustive_json(l.file, l.sc, res, o.max_executions, doc["runs"]));
-            status = std::max(status, print_exhaustive(l.file, l.sc, res, o.max_executions, io));
+            Json x = exhaustive_json(l.file, l.sc, res, o.max_executions, doc["runs"]);
+            status = std::max(status, print_exhaustive(x, doc["runs"], io));
+            doc["exhaustive"].push_back(std::move(x));
             std::fflush(io.out);
         }
     }

@@ -1,6 +1,7 @@
 #include "cli/explore_report.h"
 
 #include "cli/commands.h"
+#include "cli/run_from_json.h"
 #include "cli/run_text.h"
 
 #include <fmt/format.h>
@@ -90,21 +91,6 @@ Json exploration_json(const std::string& file, const scenario::Machine& machine,
 }
 
 namespace {
-
-/// A run's first explained violation, read back from its JSON (docs/json-schema.md, Violation).
-check::Violation violation_from_json(const Json& j) {
-    check::Violation v;
-    v.property = j.at("property").get<std::string>();
-    v.cpu = j.at("cpu").get<int>();
-    v.time = j.at("time").get<std::int64_t>();
-    v.task = j.at("task").get<std::string>();
-    v.call = j.at("call").get<std::string>();
-    v.t_a = j.at("t_a").get<std::int64_t>();
-    v.t_b = j.at("t_b").get<std::int64_t>();
-    v.t_r = j.at("t_r").get<std::int64_t>();
-    v.chain = j.at("chain").get<std::vector<std::string>>();
-    return v; // the cause is in the chain's last line; print_violation does not read it
-}
 
 const char* kind_words(const std::string& kind) {
     return kind == "violation"   ? "violation"

@@ -135,7 +135,7 @@ int run_one(const LitmusCommandLine& cl, const litmus::LitmusTest& test,
     }
     for (const auto& [property, run] : res.violations) {
         fmt::print(io.out, "{} violated in some execution:\n", property);
-        print_violation(policy, run.violation_reports.front(), io);
+        print_violation(policy, report_of(run, property), io);
     }
     if (cl.witness) {
         narrate_witness(test, sc, o, res, io);

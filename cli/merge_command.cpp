@@ -2,10 +2,12 @@
 // (--shard 1/N .. N/N) back together and prints what that command would have printed on one
 // machine, and writes its document (docs/sharding.md). Each kind of document merges by a function
 // of its own, chosen by the document's "command": `run` and `diff` documents of --seeds, and
-// `explore` documents (docs/explore.md).
+// `explore` documents (docs/explore.md), of explorations or of exhaustive searches
+// (docs/memory-model.md).
 
 #include "cli/command.h"
 #include "cli/commands.h"
+#include "cli/exhaustive_report.h"
 #include "cli/explore_report.h"
 #include "cli/json_report.h"
 #include "cli/options.h"
@@ -205,32 +207,53 @@ int merge_seeded(const std::vector<MergeInput>& inputs, const std::optional<std:
 
 // explore ----------------------------------------------------------------------------------------
 
-/// What every shard's exploration list must share: each exploration's identity and options but
-/// the shard.
-Json explore_identity(const Json& doc) {
-    Json id = Json::array();
-    for (const auto& x : doc.at("explore")) {
-        Json o = x.at("options");
-        o.erase("shard");
-        id.push_back({{"scenario", x.at("scenario")},
-                      {"file", x.at("file")},
-                      {"policy", x.at("policy")},
-                      {"options", o}});
-    }
-    return id;
+/// The array of searches an explore document holds: "explore" (perturbed timings) or
+/// "exhaustive" (`--exhaustive`).
+std::string search_array(const Json& doc) {
+    return doc.contains("exhaustive") ? "exhaustive" : "explore";
 }
 
-/// The shard (K, N) of an explore document, the same in each of its explorations.
-std::pair<int, int> explore_shard(const MergeInput& in) {
-    const Json& xs = in.doc.at("explore");
-    if (xs.empty()) {
-        refuse(in.file, "an explore document with no exploration");
+/// What an exhaustive search's shards share: all but the shard and what it found.
+Json exhaustive_identity(const Json& x) {
+    return {{"scenario", x.at("scenario")},
+            {"file", x.at("file")},
+            {"policy", x.at("policy")},
+            {"max_executions", x.at("max_executions")}};
+}
+
+/// What an exploration's shards share: its identity and options but the shard.
+Json exploration_identity(const Json& x) {
+    Json o = x.at("options");
+    o.erase("shard");
+    return {{"scenario", x.at("scenario")},
+            {"file", x.at("file")},
+            {"policy", x.at("policy")},
+            {"options", o}};
+}
+
+/// What every shard's list of searches must share.
+Json explore_identity(const Json& doc) {
+    const std::string key = search_array(doc);
+    Json id = Json::array();
+    for (const auto& x : doc.at(key)) {
+        id.push_back(key == "exhaustive" ? exhaustive_identity(x) : exploration_identity(x));
     }
-    const Json& sh = xs.front().at("options").at("shard");
+    return {{key, id}};
+}
+
+/// The shard (K, N) of an explore document, the same in each of its searches.
+std::pair<int, int> explore_shard(const MergeInput& in) {
+    const std::string key = search_array(in.doc);
+    const Json& xs = in.doc.at(key);
+    if (xs.empty()) {
+        refuse(in.file, "an explore document with no search");
+    }
+    const Json& sh =
+        key == "exhaustive" ? xs.front().at("shard") : xs.front().at("options").at("shard");
     return {sh.at(0).get<int>(), sh.at(1).get<int>()};
 }
 
-/// Every shard K/N of one N exactly once, with the same explorations.
+/// Every shard K/N of one N exactly once, with the same searches.
 void check_explore_shards(const std::vector<MergeInput>& inputs) {
     const Json id =
         naming_file(inputs.front(), [](const auto& in) { return explore_identity(in.doc); });
@@ -255,26 +278,40 @@ void check_explore_shards(const std::vector<MergeInput>& inputs) {
     }
 }
 
+/// One search's shards merged and printed; its exit status.
+int merge_search(const std::string& key, const std::vector<const Json*>& shards,
+                 const std::vector<const Json*>& runs, Json& doc, const Io& io) {
+    if (key == "exhaustive") {
+        Json x = merge_exhaustive(shards, runs, doc["runs"]);
+        const int status = print_exhaustive(x, doc["runs"], io);
+        doc[key].push_back(std::move(x));
+        return status;
+    }
+    Json x = merge_explorations(shards, runs, doc["runs"]);
+    print_exploration(x, doc["runs"], io);
+    const int status = exploration_status(x);
+    doc[key].push_back(std::move(x));
+    return status;
+}
+
 int merge_explore(const std::vector<MergeInput>& inputs, const std::optional<std::string>& json_out,
                   const Io& io) {
     check_explore_shards(inputs);
+    const std::string key = search_array(inputs.front().doc);
     Json doc = json_document("explore");
-    doc["explore"] = Json::array();
+    doc[key] = Json::array();
     int status = exit_ok;
-    const std::size_t count = inputs.front().doc.at("explore").size();
+    const std::size_t count = inputs.front().doc.at(key).size();
     for (std::size_t i = 0; i < count; ++i) {
         std::vector<const Json*> shards;
         std::vector<const Json*> runs;
         for (const auto& in : inputs) {
-            shards.push_back(&in.doc.at("explore").at(i));
+            shards.push_back(&in.doc.at(key).at(i));
             runs.push_back(&in.doc.at("runs"));
         }
-        Json x = naming_file(inputs.front(), [&](const auto&) {
-            return merge_explorations(shards, runs, doc["runs"]);
-        });
-        print_exploration(x, doc["runs"], io);
-        status = std::max(status, exploration_status(x));
-        doc["explore"].push_back(std::move(x));
+        status = std::max(status, naming_file(inputs.front(), [&](const auto&) {
+                              return merge_search(key, shards, runs, doc, io);
+                          }));
     }
     if (json_out) {
         write_json_file(*json_out, doc);
@@ -337,8 +374,8 @@ po::options_description merge_options() {
     desc.add_options()("help,h", "this help")                                //
         ("json", po::value<std::string>(), "write the merged JSON document") //
         ("file", po::value<std::vector<std::string>>(),
-         "the shards' JSON documents (--json of run --seeds, diff --seeds or explore with "
-         "--shard K/N)");
+         "the shards' JSON documents (--json of run --seeds, diff --seeds or explore, with "
+         "or without --exhaustive, with --shard K/N)");
     return desc;
 }
 

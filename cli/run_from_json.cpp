@@ -85,4 +85,18 @@ std::int64_t redundant_cycles_from_json(const Json& run) {
     return run.at("derived").at("redundant_cycles").get<std::int64_t>();
 }
 
+check::Violation violation_from_json(const Json& j) {
+    check::Violation v;
+    v.property = j.at("property").get<std::string>();
+    v.cpu = j.at("cpu").get<int>();
+    v.time = j.at("time").get<std::int64_t>();
+    v.task = j.at("task").get<std::string>();
+    v.call = j.at("call").get<std::string>();
+    v.t_a = j.at("t_a").get<std::int64_t>();
+    v.t_b = j.at("t_b").get<std::int64_t>();
+    v.t_r = j.at("t_r").get<std::int64_t>();
+    v.chain = j.at("chain").get<std::vector<std::string>>();
+    return v; // the cause is in the chain's last line; print_violation does not read it
+}
+
 } // namespace cli

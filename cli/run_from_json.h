@@ -13,6 +13,10 @@ namespace cli {
 /// wrong type.
 run::RunResult run_result_from_json(const Json& run);
 
+/// An explained violation read back from its JSON (docs/json-schema.md, Violation): what
+/// print_violation prints (the cause is in the chain's last line).
+check::Violation violation_from_json(const Json& violation);
+
 /// derived.redundant_cycles of a run object.
 std::int64_t redundant_cycles_from_json(const Json& run);
 

@@ -19,6 +19,15 @@ int report_run_failure(const run::RunResult& r, const std::string& file, const I
     return exit_ok;
 }
 
+const check::Violation& report_of(const run::RunResult& r, const std::string& property) {
+    for (const check::Violation& v : r.violation_reports) {
+        if (v.property == property) {
+            return v;
+        }
+    }
+    return r.violation_reports.front();
+}
+
 void print_violation(const std::string& policy, const check::Violation& v, const Io& io) {
     if (v.time < 0) { // found at the end of the run (a reference leak)
         fmt::print(io.out, "  violation ({}): {} at the end of the run: {}\n", policy, v.property,

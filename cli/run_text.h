@@ -17,6 +17,10 @@ int report_run_failure(const run::RunResult& r, const std::string& file, const I
 /// Prints one violation with its call and explanation chain, indented under its scenario.
 void print_violation(const std::string& policy, const check::Violation& v, const Io& io);
 
+/// The explained violation of `property` in `r` (a run may violate several); the first one when
+/// `property` has none explained.
+const check::Violation& report_of(const run::RunResult& r, const std::string& property);
+
 /// Prints one mechanism warning, with the records behind it when `with_chain`.
 void print_warning(const std::string& policy, const check::Warning& w, bool with_chain,
                    const Io& io);

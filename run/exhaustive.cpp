@@ -14,10 +14,33 @@ namespace run {
 
 namespace {
 
+/// The split of a sharded search: the fewest leading choice points whose alternatives, along
+/// the first execution's path, multiply to kSubtreesPerShard subtrees per shard (all of the
+/// path's points when they do not). Every shard computes it from the same first execution.
+std::size_t split_depth(const std::vector<int>& options_along_path, std::uint32_t shards) {
+    if (shards == 1) {
+        return options_along_path.size();
+    }
+    const std::int64_t wanted = kSubtreesPerShard * shards;
+    std::int64_t subtrees = 1;
+    for (std::size_t d = 0; d < options_along_path.size(); ++d) {
+        subtrees *= options_along_path[d];
+        if (subtrees >= wanted) {
+            return d + 1;
+        }
+    }
+    return options_along_path.size();
+}
+
 /// The choice vector of a stateless search: replays the prefix the last backtrack left, then
-/// takes alternative 0 at every new choice point.
+/// takes alternative 0 at every new choice point. With shards, the subtrees (executions that
+/// share their first `split` choices) are numbered in the search's order, and the executions of a
+/// subtree that is not this shard's are skipped after its first one.
 class ChoiceVector : public arch_x86::MemoryChooser {
 public:
+    ChoiceVector(std::uint32_t shard_index, std::uint32_t shard_count)
+        : shard_index_(shard_index), shard_count_(shard_count) {}
+
     int choose(int options) override {
         if (depth_ < path_.size()) {
             Choice& c = path_[depth_++];
@@ -39,24 +62,25 @@ public:
         }
     }
 
+    /// Whether the execution about to run (or just run) is in one of this shard's subtrees.
+    bool owned() const { return subtree_ % shard_count_ == shard_index_; }
+
     /// Moves to the next execution; false when every alternative was taken. The choices an
     /// execution made after it was sleep-set blocked are dropped: their alternatives would repeat
-    /// explored executions too.
+    /// explored executions too; so are those below the split in another shard's subtree.
     bool next() {
         depth_ = 0;
+        if (!split_) {
+            split_ = split_depth(options_along_path(), shard_count_);
+        }
         if (blocked_at_) {
             path_.resize(std::min(path_.size(), *blocked_at_));
             blocked_at_.reset();
         }
-        while (!path_.empty()) {
-            Choice& c = path_.back();
-            if (c.taken + 1 < c.options) {
-                ++c.taken;
-                return true;
-            }
-            path_.pop_back();
+        if (!owned()) {
+            path_.resize(std::min(path_.size(), *split_));
         }
-        return false;
+        return backtrack();
     }
 
     std::size_t size() const { return path_.size(); }
@@ -74,10 +98,40 @@ private:
         int taken = 0;
         int options = 0;
     };
+
+    /// The next alternative at the deepest point that has one; a point above the split starts
+    /// the next subtree.
+    bool backtrack() {
+        while (!path_.empty()) {
+            Choice& c = path_.back();
+            if (c.taken + 1 < c.options) {
+                ++c.taken;
+                if (path_.size() <= *split_) {
+                    ++subtree_;
+                }
+                return true;
+            }
+            path_.pop_back();
+        }
+        return false;
+    }
+
+    std::vector<int> options_along_path() const {
+        std::vector<int> out;
+        for (const Choice& c : path_) {
+            out.push_back(c.options);
+        }
+        return out;
+    }
+
     std::vector<Choice> path_;
     std::size_t depth_ = 0;
     std::optional<std::size_t> blocked_at_; ///< depth_ when the execution was blocked
     bool diverged_ = false;
+    std::uint32_t shard_index_;
+    std::uint32_t shard_count_;
+    std::optional<std::size_t> split_; ///< set after the first execution
+    std::uint64_t subtree_ = 0;        ///< the current execution's subtree, in search order
 };
 
 /// Replays a witness: its choices, then 0 at any later point.
@@ -118,12 +172,14 @@ void absorb(ExhaustiveResult& res, RunResult&& r, const ChoiceVector& choices) {
     if (!r.internal_error.empty() || !r.error.empty()) {
         if (res.failures.empty()) {
             res.failures.push_back(std::move(r));
+            res.failure_choices = choices.taken();
         }
         return;
     }
     for (const std::string& v : r.violations) {
         if (!res.violations.contains(v)) {
             res.violations.emplace(v, r);
+            res.violation_choices.emplace(v, choices.taken());
         }
     }
 }
@@ -136,14 +192,20 @@ ExhaustiveResult explore_exhaustively(const scenario::Scenario& sc,
     ExhaustiveResult res;
     res.scenario = sc.name;
     res.policy = options.policy;
-    ChoiceVector choices;
+    res.shard_index = options.shard_index;
+    res.shard_count = options.shard_count;
+    ChoiceVector choices(options.shard_index, options.shard_count);
     const RunOptions ro = search_options(choices, options.reduction);
     do {
-        if (res.executions == options.max_executions) {
+        if (res.executions + res.probes == options.max_executions) {
             res.bound_reached = true;
             break;
         }
         RunResult r = run_scenario(sc, options.policy, ro);
+        if (!choices.owned()) {
+            ++res.probes; // another shard's subtree: its owner reports what it shows
+            continue;
+        }
         ++res.executions;
         res.max_choices = std::max(res.max_choices, static_cast<std::int64_t>(choices.size()));
         if (choices.diverged() && r.internal_error.empty()) {
@@ -166,18 +228,24 @@ RunResult run_witness(const scenario::Scenario& sc, const ExhaustiveOptions& opt
     return run_scenario(sc, options.policy, ro);
 }
 
+std::string broken_by(const scenario::Scenario& sc, std::size_t index, const std::string& policy,
+                      const UserState& u) {
+    const scenario::Expectation& e = sc.expectations.at(index);
+    if (!e.forbid || std::find(e.policies.begin(), e.policies.end(), policy) == e.policies.end() ||
+        !outcome_holds(*e.forbid, u)) {
+        return "";
+    }
+    return fmt::format("{}: forbid \"{}\" holds in some execution: {}", e.path, e.forbid->text,
+                       outcome_values(sc, *e.forbid, u));
+}
+
 std::vector<std::string> broken_outcomes(const scenario::Scenario& sc,
                                          const ExhaustiveResult& res) {
     std::vector<std::string> broken;
-    for (const scenario::Expectation& e : sc.expectations) {
-        if (std::find(e.policies.begin(), e.policies.end(), res.policy) == e.policies.end()) {
-            continue;
-        }
+    for (std::size_t i = 0; i < sc.expectations.size(); ++i) {
         for (const UserState& u : res.states) {
-            if (e.forbid && outcome_holds(*e.forbid, u)) {
-                broken.push_back(fmt::format("{}: forbid \"{}\" holds in some execution: {}",
-                                             e.path, e.forbid->text,
-                                             outcome_values(sc, *e.forbid, u)));
+            if (std::string line = broken_by(sc, i, res.policy, u); !line.empty()) {
+                broken.push_back(std::move(line));
                 break;
             }
         }

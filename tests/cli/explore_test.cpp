@@ -265,3 +265,77 @@ TEST_CASE("merge: explore shards combine into the one-machine report; a missing 
     CHECK(twice.code == cli::exit_usage);
     CHECK(twice.err.find("shard 1/3 is given twice") != std::string::npos);
 }
+
+namespace {
+
+/// `text` with each search's time ("..., 0.01 s" at a line's end) left out.
+std::string without_times(const std::string& text) {
+    std::istringstream in(text);
+    std::string out;
+    for (std::string line; std::getline(in, line);) {
+        const auto at = line.rfind(", ");
+        if (line.ends_with(" s") && at != std::string::npos) {
+            line.erase(at);
+        }
+        out += line + "\n";
+    }
+    return out;
+}
+
+Json without_wall_seconds(Json doc) {
+    for (auto& r : doc["runs"]) {
+        r.erase("wall_seconds");
+    }
+    for (auto& x : doc["exhaustive"]) {
+        x.erase("wall_seconds");
+    }
+    return doc;
+}
+
+} // namespace
+
+// docs/memory-model.md, Sharding: the shards' documents merge into the whole search's report,
+// the text (but each search's time) and the JSON (but wall_seconds) byte for byte; scenario C's
+// G-MB violation is reported from the run with the least choice vector, whichever shard ran it.
+TEST_CASE("merge: exhaustive shards combine into the one-machine search; an exploration's "
+          "shards do not mix with them",
+          "[cli][explore][shard]") {
+    TempDir dir;
+    const std::vector<std::string> base = {"explore",
+                                           source("scenarios/exhaustive/membarrier-c.toml"),
+                                           source("scenarios/memory"),
+                                           "--exhaustive",
+                                           "--policy",
+                                           "v5.10",
+                                           "--policy",
+                                           "neg-no-post-switch-fb"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return tlbsim(args);
+    };
+    const Cmd one = with({"--json", dir.file("one.json")});
+    REQUIRE(one.code == cli::exit_expectation); // G-MB under the negative control
+    std::vector<std::string> merge = {"merge", "--json", dir.file("merged.json")};
+    for (int k = 1; k <= 3; ++k) {
+        const std::string out = dir.file("s" + std::to_string(k) + ".json");
+        const Cmd shard = with({"--shard", std::to_string(k) + "/3", "--json", out});
+        CHECK(shard.out.find("exhaustive, shard " + std::to_string(k) + "/3: ") !=
+              std::string::npos);
+        CHECK(shard.out.find("probes of other shards' subtrees") != std::string::npos);
+        schema_checked(out);
+        merge.push_back(out);
+    }
+    const Cmd merged = tlbsim(merge);
+    CHECK(merged.code == one.code);
+    CHECK(without_times(merged.out) == without_times(one.out));
+    CHECK(without_wall_seconds(schema_checked(dir.file("merged.json"))).dump() ==
+          without_wall_seconds(schema_checked(dir.file("one.json"))).dump());
+    const Cmd missing = tlbsim({"merge", merge[3], merge[4]});
+    CHECK(missing.err.find("2 of 3 shards given") != std::string::npos);
+    tlbsim({"explore", source("scenarios/explore/jit-idle.toml"), "--policy", "rfc-v2", "--runs",
+            "6", "--shard", "3/3", "--json", dir.file("x.json")});
+    const Cmd mixed = tlbsim({"merge", merge[3], merge[4], dir.file("x.json")});
+    CHECK(mixed.code == cli::exit_usage);
+    CHECK(mixed.err.find("explores other scenarios, policies or options") != std::string::npos);
+}

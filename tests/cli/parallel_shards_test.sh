@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# GNU parallel runs four shards of `tlbsim diff --seeds` and of `tlbsim explore` (with and
-# without --all) (docs/sharding.md, docs/explore.md), `tlbsim merge` combines each, and the result
-# equals the one-machine run: the text byte for byte, the JSON byte for byte once each run's
-# wall_seconds (host time) is removed.
+# GNU parallel runs four shards of `tlbsim diff --seeds`, of `tlbsim explore` (with and
+# without --all) and of `tlbsim explore --exhaustive` (docs/sharding.md, docs/explore.md,
+# docs/memory-model.md), `tlbsim merge` combines each, and the result equals the one-machine run:
+# the text byte for byte (but an exhaustive search's time, "0.01 s" at its line's end), the JSON
+# byte for byte once each wall_seconds (host time) is removed.
 #
-# usage: parallel_shards_test.sh TLBSIM SCENARIO [EXPLORE_SCENARIO...]
+# usage: parallel_shards_test.sh TLBSIM SCENARIO [EXPLORE_SCENARIO...] [-- EXHAUSTIVE_SCENARIO...]
 # Exit 77 (ctest's SKIP_RETURN_CODE) when GNU parallel is not installed: scripts/install-deps
 # installs it.
 set -euo pipefail
@@ -12,7 +13,13 @@ set -euo pipefail
 tlbsim=$1
 scenario=$2
 shift 2
-explore_scenarios=("$@")
+explore_scenarios=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    explore_scenarios+=("$1")
+    shift
+done
+[ $# -gt 0 ] && shift
+exhaustive_scenarios=("$@")
 if ! command -v parallel >/dev/null 2>&1; then
     echo "SKIP: GNU parallel is not installed (Debian package parallel; scripts/install-deps installs it)"
     exit 77
@@ -34,12 +41,15 @@ shards_equal_one() {
         "$tlbsim" "$@" --shard {}/4 --json "$dir/shard-{}.json" '>' "$dir/shard-{}.txt" '||' true \
         ::: 1 2 3 4
     "$tlbsim" merge "$dir"/shard-{1,2,3,4}.json --json "$dir/merged.json" >"$dir/merged.txt" || true
-    cmp "$dir/one.txt" "$dir/merged.txt"
+    for f in one merged; do
+        sed -E 's/(exhaustive: .*), [0-9]+\.[0-9]+ s$/\1, T s/' "$dir/$f.txt" >"$dir/$f.untimed"
+    done
+    cmp "$dir/one.untimed" "$dir/merged.untimed"
     python3 - "$dir/one.json" "$dir/merged.json" <<'PY'
 import json, sys
 def without_wall_seconds(path):
     doc = json.load(open(path))
-    for run in doc["runs"]:
+    for run in doc["runs"] + doc.get("exhaustive", []):
         del run["wall_seconds"]
     return json.dumps(doc, indent=2)
 one, merged = (without_wall_seconds(p) for p in sys.argv[1:3])
@@ -56,4 +66,8 @@ shards_equal_one diff-seeds diff "$scenario" --policy v5.10 --policy rfc-v2 --se
 if [ ${#explore_scenarios[@]} -gt 0 ]; then
     shards_equal_one explore explore "${explore_scenarios[@]}" --policy rfc-v2 --policy v5.10 --runs 300
     shards_equal_one explore-all explore "${explore_scenarios[@]}" --policy rfc-v2 --runs 300 --all
+fi
+if [ ${#exhaustive_scenarios[@]} -gt 0 ]; then
+    shards_equal_one exhaustive explore "${exhaustive_scenarios[@]}" --exhaustive \
+        --policy v5.10 --policy neg-no-post-switch-fb
 fi

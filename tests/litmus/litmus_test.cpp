@@ -11,11 +11,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -236,6 +237,79 @@ TEST_CASE("exhaustive: membarrier.c's scenarios D and E hold in every execution,
             CHECK(res.failures.empty());
             CHECK(res.violations.empty());
             CHECK(res.executions > 1);
+        }
+    }
+}
+
+namespace {
+
+run::ExhaustiveResult search_shard(const scenario::Scenario& sc, const std::string& policy,
+                                   std::uint32_t index, std::uint32_t count) {
+    run::ExhaustiveOptions o;
+    o.policy = policy;
+    o.shard_index = index;
+    o.shard_count = count;
+    return run::explore_exhaustively(sc, o);
+}
+
+/// Checks that `shards` together are `whole`: every execution run by exactly one shard (its
+/// subtree's owner), and the first execution of each state and violation the least choice vector.
+void check_shards_make_whole(const std::vector<run::ExhaustiveResult>& shards,
+                             const run::ExhaustiveResult& whole) {
+    std::int64_t executions = 0, repeats = 0, max_choices = 0;
+    std::map<run::UserState, std::vector<int>> witnesses;
+    std::map<std::string, std::vector<int>> violations;
+    for (const run::ExhaustiveResult& s : shards) {
+        executions += s.executions;
+        repeats += s.repeats;
+        max_choices = std::max(max_choices, s.max_choices);
+        CHECK(s.executions > 0);
+        CHECK(s.probes > 0);
+        for (const auto& [u, w] : s.witnesses) {
+            auto [it, fresh] = witnesses.try_emplace(u, w);
+            it->second = fresh ? w : std::min(it->second, w);
+        }
+        for (const auto& [p, w] : s.violation_choices) {
+            auto [it, fresh] = violations.try_emplace(p, w);
+            it->second = fresh ? w : std::min(it->second, w);
+        }
+    }
+    CHECK(executions == whole.executions);
+    CHECK(repeats == whole.repeats);
+    CHECK(max_choices == whole.max_choices);
+    CHECK(witnesses == whole.witnesses);
+    CHECK(violations == whole.violation_choices);
+}
+
+} // namespace
+
+// --shard K/N (docs/memory-model.md, Sharding): the shards split the executions by their first
+// choices; each runs its own subtrees and probes the others'.
+TEST_CASE("exhaustive: three shards run, between them, exactly the whole search's executions",
+          "[litmus]") {
+    const std::string dir = std::string(TLBSIM_SOURCE_DIR) + "/litmus/tests/";
+    const std::string iriw = dir + "IRIW+poonceonces+OnceOnce.litmus";
+    const std::vector<std::pair<scenario::Scenario, std::string>> searches = {
+        {scenario_of(litmus::parse_litmus(file_text(iriw), iriw)), "v5.10"},
+        {scenario_file("exhaustive/membarrier-c.toml"), "neg-no-post-switch-fb"},
+    };
+    for (const auto& [sc, policy] : searches) {
+        INFO(sc.name << " " << policy);
+        const run::ExhaustiveResult whole = search(sc, true, policy);
+        REQUIRE(whole.executions > 50);
+        std::vector<run::ExhaustiveResult> shards;
+        for (std::uint32_t k = 0; k < 3; ++k) {
+            shards.push_back(search_shard(sc, policy, k, 3));
+            CHECK(shards.back().shard_index == k);
+        }
+        check_shards_make_whole(shards, whole);
+        // Every shard sees the same S subtrees and probes those it does not own: S - owned.
+        // Round robin gives shard k the subtrees k, k + 3, ...: ceil((S - k) / 3) of them.
+        const std::int64_t probes = shards[0].probes + shards[1].probes + shards[2].probes;
+        REQUIRE(probes % 2 == 0);
+        const std::int64_t subtrees = probes / 2;
+        for (std::int64_t k = 0; k < 3; ++k) {
+            CHECK(subtrees - shards[k].probes == (subtrees - k + 2) / 3);
         }
     }
 }
