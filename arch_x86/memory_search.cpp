@@ -97,9 +97,9 @@ void set_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, bool wai
 /// step was tried first, and this execution repeats one explored. Only when no other thread can
 /// move at all (every other live thread is held at a turn point, between steps: no step of
 /// theirs is in flight) is the rest of it certain to repeat, and the chooser may prune it; a
-/// thread that proceeds after its wait timed out, or because no dependent step lies ahead, may
-/// still meet the kernel work of a step begun before it fell asleep (an IPI, a switch), in an
-/// order the first branch did not have.
+/// thread that proceeds after its wait timed out while another could move, or because no
+/// dependent step lies ahead, may still meet the kernel work of a step begun before it fell
+/// asleep (an IPI, a switch), in an order the first branch did not have.
 void proceeds(MemorySearch& s, MemorySearch::Turn& turn, bool nobody_else_moves) {
     if (turn.asleep && !s.repeats && nobody_else_moves) {
         s.chooser.blocked();
@@ -134,8 +134,11 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
         if (others_move && m.sim.now().count() - turn.since < kSearchWaitLimit) {
             return true;
         }
+        // Nothing moved: as if it had proceeded. With every other live thread held too (all
+        // wait, none began a step since this one began to), nothing is in flight and the rest
+        // repeats the proceed branch: pruned like choose_turn's.
         set_waiting(m, s, turn, false);
-        proceeds(s, turn, false); // nothing moved: as if it had proceeded
+        proceeds(s, turn, !someone_else_moves(m, s));
         return false;
     }
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
