@@ -159,4 +159,21 @@ std::uint32_t read_rq_membarrier_state(Machine& m, int cpu, int c) {
     return old != nullptr ? static_cast<std::uint32_t>(old->old) : m.rq(c).membarrier_state;
 }
 
+void store_tlb_is_lazy(Machine& m, int cpu, bool lazy) {
+    CpuTlbState& tlb = m.cpu(cpu).tlb;
+    // switch_mm_irqs_off stores false on every switch; a store of the value memory will hold
+    // anyway changes no read, so only a change is buffered (and offered to a search).
+    if (tso(m) && lazy != tlb.is_lazy) {
+        buffer(m, cpu, StoreTarget::tlb_is_lazy, cpu, lazy, tlb.is_lazy);
+    }
+    tlb.is_lazy = lazy;
+}
+
+TlbIsLazyRead read_tlb_is_lazy(Machine& m, int cpu, int c) {
+    if (const BufferedStore* old = unseen_store(m, cpu, c, StoreTarget::tlb_is_lazy, c)) {
+        return {old->old != 0, true};
+    }
+    return {m.cpu(c).tlb.is_lazy, false};
+}
+
 } // namespace arch_x86

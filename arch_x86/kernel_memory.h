@@ -12,11 +12,17 @@
 //                          (include/linux/sched/mm.h)
 //   tsk->mm                exec_mmap (fs/exec.c), exit_mm (kernel/exit.c), kthread_use_mm and
 //                          kthread_unuse_mm (kernel/kthread.c)
+//   cpu_tlbstate.is_lazy   this_cpu_write in enter_lazy_tlb and switch_mm_irqs_off
+//                          (arch/x86/mm/tlb.c; cpu_tlbstate_shared.is_lazy since v5.13)
 //
 // Their readers across CPUs: membarrier_private_expedited's and
 // sync_runqueues_membarrier_state's `p = rcu_dereference(cpu_rq(cpu)->curr); if (p && p->mm ==
 // mm)`, and membarrier_global_expedited's `cpu_rq(cpu)->membarrier_state` and `rq->curr`
-// (kernel/sched/membarrier.c, v5.10.13 and mainline).
+// (kernel/sched/membarrier.c, v5.10.13 and mainline); a TLB shootdown's tlb_is_not_lazy()
+// (v4.20..v6.13) or should_flush_tlb() (v6.14+), `per_cpu(cpu_tlbstate.is_lazy, cpu)`, after
+// the locked tlb_gen increment: switch_mm_irqs_off's smp_mb() between its is_lazy = false store
+// and its tlb_gen read is the other half of that store-buffering pattern ("The barrier
+// synchronizes with the tlb_gen increment in the TLB shootdown code").
 //
 // The model's own fields (Rq::curr, Rq::membarrier_state, Task::mm) hold the newest value in
 // program order: what the storing CPU reads (store forwarding), and what every other kernel path
@@ -29,7 +35,8 @@
 // kernel store's time in the buffer is `store_buffer_drain` cycles, jittered from a stream of its
 // own (X86Cpu::kernel_store_rng) so that buffering the kernel's stores moves no other draw of a
 // run; a full barrier on the storing CPU drains it as it drains user stores (Machine::emit). Its
-// commit leaves no record: a membarrier read that missed it says so (rec::membarrier_read). Under
+// commit leaves no record: a membarrier read that missed it says so (rec::membarrier_read), and so
+// does a shootdown's read of is_lazy (rec::lazy_read_missed). Under
 // an exhaustive search (arch_x86/memory_search.h) a kernel store has no time of its own: each
 // read from another CPU chooses whether it has reached memory.
 // Under machine.memory = "sc" nothing is buffered.
@@ -64,5 +71,16 @@ RqCurrRead read_rq_curr(Machine& m, int cpu, int c);
 kernel::Mm* read_task_mm(Machine& m, int cpu, const kernel::Task& p);
 /// READ_ONCE(cpu_rq(c)->membarrier_state) by `cpu`.
 std::uint32_t read_rq_membarrier_state(Machine& m, int cpu, int c);
+
+/// this_cpu_write(cpu_tlbstate.is_lazy, lazy) on `cpu`.
+void store_tlb_is_lazy(Machine& m, int cpu, bool lazy);
+/// What `per_cpu(cpu_tlbstate.is_lazy, c)` by `cpu` returns: memory, or for c == cpu its own
+/// newest store; `missed`: a store to it was still in c's buffer, so the read returned the value
+/// that store replaced.
+struct TlbIsLazyRead {
+    bool lazy = false;
+    bool missed = false;
+};
+TlbIsLazyRead read_tlb_is_lazy(Machine& m, int cpu, int c);
 
 } // namespace arch_x86

@@ -21,13 +21,21 @@ bool is_rmw(Op op) {
     return op == Op::lock_rmw || op == Op::xchg || op == Op::cmpxchg;
 }
 
-/// The steps at which a thread may wait for another: every user memory step, membarrier, and
-/// `user` (a thread's last user code: waiting there lets the others run before its exit, whose
-/// locked operations drain its buffer). A store needs one too: a membarrier IPI drains the
-/// target's buffer, so whether the store executed before the IPI matters.
+/// A step whose kernel path reads the other CPUs' state and acts on what it finds: membarrier's
+/// scan of rq->curr (and the IPIs it sends), a TLB shootdown's mm_cpumask and is_lazy reads (and
+/// the flush IPIs it sends or skips). Where another thread is (in user mode or not, its CPU lazy
+/// or not, its stores still buffered or not) changes what such a step does.
+bool scans_other_cpus(Op op) {
+    return op == Op::membarrier || op == Op::flush_tlb;
+}
+
+/// The steps at which a thread may wait for another: every user memory step, membarrier, a TLB
+/// flush, and `user` (a thread's last user code: waiting there lets the others run before its
+/// exit, whose locked operations drain its buffer). A store needs one too: a membarrier IPI
+/// drains the target's buffer, so whether the store executed before the IPI matters.
 bool is_turn_point(const scenario::Step& st) {
     return st.op == Op::load || st.op == Op::store || st.op == Op::fence || is_rmw(st.op) ||
-           st.op == Op::membarrier || st.op == Op::user;
+           scans_other_cpus(st.op) || st.op == Op::user;
 }
 
 bool is_plain(Op op) {
@@ -38,12 +46,12 @@ bool is_plain(Op op) {
 /// then a waiting thread wakes (its sleep set forgets `st`). Two plain accesses of different
 /// CPUs commute unless they touch one variable and one of them stores (the commit choices place
 /// a store's effect wherever it may be seen); another's `user` step commutes with everything but
-/// a membarrier, whose scan and IPIs depend on where the other thread is (in user mode or not,
-/// its CPU's rq->curr store still buffered or not); everything else, and any step on the same CPU
-/// (the same buffer), is taken as dependent.
+/// a step that scans the other CPUs (membarrier, a TLB flush), whose reads and IPIs depend on
+/// where the other thread is; everything else, and any step on the same CPU (the same buffer),
+/// is taken as dependent.
 bool dependent(const SearchStep& other, int cpu, const scenario::Step& st) {
     if (other.op == Op::user) {
-        return st.op == Op::membarrier; // otherwise user code of its own: nothing shared
+        return scans_other_cpus(st.op); // otherwise user code of its own: nothing shared
     }
     if (other.cpu == cpu || !is_plain(other.op) || !is_plain(st.op)) {
         return true;

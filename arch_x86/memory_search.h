@@ -16,15 +16,17 @@
 //   * before a buffer drains (MFENCE, a locked RMW, a kernel full barrier): the same, for the
 //     variables the draining buffer holds (and the RMW's variable), since the order of two CPUs'
 //     stores to one variable decides what memory keeps;
-//   * before a user memory step, a membarrier or a `user` step of a thread: proceed, or wait in
-//     user mode until another thread begins a step (its steps then come first). A sleep set
-//     (Flanagan and Godefroid, POPL 2005) keeps a thread that chose to wait from proceeding after a
-//     step that commutes with its own: that order was the proceed branch. A thread waits only
-//     while another live thread is not held (waiting, with no step begun since it began to);
-//   * at membarrier's read of a kernel variable another CPU stores (rq->curr, tsk->mm,
-//     rq->membarrier_state: arch_x86/kernel_memory.h): whether the writer's buffered stores to it
-//     have reached memory, all of them or up to one of them (with every older store of that
-//     buffer, FIFO). A thread's `user` step does not commute with a membarrier;
+//   * before a user memory step, a membarrier, a TLB flush or a `user` step of a thread: proceed,
+//     or wait in user mode until another thread begins a step (its steps then come first). A
+//     sleep set (Flanagan and Godefroid, POPL 2005) keeps a thread that chose to wait from
+//     proceeding after a step that commutes with its own: that order was the proceed branch. A
+//     thread waits only while another live thread is not held (waiting, with no step begun since
+//     it began to);
+//   * at membarrier's or a shootdown's read of a kernel variable another CPU stores (rq->curr,
+//     tsk->mm, rq->membarrier_state, cpu_tlbstate.is_lazy: arch_x86/kernel_memory.h): whether the
+//     writer's buffered stores to it have reached memory, all of them or up to one of them (with
+//     every older store of that buffer, FIFO). A thread's `user` step does not commute with a
+//     membarrier or a TLB flush;
 //   * the end of the run: every interleaving of the stores still buffered (all_final_memories).
 
 #include "arch_x86/machine.h"

@@ -1,5 +1,6 @@
 #include "arch_x86/tlb.h"
 
+#include "arch_x86/kernel_memory.h"
 #include "arch_x86/machine.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
@@ -244,7 +245,7 @@ void do_switch_mm_irqs_off(Machine& m, int cpu, Mm* next, kernel::Task* tsk) {
     const std::uint16_t prev_asid = x.tlb.loaded_mm_asid;
     const bool was_lazy = x.tlb.is_lazy;
     m.step(cpu, Cost::switch_mm_check);
-    x.tlb.is_lazy = false;
+    store_tlb_is_lazy(m, cpu, false); // a plain store: buffered under x86-TSO
 
     std::uint16_t new_asid = 0;
     bool need_flush = false;
@@ -321,7 +322,7 @@ void enter_lazy_tlb(Machine& m, int cpu, Mm* mm) {
         return;
     }
     if (!x.tlb.is_lazy) {
-        x.tlb.is_lazy = true;
+        store_tlb_is_lazy(m, cpu, true);
         m.emit(cpu, rec::enter_lazy(x.tlb.loaded_mm->id));
     }
     // The running task's active_mm holds the lazily kept mm (context_switch passes it on).
@@ -392,11 +393,23 @@ bool should_trim_cpumask(const Machine& m, Mm& mm) {
     return false;
 }
 
+/// `per_cpu(cpu_tlbstate.is_lazy, target)` read by the flushing CPU `cpu` (arch_x86/
+/// kernel_memory.h): under x86-TSO a store still in target's buffer is not seen, and the read
+/// that missed one is recorded.
+bool tlb_is_lazy(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
+    const TlbIsLazyRead read = read_tlb_is_lazy(m, cpu, target);
+    if (read.missed) {
+        const int mm = info.mm != nullptr ? info.mm->id : -1;
+        m.emit(cpu, rec::lazy_read_missed(sim::CpuId{target}, read.lazy, mm));
+    }
+    return read.lazy;
+}
+
 /// should_flush_tlb(cpu, info) (arch/x86/mm/tlb.c, v6.14+, as in 6.18), read by the flushing
-/// CPU for each CPU in mm_cpumask.
-bool should_flush_tlb(Machine& m, int target, const FlushTlbInfo& info) {
+/// CPU `cpu` for each CPU in mm_cpumask.
+bool should_flush_tlb(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
     const CpuTlbState& t = m.cpu(target).tlb;
-    if (t.is_lazy) {
+    if (tlb_is_lazy(m, cpu, target, info)) {
         return false; // "Lazy TLB will get flushed at the next context switch."
     }
     if (info.mm == nullptr) {
@@ -413,15 +426,15 @@ bool should_flush_tlb(Machine& m, int target, const FlushTlbInfo& info) {
 
 /// Which CPUs of mm_cpumask a shootdown calls: every one (an empty condition) when page tables
 /// were freed, else those tlb_is_not_lazy() (v4.20..v6.13) or should_flush_tlb() (v6.14+) picks.
-CallCondition shootdown_condition(Machine& m, const FlushTlbInfo& info) {
+CallCondition shootdown_condition(Machine& m, int cpu, const FlushTlbInfo& info) {
     if (info.freed_tables || m.knobs.lazy_flush_ipi == policy::LazyFlushIpi::always) {
         return {};
     }
     switch (m.knobs.cpumask_update) {
-    case policy::CpumaskUpdate::clear_and_set:
-        return [&m](int c) { return !m.cpu(c).tlb.is_lazy; }; // tlb_is_not_lazy
+    case policy::CpumaskUpdate::clear_and_set: // tlb_is_not_lazy
+        return [&m, cpu, info](int c) { return !tlb_is_lazy(m, cpu, c, info); };
     case policy::CpumaskUpdate::lazy:
-        return [&m, info](int c) { return should_flush_tlb(m, c, info); };
+        return [&m, cpu, info](int c) { return should_flush_tlb(m, cpu, c, info); };
     }
     return {};
 }
@@ -440,7 +453,7 @@ SmpCall shootdown_request(CsdFunc func, const FlushTlbInfo& info) {
 void native_flush_tlb_others(Machine& m, int cpu, Mm* mm, const FlushTlbInfo& info) {
     KFrame others(m, cpu, Fn::native_flush_tlb_others);
     const SmpCall request = shootdown_request(CsdFunc::flush_tlb_func_remote, info);
-    const CallCondition cond = shootdown_condition(m, info);
+    const CallCondition cond = shootdown_condition(m, cpu, info);
     if (!cond) {
         smp_call_function_many(m, cpu, mm->cpumask, request, /*wait=*/true);
     } else {
@@ -455,7 +468,7 @@ void native_flush_tlb_others(Machine& m, int cpu, Mm* mm, const FlushTlbInfo& in
 void native_flush_tlb_multi(Machine& m, int cpu, Mm* mm, const FlushTlbInfo& info) {
     KFrame multi(m, cpu, Fn::native_flush_tlb_multi);
     on_each_cpu_mask(m, cpu, mm->cpumask, shootdown_request(CsdFunc::flush_tlb_func, info),
-                     /*wait=*/true, shootdown_condition(m, info));
+                     /*wait=*/true, shootdown_condition(m, cpu, info));
 }
 
 /// Runs `func` as the local flush, with IRQs off (flush_tlb_mm_range is entered with them on).

@@ -87,13 +87,19 @@ struct SmpCall {
 
 /// What a buffered store writes: a user variable, or one of the kernel's shared variables that
 /// membarrier reads across CPUs (arch_x86/kernel_memory.h).
-enum class StoreTarget : std::uint8_t { user_var, rq_curr, rq_membarrier_state, task_mm };
+enum class StoreTarget : std::uint8_t {
+    user_var,
+    rq_curr,
+    rq_membarrier_state,
+    task_mm,
+    tlb_is_lazy
+};
 
 /// A store waiting in its CPU's store buffer (x86-TSO, docs/memory-model.md): it reaches memory
 /// at `due` unless a full barrier on its CPU drains it first.
 struct BufferedStore {
-    /// user_var: an index of KernelState::user_vars; rq_curr, rq_membarrier_state: the rq's CPU;
-    /// task_mm: a task id.
+    /// user_var: an index of KernelState::user_vars; rq_curr, rq_membarrier_state, tlb_is_lazy:
+    /// the CPU whose variable it is; task_mm: a task id.
     int var = -1;
     std::int64_t value = 0; ///< rq_curr: a task id; task_mm: an mm id (-1 for NULL)
     sim::Cycles due{};

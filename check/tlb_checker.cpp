@@ -41,6 +41,10 @@ void TlbChecker::on_record(const Record& r) {
         break;
     case RecordKind::tlb_flush:
         st.ctx_gen = rec::tlb_context_gen(r);
+        st.missed = {};
+        break;
+    case RecordKind::lazy_read_missed:
+        lazy_read_missed(r);
         break;
     case RecordKind::return_to_user:
         return_to_user(r);
@@ -66,9 +70,28 @@ void TlbChecker::return_to_user(const Record& r) {
     findings_.report(Property::g_tlb, r.cpu, r.time.count(), text_.task_name(r.task),
                      fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
                                  text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
-                     {fmt::format("cpu{} returned to user mode of mm {} at t={} on a TLB context "
-                                  "of generation {}, older than the completed flush",
-                                  r.cpu, text_.mm_name(r.mm), r.time.count(), ctx_gen)});
+                     chain(r.cpu, r.mm,
+                           fmt::format("cpu{} returned to user mode of mm {} at t={} on a TLB "
+                                       "context of generation {}, older than the completed flush",
+                                       r.cpu, text_.mm_name(r.mm), r.time.count(), ctx_gen)));
+}
+
+void TlbChecker::lazy_read_missed(const Record& r) {
+    if (rec::lazy_read_value(r)) { // read lazy, while it had stored not lazy: no IPI
+        cpus_[rec::lazy_read_cpu(r)].missed = {r.mm, r.cpu, r.time.count()};
+    }
+}
+
+std::vector<std::string> TlbChecker::chain(int cpu, int mm, std::string first) const {
+    std::vector<std::string> lines{std::move(first)};
+    const MissedUnlazy& missed = cpus_[cpu].missed;
+    if (missed.mm == mm) {
+        lines.push_back(fmt::format(
+            "cpu{}: the shootdown on cpu{} read its is_lazy at t={} as true from memory: "
+            "is_lazy = false was still in cpu{}'s store buffer, so no flush IPI",
+            cpu, missed.reader, missed.time, cpu));
+    }
+    return lines;
 }
 
 void TlbChecker::flush_done(const Record& r) {
@@ -92,10 +115,11 @@ void TlbChecker::flush_done(const Record& r) {
             fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",
                         text_.mm_name(r.mm), gen, freed_tables ? " (page tables freed)" : "",
                         r.cpu),
-            {fmt::format("when it returned at t={}, cpu{} still had mm {} loaded on a TLB "
-                         "context of generation {}{}",
-                         r.time.count(), c, text_.mm_name(r.mm), cs.ctx_gen,
-                         running ? ", running its user code" : "")});
+            chain(c, r.mm,
+                  fmt::format("when it returned at t={}, cpu{} still had mm {} loaded on a TLB "
+                              "context of generation {}{}",
+                              r.time.count(), c, text_.mm_name(r.mm), cs.ctx_gen,
+                              running ? ", running its user code" : "")));
     }
 }
 

@@ -10,6 +10,8 @@
 #include "kernel/record_text.h"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace check {
 
@@ -20,11 +22,19 @@ public:
     void on_record(const kernel::Record& r);
 
 private:
+    /// Under x86-TSO, a shootdown read this CPU's is_lazy as true from memory while its store
+    /// of false was still in its buffer, and so sent it no flush IPI (rec::lazy_read_missed).
+    struct MissedUnlazy {
+        int mm = -1;
+        int reader = -1;
+        std::int64_t time = 0;
+    };
     struct CpuState {
         int loaded_mm = -1;        ///< whose page tables CR3 holds
         std::int64_t ctx_gen = -1; ///< the loaded ASID's TLB generation
         bool leaving_mm = false;   ///< cleared its bit in the loaded mm's mm_cpumask (switching
                                    ///< away): flushes of that mm no longer include it
+        MissedUnlazy missed;       ///< the latest such read (mm -1: none since the last flush)
     };
     struct MmState {
         std::int64_t flushed_gen = -1; ///< the latest completed flush_tlb_mm_range
@@ -34,6 +44,9 @@ private:
     MmState& mm_state(int mm);
     void return_to_user(const kernel::Record& r);
     void flush_done(const kernel::Record& r);
+    void lazy_read_missed(const kernel::Record& r);
+    /// The violation's chain: `first`, then why a flush skipped `cpu`, when a read says so.
+    std::vector<std::string> chain(int cpu, int mm, std::string first) const;
 
     const History& history_;
     Findings& findings_;

@@ -100,7 +100,8 @@ std::string_view record_kind_name(RecordKind k) {
                  "user_store",
                  "user_load",
                  "user_fence",
-                 "store_commit"};
+                 "store_commit",
+                 "lazy_read_missed"};
     return names[static_cast<std::size_t>(k)];
 }
 

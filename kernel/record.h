@@ -210,6 +210,7 @@ enum class RecordKind : std::uint8_t {
     user_load,           ///< a user load of a variable (rec::user_load)
     user_fence,          ///< a user MFENCE or LOCK-prefixed RMW (rec::user_fence)
     store_commit,        ///< a buffered user store reaches memory (rec::store_commit)
+    lazy_read_missed,    ///< a shootdown read a stale cpu_tlbstate.is_lazy (rec::lazy_read_missed)
     count_
 };
 std::string_view record_kind_name(RecordKind k);

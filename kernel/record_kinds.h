@@ -324,6 +324,16 @@ inline Record store_commit(int var, std::int64_t value, CommitCause cause, sim::
         {.detail = detail::u8(cause), .other = var, .value = value, .gen = due.count()});
 }
 
+/// Under x86-TSO, a TLB shootdown of `mm` by this CPU read `per_cpu(cpu_tlbstate.is_lazy,
+/// read_cpu)` = `lazy` from memory while read_cpu's newer store of !lazy was still in its store
+/// buffer: a lazy CPU read as running `mm` (an IPI it does not need) or, the case the kernel's
+/// smp_mb() in switch_mm_irqs_off rules out, a CPU back in `mm` read as lazy (no IPI). Only a
+/// read that missed a store is recorded. Kept: lazy_read_cpu, lazy_read_value.
+inline Record lazy_read_missed(sim::CpuId read_cpu, bool lazy, int mm) {
+    return detail::make(RecordKind::lazy_read_missed, mm, {},
+                        {.flag = lazy, .other = read_cpu.index()});
+}
+
 // Readers, by field ----------------------------------------------------------------------------
 
 /// kernel_entry: by a system call, an interrupt or an exception.
@@ -467,6 +477,18 @@ inline int read_task(const Record& r) {
 inline int missed_curr(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::membarrier_read}));
     return static_cast<int>(detail::Fields::gen(r));
+}
+
+/// lazy_read_missed: the CPU whose is_lazy was read.
+inline int lazy_read_cpu(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::lazy_read_missed}));
+    return detail::Fields::other(r);
+}
+
+/// lazy_read_missed: the value read from memory (its CPU had stored the other one).
+inline bool lazy_read_value(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::lazy_read_missed}));
+    return detail::Fields::flag(r);
 }
 
 /// mm_free: the tasks and CPUs still using the freed mm.

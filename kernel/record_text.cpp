@@ -107,6 +107,12 @@ std::string RecordText::describe_tlb(const Record& r) const {
                            rec::flushed_gen(r), rec::freed_tables(r) ? ", page tables freed" : "");
     case RecordKind::mm_free:
         return fmt::format("__mmdrop frees mm {}", mm_name(r.mm));
+    case RecordKind::lazy_read_missed:
+        return fmt::format("shootdown of mm {} reads cpu{}'s is_lazy = {} from memory: is_lazy = "
+                           "{} is still in cpu{}'s store buffer, so {}",
+                           mm_name(r.mm), rec::lazy_read_cpu(r), rec::lazy_read_value(r),
+                           !rec::lazy_read_value(r), rec::lazy_read_cpu(r),
+                           rec::lazy_read_value(r) ? "no flush IPI" : "a flush IPI");
     default:
         return std::string(record_kind_name(r.kind));
     }
@@ -262,6 +268,7 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::tlb_flush:
     case RecordKind::flush_done:
     case RecordKind::mm_free:
+    case RecordKind::lazy_read_missed:
         return describe_tlb(r);
     case RecordKind::sync_core:
     case RecordKind::smp_mb:

@@ -128,14 +128,62 @@ TEST_CASE("tso: tsk->mm and rq->membarrier_state stores are buffered the same wa
     CHECK(read_state == 0x8);
 }
 
+TEST_CASE("tso: cpu_tlbstate.is_lazy is buffered; a shootdown's read from another CPU misses it",
+          "[memory][kernel][tlb]") {
+    SwitchRig s;
+    arch_x86::TlbIsLazyRead remote, own;
+    s.rig.run_on(1, s.k, [&](Machine& m) {
+        arch_x86::store_tlb_is_lazy(m, 1, true); // enter_lazy_tlb
+        own = arch_x86::read_tlb_is_lazy(m, 1, 1);
+    });
+    CHECK(own.lazy); // cpu1 reads its own store (forwarding)
+    CHECK_FALSE(own.missed);
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_tlb_is_lazy(m, 0, 1); });
+    CHECK_FALSE(remote.lazy); // memory still holds false
+    CHECK(remote.missed);
+    s.rig.run_on(1, s.k, [](Machine& m) { m.smp_mb(1); });
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_tlb_is_lazy(m, 0, 1); });
+    CHECK(remote.lazy);
+    CHECK_FALSE(remote.missed);
+    // switch_mm_irqs_off stores false on every switch: a store of the value memory holds changes
+    // no read and is not buffered.
+    s.rig.run_on(1, s.k, [&](Machine& m) { arch_x86::store_tlb_is_lazy(m, 1, true); });
+    CHECK(s.rig.m.cpu(1).store_buffer.empty());
+}
+
+TEST_CASE("sc: cpu_tlbstate.is_lazy is visible to every CPU at once", "[memory][kernel][tlb]") {
+    SwitchRig s(scenario::MemoryModel::sc);
+    arch_x86::TlbIsLazyRead remote;
+    s.rig.run_on(1, s.k, [](Machine& m) { arch_x86::store_tlb_is_lazy(m, 1, true); });
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_tlb_is_lazy(m, 0, 1); });
+    CHECK(remote.lazy);
+    CHECK_FALSE(remote.missed);
+}
+
 namespace {
 
-std::string scenario_c() {
-    std::ifstream in(std::filesystem::path(TLBSIM_SOURCE_DIR) /
-                     "scenarios/history/membarrier-c.toml");
+std::string scenario_text(const char* rel) {
+    std::ifstream in(std::filesystem::path(TLBSIM_SOURCE_DIR) / rel);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+std::string scenario_c() {
+    return scenario_text("scenarios/history/membarrier-c.toml");
+}
+
+/// `text` with machine.memory set to "sc" (the scenario sets "tso" or nothing).
+std::string under_sc(std::string text) {
+    const auto tso = text.find("memory = \"tso\"\n");
+    if (tso != std::string::npos) {
+        text.erase(tso, std::string("memory = \"tso\"\n").size());
+    }
+    const std::string machine = "[machine]\n";
+    const auto at = text.find(machine);
+    REQUIRE(at != std::string::npos);
+    text.insert(at + machine.size(), "memory = \"sc\"\n");
+    return text;
 }
 
 std::string joined(const std::vector<std::string>& lines) {
@@ -172,12 +220,32 @@ TEST_CASE("tso: scenario C fails G-MB under neg-no-post-switch-fb through the bu
 
 TEST_CASE("sc: scenario C holds under neg-no-post-switch-fb: no store is buffered",
           "[memory][kernel]") {
-    std::string c = scenario_c();
-    const std::string machine = "[machine]\n";
-    const auto at = c.find(machine);
-    REQUIRE(at != std::string::npos);
-    c.insert(at + machine.size(), "memory = \"sc\"\n");
-    const run::RunResult neg = test::run(c, "neg-no-post-switch-fb");
+    const run::RunResult neg = test::run(under_sc(scenario_c()), "neg-no-post-switch-fb");
     CHECK(neg.violations.empty());
     CHECK(test::counter(neg, "warning.K2") == 1); // the missing barrier is still there
+}
+
+// The lazy TLB shootdown (docs/memory-model.md): switch_mm_irqs_off's same-mm branch stores
+// is_lazy = false and, after smp_mb(), reads tlb_gen; a shootdown increments tlb_gen (locked) and
+// reads is_lazy. Without the smp_mb the timed run tuned into that window skips cpu1.
+TEST_CASE("tso: a shootdown skips a CPU leaving lazy mode only without the lazy switch's smp_mb",
+          "[memory][kernel][tlb]") {
+    const std::string text = scenario_text("scenarios/memory/lazy-tlb-shootdown.toml");
+    REQUIRE_FALSE(text.empty());
+    const run::RunResult bare = test::run(text, "no-lazy-switch-mb");
+    REQUIRE(bare.violation_reports.size() == 1);
+    const check::Violation& v = bare.violation_reports[0];
+    CHECK(v.property == "G-TLB");
+    CHECK(v.cpu == 1);
+    const std::string chain = joined(v.chain);
+    INFO(chain);
+    CHECK(chain.find("cpu1: the shootdown on cpu0 read its is_lazy at t=") != std::string::npos);
+    CHECK(chain.find("as true from memory: is_lazy = false was still in cpu1's store buffer, so "
+                     "no flush IPI") != std::string::npos);
+    for (const std::string policy : {"v5.10", "mainline", "no-mmdrop-barrier"}) {
+        INFO(policy);
+        CHECK(test::run(text, policy).violations.empty());
+    }
+    // Under sc the same timing holds: cpu0 reads is_lazy = false and sends the flush IPI.
+    CHECK(test::run(under_sc(text), "no-lazy-switch-mb").violations.empty());
 }

@@ -339,3 +339,31 @@ TEST_CASE("exhaustive: three shards run, between them, exactly the whole search'
         }
     }
 }
+
+// The lazy TLB shootdown's store-buffering pattern (docs/memory-model.md): cpu1's is_lazy = false
+// store and tlb_gen read in switch_mm_irqs_off against cpu0's tlb_gen increment and is_lazy read.
+// A TLB flush is a turn point: u0 may wait for u1's steps before it.
+TEST_CASE("exhaustive: a shootdown misses a CPU that left lazy mode only without the switch's "
+          "barriers",
+          "[litmus][tlb]") {
+    for (const char* policy : {"v5.10", "mainline"}) {
+        INFO(policy);
+        const run::ExhaustiveResult res = search_file("exhaustive/lazy-tlb-shootdown.toml", policy);
+        CHECK_FALSE(res.bound_reached);
+        CHECK(res.failures.empty());
+        CHECK(res.violations.empty());
+        CHECK(res.executions > 1);
+    }
+    const run::ExhaustiveResult neg =
+        search_file("exhaustive/lazy-tlb-shootdown.toml", "neg-no-post-switch-fb");
+    CHECK_FALSE(neg.bound_reached);
+    REQUIRE(neg.violations.count("G-TLB") == 1);
+    const check::Violation& v = neg.violations.at("G-TLB").violation_reports.front();
+    CHECK(v.task == "u1");
+    CHECK(chain_mentions(v, "is_lazy = false was still in cpu1's store buffer, so no flush IPI"));
+    // The timed run holds: u0's flush comes before u1 first sleeps.
+    const run::RunResult timed =
+        run::run_scenario(scenario_file("exhaustive/lazy-tlb-shootdown.toml"),
+                          "neg-no-post-switch-fb", run::RunOptions{});
+    CHECK(timed.violations.empty());
+}
