@@ -78,20 +78,11 @@ using Command = int (*)(const std::vector<std::string>&, const Io&);
 // `tlbsim --list-commands` prints the names (the man page and the bash completion are generated
 // from it and from each command's --help; scripts/cli-files).
 constexpr std::pair<std::string_view, Command> commands[] = {
-    {"run", cmd_run},
-    {"diff", cmd_diff},
-    {"merge", cmd_merge},
-    {"check", cmd_check},
-    {"explain", cmd_explain},
-    {"explore", cmd_explore},
-    {"replay", cmd_replay},
-    {"litmus", cmd_litmus},
-    {"policies", cmd_policies},
-    {"counters", cmd_counters},
-    {"costs", cmd_costs},
-    {"scenario-keys", cmd_scenario_keys},
-    {"steps", cmd_steps},
-    {"gen", cmd_gen<Io>},
+    {"run", cmd_run},           {"diff", cmd_diff},       {"merge", cmd_merge},
+    {"check", cmd_check},       {"explain", cmd_explain}, {"explore", cmd_explore},
+    {"replay", cmd_replay},     {"litmus", cmd_litmus},   {"policies", cmd_policies},
+    {"counters", cmd_counters}, {"costs", cmd_costs},     {"scenario-keys", cmd_scenario_keys},
+    {"steps", cmd_steps},       {"gen", cmd_gen<Io>},
 };
 
 int dispatch(std::vector<std::string> args, const Io& io) {

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace cli {
 
@@ -46,10 +47,23 @@ SearchNumbers numbers_of(const Json& x) {
             x.at("wall_seconds").get<double>()};
 }
 
-std::string bound_line(std::int64_t max_executions) {
-    return fmt::format("bound reached: the search stopped after {} executions and is "
-                       "incomplete (raise --max-executions)",
-                       max_executions);
+/// Who stopped at the bound: the search, this shard, or (merged) one of the shards, each after
+/// `max_executions` executions of its own.
+std::string bound_line(std::int64_t max_executions, std::string_view who = "the search") {
+    const bool whole = who == "the search";
+    return fmt::format("bound reached: {} stopped after {} executions{} and {} incomplete (raise "
+                       "--max-executions)",
+                       who, max_executions, whole ? "" : " of its own",
+                       whole ? "is" : "the search is");
+}
+
+/// bound_line for the search `x`: a shard's, or the shards' merged.
+std::string bound_line_of(const Json& x) {
+    const auto max = x.at("max_executions").get<std::int64_t>();
+    if (x.at("shards").get<int>() > 1) {
+        return bound_line(max, "a shard");
+    }
+    return x.at("shard").at(1).get<int>() > 1 ? bound_line(max, "this shard") : bound_line(max);
 }
 
 } // namespace
@@ -60,7 +74,11 @@ std::string search_numbers(const run::ExhaustiveResult& res) {
 }
 
 std::string bound_text(const run::ExhaustiveResult& res, std::int64_t max_executions) {
-    return res.bound_reached ? bound_line(max_executions) : "";
+    if (!res.bound_reached) {
+        return "";
+    }
+    return res.shard_count > 1 ? bound_line(max_executions, "this shard")
+                               : bound_line(max_executions);
 }
 
 // The JSON object ---------------------------------------------------------------------------------
@@ -100,6 +118,16 @@ void add_states(Json& x, const scenario::Scenario& sc, const run::ExhaustiveResu
     }
 }
 
+/// A shard's [subtree, executions, repeats, max_choices] for each subtree it ran as its own
+/// (merge's bookkeeping; a whole search's document has none).
+Json subtrees_json(const run::ExhaustiveResult& res) {
+    Json out = Json::array();
+    for (const auto& t : res.subtrees) {
+        out.push_back(Json::array({t.subtree, t.executions, t.repeats, t.max_choices}));
+    }
+    return out;
+}
+
 } // namespace
 
 Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
@@ -110,6 +138,7 @@ Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
     x["policy"] = res.policy;
     x["max_executions"] = max_executions;
     x["shard"] = Json::array({res.shard_index + 1, res.shard_count});
+    x["shards"] = 1;
     x["executions"] = res.executions;
     x["repeats"] = res.repeats;
     x["probes"] = res.probes;
@@ -126,15 +155,19 @@ Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
     }
     x["failed_run"] = nullptr;
     x["failed_choices"] = nullptr;
+    x["failed_subtree"] = nullptr;
     if (!res.failures.empty()) {
         x["failed_run"] = add_run(file, res.failures.front(), runs);
         x["failed_choices"] = res.failure_choices;
+        if (res.shard_count > 1) {
+            x["failed_subtree"] = res.failure_subtree;
+        }
     }
+    x["subtrees"] = res.shard_count > 1 ? subtrees_json(res) : Json::array();
     return x;
 }
 
-// The text, from the object
-// ------------------------------------------------------------------------
+// The text, from the object -----------------------------------------------------------------
 
 namespace {
 
@@ -175,13 +208,16 @@ int print_exhaustive(const Json& x, const Json& runs, const Io& io) {
                    : "",
                numbers_text(numbers_of(x)));
     if (x.at("bound_reached").get<bool>()) {
-        fmt::print(io.out, "  {}\n", bound_line(x.at("max_executions").get<std::int64_t>()));
+        fmt::print(io.out, "  {}\n", bound_line_of(x));
     }
     if (const Json& failed = x.at("failed_run"); !failed.is_null()) {
         return report_run_failure(run_result_from_json(runs.at(failed.get<std::size_t>())), file,
                                   io);
     }
     fmt::print(io.out, "  states:\n");
+    if (x.at("states").empty()) { // a shard that owns no subtree
+        fmt::print(io.out, "    (none: no execution of this shard's own)\n");
+    }
     for (const Json& s : x.at("states")) {
         const auto text = s.get<std::string>();
         fmt::print(io.out, "    {}\n", text.empty() ? "(no registers or variables)" : text);
@@ -189,8 +225,7 @@ int print_exhaustive(const Json& x, const Json& runs, const Io& io) {
     return print_findings(x, runs, io);
 }
 
-// Shards merged
-// ------------------------------------------------------------------------------------
+// Shards merged ----------------------------------------------------------------------------
 
 namespace {
 
@@ -199,18 +234,58 @@ run::UserState state_of(const Json& final_state) {
             final_state.at("registers").get<std::vector<std::vector<std::int64_t>>>()};
 }
 
+/// A run some shard found: its choice vector, its run object and (a failure) its subtree.
+struct Found {
+    Json choices;
+    const Json* run = nullptr;
+    std::uint64_t subtree = 0;
+};
+
+/// Keeps the run with the least choice vector: the search's first (its order is the
+/// lexicographic order of the choice vectors).
+void keep_first(Found& kept, const Found& candidate) {
+    if (kept.run == nullptr || candidate.choices < kept.choices) {
+        kept = candidate;
+    }
+}
+
+/// Whether an execution with `choices` comes before the search stops at `failed` (one machine
+/// stops at its first failed run; the shards went on).
+bool before_stop(const Json& choices, const Found& failed) {
+    return failed.run == nullptr || choices <= failed.choices;
+}
+
+/// The first failed run over the shards, if any.
+Found first_failure(const std::vector<const Json*>& shards,
+                    const std::vector<const Json*>& shard_runs) {
+    Found first;
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+        if (const Json& f = shards[s]->at("failed_run"); !f.is_null()) {
+            keep_first(first,
+                       {shards[s]->at("failed_choices"), &shard_runs[s]->at(f.get<std::size_t>()),
+                        shards[s]->at("failed_subtree").get<std::uint64_t>()});
+        }
+    }
+    return first;
+}
+
 /// A state's text and object, from the shard whose execution reached it first.
 struct StateSeen {
     Json text;
     Json final_state;
 };
 
-/// Every shard's states, each with the least witness over the shards, in the states' order.
-std::map<run::UserState, StateSeen> merged_states(const std::vector<const Json*>& shards) {
+/// Every shard's states reached before the stop, each with the least witness over the shards, in
+/// the states' order.
+std::map<run::UserState, StateSeen> merged_states(const std::vector<const Json*>& shards,
+                                                  const Found& failed) {
     std::map<run::UserState, StateSeen> states;
     for (const Json* s : shards) {
         const Json& finals = s->at("final_states");
         for (std::size_t i = 0; i < finals.size(); ++i) {
+            if (!before_stop(finals[i].at("witness"), failed)) {
+                continue;
+            }
             const auto [it, fresh] = states.try_emplace(state_of(finals[i]));
             if (fresh || finals[i].at("witness") < it->second.final_state.at("witness")) {
                 it->second = {s->at("states").at(i), finals[i]};
@@ -236,26 +311,15 @@ Json merged_broken(const std::map<run::UserState, StateSeen>& states) {
     return broken;
 }
 
-/// A violation or failed run found by some shard: its choice vector and its run object.
-struct Found {
-    Json choices;
-    const Json* run = nullptr;
-};
-
-/// Keeps the run with the least choice vector (the search's first).
-void keep_first(Found& kept, const Json& choices, const Json& run) {
-    if (kept.run == nullptr || choices < kept.choices) {
-        kept = {choices, &run};
-    }
-}
-
 void merge_violations(Json& x, const std::vector<const Json*>& shards,
-                      const std::vector<const Json*>& shard_runs, Json& runs) {
+                      const std::vector<const Json*>& shard_runs, const Found& failed, Json& runs) {
     std::map<std::string, Found> first; // by property
     for (std::size_t s = 0; s < shards.size(); ++s) {
         for (const Json& v : shards[s]->at("violations")) {
-            keep_first(first[v.at("property").get<std::string>()], v.at("choices"),
-                       shard_runs[s]->at(v.at("run").get<std::size_t>()));
+            if (before_stop(v.at("choices"), failed)) {
+                keep_first(first[v.at("property").get<std::string>()],
+                           {v.at("choices"), &shard_runs[s]->at(v.at("run").get<std::size_t>())});
+            }
         }
     }
     x["violations"] = Json::array();
@@ -266,36 +330,52 @@ void merge_violations(Json& x, const std::vector<const Json*>& shards,
     }
 }
 
-void merge_failure(Json& x, const std::vector<const Json*>& shards,
-                   const std::vector<const Json*>& shard_runs, Json& runs) {
-    Found first;
-    for (std::size_t s = 0; s < shards.size(); ++s) {
-        if (const Json& f = shards[s]->at("failed_run"); !f.is_null()) {
-            keep_first(first, shards[s]->at("failed_choices"),
-                       shard_runs[s]->at(f.get<std::size_t>()));
-        }
-    }
+void set_failure(Json& x, const Found& failed, Json& runs) {
     x["failed_run"] = nullptr;
     x["failed_choices"] = nullptr;
-    if (first.run != nullptr) {
-        runs.push_back(*first.run);
+    x["failed_subtree"] = nullptr; // the whole search's document has no subtrees
+    if (failed.run != nullptr) {
+        runs.push_back(*failed.run);
         x["failed_run"] = runs.size() - 1;
-        x["failed_choices"] = first.choices;
+        x["failed_choices"] = failed.choices;
     }
 }
 
-void merge_numbers(Json& x, const std::vector<const Json*>& shards) {
+/// Every shard's subtree tallies that one machine would have run: all of them, or after a failed
+/// run those before its subtree, and its subtree's (whose shard stopped at the failed run).
+Json merged_subtrees(const std::vector<const Json*>& shards, const Found& failed) {
+    std::map<std::uint64_t, Json> tallies; // by subtree: each is one shard's own
+    for (const Json* s : shards) {
+        for (const Json& t : s->at("subtrees")) {
+            const auto subtree = t.at(0).get<std::uint64_t>();
+            if (failed.run == nullptr || subtree <= failed.subtree) {
+                tallies.emplace(subtree, t);
+            }
+        }
+    }
+    Json out = Json::array();
+    for (auto& [subtree, t] : tallies) {
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+void merge_numbers(Json& x, const std::vector<const Json*>& shards, const Found& failed) {
     std::int64_t executions = 0, repeats = 0, max_choices = 0;
     double seconds = 0;
     bool bound = false;
+    for (const Json& t : merged_subtrees(shards, failed)) {
+        executions += t.at(1).get<std::int64_t>();
+        repeats += t.at(2).get<std::int64_t>();
+        max_choices = std::max(max_choices, t.at(3).get<std::int64_t>());
+    }
     for (const Json* s : shards) {
-        executions += s->at("executions").get<std::int64_t>();
-        repeats += s->at("repeats").get<std::int64_t>();
-        max_choices = std::max(max_choices, s->at("max_choices").get<std::int64_t>());
         seconds += s->at("wall_seconds").get<double>();
         bound = bound || s->at("bound_reached").get<bool>();
     }
+    x["shards"] = shards.size();
     x["shard"] = Json::array({1, 1});
+    x["subtrees"] = Json::array();
     x["executions"] = executions;
     x["repeats"] = repeats;
     x["probes"] = 0;
@@ -309,8 +389,20 @@ void merge_numbers(Json& x, const std::vector<const Json*>& shards) {
 Json merge_exhaustive(const std::vector<const Json*>& shards,
                       const std::vector<const Json*>& shard_runs, Json& runs) {
     Json x = *shards.front();
-    merge_numbers(x, shards);
-    const auto states = merged_states(shards);
+    if (shards.size() == 1) { // --shard 1/1: the whole search already
+        for (Json& v : x["violations"]) {
+            runs.push_back(shard_runs.front()->at(v.at("run").get<std::size_t>()));
+            v["run"] = runs.size() - 1;
+        }
+        if (!x.at("failed_run").is_null()) {
+            runs.push_back(shard_runs.front()->at(x.at("failed_run").get<std::size_t>()));
+            x["failed_run"] = runs.size() - 1;
+        }
+        return x;
+    }
+    const Found failed = first_failure(shards, shard_runs);
+    merge_numbers(x, shards, failed);
+    const auto states = merged_states(shards, failed);
     x["states"] = Json::array();
     x["final_states"] = Json::array();
     for (const auto& [u, seen] : states) {
@@ -318,8 +410,8 @@ Json merge_exhaustive(const std::vector<const Json*>& shards,
         x["final_states"].push_back(seen.final_state);
     }
     x["broken_outcomes"] = merged_broken(states);
-    merge_violations(x, shards, shard_runs, runs);
-    merge_failure(x, shards, shard_runs, runs);
+    merge_violations(x, shards, shard_runs, failed, runs);
+    set_failure(x, failed, runs);
     return x;
 }
 

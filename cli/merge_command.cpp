@@ -95,12 +95,22 @@ void check_fits(const MergeInput& in, const MergeInput& first) {
     }
 }
 
+/// Refuses a shard K/N out of 1 <= K <= N <= max_shards.
+void check_shard_range(const MergeInput& in, int k, int n) {
+    if (n < 1 || n > max_shards || k < 1 || k > n) {
+        refuse(in.file,
+               fmt::format("shard {}/{} is not a shard (1 <= K <= N <= {})", k, n, max_shards));
+    }
+}
+
 /// Checks that the shards 1..N are each there once.
 void check_shards(const std::vector<MergeInput>& inputs) {
     const int n = shard_of(inputs.front().doc.at("seeds")).n;
+    check_shard_range(inputs.front(), 1, n);
     std::vector<const std::string*> seen(static_cast<std::size_t>(n), nullptr);
     for (const auto& in : inputs) {
         const int k = shard_of(in.doc.at("seeds")).k;
+        check_shard_range(in, k, n);
         auto& slot = seen[static_cast<std::size_t>(k - 1)];
         if (slot != nullptr) {
             refuse(in.file, fmt::format("shard {}/{} again (also {})", k, n, *slot));
@@ -253,6 +263,52 @@ std::pair<int, int> explore_shard(const MergeInput& in) {
     return {sh.at(0).get<int>(), sh.at(1).get<int>()};
 }
 
+/// An exhaustive search's fields that merge reads, each of its type, and consistent: its states
+/// and final_states one for one, a failed run with its choice vector and subtree, every run index
+/// inside the document's runs. (Explorations are read by merge_explorations.)
+void check_exhaustive_fields(const Json& x, std::size_t runs, const std::string& file) {
+    const auto index_ok = [runs](const Json& i) { return i.get<std::size_t>() < runs; };
+    bool ok = x.at("states").size() == x.at("final_states").size();
+    for (const Json& f : x.at("final_states")) {
+        (void)f.at("memory").get<std::vector<std::int64_t>>();
+        (void)f.at("registers").get<std::vector<std::vector<std::int64_t>>>();
+        ok = ok && f.at("witness").is_array() && f.at("broken").is_array();
+    }
+    for (const Json& v : x.at("violations")) {
+        ok = ok && v.at("property").is_string() && index_ok(v.at("run")) &&
+             v.at("choices").is_array();
+    }
+    const bool failed = !x.at("failed_run").is_null();
+    const bool sharded = x.at("shard").at(1).get<int>() > 1; // a shard's has subtrees
+    ok = ok && failed == x.at("failed_choices").is_array() &&
+         (failed && sharded) == !x.at("failed_subtree").is_null() &&
+         (!failed || index_ok(x.at("failed_run")));
+    for (const Json& t : x.at("subtrees")) {
+        ok = ok && t.size() == 4 && t.at(0).is_number_unsigned();
+    }
+    for (const char* key : {"executions", "repeats", "max_choices", "shards"}) {
+        ok = ok && x.at(key).is_number_integer();
+    }
+    ok = ok && x.at("wall_seconds").is_number() && x.at("bound_reached").is_boolean();
+    if (!ok) {
+        refuse(file, "an exhaustive search whose fields do not fit together (docs/json-schema.md)");
+    }
+}
+
+/// Reads what merge reads of one document's searches, so that a malformed one is refused by its
+/// own name.
+void check_search_fields(const MergeInput& in) {
+    const Json& runs = in.doc.at("runs");
+    if (!runs.is_array()) {
+        refuse(in.file, "\"runs\" is not an array");
+    }
+    if (search_array(in.doc) == "exhaustive") {
+        for (const Json& x : in.doc.at("exhaustive")) {
+            check_exhaustive_fields(x, runs.size(), in.file);
+        }
+    }
+}
+
 /// Every shard K/N of one N exactly once, with the same searches.
 void check_explore_shards(const std::vector<MergeInput>& inputs) {
     const Json id =
@@ -261,6 +317,13 @@ void check_explore_shards(const std::vector<MergeInput>& inputs) {
     std::set<int> seen;
     for (const auto& in : inputs) {
         const auto [k, count] = naming_file(in, explore_shard);
+        check_shard_range(in, k, count);
+        if (search_array(in.doc) != search_array(inputs.front().doc)) {
+            refuse(in.file,
+                   fmt::format("an {} document, but {} is an {} document", search_array(in.doc),
+                               inputs.front().file, search_array(inputs.front().doc)));
+        }
+        naming_file(in, check_search_fields);
         if (count != n) {
             refuse(in.file, fmt::format("shard {}/{}, but {} is of {} shards", k, count,
                                         inputs.front().file, n));

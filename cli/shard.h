@@ -2,8 +2,8 @@
 // `--shard K/N`: one machine's part of a command whose runs are numbered 0, 1, 2, ... (the seed
 // indices of `run --seeds` and `diff --seeds`, the runs of `explore`). Shard K of N owns the
 // indices i with i % N == K - 1, so N jobs started with 1/N .. N/N (GNU parallel:
-// `--shard {}/N ::: 1 .. N`) share the work without talking to each other, and `tlbsim merge` puts their JSON documents
-// back together (docs/sharding.md).
+// `--shard {}/N ::: 1 .. N`) share the work without talking to each other, and `tlbsim merge` puts
+// their JSON documents back together (docs/sharding.md).
 
 #include <cstdint>
 #include <string>

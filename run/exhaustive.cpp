@@ -92,6 +92,8 @@ public:
         return out;
     }
     bool diverged() const { return diverged_; }
+    /// The current execution's subtree, in the search's order.
+    std::uint64_t subtree() const { return subtree_; }
 
 private:
     struct Choice {
@@ -158,11 +160,25 @@ RunOptions search_options(arch_x86::MemoryChooser& chooser, bool reduction) {
     return ro;
 }
 
-/// Adds one execution's final states and verdicts to `res`.
-void absorb(ExhaustiveResult& res, RunResult&& r, const ChoiceVector& choices) {
+/// Counts one execution of this search's own, in `res` and in its subtree's tally.
+void count_execution(ExhaustiveResult& res, const RunResult& r, const ChoiceVector& choices) {
+    if (res.subtrees.empty() || res.subtrees.back().subtree != choices.subtree()) {
+        res.subtrees.push_back({choices.subtree(), 0, 0, 0});
+    }
+    ExhaustiveResult::SubtreeTally& tally = res.subtrees.back();
+    const auto length = static_cast<std::int64_t>(choices.size());
+    ++res.executions;
+    ++tally.executions;
+    res.max_choices = std::max(res.max_choices, length);
+    tally.max_choices = std::max(tally.max_choices, length);
     if (r.search_repeats) {
         ++res.repeats;
+        ++tally.repeats;
     }
+}
+
+/// Adds one execution's final states and verdicts to `res`.
+void absorb(ExhaustiveResult& res, RunResult&& r, const ChoiceVector& choices) {
     for (const std::vector<std::int64_t>& memory : r.final_memories) {
         UserState u{memory, r.user.registers};
         if (res.states.insert(u).second) {
@@ -173,6 +189,7 @@ void absorb(ExhaustiveResult& res, RunResult&& r, const ChoiceVector& choices) {
         if (res.failures.empty()) {
             res.failures.push_back(std::move(r));
             res.failure_choices = choices.taken();
+            res.failure_subtree = choices.subtree();
         }
         return;
     }
@@ -197,7 +214,7 @@ ExhaustiveResult explore_exhaustively(const scenario::Scenario& sc,
     ChoiceVector choices(options.shard_index, options.shard_count);
     const RunOptions ro = search_options(choices, options.reduction);
     do {
-        if (res.executions + res.probes == options.max_executions) {
+        if (res.executions == options.max_executions && choices.owned()) {
             res.bound_reached = true;
             break;
         }
@@ -206,8 +223,7 @@ ExhaustiveResult explore_exhaustively(const scenario::Scenario& sc,
             ++res.probes; // another shard's subtree: its owner reports what it shows
             continue;
         }
-        ++res.executions;
-        res.max_choices = std::max(res.max_choices, static_cast<std::int64_t>(choices.size()));
+        count_execution(res, r, choices);
         if (choices.diverged() && r.internal_error.empty()) {
             r.internal_error = "exhaustive search: a replayed choice vector reached a different "
                                "choice point (the run is not deterministic)";

@@ -31,7 +31,9 @@ namespace run {
 
 struct ExhaustiveOptions {
     std::string policy;
-    std::int64_t max_executions = 100000; ///< the bound: the search stops here, incomplete
+    /// The bound: the search stops here, incomplete (a shard: at this many executions of its
+    /// own subtrees; its probes are not counted, as they are other shards' executions).
+    std::int64_t max_executions = 100000;
     bool reduction = true;         ///< off: every order, to check that the reduction loses nothing
     std::uint32_t shard_index = 0; ///< --shard K/N: K - 1
     std::uint32_t shard_count = 1; ///< N
@@ -49,6 +51,16 @@ struct ExhaustiveResult {
     std::int64_t probes = 0;
     std::uint32_t shard_index = 0; ///< as in the options
     std::uint32_t shard_count = 1;
+    /// What each subtree this search ran as its own added, in the search's order: so that merge
+    /// can count, after a failed run, only what a search on one machine would have run (every
+    /// subtree before the failed run's, and that one up to it).
+    struct SubtreeTally {
+        std::uint64_t subtree = 0;
+        std::int64_t executions = 0;
+        std::int64_t repeats = 0;
+        std::int64_t max_choices = 0;
+    };
+    std::vector<SubtreeTally> subtrees;
     /// Runs in which a thread put to sleep had to proceed because no other thread moved: they
     /// repeat an execution already explored (counted in `executions`).
     std::int64_t repeats = 0;
@@ -63,7 +75,8 @@ struct ExhaustiveResult {
     std::map<std::string, std::vector<int>> violation_choices;
     /// The first run that failed (a run error or tlbsim's internal error); empty when none did.
     std::vector<RunResult> failures;
-    std::vector<int> failure_choices; ///< its choice vector
+    std::vector<int> failure_choices;  ///< its choice vector
+    std::uint64_t failure_subtree = 0; ///< and its subtree
     double wall_seconds = 0;
     /// For each state, the choice vector of the first execution that reached it (its memory is
     /// one interleaving of the stores buffered at the end: the one `state` names).

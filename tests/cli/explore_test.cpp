@@ -288,6 +288,7 @@ Json without_wall_seconds(Json doc) {
     }
     for (auto& x : doc["exhaustive"]) {
         x.erase("wall_seconds");
+        x.erase("shards"); // how many documents were merged into this one
     }
     return doc;
 }
@@ -322,7 +323,7 @@ TEST_CASE("merge: exhaustive shards combine into the one-machine search; an expl
         const Cmd shard = with({"--shard", std::to_string(k) + "/3", "--json", out});
         CHECK(shard.out.find("exhaustive, shard " + std::to_string(k) + "/3: ") !=
               std::string::npos);
-        CHECK(shard.out.find("probes of other shards' subtrees") != std::string::npos);
+        CHECK(shard.out.find(" of other shards' subtrees") != std::string::npos);
         schema_checked(out);
         merge.push_back(out);
     }
@@ -337,5 +338,128 @@ TEST_CASE("merge: exhaustive shards combine into the one-machine search; an expl
             "6", "--shard", "3/3", "--json", dir.file("x.json")});
     const Cmd mixed = tlbsim({"merge", merge[3], merge[4], dir.file("x.json")});
     CHECK(mixed.code == cli::exit_usage);
-    CHECK(mixed.err.find("explores other scenarios, policies or options") != std::string::npos);
+    CHECK(mixed.err.find("an explore document, but ") != std::string::npos);
+}
+
+namespace {
+
+/// Runs `base` on one machine and as `shards` shards merged; returns {one, merged}.
+std::pair<Cmd, Cmd> one_and_merged(TempDir& dir, const std::vector<std::string>& base, int shards) {
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return tlbsim(args);
+    };
+    const Cmd one = with({});
+    std::vector<std::string> merge = {"merge"};
+    for (int k = 1; k <= shards; ++k) {
+        const std::string out = dir.file("m" + std::to_string(k) + ".json");
+        with({"--shard", std::to_string(k) + "/" + std::to_string(shards), "--json", out});
+        merge.push_back(out);
+    }
+    return {one, tlbsim(merge)};
+}
+
+const char* const kForbiddenSb = R"(name = "sb-forbid"
+policies = ["v5.10"]
+[machine]
+cpus = 2
+memory = "tso"
+[[process]]
+name = "p"
+variables = { x = 0, y = 0 }
+[[thread]]
+name = "t0"
+process = "p"
+cpu = 0
+program = ["store x 1", "load y r1", "user 1"]
+[[thread]]
+name = "t1"
+process = "p"
+cpu = 1
+program = ["store y 1", "load x r2", "user 1"]
+[[expect]]
+policy = "v5.10"
+forbid = "t0:r1 == 0 && t1:r2 == 0"
+[[expect]]
+policy = "v5.10"
+forbid = "x == 1"
+)";
+
+} // namespace
+
+// What the merged report keeps from one machine beyond the plain case: broken forbids (each with
+// the first state that breaks it), a failed run (one machine stops there: the merged numbers,
+// states and findings stop there too), the report of each violated property of a run that
+// violates several, and a shard count other than 3.
+TEST_CASE("merge: exhaustive shards keep broken forbids, a failed run and each property's report",
+          "[cli][explore][shard]") {
+    TempDir dir;
+    const std::string sb = dir.write("sb.toml", kForbiddenSb);
+    for (int shards : {2, 5}) {
+        INFO(shards << " shards");
+        const auto [one, merged] = one_and_merged(dir, {"explore", sb, "--exhaustive"}, shards);
+        CHECK(one.code == cli::exit_expectation);
+        CHECK(one.out.find("expect[0]: forbid") != std::string::npos);
+        CHECK(one.out.find("expect[1]: forbid \"x == 1\"") != std::string::npos);
+        CHECK(merged.code == one.code);
+        CHECK(without_times(merged.out) == without_times(one.out));
+    }
+    // kthread-use-mm's search fails at its 42nd execution (a step the scenario cannot do).
+    const auto [one, merged] =
+        one_and_merged(dir,
+                       {"explore", source("scenarios/history/kthread-use-mm.toml"), "--exhaustive",
+                        "--policy", "v5.10"},
+                       3);
+    CHECK(one.code == cli::exit_usage);
+    CHECK(one.out.find("42 executions") != std::string::npos);
+    CHECK(merged.code == one.code);
+    CHECK(without_times(merged.out) == without_times(one.out));
+    CHECK(merged.err == one.err);
+    // fred-ipi's first violating run under neg-ipi-trusts-iret violates G-SC on cpu1 and
+    // G-SC-SELF on cpu0: each property prints its own report.
+    const Cmd fred = tlbsim({"explore", source("scenarios/history/fred-ipi.toml"), "--exhaustive",
+                             "--policy", "neg-ipi-trusts-iret"});
+    CHECK(fred.out.find("G-SC violated in some execution:\n  violation (neg-ipi-trusts-iret): "
+                        "G-SC on cpu1") != std::string::npos);
+    CHECK(fred.out.find("G-SC-SELF violated in some execution:\n  violation "
+                        "(neg-ipi-trusts-iret): G-SC-SELF on cpu0") != std::string::npos);
+}
+
+TEST_CASE("merge: a bounded exhaustive search says which bound stopped it; a shard out of range "
+          "is refused",
+          "[cli][explore][shard]") {
+    TempDir dir;
+    const std::string c = source("scenarios/exhaustive/membarrier-c.toml");
+    const Cmd shard =
+        tlbsim({"explore", c, "--exhaustive", "--policy", "neg-no-post-switch-fb",
+                "--max-executions", "10", "--shard", "1/3", "--json", dir.file("s1.json")});
+    CHECK(shard.out.find("10 executions (") != std::string::npos);
+    CHECK(shard.out.find("bound reached: this shard stopped after 10 executions of its own and "
+                         "the search is incomplete") != std::string::npos);
+    for (const char* k : {"2", "3"}) {
+        tlbsim({"explore", c, "--exhaustive", "--policy", "neg-no-post-switch-fb",
+                "--max-executions", "10", "--shard", std::string(k) + "/3", "--json",
+                dir.file(std::string("s") + k + ".json")});
+    }
+    const Cmd merged =
+        tlbsim({"merge", dir.file("s1.json"), dir.file("s2.json"), dir.file("s3.json")});
+    CHECK(merged.out.find("bound reached: a shard stopped after 10 executions of its own and the "
+                          "search is incomplete") != std::string::npos);
+    // A document relabelled as shard 4 of 3.
+    Json doc = Json::parse(read_file(dir.file("s1.json")));
+    doc["exhaustive"][0]["shard"] = Json::array({4, 3});
+    std::ofstream(dir.file("s4.json")) << doc.dump();
+    const Cmd bad =
+        tlbsim({"merge", dir.file("s1.json"), dir.file("s2.json"), dir.file("s4.json")});
+    CHECK(bad.code == cli::exit_usage);
+    CHECK(bad.err.find("s4.json: shard 4/3 is not a shard") != std::string::npos);
+    // A document missing a field is refused by its own name, not the first file's.
+    doc = Json::parse(read_file(dir.file("s3.json")));
+    doc["exhaustive"][0].erase("final_states");
+    std::ofstream(dir.file("s5.json")) << doc.dump();
+    const Cmd missing =
+        tlbsim({"merge", dir.file("s1.json"), dir.file("s2.json"), dir.file("s5.json")});
+    CHECK(missing.code == cli::exit_usage);
+    CHECK(missing.err.find("s5.json: ") != std::string::npos);
 }

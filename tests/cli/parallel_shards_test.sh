@@ -3,7 +3,8 @@
 # without --all) and of `tlbsim explore --exhaustive` (docs/sharding.md, docs/explore.md,
 # docs/memory-model.md), `tlbsim merge` combines each, and the result equals the one-machine run:
 # the text byte for byte (but an exhaustive search's time, "0.01 s" at its line's end), the JSON
-# byte for byte once each wall_seconds (host time) is removed.
+# byte for byte once each wall_seconds (host time) and an exhaustive search's shards count are
+# removed.
 #
 # usage: parallel_shards_test.sh TLBSIM SCENARIO [EXPLORE_SCENARIO...] [-- EXHAUSTIVE_SCENARIO...]
 # Exit 77 (ctest's SKIP_RETURN_CODE) when GNU parallel is not installed: scripts/install-deps
@@ -49,8 +50,11 @@ shards_equal_one() {
 import json, sys
 def without_wall_seconds(path):
     doc = json.load(open(path))
-    for run in doc["runs"] + doc.get("exhaustive", []):
+    for run in doc["runs"]:
         del run["wall_seconds"]
+    for search in doc.get("exhaustive", []):
+        del search["wall_seconds"]
+        del search["shards"]  # how many documents were merged into this one
     return json.dumps(doc, indent=2)
 one, merged = (without_wall_seconds(p) for p in sys.argv[1:3])
 if one != merged:
