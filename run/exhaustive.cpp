@@ -160,21 +160,26 @@ RunOptions search_options(arch_x86::MemoryChooser& chooser, bool reduction) {
     return ro;
 }
 
-/// Counts one execution of this search's own, in `res` and in its subtree's tally.
+/// Counts one execution in a tally (the whole search's, or a subtree's).
+void count_in(std::int64_t& executions, std::int64_t& repeats, std::int64_t& max_choices,
+              const RunResult& r, const ChoiceVector& choices) {
+    ++executions;
+    repeats += r.search_repeats ? 1 : 0;
+    max_choices = std::max(max_choices, static_cast<std::int64_t>(choices.size()));
+}
+
+/// Counts one execution of this search's own in `res` and, for a shard, in its subtree's tally
+/// (merge's bookkeeping; a whole search keeps none).
 void count_execution(ExhaustiveResult& res, const RunResult& r, const ChoiceVector& choices) {
+    count_in(res.executions, res.repeats, res.max_choices, r, choices);
+    if (res.shard_count == 1) {
+        return;
+    }
     if (res.subtrees.empty() || res.subtrees.back().subtree != choices.subtree()) {
         res.subtrees.push_back({choices.subtree(), 0, 0, 0});
     }
-    ExhaustiveResult::SubtreeTally& tally = res.subtrees.back();
-    const auto length = static_cast<std::int64_t>(choices.size());
-    ++res.executions;
-    ++tally.executions;
-    res.max_choices = std::max(res.max_choices, length);
-    tally.max_choices = std::max(tally.max_choices, length);
-    if (r.search_repeats) {
-        ++res.repeats;
-        ++tally.repeats;
-    }
+    ExhaustiveResult::SubtreeTally& t = res.subtrees.back();
+    count_in(t.executions, t.repeats, t.max_choices, r, choices);
 }
 
 /// Adds one execution's final states and verdicts to `res`.

@@ -51,7 +51,7 @@ struct ExhaustiveResult {
     std::int64_t probes = 0;
     std::uint32_t shard_index = 0; ///< as in the options
     std::uint32_t shard_count = 1;
-    /// What each subtree this search ran as its own added, in the search's order: so that merge
+    /// A shard's: what each subtree it ran as its own added, in the search's order, so that merge
     /// can count, after a failed run, only what a search on one machine would have run (every
     /// subtree before the failed run's, and that one up to it).
     struct SubtreeTally {

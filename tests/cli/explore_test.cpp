@@ -19,6 +19,13 @@ std::string source(const std::string& rel) {
     return std::string(TLBSIM_SOURCE_DIR) + "/" + rel;
 }
 
+/// `tlbsim` with `base`'s arguments, then `extra`'s.
+Cmd tlbsim_with(const std::vector<std::string>& base, const std::vector<std::string>& extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return tlbsim(args);
+}
+
 /// The words of the "replay: tlbsim run ..." line of finding `n` (0-based), without "tlbsim".
 std::vector<std::string> replay_args(const std::string& out, std::size_t n = 0) {
     std::size_t at = 0;
@@ -243,11 +250,7 @@ TEST_CASE("merge: explore shards combine into the one-machine report; a missing 
     TempDir dir;
     const std::string file = source("scenarios/explore/jit-idle.toml");
     const std::vector<std::string> base = {"explore", file, "--policy", "rfc-v2", "--runs", "200"};
-    auto with = [&](std::vector<std::string> extra) {
-        std::vector<std::string> args = base;
-        args.insert(args.end(), extra.begin(), extra.end());
-        return tlbsim(args);
-    };
+    auto with = [&](const std::vector<std::string>& extra) { return tlbsim_with(base, extra); };
     const Cmd one = with({});
     std::vector<std::string> merge = {"merge"};
     for (int k = 1; k <= 3; ++k) {
@@ -310,11 +313,7 @@ TEST_CASE("merge: exhaustive shards combine into the one-machine search; an expl
                                            "v5.10",
                                            "--policy",
                                            "neg-no-post-switch-fb"};
-    auto with = [&](std::vector<std::string> extra) {
-        std::vector<std::string> args = base;
-        args.insert(args.end(), extra.begin(), extra.end());
-        return tlbsim(args);
-    };
+    auto with = [&](const std::vector<std::string>& extra) { return tlbsim_with(base, extra); };
     const Cmd one = with({"--json", dir.file("one.json")});
     REQUIRE(one.code == cli::exit_expectation); // G-MB under the negative control
     std::vector<std::string> merge = {"merge", "--json", dir.file("merged.json")};
@@ -345,11 +344,7 @@ namespace {
 
 /// Runs `base` on one machine and as `shards` shards merged; returns {one, merged}.
 std::pair<Cmd, Cmd> one_and_merged(TempDir& dir, const std::vector<std::string>& base, int shards) {
-    auto with = [&](std::vector<std::string> extra) {
-        std::vector<std::string> args = base;
-        args.insert(args.end(), extra.begin(), extra.end());
-        return tlbsim(args);
-    };
+    auto with = [&](const std::vector<std::string>& extra) { return tlbsim_with(base, extra); };
     const Cmd one = with({});
     std::vector<std::string> merge = {"merge"};
     for (int k = 1; k <= shards; ++k) {
