@@ -112,6 +112,23 @@ int id_or_null(const kernel::Mm* mm) {
     return mm != nullptr ? mm->id : -1;
 }
 
+/// cpu_tlbstate.loaded_mm as memory holds it: LOADED_MM_SWITCHING while `loaded_mm_switching`.
+std::int64_t loaded_mm_value(const CpuTlbState& tlb) {
+    return tlb.loaded_mm_switching ? kLoadedMmSwitching : tlb.loaded_mm->id;
+}
+
+/// A store of `value` to cpu_tlbstate.loaded_mm. Only should_flush_tlb() (v6.14+, the lazy
+/// mm_cpumask update) reads it from another CPU; before, tlb_is_not_lazy() read is_lazy alone,
+/// so a buffered loaded_mm store would change no read there and is not buffered (nor offered to
+/// a search). Like is_lazy, only a change is buffered.
+void buffer_loaded_mm(Machine& m, int cpu, std::int64_t value) {
+    const CpuTlbState& tlb = m.cpu(cpu).tlb;
+    const std::int64_t old = loaded_mm_value(tlb);
+    if (tso(m) && m.knobs.cpumask_update == policy::CpumaskUpdate::lazy && value != old) {
+        buffer(m, cpu, StoreTarget::tlb_loaded_mm, cpu, value, old);
+    }
+}
+
 } // namespace
 
 void store_rq_curr(Machine& m, int cpu, kernel::Task* next) {
@@ -174,6 +191,26 @@ TlbIsLazyRead read_tlb_is_lazy(Machine& m, int cpu, int c) {
         return {old->old != 0, true};
     }
     return {m.cpu(c).tlb.is_lazy, false};
+}
+
+void store_loaded_mm_switching(Machine& m, int cpu) {
+    buffer_loaded_mm(m, cpu, kLoadedMmSwitching);
+    m.cpu(cpu).tlb.loaded_mm_switching = true;
+}
+
+void store_loaded_mm(Machine& m, int cpu, kernel::Mm* next) {
+    buffer_loaded_mm(m, cpu, next->id);
+    CpuTlbState& tlb = m.cpu(cpu).tlb;
+    tlb.loaded_mm_switching = false;
+    tlb.loaded_mm = next;
+}
+
+LoadedMmRead read_loaded_mm(Machine& m, int cpu, int c) {
+    const std::int64_t newest = loaded_mm_value(m.cpu(c).tlb);
+    if (const BufferedStore* old = unseen_store(m, cpu, c, StoreTarget::tlb_loaded_mm, c)) {
+        return {old->old, true, newest};
+    }
+    return {newest, false, newest};
 }
 
 } // namespace arch_x86

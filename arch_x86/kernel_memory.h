@@ -14,6 +14,10 @@
 //                          kthread_unuse_mm (kernel/kthread.c)
 //   cpu_tlbstate.is_lazy   this_cpu_write in enter_lazy_tlb and switch_mm_irqs_off
 //                          (arch/x86/mm/tlb.c; cpu_tlbstate_shared.is_lazy since v5.13)
+//   cpu_tlbstate.loaded_mm this_cpu_write of LOADED_MM_SWITCHING, then of next, in
+//                          switch_mm_irqs_off (arch/x86/mm/tlb.c, as in 6.18; a plain MOV on x86
+//                          even as smp_store_release); buffered only where another CPU reads
+//                          it, should_flush_tlb (v6.14+, the lazy mm_cpumask update)
 //
 // Their readers across CPUs: membarrier_private_expedited's and
 // sync_runqueues_membarrier_state's `p = rcu_dereference(cpu_rq(cpu)->curr); if (p && p->mm ==
@@ -22,7 +26,12 @@
 // (v4.20..v6.13) or should_flush_tlb() (v6.14+), `per_cpu(cpu_tlbstate.is_lazy, cpu)`, after
 // the locked tlb_gen increment: switch_mm_irqs_off's smp_mb() between its is_lazy = false store
 // and its tlb_gen read is the other half of that store-buffering pattern ("The barrier
-// synchronizes with the tlb_gen increment in the TLB shootdown code").
+// synchronizes with the tlb_gen increment in the TLB shootdown code"). should_flush_tlb() also
+// reads `per_cpu(cpu_tlbstate.loaded_mm, cpu)` before is_lazy: switch_mm_irqs_off's store of
+// LOADED_MM_SWITCHING, then cpumask_set_cpu()'s locked operation or (the bit already set) an
+// smp_mb(), then its tlb_gen read are the other half of the same pattern (83b0177a6c48, "x86/mm:
+// Fix SMP ordering in switch_mm_irqs_off()", v6.18: "switch_mm() must see the new tlb_gen or
+// flush_tlb_mm_range() must see the new loaded_mm, or both").
 //
 // The model's own fields (Rq::curr, Rq::membarrier_state, Task::mm) hold the newest value in
 // program order: what the storing CPU reads (store forwarding), and what every other kernel path
@@ -36,7 +45,8 @@
 // own (X86Cpu::kernel_store_rng) so that buffering the kernel's stores moves no other draw of a
 // run; a full barrier on the storing CPU drains it as it drains user stores (Machine::emit). Its
 // commit leaves no record: a membarrier read that missed it says so (rec::membarrier_read), and so
-// does a shootdown's read of is_lazy (rec::lazy_read_missed). Under
+// do a shootdown's reads of is_lazy (rec::lazy_read_missed) and loaded_mm
+// (rec::loaded_mm_read_missed). Under
 // an exhaustive search (arch_x86/memory_search.h) a kernel store has no time of its own: each
 // read from another CPU chooses whether it has reached memory.
 // Under machine.memory = "sc" nothing is buffered.
@@ -82,5 +92,22 @@ struct TlbIsLazyRead {
     bool missed = false;
 };
 TlbIsLazyRead read_tlb_is_lazy(Machine& m, int cpu, int c);
+
+/// LOADED_MM_SWITCHING as a buffered store's value and old value (mm ids are >= 0).
+inline constexpr std::int64_t kLoadedMmSwitching = -2;
+/// this_cpu_write(cpu_tlbstate.loaded_mm, LOADED_MM_SWITCHING) on `cpu`: "Indicate that CR3 is
+/// about to change".
+void store_loaded_mm_switching(Machine& m, int cpu);
+/// this_cpu_write(cpu_tlbstate.loaded_mm, next) on `cpu`, after the CR3 write.
+void store_loaded_mm(Machine& m, int cpu, kernel::Mm* next);
+/// What `per_cpu(cpu_tlbstate.loaded_mm, c)` by `cpu` returns: LOADED_MM_SWITCHING or an mm;
+/// `missed`: a store to it was still in c's buffer, so the read returned the value that store
+/// replaced, and `newest` is the value c had stored last.
+struct LoadedMmRead {
+    std::int64_t value = -1; ///< an mm id, or kLoadedMmSwitching
+    bool missed = false;
+    std::int64_t newest = -1;
+};
+LoadedMmRead read_loaded_mm(Machine& m, int cpu, int c);
 
 } // namespace arch_x86

@@ -23,7 +23,8 @@
 //     thread waits only while another live thread is not held (waiting, with no step begun since
 //     it began to);
 //   * at membarrier's or a shootdown's read of a kernel variable another CPU stores (rq->curr,
-//     tsk->mm, rq->membarrier_state, cpu_tlbstate.is_lazy: arch_x86/kernel_memory.h): whether the
+//     tsk->mm, rq->membarrier_state, cpu_tlbstate.is_lazy and .loaded_mm:
+//     arch_x86/kernel_memory.h): whether the
 //     writer's buffered stores to it have reached memory, all of them or up to one of them (with
 //     every older store of that buffer, FIFO). A thread's `user` step does not commute with a
 //     membarrier or a TLB flush;

@@ -225,13 +225,16 @@ void update_mm_cpumask(Machine& m, int cpu, Mm* real_prev, Mm* next) {
         // v6.15+ ("x86/mm: Eliminate window where TLB flushes may be inadvertently skipped", as
         // in 6.18): "Indicate that CR3 is about to change" before joining the mask, so that a
         // flusher's should_flush_tlb() sees LOADED_MM_SWITCHING, or this CPU reads its tlb_gen.
-        m.cpu(cpu).tlb.loaded_mm_switching = true;
+        // A plain store: buffered under x86-TSO.
+        store_loaded_mm_switching(m, cpu);
         if (!next->is_init_mm() && !next->cpumask.test(cpu)) {
             // v6.14+: the bit of the mm left lingers (a flush IPI clears it); set the new one's
-            // only if clear, else an explicit smp_mb() orders the tlb_gen read (83b0177a6c48).
+            // only if clear (a locked operation: a full barrier)...
             next->cpumask.set(cpu);
             m.atomic(cpu, AtomicOp::cpumask_set_cpu, next);
-        } else {
+        } else if (m.knobs.lazy_cpumask_mb) {
+            // ...else "explicitly provide one" (83b0177a6c48, v6.18): "switch_mm() must see the
+            // new tlb_gen or flush_tlb_mm_range() must see the new loaded_mm, or both."
             m.smp_mb(cpu);
         }
         return;
@@ -281,14 +284,14 @@ void do_switch_mm_irqs_off(Machine& m, int cpu, Mm* next, kernel::Task* tsk) {
         update_mm_cpumask(m, cpu, real_prev, next);
         next_tlb_gen = next->tlb_gen;
         choose_new_asid(m, cpu, next, next_tlb_gen, &new_asid, &need_flush);
-        x.tlb.loaded_mm_switching = true; // LOADED_MM_SWITCHING, for nmi_uaccess_okay()
+        // LOADED_MM_SWITCHING, for nmi_uaccess_okay() (v6.15+ stored it above already).
+        store_loaded_mm_switching(m, cpu);
     }
     if (need_flush) {
         set_asid_slot(m, cpu, new_asid, *next, next_tlb_gen);
     }
     load_new_mm_cr3(m, cpu, next, new_asid, need_flush);
-    x.tlb.loaded_mm_switching = false;
-    x.tlb.loaded_mm = next;
+    store_loaded_mm(m, cpu, next); // "Make sure we write CR3 before loaded_mm."
     x.tlb.loaded_mm_asid = new_asid;
 }
 
@@ -405,23 +408,41 @@ bool tlb_is_lazy(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
     return read.lazy;
 }
 
-/// should_flush_tlb(cpu, info) (arch/x86/mm/tlb.c, v6.14+, as in 6.18), read by the flushing
-/// CPU `cpu` for each CPU in mm_cpumask.
-bool should_flush_tlb(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
-    const CpuTlbState& t = m.cpu(target).tlb;
-    if (tlb_is_lazy(m, cpu, target, info)) {
+namespace {
+
+/// should_flush_tlb()'s decision from what it read: `loaded_mm` (an mm id, or
+/// kLoadedMmSwitching) and `lazy`.
+bool should_flush(std::int64_t loaded_mm, bool lazy, const FlushTlbInfo& info) {
+    if (lazy) {
         return false; // "Lazy TLB will get flushed at the next context switch."
     }
     if (info.mm == nullptr) {
         return true; // "No mm means kernel memory flush."
     }
-    if (t.loaded_mm_switching) {
+    if (loaded_mm == kLoadedMmSwitching) {
         return true; // "the remote CPU could have state from either the prev or next mm"
     }
-    if (t.loaded_mm == info.mm) {
+    if (loaded_mm == info.mm->id) {
         return true; // "The target mm is loaded, and the CPU is not lazy."
     }
     return info.trim_cpumask; // "In cpumask, but not the loaded mm? Periodically remove"
+}
+
+} // namespace
+
+/// should_flush_tlb(cpu, info) (arch/x86/mm/tlb.c, v6.14+, as in 6.18), read by the flushing
+/// CPU `cpu` for each CPU in mm_cpumask: loaded_mm first, then (after smp_rmb(), which x86-TSO's
+/// in-order loads give) is_lazy. A loaded_mm read that missed a store still in target's buffer is
+/// recorded with what it decided.
+bool should_flush_tlb(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
+    const LoadedMmRead loaded = read_loaded_mm(m, cpu, target);
+    const bool flush = should_flush(loaded.value, tlb_is_lazy(m, cpu, target, info), info);
+    if (loaded.missed) {
+        const int mm = info.mm != nullptr ? info.mm->id : -1;
+        m.emit(cpu, rec::loaded_mm_read_missed(sim::CpuId{target}, loaded.value, loaded.newest, mm,
+                                               flush));
+    }
+    return flush;
 }
 
 /// Which CPUs of mm_cpumask a shootdown calls: every one (an empty condition) when page tables

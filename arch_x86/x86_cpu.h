@@ -92,16 +92,19 @@ enum class StoreTarget : std::uint8_t {
     rq_curr,
     rq_membarrier_state,
     task_mm,
-    tlb_is_lazy
+    tlb_is_lazy,
+    tlb_loaded_mm
 };
 
 /// A store waiting in its CPU's store buffer (x86-TSO, docs/memory-model.md): it reaches memory
 /// at `due` unless a full barrier on its CPU drains it first.
 struct BufferedStore {
-    /// user_var: an index of KernelState::user_vars; rq_curr, rq_membarrier_state, tlb_is_lazy:
-    /// the CPU whose variable it is; task_mm: a task id.
+    /// user_var: an index of KernelState::user_vars; rq_curr, rq_membarrier_state, tlb_is_lazy,
+    /// tlb_loaded_mm: the CPU whose variable it is; task_mm: a task id.
     int var = -1;
-    std::int64_t value = 0; ///< rq_curr: a task id; task_mm: an mm id (-1 for NULL)
+    /// rq_curr: a task id; task_mm: an mm id (-1 for NULL); tlb_loaded_mm: an mm id, or
+    /// kLoadedMmSwitching.
+    std::int64_t value = 0;
     sim::Cycles due{};
     StoreTarget target = StoreTarget::user_var;
     /// A kernel store: the value it replaced, which memory holds until it leaves the buffer.

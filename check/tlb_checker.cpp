@@ -46,6 +46,9 @@ void TlbChecker::on_record(const Record& r) {
     case RecordKind::lazy_read_missed:
         lazy_read_missed(r);
         break;
+    case RecordKind::loaded_mm_read_missed:
+        loaded_mm_read_missed(r);
+        break;
     case RecordKind::return_to_user:
         return_to_user(r);
         break;
@@ -78,18 +81,39 @@ void TlbChecker::return_to_user(const Record& r) {
 
 void TlbChecker::lazy_read_missed(const Record& r) {
     if (rec::lazy_read_value(r)) { // read lazy, while it had stored not lazy: no IPI
-        cpus_[rec::lazy_read_cpu(r)].missed = {r.mm, r.cpu, r.time.count()};
+        cpus_[rec::lazy_read_cpu(r)].missed = {.mm = r.mm, .reader = r.cpu, .time = r.time.count()};
     }
+}
+
+void TlbChecker::loaded_mm_read_missed(const Record& r) {
+    if (!rec::loaded_mm_read_flush(r)) { // read another mm, while it had stored this one: no IPI
+        cpus_[rec::loaded_mm_read_cpu(r)].missed = {.mm = r.mm,
+                                                    .reader = r.cpu,
+                                                    .time = r.time.count(),
+                                                    .loaded_mm = true,
+                                                    .read = rec::loaded_mm_read_value(r),
+                                                    .newest = rec::loaded_mm_read_newest(r)};
+    }
+}
+
+std::string TlbChecker::missed_read_line(int cpu, const MissedRead& missed) const {
+    if (missed.loaded_mm) {
+        return fmt::format("cpu{}: the shootdown on cpu{} read its loaded_mm at t={} as {} from "
+                           "memory: loaded_mm = {} was still in cpu{}'s store buffer, so no flush "
+                           "IPI",
+                           cpu, missed.reader, missed.time, text_.loaded_mm_name(missed.read),
+                           text_.loaded_mm_name(missed.newest), cpu);
+    }
+    return fmt::format("cpu{}: the shootdown on cpu{} read its is_lazy at t={} as true from "
+                       "memory: is_lazy = false was still in cpu{}'s store buffer, so no flush IPI",
+                       cpu, missed.reader, missed.time, cpu);
 }
 
 std::vector<std::string> TlbChecker::chain(int cpu, int mm, std::string first) const {
     std::vector<std::string> lines{std::move(first)};
-    const MissedUnlazy& missed = cpus_[cpu].missed;
+    const MissedRead& missed = cpus_[cpu].missed;
     if (missed.mm == mm) {
-        lines.push_back(fmt::format(
-            "cpu{}: the shootdown on cpu{} read its is_lazy at t={} as true from memory: "
-            "is_lazy = false was still in cpu{}'s store buffer, so no flush IPI",
-            cpu, missed.reader, missed.time, cpu));
+        lines.push_back(missed_read_line(cpu, missed));
     }
     return lines;
 }

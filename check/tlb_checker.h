@@ -22,19 +22,23 @@ public:
     void on_record(const kernel::Record& r);
 
 private:
-    /// Under x86-TSO, a shootdown read this CPU's is_lazy as true from memory while its store
-    /// of false was still in its buffer, and so sent it no flush IPI (rec::lazy_read_missed).
-    struct MissedUnlazy {
+    /// Under x86-TSO, a shootdown read this CPU's is_lazy as true (rec::lazy_read_missed) or its
+    /// loaded_mm as another mm (rec::loaded_mm_read_missed) from memory while its newer store
+    /// was still in its buffer, and so sent it no flush IPI.
+    struct MissedRead {
         int mm = -1;
         int reader = -1;
         std::int64_t time = 0;
+        bool loaded_mm = false;  ///< which variable: loaded_mm, else is_lazy
+        std::int64_t read = 0;   ///< loaded_mm: the value read
+        std::int64_t newest = 0; ///< loaded_mm: the value still buffered
     };
     struct CpuState {
         int loaded_mm = -1;        ///< whose page tables CR3 holds
         std::int64_t ctx_gen = -1; ///< the loaded ASID's TLB generation
         bool leaving_mm = false;   ///< cleared its bit in the loaded mm's mm_cpumask (switching
                                    ///< away): flushes of that mm no longer include it
-        MissedUnlazy missed;       ///< the latest such read (mm -1: none since the last flush)
+        MissedRead missed;         ///< the latest such read (mm -1: none since the last flush)
     };
     struct MmState {
         std::int64_t flushed_gen = -1; ///< the latest completed flush_tlb_mm_range
@@ -45,6 +49,8 @@ private:
     void return_to_user(const kernel::Record& r);
     void flush_done(const kernel::Record& r);
     void lazy_read_missed(const kernel::Record& r);
+    void loaded_mm_read_missed(const kernel::Record& r);
+    std::string missed_read_line(int cpu, const MissedRead& missed) const;
     /// The violation's chain: `first`, then why a flush skipped `cpu`, when a read says so.
     std::vector<std::string> chain(int cpu, int mm, std::string first) const;
 

@@ -101,7 +101,8 @@ std::string_view record_kind_name(RecordKind k) {
                  "user_load",
                  "user_fence",
                  "store_commit",
-                 "lazy_read_missed"};
+                 "lazy_read_missed",
+                 "loaded_mm_read_missed"};
     return names[static_cast<std::size_t>(k)];
 }
 

@@ -334,6 +334,19 @@ inline Record lazy_read_missed(sim::CpuId read_cpu, bool lazy, int mm) {
                         {.flag = lazy, .other = read_cpu.index()});
 }
 
+/// Under x86-TSO, should_flush_tlb() for a shootdown of `mm` on this CPU read
+/// `per_cpu(cpu_tlbstate.loaded_mm, read_cpu)` = `read` (an mm id, or -2 for LOADED_MM_SWITCHING)
+/// from memory while read_cpu's newer store of `newest` was still in its store buffer, and
+/// decided `flush` (whether to send read_cpu the flush IPI). The case 83b0177a6c48's smp_mb()
+/// rules out: a CPU switching into `mm` read as still in its previous mm, so no IPI. Only a read
+/// that missed a store is recorded. Kept: loaded_mm_read_cpu, loaded_mm_read_value,
+/// loaded_mm_read_newest, loaded_mm_read_flush.
+inline Record loaded_mm_read_missed(sim::CpuId read_cpu, std::int64_t read, std::int64_t newest,
+                                    int mm, bool flush) {
+    return detail::make(RecordKind::loaded_mm_read_missed, mm, {},
+                        {.flag = flush, .other = read_cpu.index(), .value = read, .gen = newest});
+}
+
 // Readers, by field ----------------------------------------------------------------------------
 
 /// kernel_entry: by a system call, an interrupt or an exception.
@@ -488,6 +501,30 @@ inline int lazy_read_cpu(const Record& r) {
 /// lazy_read_missed: the value read from memory (its CPU had stored the other one).
 inline bool lazy_read_value(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::lazy_read_missed}));
+    return detail::Fields::flag(r);
+}
+
+/// loaded_mm_read_missed: the CPU whose loaded_mm was read.
+inline int loaded_mm_read_cpu(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::loaded_mm_read_missed}));
+    return detail::Fields::other(r);
+}
+
+/// loaded_mm_read_missed: the value read from memory (an mm id, or -2: LOADED_MM_SWITCHING).
+inline std::int64_t loaded_mm_read_value(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::loaded_mm_read_missed}));
+    return detail::Fields::value(r);
+}
+
+/// loaded_mm_read_missed: the value its CPU had stored last, still in its buffer.
+inline std::int64_t loaded_mm_read_newest(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::loaded_mm_read_missed}));
+    return detail::Fields::gen(r);
+}
+
+/// loaded_mm_read_missed: whether should_flush_tlb() decided to send the flush IPI.
+inline bool loaded_mm_read_flush(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::loaded_mm_read_missed}));
     return detail::Fields::flag(r);
 }
 

@@ -15,6 +15,10 @@ std::string RecordText::mm_name(int id) const {
     return ks_->mms[static_cast<std::size_t>(id)]->name;
 }
 
+std::string RecordText::loaded_mm_name(std::int64_t value) const {
+    return value == -2 ? "LOADED_MM_SWITCHING" : mm_name(static_cast<int>(value));
+}
+
 std::string RecordText::task_name(int id) const {
     if (id < 0) {
         return "-";
@@ -113,6 +117,13 @@ std::string RecordText::describe_tlb(const Record& r) const {
                            mm_name(r.mm), rec::lazy_read_cpu(r), rec::lazy_read_value(r),
                            !rec::lazy_read_value(r), rec::lazy_read_cpu(r),
                            rec::lazy_read_value(r) ? "no flush IPI" : "a flush IPI");
+    case RecordKind::loaded_mm_read_missed:
+        return fmt::format(
+            "shootdown of mm {} reads cpu{}'s loaded_mm = {} from memory: "
+            "loaded_mm = {} is still in cpu{}'s store buffer, so {}",
+            mm_name(r.mm), rec::loaded_mm_read_cpu(r), loaded_mm_name(rec::loaded_mm_read_value(r)),
+            loaded_mm_name(rec::loaded_mm_read_newest(r)), rec::loaded_mm_read_cpu(r),
+            rec::loaded_mm_read_flush(r) ? "a flush IPI" : "no flush IPI");
     default:
         return std::string(record_kind_name(r.kind));
     }
@@ -269,6 +280,7 @@ std::string RecordText::describe(const Record& r) const {
     case RecordKind::flush_done:
     case RecordKind::mm_free:
     case RecordKind::lazy_read_missed:
+    case RecordKind::loaded_mm_read_missed:
         return describe_tlb(r);
     case RecordKind::sync_core:
     case RecordKind::smp_mb:

@@ -4,6 +4,7 @@
 #include "kernel/kernel_state.h"
 #include "kernel/record.h"
 
+#include <cstdint>
 #include <string>
 
 namespace kernel {
@@ -14,6 +15,8 @@ public:
     /// "CR3 write mm jit pcid 2 flush", "sync_core by IRET-to-self", ...
     std::string describe(const Record& r) const;
     std::string mm_name(int id) const;
+    /// cpu_tlbstate.loaded_mm's value: an mm's name, or LOADED_MM_SWITCHING (-2).
+    std::string loaded_mm_name(std::int64_t value) const;
     std::string task_name(int id) const;
     /// A user variable's name (`[[process]] variables`).
     std::string var_name(int id) const;

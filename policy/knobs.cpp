@@ -105,6 +105,13 @@ std::vector<KnobInfo> lazy_tlb_knobs() {
                     "clear_and_set: v4.19..v6.13; lazy: v6.14+ (209954cbc7d0, 6db2526c1d69 "
                     "should_trim_cpumask, LOADED_MM_SWITCHING first as in v6.15+, the "
                     "83b0177a6c48 smp_mb)"),
+        boolean("lazy_cpumask_mb", &Knobs::lazy_cpumask_mb,
+                "under the lazy mm_cpumask update, switch_mm_irqs_off executes smp_mb() between "
+                "its LOADED_MM_SWITCHING store and its tlb_gen read when this CPU's bit in the "
+                "next mm's mm_cpumask is already set (no locked cpumask_set_cpu to order them)",
+                "true: v6.18+ and the stable kernels (83b0177a6c48, 'x86/mm: Fix SMP ordering in "
+                "switch_mm_irqs_off()'); false: v6.15..v6.17 (the lazy update of 209954cbc7d0 "
+                "without it, reported by Stephen Dolan)"),
         enumeration("flush_tlb_local", &Knobs::flush_tlb_local,
                     "where flush_tlb_mm_range runs the initiating CPU's own flush: first and "
                     "whenever the mm is loaded there, or inside flush_tlb_multi under the same "

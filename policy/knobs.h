@@ -217,6 +217,7 @@ struct Knobs {
     EnterLazyTlb enter_lazy_tlb = EnterLazyTlb::lazy;
     LazyFlushIpi lazy_flush_ipi = LazyFlushIpi::freed_tables;
     CpumaskUpdate cpumask_update = CpumaskUpdate::clear_and_set;
+    bool lazy_cpumask_mb = true;
     FlushTlbLocal flush_tlb_local = FlushTlbLocal::before_others;
     FlushTlbGenCheck flush_tlb_gen_check = FlushTlbGenCheck::mm_tlb_gen;
     // membarrier().

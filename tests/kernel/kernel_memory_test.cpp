@@ -22,8 +22,9 @@ using arch_x86::Machine;
 
 /// cpu1 ran kernel thread k; a user task u1 of mm "a" and a caller task on cpu0.
 struct SwitchRig {
-    explicit SwitchRig(scenario::MemoryModel memory = scenario::MemoryModel::tso)
-        : rig({.memory = memory}), a(rig.user_mm("a")), k(rig.task("k", nullptr)),
+    explicit SwitchRig(scenario::MemoryModel memory = scenario::MemoryModel::tso,
+                       const std::string& policy = "v5.10")
+        : rig({.policy = policy, .memory = memory}), a(rig.user_mm("a")), k(rig.task("k", nullptr)),
           u1(rig.task("u1", &a)), caller(rig.task("caller", &a)) {
         rig.m.rq(0).curr = &caller;
         rig.m.rq(1).curr = &k;
@@ -151,6 +152,45 @@ TEST_CASE("tso: cpu_tlbstate.is_lazy is buffered; a shootdown's read from anothe
     CHECK(s.rig.m.cpu(1).store_buffer.empty());
 }
 
+TEST_CASE("tso: cpu_tlbstate.loaded_mm is buffered where should_flush_tlb reads it",
+          "[memory][kernel][tlb]") {
+    SwitchRig s(scenario::MemoryModel::tso, "mainline"); // v6.14+: should_flush_tlb
+    kernel::Mm& b = s.rig.user_mm("b");
+    s.rig.m.cpu(1).tlb.loaded_mm = &b;
+    arch_x86::LoadedMmRead remote, own;
+    s.rig.run_on(1, s.k, [&](Machine& m) {
+        arch_x86::store_loaded_mm_switching(m, 1); // "Indicate that CR3 is about to change"
+        own = arch_x86::read_loaded_mm(m, 1, 1);
+    });
+    CHECK(own.value == arch_x86::kLoadedMmSwitching); // its own store (forwarding)
+    CHECK_FALSE(own.missed);
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_loaded_mm(m, 0, 1); });
+    CHECK(remote.value == b.id); // memory still holds the mm it is leaving
+    CHECK(remote.missed);
+    CHECK(remote.newest == arch_x86::kLoadedMmSwitching);
+    // Then the mm, after the CR3 write: still both in the buffer, FIFO; a full barrier drains.
+    s.rig.run_on(1, s.k, [&](Machine& m) { arch_x86::store_loaded_mm(m, 1, &s.a); });
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_loaded_mm(m, 0, 1); });
+    CHECK(remote.value == b.id);
+    CHECK(remote.newest == s.a.id);
+    s.rig.run_on(1, s.k, [](Machine& m) { m.smp_mb(1); });
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_loaded_mm(m, 0, 1); });
+    CHECK(remote.value == s.a.id);
+    CHECK_FALSE(remote.missed);
+}
+
+TEST_CASE("tso: cpu_tlbstate.loaded_mm is not buffered where no other CPU reads it",
+          "[memory][kernel][tlb]") {
+    SwitchRig s; // v5.10: tlb_is_not_lazy() reads is_lazy alone (v4.19..v6.13)
+    s.rig.run_on(1, s.k, [&](Machine& m) { arch_x86::store_loaded_mm_switching(m, 1); });
+    CHECK(s.rig.m.cpu(1).store_buffer.empty());
+    CHECK(s.rig.m.cpu(1).tlb.loaded_mm_switching);
+    arch_x86::LoadedMmRead remote;
+    s.rig.run_on(0, s.caller, [&](Machine& m) { remote = arch_x86::read_loaded_mm(m, 0, 1); });
+    CHECK(remote.value == arch_x86::kLoadedMmSwitching);
+    CHECK_FALSE(remote.missed);
+}
+
 TEST_CASE("sc: cpu_tlbstate.is_lazy is visible to every CPU at once", "[memory][kernel][tlb]") {
     SwitchRig s(scenario::MemoryModel::sc);
     arch_x86::TlbIsLazyRead remote;
@@ -248,4 +288,31 @@ TEST_CASE("tso: a shootdown skips a CPU leaving lazy mode only without the lazy 
     }
     // Under sc the same timing holds: cpu0 reads is_lazy = false and sends the flush IPI.
     CHECK(test::run(under_sc(text), "no-lazy-switch-mb").violations.empty());
+}
+
+// 83b0177a6c48 (docs/memory-model.md): switch_mm_irqs_off stores loaded_mm = LOADED_MM_SWITCHING
+// and, when its bit in the next mm's mm_cpumask is already set (the lazy update leaves it), has
+// no locked cpumask_set_cpu before its tlb_gen read; v6.18 adds an smp_mb() there. A shootdown
+// increments tlb_gen (locked) and should_flush_tlb reads loaded_mm. Without the smp_mb the timed
+// run tuned into that window skips cpu1.
+TEST_CASE("tso: a shootdown skips a CPU switching back into the mm only without 83b0177a6c48",
+          "[memory][kernel][tlb]") {
+    const std::string text = scenario_text("scenarios/memory/cpumask-switching-shootdown.toml");
+    REQUIRE_FALSE(text.empty());
+    const run::RunResult bare = test::run(text, "no-cpumask-mb");
+    REQUIRE(bare.violation_reports.size() == 1);
+    const check::Violation& v = bare.violation_reports[0];
+    CHECK(v.property == "G-TLB");
+    CHECK(v.cpu == 1);
+    const std::string chain = joined(v.chain);
+    INFO(chain);
+    CHECK(chain.find("cpu1: the shootdown on cpu0 read its loaded_mm at t=") != std::string::npos);
+    CHECK(chain.find("as other from memory: loaded_mm = LOADED_MM_SWITCHING was still in cpu1's "
+                     "store buffer, so no flush IPI") != std::string::npos);
+    for (const std::string policy : {"v5.10", "mainline", "neg-no-post-switch-fb"}) {
+        INFO(policy);
+        CHECK(test::run(text, policy).violations.empty());
+    }
+    // Under sc the same timing holds: cpu0 reads LOADED_MM_SWITCHING and sends the flush IPI.
+    CHECK(test::run(under_sc(text), "no-cpumask-mb").violations.empty());
 }
