@@ -4,7 +4,8 @@
 # docs/memory-model.md), `tlbsim merge` combines each, and the result equals the one-machine run:
 # the text byte for byte (but an exhaustive search's time, "0.01 s" at its line's end), the JSON
 # byte for byte once each wall_seconds (host time) and an exhaustive search's shards count are
-# removed.
+# removed. The exit statuses agree too: the merge's is the one-machine run's, and no command
+# fails with a usage (2) or internal (3) error.
 #
 # usage: parallel_shards_test.sh TLBSIM SCENARIO [EXPLORE_SCENARIO...] [-- EXHAUSTIVE_SCENARIO...]
 # Exit 77 (ctest's SKIP_RETURN_CODE) when GNU parallel is not installed: scripts/install-deps
@@ -35,13 +36,25 @@ shards_equal_one() {
     shift
     local dir="$work/$name"
     mkdir -p "$dir"
-    "$tlbsim" "$@" --json "$dir/one.json" >"$dir/one.txt" || true
+    local one_rc=0 merged_rc=0
+    "$tlbsim" "$@" --json "$dir/one.json" >"$dir/one.txt" || one_rc=$?
     # As docs/sharding.md runs it: each input K is one shard. (Not {%}: a job slot is reused as
-    # soon as a job ends, so two shards could get the same number.)
+    # soon as a job ends, so two shards could get the same number.) Each shard's status is kept.
     parallel --will-cite --jobs 4 \
-        "$tlbsim" "$@" --shard {}/4 --json "$dir/shard-{}.json" '>' "$dir/shard-{}.txt" '||' true \
+        "$tlbsim" "$@" --shard {}/4 --json "$dir/shard-{}.json" '>' "$dir/shard-{}.txt" \
+        ';' echo '$?' '>' "$dir/shard-{}.rc" \
         ::: 1 2 3 4
-    "$tlbsim" merge "$dir"/shard-{1,2,3,4}.json --json "$dir/merged.json" >"$dir/merged.txt" || true
+    "$tlbsim" merge "$dir"/shard-{1,2,3,4}.json --json "$dir/merged.json" >"$dir/merged.txt" ||
+        merged_rc=$?
+    if [ "$one_rc" -ge 2 ] || [ "$merged_rc" != "$one_rc" ]; then
+        echo "$name: exit status $one_rc on one machine, $merged_rc merged"
+        exit 1
+    fi
+    for k in 1 2 3 4; do
+        local rc
+        rc=$(cat "$dir/shard-$k.rc")
+        [ "$rc" -lt 2 ] || { echo "$name: shard $k/4 exited $rc"; exit 1; }
+    done
     for f in one merged; do
         sed -E 's/(exhaustive: .*), [0-9]+\.[0-9]+ s$/\1, T s/' "$dir/$f.txt" >"$dir/$f.untimed"
     done
