@@ -218,9 +218,15 @@ int merge_seeded(const std::vector<MergeInput>& inputs, const std::optional<std:
 // explore ----------------------------------------------------------------------------------------
 
 /// The array of searches an explore document holds: "explore" (perturbed timings) or
-/// "exhaustive" (`--exhaustive`).
-std::string search_array(const Json& doc) {
-    return doc.contains("exhaustive") ? "exhaustive" : "explore";
+/// "exhaustive" (`--exhaustive`). tlbsim writes one of them; a document with both or neither is
+/// refused rather than read as one kind.
+std::string search_array(const MergeInput& in) {
+    const bool exhaustive = in.doc.contains("exhaustive");
+    if (exhaustive == in.doc.contains("explore")) {
+        refuse(in.file, exhaustive ? "both \"explore\" and \"exhaustive\" searches"
+                                   : "no \"explore\" or \"exhaustive\" searches");
+    }
+    return exhaustive ? "exhaustive" : "explore";
 }
 
 /// What an exhaustive search's shards share: all but the shard and what it found.
@@ -242,10 +248,10 @@ Json exploration_identity(const Json& x) {
 }
 
 /// What every shard's list of searches must share.
-Json explore_identity(const Json& doc) {
-    const std::string key = search_array(doc);
+Json explore_identity(const MergeInput& in) {
+    const std::string key = search_array(in);
     Json id = Json::array();
-    for (const auto& x : doc.at(key)) {
+    for (const auto& x : in.doc.at(key)) {
         id.push_back(key == "exhaustive" ? exhaustive_identity(x) : exploration_identity(x));
     }
     return {{key, id}};
@@ -253,7 +259,7 @@ Json explore_identity(const Json& doc) {
 
 /// The shard (K, N) of an explore document, the same in each of its searches.
 std::pair<int, int> explore_shard(const MergeInput& in) {
-    const std::string key = search_array(in.doc);
+    const std::string key = search_array(in);
     const Json& xs = in.doc.at(key);
     if (xs.empty()) {
         refuse(in.file, "an explore document with no search");
@@ -302,7 +308,7 @@ void check_search_fields(const MergeInput& in) {
     if (!runs.is_array()) {
         refuse(in.file, "\"runs\" is not an array");
     }
-    if (search_array(in.doc) == "exhaustive") {
+    if (search_array(in) == "exhaustive") {
         for (const Json& x : in.doc.at("exhaustive")) {
             check_exhaustive_fields(x, runs.size(), in.file);
         }
@@ -312,16 +318,16 @@ void check_search_fields(const MergeInput& in) {
 /// Every shard K/N of one N exactly once, with the same searches.
 void check_explore_shards(const std::vector<MergeInput>& inputs) {
     const Json id =
-        naming_file(inputs.front(), [](const auto& in) { return explore_identity(in.doc); });
+        naming_file(inputs.front(), [](const auto& in) { return explore_identity(in); });
     const int n = naming_file(inputs.front(), explore_shard).second;
     std::set<int> seen;
     for (const auto& in : inputs) {
         const auto [k, count] = naming_file(in, explore_shard);
         check_shard_range(in, k, count);
-        if (search_array(in.doc) != search_array(inputs.front().doc)) {
+        if (search_array(in) != search_array(inputs.front())) {
             refuse(in.file,
-                   fmt::format("an {} document, but {} is an {} document", search_array(in.doc),
-                               inputs.front().file, search_array(inputs.front().doc)));
+                   fmt::format("an {} document, but {} is an {} document", search_array(in),
+                               inputs.front().file, search_array(inputs.front())));
         }
         naming_file(in, check_search_fields);
         if (count != n) {
@@ -331,7 +337,7 @@ void check_explore_shards(const std::vector<MergeInput>& inputs) {
         if (!seen.insert(k).second) {
             refuse(in.file, fmt::format("shard {}/{} is given twice", k, n));
         }
-        if (naming_file(in, [](const auto& i) { return explore_identity(i.doc); }) != id) {
+        if (naming_file(in, [](const auto& i) { return explore_identity(i); }) != id) {
             refuse(in.file, fmt::format("explores other scenarios, policies or options than {}",
                                         inputs.front().file));
         }
@@ -360,7 +366,7 @@ int merge_search(const std::string& key, const std::vector<const Json*>& shards,
 int merge_explore(const std::vector<MergeInput>& inputs, const std::optional<std::string>& json_out,
                   const Io& io) {
     check_explore_shards(inputs);
-    const std::string key = search_array(inputs.front().doc);
+    const std::string key = search_array(inputs.front());
     Json doc = json_document("explore");
     doc[key] = Json::array();
     int status = exit_ok;

@@ -457,4 +457,20 @@ TEST_CASE("merge: a bounded exhaustive search says which bound stopped it; a sha
         tlbsim({"merge", dir.file("s1.json"), dir.file("s2.json"), dir.file("s5.json")});
     CHECK(missing.code == cli::exit_usage);
     CHECK(missing.err.find("s5.json: ") != std::string::npos);
+    // A document with both kinds of search, or neither, is not read as one of them.
+    doc = Json::parse(read_file(dir.file("s3.json")));
+    doc["explore"] = Json::array();
+    std::ofstream(dir.file("s6.json")) << doc.dump();
+    const Cmd both =
+        tlbsim({"merge", dir.file("s1.json"), dir.file("s2.json"), dir.file("s6.json")});
+    CHECK(both.code == cli::exit_usage);
+    CHECK(both.err.find("s6.json: both \"explore\" and \"exhaustive\" searches") !=
+          std::string::npos);
+    doc.erase("explore");
+    doc.erase("exhaustive");
+    std::ofstream(dir.file("s7.json")) << doc.dump();
+    const Cmd neither = tlbsim({"merge", dir.file("s7.json"), dir.file("s1.json")});
+    CHECK(neither.code == cli::exit_usage);
+    CHECK(neither.err.find("s7.json: no \"explore\" or \"exhaustive\" searches") !=
+          std::string::npos);
 }
