@@ -59,7 +59,10 @@ const BufferedStore* pending(const Machine& m, int reader, int writer, StoreTarg
 /// variable with k stores in its writer's buffer chooses how many reached memory first: 0 (the
 /// newest value, which a timed run reads once the store is due) or the i-th oldest still there.
 /// The buffer is FIFO, so what goes to memory goes with every older store of that buffer, user
-/// stores included (recorded as search commits).
+/// stores included (recorded as search commits); with the i-th oldest still there, only the
+/// stores up to the one before it to this variable are committed: the stores of other variables
+/// between them may still be buffered, for a later read (of is_lazy after loaded_mm, say) to
+/// choose. A store is committed at the latest read that can see it, as for user loads.
 const BufferedStore* chosen_pending(Machine& m, int reader, int writer, StoreTarget target,
                                     int var) {
     if (reader == writer) {
@@ -77,11 +80,21 @@ const BufferedStore* chosen_pending(Machine& m, int reader, int writer, StoreTar
     }
     const auto pick =
         static_cast<std::size_t>(m.search->chooser.choose(static_cast<int>(stores.size()) + 1));
-    const std::size_t commits = pick == 0 ? stores.back() + 1 : stores[pick - 1];
+    std::size_t commits = 0; // pick 1: the oldest store to it is still there, nothing committed
+    if (pick == 0) {
+        commits = stores.back() + 1;
+    } else if (pick >= 2) {
+        commits = stores[pick - 2] + 1;
+    }
     for (std::size_t i = 0; i < commits; ++i) {
         commit_oldest(m, writer, kernel::CommitCause::search);
     }
-    return pick == 0 ? nullptr : &sb.front();
+    if (pick == 0) {
+        return nullptr;
+    }
+    const auto it = std::find_if(sb.begin(), sb.end(),
+                                 [&](const BufferedStore& s) { return stores_to(s, target, var); });
+    return &*it; // the pick-th oldest store to it, now the oldest
 }
 
 /// What a read of (`target`, `var`) by `reader` misses of `writer`'s buffer: the oldest store

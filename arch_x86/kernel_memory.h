@@ -93,8 +93,7 @@ struct TlbIsLazyRead {
 };
 TlbIsLazyRead read_tlb_is_lazy(Machine& m, int cpu, int c);
 
-/// LOADED_MM_SWITCHING as a buffered store's value and old value (mm ids are >= 0).
-inline constexpr std::int64_t kLoadedMmSwitching = -2;
+using kernel::kLoadedMmSwitching; ///< a buffered loaded_mm store's value or old value
 /// this_cpu_write(cpu_tlbstate.loaded_mm, LOADED_MM_SWITCHING) on `cpu`: "Indicate that CR3 is
 /// about to change".
 void store_loaded_mm_switching(Machine& m, int cpu);

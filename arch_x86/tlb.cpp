@@ -396,15 +396,28 @@ bool should_trim_cpumask(const Machine& m, Mm& mm) {
     return false;
 }
 
+namespace {
+
+int flushed_mm_id(const FlushTlbInfo& info) {
+    return info.mm != nullptr ? info.mm->id : -1;
+}
+
+/// Records a shootdown's read of `target`'s is_lazy that missed a store still in its buffer.
+void note_is_lazy_read(Machine& m, int cpu, int target, const TlbIsLazyRead& read,
+                       const FlushTlbInfo& info) {
+    if (read.missed) {
+        m.emit(cpu, rec::lazy_read_missed(sim::CpuId{target}, read.lazy, flushed_mm_id(info)));
+    }
+}
+
+} // namespace
+
 /// `per_cpu(cpu_tlbstate.is_lazy, target)` read by the flushing CPU `cpu` (arch_x86/
 /// kernel_memory.h): under x86-TSO a store still in target's buffer is not seen, and the read
 /// that missed one is recorded.
 bool tlb_is_lazy(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
     const TlbIsLazyRead read = read_tlb_is_lazy(m, cpu, target);
-    if (read.missed) {
-        const int mm = info.mm != nullptr ? info.mm->id : -1;
-        m.emit(cpu, rec::lazy_read_missed(sim::CpuId{target}, read.lazy, mm));
-    }
+    note_is_lazy_read(m, cpu, target, read, info);
     return read.lazy;
 }
 
@@ -412,7 +425,7 @@ namespace {
 
 /// should_flush_tlb()'s decision from what it read: `loaded_mm` (an mm id, or
 /// kLoadedMmSwitching) and `lazy`.
-bool should_flush(std::int64_t loaded_mm, bool lazy, const FlushTlbInfo& info) {
+bool flush_decision(std::int64_t loaded_mm, bool lazy, const FlushTlbInfo& info) {
     if (lazy) {
         return false; // "Lazy TLB will get flushed at the next context switch."
     }
@@ -432,16 +445,17 @@ bool should_flush(std::int64_t loaded_mm, bool lazy, const FlushTlbInfo& info) {
 
 /// should_flush_tlb(cpu, info) (arch/x86/mm/tlb.c, v6.14+, as in 6.18), read by the flushing
 /// CPU `cpu` for each CPU in mm_cpumask: loaded_mm first, then (after smp_rmb(), which x86-TSO's
-/// in-order loads give) is_lazy. A loaded_mm read that missed a store still in target's buffer is
-/// recorded with what it decided.
+/// in-order loads give) is_lazy. Reads that missed a store still in target's buffer are recorded
+/// in that order, the loaded_mm one with what it decided.
 bool should_flush_tlb(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
     const LoadedMmRead loaded = read_loaded_mm(m, cpu, target);
-    const bool flush = should_flush(loaded.value, tlb_is_lazy(m, cpu, target, info), info);
+    const TlbIsLazyRead lazy = read_tlb_is_lazy(m, cpu, target);
+    const bool flush = flush_decision(loaded.value, lazy.lazy, info);
     if (loaded.missed) {
-        const int mm = info.mm != nullptr ? info.mm->id : -1;
-        m.emit(cpu, rec::loaded_mm_read_missed(sim::CpuId{target}, loaded.value, loaded.newest, mm,
-                                               flush));
+        m.emit(cpu, rec::loaded_mm_read_missed(sim::CpuId{target}, loaded.value, loaded.newest,
+                                               flushed_mm_id(info), flush));
     }
+    note_is_lazy_read(m, cpu, target, lazy, info);
     return flush;
 }
 

@@ -31,6 +31,9 @@ void TlbChecker::on_record(const Record& r) {
         }
         st.loaded_mm = r.mm;
         st.leaving_mm = false;
+        if (rec::cr3_flushes(r) && rec::tlb_context_gen(r) >= 0) {
+            st.missed = {}; // caught up: a skipped IPI no longer explains a stale context
+        }
         break;
     case RecordKind::atomic:
         // switch_mm_irqs_off() clears this CPU from prev's mm_cpumask, then writes CR3 with IRQs

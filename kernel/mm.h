@@ -21,6 +21,10 @@ enum MembarrierState : std::uint32_t {
     MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ = 1U << 7,
 };
 
+/// cpu_tlbstate.loaded_mm = LOADED_MM_SWITCHING (arch/x86/include/asm/tlbflush.h: "(struct
+/// mm_struct *)1"), where an mm id stands for the mm: ids are >= 0 and -1 is NULL.
+inline constexpr std::int64_t kLoadedMmSwitching = -2;
+
 /// CONFIG_HZ: jiffies per second (the traced 6.18 machine's config has CONFIG_HZ_250).
 inline constexpr std::int64_t HZ = 250;
 

@@ -211,7 +211,7 @@ enum class RecordKind : std::uint8_t {
     user_fence,          ///< a user MFENCE or LOCK-prefixed RMW (rec::user_fence)
     store_commit,        ///< a buffered user store reaches memory (rec::store_commit)
     lazy_read_missed,    ///< a shootdown read a stale cpu_tlbstate.is_lazy (rec::lazy_read_missed)
-    loaded_mm_read_missed, ///< a shootdown read a stale cpu_tlbstate.loaded_mm
+    loaded_mm_read_missed, ///< a shootdown read a stale loaded_mm (rec::loaded_mm_read_missed)
     count_
 };
 std::string_view record_kind_name(RecordKind k);

@@ -335,7 +335,7 @@ inline Record lazy_read_missed(sim::CpuId read_cpu, bool lazy, int mm) {
 }
 
 /// Under x86-TSO, should_flush_tlb() for a shootdown of `mm` on this CPU read
-/// `per_cpu(cpu_tlbstate.loaded_mm, read_cpu)` = `read` (an mm id, or -2 for LOADED_MM_SWITCHING)
+/// `per_cpu(cpu_tlbstate.loaded_mm, read_cpu)` = `read` (an mm id, or kLoadedMmSwitching)
 /// from memory while read_cpu's newer store of `newest` was still in its store buffer, and
 /// decided `flush` (whether to send read_cpu the flush IPI). The case 83b0177a6c48's smp_mb()
 /// rules out: a CPU switching into `mm` read as still in its previous mm, so no IPI. Only a read
@@ -510,7 +510,7 @@ inline int loaded_mm_read_cpu(const Record& r) {
     return detail::Fields::other(r);
 }
 
-/// loaded_mm_read_missed: the value read from memory (an mm id, or -2: LOADED_MM_SWITCHING).
+/// loaded_mm_read_missed: the value read from memory (an mm id, or kLoadedMmSwitching).
 inline std::int64_t loaded_mm_read_value(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::loaded_mm_read_missed}));
     return detail::Fields::value(r);

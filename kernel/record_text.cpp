@@ -16,7 +16,7 @@ std::string RecordText::mm_name(int id) const {
 }
 
 std::string RecordText::loaded_mm_name(std::int64_t value) const {
-    return value == -2 ? "LOADED_MM_SWITCHING" : mm_name(static_cast<int>(value));
+    return value == kLoadedMmSwitching ? "LOADED_MM_SWITCHING" : mm_name(static_cast<int>(value));
 }
 
 std::string RecordText::task_name(int id) const {

@@ -15,7 +15,7 @@ public:
     /// "CR3 write mm jit pcid 2 flush", "sync_core by IRET-to-self", ...
     std::string describe(const Record& r) const;
     std::string mm_name(int id) const;
-    /// cpu_tlbstate.loaded_mm's value: an mm's name, or LOADED_MM_SWITCHING (-2).
+    /// cpu_tlbstate.loaded_mm's value: an mm's name, or LOADED_MM_SWITCHING (kLoadedMmSwitching).
     std::string loaded_mm_name(std::int64_t value) const;
     std::string task_name(int id) const;
     /// A user variable's name (`[[process]] variables`).

@@ -109,7 +109,7 @@ std::vector<KnobInfo> lazy_tlb_knobs() {
                 "under the lazy mm_cpumask update, switch_mm_irqs_off executes smp_mb() between "
                 "its LOADED_MM_SWITCHING store and its tlb_gen read when this CPU's bit in the "
                 "next mm's mm_cpumask is already set (no locked cpumask_set_cpu to order them)",
-                "true: v6.18+ and the stable kernels (83b0177a6c48, 'x86/mm: Fix SMP ordering in "
+                "true: v6.18+ and 6.17.y (83b0177a6c48, 'x86/mm: Fix SMP ordering in "
                 "switch_mm_irqs_off()'); false: v6.15..v6.17 (the lazy update of 209954cbc7d0 "
                 "without it, reported by Stephen Dolan)"),
         enumeration("flush_tlb_local", &Knobs::flush_tlb_local,

@@ -157,23 +157,41 @@ void apply_knob(Knobs& knobs, const KnobSetting& setting) {
     k->set(knobs, setting);
 }
 
-std::string check_combination(const Knobs& knobs) {
-    // These read or write rq->membarrier_state, which exists only with membarrier_rq_state.
-    if (!knobs.membarrier_rq_state) {
-        std::string needs;
-        auto need = [&](bool on, std::string_view name) {
-            if (on) {
-                needs += (needs.empty() ? "" : ", ") + std::string(name);
-            }
-        };
-        need(knobs.membarrier_finish_switch_mm, "membarrier_finish_switch_mm");
-        need(knobs.membarrier_update_current_mm, "membarrier_update_current_mm");
-        need(knobs.sync_rq_state_on_caller_cpu, "sync_rq_state_on_caller_cpu");
-        if (!needs.empty()) {
-            const bool several = needs.find(',') != std::string::npos;
-            return needs + (several ? " need" : " needs") +
-                   " rq->membarrier_state (membarrier_rq_state = true)";
+namespace {
+
+/// These read or write rq->membarrier_state, which exists only with membarrier_rq_state.
+std::string check_rq_state_knobs(const Knobs& knobs) {
+    if (knobs.membarrier_rq_state) {
+        return "";
+    }
+    std::string needs;
+    auto need = [&](bool on, std::string_view name) {
+        if (on) {
+            needs += (needs.empty() ? "" : ", ") + std::string(name);
         }
+    };
+    need(knobs.membarrier_finish_switch_mm, "membarrier_finish_switch_mm");
+    need(knobs.membarrier_update_current_mm, "membarrier_update_current_mm");
+    need(knobs.sync_rq_state_on_caller_cpu, "sync_rq_state_on_caller_cpu");
+    if (needs.empty()) {
+        return "";
+    }
+    const bool several = needs.find(',') != std::string::npos;
+    return needs + (several ? " need" : " needs") +
+           " rq->membarrier_state (membarrier_rq_state = true)";
+}
+
+} // namespace
+
+std::string check_combination(const Knobs& knobs) {
+    if (std::string why = check_rq_state_knobs(knobs); !why.empty()) {
+        return why;
+    }
+    // The smp_mb() lazy_cpumask_mb removes exists only where the bit may already be set: under
+    // clear_and_set a locked cpumask_set_cpu always orders the tlb_gen read.
+    if (!knobs.lazy_cpumask_mb && knobs.cpumask_update != CpumaskUpdate::lazy) {
+        return "lazy_cpumask_mb = false needs the lazy mm_cpumask update (cpumask_update = "
+               "\"lazy\")";
     }
     return "";
 }

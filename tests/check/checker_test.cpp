@@ -147,6 +147,31 @@ TEST_CASE("G-TLB: no user code on a context older than a completed flush", "[che
         s.emit(30, 1, 1, rec::return_to_user(sysret, jit, 1, {}));
         CHECK(s.count(G_TLB) == 0);
     }
+    SECTION("a shootdown's missed loaded_mm read explains the stale context, until a flush") {
+        // cpu0's should_flush_tlb read cpu1's loaded_mm as init_mm while LOADED_MM_SWITCHING was
+        // still in cpu1's buffer, and sent no IPI; cpu1 loaded jit on a context of generation 0.
+        const auto missed = rec::loaded_mm_read_missed(sim::CpuId{1}, 0, kernel::kLoadedMmSwitching,
+                                                       jit, /*flush=*/false);
+        const std::string line = "cpu1: the shootdown on cpu0 read its loaded_mm at t=12 as "
+                                 "init_mm from memory: loaded_mm = LOADED_MM_SWITCHING was still "
+                                 "in cpu1's store buffer, so no flush IPI";
+        Stream s;
+        s.emit(12, 0, 0, missed);
+        s.emit(14, 1, 1, rec::cr3_write(jit, 0, /*flushes=*/false, 0, {}));
+        s.emit(20, 0, 0, rec::flush_done(jit, 1, false));
+        s.emit(30, 1, 1, rec::return_to_user(sysret, jit, 0, {}));
+        REQUIRE(s.checker.violations().size() == 1);
+        CHECK(s.checker.violations()[0].chain.at(1) == line);
+        // A flushing CR3 write catches cpu1 up: a later stale context has another cause.
+        Stream t;
+        t.emit(12, 0, 0, missed);
+        t.emit(14, 1, 1, rec::cr3_write(jit, 0, /*flushes=*/true, 1, {}));
+        t.emit(20, 0, 0, rec::flush_done(jit, 1, false));
+        t.emit(25, 0, 0, rec::flush_done(jit, 2, false));
+        t.emit(30, 1, 1, rec::return_to_user(sysret, jit, 1, {}));
+        REQUIRE(t.checker.violations().size() == 1);
+        CHECK(t.checker.violations()[0].chain.size() == 1);
+    }
 }
 
 TEST_CASE("G-REF: no use of a freed mm, no leaked reference", "[check]") {

@@ -7,6 +7,7 @@
 
 #include "arch_rig.h"
 #include "arch_x86/kernel_memory.h"
+#include "arch_x86/memory_search.h"
 #include "support.h"
 
 #include <catch2/catch.hpp>
@@ -179,6 +180,65 @@ TEST_CASE("tso: cpu_tlbstate.loaded_mm is buffered where should_flush_tlb reads 
     CHECK_FALSE(remote.missed);
 }
 
+namespace {
+
+/// An exhaustive search's chooser that answers from a script, and counts what it was asked.
+class ScriptedChooser final : public arch_x86::MemoryChooser {
+public:
+    explicit ScriptedChooser(std::vector<int> picks) : picks_(std::move(picks)) {}
+    int choose(int options) override {
+        asked.push_back(options);
+        const int pick = next_ < picks_.size() ? picks_[next_++] : 0;
+        REQUIRE(pick < options);
+        return pick;
+    }
+    std::vector<int> asked;
+
+private:
+    std::vector<int> picks_;
+    std::size_t next_ = 0;
+};
+
+} // namespace
+
+// should_flush_tlb reads loaded_mm, then is_lazy. cpu1 stored is_lazy = false, then
+// LOADED_MM_SWITCHING: under x86-TSO another CPU may see the first in memory and not the second,
+// or neither. An exhaustive search offers each: a read that chooses "the loaded_mm store is still
+// buffered" commits nothing of the is_lazy store, which the is_lazy read then chooses for itself.
+TEST_CASE("search: the loaded_mm and is_lazy reads each choose, in the kernel's order",
+          "[memory][kernel][tlb][search]") {
+    for (const auto& [picks, want_loaded, want_lazy] :
+         std::vector<std::tuple<std::vector<int>, std::int64_t, bool>>{
+             {{1, 1}, -1, true},  // neither store reached memory
+             {{1, 0}, -1, false}, // is_lazy = false did, LOADED_MM_SWITCHING did not
+             {{0}, arch_x86::kLoadedMmSwitching, false}}) { // both (FIFO: is_lazy first)
+        SwitchRig s(scenario::MemoryModel::tso, "mainline");
+        kernel::Mm& b = s.rig.user_mm("b");
+        s.rig.m.cpu(1).tlb.loaded_mm = &b;
+        s.rig.m.cpu(1).tlb.is_lazy = true;
+        s.rig.run_on(1, s.k, [&](Machine& m) {
+            arch_x86::store_tlb_is_lazy(m, 1, false);
+            arch_x86::store_loaded_mm_switching(m, 1);
+        });
+        ScriptedChooser chooser(picks);
+        arch_x86::MemorySearch search(chooser, {}, /*reduce=*/true);
+        s.rig.m.search = &search;
+        arch_x86::LoadedMmRead loaded;
+        arch_x86::TlbIsLazyRead lazy;
+        s.rig.run_on(0, s.caller, [&](Machine& m) {
+            loaded = arch_x86::read_loaded_mm(m, 0, 1);
+            lazy = arch_x86::read_tlb_is_lazy(m, 0, 1);
+        });
+        s.rig.m.search = nullptr;
+        INFO("picks " << picks.size() << " " << picks[0]);
+        CHECK(loaded.value == (want_loaded == -1 ? b.id : want_loaded));
+        CHECK(lazy.lazy == want_lazy);
+        // The loaded_mm read chose among 2 (one store to it); is_lazy was asked only if its
+        // store was still buffered after that choice.
+        CHECK(chooser.asked == std::vector<int>(picks.size(), 2));
+    }
+}
+
 TEST_CASE("tso: cpu_tlbstate.loaded_mm is not buffered where no other CPU reads it",
           "[memory][kernel][tlb]") {
     SwitchRig s; // v5.10: tlb_is_not_lazy() reads is_lazy alone (v4.19..v6.13)
@@ -309,10 +369,14 @@ TEST_CASE("tso: a shootdown skips a CPU switching back into the mm only without 
     CHECK(chain.find("cpu1: the shootdown on cpu0 read its loaded_mm at t=") != std::string::npos);
     CHECK(chain.find("as other from memory: loaded_mm = LOADED_MM_SWITCHING was still in cpu1's "
                      "store buffer, so no flush IPI") != std::string::npos);
+    CHECK(test::counter(bare, "ipi.tlb") == 0); // cpu1 skipped
     for (const std::string policy : {"v5.10", "mainline", "neg-no-post-switch-fb"}) {
         INFO(policy);
         CHECK(test::run(text, policy).violations.empty());
     }
+    // With the smp_mb the store is in memory before cpu1 reads tlb_gen: cpu0 reads
+    // LOADED_MM_SWITCHING and sends cpu1 the flush IPI.
+    CHECK(test::counter(test::run(text, "mainline"), "ipi.tlb") == 1);
     // Under sc the same timing holds: cpu0 reads LOADED_MM_SWITCHING and sends the flush IPI.
     CHECK(test::run(under_sc(text), "no-cpumask-mb").violations.empty());
 }

@@ -493,6 +493,20 @@ TEST_CASE("every knob is exercised above", "[knobs]") {
     CHECK(policy::knob_table().size() == 24);
 }
 
+TEST_CASE("lazy_cpumask_mb = false is refused without the lazy mm_cpumask update", "[knobs]") {
+    const std::string toml = std::string(lazy_return) +
+                             "\n[[policy]]\nname = \"mix\"\nbase = \"v5.10\"\n"
+                             "knobs = { lazy_cpumask_mb = false }\n";
+    try {
+        test::load(toml);
+        FAIL("a clear_and_set policy without the lazy update's smp_mb loaded");
+    } catch (const scenario::ScenarioError& e) {
+        CHECK(std::string(e.what()) ==
+              "test.toml:21:9: policy[0].knobs: lazy_cpumask_mb = false needs the lazy "
+              "mm_cpumask update (cpumask_update = \"lazy\")");
+    }
+}
+
 TEST_CASE("knobs built on rq->membarrier_state are refused without it", "[knobs]") {
     const std::string toml = std::string(lazy_return) +
                              "\n[[policy]]\nname = \"mix\"\nbase = \"v4.16\"\n"
