@@ -325,6 +325,33 @@ TEST_CASE("sc: scenario C holds under neg-no-post-switch-fb: no store is buffere
     CHECK(test::counter(neg, "warning.K2") == 1); // the missing barrier is still there
 }
 
+namespace {
+
+/// `text` under `policy` violates G-TLB once, on cpu1, with the chain line `read` ... `missed`
+/// (the shootdown's read that missed cpu1's buffered store). Returns the run.
+run::RunResult expect_cpu1_skipped(const std::string& text, const std::string& policy,
+                                   const std::string& read, const std::string& missed) {
+    run::RunResult r = test::run(text, policy);
+    REQUIRE(r.violation_reports.size() == 1);
+    const check::Violation& v = r.violation_reports[0];
+    CHECK(v.property == "G-TLB");
+    CHECK(v.cpu == 1);
+    const std::string chain = joined(v.chain);
+    INFO(chain);
+    CHECK(chain.find(read) != std::string::npos);
+    CHECK(chain.find(missed) != std::string::npos);
+    return r;
+}
+
+void expect_holds(const std::string& text, std::initializer_list<const char*> policies) {
+    for (const std::string policy : policies) {
+        INFO(policy);
+        CHECK(test::run(text, policy).violations.empty());
+    }
+}
+
+} // namespace
+
 // The lazy TLB shootdown (docs/memory-model.md): switch_mm_irqs_off's same-mm branch stores
 // is_lazy = false and, after smp_mb(), reads tlb_gen; a shootdown increments tlb_gen (locked) and
 // reads is_lazy. Without the smp_mb the timed run tuned into that window skips cpu1.
@@ -332,20 +359,11 @@ TEST_CASE("tso: a shootdown skips a CPU leaving lazy mode only without the lazy 
           "[memory][kernel][tlb]") {
     const std::string text = scenario_text("scenarios/memory/lazy-tlb-shootdown.toml");
     REQUIRE_FALSE(text.empty());
-    const run::RunResult bare = test::run(text, "no-lazy-switch-mb");
-    REQUIRE(bare.violation_reports.size() == 1);
-    const check::Violation& v = bare.violation_reports[0];
-    CHECK(v.property == "G-TLB");
-    CHECK(v.cpu == 1);
-    const std::string chain = joined(v.chain);
-    INFO(chain);
-    CHECK(chain.find("cpu1: the shootdown on cpu0 read its is_lazy at t=") != std::string::npos);
-    CHECK(chain.find("as true from memory: is_lazy = false was still in cpu1's store buffer, so "
-                     "no flush IPI") != std::string::npos);
-    for (const std::string policy : {"v5.10", "mainline", "no-mmdrop-barrier"}) {
-        INFO(policy);
-        CHECK(test::run(text, policy).violations.empty());
-    }
+    expect_cpu1_skipped(text, "no-lazy-switch-mb",
+                        "cpu1: the shootdown on cpu0 read its is_lazy at t=",
+                        "as true from memory: is_lazy = false was still in cpu1's store buffer, "
+                        "so no flush IPI");
+    expect_holds(text, {"v5.10", "mainline", "no-mmdrop-barrier"});
     // Under sc the same timing holds: cpu0 reads is_lazy = false and sends the flush IPI.
     CHECK(test::run(under_sc(text), "no-lazy-switch-mb").violations.empty());
 }
@@ -359,21 +377,12 @@ TEST_CASE("tso: a shootdown skips a CPU switching back into the mm only without 
           "[memory][kernel][tlb]") {
     const std::string text = scenario_text("scenarios/memory/cpumask-switching-shootdown.toml");
     REQUIRE_FALSE(text.empty());
-    const run::RunResult bare = test::run(text, "no-cpumask-mb");
-    REQUIRE(bare.violation_reports.size() == 1);
-    const check::Violation& v = bare.violation_reports[0];
-    CHECK(v.property == "G-TLB");
-    CHECK(v.cpu == 1);
-    const std::string chain = joined(v.chain);
-    INFO(chain);
-    CHECK(chain.find("cpu1: the shootdown on cpu0 read its loaded_mm at t=") != std::string::npos);
-    CHECK(chain.find("as other from memory: loaded_mm = LOADED_MM_SWITCHING was still in cpu1's "
-                     "store buffer, so no flush IPI") != std::string::npos);
+    const run::RunResult bare = expect_cpu1_skipped(
+        text, "no-cpumask-mb", "cpu1: the shootdown on cpu0 read its loaded_mm at t=",
+        "as other from memory: loaded_mm = LOADED_MM_SWITCHING was still in "
+        "cpu1's store buffer, so no flush IPI");
     CHECK(test::counter(bare, "ipi.tlb") == 0); // cpu1 skipped
-    for (const std::string policy : {"v5.10", "mainline", "neg-no-post-switch-fb"}) {
-        INFO(policy);
-        CHECK(test::run(text, policy).violations.empty());
-    }
+    expect_holds(text, {"v5.10", "mainline", "neg-no-post-switch-fb"});
     // With the smp_mb the store is in memory before cpu1 reads tlb_gen: cpu0 reads
     // LOADED_MM_SWITCHING and sends cpu1 the flush IPI.
     CHECK(test::counter(test::run(text, "mainline"), "ipi.tlb") == 1);
