@@ -20,6 +20,24 @@ TlbChecker::MmState& TlbChecker::mm_state(int mm) {
     return s;
 }
 
+void TlbChecker::move_loaded(int cpu, int old, int mm) {
+    if (old == mm) {
+        return;
+    }
+    if (old >= 0) {
+        std::erase(mm_state(old).loaded_on, cpu);
+    }
+    if (mm >= 0) {
+        std::vector<int>& on = mm_state(mm).loaded_on;
+        on.insert(std::upper_bound(on.begin(), on.end(), cpu), cpu);
+    }
+}
+
+void TlbChecker::set_reported(MmState& ms, int cpu) {
+    ms.reported[cpu] = 1;
+    ms.reported_cpus.push_back(cpu);
+}
+
 void TlbChecker::on_record(const Record& r) {
     CpuState& st = cpus_[r.cpu];
     switch (r.kind) {
@@ -29,6 +47,7 @@ void TlbChecker::on_record(const Record& r) {
         if (rec::tlb_context_gen(r) >= 0 || r.mm != st.loaded_mm) {
             st.ctx_gen = rec::tlb_context_gen(r);
         }
+        move_loaded(r.cpu, st.loaded_mm, r.mm);
         st.loaded_mm = r.mm;
         st.leaving_mm = false;
         if (rec::cr3_flushes(r) && rec::tlb_context_gen(r) >= 0) {
@@ -72,7 +91,7 @@ void TlbChecker::return_to_user(const Record& r) {
     if (ctx_gen < 0 || ctx_gen >= ms.flushed_gen || ms.reported[r.cpu]) {
         return;
     }
-    ms.reported[r.cpu] = 1;
+    set_reported(ms, r.cpu);
     findings_.report(Property::g_tlb, r.cpu, r.time.count(), text_.task_name(r.task),
                      fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
                                  text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
@@ -127,8 +146,12 @@ void TlbChecker::flush_done(const Record& r) {
     const bool freed_tables = rec::freed_tables(r);
     ms.flushed_gen = std::max(ms.flushed_gen, gen);
     ms.flush_time = r.time.count();
-    std::fill(ms.reported.begin(), ms.reported.end(), 0);
-    for (int c = 0; c < cpus_.size(); ++c) {
+    for (const int c : ms.reported_cpus) {
+        ms.reported[c] = 0;
+    }
+    ms.reported_cpus.clear();
+    for (std::size_t i = 0; i < ms.loaded_on.size(); ++i) {
+        const int c = ms.loaded_on[i];
         const CpuState& cs = cpus_[c];
         const UserInterval& user = history_.cpu(c).user;
         const bool stale = cs.loaded_mm == r.mm && cs.ctx_gen < gen && !cs.leaving_mm;
@@ -136,7 +159,7 @@ void TlbChecker::flush_done(const Record& r) {
         if (!stale || !(running || freed_tables)) {
             continue;
         }
-        ms.reported[c] = 1;
+        set_reported(ms, c);
         findings_.report(
             Property::g_tlb, c, r.time.count(), text_.task_name(running ? user.task : -1),
             fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",
