@@ -396,8 +396,6 @@ bool should_trim_cpumask(const Machine& m, Mm& mm) {
     return false;
 }
 
-namespace {
-
 int flushed_mm_id(const FlushTlbInfo& info) {
     return info.mm != nullptr ? info.mm->id : -1;
 }
@@ -410,8 +408,6 @@ void note_is_lazy_read(Machine& m, int cpu, int target, const TlbIsLazyRead& rea
     }
 }
 
-} // namespace
-
 /// `per_cpu(cpu_tlbstate.is_lazy, target)` read by the flushing CPU `cpu` (arch_x86/
 /// kernel_memory.h): under x86-TSO a store still in target's buffer is not seen, and the read
 /// that missed one is recorded.
@@ -420,8 +416,6 @@ bool tlb_is_lazy(Machine& m, int cpu, int target, const FlushTlbInfo& info) {
     note_is_lazy_read(m, cpu, target, read, info);
     return read.lazy;
 }
-
-namespace {
 
 /// should_flush_tlb()'s decision from what it read: `loaded_mm` (an mm id, or
 /// kLoadedMmSwitching) and `lazy`.
@@ -440,8 +434,6 @@ bool flush_decision(std::int64_t loaded_mm, bool lazy, const FlushTlbInfo& info)
     }
     return info.trim_cpumask; // "In cpumask, but not the loaded mm? Periodically remove"
 }
-
-} // namespace
 
 /// should_flush_tlb(cpu, info) (arch/x86/mm/tlb.c, v6.14+, as in 6.18), read by the flushing
 /// CPU `cpu` for each CPU in mm_cpumask: loaded_mm first, then (after smp_rmb(), which x86-TSO's

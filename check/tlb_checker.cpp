@@ -13,11 +13,7 @@ using kernel::RecordKind;
 namespace rec = kernel::rec;
 
 TlbChecker::MmState& TlbChecker::mm_state(int mm) {
-    MmState& s = mms_[mm];
-    if (s.reported.size() == 0) {
-        s.reported = PerCpu<std::uint8_t>(history_.cpus());
-    }
-    return s;
+    return mms_[mm];
 }
 
 void TlbChecker::move_loaded(int cpu, int old, int mm) {
@@ -33,9 +29,8 @@ void TlbChecker::move_loaded(int cpu, int old, int mm) {
     }
 }
 
-void TlbChecker::set_reported(MmState& ms, int cpu) {
-    ms.reported[cpu] = 1;
-    ms.reported_cpus.push_back(cpu);
+bool TlbChecker::was_reported(const MmState& ms, int cpu) {
+    return std::find(ms.reported.begin(), ms.reported.end(), cpu) != ms.reported.end();
 }
 
 void TlbChecker::on_record(const Record& r) {
@@ -88,10 +83,10 @@ void TlbChecker::return_to_user(const Record& r) {
     }
     MmState& ms = mm_state(r.mm);
     const std::int64_t ctx_gen = rec::tlb_context_gen(r);
-    if (ctx_gen < 0 || ctx_gen >= ms.flushed_gen || ms.reported[r.cpu]) {
+    if (ctx_gen < 0 || ctx_gen >= ms.flushed_gen || was_reported(ms, r.cpu)) {
         return;
     }
-    set_reported(ms, r.cpu);
+    ms.reported.push_back(r.cpu);
     findings_.report(Property::g_tlb, r.cpu, r.time.count(), text_.task_name(r.task),
                      fmt::format("flush_tlb_mm_range of mm {} to generation {} (done at t={})",
                                  text_.mm_name(r.mm), ms.flushed_gen, ms.flush_time),
@@ -146,10 +141,7 @@ void TlbChecker::flush_done(const Record& r) {
     const bool freed_tables = rec::freed_tables(r);
     ms.flushed_gen = std::max(ms.flushed_gen, gen);
     ms.flush_time = r.time.count();
-    for (const int c : ms.reported_cpus) {
-        ms.reported[c] = 0;
-    }
-    ms.reported_cpus.clear();
+    ms.reported.clear();
     for (std::size_t i = 0; i < ms.loaded_on.size(); ++i) {
         const int c = ms.loaded_on[i];
         const CpuState& cs = cpus_[c];
@@ -159,7 +151,7 @@ void TlbChecker::flush_done(const Record& r) {
         if (!stale || !(running || freed_tables)) {
             continue;
         }
-        set_reported(ms, c);
+        ms.reported.push_back(c);
         findings_.report(
             Property::g_tlb, c, r.time.count(), text_.task_name(running ? user.task : -1),
             fmt::format("flush_tlb_mm_range of mm {} to generation {}{} on cpu{}",

@@ -43,8 +43,7 @@ private:
     struct MmState {
         std::int64_t flushed_gen = -1; ///< the latest completed flush_tlb_mm_range
         std::int64_t flush_time = 0;
-        PerCpu<std::uint8_t> reported;  ///< per CPU, for the latest flush
-        std::vector<int> reported_cpus; ///< those set in `reported`, to clear at the next flush
+        std::vector<int> reported; ///< the CPUs reported for the latest flush (few)
         /// The CPUs whose CR3 holds this mm, ascending: a flush looks at these, not at every CPU
         /// (a thousand-CPU machine flushes mms that a few CPUs run).
         std::vector<int> loaded_on;
@@ -52,7 +51,7 @@ private:
     MmState& mm_state(int mm);
     /// `cpu`'s CR3 went from `old` to `mm`: the mms' loaded_on follow.
     void move_loaded(int cpu, int old, int mm);
-    void set_reported(MmState& ms, int cpu);
+    static bool was_reported(const MmState& ms, int cpu);
     void return_to_user(const kernel::Record& r);
     void flush_done(const kernel::Record& r);
     void lazy_read_missed(const kernel::Record& r);
