@@ -181,10 +181,12 @@ void TaskBody::run_steps() {
             run_until(st->at, t_.kthread);
         }
         if (st->op == Op::exit) {
+            arch_x86::search_step_begins(s_.m, cpu(), t_.thread, *st);
             exit_step = st;
             break;
         }
         if (t_.kthread) {
+            arch_x86::search_step_begins(s_.m, cpu(), t_.thread, *st);
             KFrame frame(s_.m, cpu(), Fn::kthread);
             kthread_step(*st);
         } else {

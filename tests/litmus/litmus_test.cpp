@@ -267,6 +267,84 @@ TEST_CASE("exhaustive: membarrier.c's scenarios D and E hold in every execution,
     }
 }
 
+// A kernel thread's steps are steps of the search too (docs/memory-model.md, Exhaustive
+// search): a thread waiting at a turn point wakes when a kernel thread begins a step, and looks
+// ahead only into the kernel thread's steps still to come. Until 2026-12-06 neither held: a
+// waiting thread slept through every kernel-thread step until its wait timed out, and a kernel
+// thread's steps looked "ahead" for as long as it lived.
+TEST_CASE("exhaustive: a waiting thread wakes at a kernel thread's steps", "[litmus]") {
+    const std::string head = R"(name = "kthread-steps"
+[machine]
+cpus = 2
+[[process]]
+name = "app"
+register = ["private_expedited"]
+[[thread]]
+name = "caller"
+process = "app"
+cpu = 0
+)";
+    SECTION("the membarrier meets each of k's steps") {
+        // k runs on cpu1 from t=925, the caller reaches its call at 2,545. The call goes at once
+        // (k in its first work), or waits and goes right after k begins use_mm, the second work
+        // (k current with app's mm: the call sends cpu1 an IPI) or unuse_mm, after which
+        // nothing of k lies ahead and it no longer waits: four executions, none a repeat.
+        const scenario::Scenario sc =
+            scenario::load_string(head + R"(program = ["membarrier private_expedited"]
+[[kthread]]
+name = "k"
+cpu = 1
+program = ["work 3000", "use_mm app", "work 3000", "unuse_mm"]
+)",
+                                  "kthread-steps.toml", cli::scenario_catalog());
+        const run::ExhaustiveResult res = search(sc, true);
+        CHECK(res.executions == 4);
+        CHECK(res.repeats == 0);
+        CHECK(res.max_choices == 3);
+    }
+    SECTION("a kernel thread whose steps have all begun is not looked ahead into") {
+        // k began its one step (a sleep that outlives the caller) at t=925: at 12,545 no step
+        // of anyone's lies ahead of the caller's call, so it does not wait.
+        const scenario::Scenario sc =
+            scenario::load_string(head + R"(program = ["user 10000", "membarrier private_expedited"]
+[[kthread]]
+name = "k"
+cpu = 1
+program = ["sleep 1000000"]
+)",
+                                  "kthread-steps.toml", cli::scenario_catalog());
+        const run::ExhaustiveResult res = search(sc, true);
+        CHECK(res.executions == 1);
+        CHECK(res.max_choices == 0);
+    }
+}
+
+// The scenarios with a kernel thread against their unreduced searches: the same final states and
+// the same violated properties (scenario C's G-MB under neg-no-post-switch-fb).
+TEST_CASE("exhaustive: the reduction loses nothing on membarrier.c's scenarios C, D and E",
+          "[litmus][membarrier]") {
+    for (const char* file : {"exhaustive/membarrier-c.toml", "history/membarrier-d.toml",
+                             "history/membarrier-e.toml"}) {
+        for (const char* policy : {"v5.10", "neg-no-post-switch-fb"}) {
+            INFO(file << " " << policy);
+            const scenario::Scenario sc = scenario_file(file);
+            const run::ExhaustiveResult full = search(sc, false, policy);
+            const run::ExhaustiveResult reduced = search(sc, true, policy);
+            REQUIRE_FALSE(full.bound_reached);
+            CHECK(reduced.states == full.states);
+            CHECK(reduced.executions < full.executions);
+            std::vector<std::string> full_broken, reduced_broken;
+            for (const auto& [property, run] : full.violations) {
+                full_broken.push_back(property);
+            }
+            for (const auto& [property, run] : reduced.violations) {
+                reduced_broken.push_back(property);
+            }
+            CHECK(reduced_broken == full_broken);
+        }
+    }
+}
+
 namespace {
 
 run::ExhaustiveResult search_shard(const scenario::Scenario& sc, const std::string& policy,
