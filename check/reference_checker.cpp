@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 namespace check {
 
 using kernel::Record;
@@ -39,15 +41,31 @@ void ReferenceChecker::on_record(const Record& r) {
     }
 }
 
+namespace {
+
+/// By Mm::id: the tasks borrowing each mm as active_mm (kernel threads, idle tasks, a task that
+/// exited its mm), counted in one pass over the tasks (O(tasks + mms), not their product: a
+/// 1,024-CPU machine ends with 100,000 tasks and a hundred mms).
+std::vector<std::int64_t> borrowers_by_mm(const kernel::KernelState& ks) {
+    std::vector<std::int64_t> borrowers(ks.mms.size(), 0);
+    for (const auto& t : ks.tasks) {
+        if (t->active_mm != nullptr && (t->kthread || t->mm == nullptr)) {
+            ++borrowers[static_cast<std::size_t>(t->active_mm->id)];
+        }
+    }
+    return borrowers;
+}
+
+} // namespace
+
 void ReferenceChecker::on_finish(const kernel::KernelState& ks) {
+    const std::vector<std::int64_t> borrowers = borrowers_by_mm(ks);
     for (const auto& mm : ks.mms) {
         if (mm->kind != kernel::MmKind::user || mm->freed) {
             continue;
         }
-        std::int64_t holders = mm->mm_users > 0 ? 1 : 0;
-        for (const auto& t : ks.tasks) {
-            holders += t->active_mm == mm.get() && (t->kthread || t->mm == nullptr) ? 1 : 0;
-        }
+        const std::int64_t holders =
+            (mm->mm_users > 0 ? 1 : 0) + borrowers[static_cast<std::size_t>(mm->id)];
         if (holders != mm->mm_count) {
             report_leak(mm->id, mm->mm_count, holders);
         }
