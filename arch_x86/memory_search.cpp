@@ -82,14 +82,42 @@ bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scen
     return false;
 }
 
-/// Whether another scenario thread is alive and not held, so that it may begin a step. A waiting
-/// thread that another's step has released (it has not looked yet: it polls every
-/// kSearchQuantum cycles) is about to move.
+/// Whether scenario thread `thread` waits at a turn point with no step begun since it began to.
+bool held(const MemorySearch& s, int thread) {
+    if (!in_search(s, thread)) {
+        return false;
+    }
+    const MemorySearch::Turn& t = s.turns[static_cast<std::size_t>(thread)];
+    return t.waiting && t.seen == s.steps.size();
+}
+
+/// A scenario task that cannot begin a step while the held threads wait: runnable but not on its
+/// CPU, whose current task is a held thread spinning in user mode, on a machine without a tick
+/// (a kernel thread queued behind a waiting user thread on its CPU). Nothing sets need_resched
+/// there until another thread moves. With a tick, the tick may give it the CPU: it may move.
+bool starved(const Machine& m, const MemorySearch& s, const kernel::Task& t) {
+    if (m.config.timeslice != 0 || t.thread < 0 ||
+        (t.state != kernel::TaskState::running && t.state != kernel::TaskState::new_task)) {
+        return false;
+    }
+    const kernel::Task* curr = m.ks.rqs[static_cast<std::size_t>(t.cpu)].curr;
+    return curr != &t && curr != nullptr && held(s, curr->thread);
+}
+
+int starved_tasks(const Machine& m, const MemorySearch& s) {
+    return static_cast<int>(std::count_if(m.ks.tasks.begin(), m.ks.tasks.end(),
+                                          [&](const auto& t) { return starved(m, s, *t); }));
+}
+
+/// Whether another scenario thread is alive and neither held nor starved, so that it may begin a
+/// step. A waiting thread that another's step has released (it has not looked yet: it polls
+/// every kSearchQuantum cycles) is about to move.
 bool someone_else_moves(const Machine& m, const MemorySearch& s) {
-    const auto held = std::count_if(s.turns.begin(), s.turns.end(), [&](const auto& t) {
-        return t.waiting && t.seen == s.steps.size();
-    });
-    return m.ks.live_tasks - 1 - static_cast<int>(held) > 0;
+    int held_threads = 0;
+    for (std::size_t t = 0; t < s.turns.size(); ++t) {
+        held_threads += held(s, static_cast<int>(t)) ? 1 : 0;
+    }
+    return m.ks.live_tasks - 1 - held_threads - starved_tasks(m, s) > 0;
 }
 
 void set_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, bool waiting) {
@@ -138,7 +166,7 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
                   const scenario::Step& st) {
     if (s.steps.size() == turn.seen) {
         // Itself is among the waiting: the others that could still begin a step.
-        const bool others_move = m.ks.live_tasks - s.waiting > 0;
+        const bool others_move = m.ks.live_tasks - s.waiting - starved_tasks(m, s) > 0;
         if (others_move && m.sim.now().count() - turn.since < kSearchWaitLimit) {
             return true;
         }
