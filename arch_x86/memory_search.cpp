@@ -91,13 +91,15 @@ bool held(const MemorySearch& s, int thread) {
     return t.waiting && t.seen == s.steps.size();
 }
 
-/// A scenario task that cannot begin a step while the held threads wait: runnable but not on its
-/// CPU, whose current task is a held thread spinning in user mode, on a machine without a tick
-/// (a kernel thread queued behind a waiting user thread on its CPU). Nothing sets need_resched
-/// there until another thread moves. With a tick, the tick may give it the CPU: it may move.
+/// A scenario task that cannot begin a step while the held threads wait: queued on its CPU's
+/// runqueue but not current there, whose current task is a held thread spinning in user mode, on
+/// a machine without a tick (a kernel thread queued behind a waiting user thread on its CPU).
+/// Nothing sets need_resched there until another thread moves (the model has no load balancer to
+/// pull it elsewhere). With a tick, the tick may give it the CPU; a task not yet created (a later
+/// `start`) or asleep has a wakeup in flight, whose preemption check may: those may move.
 bool starved(const Machine& m, const MemorySearch& s, const kernel::Task& t) {
-    if (m.config.timeslice != 0 || t.thread < 0 ||
-        (t.state != kernel::TaskState::running && t.state != kernel::TaskState::new_task)) {
+    if (m.config.timeslice != 0 || t.thread < 0 || t.state != kernel::TaskState::running ||
+        !t.on_rq) {
         return false;
     }
     const kernel::Task* curr = m.ks.rqs[static_cast<std::size_t>(t.cpu)].curr;
