@@ -92,18 +92,23 @@ bool held(const MemorySearch& s, int thread) {
 }
 
 /// A scenario task that cannot begin a step while the held threads wait: queued on its CPU's
-/// runqueue but not current there, whose current task is a held thread spinning in user mode, on
-/// a machine without a tick (a kernel thread queued behind a waiting user thread on its CPU).
-/// Nothing sets need_resched there until another thread moves (the model has no load balancer to
-/// pull it elsewhere). With a tick, the tick may give it the CPU; a task not yet created (a later
-/// `start`) or asleep has a wakeup in flight, whose preemption check may: those may move.
+/// runqueue but not current there, whose current task is a held thread spinning in user mode
+/// with no reschedule pending (a kernel thread queued behind a waiting user thread on its CPU).
+/// Only on a machine with neither a tick nor wakeup preemption: then nothing sets need_resched
+/// there until another thread moves (the model has no load balancer to pull it elsewhere). With
+/// a tick the tick may give it the CPU, and with wakeup_preempt a wakeup or a task's creation on
+/// that CPU may (a task not created yet, or asleep, counts as a mover anyway: its wakeup is in
+/// flight). A waiting thread is counted as waiting, never also as starved.
 bool starved(const Machine& m, const MemorySearch& s, const kernel::Task& t) {
-    if (m.config.timeslice != 0 || t.thread < 0 || t.state != kernel::TaskState::running ||
-        !t.on_rq) {
+    if (m.config.timeslice != 0 || m.config.wakeup_preempt || t.thread < 0 ||
+        t.state != kernel::TaskState::running || !t.on_rq ||
+        (in_search(s, t.thread) && s.turns[static_cast<std::size_t>(t.thread)].waiting)) {
         return false;
     }
-    const kernel::Task* curr = m.ks.rqs[static_cast<std::size_t>(t.cpu)].curr;
-    return curr != &t && curr != nullptr && held(s, curr->thread);
+    const kernel::Rq& rq = m.ks.rqs[static_cast<std::size_t>(t.cpu)];
+    const kernel::Task* curr = rq.curr;
+    return curr != &t && curr != nullptr && curr->in_user && !rq.need_resched &&
+           held(s, curr->thread);
 }
 
 int starved_tasks(const Machine& m, const MemorySearch& s) {

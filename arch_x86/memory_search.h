@@ -21,7 +21,8 @@
 //     sleep set (Flanagan and Godefroid, POPL 2005) keeps a thread that chose to wait from
 //     proceeding after a step that commutes with its own: that order was the proceed branch. A
 //     thread waits only while another live thread is not held (waiting, with no step begun since
-//     it began to) nor starved (queued on a CPU where a held thread spins, with no tick);
+//     it began to) nor starved (queued on a CPU where a held thread spins, with neither a tick
+//     nor wakeup preemption);
 //   * at membarrier's or a shootdown's read of a kernel variable another CPU stores (rq->curr,
 //     tsk->mm, rq->membarrier_state, cpu_tlbstate.is_lazy and .loaded_mm:
 //     arch_x86/kernel_memory.h): whether the

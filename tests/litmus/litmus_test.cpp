@@ -360,6 +360,51 @@ program = ["work 100"]
     CHECK(res.violations.empty());
 }
 
+// With wakeup preemption a queued task is not stuck: a task created (`start`) or woken on the
+// waiting thread's CPU may preempt it there and go first. Each of these searches, from a review
+// of the first version of the rule, missed a final state (s1 B:r2=1, s2 A:r1=1 B:r2=1, s3
+// B:r2=1 N:r3=1) when such a task, a thread in the middle of that wakeup, or a preempted waiting
+// thread counted as stuck; each reaches every combination of its loads.
+TEST_CASE("exhaustive: under wakeup preemption a task queued behind a waiting thread may move",
+          "[litmus]") {
+    const std::string head = R"([machine]
+cpus = 3
+wakeup_preempt = true
+[[process]]
+name = "p"
+variables = { y = 0, w = 0 }
+[[thread]]
+name = "B"
+process = "p"
+cpu = 1
+program = ["load y r2"]
+)";
+    const std::string created = R"([[thread]]
+name = "N"
+process = "p"
+cpu = 1
+start = 3000
+)";
+    const std::vector<std::pair<std::string, std::size_t>> cases = {
+        {head + created + "program = [\"store y 1\"]\n", 2},
+        {head + created + "program = [\"store y 1\"]\n" +
+             "[[thread]]\nname = \"A\"\nprocess = \"p\"\ncpu = 0\nprogram = [\"load y r1\"]\n",
+         4},
+        {head + created + "program = [\"load w r3\", \"store y 1\"]\n" +
+             "[[thread]]\nname = \"D\"\nprocess = \"p\"\ncpu = 2\n" +
+             "program = [\"sleep 20000\", \"store w 1\"]\n",
+         4},
+    };
+    for (const auto& [text, states] : cases) {
+        INFO(text);
+        const scenario::Scenario sc = scenario::load_string(
+            "name = \"preempt\"\n" + text, "preempt.toml", cli::scenario_catalog());
+        const run::ExhaustiveResult res = search(sc, true);
+        CHECK(res.states.size() == states);
+        CHECK(search(sc, false).states == res.states);
+    }
+}
+
 // The scenarios with a kernel thread (and D, whose caller ends with an explicit exit) against
 // their unreduced searches. They have no user variables, so every execution ends in the one
 // empty state: what the comparison checks is the properties violated in some execution, which
