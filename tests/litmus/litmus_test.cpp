@@ -267,14 +267,10 @@ TEST_CASE("exhaustive: membarrier.c's scenarios D and E hold in every execution,
     }
 }
 
-// A kernel thread's steps are steps of the search too (docs/memory-model.md, Exhaustive
-// search): a thread waiting at a turn point wakes when a kernel thread begins a step, and looks
-// ahead only into the kernel thread's steps still to come. Until 2026-12-06 neither held: a
-// waiting thread slept through every kernel-thread step until its wait timed out, and a kernel
-// thread's steps looked "ahead" for as long as it lived.
-TEST_CASE("exhaustive: a waiting thread wakes at a kernel thread's steps", "[litmus]") {
-    const std::string head = R"(name = "kthread-steps"
-[machine]
+namespace {
+
+/// Two CPUs, a registered process app and its thread caller on cpu0, whose program follows.
+const char* const kCallerOnCpu0 = R"([machine]
 cpus = 2
 [[process]]
 name = "app"
@@ -284,6 +280,16 @@ name = "caller"
 process = "app"
 cpu = 0
 )";
+
+} // namespace
+
+// A kernel thread's steps are steps of the search too (docs/memory-model.md, Exhaustive
+// search): a thread waiting at a turn point wakes when a kernel thread begins a step, and looks
+// ahead only into the kernel thread's steps still to come. Until 2026-12-06 neither held: a
+// waiting thread slept through every kernel-thread step until its wait timed out, and a kernel
+// thread's steps looked "ahead" for as long as it lived.
+TEST_CASE("exhaustive: a waiting thread wakes at a kernel thread's steps", "[litmus]") {
+    const std::string head = std::string("name = \"kthread-steps\"\n") + kCallerOnCpu0;
     SECTION("the membarrier meets each of k's steps") {
         // k runs on cpu1 from t=925, the caller reaches its call at 2,545. The call goes at once
         // (k in its first work), or waits and goes right after k begins use_mm, the second work
@@ -324,17 +330,9 @@ program = ["sleep 1000000"]
 // that may move (arch_x86/memory_search.cpp, starved): with every other thread held or starved,
 // a wait ends at once and the rest of the execution repeats one explored.
 TEST_CASE("exhaustive: a kernel thread queued behind a waiting thread cannot move", "[litmus]") {
-    const scenario::Scenario sc = scenario::load_string(R"(name = "starved-kthread"
-[machine]
-cpus = 2
-[[process]]
-name = "app"
-register = ["private_expedited"]
-[[thread]]
-name = "caller"
-process = "app"
-cpu = 0
-program = ["membarrier private_expedited"]
+    const scenario::Scenario sc =
+        scenario::load_string(std::string("name = \"starved-kthread\"\n") + kCallerOnCpu0 +
+                                  R"(program = ["membarrier private_expedited"]
 [[thread]]
 name = "u1"
 process = "app"
@@ -345,7 +343,7 @@ name = "k"
 cpu = 1
 program = ["work 100"]
 )",
-                                                        "starved.toml", cli::scenario_catalog());
+                              "starved.toml", cli::scenario_catalog());
     // 1: both go at once. 2: the caller goes and u1 waits until the caller has exited, then goes
     // (k, behind it on cpu1, cannot move: a repeat). 3: the caller waits, u1 goes, the caller
     // wakes at it and goes; 4: or waits on until k begins its work (after u1 exits). 5: both
