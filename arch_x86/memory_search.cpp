@@ -97,8 +97,8 @@ bool held(const MemorySearch& s, int thread) {
 /// Only on a machine with neither a tick nor wakeup preemption: then nothing sets need_resched
 /// there until another thread moves (the model has no load balancer to pull it elsewhere). With
 /// a tick the tick may give it the CPU, and with wakeup_preempt a wakeup or a task's creation on
-/// that CPU may (a task not created yet, or asleep, counts as a mover anyway: its wakeup is in
-/// flight). A waiting thread is counted as waiting, never also as starved.
+/// that CPU may. A task not created yet or asleep is never starved, whatever the machine: its
+/// wakeup is in flight. A waiting thread is counted as waiting, never also as starved.
 bool starved(const Machine& m, const MemorySearch& s, const kernel::Task& t) {
     if (m.config.timeslice != 0 || m.config.wakeup_preempt || t.thread < 0 ||
         t.state != kernel::TaskState::running || !t.on_rq ||

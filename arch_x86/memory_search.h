@@ -52,7 +52,8 @@ public:
     virtual void blocked() {}
 };
 
-/// A user thread's step as the search saw it begin (the wake-ups of waiting threads).
+/// A scenario thread's step (a user thread's or a kernel thread's, or an explicit exit) as the
+/// search saw it begin (the wake-ups of waiting threads).
 struct SearchStep {
     int thread = -1;
     int cpu = -1;
@@ -75,7 +76,7 @@ public:
         std::int64_t since = 0; ///< when it began to wait
     };
     std::vector<Turn> turns;       ///< by scenario thread
-    std::vector<SearchStep> steps; ///< every user step begun, in order
+    std::vector<SearchStep> steps; ///< every scenario thread's step begun, in order
     /// Each thread's program, repeats expanded, as the search looks ahead into it: a thread
     /// waits only while another may still begin a step that does not commute with its own.
     /// Empty with `unbounded` when the expansion is too long to look through.

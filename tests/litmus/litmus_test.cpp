@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -383,7 +384,11 @@ process = "p"
 cpu = 1
 start = 3000
 )";
-    const std::vector<std::pair<std::string, std::size_t>> cases = {
+    struct Case {
+        std::string scenario;
+        std::size_t states; ///< every combination of its loads
+    };
+    const std::vector<Case> cases = {
         {head + created + "program = [\"store y 1\"]\n", 2},
         {head + created + "program = [\"store y 1\"]\n" +
              "[[thread]]\nname = \"A\"\nprocess = \"p\"\ncpu = 0\nprogram = [\"load y r1\"]\n",
@@ -393,23 +398,24 @@ start = 3000
              "program = [\"sleep 20000\", \"store w 1\"]\n",
          4},
     };
-    for (const auto& [text, states] : cases) {
-        INFO(text);
+    for (const Case& c : cases) {
+        INFO(c.scenario);
         const scenario::Scenario sc = scenario::load_string(
-            "name = \"preempt\"\n" + text, "preempt.toml", cli::scenario_catalog());
+            "name = \"preempt\"\n" + c.scenario, "preempt.toml", cli::scenario_catalog());
         const run::ExhaustiveResult res = search(sc, true);
-        CHECK(res.states.size() == states);
+        CHECK(res.states.size() == c.states);
         CHECK(search(sc, false).states == res.states);
     }
 }
 
-// The scenarios with a kernel thread (and D, whose caller ends with an explicit exit) against
+// The scenarios with a kernel thread (and D, whose u1 ends with an explicit exit) against
 // their unreduced searches. They have no user variables, so every execution ends in the one
 // empty state: what the comparison checks is the properties violated in some execution, which
 // differ by policy (efi-call's G-SC-SELF under v4.16 and G-SC under rfc-v2, text-poke-unlazy's
-// G-SC-SELF under v4.16, use-mm-lazy-cpu's G-MB under rfc-v2 and N2, scenario C's G-MB under N2;
-// v5.10 holds on all but use-mm-lazy-cpu). The unreduced search wakes at a kernel thread's steps
-// too: it checks the sleep sets and the look-ahead, not where a waiting thread may wake.
+// G-SC-SELF under v4.16, use-mm-lazy-cpu's G-MB under v5.10, rfc-v2 and N2, scenario C's G-MB
+// under N2; v5.10 holds on all but use-mm-lazy-cpu). The unreduced search wakes at a kernel
+// thread's steps too: it checks the sleep sets and the look-ahead, not where a waiting thread may
+// wake.
 TEST_CASE("exhaustive: the reduction finds every violation the unreduced search finds on the "
           "scenarios with a kernel thread",
           "[litmus][membarrier]") {
