@@ -12,6 +12,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <exception>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -111,6 +114,38 @@ int dispatch(std::vector<std::string> args, const Io& io) {
 }
 
 } // namespace
+
+namespace {
+
+/// What std::terminate was called for: the exception in flight, if any.
+std::string terminate_reason() {
+    const std::exception_ptr in_flight = std::current_exception();
+    if (!in_flight) {
+        return "internal error: std::terminate called with no exception in flight";
+    }
+    try {
+        std::rethrow_exception(in_flight);
+    } catch (const sim::InternalError& e) {
+        return e.headline();
+    } catch (const std::exception& e) {
+        return fmt::format("internal error: {}", e.what());
+    } catch (...) {
+        return "internal error: std::terminate called for an unknown exception";
+    }
+}
+
+[[noreturn]] void terminate_as_internal_error() {
+    std::fflush(stdout);
+    fmt::print(stderr, "tlbsim: {} (std::terminate)\n", terminate_reason());
+    std::fflush(stderr);
+    std::_Exit(exit_internal);
+}
+
+} // namespace
+
+void exit_internal_on_terminate() {
+    std::set_terminate(&terminate_as_internal_error);
+}
 
 int run_command_line(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
     const Io io{out, err};

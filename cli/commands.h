@@ -17,4 +17,10 @@ inline constexpr int exit_internal = 3;
 /// Runs `tlbsim ARGS...` (args without the program name), printing to `out` and `err`.
 int run_command_line(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 
+/// Makes std::terminate an internal error too: an exception that escapes a destructor or a
+/// noexcept function (a failed SIM_ASSERT in one, say) never reaches run_command_line's catch
+/// blocks, and would end the process with SIGABRT. Instead: stdout flushed, one line on stderr
+/// ("tlbsim: internal error at FILE:LINE: ..." for a failed assertion), exit 3. main() installs it.
+void exit_internal_on_terminate();
+
 } // namespace cli

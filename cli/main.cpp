@@ -9,6 +9,7 @@
 #include <vector>
 
 int main(int argc, char** argv) {
+    cli::exit_internal_on_terminate();
     const std::vector<std::string> args(argv + 1, argv + argc);
     return cli::run_command_line(args, stdout, stderr);
 }

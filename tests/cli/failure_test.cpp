@@ -1,10 +1,18 @@
 // When tlbsim itself fails: one policy's internal error leaves the other runs printed and in the
 // JSON, -v output comes before the error, and the exit status is 3, never 2. And what `check`
 // fails on beyond [[expect]]: a violation nobody expected, and with --strict a mechanism warning.
+// std::terminate (an exception escaping a noexcept function) is an internal error too.
 
 #include "support.h"
 
+#include "sim/panic.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <exception>
 
 using namespace clitest;
 
@@ -25,7 +33,63 @@ std::string without_expectations(const std::string& toml) {
     return toml.substr(0, toml.find("[[expect]]"));
 }
 
+/// A SIM_ASSERT that fails in a noexcept function: its InternalError cannot leave it, so the
+/// runtime calls std::terminate (as for a failed assertion in a destructor).
+void fail_in_noexcept(int x) noexcept {
+    SIM_ASSERT(x == 0, "forced in a noexcept function ({})", x);
+}
+
+struct Terminated {
+    int status = -1; ///< the exit status, or -1 when the child did not exit (a signal)
+    std::string err;
+};
+
+/// Runs `body` in a child process with cli::exit_internal_on_terminate() installed, as main()
+/// does, and returns how the child ended and what it wrote to stderr.
+template <class Body>
+Terminated in_child(Body body) {
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(pipe_fds[1], STDERR_FILENO);
+        ::close(pipe_fds[0]);
+        cli::exit_internal_on_terminate();
+        body();
+        std::_Exit(0);
+    }
+    ::close(pipe_fds[1]);
+    Terminated t;
+    char buf[512];
+    for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) {
+        t.err.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(pipe_fds[0]);
+    int wstatus = 0;
+    REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+    t.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+    return t;
+}
+
 } // namespace
+
+TEST_CASE("std::terminate is an internal error: one line and exit 3, not SIGABRT",
+          "[cli][failure]") {
+    // Without the handler both children would die of SIGABRT (status -1 here).
+    const Terminated assertion = in_child([] { fail_in_noexcept(7); });
+    CHECK(assertion.status == cli::exit_internal);
+    CHECK(assertion.err.rfind("tlbsim: internal error at ", 0) == 0);
+    CHECK(assertion.err.find("forced in a noexcept function (7) (std::terminate)\n") !=
+          std::string::npos);
+    CHECK(std::count(assertion.err.begin(), assertion.err.end(), '\n') == 1);
+
+    const Terminated bare = in_child([] { std::terminate(); });
+    CHECK(bare.status == cli::exit_internal);
+    CHECK(bare.err == "tlbsim: internal error: std::terminate called with no exception in flight "
+                      "(std::terminate)\n");
+}
 
 TEST_CASE("an internal error in one policy leaves the other runs and their JSON intact",
           "[cli][failure]") {
