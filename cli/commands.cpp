@@ -117,27 +117,42 @@ int dispatch(std::vector<std::string> args, const Io& io) {
 
 namespace {
 
-/// What std::terminate was called for: the exception in flight, if any.
-std::string terminate_reason() {
+/// Writes the line for the exception std::terminate was called for (the one in flight, if any)
+/// and, for an InternalError, its state dump, as run_command_line does. Nothing here allocates:
+/// the terminating exception may be std::bad_alloc.
+void print_terminate_reason() {
     const std::exception_ptr in_flight = std::current_exception();
     if (!in_flight) {
-        return "internal error: std::terminate called with no exception in flight";
+        std::fputs("tlbsim: internal error: std::terminate called with no exception in flight "
+                   "(std::terminate)\n",
+                   stderr);
+        return;
     }
     try {
         std::rethrow_exception(in_flight);
     } catch (const sim::InternalError& e) {
-        return e.headline();
+        std::fputs("tlbsim: ", stderr);
+        std::fputs(e.headline().c_str(), stderr);
+        std::fputs(" (std::terminate)\n", stderr);
+        std::fputs(e.dump().c_str(), stderr);
+        return;
     } catch (const std::exception& e) {
-        return fmt::format("internal error: {}", e.what());
+        std::fputs("tlbsim: internal error: ", stderr);
+        std::fputs(e.what(), stderr);
     } catch (...) {
-        return "internal error: std::terminate called for an unknown exception";
+        std::fputs("tlbsim: internal error: an unknown exception", stderr);
     }
+    std::fputs(" (std::terminate)\n", stderr);
 }
 
 [[noreturn]] void terminate_as_internal_error() {
-    std::fflush(stdout);
-    fmt::print(stderr, "tlbsim: {} (std::terminate)\n", terminate_reason());
-    std::fflush(stderr);
+    try {
+        std::fflush(stdout);
+        print_terminate_reason();
+        std::fflush(stderr);
+    } catch (...) {
+        // A terminate handler must not throw (that would abort after all): exit 3 regardless.
+    }
     std::_Exit(exit_internal);
 }
 

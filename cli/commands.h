@@ -20,7 +20,8 @@ int run_command_line(const std::vector<std::string>& args, std::FILE* out, std::
 /// Makes std::terminate an internal error too: an exception that escapes a destructor or a
 /// noexcept function (a failed SIM_ASSERT in one, say) never reaches run_command_line's catch
 /// blocks, and would end the process with SIGABRT. Instead: stdout flushed, one line on stderr
-/// ("tlbsim: internal error at FILE:LINE: ..." for a failed assertion), exit 3. main() installs it.
+/// ("tlbsim: internal error at FILE:LINE: ... (std::terminate)" for a failed assertion, then its
+/// state dump if it has one), exit 3. main() installs it.
 void exit_internal_on_terminate();
 
 } // namespace cli

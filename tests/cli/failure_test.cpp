@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <exception>
 
@@ -56,6 +57,7 @@ Terminated in_child(Body body) {
     if (pid == 0) {
         ::dup2(pipe_fds[1], STDERR_FILENO);
         ::close(pipe_fds[0]);
+        std::signal(SIGABRT, SIG_DFL); // not Catch2's fatal-signal report, from the child
         cli::exit_internal_on_terminate();
         body();
         std::_Exit(0);
