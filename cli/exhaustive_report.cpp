@@ -4,6 +4,7 @@
 #include "cli/run_from_json.h"
 #include "cli/run_text.h"
 #include "run/outcome.h"
+#include "sim/panic.h"
 
 #include <fmt/format.h>
 
@@ -171,14 +172,15 @@ Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
 
 namespace {
 
-/// The report of `property` among a run's violations (a run may violate several).
+/// The report of `property` among a run's violations (a run may violate several). The search
+/// names a run that violated it, and merge refuses a document whose run does not report it.
 check::Violation violation_of(const Json& run, const std::string& property) {
     for (const Json& v : run.at("violations")) {
         if (v.at("property") == property) {
             return violation_from_json(v);
         }
     }
-    return violation_from_json(run.at("violations").at(0));
+    SIM_ASSERT(false, "the run named for {} reports no violation of it", property);
 }
 
 int print_findings(const Json& x, const Json& runs, const Io& io) {

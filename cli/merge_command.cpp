@@ -269,11 +269,20 @@ std::pair<int, int> explore_shard(const MergeInput& in) {
     return {sh.at(0).get<int>(), sh.at(1).get<int>()};
 }
 
+/// Whether run `run` of `runs` reports a violation of `property` (a violation's run, whose
+/// report the text prints).
+bool reports_violation(const Json& runs, const Json& run, const Json& property) {
+    const Json& reports = runs.at(run.get<std::size_t>()).at("violations");
+    return std::any_of(reports.begin(), reports.end(),
+                       [&](const Json& r) { return r.at("property") == property; });
+}
+
 /// An exhaustive search's fields that merge reads, each of its type, and consistent: its states
 /// and final_states one for one, a failed run with its choice vector and subtree, every run index
-/// inside the document's runs. (Explorations are read by merge_explorations.)
-void check_exhaustive_fields(const Json& x, std::size_t runs, const std::string& file) {
-    const auto index_ok = [runs](const Json& i) { return i.get<std::size_t>() < runs; };
+/// inside the document's runs, and each violation's run reporting that violation. (Explorations
+/// are read by merge_explorations.)
+void check_exhaustive_fields(const Json& x, const Json& runs, const std::string& file) {
+    const auto index_ok = [&runs](const Json& i) { return i.get<std::size_t>() < runs.size(); };
     bool ok = x.at("states").size() == x.at("final_states").size();
     for (const Json& f : x.at("final_states")) {
         (void)f.at("memory").get<std::vector<std::int64_t>>();
@@ -282,7 +291,7 @@ void check_exhaustive_fields(const Json& x, std::size_t runs, const std::string&
     }
     for (const Json& v : x.at("violations")) {
         ok = ok && v.at("property").is_string() && index_ok(v.at("run")) &&
-             v.at("choices").is_array();
+             v.at("choices").is_array() && reports_violation(runs, v.at("run"), v.at("property"));
     }
     const bool failed = !x.at("failed_run").is_null();
     const bool sharded = x.at("shard").at(1).get<int>() > 1; // a shard's has subtrees
@@ -310,7 +319,7 @@ void check_search_fields(const MergeInput& in) {
     }
     if (search_array(in) == "exhaustive") {
         for (const Json& x : in.doc.at("exhaustive")) {
-            check_exhaustive_fields(x, runs.size(), in.file);
+            check_exhaustive_fields(x, runs, in.file);
         }
     }
 }

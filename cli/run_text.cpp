@@ -1,6 +1,7 @@
 #include "cli/run_text.h"
 
 #include "cli/commands.h"
+#include "sim/panic.h"
 
 #include <fmt/format.h>
 
@@ -25,7 +26,8 @@ const check::Violation& report_of(const run::RunResult& r, const std::string& pr
             return v;
         }
     }
-    return r.violation_reports.front();
+    // A run reports its first violations in full and, after them, the first of each property.
+    SIM_ASSERT(false, "{} is among the run's violations but has no report", property);
 }
 
 void print_violation(const std::string& policy, const check::Violation& v, const Io& io) {

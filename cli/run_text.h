@@ -17,8 +17,9 @@ int report_run_failure(const run::RunResult& r, const std::string& file, const I
 /// Prints one violation with its call and explanation chain, indented under its scenario.
 void print_violation(const std::string& policy, const check::Violation& v, const Io& io);
 
-/// The explained violation of `property` in `r` (a run may violate several); the first one when
-/// `property` has none explained.
+/// The explained violation of `property` in `r` (a run may violate several). Every property
+/// among `r.violations` has one (check/findings.h keeps the first of each); an internal error
+/// otherwise.
 const check::Violation& report_of(const run::RunResult& r, const std::string& property);
 
 /// Prints one mechanism warning, with the records behind it when `with_chain`.

@@ -474,3 +474,33 @@ TEST_CASE("merge: a bounded exhaustive search says which bound stopped it; a sha
     CHECK(neither.err.find("s7.json: no \"explore\" or \"exhaustive\" searches") !=
           std::string::npos);
 }
+
+TEST_CASE("merge: a violation whose run does not report it is refused, not printed with another "
+          "property's report",
+          "[cli][explore][shard]") {
+    TempDir dir;
+    const std::string c = source("scenarios/exhaustive/membarrier-c.toml");
+    for (const char* k : {"1", "2"}) {
+        tlbsim({"explore", c, "--exhaustive", "--policy", "neg-no-post-switch-fb", "--shard",
+                std::string(k) + "/2", "--json", dir.file(std::string("s") + k + ".json")});
+    }
+    const Cmd merged = tlbsim({"merge", dir.file("s1.json"), dir.file("s2.json")});
+    REQUIRE(merged.code == cli::exit_expectation);
+    CHECK(merged.out.find("violation (neg-no-post-switch-fb): G-MB on cpu1") != std::string::npos);
+    // Both shards found G-MB; shard 2's run is the first in the search's order. Its report
+    // relabelled (G-SC), then removed: the document no longer fits its search.
+    Json doc = Json::parse(read_file(dir.file("s2.json")));
+    REQUIRE(doc["exhaustive"][0]["violations"][0]["property"] == "G-MB");
+    const auto run = doc["exhaustive"][0]["violations"][0]["run"].get<std::size_t>();
+    doc["runs"][run]["violations"][0]["property"] = "G-SC";
+    std::ofstream(dir.file("relabelled.json")) << doc.dump();
+    doc["runs"][run]["violations"] = Json::array();
+    std::ofstream(dir.file("unreported.json")) << doc.dump();
+    for (const char* bad : {"relabelled.json", "unreported.json"}) {
+        const Cmd m = tlbsim({"merge", dir.file("s1.json"), dir.file(bad)});
+        CHECK(m.code == cli::exit_usage);
+        CHECK(m.out.empty());
+        CHECK(m.err.find(std::string(bad) + ": an exhaustive search whose fields do not fit") !=
+              std::string::npos);
+    }
+}
