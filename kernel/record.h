@@ -120,6 +120,9 @@ std::string_view fn_name(Fn f);
     X(membarrier_state_or)    /* atomic_or(&mm->membarrier_state) */                               \
     X(mutex_lock)             /* a mutex fast path (cmpxchg) */                                    \
     X(mutex_unlock)           /* its release (cmpxchg, LOCK-prefixed too) */                       \
+    X(osq_lock)               /* xchg of lock->osq.tail: a mutex's spinner queues */               \
+    X(mutex_trylock)          /* cmpxchg taking a released mutex after a spin */                   \
+    X(osq_unlock)             /* cmpxchg of lock->osq.tail (+ xchg with a successor) */            \
     X(clear_tsk_need_resched) /* clear_bit of TIF_NEED_RESCHED in __schedule */                    \
     X(set_tsk_need_resched)   /* set_bit in resched_curr on the local CPU */                       \
     X(set_nr_and_not_polling) /* cmpxchg loop in resched_curr for a remote CPU */                  \

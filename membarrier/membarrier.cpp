@@ -248,10 +248,10 @@ std::int64_t Membarrier::private_expedited(int cpu, int flags, std::int32_t cpu_
     } else {
         private_expedited_ipis(cpu, *mm, flags, call);
     }
-    ipi_mutex_unlock(cpu);
     // "c": the exit barrier. System call exit is not a full barrier either.
     const kernel::Record end = rec::barrier_call_end(call_id);
     s_.m.smp_mb(cpu, &end);
+    ipi_mutex_unlock(cpu); // SERIALIZE_IPI()'s guard ends with the function, after the barrier
     return 0;
 }
 
@@ -300,15 +300,51 @@ void Membarrier::private_expedited_ipis(int cpu, const Mm& mm, int flags, const 
     }
 }
 
+/// mutex_lock(&membarrier_ipi_mutex), SERIALIZE_IPI() (kernel/sched/membarrier.c, 944d5fe50f3f,
+/// v6.8+ and 5.10.210+): __mutex_trylock_fast()'s cmpxchg, and when another CPU holds the mutex,
+/// the optimistic spin of __mutex_lock_common() (kernel/locking/mutex.c).
 void Membarrier::ipi_mutex_lock(int cpu) {
-    if (s_.m.knobs.membarrier_ipi_mutex) {
-        s_.m.atomic(cpu, kernel::AtomicOp::mutex_lock); // SERIALIZE_IPI(): mutex fast path
+    if (!s_.m.knobs.membarrier_ipi_mutex) {
+        return;
+    }
+    s_.m.atomic(cpu, kernel::AtomicOp::mutex_lock); // a LOCK CMPXCHG, [FB] even when it fails
+    if (ipi_mutex_.owner < 0) {
+        ipi_mutex_.owner = cpu;
+        return;
+    }
+    mutex_optimistic_spin(cpu);
+}
+
+/// mutex_optimistic_spin(): osq_lock() queues the CPU (xchg), the queue's head spins while the
+/// owner runs and takes the mutex with a cmpxchg once it is released, then osq_unlock() (a
+/// cmpxchg, and an xchg of its node's next when another spinner queued behind it). The owner
+/// always runs here: it holds the mutex only around its scan and IPIs, spinning for their acks,
+/// so the spinner never gives up for the wait list and schedule(). It spins with interrupts on.
+void Membarrier::mutex_optimistic_spin(int cpu) {
+    s_.m.atomic(cpu, kernel::AtomicOp::osq_lock);
+    ipi_mutex_.spinners.push_back(cpu);
+    while (ipi_mutex_.owner >= 0 || ipi_mutex_.spinners.front() != cpu) {
+        s_.m.sim.cpu(cpu).block(/*wake_on_interrupt=*/true);
+    }
+    s_.m.atomic(cpu, kernel::AtomicOp::mutex_trylock);
+    ipi_mutex_.owner = cpu;
+    ipi_mutex_.spinners.pop_front();
+    s_.m.atomic(cpu, kernel::AtomicOp::osq_unlock);
+    if (!ipi_mutex_.spinners.empty()) {
+        s_.m.atomic(cpu, kernel::AtomicOp::osq_unlock); // xchg(&node->next, NULL): the successor
     }
 }
 
+/// mutex_unlock(): __mutex_unlock_fast()'s cmpxchg (spinners set no MUTEX_FLAG_WAITERS); the
+/// head of the spinners' queue sees the owner field cleared.
 void Membarrier::ipi_mutex_unlock(int cpu) {
-    if (s_.m.knobs.membarrier_ipi_mutex) {
-        s_.m.atomic(cpu, kernel::AtomicOp::mutex_unlock);
+    if (!s_.m.knobs.membarrier_ipi_mutex) {
+        return;
+    }
+    s_.m.atomic(cpu, kernel::AtomicOp::mutex_unlock);
+    ipi_mutex_.owner = -1;
+    if (!ipi_mutex_.spinners.empty()) {
+        s_.m.sim.cpu(ipi_mutex_.spinners.front()).wake();
     }
 }
 
@@ -360,9 +396,9 @@ std::int64_t Membarrier::global_expedited(int cpu) {
     arch_x86::smp_call_function_many(s_.m, cpu, tmpmask,
                                      call_of(CsdFunc::ipi_mb, kernel::IpiKind::membarrier),
                                      /*wait=*/true);
-    ipi_mutex_unlock(cpu);
     const kernel::Record end = rec::barrier_call_end(call_id);
     s_.m.smp_mb(cpu, &end);
+    ipi_mutex_unlock(cpu);
     return 0;
 }
 
@@ -405,6 +441,7 @@ void Membarrier::sync_runqueues_membarrier_state(int cpu, Mm* mm) {
     // Every scheduler pass that might have read the old state has finished after this; all
     // later switches into mm see the new bits.
     s_.rcu.synchronize_rcu(cpu);
+    ipi_mutex_lock(cpu);
     kernel::CpuMask tmpmask(s_.m.sim.cpus());
     for (int c = 0; c < s_.m.sim.cpus(); ++c) {
         s_.m.step(cpu, Cost::membarrier_read_curr);
@@ -422,6 +459,7 @@ void Membarrier::sync_runqueues_membarrier_state(int cpu, Mm* mm) {
     } else {
         arch_x86::smp_call_function_many(s_.m, cpu, tmpmask, call, /*wait=*/true);
     }
+    ipi_mutex_unlock(cpu);
 }
 
 std::int64_t Membarrier::register_global_expedited(int cpu) {

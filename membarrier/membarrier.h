@@ -8,6 +8,7 @@
 #include "sched/scheduler.h"
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 
 namespace membarrier {
@@ -62,10 +63,18 @@ private:
     void atomic_or(int cpu, kernel::Mm* mm, std::uint32_t bits);
     int num_online_cpus() const;
     void ipi_mutex_lock(int cpu);
+    void mutex_optimistic_spin(int cpu);
     void ipi_mutex_unlock(int cpu);
 
     sched::Scheduler& s_;
     std::int64_t next_call_id_ = 0;
+    /// membarrier_ipi_mutex (SERIALIZE_IPI()): its owner's CPU (-1: unlocked) and the CPUs
+    /// spinning for it, in the order of their osq_lock (the MCS queue's).
+    struct IpiMutex {
+        int owner = -1;
+        std::deque<int> spinners;
+    };
+    IpiMutex ipi_mutex_;
 };
 
 } // namespace membarrier

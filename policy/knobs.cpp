@@ -154,8 +154,10 @@ std::vector<KnobInfo> membarrier_knobs() {
                 "(on_each_cpu_mask)",
                 "true: v5.12+ (ce29ddc47b91); false: v5.4..v5.11 (5.10.13 lacks the fix)"),
         boolean("membarrier_ipi_mutex", &Knobs::membarrier_ipi_mutex,
-                "IPI-sending membarrier commands take membarrier_ipi_mutex",
-                "true: v6.8+ (944d5fe50f3f, CVE-2024-26602)"),
+                "the expedited commands and a multi-user registration's runqueue refresh take "
+                "membarrier_ipi_mutex (SERIALIZE_IPI): a second caller spins until the first "
+                "returns",
+                "true: v6.8+ and 5.10.210+ (944d5fe50f3f, CVE-2024-26602)"),
         boolean("membarrier_update_current_mm", &Knobs::membarrier_update_current_mm,
                 "kthread_use_mm, kthread_unuse_mm and exit_mm keep rq->membarrier_state in step",
                 "true: v5.11+ (618758ed3a4f, 5bc78502322a)"),

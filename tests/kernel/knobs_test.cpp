@@ -335,6 +335,102 @@ TEST_CASE("membarrier_rq_state: v4.16 targets by the mm's state, with no runqueu
 TEST_CASE("membarrier_ipi_mutex takes and releases a mutex", "[knobs]") {
     auto [base, k] = compare(remote_ipi, "membarrier_ipi_mutex", "true");
     CHECK(c(k, "cpu0.fb.atomic") == c(base, "cpu0.fb.atomic") + 2 * 2); // two calls, lock+unlock
+    CHECK(c(k, "fb.atomic.osq_lock") == 0);                             // never contended
+}
+
+// a and b of app call PRIVATE_EXPEDITED 10 cycles apart on cpu0 and cpu1; c runs user code.
+const char* const two_callers = R"(
+[machine]
+cpus = 3
+[[process]]
+name = "app"
+register = ["private_expedited"]
+[[thread]]
+name = "a"
+process = "app"
+cpu = 0
+program = ["user 1000", "membarrier private_expedited", "user 1000"]
+[[thread]]
+name = "b"
+process = "app"
+cpu = 1
+program = ["user 1010", "membarrier private_expedited", "user 1000"]
+[[thread]]
+name = "c"
+process = "app"
+cpu = 2
+program = ["user 5000"]
+)";
+
+TEST_CASE("membarrier_ipi_mutex serializes two callers: the second spins until the first's "
+          "unlock, after its exit smp_mb",
+          "[knobs]") {
+    const auto sc = test::load(two_callers);
+    const test::Recorded v510 = test::run_recorded(sc, "v5.10");
+    const test::Recorded mainline = test::run_recorded(sc, "mainline");
+    const auto at = [](const test::Recorded& r, int cpu, auto match) {
+        for (const kernel::Record& rec : r.records) {
+            if (rec.cpu == cpu && match(rec)) {
+                return rec.time.count();
+            }
+        }
+        FAIL("no such record on cpu" << cpu);
+        return std::int64_t{-1};
+    };
+    const auto first_read = [](const kernel::Record& r) {
+        return r.kind == kernel::RecordKind::membarrier_read;
+    };
+    const auto unlock = [](const kernel::Record& r) {
+        return kernel::rec::is_atomic(r, kernel::AtomicOp::mutex_unlock);
+    };
+    const auto call_end = [](const kernel::Record& r) {
+        return r.kind == kernel::RecordKind::barrier_call_end;
+    };
+    // v5.10 has no mutex: b scans while a's IPIs are in flight.
+    CHECK(at(v510, 1, first_read) < at(v510, 0, call_end));
+    // Mainline: a unlocks after its exit barrier (t_b), and only then does b scan.
+    CHECK(at(mainline, 0, call_end) <= at(mainline, 0, unlock));
+    CHECK(at(mainline, 0, unlock) < at(mainline, 1, first_read));
+    const test::Counters m{mainline.result};
+    // b: the failed fast-path cmpxchg, osq_lock's xchg, the cmpxchg that takes the released
+    // mutex, osq_unlock's cmpxchg (no spinner behind it), and its own unlock.
+    CHECK(m("cpu1.fb.atomic.mutex_lock") == 1);
+    CHECK(m("cpu1.fb.atomic.osq_lock") == 1);
+    CHECK(m("cpu1.fb.atomic.mutex_trylock") == 1);
+    CHECK(m("cpu1.fb.atomic.osq_unlock") == 1);
+    CHECK(m("cpu1.fb.atomic.mutex_unlock") == 1);
+    CHECK(m("cpu0.fb.atomic.osq_lock") == 0); // a took the free mutex by the fast path
+    // b spun with interrupts on (a's IPI reached it during the spin, or a would wait for its
+    // ack forever); each call IPIed the two other CPUs, and both held.
+    CHECK(m("cpu0.ipi.membarrier") == 2);
+    CHECK(m("cpu1.ipi.membarrier") == 2);
+    CHECK(mainline.result.violations.empty());
+}
+
+TEST_CASE("a multi-user registration takes membarrier_ipi_mutex after its grace period",
+          "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 2
+[[process]]
+name = "app"
+[[thread]]
+name = "r"
+process = "app"
+cpu = 0
+program = ["user 1000", "membarrier register_private_expedited", "user 1000"]
+[[thread]]
+name = "u"
+process = "app"
+cpu = 1
+program = ["user 20000"]
+)";
+    auto [base, k] = compare(toml, "membarrier_ipi_mutex", "true");
+    // sync_runqueues_membarrier_state (mm_users 2): lock and unlock around its scan and IPIs.
+    CHECK(c(k, "cpu0.fb.atomic.mutex_lock") == 1);
+    CHECK(c(k, "cpu0.fb.atomic.mutex_unlock") == 1);
+    CHECK(c(k, "cpu0.fb.atomic") == c(base, "cpu0.fb.atomic") + 2);
+    CHECK(c(k, "rcu.sync") == 1);
 }
 
 TEST_CASE("kthread_use_mm_always_grab takes a reference even for the borrowed mm", "[knobs]") {
