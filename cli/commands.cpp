@@ -113,10 +113,6 @@ int dispatch(std::vector<std::string> args, const Io& io) {
     throw UsageError(fmt::format("unknown command \"{}\" (try tlbsim --help)", cmd));
 }
 
-} // namespace
-
-namespace {
-
 /// Writes the line for the exception std::terminate was called for (the one in flight, if any)
 /// and, for an InternalError, its state dump, as run_command_line does. Nothing here allocates:
 /// the terminating exception may be std::bad_alloc.
