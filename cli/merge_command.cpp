@@ -270,11 +270,15 @@ std::pair<int, int> explore_shard(const MergeInput& in) {
 }
 
 /// Whether run `run` of `runs` reports a violation of `property` (a violation's run, whose
-/// report the text prints).
+/// report the text prints), read as the text reads it (a malformed report throws here).
 bool reports_violation(const Json& runs, const Json& run, const Json& property) {
-    const Json& reports = runs.at(run.get<std::size_t>()).at("violations");
-    return std::any_of(reports.begin(), reports.end(),
-                       [&](const Json& r) { return r.at("property") == property; });
+    for (const Json& r : runs.at(run.get<std::size_t>()).at("violations")) {
+        if (r.at("property") == property) {
+            (void)violation_from_json(r);
+            return true;
+        }
+    }
+    return false;
 }
 
 /// An exhaustive search's fields that merge reads, each of its type, and consistent: its states
@@ -298,6 +302,9 @@ void check_exhaustive_fields(const Json& x, const Json& runs, const std::string&
     ok = ok && failed == x.at("failed_choices").is_array() &&
          (failed && sharded) == !x.at("failed_subtree").is_null() &&
          (!failed || index_ok(x.at("failed_run")));
+    if (ok && failed) {
+        (void)run_result_from_json(runs.at(x.at("failed_run").get<std::size_t>()));
+    }
     for (const Json& t : x.at("subtrees")) {
         ok = ok && t.size() == 4 && t.at(0).is_number_unsigned();
     }

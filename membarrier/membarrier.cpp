@@ -5,6 +5,7 @@
 #include "arch_x86/smp.h"
 #include "arch_x86/sync_core.h"
 #include "kernel/record_kinds.h"
+#include "sim/panic.h"
 
 namespace membarrier {
 
@@ -302,32 +303,37 @@ void Membarrier::private_expedited_ipis(int cpu, const Mm& mm, int flags, const 
 
 /// mutex_lock(&membarrier_ipi_mutex), SERIALIZE_IPI() (kernel/sched/membarrier.c, 944d5fe50f3f,
 /// v6.8+ and 5.10.210+): __mutex_trylock_fast()'s cmpxchg, and when another CPU holds the mutex,
-/// the optimistic spin of __mutex_lock_common() (kernel/locking/mutex.c).
+/// the optimistic spin of __mutex_lock_common() (kernel/locking/mutex.c). A cmpxchg takes effect
+/// when its record is emitted: the owner is decided there, before the instruction's time passes.
 void Membarrier::ipi_mutex_lock(int cpu) {
     if (!s_.m.knobs.membarrier_ipi_mutex) {
         return;
     }
-    s_.m.atomic(cpu, kernel::AtomicOp::mutex_lock); // a LOCK CMPXCHG, [FB] even when it fails
-    if (ipi_mutex_.owner < 0) {
+    const bool taken = ipi_mutex_.owner < 0;
+    if (taken) {
         ipi_mutex_.owner = cpu;
-        return;
     }
-    mutex_optimistic_spin(cpu);
+    s_.m.atomic(cpu, kernel::AtomicOp::mutex_lock); // a LOCK CMPXCHG, [FB] even when it fails
+    if (!taken) {
+        mutex_optimistic_spin(cpu);
+    }
 }
 
 /// mutex_optimistic_spin(): osq_lock() queues the CPU (xchg), the queue's head spins while the
-/// owner runs and takes the mutex with a cmpxchg once it is released, then osq_unlock() (a
-/// cmpxchg, and an xchg of its node's next when another spinner queued behind it). The owner
-/// always runs here: it holds the mutex only around its scan and IPIs, spinning for their acks,
-/// so the spinner never gives up for the wait list and schedule(). It spins with interrupts on.
+/// owner runs and takes the mutex with a cmpxchg once it sees it released (after the unlock, or
+/// again if another CPU's fast path took it first), then osq_unlock() (a cmpxchg, and an xchg of
+/// its node's next when another spinner queued behind it). The owner always runs: it holds the
+/// mutex only around its scan and IPIs, spinning for their acks, and the model never preempts
+/// kernel code. The kernel also ends the spin on the spinner's own need_resched() and sleeps on
+/// the wait list; the model spins on (docs/model.md, Simplifications). Interrupts are on.
 void Membarrier::mutex_optimistic_spin(int cpu) {
     s_.m.atomic(cpu, kernel::AtomicOp::osq_lock);
     ipi_mutex_.spinners.push_back(cpu);
     while (ipi_mutex_.owner >= 0 || ipi_mutex_.spinners.front() != cpu) {
         s_.m.sim.cpu(cpu).block(/*wake_on_interrupt=*/true);
     }
+    ipi_mutex_.owner = cpu; // __mutex_trylock_or_owner()'s cmpxchg, with nothing between
     s_.m.atomic(cpu, kernel::AtomicOp::mutex_trylock);
-    ipi_mutex_.owner = cpu;
     ipi_mutex_.spinners.pop_front();
     s_.m.atomic(cpu, kernel::AtomicOp::osq_unlock);
     if (!ipi_mutex_.spinners.empty()) {
@@ -341,11 +347,13 @@ void Membarrier::ipi_mutex_unlock(int cpu) {
     if (!s_.m.knobs.membarrier_ipi_mutex) {
         return;
     }
-    s_.m.atomic(cpu, kernel::AtomicOp::mutex_unlock);
+    SIM_ASSERT(ipi_mutex_.owner == cpu, "cpu{} releases membarrier_ipi_mutex held by cpu{}", cpu,
+               ipi_mutex_.owner);
     ipi_mutex_.owner = -1;
     if (!ipi_mutex_.spinners.empty()) {
         s_.m.sim.cpu(ipi_mutex_.spinners.front()).wake();
     }
+    s_.m.atomic(cpu, kernel::AtomicOp::mutex_unlock);
 }
 
 std::int64_t Membarrier::global_expedited(int cpu) {

@@ -492,10 +492,22 @@ TEST_CASE("merge: a violation whose run does not report it is refused, not print
     Json doc = Json::parse(read_file(dir.file("s2.json")));
     REQUIRE(doc["exhaustive"][0]["violations"][0]["property"] == "G-MB");
     const auto run = doc["exhaustive"][0]["violations"][0]["run"].get<std::size_t>();
-    doc["runs"][run]["violations"][0]["property"] = "G-SC";
+    Json& reports = doc["runs"][run]["violations"];
+    REQUIRE(!reports.empty());
+    const Json original = reports;
+    reports[0]["cpu"] = "x"; // the report the text would print, malformed
+    std::ofstream(dir.file("malformed.json")) << doc.dump();
+    reports = original;
+    for (Json& r : reports) {
+        r["property"] = "G-SC";
+    }
     std::ofstream(dir.file("relabelled.json")) << doc.dump();
-    doc["runs"][run]["violations"] = Json::array();
+    reports = Json::array();
     std::ofstream(dir.file("unreported.json")) << doc.dump();
+    const Cmd malformed = tlbsim({"merge", dir.file("s1.json"), dir.file("malformed.json")});
+    CHECK(malformed.code == cli::exit_usage);
+    CHECK(malformed.out.empty());
+    CHECK(malformed.err.find("malformed.json: ") != std::string::npos);
     for (const char* bad : {"relabelled.json", "unreported.json"}) {
         const Cmd m = tlbsim({"merge", dir.file("s1.json"), dir.file(bad)});
         CHECK(m.code == cli::exit_usage);

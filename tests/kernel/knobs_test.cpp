@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace {
 
 /// Runs `toml` under v5.10 and under v5.10 with `knob = value` (a [[policy]] named "k").
@@ -405,6 +407,71 @@ TEST_CASE("membarrier_ipi_mutex serializes two callers: the second spins until t
     CHECK(m("cpu0.ipi.membarrier") == 2);
     CHECK(m("cpu1.ipi.membarrier") == 2);
     CHECK(mainline.result.violations.empty());
+}
+
+TEST_CASE("membarrier_ipi_mutex: a third caller queues behind the second spinner, and each "
+          "takes the mutex in turn",
+          "[knobs]") {
+    const char* toml = R"(
+[machine]
+cpus = 4
+[[process]]
+name = "app"
+register = ["private_expedited"]
+[[thread]]
+name = "a"
+process = "app"
+cpu = 0
+program = ["user 1000", "membarrier private_expedited", "user 1000"]
+[[thread]]
+name = "b"
+process = "app"
+cpu = 1
+program = ["user 1010", "membarrier private_expedited", "user 1000"]
+[[thread]]
+name = "c"
+process = "app"
+cpu = 2
+program = ["user 1020", "membarrier private_expedited", "user 1000"]
+[[thread]]
+name = "d"
+process = "app"
+cpu = 3
+program = ["user 9000"]
+)";
+    const test::Recorded r = test::run_recorded(test::load(toml), "mainline");
+    // Each CPU's scan, and its unlock, in time order: the three calls one after another.
+    std::vector<std::pair<std::int64_t, int>> takes;   // (first rq->curr read, cpu)
+    std::vector<std::pair<std::int64_t, int>> unlocks; // (mutex_unlock, cpu)
+    for (int cpu = 0; cpu < 3; ++cpu) {
+        for (const kernel::Record& rec : r.records) {
+            if (rec.cpu == cpu && rec.kind == kernel::RecordKind::membarrier_read) {
+                takes.emplace_back(rec.time.count(), cpu);
+                break;
+            }
+        }
+        for (const kernel::Record& rec : r.records) {
+            if (rec.cpu == cpu && kernel::rec::is_atomic(rec, kernel::AtomicOp::mutex_unlock)) {
+                unlocks.emplace_back(rec.time.count(), cpu);
+            }
+        }
+    }
+    REQUIRE(takes.size() == 3);
+    REQUIRE(unlocks.size() == 3);
+    std::sort(takes.begin(), takes.end());
+    std::sort(unlocks.begin(), unlocks.end());
+    // In the osq's order: a (fast path), b (queued first), c; each scans after the last unlock.
+    CHECK(takes[0].second == 0);
+    CHECK(takes[1].second == 1);
+    CHECK(takes[2].second == 2);
+    CHECK(unlocks[0].first < takes[1].first);
+    CHECK(unlocks[1].first < takes[2].first);
+    const test::Counters m{r.result};
+    CHECK(m("cpu1.fb.atomic.osq_unlock") == 2); // its cmpxchg fails: c queued behind it, xchg
+    CHECK(m("cpu2.fb.atomic.osq_unlock") == 1);
+    CHECK(m("fb.atomic.osq_lock") == 2);
+    CHECK(m("fb.atomic.mutex_trylock") == 2);
+    CHECK(r.result.violations.empty());
 }
 
 TEST_CASE("a multi-user registration takes membarrier_ipi_mutex after its grace period",
