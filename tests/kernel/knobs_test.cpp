@@ -340,34 +340,27 @@ TEST_CASE("membarrier_ipi_mutex takes and releases a mutex", "[knobs]") {
     CHECK(c(k, "fb.atomic.osq_lock") == 0);                             // never contended
 }
 
-// a and b of app call PRIVATE_EXPEDITED 10 cycles apart on cpu0 and cpu1; c runs user code.
-const char* const two_callers = R"(
-[machine]
-cpus = 3
-[[process]]
-name = "app"
-register = ["private_expedited"]
-[[thread]]
-name = "a"
-process = "app"
-cpu = 0
-program = ["user 1000", "membarrier private_expedited", "user 1000"]
-[[thread]]
-name = "b"
-process = "app"
-cpu = 1
-program = ["user 1010", "membarrier private_expedited", "user 1000"]
-[[thread]]
-name = "c"
-process = "app"
-cpu = 2
-program = ["user 5000"]
-)";
+/// `callers` threads of app on cpu0.. call PRIVATE_EXPEDITED 10 cycles apart, from cycle 1000;
+/// one more thread of app runs user code on the next CPU throughout.
+std::string concurrent_callers(int callers) {
+    std::string toml = fmt::format("[machine]\ncpus = {}\n[[process]]\nname = \"app\"\n"
+                                   "register = [\"private_expedited\"]\n",
+                                   callers + 1);
+    for (int i = 0; i < callers; ++i) {
+        toml += fmt::format("[[thread]]\nname = \"caller{}\"\nprocess = \"app\"\ncpu = {}\n"
+                            "program = [\"user {}\", \"membarrier private_expedited\", "
+                            "\"user 1000\"]\n",
+                            i, i, 1000 + 10 * i);
+    }
+    return toml + fmt::format("[[thread]]\nname = \"bystander\"\nprocess = \"app\"\ncpu = "
+                              "{}\nprogram = [\"user 9000\"]\n",
+                              callers);
+}
 
 TEST_CASE("membarrier_ipi_mutex serializes two callers: the second spins until the first's "
           "unlock, after its exit smp_mb",
           "[knobs]") {
-    const auto sc = test::load(two_callers);
+    const auto sc = test::load(concurrent_callers(2));
     const test::Recorded v510 = test::run_recorded(sc, "v5.10");
     const test::Recorded mainline = test::run_recorded(sc, "mainline");
     const auto at = [](const test::Recorded& r, int cpu, auto match) {
@@ -388,22 +381,22 @@ TEST_CASE("membarrier_ipi_mutex serializes two callers: the second spins until t
     const auto call_end = [](const kernel::Record& r) {
         return r.kind == kernel::RecordKind::barrier_call_end;
     };
-    // v5.10 has no mutex: b scans while a's IPIs are in flight.
+    // v5.10 has no mutex: caller1 (cpu1) scans while caller0's IPIs are in flight.
     CHECK(at(v510, 1, first_read) < at(v510, 0, call_end));
-    // Mainline: a unlocks after its exit barrier (t_b), and only then does b scan.
+    // Mainline: caller0 unlocks after its exit barrier (t_b), and only then does caller1 scan.
     CHECK(at(mainline, 0, call_end) <= at(mainline, 0, unlock));
     CHECK(at(mainline, 0, unlock) < at(mainline, 1, first_read));
     const test::Counters m{mainline.result};
-    // b: the failed fast-path cmpxchg, osq_lock's xchg, the cmpxchg that takes the released
+    // caller1: the failed fast-path cmpxchg, osq_lock's xchg, the cmpxchg that takes the released
     // mutex, osq_unlock's cmpxchg (no spinner behind it), and its own unlock.
     CHECK(m("cpu1.fb.atomic.mutex_lock") == 1);
     CHECK(m("cpu1.fb.atomic.osq_lock") == 1);
     CHECK(m("cpu1.fb.atomic.mutex_trylock") == 1);
     CHECK(m("cpu1.fb.atomic.osq_unlock") == 1);
     CHECK(m("cpu1.fb.atomic.mutex_unlock") == 1);
-    CHECK(m("cpu0.fb.atomic.osq_lock") == 0); // a took the free mutex by the fast path
-    // b spun with interrupts on (a's IPI reached it during the spin, or a would wait for its
-    // ack forever); each call IPIed the two other CPUs, and both held.
+    CHECK(m("cpu0.fb.atomic.osq_lock") == 0); // caller0 took the free mutex by the fast path
+    // caller1 spun with interrupts on (caller0's IPI reached it during the spin, or caller0
+    // would wait for its ack forever); each call IPIed the two other CPUs, and both held.
     CHECK(m("cpu0.ipi.membarrier") == 2);
     CHECK(m("cpu1.ipi.membarrier") == 2);
     CHECK(mainline.result.violations.empty());
@@ -412,34 +405,8 @@ TEST_CASE("membarrier_ipi_mutex serializes two callers: the second spins until t
 TEST_CASE("membarrier_ipi_mutex: a third caller queues behind the second spinner, and each "
           "takes the mutex in turn",
           "[knobs]") {
-    const char* toml = R"(
-[machine]
-cpus = 4
-[[process]]
-name = "app"
-register = ["private_expedited"]
-[[thread]]
-name = "a"
-process = "app"
-cpu = 0
-program = ["user 1000", "membarrier private_expedited", "user 1000"]
-[[thread]]
-name = "b"
-process = "app"
-cpu = 1
-program = ["user 1010", "membarrier private_expedited", "user 1000"]
-[[thread]]
-name = "c"
-process = "app"
-cpu = 2
-program = ["user 1020", "membarrier private_expedited", "user 1000"]
-[[thread]]
-name = "d"
-process = "app"
-cpu = 3
-program = ["user 9000"]
-)";
-    const test::Recorded r = test::run_recorded(test::load(toml), "mainline");
+
+    const test::Recorded r = test::run_recorded(test::load(concurrent_callers(3)), "mainline");
     // Each CPU's scan, and its unlock, in time order: the three calls one after another.
     std::vector<std::pair<std::int64_t, int>> takes;   // (first rq->curr read, cpu)
     std::vector<std::pair<std::int64_t, int>> unlocks; // (mutex_unlock, cpu)
@@ -460,14 +427,15 @@ program = ["user 9000"]
     REQUIRE(unlocks.size() == 3);
     std::sort(takes.begin(), takes.end());
     std::sort(unlocks.begin(), unlocks.end());
-    // In the osq's order: a (fast path), b (queued first), c; each scans after the last unlock.
+    // In the osq's order: caller0 (fast path), caller1 (queued first), caller2; each scans after
+    // the previous unlock.
     CHECK(takes[0].second == 0);
     CHECK(takes[1].second == 1);
     CHECK(takes[2].second == 2);
     CHECK(unlocks[0].first < takes[1].first);
     CHECK(unlocks[1].first < takes[2].first);
     const test::Counters m{r.result};
-    CHECK(m("cpu1.fb.atomic.osq_unlock") == 2); // its cmpxchg fails: c queued behind it, xchg
+    CHECK(m("cpu1.fb.atomic.osq_unlock") == 2); // cmpxchg fails (caller2 queued behind), xchg
     CHECK(m("cpu2.fb.atomic.osq_unlock") == 1);
     CHECK(m("fb.atomic.osq_lock") == 2);
     CHECK(m("fb.atomic.mutex_trylock") == 2);
