@@ -50,6 +50,8 @@ public:
 
     /// Whether the kernel has rq->membarrier_state (v5.4+): K4 is about it and off without.
     void set_rq_membarrier_state(bool on);
+    /// Whether the machine runs with page-table isolation (K1's serializing half is off).
+    void set_pti(bool on) { mechanisms_.set_pti(on); }
 
     /// Mechanism warnings K1-K5 (docs/properties.md, Mechanism warnings): the first `max_reports`
     /// in full.

@@ -65,7 +65,7 @@ void MechanismChecker::call_read(Call& k, std::uint64_t key, const Record& r) {
     const int cpu = rec::read_cpu(r);
     if (private_call && r.mm == k.mm && (cpu != k.c0 || k.sync_core())) {
         k.k1_need_fb[cpu] = 1;
-        k.k1_need_ser[cpu] = k.sync_core() ? 1 : 0;
+        k.k1_need_ser[cpu] = k.sync_core() && !pti_ ? 1 : 0;
         cpus_[cpu].k1_owed.push_back(key);
     }
 }

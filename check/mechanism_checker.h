@@ -3,7 +3,8 @@
 // kernel is meant to keep the guarantees. A broken rule is a warning, not a violation -- the
 // guarantee may still hold by another path -- and shows where a model departs from the intended
 // mechanism.
-//   K1  a CPU the call read running its mm runs the IPI handler's [FB] ([SER]) before t_b
+//   K1  a CPU the call read running its mm runs the IPI handler's [FB] ([SER], not under PTI)
+//       before t_b
 //   K2  a change of the membarrier-visible mm to M is followed by an [FB] (and for SYNC_CORE a
 //       [SER]) before M's user code
 //   K3  the last user access of M is followed by an [FB] before the store that leaves M
@@ -32,6 +33,11 @@ public:
           cpus_(history.cpus()) {}
     /// Whether the kernel has rq->membarrier_state (v5.4+): K4 is about it and off without.
     void set_rq_membarrier_state(bool on) { rq_membarrier_state_ = on; }
+    /// Whether the machine runs with page-table isolation: sync_core_before_usermode() then
+    /// returns at once ("With PTI, we unconditionally serialize before running user code":
+    /// arch/x86/include/asm/sync_core.h, v4.16..mainline), so a SYNC_CORE call's IPI handler
+    /// owes no [SER] before t_b; the CR3 write of the return to user mode serializes (K2, G-SC).
+    void set_pti(bool on) { pti_ = on; }
 
     void on_record(const kernel::Record& r);
     /// K1: the open call `k` read rq(rec::read_cpu(r))->curr (membarrier_read record `r`).
@@ -70,6 +76,7 @@ private:
     const kernel::RecordText& text_;
     PerCpu<CpuState> cpus_;
     bool rq_membarrier_state_ = true;
+    bool pti_ = false; ///< set_pti
 };
 
 } // namespace check

@@ -2,11 +2,12 @@
 
 namespace check {
 
-RunChecks::RunChecks(sim::CounterRegistry& counters, int cpus, bool rq_membarrier_state)
-    : counters_(counters), cpus_(cpus), ids_(declare_counters(counters)),
-      counting_(counters, ids_, cpus), checker_(cpus) {
-    counters_.reset(cpus);
-    checker_.set_rq_membarrier_state(rq_membarrier_state);
+RunChecks::RunChecks(sim::CounterRegistry& counters, const CheckedMachine& machine)
+    : counters_(counters), cpus_(machine.cpus), ids_(declare_counters(counters)),
+      counting_(counters, ids_, machine.cpus), checker_(machine.cpus) {
+    counters_.reset(machine.cpus);
+    checker_.set_rq_membarrier_state(machine.rq_membarrier_state);
+    checker_.set_pti(machine.pti);
 }
 
 void RunChecks::attach(kernel::Trace& trace) {

@@ -14,11 +14,17 @@
 
 namespace check {
 
+/// What the mechanism rules need to know of the checked machine and kernel.
+struct CheckedMachine {
+    int cpus = 1;
+    bool rq_membarrier_state = false; ///< the kernel has rq->membarrier_state (v5.4+; rule K4)
+    bool pti = false; ///< page-table isolation: every return to user mode writes CR3 (rule K1)
+};
+
 class RunChecks {
 public:
-    /// Declares every counter in `counters` (empty) and sizes it for `cpus`. With
-    /// `rq_membarrier_state`, the kernel has rq->membarrier_state (v5.4+; rule K4).
-    RunChecks(sim::CounterRegistry& counters, int cpus, bool rq_membarrier_state);
+    /// Declares every counter in `counters` (empty) and sizes it for `machine.cpus`.
+    RunChecks(sim::CounterRegistry& counters, const CheckedMachine& machine);
     RunChecks(const RunChecks&) = delete; // the observers refer to ids_
     RunChecks& operator=(const RunChecks&) = delete;
 

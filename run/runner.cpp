@@ -176,7 +176,9 @@ void collect_user_state(const scenario::Scenario& sc, const arch_x86::Machine& m
 void run_world(World& w, const scenario::Scenario& sc, const policy::Knobs& knobs,
                const RunOptions& options, RunResult& result) {
     w.costs.override_costs(sc.machine.costs);
-    check::RunChecks checks(w.sim.counters(), sc.machine.cpus, knobs.membarrier_rq_state);
+    check::RunChecks checks(w.sim.counters(), {.cpus = sc.machine.cpus,
+                                               .rq_membarrier_state = knobs.membarrier_rq_state,
+                                               .pti = sc.machine.pti});
     checks.attach(w.trace);
     for (auto* o : options.observers) {
         w.trace.add_observer(o);

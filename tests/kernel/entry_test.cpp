@@ -316,3 +316,33 @@ program = ["user 200000"]
     // Every interrupt was taken, each returning by IRET; with ret_from_fork's: 201.
     CHECK(Counters{r}("ser.iret") == 201);
 }
+
+SCENARIO("Under PTI a SYNC_CORE call's handler leaves the core sync to the return to user mode, "
+         "and K1 asks for no [SER] before t_b",
+         "[entry][pti]") {
+    // interrupt_scenario's SYNC_CORE call on cpu2 runs the handler remotely on cpu0 (a in user
+    // mode) and locally on cpu2 (on_each_cpu_mask).
+    for (const char* policy : {"v5.10", "mainline"}) {
+        GIVEN(std::string("pti = true under ") + policy) {
+            const auto r = test::run(with_machine_line(interrupt_scenario, "pti = true"), policy);
+            const Counters c{r};
+            THEN("no sync_core in ipi_sync_core, no K1 warning, and every guarantee holds") {
+                // sync_core_before_usermode(): "With PTI, we unconditionally serialize before
+                // running user code" (arch/x86/include/asm/sync_core.h): cpu2's CR3 write on its
+                // SYSRET path and cpu0's on the IPI's return to user serialize instead.
+                CHECK(c("ser.sync_core@ipi_sync_core") == 0);
+                CHECK(c("warning.K1") == 0);
+                CHECK(r.violations.empty());
+            }
+        }
+        GIVEN(std::string("pti = false under ") + policy) {
+            const auto r = test::run(interrupt_scenario, policy);
+            const Counters c{r};
+            THEN("both handlers sync the core before t_b: K1 holds") {
+                CHECK(c("ser.sync_core@ipi_sync_core") == 2);
+                CHECK(c("warning.K1") == 0);
+                CHECK(r.violations.empty());
+            }
+        }
+    }
+}
