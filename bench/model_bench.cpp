@@ -161,6 +161,7 @@ ModelRun run_model(const scenario::Scenario& sc, const std::string& policy, bool
     PendingSampler sampler;
     check::GuaranteeChecker extra(sc.machine.cpus);
     extra.set_rq_membarrier_state(run::resolve_policy(sc, policy)->membarrier_rq_state);
+    extra.set_pti(sc.machine.pti);
     run::RunOptions options;
     options.observers.push_back(&sampler);
     if (second_checker) {

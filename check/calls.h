@@ -58,7 +58,7 @@ struct Call {
     PerCpu<std::uint8_t> sc_pending;
     int sc_owed = 0;
     // K1 (mechanism_checker.cpp): CPUs whose rq->curr->mm was the call's mm when read, still owed
-    // the handler's [FB] (and [SER] for SYNC_CORE) before t_b.
+    // the handler's [FB] (and [SER] for SYNC_CORE without PTI) before t_b.
     PerCpu<std::uint8_t> k1_need_fb, k1_need_ser;
 
     bool covers(int cpu) const { return cpu_filter < 0 || cpu_filter == cpu; }

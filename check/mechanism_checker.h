@@ -36,7 +36,8 @@ public:
     /// Whether the machine runs with page-table isolation: sync_core_before_usermode() then
     /// returns at once ("With PTI, we unconditionally serialize before running user code":
     /// arch/x86/include/asm/sync_core.h, v4.16..mainline), so a SYNC_CORE call's IPI handler
-    /// owes no [SER] before t_b; the CR3 write of the return to user mode serializes (K2, G-SC).
+    /// owes no [SER] before t_b; the CR3 write of the return to user mode serializes (checked by
+    /// G-SC and G-SC-SELF).
     void set_pti(bool on) { pti_ = on; }
 
     void on_record(const kernel::Record& r);

@@ -17,7 +17,7 @@ namespace check {
 /// What the mechanism rules need to know of the checked machine and kernel.
 struct CheckedMachine {
     int cpus = 1;
-    bool rq_membarrier_state = false; ///< the kernel has rq->membarrier_state (v5.4+; rule K4)
+    bool rq_membarrier_state = true; ///< the kernel has rq->membarrier_state (v5.4+; rule K4)
     bool pti = false; ///< page-table isolation: every return to user mode writes CR3 (rule K1)
 };
 

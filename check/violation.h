@@ -65,8 +65,8 @@ struct Warning {
     /// When the rule's window opened on `cpu` (its first kept record; `time` when none was
     /// kept): where explore concentrates its perturbations.
     std::int64_t window_start = 0;
-    std::string task;      ///< the task it concerns: whose user code, or rq->curr at the read
-    std::string text;      ///< one line: "K2 on cpu1 at t=...: ..."
+    std::string task; ///< the task it concerns: whose user code, or rq->curr at the read
+    std::string text; ///< one line: "K2 on cpu1 at t=...: ..."
     std::vector<std::string> chain; ///< the records that explain it, oldest first
 };
 

@@ -276,6 +276,35 @@ TEST_CASE("K1: a CPU read running the mm runs the handler's barrier before t_b",
     CHECK(call(false) == 1);
 }
 
+TEST_CASE("K1 for SYNC_CORE: the handler's [SER] before t_b, except under PTI", "[check]") {
+    // A SYNC_CORE call reads rq(1)->curr->mm == jit; cpu1's handler runs `handler` before t_b.
+    enum class Handler { none, smp_mb, smp_mb_and_sync_core };
+    auto call = [](Handler handler, bool pti) {
+        Stream s;
+        s.checker.set_pti(pti);
+        s.emit(100, 0, 0, rec::barrier_call_start(sync_core, jit, -1, 7));
+        s.emit(100, 0, 0, rec::smp_mb({}));
+        s.emit(120, 0, 0,
+               rec::membarrier_read(sim::CpuId{1}, kernel::TaskId(1), kernel::MmId(jit)));
+        if (handler != Handler::none) {
+            s.emit(150, 1, 1, rec::smp_mb({}));
+        }
+        if (handler == Handler::smp_mb_and_sync_core) {
+            s.emit(160, 1, 1, rec::sync_core(iret_to_self, {}));
+        }
+        s.emit(200, 0, 0, rec::smp_mb({}));
+        s.emit(200, 0, 0, rec::barrier_call_end(7));
+        return s.checker.warning_count(K1, 1);
+    };
+    // Without PTI: smp_mb() alone is not enough (ipi_sync_core's sync_core_before_usermode()).
+    CHECK(call(Handler::smp_mb_and_sync_core, false) == 0);
+    CHECK(call(Handler::smp_mb, false) == 1);
+    // Under PTI sync_core_before_usermode() returns at once: the [FB] is all K1 asks for...
+    CHECK(call(Handler::smp_mb, true) == 0);
+    // ... and a handler that never ran is still warned.
+    CHECK(call(Handler::none, true) == 1);
+}
+
 TEST_CASE("K2: a barrier between the switch to M and M's user code", "[check]") {
     SECTION("none: warned") {
         Stream s;
