@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
+#include <map>
+#include <numeric>
 #include <set>
 
 namespace arch_x86 {
@@ -42,24 +45,137 @@ bool is_plain(Op op) {
     return op == Op::load || op == Op::store;
 }
 
+bool contains(const std::vector<int>& vars, int var) {
+    return std::find(vars.begin(), vars.end(), var) != vars.end();
+}
+
+/// The user variables each CPU's buffer holds, oldest first (kernel stores left out: -1).
+std::vector<std::vector<int>> buffered_vars(const Machine& m) {
+    std::vector<std::vector<int>> out;
+    for (const X86Cpu& x : m.cpus) {
+        std::vector<int>& vars = out.emplace_back();
+        for (const BufferedStore& b : x.store_buffer) {
+            vars.push_back(b.target == StoreTarget::user_var ? b.var : -1);
+        }
+    }
+    return out;
+}
+
+/// Where the last store to one of `vars` sits in a buffer; -1 when it holds none.
+int last_store_to(const std::vector<int>& buffer, const std::vector<int>& vars) {
+    for (int i = static_cast<int>(buffer.size()) - 1; i >= 0; --i) {
+        if (contains(vars, buffer[static_cast<std::size_t>(i)])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/// The variables a commit sequence that ends with a store to one of `vars` may have to commit
+/// stores to: `vars`, and to a fixpoint each variable stored in a buffer (the accessing CPU's
+/// too) before that buffer's last store to one of them. Committing that store commits them
+/// first (FIFO), which fixes their order against other CPUs' stores to the same variables
+/// (coherence): those stores may have to go first. (A three-thread test showed it: P1 stores
+/// z then x, P2 reads x = P1's value, and P0's store to z may precede P1's in memory.)
+std::vector<int> needed_vars(const std::vector<std::vector<int>>& buffers, std::vector<int> vars) {
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const std::vector<int>& buffer : buffers) {
+            for (int i = 0; i < last_store_to(buffer, vars); ++i) {
+                const int v = buffer[static_cast<std::size_t>(i)];
+                if (v >= 0 && !contains(vars, v)) {
+                    vars.push_back(v);
+                    grew = true;
+                }
+            }
+        }
+    }
+    return vars;
+}
+
+/// Whether two loads, of `u` and of `v`, do not commute with the buffers `buffers`: the commit
+/// sequence before one may commit a store to the other's variable (FIFO or coherence), and then
+/// which comes first decides what the second reads.
+bool loads_linked(const std::vector<std::vector<int>>& buffers, int u, int v) {
+    return contains(needed_vars(buffers, {u}), v) || contains(needed_vars(buffers, {v}), u);
+}
+
+/// Whether a store to `w` does not commute with a load of `u` (another variable, another CPU)
+/// with the buffers `buffers` (before the store): executed first, the store is a candidate of
+/// the load's commit sequence, which may put it before another CPU's store to `w` that the
+/// sequence commits (coherence). The store is the newest of its buffer, so nothing of its own
+/// CPU needs it: only another buffer's store to `w`, needed by the load, does.
+bool store_linked(const std::vector<std::vector<int>>& buffers, int w, int u) {
+    return contains(needed_vars(buffers, {u}), w);
+}
+
+/// What the look-ahead knows of a step not begun: whether two variables may ever be linked
+/// (one class of MemorySearch::store_class), and for a store whether its variable is stored on
+/// two CPUs or more (MemorySearch::shared_store).
+bool may_link(const MemorySearch& s, int u, int v) {
+    const auto cls = [&](int var) {
+        return var >= 0 && static_cast<std::size_t>(var) < s.store_class.size()
+                   ? s.store_class[static_cast<std::size_t>(var)]
+                   : -1;
+    };
+    return cls(u) < 0 || cls(u) == cls(v);
+}
+
+/// How many CPUs may store to `w` (the look-ahead's knowledge: every one when unbounded).
+int storing_cpus(const MemorySearch& s, int w) {
+    return w >= 0 && static_cast<std::size_t>(w) < s.storing_cpus.size()
+               ? s.storing_cpus[static_cast<std::size_t>(w)]
+               : std::numeric_limits<int>::max();
+}
+
+/// Two loads of one variable `u` by different CPUs: the commit sequence before the first may
+/// commit a store to it, which the second then reads, so they do not commute while some buffer
+/// holds a store to `u` (or, looking ahead, while some CPU may store to it).
+bool same_var_loads_linked(const MemorySearch& s, const SearchStep& other, int u) {
+    if (!other.buffers_known) {
+        return storing_cpus(s, u) > 0;
+    }
+    return std::any_of(other.buffers.begin(), other.buffers.end(),
+                       [u](const std::vector<int>& b) { return contains(b, u); });
+}
+
+/// Two plain accesses of different CPUs to different variables, at least one a load: whether
+/// they do not commute (`other` begun with its buffers known, or looked ahead to).
+bool accesses_linked(const MemorySearch& s, const SearchStep& other, const scenario::Step& st) {
+    const bool known = other.buffers_known;
+    if (other.op == Op::load && st.op == Op::load) {
+        return known ? loads_linked(other.buffers, other.var, st.var)
+                     : may_link(s, other.var, st.var);
+    }
+    const int stored = other.op == Op::store ? other.var : st.var;
+    const int loaded = other.op == Op::store ? st.var : other.var;
+    return known ? store_linked(other.buffers, stored, loaded)
+                 : may_link(s, stored, loaded) && storing_cpus(s, stored) >= 2;
+}
+
 /// Whether `other`, begun by another thread, does not commute with `st` of a thread on `cpu`:
 /// then a waiting thread wakes (its sleep set forgets `st`). Two plain accesses of different
-/// CPUs commute unless they touch one variable and one of them stores (the commit choices place
-/// a store's effect wherever it may be seen); another's `user` step commutes with everything but
-/// a step that scans the other CPUs (membarrier, a TLB flush), whose reads and IPIs depend on
-/// where the other thread is; everything else, and any step on the same CPU (the same buffer),
-/// is taken as dependent.
-bool dependent(const SearchStep& other, int cpu, const scenario::Step& st) {
+/// CPUs are dependent when they touch one variable (two loads too: the commit sequence before
+/// each decides what memory the other reads), and when a load's commit sequence may reach the
+/// other's variable through the buffers (accesses_linked); two stores to different variables
+/// commute. Another's `user` step commutes with everything but a step that scans the other CPUs
+/// (membarrier, a TLB flush), whose reads and IPIs depend on where the other thread is;
+/// everything else, and any step on the same CPU (the same buffer), is taken as dependent.
+bool dependent(const MemorySearch& s, const SearchStep& other, int cpu, const scenario::Step& st) {
     if (other.op == Op::user) {
         return scans_other_cpus(st.op); // otherwise user code of its own: nothing shared
     }
     if (other.cpu == cpu || !is_plain(other.op) || !is_plain(st.op)) {
         return true;
     }
-    if (other.op == Op::load && st.op == Op::load) {
+    if (other.var == st.var) {
+        return other.op == Op::store || st.op == Op::store ||
+               same_var_loads_linked(s, other, st.var);
+    }
+    if (other.op == Op::store && st.op == Op::store) {
         return false;
     }
-    return other.var == st.var;
+    return accesses_linked(s, other, st);
 }
 
 /// Whether a step another thread has still to begin does not commute with `st` of `thread`
@@ -74,7 +190,7 @@ bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scen
         }
         const std::vector<SearchStep>& prog = s.programs[t];
         for (std::size_t i = s.begun[t]; i < prog.size(); ++i) {
-            if (dependent(prog[i], cpu, st)) {
+            if (dependent(s, prog[i], cpu, st)) {
                 return true;
             }
         }
@@ -185,7 +301,7 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
         return false;
     }
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
-        if (dependent(s.steps[i], cpu, st)) {
+        if (dependent(s, s.steps[i], cpu, st)) {
             turn.asleep = false;
         }
     }
@@ -204,12 +320,19 @@ bool holds_store_to(const X86Cpu& x, int var) {
                        [var](const BufferedStore& b) { return user_var_of(b) == var; });
 }
 
-/// The variables whose memory order a commit sequence before this access decides.
+bool holds_store_to_any(const X86Cpu& x, const std::vector<int>& vars) {
+    return std::any_of(x.store_buffer.begin(), x.store_buffer.end(),
+                       [&](const BufferedStore& b) { return contains(vars, user_var_of(b)); });
+}
+
+/// The variables whose memory order a commit sequence before this access decides: the one it
+/// reads (forwarded or not: the CPU's own stores may reach memory first, and then the read sees
+/// what other CPUs stored after them), and for a drain every variable its buffer holds.
 std::vector<int> relevant_vars(const Machine& m, int cpu, int var, bool drains) {
     const X86Cpu& own = m.cpus[static_cast<std::size_t>(cpu)];
     std::vector<int> vars;
-    if (var >= 0 && (drains || !holds_store_to(own, var))) {
-        vars.push_back(var); // a forwarded load reads its own buffer, whatever memory holds
+    if (var >= 0) {
+        vars.push_back(var);
     }
     if (drains) {
         for (const BufferedStore& b : own.store_buffer) {
@@ -221,22 +344,28 @@ std::vector<int> relevant_vars(const Machine& m, int cpu, int var, bool drains) 
     return vars;
 }
 
-bool contains(const std::vector<int>& vars, int var) {
-    return std::find(vars.begin(), vars.end(), var) != vars.end();
+/// Whether a CPU other than `cpu` holds a store to one of `vars`: only such a commit can end a
+/// sequence (the accessing CPU's own commits change nothing it reads, and a drain commits them
+/// anyway).
+bool others_hold(const Machine& m, int cpu, const std::vector<int>& vars) {
+    return std::any_of(m.cpus.begin(), m.cpus.end(),
+                       [&](const X86Cpu& x) { return x.id != cpu && holds_store_to_any(x, vars); });
 }
 
-/// The CPUs whose oldest store may commit next in the sequence: not `cpu`, holding a store the
-/// access cares about, and (reduction) not a commit that commutes with the previous one and
-/// belongs before it in CPU order.
-std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s, int cpu,
-                                   const std::vector<int>& vars, int prev_cpu, int prev_var) {
+/// The CPUs whose oldest store may commit next in the sequence: holding a store to a variable
+/// the sequence may need, and (reduction) not a commit that commutes with the previous one and
+/// belongs before it in CPU order. The accessing CPU's own buffer is one of them before a read
+/// or a locked RMW, which read memory after the sequence: its stores may have to reach memory
+/// before another CPU's to the same variable. Not before a fence: it reads nothing, so its own
+/// stores may as well reach memory at the drain, and the others' after it.
+std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s, int own,
+                                   const std::vector<int>& needed, int prev_cpu, int prev_var) {
     std::vector<int> out;
     for (const X86Cpu& x : m.cpus) {
-        if (x.id == cpu || x.store_buffer.empty()) {
+        if (x.store_buffer.empty() || (s.reduction && x.id == own)) {
             continue;
         }
-        const bool useful =
-            std::any_of(vars.begin(), vars.end(), [&](int v) { return holds_store_to(x, v); });
+        const bool useful = holds_store_to_any(x, needed);
         const bool commutes =
             prev_cpu >= 0 && prev_cpu != x.id && prev_var != user_var_of(x.store_buffer.front());
         if (!s.reduction || (useful && (!commutes || prev_cpu < x.id))) {
@@ -246,13 +375,26 @@ std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s, int 
     return out;
 }
 
-/// The chosen commit sequence of the other CPUs' buffers before `cpu`'s access.
-void choose_commits(Machine& m, MemorySearch& s, int cpu, const std::vector<int>& vars) {
+/// Whether a sequence may end after `committer`'s commit of `var` (reduction): a later commit
+/// can always wait for the next choice point unless the access would see the difference, so
+/// the last commit is another CPU's store to a variable of the access that the access does not
+/// read from its own buffer.
+bool ends_sequence(const Machine& m, int cpu, int read_var, bool drains,
+                   const std::vector<int>& vars, int committer, int var) {
+    const X86Cpu& own = m.cpus[static_cast<std::size_t>(cpu)];
+    return committer != cpu && contains(vars, var) && (drains || !holds_store_to(own, read_var));
+}
+
+/// The chosen commit sequence of the buffers before `cpu`'s access.
+void choose_commits(Machine& m, MemorySearch& s, int cpu, int var, bool drains,
+                    const std::vector<int>& vars) {
     int prev_cpu = -1;
     int prev_var = -1;
-    bool may_stop = true; // empty, or the last commit was to a variable the access cares about
+    bool may_stop = true; // empty, or the last commit ends a sequence (ends_sequence)
     for (;;) {
-        const std::vector<int> cands = commit_candidates(m, s, cpu, vars, prev_cpu, prev_var);
+        const int own = drains && var < 0 ? cpu : -1;
+        const std::vector<int> cands =
+            commit_candidates(m, s, own, needed_vars(buffered_vars(m), vars), prev_cpu, prev_var);
         const int options = static_cast<int>(cands.size()) + (may_stop ? 1 : 0);
         if (cands.empty()) {
             return;
@@ -265,7 +407,7 @@ void choose_commits(Machine& m, MemorySearch& s, int cpu, const std::vector<int>
         prev_cpu = d;
         prev_var = user_var_of(m.cpus[static_cast<std::size_t>(d)].store_buffer.front());
         commit_oldest(m, d, kernel::CommitCause::search);
-        may_stop = !s.reduction || contains(vars, prev_var);
+        may_stop = !s.reduction || ends_sequence(m, cpu, var, drains, vars, d, prev_var);
     }
 }
 
@@ -295,7 +437,7 @@ bool flatten(const std::vector<scenario::Step>& program, int thread, int cpu,
              std::vector<SearchStep>& out, std::size_t limit) {
     for (const scenario::Step& st : program) {
         if (st.op != Op::repeat) {
-            out.push_back(SearchStep{thread, cpu, st.op, st.var});
+            out.push_back(SearchStep{thread, cpu, st.op, st.var, {}, /*buffers_known=*/false});
         }
         for (std::int64_t i = 0; st.op == Op::repeat && i < st.n; ++i) {
             if (!flatten(st.body, thread, cpu, out, limit)) {
@@ -307,6 +449,68 @@ bool flatten(const std::vector<scenario::Step>& program, int thread, int cpu,
         }
     }
     return true;
+}
+
+int find_class(std::vector<int>& parent, int v) {
+    while (parent[static_cast<std::size_t>(v)] != v) {
+        v = parent[static_cast<std::size_t>(v)];
+    }
+    return v;
+}
+
+/// MemorySearch::store_class: the variables stored on one CPU (by any of its threads: they
+/// share its buffer) joined, transitively; every variable in one class when a program is too
+/// long to look through.
+std::vector<int> store_classes(const std::vector<std::vector<SearchStep>>& programs,
+                               const std::vector<bool>& unbounded) {
+    int vars = 0;
+    for (const auto& prog : programs) {
+        for (const SearchStep& st : prog) {
+            vars = std::max(vars, st.var + 1);
+        }
+    }
+    std::vector<int> parent(static_cast<std::size_t>(vars));
+    std::iota(parent.begin(), parent.end(), 0);
+    if (std::find(unbounded.begin(), unbounded.end(), true) != unbounded.end()) {
+        return std::vector<int>(parent.size(), -1);
+    }
+    std::map<int, int> first_on_cpu; // a variable stored on each CPU
+    for (const auto& prog : programs) {
+        for (const SearchStep& st : prog) {
+            if (st.var < 0 || !(st.op == Op::store || is_rmw(st.op))) {
+                continue;
+            }
+            const auto [it, fresh] = first_on_cpu.try_emplace(st.cpu, st.var);
+            parent[static_cast<std::size_t>(find_class(parent, st.var))] =
+                find_class(parent, it->second);
+        }
+    }
+    for (int v = 0; v < vars; ++v) {
+        parent[static_cast<std::size_t>(v)] = find_class(parent, v);
+    }
+    return parent;
+}
+
+/// MemorySearch::storing_cpus: how many CPUs store to each variable (every one when a program
+/// is too long to look through).
+std::vector<int> count_storing_cpus(const std::vector<std::vector<SearchStep>>& programs,
+                                    const std::vector<bool>& unbounded, std::size_t vars) {
+    if (std::find(unbounded.begin(), unbounded.end(), true) != unbounded.end()) {
+        return std::vector<int>(vars, std::numeric_limits<int>::max());
+    }
+    std::vector<std::set<int>> cpus(vars);
+    for (const auto& prog : programs) {
+        for (const SearchStep& st : prog) {
+            if (st.var >= 0 && (st.op == Op::store || is_rmw(st.op))) {
+                cpus[static_cast<std::size_t>(st.var)].insert(st.cpu);
+            }
+        }
+    }
+    std::vector<int> out;
+    for (const std::set<int>& c : cpus) {
+        out.push_back(static_cast<int>(c.size()));
+    }
+    return out;
 }
 
 } // namespace
@@ -323,6 +527,8 @@ MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::T
             unbounded[t] = true;
         }
     }
+    store_class = store_classes(programs, unbounded);
+    storing_cpus = count_storing_cpus(programs, unbounded, store_class.size());
 }
 
 bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st) {
@@ -341,7 +547,8 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
         set_waiting(m, *m.search, turn, false);
         turn.asleep = false;
         ++m.search->begun[static_cast<std::size_t>(thread)];
-        m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var});
+        m.search->steps.push_back(
+            SearchStep{thread, cpu, st.op, st.var, buffered_vars(m), /*buffers_known=*/true});
     }
 }
 
@@ -351,8 +558,8 @@ void commit_before_access(Machine& m, int cpu, int var, bool drains) {
         return;
     }
     const std::vector<int> vars = relevant_vars(m, cpu, var, drains);
-    if (!vars.empty() || !m.search->reduction) {
-        choose_commits(m, *m.search, cpu, vars);
+    if (!m.search->reduction || others_hold(m, cpu, vars)) {
+        choose_commits(m, *m.search, cpu, var, drains, vars);
     }
 }
 

@@ -59,6 +59,11 @@ struct SearchStep {
     int cpu = -1;
     scenario::Op op = scenario::Op::user;
     int var = -1;
+    /// For a step begun: the user variables each CPU's buffer held then, oldest first, by CPU,
+    /// which decide whether a load's commit sequence may touch another access's variable. Empty
+    /// with `buffers_known` false for a step looked ahead to (not begun: unknown).
+    std::vector<std::vector<int>> buffers;
+    bool buffers_known = false;
 };
 
 /// One execution's search state (Machine::search), built per run.
@@ -82,6 +87,14 @@ public:
     /// Empty with `unbounded` when the expansion is too long to look through.
     std::vector<std::vector<SearchStep>> programs;
     std::vector<bool> unbounded;
+    /// By user variable: its class of variables that one thread's program stores together
+    /// (transitively), or -1 for all when a program is unbounded. A load's commit sequence can
+    /// reach a variable only in its class (a buffer holds stores of one thread), which is what
+    /// the look-ahead, for steps not begun, knows of the buffers.
+    std::vector<int> store_class;
+    /// By user variable: how many CPUs store to it (a load of another variable can need a store
+    /// to it to go first only when two do); INT_MAX when a program is unbounded.
+    std::vector<int> storing_cpus;
     std::vector<std::size_t> begun; ///< by thread: steps begun
     int waiting = 0;                ///< threads waiting now
     /// A waiting thread proceeded because nothing else moved while it was asleep: this execution

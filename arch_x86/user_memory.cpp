@@ -70,8 +70,13 @@ void drain_store_buffer(Machine& m, int cpu, int var) {
     if (std::none_of(sb.begin(), sb.end(),
                      [](const BufferedStore& s) { return s.target == StoreTarget::user_var; })) {
         // Kernel stores only: their memory is implicit and their commit unrecorded
-        // (arch_x86/kernel_memory.h), so no other CPU's stores need to go first.
+        // (arch_x86/kernel_memory.h). A locked RMW still reads `var` from memory: the other
+        // CPUs' stores to it that have reached memory by then (due, or chosen by a search) go
+        // first.
         sb.clear();
+        if (var >= 0) {
+            commit_before_access(m, cpu, var, /*drains=*/true);
+        }
         return;
     }
     commit_before_access(m, cpu, var, /*drains=*/true);

@@ -127,6 +127,19 @@ TEST_CASE("tso: stores of two CPUs to one variable reach memory in the order the
     CHECK(r.user.memory[0] == 2);
 }
 
+TEST_CASE("tso: a locked RMW reads the other CPUs' stores that are due, with its own buffer empty",
+          "[memory]") {
+    // t1's stores are due 50 cycles after they execute, long before t0's xchg and cmpxchg (t0
+    // stores nothing: its buffer is empty). Until 2026-12-07 an RMW with no user store of its own
+    // to drain read memory without committing them: xchg read 0 and cmpxchg failed.
+    const std::string t0 = R"("user 300", "xchg x 1 r0", "cmpxchg y 3 4 r1")";
+    const std::string t1 = R"("store x 7", "store y 3", "user 1000")";
+    const run::RunResult r = test::run(two_threads("", t0, t1));
+    CHECK(reg(r, 0, 0) == 7);
+    CHECK(reg(r, 0, 1) == 3);
+    CHECK(r.user.memory == std::vector<std::int64_t>{1, 4});
+}
+
 namespace {
 
 /// With store_buffer_drain at 10^9 cycles, a store reaches memory only through a barrier.
