@@ -267,6 +267,19 @@ void proceeds(MemorySearch& s, MemorySearch::Turn& turn, bool nobody_else_moves)
     turn.asleep = false;
 }
 
+/// Whether another thread's step with kernel work may still be under way. A thread that waits
+/// then is not put to sleep: the proceed branch it leaves put its step at the beginning of that
+/// work (before a membarrier's IPI reached its CPU, say), not after it, so waiting on is not the
+/// same order, whatever the later steps (a three-thread test with a membarrier lost a state).
+bool kernel_work_under_way(const MemorySearch& s, int thread) {
+    for (std::size_t t = 0; t < s.turns.size(); ++t) {
+        if (static_cast<int>(t) != thread && s.turns[t].kernel_work) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /// A turn point reached afresh: proceed, or (a choice) wait. A thread asleep may only wait; if
 /// nobody else can move it proceeds, and the execution repeats one already explored.
 bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
@@ -277,7 +290,7 @@ bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thre
         return false;
     }
     if (turn.asleep || s.chooser.choose(2) == 1) {
-        turn.asleep = s.reduction;
+        turn.asleep = s.reduction && !kernel_work_under_way(s, thread);
         set_waiting(m, s, turn, true);
         return true;
     }
@@ -537,6 +550,7 @@ bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st) {
     }
     MemorySearch& s = *m.search;
     MemorySearch::Turn& turn = s.turns[static_cast<std::size_t>(thread)];
+    turn.kernel_work = false; // at a turn point: its last step is over
     return turn.waiting ? keep_waiting(m, s, turn, thread, cpu, st)
                         : choose_turn(m, s, turn, thread, cpu, st);
 }
@@ -546,6 +560,8 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
         MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(thread)];
         set_waiting(m, *m.search, turn, false);
         turn.asleep = false;
+        turn.kernel_work =
+            !is_plain(st.op) && st.op != Op::fence && !is_rmw(st.op) && st.op != Op::user;
         ++m.search->begun[static_cast<std::size_t>(thread)];
         m.search->steps.push_back(
             SearchStep{thread, cpu, st.op, st.var, buffered_vars(m), /*buffers_known=*/true});

@@ -79,6 +79,10 @@ public:
         bool asleep = false;    ///< its step was already tried before the steps that follow
         std::size_t seen = 0;   ///< steps.size() when it began to wait
         std::int64_t since = 0; ///< when it began to wait
+        /// Its last step begun does kernel work that may still be under way (a membarrier's
+        /// IPIs, a flush's, a switch): from its beginning to the thread's next step or turn
+        /// point (to the end, after its last one).
+        bool kernel_work = false;
     };
     std::vector<Turn> turns;       ///< by scenario thread
     std::vector<SearchStep> steps; ///< every scenario thread's step begun, in order
