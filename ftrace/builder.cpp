@@ -100,7 +100,7 @@ void Builder::on_line(const Prefix& p, Line line) {
     }
     last_abs_ = p.timestamp;
     last_line_ = line;
-    now_ = p.timestamp - first_;
+    now_ = p.timestamp - first_ + p.tie_offset;
     w_.duration = now_;
     dispatch(p, line);
 }

@@ -130,8 +130,8 @@ private:
     /// The comm each exec gives its new mm, by index in Workload::life.
     std::vector<std::pair<std::size_t, std::string>> exec_comms_;
     Nanos first_ = 0;
-    Nanos now_ = 0; ///< this line's time from the first event
-    Nanos last_abs_ = 0;
+    Nanos now_ = 0;      ///< this line's time from the first event
+    Nanos last_abs_ = 0; ///< the last line's printed time (times never go back in print)
     Line last_line_ = 0;
     std::string first_layout_;
     std::string first_instance_;

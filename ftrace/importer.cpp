@@ -5,9 +5,11 @@
 #include "ftrace/line.h"
 #include "ftrace/side_files.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 namespace ftrace {
@@ -85,7 +87,74 @@ bool read_non_event(std::string_view line, detail::Builder& b) {
     return false;
 }
 
-void read_line(std::string_view line, Line number, detail::Builder& b) {
+/// The line without its '\r', if it is one that may be an event line (not empty, not `#`).
+std::optional<std::string_view> content(std::string_view line) {
+    if (line.ends_with('\r')) {
+        line.remove_suffix(1);
+    }
+    if (line.empty() || line.front() == '#') {
+        return std::nullopt;
+    }
+    return line;
+}
+
+/// The printed resolution of a `SECONDS.FRACTION` timestamp: 10^(9 - digits) ns (1000 for
+/// microseconds), 1 from nanoseconds on.
+Nanos resolution(std::string_view stamp) {
+    Nanos r = 1;
+    for (std::size_t digits = stamp.size() - stamp.find('.') - 1; digits < 9; ++digits) {
+        r *= 10;
+    }
+    return r;
+}
+
+/// How many event lines of `text` (starting at a line) print `stamp` before the first that
+/// prints another. A line parse_prefix refuses does not count: read_line takes it for a
+/// trace-cmd or lost-events line, or refuses the file there.
+int run_length(std::string_view text, std::string_view stamp) {
+    int n = 0;
+    for (std::size_t begin = 0; begin < text.size();) {
+        const std::size_t end = std::min(text.find('\n', begin), text.size());
+        if (const auto line = content(text.substr(begin, end - begin))) {
+            try {
+                if (detail::parse_prefix(*line).timestamp_text != stamp) {
+                    break;
+                }
+                ++n;
+            } catch (const detail::LineError&) {
+                // not an event line: it does not count
+            }
+        }
+        begin = end + 1;
+    }
+    return n;
+}
+
+/// Event lines on two CPUs that print the same timestamp happened in the order of the file
+/// (trace-cmd and the kernel merge the per-CPU buffers by the full-resolution time), not at
+/// once: the k-th of n lines printing T gets T + k * resolution / n (docs/replay.md).
+class Ties {
+public:
+    explicit Ties(std::string_view text) : text_(text) {}
+
+    /// The offset of `p`, whose line ends before text[next], inside its printed timestamp.
+    Nanos offset(const detail::Prefix& p, std::size_t next) {
+        if (rank_ == length_) {
+            rank_ = 0;
+            length_ = 1 + run_length(text_.substr(std::min(next, text_.size())), p.timestamp_text);
+        }
+        return resolution(p.timestamp_text) * rank_++ / length_;
+    }
+
+private:
+    std::string_view text_;
+    int rank_ = 0;
+    int length_ = 0;
+};
+
+/// `next`: where the line after `line` begins in the text `ties` reads.
+void read_line(std::string_view line, Line number, std::size_t next, Ties& ties,
+               detail::Builder& b) {
     if (line.ends_with('\r')) {
         line.remove_suffix(1);
     }
@@ -95,7 +164,9 @@ void read_line(std::string_view line, Line number, detail::Builder& b) {
     if (line.front() == '#') {
         read_comment(line, b);
     } else if (!read_non_event(line, b)) {
-        b.on_line(detail::parse_prefix(line), number);
+        detail::Prefix p = detail::parse_prefix(line);
+        p.tie_offset = ties.offset(p, next);
+        b.on_line(p, number);
     }
 }
 
@@ -151,6 +222,7 @@ Workload import_text(std::string_view text, const std::string& name,
     if (machine.cpus > 0) {
         builder.set_cpus(machine.cpus);
     }
+    Ties ties(text);
     Line number = 0;
     std::size_t begin = 0;
     while (begin < text.size()) {
@@ -159,7 +231,7 @@ Workload import_text(std::string_view text, const std::string& name,
         const std::string_view line = text.substr(begin, end - begin);
         ++number;
         try {
-            read_line(line, number, builder);
+            read_line(line, number, end + 1, ties, builder);
         } catch (const LineError& e) {
             throw TraceError(name, number, static_cast<int>(e.where - line.data()) + 1, e.message);
         }

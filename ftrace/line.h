@@ -44,8 +44,11 @@ struct Prefix {
     int cpu = 0;
     std::string_view cpu_text;
     std::string_view flags; ///< "" when the line has none
-    Nanos timestamp = 0;    ///< absolute, in nanoseconds
+    Nanos timestamp = 0;    ///< absolute, in nanoseconds, as printed
     std::string_view timestamp_text;
+    /// Where the line falls inside its printed timestamp (the importer's Ties): the event lines
+    /// that print one timestamp are spread evenly over its resolution, in file order.
+    Nanos tie_offset = 0;
     std::string_view event;
     std::string_view body; ///< the fields (leading blanks skipped)
     EventForm form = EventForm::named;

@@ -242,3 +242,36 @@ TEST_CASE("lost events: the header's overwritten entries and `[LOST N EVENTS]` l
           "The ring buffer lost 7 events: what they held is missing from every list.");
     CHECK(w.lines == 5);
 }
+
+TEST_CASE("event lines printing one timestamp are spread over its resolution in file order") {
+    const auto wakeup = [](int cpu, long long us) {
+        return tf("a", 9, 9, cpu, "d..2.", us,
+                  "sched_wakeup: comm=b pid=18 prio=120 target_cpu=000");
+    };
+    // The k-th of n event lines printing T is at T + k * 1000 / n ns (microseconds: the
+    // kernel's merge of the CPU buffers by the full time put them in this order); a comment and
+    // a lost-events line inside the run do not count, and a lone line keeps its time.
+    const Workload w = import(kHeader + wakeup(0, 10) + wakeup(1, 10) + "# a comment\n" +
+                              "CPU:1 [LOST 2 EVENTS]\n" + wakeup(0, 10) + wakeup(1, 11) +
+                              wakeup(0, 12) + wakeup(1, 12));
+    REQUIRE(w.life.size() == 6);
+    CHECK(w.life[0].time == 0);
+    CHECK(w.life[1].time == 333);
+    CHECK(w.life[2].time == 666);
+    CHECK(w.life[3].time == 1'000);
+    CHECK(w.life[4].time == 2'000);
+    CHECK(w.life[5].time == 2'500);
+
+    // Nanosecond timestamps (trace-cmd report -t) need nothing: lines printing one keep it.
+    const auto ns = [&](int cpu, long long us, const char* nanos) {
+        std::string line = wakeup(cpu, us);
+        return line.insert(line.find(": "), nanos);
+    };
+    const Workload n =
+        import(kHeader + ns(0, 10, "250") + ns(1, 10, "250") + ns(0, 10, "250") + ns(1, 10, "251"));
+    REQUIRE(n.life.size() == 4);
+    CHECK(n.life[0].time == 0);
+    CHECK(n.life[1].time == 0);
+    CHECK(n.life[2].time == 0);
+    CHECK(n.life[3].time == 1);
+}
