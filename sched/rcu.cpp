@@ -46,12 +46,13 @@ bool Rcu::rcu_qs(int cpu) {
     return reported;
 }
 
-Rcu::GracePeriod& Rcu::new_grace_period() {
+std::size_t Rcu::new_grace_period() {
     auto it = std::find_if(gps_.begin(), gps_.end(), [](const GracePeriod& g) { return g.done; });
     if (it == gps_.end()) {
         gps_.emplace_back();
         it = gps_.end() - 1;
     }
+    const auto index = static_cast<std::size_t>(it - gps_.begin());
     const auto cpus = static_cast<std::size_t>(s_.m.sim.cpus());
     *it = GracePeriod{};
     it->start = s_.m.sim.now();
@@ -64,15 +65,14 @@ Rcu::GracePeriod& Rcu::new_grace_period() {
             ++it->remaining;
         }
     }
-    return *it;
+    return index;
 }
 
 void Rcu::synchronize_rcu(int cpu) {
     KFrame frame(s_.m, cpu, Fn::synchronize_rcu);
     kernel::Task* self = s_.m.current(cpu);
-    GracePeriod& gp = new_grace_period();
-    gp.waiter = self;
-    const auto index = static_cast<std::size_t>(&gp - gps_.data());
+    const std::size_t index = new_grace_period();
+    gps_[index].waiter = self;
     // wait_rcu_gp(): sleep until the grace period's end wakes us, in wait_for_completion()'s
     // TASK_UNINTERRUPTIBLE: a SIGKILL (exec's de_thread) does not cut the grace period short.
     self->state = TaskState::uninterruptible;

@@ -19,6 +19,7 @@
 #include "sim/cycles.h"
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 namespace kernel {
@@ -56,7 +57,8 @@ private:
         int remaining = 0;
         bool done = false;
     };
-    GracePeriod& new_grace_period();
+    /// A grace period starting now (a done one reused, else a new one): its index.
+    std::size_t new_grace_period();
     void report(GracePeriod& gp, int cpu);
     /// Reports `cpu`'s QS to every grace period waiting for it; true if one was.
     bool rcu_qs(int cpu);
@@ -66,7 +68,10 @@ private:
     void resched_cpu(int cpu, sim::CpuId target);
 
     Scheduler& s_;
-    std::vector<GracePeriod> gps_;
+    /// A deque: a grace period is referred to across the scan's atomics, during which other
+    /// CPUs run and may start one (synchronize_rcu); a vector's growth moved them under the
+    /// scan (a use after free on 1,024 CPUs, docs/stress.md). Never erased: a done one is reused.
+    std::deque<GracePeriod> gps_;
 };
 
 } // namespace sched
