@@ -367,15 +367,15 @@ bool others_hold(const Machine& m, int cpu, const std::vector<int>& vars) {
 
 /// The CPUs whose oldest store may commit next in the sequence: holding a store to a variable
 /// the sequence may need, and (reduction) not a commit that commutes with the previous one and
-/// belongs before it in CPU order. The accessing CPU's own buffer is one of them before a read
-/// or a locked RMW, which read memory after the sequence: its stores may have to reach memory
-/// before another CPU's to the same variable. Not before a fence: it reads nothing, so its own
-/// stores may as well reach memory at the drain, and the others' after it.
-std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s, int own,
+/// belongs before it in CPU order. The accessing CPU's own buffer is one of them, before a fence
+/// too: another CPU's store may have to reach memory between two of its own (P0: x = 1; y = 2,
+/// P1: x = 3; y = 5; smp_mb() ends with x=1; y=5 only so: a review found a first version that
+/// left it out before a fence losing that state).
+std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s,
                                    const std::vector<int>& needed, int prev_cpu, int prev_var) {
     std::vector<int> out;
     for (const X86Cpu& x : m.cpus) {
-        if (x.store_buffer.empty() || (s.reduction && x.id == own)) {
+        if (x.store_buffer.empty()) {
             continue;
         }
         const bool useful = holds_store_to_any(x, needed);
@@ -405,9 +405,8 @@ void choose_commits(Machine& m, MemorySearch& s, int cpu, int var, bool drains,
     int prev_var = -1;
     bool may_stop = true; // empty, or the last commit ends a sequence (ends_sequence)
     for (;;) {
-        const int own = drains && var < 0 ? cpu : -1;
         const std::vector<int> cands =
-            commit_candidates(m, s, own, needed_vars(buffered_vars(m), vars), prev_cpu, prev_var);
+            commit_candidates(m, s, needed_vars(buffered_vars(m), vars), prev_cpu, prev_var);
         const int options = static_cast<int>(cands.size()) + (may_stop ? 1 : 0);
         if (cands.empty()) {
             return;

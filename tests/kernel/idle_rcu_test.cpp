@@ -261,3 +261,36 @@ program = ["user 1000", "membarrier global label=g", "user 1000"]
         }
     }
 }
+
+SCENARIO("a grace period that starts during another's scan leaves the scan's intact", "[rcu]") {
+    // a's MEMBARRIER_CMD_GLOBAL starts a grace period; its scan (rcu_grace_period later, on
+    // cpu0, idle) takes an rnp->lock and an rcu_dynticks atomic per CPU, and the other CPUs run
+    // between them. b's call starts a second grace period inside that scan. Until 2026-12-07 the
+    // grace periods lived in a std::vector, whose growth moved the first under the scan: the
+    // scan's reports went to freed memory, a's grace period never ended, and the run stopped in
+    // a deadlock with a blocked on cpu0 (or crashed: the soak's SIGSEGV on 1,024 CPUs).
+    for (const char* b_user : {"21550", "22000", "22750"}) {
+        INFO("b's call after user " << b_user);
+        const std::string toml = std::string(R"(
+[machine]
+cpus = 64
+costs = { rcu_grace_period = 20000 }
+[[process]]
+name = "p"
+[[thread]]
+name = "a"
+process = "p"
+cpu = 0
+program = ["user 1000", "membarrier global", "user 100"]
+[[thread]]
+name = "b"
+process = "p"
+cpu = 1
+program = ["user )") + b_user + R"(", "membarrier global", "user 100"]
+)";
+        const auto r = test::run(toml);
+        const Counters c{r};
+        CHECK(r.error.empty());
+        CHECK(c("rcu.sync") == 2);
+    }
+}

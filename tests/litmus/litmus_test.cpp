@@ -209,6 +209,21 @@ exists (2:r0=4)
                                 "P2:r0=4; x=4; z=3;"});
 }
 
+TEST_CASE("exhaustive: another CPU's store may reach memory between two stores of a CPU that "
+          "fences",
+          "[litmus]") {
+    // P1's x=3, P0's x=1 and y=2, P1's y=5: x=1; y=5. Found by a review of the first version of
+    // the fix above, which left the fencing CPU's own buffer out of the sequence before its
+    // fence (P1's whole buffer then reached memory at once, after the sequence).
+    const std::vector<std::string> states = state_texts(R"(C own-buffer-before-fence
+{ x = 0; y = 0; }
+P0(int *x, int *y) { WRITE_ONCE(*x, 1); WRITE_ONCE(*y, 2); }
+P1(int *x, int *y) { WRITE_ONCE(*x, 3); WRITE_ONCE(*y, 5); smp_mb(); }
+exists (x=1 /\ y=5)
+)");
+    CHECK(states == std::vector<std::string>{"x=1; y=2;", "x=1; y=5;", "x=3; y=2;", "x=3; y=5;"});
+}
+
 TEST_CASE("exhaustive: two loads of one variable by different CPUs do not commute", "[litmus]") {
     // P2 reads x=3 (P1's y=2 and x=3 reached memory), then P0's x=1 does and P1, its buffer
     // empty, reads it; P0 read y=0 before any of it. P2's load must come before P1's: the sleep
