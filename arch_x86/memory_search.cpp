@@ -111,7 +111,7 @@ bool store_linked(const std::vector<std::vector<int>>& buffers, int w, int u) {
 
 /// What the look-ahead knows of a step not begun: whether two variables may ever be linked
 /// (one class of MemorySearch::store_class), and for a store whether its variable is stored on
-/// two CPUs or more (MemorySearch::shared_store).
+/// two CPUs or more (MemorySearch::storing_cpus).
 bool may_link(const MemorySearch& s, int u, int v) {
     const auto cls = [&](int var) {
         return var >= 0 && static_cast<std::size_t>(var) < s.store_class.size()
@@ -132,7 +132,7 @@ int storing_cpus(const MemorySearch& s, int w) {
 /// commit a store to it, which the second then reads, so they do not commute while some buffer
 /// holds a store to `u` (or, looking ahead, while some CPU may store to it).
 bool same_var_loads_linked(const MemorySearch& s, const SearchStep& other, int u) {
-    if (!other.buffers_known) {
+    if (!other.buffers_known()) {
         return storing_cpus(s, u) > 0;
     }
     return std::any_of(other.buffers.begin(), other.buffers.end(),
@@ -142,7 +142,7 @@ bool same_var_loads_linked(const MemorySearch& s, const SearchStep& other, int u
 /// Two plain accesses of different CPUs to different variables, at least one a load: whether
 /// they do not commute (`other` begun with its buffers known, or looked ahead to).
 bool accesses_linked(const MemorySearch& s, const SearchStep& other, const scenario::Step& st) {
-    const bool known = other.buffers_known;
+    const bool known = other.buffers_known();
     if (other.op == Op::load && st.op == Op::load) {
         return known ? loads_linked(other.buffers, other.var, st.var)
                      : may_link(s, other.var, st.var);
@@ -328,11 +328,6 @@ int user_var_of(const BufferedStore& b) {
     return b.target == StoreTarget::user_var ? b.var : -1;
 }
 
-bool holds_store_to(const X86Cpu& x, int var) {
-    return std::any_of(x.store_buffer.begin(), x.store_buffer.end(),
-                       [var](const BufferedStore& b) { return user_var_of(b) == var; });
-}
-
 bool holds_store_to_any(const X86Cpu& x, const std::vector<int>& vars) {
     return std::any_of(x.store_buffer.begin(), x.store_buffer.end(),
                        [&](const BufferedStore& b) { return contains(vars, user_var_of(b)); });
@@ -395,7 +390,8 @@ std::vector<int> commit_candidates(const Machine& m, const MemorySearch& s,
 bool ends_sequence(const Machine& m, int cpu, int read_var, bool drains,
                    const std::vector<int>& vars, int committer, int var) {
     const X86Cpu& own = m.cpus[static_cast<std::size_t>(cpu)];
-    return committer != cpu && contains(vars, var) && (drains || !holds_store_to(own, read_var));
+    return committer != cpu && contains(vars, var) &&
+           (drains || !holds_store_to_any(own, {read_var}));
 }
 
 /// The chosen commit sequence of the buffers before `cpu`'s access.
@@ -449,7 +445,7 @@ bool flatten(const std::vector<scenario::Step>& program, int thread, int cpu,
              std::vector<SearchStep>& out, std::size_t limit) {
     for (const scenario::Step& st : program) {
         if (st.op != Op::repeat) {
-            out.push_back(SearchStep{thread, cpu, st.op, st.var, {}, /*buffers_known=*/false});
+            out.push_back(SearchStep{thread, cpu, st.op, st.var, {}});
         }
         for (std::int64_t i = 0; st.op == Op::repeat && i < st.n; ++i) {
             if (!flatten(st.body, thread, cpu, out, limit)) {
@@ -461,6 +457,11 @@ bool flatten(const std::vector<scenario::Step>& program, int thread, int cpu,
         }
     }
     return true;
+}
+
+/// Whether a step writes a user variable (a store, or a locked RMW).
+bool stores(const SearchStep& st) {
+    return st.var >= 0 && (st.op == Op::store || is_rmw(st.op));
 }
 
 int find_class(std::vector<int>& parent, int v) {
@@ -489,12 +490,12 @@ std::vector<int> store_classes(const std::vector<std::vector<SearchStep>>& progr
     std::map<int, int> first_on_cpu; // a variable stored on each CPU
     for (const auto& prog : programs) {
         for (const SearchStep& st : prog) {
-            if (st.var < 0 || !(st.op == Op::store || is_rmw(st.op))) {
+            if (!stores(st)) {
                 continue;
             }
-            const auto [it, fresh] = first_on_cpu.try_emplace(st.cpu, st.var);
+            const int first = first_on_cpu.try_emplace(st.cpu, st.var).first->second;
             parent[static_cast<std::size_t>(find_class(parent, st.var))] =
-                find_class(parent, it->second);
+                find_class(parent, first);
         }
     }
     for (int v = 0; v < vars; ++v) {
@@ -513,7 +514,7 @@ std::vector<int> count_storing_cpus(const std::vector<std::vector<SearchStep>>& 
     std::vector<std::set<int>> cpus(vars);
     for (const auto& prog : programs) {
         for (const SearchStep& st : prog) {
-            if (st.var >= 0 && (st.op == Op::store || is_rmw(st.op))) {
+            if (stores(st)) {
                 cpus[static_cast<std::size_t>(st.var)].insert(st.cpu);
             }
         }
@@ -562,8 +563,7 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
         turn.kernel_work =
             !is_plain(st.op) && st.op != Op::fence && !is_rmw(st.op) && st.op != Op::user;
         ++m.search->begun[static_cast<std::size_t>(thread)];
-        m.search->steps.push_back(
-            SearchStep{thread, cpu, st.op, st.var, buffered_vars(m), /*buffers_known=*/true});
+        m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var, buffered_vars(m)});
     }
 }
 

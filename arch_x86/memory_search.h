@@ -61,9 +61,10 @@ struct SearchStep {
     int var = -1;
     /// For a step begun: the user variables each CPU's buffer held then, oldest first, by CPU,
     /// which decide whether a load's commit sequence may touch another access's variable. Empty
-    /// with `buffers_known` false for a step looked ahead to (not begun: unknown).
+    /// for a step looked ahead to (not begun: unknown); a begun step has one entry per CPU.
     std::vector<std::vector<int>> buffers;
-    bool buffers_known = false;
+
+    bool buffers_known() const { return !buffers.empty(); }
 };
 
 /// One execution's search state (Machine::search), built per run.
