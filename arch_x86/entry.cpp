@@ -5,6 +5,8 @@
 #include "kernel/record_kinds.h"
 #include "sim/panic.h"
 
+#include <utility>
+
 namespace arch_x86 {
 
 using kernel::Cost;
@@ -175,7 +177,7 @@ void run_interrupt_handler(Machine& m, int c, const sim::InterruptRequest& req) 
         break;
     }
     KFrame frame(m, c, fn);
-    m.emit(c, rec::irq_enter(req.vector));
+    m.emit(c, rec::irq_enter(req.vector, std::exchange(m.cpu(c).irq_held_by_search, false)));
     // irqentry_enter() -> rcu_irq_enter(): an interrupt taken in the idle loop's EQS leaves it
     // for the handler and enters it again on the way out (rcu_irq_exit).
     const bool from_eqs = m.cpu(c).rcu.in_eqs();

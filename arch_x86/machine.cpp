@@ -2,6 +2,7 @@
 
 #include "arch_x86/entry.h"
 #include "arch_x86/kernel_memory.h"
+#include "arch_x86/memory_search.h"
 #include "arch_x86/smp.h"
 #include "arch_x86/user_memory.h"
 #include "kernel/record_kinds.h"
@@ -125,8 +126,19 @@ void Machine::local_irq_restore(int c, bool flags) {
 void Machine::take_interrupts(sim::Processor& p) {
     const int c = p.id();
     const sim::InterruptRequest req = p.pending().front();
+    if (search_holds_interrupt(*this, c, req)) {
+        p.set_irqs_enabled(false); // pending until the waiting thread proceeds
+        return;
+    }
     p.pending().pop_front();
+    // An IPI that finds the buffer holding a store had the hold's choice; one that finds it empty
+    // offers a waiting thread the choice after its handler (arch_x86/memory_search.h).
+    kernel::Task* interrupted_user =
+        cpu(c).mode == Mode::user && cpu(c).store_buffer.empty() ? cpu(c).current : nullptr;
     handle_interrupt(*this, c, req);
+    if (interrupted_user != nullptr && req.vector == CALL_FUNCTION_VECTOR) {
+        search_interrupted(*this, *interrupted_user);
+    }
 }
 
 void Machine::arm_tick(int c) {

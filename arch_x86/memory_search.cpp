@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <utility>
 
 namespace arch_x86 {
 
@@ -297,9 +298,25 @@ bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thre
     return false;
 }
 
-/// A waiting thread looks at what the others began since: whether it waits on.
+/// Whether a thread waiting at `st` when an IPI's handler ran on its CPU, its buffer empty, has a
+/// new order in proceeding right after the handler. A store has (before the handler it was
+/// drained, after it it stays buffered past the caller's return), and a membarrier or a flush has
+/// (its scan and IPIs come after the handler's, in user mode). A load, a fence, a locked RMW or
+/// `user` right after a handler that drained nothing is the order its proceeding at its last turn
+/// point gave (no other thread began a step since, and commits may be chosen before it).
+bool new_after_handler(const scenario::Step& st) {
+    return st.op == Op::store || scans_other_cpus(st.op);
+}
+
+/// A waiting thread looks at what the others began since: whether it waits on. An IPI handled
+/// on its CPU is a point to choose at too (new_after_handler).
 bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
                   const scenario::Step& st) {
+    if (std::exchange(turn.interrupted, false) && new_after_handler(st)) {
+        turn.asleep = false;
+        set_waiting(m, s, turn, false);
+        return choose_turn(m, s, turn, thread, cpu, st);
+    }
     if (s.steps.size() == turn.seen) {
         // Itself is among the waiting: the others that could still begin a step.
         const bool others_move = m.ks.live_tasks - s.waiting - starved_tasks(m, s) > 0;
@@ -526,6 +543,15 @@ std::vector<int> count_storing_cpus(const std::vector<std::vector<SearchStep>>& 
     return out;
 }
 
+/// Whether a task besides an IPI's target and its sender is alive. The sender waits for the
+/// ack (every CALL_FUNCTION call the model makes waits: membarrier's, a shootdown's), so only a
+/// third task can act between the handler and the call's return: with none, a held IPI or a step
+/// right after the handler is, to memory, the target's step before the IPI came, or after the
+/// caller's next step.
+bool bystander_alive(const Machine& m) {
+    return m.ks.live_tasks > 2;
+}
+
 } // namespace
 
 MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::Thread>& threads,
@@ -560,11 +586,48 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
         MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(thread)];
         set_waiting(m, *m.search, turn, false);
         turn.asleep = false;
+        turn.interrupted = false;
         turn.kernel_work =
             !is_plain(st.op) && st.op != Op::fence && !is_rmw(st.op) && st.op != Op::user;
         ++m.search->begun[static_cast<std::size_t>(thread)];
         m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var, buffered_vars(m)});
     }
+}
+
+bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req) {
+    X86Cpu& x = m.cpus[static_cast<std::size_t>(cpu)];
+    if (m.search == nullptr || req.vector != CALL_FUNCTION_VECTOR || x.mode != Mode::user ||
+        x.current == nullptr || x.store_buffer.empty() ||
+        !in_search(*m.search, x.current->thread) || !bystander_alive(m)) {
+        return false;
+    }
+    MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(x.current->thread)];
+    if (!turn.waiting || m.search->chooser.choose(2) == 0) {
+        return false;
+    }
+    turn.holds_ipi = true;
+    x.irq_held_by_search = true;
+    return true;
+}
+
+void search_interrupted(Machine& m, const kernel::Task& task) {
+    if (m.search != nullptr && in_search(*m.search, task.thread) && bystander_alive(m)) {
+        MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(task.thread)];
+        turn.interrupted = turn.waiting;
+    }
+}
+
+bool search_releases_interrupts(Machine& m, int cpu, int thread) {
+    if (m.search == nullptr || !in_search(*m.search, thread)) {
+        return false;
+    }
+    MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(thread)];
+    if (!turn.holds_ipi) {
+        return false;
+    }
+    turn.holds_ipi = false;
+    m.sim.cpu(cpu).set_irqs_enabled(true);
+    return true;
 }
 
 void commit_before_access(Machine& m, int cpu, int var, bool drains) {

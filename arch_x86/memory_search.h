@@ -29,6 +29,13 @@
 //     writer's buffered stores to it have reached memory, all of them or up to one of them (with
 //     every older store of that buffer, FIFO). A thread's `user` step does not commute with a
 //     membarrier or a TLB flush;
+//   * when a CALL_FUNCTION IPI reaches the CPU of a thread that waits at a turn point with a
+//     store buffered: take it now, or hold it back until that thread proceeds (x86 bounds no
+//     IPI's delivery, and the handler's barrier drains the buffer: a third thread's steps may
+//     have to come between another target's handler and this one's). With the buffer empty the
+//     handler drains nothing, and the choice comes after it instead: a thread waiting at a store,
+//     a membarrier or a flush may proceed right after the handler's return (before the caller
+//     returns, say), or wait on;
 //   * the end of the run: every interleaving of the stores still buffered (all_final_memories).
 
 #include "arch_x86/machine.h"
@@ -84,6 +91,13 @@ public:
         /// IPIs, a flush's, a switch): from its beginning to the thread's next step or turn
         /// point (to the end, after its last one).
         bool kernel_work = false;
+        /// A CALL_FUNCTION IPI's handler (a membarrier's ipi_mb(), a flush) ran on its CPU
+        /// during its wait, its buffer empty: a point where it may proceed, right after the
+        /// handler's return, when that is a new order (keep_waiting).
+        bool interrupted = false;
+        /// It holds back a CALL_FUNCTION IPI that came during its wait (its CPU's interrupts
+        /// left pending) until it proceeds: the IPI lands just before its step.
+        bool holds_ipi = false;
     };
     std::vector<Turn> turns;       ///< by scenario thread
     std::vector<SearchStep> steps; ///< every scenario thread's step begun, in order
@@ -118,6 +132,16 @@ inline constexpr std::int64_t kSearchWaitLimit = 50000;
 bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st);
 /// `thread` begins `st` on `cpu` (after its waits).
 void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& st);
+
+/// Before `cpu` takes `req`: whether the search holds it back (a choice; see the header's
+/// comment). The caller then leaves it pending with the CPU's interrupts off.
+bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req);
+/// After `task` (in user mode) took a CALL_FUNCTION IPI: if it waits at a turn point, it
+/// chooses afresh whether to proceed.
+void search_interrupted(Machine& m, const kernel::Task& task);
+/// `thread` proceeds on `cpu`: the IPI it held back, if any, is released (interrupts on again;
+/// true: the caller takes it before the step).
+bool search_releases_interrupts(Machine& m, int cpu, int thread);
 
 /// Before `cpu` reads `var` from memory (-1: none) or drains its buffer (`drains`): without a
 /// search, the stores whose time is up reach memory (commit_due_stores); in a search, the chosen

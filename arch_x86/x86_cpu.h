@@ -128,6 +128,9 @@ struct X86Cpu {
     int hardirq_depth = 0; ///< in_irq()
     /// user_mode(get_irq_regs()): the outermost interrupt being handled interrupted user mode.
     bool irq_from_user = false;
+    /// An exhaustive search held the oldest pending interrupt back until the waiting thread on
+    /// this CPU proceeded (arch_x86/memory_search.h): its irq_enter record says so.
+    bool irq_held_by_search = false;
     sim::TimerId tick_timer; ///< the armed tick (stop_tick cancels it)
     bool tick_armed = false;
     /// The FIFO store buffer (machine.memory = "tso"): oldest first, `due` non-decreasing.

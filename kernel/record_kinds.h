@@ -245,10 +245,11 @@ inline Record flush_done(int mm, std::int64_t new_gen, bool freed_tables) {
     return detail::make(RecordKind::flush_done, mm, {}, {.flag = freed_tables, .gen = new_gen});
 }
 
-/// An interrupt handler for `vector` starts (the record's site is the handler). Kept:
-/// irq_vector.
-inline Record irq_enter(std::uint32_t vector) {
-    return detail::make(RecordKind::irq_enter, -1, {}, {.value = vector});
+/// An interrupt handler for `vector` starts (the record's site is the handler); `held`: an
+/// exhaustive search held it back, pending, until the thread waiting on this CPU proceeded.
+/// Kept: irq_vector, irq_held.
+inline Record irq_enter(std::uint32_t vector, bool held = false) {
+    return detail::make(RecordKind::irq_enter, -1, {}, {.flag = held, .value = vector});
 }
 
 /// ... and ends, before its exit work and return instruction. Kept: irq_vector.
@@ -555,6 +556,12 @@ inline std::int64_t flushed_gen(const Record& r) {
 /// flush_done: the flush was for freed page tables.
 inline bool freed_tables(const Record& r) {
     assert(detail::is_kind(r, {RecordKind::flush_done}));
+    return detail::Fields::flag(r);
+}
+
+/// irq_enter: an exhaustive search held the interrupt back until its CPU's thread proceeded.
+inline bool irq_held(const Record& r) {
+    assert(detail::is_kind(r, {RecordKind::irq_enter}));
     return detail::Fields::flag(r);
 }
 

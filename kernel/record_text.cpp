@@ -59,7 +59,11 @@ std::string RecordText::describe_entry(const Record& r) const {
         return fmt::format("return from interrupt to kernel by {}",
                            return_insn_name(rec::return_insn(r)));
     case RecordKind::irq_enter:
-        return fmt::format("interrupt handler {} (vector {})", fn_name(r.site), rec::irq_vector(r));
+        return fmt::format("interrupt handler {} (vector {}){}", fn_name(r.site),
+                           rec::irq_vector(r),
+                           rec::irq_held(r) ? ", held back by the search until this CPU's thread "
+                                              "proceeded (x86 bounds no IPI's delivery)"
+                                            : "");
     case RecordKind::irq_exit:
         return fmt::format("interrupt handler {} done", fn_name(r.site));
     default:

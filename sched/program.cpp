@@ -269,6 +269,9 @@ void TaskBody::wait_for_turn(const Step& st) {
     while (arch_x86::search_waits(s_.m, cpu(), t_.thread, st)) {
         s_.m.sim.cpu(cpu()).advance_interruptible(sim::Cycles{arch_x86::kSearchQuantum});
     }
+    if (arch_x86::search_releases_interrupts(s_.m, cpu(), t_.thread)) {
+        take_interrupts_in_user(); // the IPI it held back lands before its step
+    }
     arch_x86::search_step_begins(s_.m, cpu(), t_.thread, st);
 }
 

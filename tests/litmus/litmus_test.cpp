@@ -3,6 +3,8 @@
 // loses no final state, and the search's numbers on the store-buffering scenarios.
 
 #include "cli/catalog.h"
+#include "kernel/record_kinds.h"
+#include "kernel/trace.h"
 #include "litmus/litmus.h"
 #include "litmus/verdict.h"
 #include "run/exhaustive.h"
@@ -141,6 +143,12 @@ TEST_CASE("exhaustive: store buffering reaches its four states, with the fence t
 
 namespace {
 
+/// Every record of a run, in order.
+struct Collect : kernel::RecordObserver {
+    std::vector<kernel::Record> all;
+    void on_record(const kernel::Record& r) override { all.push_back(r); }
+};
+
 /// The final states of `litmus`'s exhaustive search, as `tlbsim litmus` names them.
 std::vector<std::string> state_texts(const char* litmus) {
     const litmus::LitmusTest t = litmus::parse_litmus(litmus, "t.litmus");
@@ -238,6 +246,67 @@ exists (2:r1=3)
 )");
     CHECK(states.size() == 18);
     CHECK(std::count(states.begin(), states.end(), "P0:r0=0; P1:r0=1; P2:r1=3; x=1; y=2;") == 1);
+}
+
+// Two states of three-thread membarrier tests (rand-s1-152, rand-s2-159, reduced by hand) that the
+// search missed until 2026-12-07 because a CALL_FUNCTION IPI landed after its fixed latency, and
+// a target that waited at a turn point could move again only when another thread began a step.
+TEST_CASE("exhaustive: a membarrier IPI may land late, after a third thread's steps", "[litmus]") {
+    // P0's y=1 stays buffered while P2, its IPI handled, stores x=3 and reads y=0; P0's IPI lands
+    // only then (x86 bounds no IPI's delivery), its ipi_mb() drains y=1, and the call returns;
+    // P1 reads x=2 with x=3 still in P2's buffer. P0's IPI was sent first: at a fixed latency it
+    // drained y=1 before P2 could run. The brute-force x86-TSO machine has 18 states.
+    const char* const test = R"(C SB3+membarrier-late-ipi
+{ x = 0; y = 0; }
+P0(int *x, int *y) { int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }
+P1(int *x, int *y) { int r0; WRITE_ONCE(*x, 2); membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+  r0 = READ_ONCE(*x); }
+P2(int *x, int *y) { int r0; WRITE_ONCE(*x, 3); r0 = READ_ONCE(*y); }
+exists (0:r0=0 /\ 1:r0=2 /\ 2:r0=0 /\ x=3)
+)";
+    const std::vector<std::string> states = state_texts(test);
+    CHECK(states.size() == 18);
+    CHECK(std::count(states.begin(), states.end(), "P0:r0=0; P1:r0=2; P2:r0=0; x=3; y=1;") == 1);
+    // The execution that reaches it, run again: cpu0's handler says the search held it back, and
+    // it comes after P2's load of y.
+    const scenario::Scenario sc = scenario_of(litmus::parse_litmus(test, "t.litmus"));
+    run::ExhaustiveOptions o;
+    o.policy = "v5.10";
+    const run::ExhaustiveResult res = run::explore_exhaustively(sc, o);
+    const auto late = std::find_if(res.witnesses.begin(), res.witnesses.end(), [&](const auto& w) {
+        return run::state_text(sc, w.first) == "P0:r0=0; P1:r0=2; P2:r0=0; x=3; y=1;";
+    });
+    REQUIRE(late != res.witnesses.end());
+    Collect records;
+    run::run_witness(sc, o, late->second, {&records});
+    const auto held = std::find_if(records.all.begin(), records.all.end(), [](const auto& r) {
+        return r.kind == kernel::RecordKind::irq_enter && kernel::rec::irq_held(r);
+    });
+    REQUIRE(held != records.all.end());
+    CHECK(held->cpu == 0);
+    const auto p2_load_y = std::find_if(records.all.begin(), records.all.end(), [](const auto& r) {
+        return r.kind == kernel::RecordKind::user_load && r.cpu == 2;
+    });
+    CHECK(p2_load_y < held);
+}
+
+TEST_CASE("exhaustive: a target whose IPI was handled during its wait may go on before the "
+          "caller returns",
+          "[litmus]") {
+    // After both handlers and before P1's return: P2 stores y=4 and reads z=0, then P0's xchg
+    // (draining z=1) reads 3 and writes 2, which P1 reads; y=4 reaches memory last. Both targets
+    // waited when their IPIs came, and neither could move before P1 began its next step, where
+    // P1, nobody else able to move, had to read at once. The x86-TSO machine has 23 states.
+    const std::vector<std::string> states = state_texts(R"(C SB3+membarrier-window
+{ y = 0; z = 0; }
+P0(int *y, int *z) { int r0; WRITE_ONCE(*z, 1); r0 = xchg(y, 2); }
+P1(int *y, int *z) { int r0; WRITE_ONCE(*y, 3); membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+  r0 = READ_ONCE(*y); }
+P2(int *y, int *z) { int r0; WRITE_ONCE(*y, 4); r0 = READ_ONCE(*z); }
+exists (0:r0=3 /\ 1:r0=2 /\ 2:r0=0 /\ y=4)
+)");
+    CHECK(states.size() == 23);
+    CHECK(std::count(states.begin(), states.end(), "P0:r0=3; P1:r0=2; P2:r0=0; y=4; z=1;") == 1);
 }
 
 TEST_CASE("exhaustive: the bound stops the search and says so", "[litmus]") {
