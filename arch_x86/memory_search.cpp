@@ -313,6 +313,7 @@ bool new_after_handler(const scenario::Step& st) {
 bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
                   const scenario::Step& st) {
     if (std::exchange(turn.interrupted, false) && new_after_handler(st)) {
+        // Awake whatever it slept through: the handler's place is new to the asleep branch.
         turn.asleep = false;
         set_waiting(m, s, turn, false);
         return choose_turn(m, s, turn, thread, cpu, st);
@@ -543,15 +544,6 @@ std::vector<int> count_storing_cpus(const std::vector<std::vector<SearchStep>>& 
     return out;
 }
 
-/// Whether a task besides an IPI's target and its sender is alive. The sender waits for the
-/// ack (every CALL_FUNCTION call the model makes waits: membarrier's, a shootdown's), so only a
-/// third task can act between the handler and the call's return: with none, a held IPI or a step
-/// right after the handler is, to memory, the target's step before the IPI came, or after the
-/// caller's next step.
-bool bystander_alive(const Machine& m) {
-    return m.ks.live_tasks > 2;
-}
-
 } // namespace
 
 MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::Thread>& threads,
@@ -598,7 +590,7 @@ bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& re
     X86Cpu& x = m.cpus[static_cast<std::size_t>(cpu)];
     if (m.search == nullptr || req.vector != CALL_FUNCTION_VECTOR || x.mode != Mode::user ||
         x.current == nullptr || x.store_buffer.empty() ||
-        !in_search(*m.search, x.current->thread) || !bystander_alive(m)) {
+        !in_search(*m.search, x.current->thread)) {
         return false;
     }
     MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(x.current->thread)];
@@ -611,7 +603,7 @@ bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& re
 }
 
 void search_interrupted(Machine& m, const kernel::Task& task) {
-    if (m.search != nullptr && in_search(*m.search, task.thread) && bystander_alive(m)) {
+    if (m.search != nullptr && in_search(*m.search, task.thread)) {
         MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(task.thread)];
         turn.interrupted = turn.waiting;
     }

@@ -136,8 +136,8 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
 /// Before `cpu` takes `req`: whether the search holds it back (a choice; see the header's
 /// comment). The caller then leaves it pending with the CPU's interrupts off.
 bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req);
-/// After `task` (in user mode) took a CALL_FUNCTION IPI: if it waits at a turn point, it
-/// chooses afresh whether to proceed.
+/// After `task` (in user mode) took a CALL_FUNCTION IPI that found its CPU's buffer empty (the
+/// caller checks): if it waits at a turn point, it chooses afresh whether to proceed.
 void search_interrupted(Machine& m, const kernel::Task& task);
 /// `thread` proceeds on `cpu`: the IPI it held back, if any, is released (interrupts on again;
 /// true: the caller takes it before the step).

@@ -264,10 +264,14 @@ void TaskBody::return_from_syscall(const Step& st) {
 }
 
 /// Under an exhaustive search (arch_x86/memory_search.h) a step may first wait in user mode
-/// for another thread's next step; interrupts are taken meanwhile and may move the task.
+/// for another thread's next step; interrupts are taken meanwhile and may move the task. The
+/// thread looks again at the end of each quantum, and right after an interrupt's handler has
+/// returned: a step right after a membarrier IPI may have to come before the caller's return.
 void TaskBody::wait_for_turn(const Step& st) {
     while (arch_x86::search_waits(s_.m, cpu(), t_.thread, st)) {
-        s_.m.sim.cpu(cpu()).advance_interruptible(sim::Cycles{arch_x86::kSearchQuantum});
+        s_.m.sim.cpu(cpu()).advance_until_interrupted(s_.m.sim.now() +
+                                                      sim::Cycles{arch_x86::kSearchQuantum});
+        take_interrupts_in_user();
     }
     if (arch_x86::search_releases_interrupts(s_.m, cpu(), t_.thread)) {
         take_interrupts_in_user(); // the IPI it held back lands before its step
