@@ -131,9 +131,9 @@ void Machine::take_interrupts(sim::Processor& p) {
         return;
     }
     p.pending().pop_front();
-    // An IPI that finds the buffer holding a store (a kernel one too, say rq->curr after a switch)
-    // had the hold's choice; one that finds it empty offers a waiting thread the choice after its
-    // handler (arch_x86/memory_search.h).
+    // A CALL_FUNCTION IPI that finds the buffer holding a store (a kernel one too, say rq->curr
+    // after a switch) had the hold's choice; one that finds it empty offers the choice after its
+    // handler, when that CPU's thread waits in the search (arch_x86/memory_search.h).
     kernel::Task* interrupted_user =
         cpu(c).mode == Mode::user && cpu(c).store_buffer.empty() ? cpu(c).current : nullptr;
     handle_interrupt(*this, c, req);

@@ -234,8 +234,9 @@ int starved_tasks(const Machine& m, const MemorySearch& s) {
 }
 
 /// Whether another scenario thread is alive and neither held nor starved, so that it may begin a
-/// step. A waiting thread that another's step has released (it has not looked yet: it polls
-/// every kSearchQuantum cycles) is about to move.
+/// step. A waiting thread that another's step has released (it has not looked yet: it looks
+/// again within kSearchQuantum cycles, or right after its CPU's pending interrupts are handled)
+/// is about to move.
 bool someone_else_moves(const Machine& m, const MemorySearch& s) {
     int held_threads = 0;
     for (std::size_t t = 0; t < s.turns.size(); ++t) {

@@ -31,8 +31,9 @@
 //     membarrier or a TLB flush;
 //   * when a CALL_FUNCTION IPI reaches the CPU of a thread that waits at a turn point with a
 //     store buffered: take it now, or hold it back until that thread proceeds (x86 bounds no
-//     IPI's delivery, and the handler's barrier drains the buffer: a third thread's steps may
-//     have to come between another target's handler and this one's). With the buffer empty the
+//     IPI's delivery, and the handler's barrier drains the buffer: the held thread's own next
+//     step, or another thread's, may have to come before this handler while the caller still
+//     waits for it). With the buffer empty the
 //     handler drains nothing, and the choice comes after it instead: a thread waiting at a store,
 //     a membarrier or a flush may proceed right after the handler's return (before the caller
 //     returns, say), or wait on;
@@ -121,13 +122,15 @@ public:
     bool repeats = false;
 };
 
-/// Cycles a waiting thread spends in user mode between two looks at the other threads.
+/// The most cycles a waiting thread spends in user mode between two looks at the other threads
+/// (it looks sooner, right after its CPU's pending interrupts have been handled).
 inline constexpr std::int64_t kSearchQuantum = 50;
 /// A wait that sees no other thread begin a step for this long ends: the others are blocked or
 /// done.
 inline constexpr std::int64_t kSearchWaitLimit = 50000;
 
-/// Whether thread `thread` on `cpu` waits (another kSearchQuantum cycles in user mode) before
+/// Whether thread `thread` on `cpu` waits (at most another kSearchQuantum cycles in user mode, or
+/// until its CPU's pending interrupts have been handled) before
 /// beginning `st`: false at once unless a search runs.
 bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st);
 /// `thread` begins `st` on `cpu` (after its waits).
