@@ -134,11 +134,10 @@ void Machine::take_interrupts(sim::Processor& p) {
     // A CALL_FUNCTION IPI that finds the buffer holding a store (a kernel one too, say rq->curr
     // after a switch) had the hold's choice; one that finds it empty offers the choice after its
     // handler, when that CPU's thread waits in the search (arch_x86/memory_search.h).
-    kernel::Task* interrupted_user =
-        cpu(c).mode == Mode::user && cpu(c).store_buffer.empty() ? cpu(c).current : nullptr;
+    MemorySearch::Turn* chooses_after = search_choice_after_handler(*this, c, req);
     handle_interrupt(*this, c, req);
-    if (interrupted_user != nullptr && req.vector == CALL_FUNCTION_VECTOR) {
-        search_interrupted(*this, *interrupted_user);
+    if (chooses_after != nullptr) {
+        chooses_after->interrupted = true;
     }
 }
 

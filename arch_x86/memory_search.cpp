@@ -21,6 +21,14 @@ bool in_search(const MemorySearch& s, int thread) {
     return thread >= 0 && static_cast<std::size_t>(thread) < s.turns.size();
 }
 
+/// The turn of `thread` in the machine's search; nullptr when no search runs or the search does
+/// not follow the thread.
+MemorySearch::Turn* searched_turn(Machine& m, int thread) {
+    return m.search != nullptr && in_search(*m.search, thread)
+               ? &m.search->turns[static_cast<std::size_t>(thread)]
+               : nullptr;
+}
+
 bool is_rmw(Op op) {
     return op == Op::lock_rmw || op == Op::xchg || op == Op::cmpxchg;
 }
@@ -564,61 +572,64 @@ MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::T
 }
 
 bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st) {
-    if (m.search == nullptr || !is_turn_point(st) || !in_search(*m.search, thread)) {
+    MemorySearch::Turn* turn = searched_turn(m, thread);
+    if (turn == nullptr || !is_turn_point(st)) {
         return false;
     }
-    MemorySearch& s = *m.search;
-    MemorySearch::Turn& turn = s.turns[static_cast<std::size_t>(thread)];
-    turn.kernel_work = false; // at a turn point: its last step is over
-    return turn.waiting ? keep_waiting(m, s, turn, thread, cpu, st)
-                        : choose_turn(m, s, turn, thread, cpu, st);
+    turn->kernel_work = false; // at a turn point: its last step is over
+    return turn->waiting ? keep_waiting(m, *m.search, *turn, thread, cpu, st)
+                         : choose_turn(m, *m.search, *turn, thread, cpu, st);
 }
 
 void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& st) {
-    if (m.search != nullptr && in_search(*m.search, thread)) {
-        MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(thread)];
-        set_waiting(m, *m.search, turn, false);
-        turn.asleep = false;
-        turn.interrupted = false;
-        turn.kernel_work =
-            !is_plain(st.op) && st.op != Op::fence && !is_rmw(st.op) && st.op != Op::user;
-        ++m.search->begun[static_cast<std::size_t>(thread)];
-        m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var, buffered_vars(m)});
+    MemorySearch::Turn* turn = searched_turn(m, thread);
+    if (turn == nullptr) {
+        return;
     }
+    set_waiting(m, *m.search, *turn, false);
+    turn->asleep = false;
+    turn->interrupted = false;
+    turn->kernel_work =
+        !is_plain(st.op) && st.op != Op::fence && !is_rmw(st.op) && st.op != Op::user;
+    ++m.search->begun[static_cast<std::size_t>(thread)];
+    m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var, buffered_vars(m)});
+}
+
+/// The turn of the thread current on `cpu` when `req` reaches it: a CALL_FUNCTION IPI, in user
+/// mode, of a thread the search follows that waits at a turn point; nullptr otherwise.
+MemorySearch::Turn* waiting_ipi_target(Machine& m, int cpu, const sim::InterruptRequest& req) {
+    const X86Cpu& x = m.cpus[static_cast<std::size_t>(cpu)];
+    if (req.vector != CALL_FUNCTION_VECTOR || x.mode != Mode::user || x.current == nullptr) {
+        return nullptr;
+    }
+    MemorySearch::Turn* turn = searched_turn(m, x.current->thread);
+    return turn != nullptr && turn->waiting ? turn : nullptr;
 }
 
 bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req) {
     X86Cpu& x = m.cpus[static_cast<std::size_t>(cpu)];
-    if (m.search == nullptr || req.vector != CALL_FUNCTION_VECTOR || x.mode != Mode::user ||
-        x.current == nullptr || x.store_buffer.empty() ||
-        !in_search(*m.search, x.current->thread)) {
+    MemorySearch::Turn* turn = waiting_ipi_target(m, cpu, req);
+    if (turn == nullptr || x.store_buffer.empty() || m.search->chooser.choose(2) == 0) {
         return false;
     }
-    MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(x.current->thread)];
-    if (!turn.waiting || m.search->chooser.choose(2) == 0) {
-        return false;
-    }
-    turn.holds_ipi = true;
+    turn->holds_ipi = true;
     x.irq_held_by_search = true;
     return true;
 }
 
-void search_interrupted(Machine& m, const kernel::Task& task) {
-    if (m.search != nullptr && in_search(*m.search, task.thread)) {
-        MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(task.thread)];
-        turn.interrupted = turn.waiting;
-    }
+MemorySearch::Turn* search_choice_after_handler(Machine& m, int cpu,
+                                                const sim::InterruptRequest& req) {
+    MemorySearch::Turn* turn = waiting_ipi_target(m, cpu, req);
+    return turn != nullptr && m.cpus[static_cast<std::size_t>(cpu)].store_buffer.empty() ? turn
+                                                                                         : nullptr;
 }
 
 bool search_releases_interrupts(Machine& m, int cpu, int thread) {
-    if (m.search == nullptr || !in_search(*m.search, thread)) {
+    MemorySearch::Turn* turn = searched_turn(m, thread);
+    if (turn == nullptr || !turn->holds_ipi) {
         return false;
     }
-    MemorySearch::Turn& turn = m.search->turns[static_cast<std::size_t>(thread)];
-    if (!turn.holds_ipi) {
-        return false;
-    }
-    turn.holds_ipi = false;
+    turn->holds_ipi = false;
     m.sim.cpu(cpu).set_irqs_enabled(true);
     return true;
 }

@@ -33,10 +33,9 @@
 //     store buffered: take it now, or hold it back until that thread proceeds (x86 bounds no
 //     IPI's delivery, and the handler's barrier drains the buffer: the held thread's own next
 //     step, or another thread's, may have to come before this handler while the caller still
-//     waits for it). With the buffer empty the
-//     handler drains nothing, and the choice comes after it instead: a thread waiting at a store,
-//     a membarrier or a flush may proceed right after the handler's return (before the caller
-//     returns, say), or wait on;
+//     waits for it). With the buffer empty the handler drains nothing, and the choice comes
+//     after it instead: a thread waiting at a store, a membarrier or a flush may proceed right
+//     after the handler's return (before the caller returns, say), or wait on;
 //   * the end of the run: every interleaving of the stores still buffered (all_final_memories).
 
 #include "arch_x86/machine.h"
@@ -139,9 +138,12 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
 /// Before `cpu` takes `req`: whether the search holds it back (a choice; see the header's
 /// comment). The caller then leaves it pending with the CPU's interrupts off.
 bool search_holds_interrupt(Machine& m, int cpu, const sim::InterruptRequest& req);
-/// After `task` (in user mode) took a CALL_FUNCTION IPI that found its CPU's buffer empty (the
-/// caller checks): if it waits at a turn point, it chooses afresh whether to proceed.
-void search_interrupted(Machine& m, const kernel::Task& task);
+/// Before `cpu` takes `req`: the turn of the thread that may choose afresh, right after the
+/// handler, whether to proceed (a CALL_FUNCTION IPI reaching a waiting thread in user mode with
+/// its CPU's buffer empty); nullptr when none. The caller sets its `interrupted` once the
+/// handler has run.
+MemorySearch::Turn* search_choice_after_handler(Machine& m, int cpu,
+                                                const sim::InterruptRequest& req);
 /// `thread` proceeds on `cpu`: the IPI it held back, if any, is released (interrupts on again;
 /// true: the caller takes it before the step).
 bool search_releases_interrupts(Machine& m, int cpu, int thread);
