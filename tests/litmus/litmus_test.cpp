@@ -4,7 +4,7 @@
 
 #include "cli/catalog.h"
 #include "kernel/record_kinds.h"
-#include "kernel/trace.h"
+#include "kernel/scenario_builder.h"
 #include "litmus/litmus.h"
 #include "litmus/verdict.h"
 #include "run/exhaustive.h"
@@ -144,12 +144,6 @@ TEST_CASE("exhaustive: store buffering reaches its four states, with the fence t
 
 namespace {
 
-/// Every record of a run, in order.
-struct Collect : kernel::RecordObserver {
-    std::vector<kernel::Record> all;
-    void on_record(const kernel::Record& r) override { all.push_back(r); }
-};
-
 /// The records of the first execution of `litmus`'s search that reached `state`, run again.
 std::vector<kernel::Record> witness_records(const char* litmus, const std::string& state) {
     const scenario::Scenario sc = scenario_of(litmus::parse_litmus(litmus, "t.litmus"));
@@ -160,9 +154,10 @@ std::vector<kernel::Record> witness_records(const char* litmus, const std::strin
         return run::state_text(sc, w.first) == state;
     });
     REQUIRE(it != res.witnesses.end());
-    Collect records;
-    run::run_witness(sc, o, it->second, {&records});
-    return records.all;
+    std::vector<kernel::Record> records;
+    test::RecordCollector collector(records);
+    run::run_witness(sc, o, it->second, {&collector});
+    return records;
 }
 
 /// The final states of `litmus`'s exhaustive search, as `tlbsim litmus` names them.
