@@ -162,21 +162,11 @@ bool accesses_linked(const MemorySearch& s, const SearchStep& other, const scena
                  : may_link(s, stored, loaded) && storing_cpus(s, stored) >= 2;
 }
 
-/// Whether `other`, begun by another thread, does not commute with `st` of a thread on `cpu`:
-/// then a waiting thread wakes (its sleep set forgets `st`). Two plain accesses of different
-/// CPUs are dependent when they touch one variable (two loads too: the commit sequence before
-/// each decides what memory the other reads), and when a load's commit sequence may reach the
-/// other's variable through the buffers (accesses_linked); two stores to different variables
-/// commute. Another's `user` step commutes with everything but a step that scans the other CPUs
-/// (membarrier, a TLB flush), whose reads and IPIs depend on where the other thread is;
-/// everything else, and any step on the same CPU (the same buffer), is taken as dependent.
-bool dependent(const MemorySearch& s, const SearchStep& other, int cpu, const scenario::Step& st) {
-    if (other.op == Op::user) {
-        return scans_other_cpus(st.op); // otherwise user code of its own: nothing shared
-    }
-    if (other.cpu == cpu || !is_plain(other.op) || !is_plain(st.op)) {
-        return true;
-    }
+/// Two plain accesses of different CPUs: dependent when they touch one variable (two loads too:
+/// the commit sequence before each decides what memory the other reads), and when a load's
+/// commit sequence may reach the other's variable through the buffers (accesses_linked); two
+/// stores to different variables commute.
+bool plain_dependent(const MemorySearch& s, const SearchStep& other, const scenario::Step& st) {
     if (other.var == st.var) {
         return other.op == Op::store || st.op == Op::store ||
                same_var_loads_linked(s, other, st.var);
@@ -187,9 +177,108 @@ bool dependent(const MemorySearch& s, const SearchStep& other, int cpu, const sc
     return accesses_linked(s, other, st);
 }
 
+bool drains_buffer(Op op) {
+    return op == Op::fence || is_rmw(op);
+}
+
+/// A step that touches nothing but user memory: a plain access, a fence or a locked RMW.
+bool memory_step(Op op) {
+    return is_plain(op) || drains_buffer(op);
+}
+
+/// The user variables a step decides the memory order of, its CPU's buffer holding `buffer`: a
+/// plain access's own; a fence's or a locked RMW's buffered ones (it drains them, with the commit
+/// sequence chosen before the drain) and an RMW's own (it reads and writes it in memory). A fence
+/// with no user store buffered decides nothing: it commutes with every other CPU's memory step.
+std::vector<int> decided_vars(Op op, int var, const std::vector<int>& buffer) {
+    std::vector<int> out;
+    if (!drains_buffer(op) || is_rmw(op)) {
+        out.push_back(var);
+    }
+    for (const int v : drains_buffer(op) ? buffer : std::vector<int>{}) {
+        if (v >= 0 && !contains(out, v)) {
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+bool intersects(const std::vector<int>& a, const std::vector<int>& b) {
+    return std::any_of(a.begin(), a.end(), [&](int v) { return contains(b, v); });
+}
+
+/// A drain deciding `drained` and another CPU's memory step `op` deciding `vars`, with the
+/// buffers `buffers` (as they were when the begun one of the two began): dependent when the
+/// drain's commit sequence may commit a store to one of `vars` (the load then reads, or the
+/// store is then ordered, differently: the closure of needed_vars), or when a load's or another
+/// drain's sequence may commit one of the drained stores (it reaches memory before, not after,
+/// the drain). A store reaches nothing: it is the newest of its buffer.
+bool drain_linked(const std::vector<std::vector<int>>& buffers, const std::vector<int>& drained,
+                  Op op, const std::vector<int>& vars) {
+    return intersects(needed_vars(buffers, drained), vars) ||
+           (op != Op::store && intersects(needed_vars(buffers, vars), drained));
+}
+
+/// Whether two variables of `a` and `b` may be linked (may_link), as the look-ahead knows them.
+bool may_link_any(const MemorySearch& s, const std::vector<int>& a, const std::vector<int>& b) {
+    return std::any_of(a.begin(), a.end(), [&](int u) {
+        return std::any_of(b.begin(), b.end(), [&](int v) { return may_link(s, u, v); });
+    });
+}
+
+/// The variables a step not begun may decide: a fence's or an RMW's buffer may then hold a store
+/// to any variable its CPU's threads store (MemorySearch::stored_by_cpu).
+std::vector<int> decided_vars_ahead(const MemorySearch& s, const SearchStep& st) {
+    const auto stored = s.stored_by_cpu.find(st.cpu);
+    return decided_vars(st.op, st.var,
+                        stored == s.stored_by_cpu.end() ? std::vector<int>{} : stored->second);
+}
+
+/// A fence or a locked RMW and another CPU's memory step (one of them a drain): dependent when
+/// the variables they decide are linked (drain_linked, or for a step looked ahead to, may_link;
+/// a plain store only to a variable another CPU stores too, as for two plain accesses). `own` is
+/// what `st`'s CPU's buffer holds now, for a step looked ahead to (its buffer then is unknown).
+bool drain_dependent(const MemorySearch& s, const SearchStep& other, int cpu,
+                     const scenario::Step& st, const std::vector<int>& own) {
+    if (other.buffers_known()) {
+        const std::vector<std::vector<int>>& b = other.buffers;
+        const std::vector<int> mine = decided_vars(st.op, st.var, b[static_cast<std::size_t>(cpu)]);
+        const std::vector<int> theirs =
+            decided_vars(other.op, other.var, b[static_cast<std::size_t>(other.cpu)]);
+        return drains_buffer(st.op) ? drain_linked(b, mine, other.op, theirs)
+                                    : drain_linked(b, theirs, st.op, mine);
+    }
+    if (s.stored_by_cpu.empty()) {
+        return true; // a program too long to look through: any CPU may store anything
+    }
+    const bool lone_store = (other.op == Op::store && storing_cpus(s, other.var) < 2) ||
+                            (st.op == Op::store && storing_cpus(s, st.var) < 2);
+    return !lone_store &&
+           may_link_any(s, decided_vars_ahead(s, other), decided_vars(st.op, st.var, own));
+}
+
+/// Whether `other`, begun by another thread, does not commute with `st` of a thread on `cpu`
+/// (whose buffer holds `own` now): then a waiting thread wakes (its sleep set forgets `st`). Two
+/// memory steps of different CPUs as plain_dependent and drain_dependent say. Another's `user`
+/// step commutes with everything but a step that scans the other CPUs (membarrier, a TLB
+/// flush), whose reads and IPIs depend on where the other thread is; everything else, and any
+/// step on the same CPU (the same buffer), is taken as dependent.
+bool dependent(const MemorySearch& s, const SearchStep& other, int cpu, const scenario::Step& st,
+               const std::vector<int>& own) {
+    if (other.op == Op::user) {
+        return scans_other_cpus(st.op); // otherwise user code of its own: nothing shared
+    }
+    if (other.cpu == cpu || !memory_step(other.op) || !memory_step(st.op)) {
+        return true;
+    }
+    return is_plain(other.op) && is_plain(st.op) ? plain_dependent(s, other, st)
+                                                 : drain_dependent(s, other, cpu, st, own);
+}
+
 /// Whether a step another thread has still to begin does not commute with `st` of `thread`
-/// on `cpu` (looking ahead into the programs).
-bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scenario::Step& st) {
+/// on `cpu`, whose buffer holds `own` (looking ahead into the programs).
+bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scenario::Step& st,
+                          const std::vector<int>& own) {
     for (std::size_t t = 0; t < s.programs.size(); ++t) {
         if (static_cast<int>(t) == thread) {
             continue;
@@ -199,7 +288,7 @@ bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scen
         }
         const std::vector<SearchStep>& prog = s.programs[t];
         for (std::size_t i = s.begun[t]; i < prog.size(); ++i) {
-            if (dependent(s, prog[i], cpu, st)) {
+            if (dependent(s, prog[i], cpu, st, own)) {
                 return true;
             }
         }
@@ -295,7 +384,9 @@ bool kernel_work_under_way(const MemorySearch& s, int thread) {
 bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
                  const scenario::Step& st) {
     const bool nobody_else_moves = !someone_else_moves(m, s);
-    if (nobody_else_moves || (s.reduction && !dependent_step_ahead(s, thread, cpu, st))) {
+    if (nobody_else_moves ||
+        (s.reduction && !dependent_step_ahead(s, thread, cpu, st,
+                                              buffered_vars(m)[static_cast<std::size_t>(cpu)]))) {
         proceeds(s, turn, nobody_else_moves);
         return false;
     }
@@ -341,7 +432,7 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
         return false;
     }
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
-        if (dependent(s, s.steps[i], cpu, st)) {
+        if (dependent(s, s.steps[i], cpu, st, {})) {
             turn.asleep = false;
         }
     }
@@ -553,6 +644,34 @@ std::vector<int> count_storing_cpus(const std::vector<std::vector<SearchStep>>& 
     return out;
 }
 
+/// Whether a program moves its thread to another CPU (whose buffer then holds its stores).
+bool migrates(const std::vector<std::vector<SearchStep>>& programs) {
+    return std::any_of(programs.begin(), programs.end(), [](const std::vector<SearchStep>& prog) {
+        return std::any_of(prog.begin(), prog.end(),
+                           [](const SearchStep& st) { return st.op == Op::migrate; });
+    });
+}
+
+/// MemorySearch::stored_by_cpu: an entry for every thread's CPU; none when a program is too long
+/// to look through.
+std::map<int, std::vector<int>> stores_by_cpu(const std::vector<std::vector<SearchStep>>& programs,
+                                              const std::vector<scenario::Thread>& threads,
+                                              const std::vector<bool>& unbounded) {
+    std::map<int, std::vector<int>> out;
+    if (std::find(unbounded.begin(), unbounded.end(), true) != unbounded.end()) {
+        return out;
+    }
+    for (std::size_t t = 0; t < threads.size(); ++t) {
+        std::vector<int>& vars = out[threads[t].cpu];
+        for (const SearchStep& st : programs[t]) {
+            if (stores(st) && !contains(vars, st.var)) {
+                vars.push_back(st.var);
+            }
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::Thread>& threads,
@@ -567,8 +686,13 @@ MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::T
             unbounded[t] = true;
         }
     }
-    store_class = store_classes(programs, unbounded);
-    storing_cpus = count_storing_cpus(programs, unbounded, store_class.size());
+    // What a CPU's buffer may hold is known from the programs only while every thread stays on
+    // its CPU: a `migrate` step leaves every variable linked and stored everywhere.
+    const std::vector<bool> unknown =
+        migrates(programs) ? std::vector<bool>(threads.size(), true) : unbounded;
+    store_class = store_classes(programs, unknown);
+    storing_cpus = count_storing_cpus(programs, unknown, store_class.size());
+    stored_by_cpu = stores_by_cpu(programs, threads, unknown);
 }
 
 bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st) {

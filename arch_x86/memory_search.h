@@ -42,6 +42,7 @@
 #include "scenario_model/scenario.h"
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 namespace arch_x86 {
@@ -114,6 +115,10 @@ public:
     /// By user variable: how many CPUs store to it (a load of another variable can need a store
     /// to it to go first only when two do); INT_MAX when a program is unbounded.
     std::vector<int> storing_cpus;
+    /// By CPU of a scenario thread: the user variables its threads' programs store (a store or a
+    /// locked RMW), which its buffer may hold when a fence or an RMW looked ahead to drains it.
+    /// Empty when a program is unbounded.
+    std::map<int, std::vector<int>> stored_by_cpu;
     std::vector<std::size_t> begun; ///< by thread: steps begun
     int waiting = 0;                ///< threads waiting now
     /// A waiting thread proceeded because nothing else moved while it was asleep: this execution
