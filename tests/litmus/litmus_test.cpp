@@ -195,7 +195,13 @@ TEST_CASE("exhaustive: the reduction loses no final state of a three- or four-th
         WARN(t.name << ": " << full.executions << " executions unreduced"
                     << (full.bound_reached ? " (bound reached)" : "") << ", " << reduced.executions
                     << " reduced, " << full.states.size() << " states");
-        CHECK(reduced.states == full.states);
+        if (full.bound_reached) {
+            // Only a prefix of the orders ran: its states must be among the reduced search's.
+            CHECK(std::includes(reduced.states.begin(), reduced.states.end(), full.states.begin(),
+                                full.states.end()));
+        } else {
+            CHECK(reduced.states == full.states);
+        }
     }
 }
 
