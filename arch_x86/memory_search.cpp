@@ -227,11 +227,9 @@ bool may_link_any(const MemorySearch& s, const std::vector<int>& a, const std::v
 }
 
 /// The variables a step not begun may decide: a fence's or an RMW's buffer may then hold a store
-/// to any variable its CPU's threads store (MemorySearch::stored_by_cpu).
+/// to any variable its CPU's threads store (MemorySearch::stored_by_cpu, which has its CPU).
 std::vector<int> decided_vars_ahead(const MemorySearch& s, const SearchStep& st) {
-    const auto stored = s.stored_by_cpu.find(st.cpu);
-    return decided_vars(st.op, st.var,
-                        stored == s.stored_by_cpu.end() ? std::vector<int>{} : stored->second);
+    return decided_vars(st.op, st.var, s.stored_by_cpu.at(st.cpu));
 }
 
 /// A fence or a locked RMW and another CPU's memory step (one of them a drain): dependent when
@@ -248,8 +246,8 @@ bool drain_dependent(const MemorySearch& s, const SearchStep& other, int cpu,
         return drains_buffer(st.op) ? drain_linked(b, mine, other.op, theirs)
                                     : drain_linked(b, theirs, st.op, mine);
     }
-    if (s.stored_by_cpu.empty()) {
-        return true; // a program too long to look through: any CPU may store anything
+    if (!s.stored_by_cpu.contains(other.cpu)) {
+        return true; // a program too long to look through, or a CPU no thread starts on
     }
     const bool lone_store = (other.op == Op::store && storing_cpus(s, other.var) < 2) ||
                             (st.op == Op::store && storing_cpus(s, st.var) < 2);
@@ -431,8 +429,11 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
         proceeds(s, turn, !someone_else_moves(m, s));
         return false;
     }
+    // Begun steps carry the buffers they met; the current one is what a step without them
+    // (none today) would be judged against.
+    const std::vector<int> own = buffered_vars(m)[static_cast<std::size_t>(cpu)];
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
-        if (dependent(s, s.steps[i], cpu, st, {})) {
+        if (dependent(s, s.steps[i], cpu, st, own)) {
             turn.asleep = false;
         }
     }
