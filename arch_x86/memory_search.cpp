@@ -59,13 +59,18 @@ bool contains(const std::vector<int>& vars, int var) {
 }
 
 /// The user variables each CPU's buffer holds, oldest first (kernel stores left out: -1).
+std::vector<int> buffered_vars(const X86Cpu& x) {
+    std::vector<int> vars;
+    for (const BufferedStore& b : x.store_buffer) {
+        vars.push_back(b.target == StoreTarget::user_var ? b.var : -1);
+    }
+    return vars;
+}
+
 std::vector<std::vector<int>> buffered_vars(const Machine& m) {
     std::vector<std::vector<int>> out;
     for (const X86Cpu& x : m.cpus) {
-        std::vector<int>& vars = out.emplace_back();
-        for (const BufferedStore& b : x.store_buffer) {
-            vars.push_back(b.target == StoreTarget::user_var ? b.var : -1);
-        }
+        out.push_back(buffered_vars(x));
     }
     return out;
 }
@@ -195,7 +200,10 @@ std::vector<int> decided_vars(Op op, int var, const std::vector<int>& buffer) {
     if (!drains_buffer(op) || is_rmw(op)) {
         out.push_back(var);
     }
-    for (const int v : drains_buffer(op) ? buffer : std::vector<int>{}) {
+    if (!drains_buffer(op)) {
+        return out;
+    }
+    for (const int v : buffer) {
         if (v >= 0 && !contains(out, v)) {
             out.push_back(v);
         }
@@ -247,7 +255,7 @@ bool drain_dependent(const MemorySearch& s, const SearchStep& other, int cpu,
                                     : drain_linked(b, theirs, st.op, mine);
     }
     if (!s.stored_by_cpu.contains(other.cpu)) {
-        return true; // a program too long to look through, or a CPU no thread starts on
+        return true; // programs not known (too long, or migrating), or a CPU no thread starts on
     }
     const bool lone_store = (other.op == Op::store && storing_cpus(s, other.var) < 2) ||
                             (st.op == Op::store && storing_cpus(s, st.var) < 2);
@@ -383,8 +391,9 @@ bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thre
                  const scenario::Step& st) {
     const bool nobody_else_moves = !someone_else_moves(m, s);
     if (nobody_else_moves ||
-        (s.reduction && !dependent_step_ahead(s, thread, cpu, st,
-                                              buffered_vars(m)[static_cast<std::size_t>(cpu)]))) {
+        (s.reduction &&
+         !dependent_step_ahead(s, thread, cpu, st,
+                               buffered_vars(m.cpus[static_cast<std::size_t>(cpu)])))) {
         proceeds(s, turn, nobody_else_moves);
         return false;
     }
@@ -431,7 +440,7 @@ bool keep_waiting(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thr
     }
     // Begun steps carry the buffers they met; the current one is what a step without them
     // (none today) would be judged against.
-    const std::vector<int> own = buffered_vars(m)[static_cast<std::size_t>(cpu)];
+    const std::vector<int> own = buffered_vars(m.cpus[static_cast<std::size_t>(cpu)]);
     for (std::size_t i = turn.seen; i < s.steps.size(); ++i) {
         if (dependent(s, s.steps[i], cpu, st, own)) {
             turn.asleep = false;
@@ -591,10 +600,10 @@ int find_class(std::vector<int>& parent, int v) {
 }
 
 /// MemorySearch::store_class: the variables stored on one CPU (by any of its threads: they
-/// share its buffer) joined, transitively; every variable in one class when a program is too
-/// long to look through.
+/// share its buffer) joined, transitively; every variable in one class when the programs are
+/// not known (`programs_known` false: one too long to look through, or one that migrates).
 std::vector<int> store_classes(const std::vector<std::vector<SearchStep>>& programs,
-                               const std::vector<bool>& unbounded) {
+                               bool programs_known) {
     int vars = 0;
     for (const auto& prog : programs) {
         for (const SearchStep& st : prog) {
@@ -603,7 +612,7 @@ std::vector<int> store_classes(const std::vector<std::vector<SearchStep>>& progr
     }
     std::vector<int> parent(static_cast<std::size_t>(vars));
     std::iota(parent.begin(), parent.end(), 0);
-    if (std::find(unbounded.begin(), unbounded.end(), true) != unbounded.end()) {
+    if (!programs_known) {
         return std::vector<int>(parent.size(), -1);
     }
     std::map<int, int> first_on_cpu; // a variable stored on each CPU
@@ -623,11 +632,11 @@ std::vector<int> store_classes(const std::vector<std::vector<SearchStep>>& progr
     return parent;
 }
 
-/// MemorySearch::storing_cpus: how many CPUs store to each variable (every one when a program
-/// is too long to look through).
+/// MemorySearch::storing_cpus: how many CPUs store to each variable (every one when the programs
+/// are not known).
 std::vector<int> count_storing_cpus(const std::vector<std::vector<SearchStep>>& programs,
-                                    const std::vector<bool>& unbounded, std::size_t vars) {
-    if (std::find(unbounded.begin(), unbounded.end(), true) != unbounded.end()) {
+                                    bool programs_known, std::size_t vars) {
+    if (!programs_known) {
         return std::vector<int>(vars, std::numeric_limits<int>::max());
     }
     std::vector<std::set<int>> cpus(vars);
@@ -653,13 +662,13 @@ bool migrates(const std::vector<std::vector<SearchStep>>& programs) {
     });
 }
 
-/// MemorySearch::stored_by_cpu: an entry for every thread's CPU; none when a program is too long
-/// to look through.
+/// MemorySearch::stored_by_cpu: an entry for every thread's CPU; none when the programs are not
+/// known.
 std::map<int, std::vector<int>> stores_by_cpu(const std::vector<std::vector<SearchStep>>& programs,
                                               const std::vector<scenario::Thread>& threads,
-                                              const std::vector<bool>& unbounded) {
+                                              bool programs_known) {
     std::map<int, std::vector<int>> out;
-    if (std::find(unbounded.begin(), unbounded.end(), true) != unbounded.end()) {
+    if (!programs_known) {
         return out;
     }
     for (std::size_t t = 0; t < threads.size(); ++t) {
@@ -689,11 +698,12 @@ MemorySearch::MemorySearch(MemoryChooser& choices, const std::vector<scenario::T
     }
     // What a CPU's buffer may hold is known from the programs only while every thread stays on
     // its CPU: a `migrate` step leaves every variable linked and stored everywhere.
-    const std::vector<bool> unknown =
-        migrates(programs) ? std::vector<bool>(threads.size(), true) : unbounded;
-    store_class = store_classes(programs, unknown);
-    storing_cpus = count_storing_cpus(programs, unknown, store_class.size());
-    stored_by_cpu = stores_by_cpu(programs, threads, unknown);
+    const bool programs_known =
+        std::find(unbounded.begin(), unbounded.end(), true) == unbounded.end() &&
+        !migrates(programs);
+    store_class = store_classes(programs, programs_known);
+    storing_cpus = count_storing_cpus(programs, programs_known, store_class.size());
+    stored_by_cpu = stores_by_cpu(programs, threads, programs_known);
 }
 
 bool search_waits(Machine& m, int cpu, int thread, const scenario::Step& st) {

@@ -108,16 +108,16 @@ public:
     std::vector<std::vector<SearchStep>> programs;
     std::vector<bool> unbounded;
     /// By user variable: its class of variables that one thread's program stores together
-    /// (transitively), or -1 for all when a program is unbounded. A load's commit sequence can
-    /// reach a variable only in its class (a buffer holds stores of one thread), which is what
-    /// the look-ahead, for steps not begun, knows of the buffers.
+    /// (transitively), or -1 for all when a program is unbounded or migrates. A load's commit
+    /// sequence can reach a variable only in its class (a buffer holds stores of one thread), which
+    /// is what the look-ahead, for steps not begun, knows of the buffers.
     std::vector<int> store_class;
     /// By user variable: how many CPUs store to it (a load of another variable can need a store
-    /// to it to go first only when two do); INT_MAX when a program is unbounded.
+    /// to it to go first only when two do); INT_MAX when a program is unbounded or migrates.
     std::vector<int> storing_cpus;
     /// By CPU of a scenario thread: the user variables its threads' programs store (a store or a
     /// locked RMW), which its buffer may hold when a fence or an RMW looked ahead to drains it.
-    /// Empty when a program is unbounded.
+    /// Empty when a program is unbounded or migrates.
     std::map<int, std::vector<int>> stored_by_cpu;
     std::vector<std::size_t> begun; ///< by thread: steps begun
     int waiting = 0;                ///< threads waiting now
