@@ -123,6 +123,15 @@ bool kernel_work_under_way(const MemorySearch& s, int thread) {
     return false;
 }
 
+/// A turn point's choice, offered to a thread that is awake: whether it waits. Unless another
+/// thread's kernel work is under way (then where the step falls in that work matters, whatever
+/// races follow: kernel_work_under_way), the search may offer waiting only once a race shows it
+/// is an order not yet run (MemoryChooser::race).
+bool chooses_to_wait(MemorySearch& s, MemorySearch::Turn& turn, int thread) {
+    turn.choice = static_cast<int>(s.chooser.made());
+    return s.chooser.choose_turn(!kernel_work_under_way(s, thread)) == 1;
+}
+
 /// A turn point reached afresh: proceed, or (a choice) wait. A thread asleep may only wait; if
 /// nobody else can move it proceeds, and the execution repeats one already explored.
 bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thread, int cpu,
@@ -135,7 +144,7 @@ bool choose_turn(Machine& m, MemorySearch& s, MemorySearch::Turn& turn, int thre
         proceeds(s, turn, nobody_else_moves);
         return false;
     }
-    if (turn.asleep || s.chooser.choose(2) == 1) {
+    if (turn.asleep || chooses_to_wait(s, turn, thread)) {
         turn.asleep = s.reduction && !kernel_work_under_way(s, thread);
         set_waiting(m, s, turn, true);
         return true;
@@ -311,7 +320,7 @@ bool flatten(const std::vector<scenario::Step>& program, int thread, int cpu,
              std::vector<SearchStep>& out, std::size_t limit) {
     for (const scenario::Step& st : program) {
         if (st.op != Op::repeat) {
-            out.push_back(SearchStep{thread, cpu, st.op, st.var, {}});
+            out.push_back(SearchStep{thread, cpu, st.op, st.var, {}, -1, {}});
         }
         for (std::int64_t i = 0; st.op == Op::repeat && i < st.n; ++i) {
             if (!flatten(st.body, thread, cpu, out, limit)) {
@@ -465,7 +474,11 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
     turn->kernel_work =
         !is_plain(st.op) && st.op != Op::fence && !is_rmw(st.op) && st.op != Op::user;
     ++m.search->begun[static_cast<std::size_t>(thread)];
-    m.search->steps.push_back(SearchStep{thread, cpu, st.op, st.var, buffered_vars(m)});
+    m.search->steps.push_back(
+        SearchStep{thread, cpu, st.op, st.var, buffered_vars(m), turn->choice, {}});
+    if (m.search->reduction) {
+        find_races(*m.search);
+    }
 }
 
 /// The turn of the thread current on `cpu` when `req` reaches it: a CALL_FUNCTION IPI, in user

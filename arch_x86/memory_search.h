@@ -53,6 +53,19 @@ class MemoryChooser {
 public:
     virtual ~MemoryChooser() = default;
     virtual int choose(int options) = 0;
+    /// A turn point's choice: proceed (0) or wait (1). With `on_race` the search may offer only
+    /// proceed until race() names this point (race-driven reduction); the default offers both.
+    virtual int choose_turn(bool on_race) {
+        (void)on_race;
+        return choose(2);
+    }
+    /// How many choices this execution has made (the index the next one gets).
+    virtual std::size_t made() const { return 0; }
+    /// The turn choice with index `point` let its thread begin a step before a later step of
+    /// another thread that races with it (dependent, and no chain of dependent steps orders the
+    /// two): waiting there reverses the race, an order this execution did not have, and must be
+    /// tried (Flanagan and Godefroid's backtracking points, POPL 2005).
+    virtual void race(std::size_t point) { (void)point; }
     /// The execution is sleep-set blocked from here (an asleep thread had to proceed: nothing
     /// that does not commute with its step moved): its rest, whatever the later choices, repeats
     /// executions the search already ran, so it need not try their alternatives (Godefroid's
@@ -71,6 +84,13 @@ struct SearchStep {
     /// which decide whether a load's commit sequence may touch another access's variable. Empty
     /// for a step looked ahead to (not begun: unknown); a begun step has one entry per CPU.
     std::vector<std::vector<int>> buffers;
+    /// For a step begun: the index of the last turn choice its thread was offered before it
+    /// (MemoryChooser::made(); -1: none), where waiting puts the step after another's.
+    int turn_choice = -1;
+    /// For a step begun: its happens-before clock, by thread the index in MemorySearch::steps of
+    /// that thread's last step ordered before it (program order, and chains of dependent steps
+    /// of different threads); -1: none.
+    std::vector<int> clock;
 
     bool buffers_known() const { return !buffers.empty(); }
 };
@@ -99,6 +119,8 @@ public:
         /// It holds back a CALL_FUNCTION IPI that came during its wait (its CPU's interrupts
         /// left pending) until it proceeds: the IPI lands just before its step.
         bool holds_ipi = false;
+        /// The index of the last turn choice it was offered (MemoryChooser::made()); -1: none.
+        int choice = -1;
     };
     std::vector<Turn> turns;       ///< by scenario thread
     std::vector<SearchStep> steps; ///< every scenario thread's step begun, in order

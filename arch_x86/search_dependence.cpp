@@ -281,4 +281,61 @@ bool dependent_step_ahead(const MemorySearch& s, int thread, int cpu, const scen
     return false;
 }
 
+namespace {
+
+/// The clock a step of `thread` starts from: its thread's previous step's (program order), or
+/// none.
+std::vector<int> program_order_clock(const MemorySearch& s, int thread, std::size_t before) {
+    for (std::size_t i = before; i-- > 0;) {
+        if (s.steps[i].thread == thread) {
+            return s.steps[i].clock;
+        }
+    }
+    return std::vector<int>(s.turns.size(), -1);
+}
+
+void join(std::vector<int>& clock, const std::vector<int>& other) {
+    for (std::size_t t = 0; t < clock.size() && t < other.size(); ++t) {
+        clock[t] = std::max(clock[t], other[t]);
+    }
+}
+
+/// What dependent() reads of a begun step: its operation and variable.
+scenario::Step as_step(const SearchStep& st) {
+    scenario::Step step;
+    step.op = st.op;
+    step.var = st.var;
+    return step;
+}
+
+} // namespace
+
+/// The races of the step just begun, j, as in Flanagan and Godefroid's DPOR (POPL 2005), over
+/// the steps begun: going back from j, each step i of another thread that j's clock does not
+/// yet order before it and that is dependent on j races with it (nothing between them orders
+/// the two), and orders everything before it in turn (its clock joins j's). The chooser hears of
+/// i's thread's last turn choice: waiting there lets j's side go first. A step with no turn
+/// choice of its own names its thread's last one before it, further back: a superset, never a
+/// race left out.
+void find_races(MemorySearch& s) {
+    const std::size_t j = s.steps.size() - 1;
+    SearchStep& last = s.steps[j];
+    const scenario::Step step = as_step(last);
+    std::vector<int> clock = program_order_clock(s, last.thread, j);
+    clock[static_cast<std::size_t>(last.thread)] = static_cast<int>(j);
+    for (std::size_t i = j; i-- > 0;) {
+        const SearchStep& other = s.steps[i];
+        if (other.thread == last.thread ||
+            clock[static_cast<std::size_t>(other.thread)] >= static_cast<int>(i) ||
+            !dependent(s, other, last.cpu, step, {})) { // judged where `other` began
+            continue;
+        }
+        if (other.turn_choice >= 0) {
+            s.chooser.race(static_cast<std::size_t>(other.turn_choice));
+        }
+        join(clock, other.clock);
+    }
+    last.clock = std::move(clock);
+}
+
 } // namespace arch_x86::search_dependence

@@ -140,6 +140,7 @@ Json exhaustive_json(const std::string& file, const scenario::Scenario& sc,
     x["max_executions"] = max_executions;
     x["shard"] = Json::array({res.shard_index + 1, res.shard_count});
     x["shards"] = 1;
+    x["races"] = res.races;
     x["executions"] = res.executions;
     x["repeats"] = res.repeats;
     x["probes"] = res.probes;

@@ -64,6 +64,9 @@ po::options_description explore_options() {
                        "every one (docs/memory-model.md, Exhaustive search)") //
         ("max-executions", po::value<std::string>()->default_value("100000"),
          "with --exhaustive: the bound on executions") //
+        ("no-races", "with --exhaustive: try waiting at every turn point, not only where a race "
+                     "shows a new order (what each shard of --shard does; docs/memory-model.md, "
+                     "Races)") //
         ("file", po::value<std::vector<std::string>>(), "scenario files or directories");
     return desc;
 }
@@ -105,6 +108,7 @@ std::optional<ExploreCommandLine> parse_explore(const Args& args, const Io& io) 
                            std::uint64_t{1} << 40));
     cl.exhaustive_options.shard_index = cl.options.shard_index;
     cl.exhaustive_options.shard_count = cl.options.shard_count;
+    cl.exhaustive_options.races = vm.count("no-races") == 0;
     cl.json_out = string_opt(vm, "json");
     cl.shrink_dir = string_opt(vm, "shrink");
     if (cl.shrink_dir && cl.shrink_dir->empty()) {

@@ -234,7 +234,8 @@ Json exhaustive_identity(const Json& x) {
     return {{"scenario", x.at("scenario")},
             {"file", x.at("file")},
             {"policy", x.at("policy")},
-            {"max_executions", x.at("max_executions")}};
+            {"max_executions", x.at("max_executions")},
+            {"races", x.at("races")}};
 }
 
 /// What an exploration's shards share: its identity and options but the shard.
@@ -311,7 +312,8 @@ void check_exhaustive_fields(const Json& x, const Json& runs, const std::string&
     for (const char* key : {"executions", "repeats", "max_choices", "shards"}) {
         ok = ok && x.at(key).is_number_integer();
     }
-    ok = ok && x.at("wall_seconds").is_number() && x.at("bound_reached").is_boolean();
+    ok = ok && x.at("wall_seconds").is_number() && x.at("bound_reached").is_boolean() &&
+         x.at("races").is_boolean() && !(sharded && x.at("races").get<bool>());
     if (!ok) {
         refuse(file, "an exhaustive search whose fields do not fit together (docs/json-schema.md)");
     }

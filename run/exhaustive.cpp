@@ -38,22 +38,20 @@ std::size_t split_depth(const std::vector<int>& options_along_path, std::uint32_
 /// subtree that is not this shard's are skipped after its first one.
 class ChoiceVector : public arch_x86::MemoryChooser {
 public:
-    ChoiceVector(std::uint32_t shard_index, std::uint32_t shard_count)
-        : shard_index_(shard_index), shard_count_(shard_count) {}
+    ChoiceVector(std::uint32_t shard_index, std::uint32_t shard_count, bool races)
+        : shard_index_(shard_index), shard_count_(shard_count), races_(races) {}
 
-    int choose(int options) override {
-        if (depth_ < path_.size()) {
-            Choice& c = path_[depth_++];
-            if (c.options != options) {
-                diverged_ = true; // the same prefix reached a different point: not deterministic
-                c.options = options;
-                c.taken = std::min(c.taken, options - 1);
-            }
-            return c.taken;
-        }
-        path_.push_back({0, options});
-        ++depth_;
-        return 0;
+    int choose(int options) override { return choose_up_to(options, options - 1); }
+
+    /// Waiting is tried only once a race names the point (race()), unless the point is not
+    /// race-driven (`on_race` false) or the search is not.
+    int choose_turn(bool on_race) override { return choose_up_to(2, on_race && races_ ? 0 : 1); }
+
+    std::size_t made() const override { return depth_; }
+
+    void race(std::size_t point) override {
+        Choice& c = path_.at(point);
+        c.last = c.options - 1;
     }
 
     void blocked() override {
@@ -99,14 +97,33 @@ private:
     struct Choice {
         int taken = 0;
         int options = 0;
+        int last = 0; ///< the last alternative to take (a turn point's wait: once a race names it)
     };
+
+    /// The choice at the current depth: replayed, or a new point of `options` alternatives of
+    /// which those up to `last` are to be taken.
+    int choose_up_to(int options, int last) {
+        if (depth_ < path_.size()) {
+            Choice& c = path_[depth_++];
+            if (c.options != options) {
+                diverged_ = true; // the same prefix reached a different point: not deterministic
+                c.options = options;
+                c.taken = std::min(c.taken, options - 1);
+                c.last = std::min(c.last, options - 1);
+            }
+            return c.taken;
+        }
+        path_.push_back({0, options, last});
+        ++depth_;
+        return 0;
+    }
 
     /// The next alternative at the deepest point that has one; a point above the split starts
     /// the next subtree.
     bool backtrack() {
         while (!path_.empty()) {
             Choice& c = path_.back();
-            if (c.taken + 1 < c.options) {
+            if (c.taken < c.last) {
                 ++c.taken;
                 if (path_.size() <= *split_) {
                     ++subtree_;
@@ -132,6 +149,7 @@ private:
     bool diverged_ = false;
     std::uint32_t shard_index_;
     std::uint32_t shard_count_;
+    bool races_;                       ///< race-driven turn points (MemoryChooser::choose_turn)
     std::optional<std::size_t> split_; ///< set after the first execution
     std::uint64_t subtree_ = 0;        ///< the current execution's subtree, in search order
 };
@@ -216,7 +234,10 @@ ExhaustiveResult explore_exhaustively(const scenario::Scenario& sc,
     res.policy = options.policy;
     res.shard_index = options.shard_index;
     res.shard_count = options.shard_count;
-    ChoiceVector choices(options.shard_index, options.shard_count);
+    // A shard cannot learn from races: whether a turn point above its split is to wait is found
+    // in executions of other shards' subtrees.
+    res.races = options.reduction && options.races && options.shard_count == 1;
+    ChoiceVector choices(options.shard_index, options.shard_count, res.races);
     const RunOptions ro = search_options(choices, options.reduction);
     do {
         if (res.executions == options.max_executions && choices.owned()) {

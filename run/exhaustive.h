@@ -34,7 +34,10 @@ struct ExhaustiveOptions {
     /// The bound: the search stops here, incomplete (a shard: at this many executions of its
     /// own subtrees; its probes are not counted, as they are other shards' executions).
     std::int64_t max_executions = 100000;
-    bool reduction = true;         ///< off: every order, to check that the reduction loses nothing
+    bool reduction = true; ///< off: every order, to check that the reduction loses nothing
+    /// With the reduction: a turn point's wait is tried only once a race names it (off: at every
+    /// turn point, as a shard always does: docs/memory-model.md, Races).
+    bool races = true;
     std::uint32_t shard_index = 0; ///< --shard K/N: K - 1
     std::uint32_t shard_count = 1; ///< N
 };
@@ -51,6 +54,9 @@ struct ExhaustiveResult {
     std::int64_t probes = 0;
     std::uint32_t shard_index = 0; ///< as in the options
     std::uint32_t shard_count = 1;
+    /// Whether turn points waited only where races showed a new order (the reduction on, races
+    /// on, one shard).
+    bool races = false;
     /// A shard's: what each subtree it ran as its own added, in the search's order, so that merge
     /// can count, after a failed run, only what a search on one machine would have run (every
     /// subtree before the failed run's, and that one up to it).

@@ -298,9 +298,11 @@ Json without_wall_seconds(Json doc) {
 
 } // namespace
 
-// docs/memory-model.md, Sharding: the shards' documents merge into the whole search's report,
-// the text (but each search's time) and the JSON (but wall_seconds) byte for byte; scenario C's
-// G-MB violation is reported from the run with the least choice vector, whichever shard ran it.
+// docs/memory-model.md, Sharding: the shards' documents merge into the whole search's report
+// without the race-driven reduction (--no-races, which no shard can use), the text (but each
+// search's time) and the JSON (but wall_seconds) byte for byte; scenario C's G-MB violation is
+// reported from the run with the least choice vector, whichever shard ran it. The search with
+// races finds the same states and violations.
 TEST_CASE("merge: exhaustive shards combine into the one-machine search; an exploration's "
           "shards do not mix with them",
           "[cli][explore][shard]") {
@@ -309,6 +311,7 @@ TEST_CASE("merge: exhaustive shards combine into the one-machine search; an expl
                                            source("scenarios/exhaustive/membarrier-c.toml"),
                                            source("scenarios/memory"),
                                            "--exhaustive",
+                                           "--no-races",
                                            "--policy",
                                            "v5.10",
                                            "--policy",
@@ -316,6 +319,21 @@ TEST_CASE("merge: exhaustive shards combine into the one-machine search; an expl
     auto with = [&](const std::vector<std::string>& extra) { return tlbsim_with(base, extra); };
     const Cmd one = with({"--json", dir.file("one.json")});
     REQUIRE(one.code == cli::exit_expectation); // G-MB under the negative control
+    std::vector<std::string> raced_cmd(base);
+    std::erase(raced_cmd, std::string("--no-races"));
+    raced_cmd.insert(raced_cmd.end(), {"--json", dir.file("raced.json")});
+    CHECK(tlbsim(raced_cmd).code == one.code);
+    const Json raced = schema_checked(dir.file("raced.json"));
+    const Json unraced = schema_checked(dir.file("one.json"));
+    REQUIRE(raced["exhaustive"].size() == unraced["exhaustive"].size());
+    for (std::size_t i = 0; i < raced["exhaustive"].size(); ++i) {
+        const Json& r = raced["exhaustive"][i];
+        const Json& u = unraced["exhaustive"][i];
+        CHECK((r["races"] && !u["races"]));
+        CHECK(r["states"] == u["states"]);
+        CHECK(r["violations"].size() == u["violations"].size());
+        CHECK(r["executions"] <= u["executions"]);
+    }
     std::vector<std::string> merge = {"merge", "--json", dir.file("merged.json")};
     for (int k = 1; k <= 3; ++k) {
         const std::string out = dir.file("s" + std::to_string(k) + ".json");
@@ -342,8 +360,10 @@ TEST_CASE("merge: exhaustive shards combine into the one-machine search; an expl
 
 namespace {
 
-/// Runs `base` on one machine and as `shards` shards merged; returns {one, merged}.
-std::pair<Cmd, Cmd> one_and_merged(TempDir& dir, const std::vector<std::string>& base, int shards) {
+/// Runs `base` --no-races (what a shard searches) on one machine and as `shards` shards merged;
+/// returns {one, merged}.
+std::pair<Cmd, Cmd> one_and_merged(TempDir& dir, std::vector<std::string> base, int shards) {
+    base.push_back("--no-races");
     auto with = [&](const std::vector<std::string>& extra) { return tlbsim_with(base, extra); };
     const Cmd one = with({});
     std::vector<std::string> merge = {"merge"};

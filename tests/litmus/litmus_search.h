@@ -12,20 +12,30 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 namespace test {
+
+inline std::string file_text(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
 
 inline scenario::Scenario scenario_of(const litmus::LitmusTest& t) {
     return scenario::load_string(litmus::to_toml(t), t.file, cli::scenario_catalog());
 }
 
 inline run::ExhaustiveResult search(const scenario::Scenario& sc, bool reduction,
-                                    const std::string& policy = "v5.10") {
+                                    const std::string& policy = "v5.10", bool races = true) {
     run::ExhaustiveOptions o;
     o.policy = policy;
     o.reduction = reduction;
+    o.races = races;
     return run::explore_exhaustively(sc, o);
 }
 
