@@ -129,7 +129,7 @@ bool kernel_work_under_way(const MemorySearch& s, int thread) {
 /// is an order not yet run (MemoryChooser::race).
 bool chooses_to_wait(MemorySearch& s, MemorySearch::Turn& turn, int thread) {
     turn.choice = static_cast<int>(s.chooser.made());
-    return s.chooser.choose_turn(!kernel_work_under_way(s, thread)) == 1;
+    return s.chooser.choose_wait(!kernel_work_under_way(s, thread)) == 1;
 }
 
 /// A turn point reached afresh: proceed, or (a choice) wait. A thread asleep may only wait; if
@@ -476,7 +476,7 @@ void search_step_begins(Machine& m, int cpu, int thread, const scenario::Step& s
     ++m.search->begun[static_cast<std::size_t>(thread)];
     m.search->steps.push_back(
         SearchStep{thread, cpu, st.op, st.var, buffered_vars(m), turn->choice, {}});
-    if (m.search->reduction) {
+    if (m.search->reduction && m.search->chooser.races_driven()) {
         find_races(*m.search);
     }
 }

@@ -53,13 +53,16 @@ class MemoryChooser {
 public:
     virtual ~MemoryChooser() = default;
     virtual int choose(int options) = 0;
-    /// A turn point's choice: proceed (0) or wait (1). With `on_race` the search may offer only
-    /// proceed until race() names this point (race-driven reduction); the default offers both.
-    virtual int choose_turn(bool on_race) {
-        (void)on_race;
+    /// A turn point's choice: proceed (0) or wait (1). A point that is `race_driven` offers only
+    /// proceed until race() names it, when the chooser is races_driven(); otherwise both.
+    virtual int choose_wait(bool race_driven) {
+        (void)race_driven;
         return choose(2);
     }
-    /// How many choices this execution has made (the index the next one gets).
+    /// Whether waits are tried only where races show them: only then does the search find the
+    /// races of an execution and call race().
+    virtual bool races_driven() const { return false; }
+    /// How many choices this execution has made (the index the next one gets), for race().
     virtual std::size_t made() const { return 0; }
     /// The turn choice with index `point` let its thread begin a step before a later step of
     /// another thread that races with it (dependent, and no chain of dependent steps orders the

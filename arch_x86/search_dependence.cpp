@@ -300,12 +300,32 @@ void join(std::vector<int>& clock, const std::vector<int>& other) {
     }
 }
 
-/// What dependent() reads of a begun step: its operation and variable.
-scenario::Step as_step(const SearchStep& st) {
+/// A `user` step as the races see it: a drain of its CPU's buffer. At a thread's end it stands
+/// for the exit after it too, whose locked operations drain the buffer (the sleep sets wake a
+/// thread waiting there at every other step but a `user` one for that reason); in the middle of
+/// a program it shares nothing, and a drain is more than that.
+scenario::Op race_op(scenario::Op op) {
+    return op == scenario::Op::user ? scenario::Op::fence : op;
+}
+
+/// What dependent() reads of the later step of a race: its operation and variable.
+scenario::Step race_step(const SearchStep& st) {
     scenario::Step step;
-    step.op = st.op;
+    step.op = race_op(st.op);
     step.var = st.var;
     return step;
+}
+
+/// Whether the earlier begun step `earlier` and the later `later`, of another thread, do not
+/// commute: judged with the buffers `earlier` met, as if `later` had begun there instead.
+bool race_dependent(const MemorySearch& s, const SearchStep& earlier, const SearchStep& later) {
+    if (earlier.op != scenario::Op::user) {
+        return dependent(s, earlier, later.cpu, race_step(later), {});
+    }
+    const SearchStep drain{
+        earlier.thread,      earlier.cpu, scenario::Op::fence, -1, earlier.buffers,
+        earlier.turn_choice, {}};
+    return dependent(s, drain, later.cpu, race_step(later), {});
 }
 
 } // namespace
@@ -315,19 +335,20 @@ scenario::Step as_step(const SearchStep& st) {
 /// yet order before it and that is dependent on j races with it (nothing between them orders
 /// the two), and orders everything before it in turn (its clock joins j's). The chooser hears of
 /// i's thread's last turn choice: waiting there lets j's side go first. A step with no turn
-/// choice of its own names its thread's last one before it, further back: a superset, never a
-/// race left out.
+/// choice of its own (a sleep, an explicit exit, a step taken when nobody else could move)
+/// names its thread's last one before it, the wait the search without races offered too:
+/// waiting there puts the thread to sleep with that earlier step until a step dependent on it
+/// begins.
 void find_races(MemorySearch& s) {
     const std::size_t j = s.steps.size() - 1;
     SearchStep& last = s.steps[j];
-    const scenario::Step step = as_step(last);
     std::vector<int> clock = program_order_clock(s, last.thread, j);
     clock[static_cast<std::size_t>(last.thread)] = static_cast<int>(j);
     for (std::size_t i = j; i-- > 0;) {
         const SearchStep& other = s.steps[i];
         if (other.thread == last.thread ||
             clock[static_cast<std::size_t>(other.thread)] >= static_cast<int>(i) ||
-            !dependent(s, other, last.cpu, step, {})) { // judged where `other` began
+            !race_dependent(s, other, last)) {
             continue;
         }
         if (other.turn_choice >= 0) {

@@ -44,8 +44,12 @@ public:
     int choose(int options) override { return choose_up_to(options, options - 1); }
 
     /// Waiting is tried only once a race names the point (race()), unless the point is not
-    /// race-driven (`on_race` false) or the search is not.
-    int choose_turn(bool on_race) override { return choose_up_to(2, on_race && races_ ? 0 : 1); }
+    /// race-driven or the search is not.
+    int choose_wait(bool race_driven) override {
+        return choose_up_to(2, race_driven && races_ ? 0 : 1);
+    }
+
+    bool races_driven() const override { return races_; }
 
     std::size_t made() const override { return depth_; }
 
@@ -149,7 +153,7 @@ private:
     bool diverged_ = false;
     std::uint32_t shard_index_;
     std::uint32_t shard_count_;
-    bool races_;                       ///< race-driven turn points (MemoryChooser::choose_turn)
+    bool races_;                       ///< race-driven turn points (MemoryChooser::choose_wait)
     std::optional<std::size_t> split_; ///< set after the first execution
     std::uint64_t subtree_ = 0;        ///< the current execution's subtree, in search order
 };
